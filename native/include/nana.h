@@ -1,0 +1,121 @@
+/*
+ * nana.h — the one ABI between the nana C core (libnana) and its callers.
+ *
+ * Rules, so that the Java side can bind it by hand with the FFM API:
+ *   - fixed-width integers and const char * only; no structs, no callbacks;
+ *   - every function returns >= 0 on success or -errno on failure;
+ *   - every file descriptor it creates is O_CLOEXEC;
+ *   - nothing here blocks unless its name or timeout says so.
+ *
+ * The Java binding (dev.nana.os.LibNana) mirrors this file line by line; the
+ * test NanaHeaderDriftTest parses it and fails when the two disagree.
+ * Bump NANA_ABI_VERSION whenever a signature changes.
+ */
+#ifndef NANA_H
+#define NANA_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NANA_ABI_VERSION 1
+
+/* nana_spawn flags */
+#define NANA_SPAWN_SETSID 1 /* the child starts a new session (no controlling tty) */
+
+/* nana_epoll_* event bits (the kernel's EPOLL* values) */
+#define NANA_EV_IN 0x001
+#define NANA_EV_OUT 0x004
+#define NANA_EV_ERR 0x008
+#define NANA_EV_HUP 0x010
+
+/* The ABI version this library was built with; Java refuses a mismatch. */
+int32_t nana_abi_version(void);
+
+/*
+ * Spawns path with argv/envp (NULL-terminated arrays) in cwd (NULL: inherit).
+ * The child gets exactly nfds descriptors: child fd i is a copy of fds[i],
+ * or /dev/null where fds[i] < 0; every other descriptor is closed. Signal
+ * mask and dispositions are reset. Returns the pid.
+ */
+int32_t nana_spawn(const char *path, const char *const *argv, const char *const *envp,
+                   const char *cwd, const int32_t *fds, int32_t nfds, int32_t flags);
+
+/* waitpid(pid) for one given pid (never -1). Stores the raw wait status in
+ * *status; returns the pid, or 0 with NOHANG when it still runs. */
+int32_t nana_waitpid(int32_t pid, int32_t *status, int32_t nohang);
+
+/* Decodes a raw wait status: exit code, or 128 + signal. */
+int32_t nana_exit_code(int32_t wait_status);
+
+/* kill(2). */
+int32_t nana_kill(int32_t pid, int32_t sig);
+
+/* PR_SET_CHILD_SUBREAPER on the calling process (on = 1 / off = 0). */
+int32_t nana_set_subreaper(int32_t on);
+
+/* mkfifo(path, mode); -EEXIST when something is there already. */
+int32_t nana_mkfifo(const char *path, uint32_t mode);
+
+/* Opens the read end of a FIFO without blocking (O_RDONLY|O_NONBLOCK). A
+ * reader sees HUP once every writer is gone, never before the first writer. */
+int32_t nana_fifo_open_read(const char *path);
+
+/* Opens the write end of a FIFO without blocking and without needing a
+ * reader (O_RDWR first, then O_WRONLY, then the O_RDWR end is closed). */
+int32_t nana_fifo_open_write(const char *path);
+
+/* Opens a FIFO O_RDWR|O_NONBLOCK: never blocks, never EPIPE (control FIFO). */
+int32_t nana_fifo_open_rdwr(const char *path);
+
+/* pipe2(O_CLOEXEC); fds[0] is the read end. */
+int32_t nana_pipe(int32_t *fds);
+
+/* F_SETPIPE_SZ, capped at /proc/sys/fs/pipe-max-size; returns the new size. */
+int32_t nana_pipe_set_size(int32_t fd, int32_t size);
+
+/* Sets or clears O_NONBLOCK. */
+int32_t nana_set_nonblock(int32_t fd, int32_t on);
+
+/* read(2)/write(2)/close(2), retried on EINTR. */
+int32_t nana_read(int32_t fd, void *buf, int32_t len);
+int32_t nana_write(int32_t fd, const void *buf, int32_t len);
+int32_t nana_close(int32_t fd);
+
+/* poll(2) of one fd; returns the revents (0 on timeout). */
+int32_t nana_poll(int32_t fd, int32_t events, int32_t timeout_ms);
+
+/* epoll: one data token per fd, events as NANA_EV_* bits. */
+int32_t nana_epoll_create(void);
+int32_t nana_epoll_add(int32_t epfd, int32_t fd, uint64_t token, int32_t events);
+int32_t nana_epoll_del(int32_t epfd, int32_t fd);
+/* Waits up to timeout_ms (-1: forever) and fills tokens[i]/events[i];
+ * returns the count (0 on timeout or EINTR). */
+int32_t nana_epoll_wait(int32_t epfd, uint64_t *tokens, int32_t *events, int32_t max,
+                        int32_t timeout_ms);
+
+/* inotify: an O_NONBLOCK|O_CLOEXEC instance, and a watch on path. */
+int32_t nana_inotify_init(void);
+int32_t nana_inotify_add(int32_t ifd, const char *path, uint32_t mask);
+
+/* eventfd(0, EFD_CLOEXEC|EFD_NONBLOCK): a way to wake an epoll_wait. */
+int32_t nana_eventfd(void);
+
+/* Process start time (field 22 of /proc/<pid>/stat, in clock ticks since
+ * boot) into *out, to tell a pid from a reused one. -ESRCH when gone. */
+int32_t nana_proc_starttime(int32_t pid, uint64_t *out);
+
+/* pidfd_open(2) / pidfd_send_signal(2); -ENOSYS on kernels without them. */
+int32_t nana_pidfd_open(int32_t pid);
+int32_t nana_pidfd_send_signal(int32_t pidfd, int32_t sig);
+
+/* strerror of a positive errno into buf (NUL-terminated); returns length. */
+int32_t nana_strerror(int32_t errnum, char *buf, int32_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NANA_H */

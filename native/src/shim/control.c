@@ -1,0 +1,49 @@
+#include "control.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct control_cmd control_parse(const char *line) {
+    struct control_cmd cmd = {.kind = CONTROL_INVALID};
+    unsigned rows, cols;
+    char tail;
+    if (strcmp(line, "start") == 0)
+        cmd.kind = CONTROL_START;
+    else if (strcmp(line, "close-stdin") == 0)
+        cmd.kind = CONTROL_CLOSE_STDIN;
+    else if (sscanf(line, "resize %u %u%c", &rows, &cols, &tail) == 2 && rows > 0 &&
+             cols > 0 && rows <= 0xffff && cols <= 0xffff) {
+        cmd.kind = CONTROL_RESIZE;
+        cmd.rows = (unsigned short)rows;
+        cmd.cols = (unsigned short)cols;
+    }
+    return cmd;
+}
+
+void line_buffer_feed(struct line_buffer *lb, const char *data, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (lb->len == sizeof lb->buf) {
+            /* overlong garbage: drop until the next newline */
+            char *nl = memchr(lb->buf, '\n', lb->len);
+            if (nl == NULL)
+                lb->len = 0;
+            else
+                break;
+        }
+        lb->buf[lb->len++] = data[i];
+    }
+}
+
+int line_buffer_take(struct line_buffer *lb, char *out, size_t len) {
+    char *nl = memchr(lb->buf, '\n', lb->len);
+    if (nl == NULL)
+        return 0;
+    size_t line = (size_t)(nl - lb->buf);
+    size_t copy = line < len - 1 ? line : len - 1;
+    memcpy(out, lb->buf, copy);
+    out[copy] = '\0';
+    memmove(lb->buf, nl + 1, lb->len - line - 1);
+    lb->len -= line + 1;
+    return 1;
+}

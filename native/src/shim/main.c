@@ -1,0 +1,523 @@
+/*
+ * nana-shim: the parent of one container process, from create to exit.
+ *
+ * Started by the supervisor with its cwd in the process folder. In order:
+ *   1. become a subreaper; hold the exit FIFO's write end (O_CLOEXEC) until death;
+ *   2. set up stdio: pipes (or a pty) to the container, the output log, client FIFOs;
+ *   3. `<runtime> create` (or `exec -d`), so the process exists but has not run;
+ *   4. arm the OOM watch on its memory cgroup, before the user's program runs;
+ *   5. `<runtime> start`, at once (run) or on "start" from the control FIFO;
+ *   6. copy stdio, reap every child, and when the process exits write exitStatus
+ *      and exit, which closes the exit FIFO: its readers see HUP.
+ * Progress goes to the supervisor over the sync pipe, one line a step:
+ *   "created <pid>", "started", or "error <message>" (then the shim exits 1).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "control.h"
+#include "error.h"
+#include "files.h"
+#include "log.h"
+#include "nana.h"
+#include "oom.h"
+#include "options.h"
+#include "runtime.h"
+#include "streams.h"
+
+/* Names in the process folder (the shim's cwd); see docs/ARCHITECTURE.md. */
+#define EXIT_FIFO "exit"
+#define CONTROL_FIFO "control"
+#define PID_FILE "pid"
+#define STARTTIME_FILE "starttime"
+#define SHIM_FILE "shim"
+#define STARTED_FILE "started"
+#define EXIT_STATUS_FILE "exitStatus"
+#define OOM_FILE "oom"
+#define OUTPUT_LOG "log"
+#define RUNTIME_LOG "log.json"
+#define CONSOLE_SOCKET "tty.sock"
+
+enum token { T_SIGNAL, T_CONTROL, T_STDOUT, T_STDERR, T_MASTER, T_STDIN_FIFO, T_STDIN_PIPE, T_OOM };
+
+#define DRAIN_IDLE_MS 100   /* after the process exits: stop when output is idle this long */
+#define DRAIN_MAX_MS 2000   /* ... or after this long, whoever still holds the pipes */
+
+struct shim {
+    const struct shim_options *opt;
+    struct runtime rt;
+    char cwd[PATH_MAX];
+    char path[4][PATH_MAX + 16]; /* absolute: log.json, pid, tty.sock, process.json */
+    int exit_fd, control_fd, signal_fd, epoll_fd;
+    int out[2];       /* read ends of the container's stdout/stderr pipes (or -1) */
+    int out_fifo[2];  /* client FIFOs for stdout/stderr (or -1) */
+    int master;       /* pty master (terminal) or -1 */
+    int in_fifo;      /* client FIFO for stdin, or -1 */
+    int in_target;    /* where stdin goes: the pipe's write end or the master */
+    char in_buf[65536];
+    size_t in_len;    /* bytes read from in_fifo not yet written to in_target */
+    int close_stdin;  /* close in_target once in_buf is flushed */
+    struct output_log log;
+    struct oom_watch oom;
+    struct line_buffer control_lines;
+    pid_t pid;
+    int started, exited, exit_code;
+    unsigned long long dropped; /* output bytes no client FIFO had room for */
+};
+
+enum { AT_LOG_JSON, AT_PID, AT_CONSOLE, AT_PROCESS };
+
+static void say(struct shim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct shim *s, const char *fmt, ...) {
+    if (s->opt->sync_fd < 0)
+        return;
+    char line[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (write(s->opt->sync_fd, line, (size_t)n) != n)
+        shim_warn("tell the supervisor \"%.*s\": %s", n - 1, line, strerror(errno));
+}
+
+static int watch(struct shim *s, int fd, enum token t, uint32_t events, nana_err *err) {
+    struct epoll_event ev = {.events = events, .data.u64 = t};
+    if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
+        return nerr_set(err, errno, "epoll add");
+    return 0;
+}
+
+static void rewatch(struct shim *s, int fd, enum token t, uint32_t events) {
+    struct epoll_event ev = {.events = events, .data.u64 = t};
+    if (epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, fd, &ev) < 0)
+        shim_warn("epoll mod: %s", strerror(errno));
+}
+
+static void close_fd(struct shim *s, int *fd) {
+    if (*fd < 0)
+        return;
+    epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, *fd, NULL);
+    close(*fd);
+    *fd = -1;
+}
+
+/* Step 1: subreaper, signals, and the FIFOs that outlive any supervisor. */
+static int prepare_lifetime(struct shim *s, nana_err *err) {
+    if (nana_set_subreaper(1) < 0)
+        return nerr_set(err, errno, "become a subreaper");
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    s->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (s->signal_fd < 0)
+        return nerr_set(err, errno, "signalfd");
+    s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (s->epoll_fd < 0)
+        return nerr_set(err, errno, "epoll_create1");
+
+    s->exit_fd = nana_fifo_open_write(EXIT_FIFO);
+    if (s->exit_fd < 0)
+        return nerr_set(err, -s->exit_fd, "open exit fifo \"%s/%s\"", s->cwd, EXIT_FIFO);
+    s->control_fd = nana_fifo_open_rdwr(CONTROL_FIFO);
+    if (s->control_fd < 0)
+        return nerr_set(err, -s->control_fd, "open control fifo \"%s/%s\"", s->cwd, CONTROL_FIFO);
+
+    char who[64];
+    uint64_t start = 0;
+    nana_proc_starttime(getpid(), &start);
+    int n = snprintf(who, sizeof who, "%d %llu\n", (int)getpid(), (unsigned long long)start);
+    if (file_write_atomic(SHIM_FILE, who, (size_t)n, err) < 0)
+        return -1;
+    if (watch(s, s->signal_fd, T_SIGNAL, EPOLLIN, err) < 0 ||
+        watch(s, s->control_fd, T_CONTROL, EPOLLIN, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* Step 2: the container's stdio. Returns in fds what the runtime must get as
+ * its fds 0-2 (the container's ends); the shim keeps the other ends. */
+static int prepare_stdio(struct shim *s, int fds[3], nana_err *err) {
+    const struct shim_options *o = s->opt;
+    fds[0] = fds[1] = fds[2] = -1;
+    if (output_log_open(&s->log, OUTPUT_LOG, o->log_max_size, err) < 0)
+        return -1;
+    const char *out_paths[2] = {o->stdout_path, o->stderr_path};
+    for (int i = 0; i < 2; i++)
+        if (out_paths[i] != NULL && (s->out_fifo[i] = client_fifo_open(out_paths[i], err)) < 0)
+            return -1;
+    if (o->stdin_path != NULL && (s->in_fifo = client_fifo_open(o->stdin_path, err)) < 0)
+        return -1;
+    if (o->terminal)
+        return 0; /* the pty replaces all three; it arrives during create */
+
+    int p[2];
+    if (o->stdin_path != NULL) {
+        if (pipe2(p, O_CLOEXEC) < 0)
+            return nerr_set(err, errno, "stdin pipe");
+        fds[0] = p[0];
+        s->in_target = p[1];
+        fcntl(p[1], F_SETFL, O_NONBLOCK);
+        pipe_grow(p[1]);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (pipe2(p, O_CLOEXEC) < 0)
+            return nerr_set(err, errno, "%s pipe", i == 0 ? "stdout" : "stderr");
+        fds[1 + i] = p[1];
+        s->out[i] = p[0];
+        pipe_grow(p[0]);
+    }
+    return 0;
+}
+
+static void close_container_ends(int fds[3]) {
+    for (int i = 0; i < 3; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+/* Removes what a failed create or start left in the runtime. */
+static void forget_container(struct shim *s) {
+    nana_err ignored;
+    const char *sub[] = {"delete", "--force", s->opt->id, NULL};
+    const int null_stdio[3] = {-1, -1, -1};
+    runtime_call(&s->rt, sub, null_stdio, 0, &ignored);
+}
+
+/* Step 3: `create` (or `exec -d`): the process exists, the user's program has not run. */
+static int create_process(struct shim *s, nana_err *err) {
+    const struct shim_options *o = s->opt;
+    int fds[3];
+    if (prepare_stdio(s, fds, err) < 0)
+        return nerr_wrap(err, "set up stdio");
+    int listen_fd = -1;
+    if (o->terminal && (listen_fd = console_listen(s->path[AT_CONSOLE], err)) < 0)
+        return -1;
+
+    const char *sub[16];
+    int n = 0;
+    if (o->exec_process != NULL) {
+        sub[n++] = "exec";
+        sub[n++] = "--detach";
+        sub[n++] = "--process";
+        sub[n++] = s->path[AT_PROCESS];
+    } else {
+        sub[n++] = "create";
+        sub[n++] = "--bundle";
+        sub[n++] = o->bundle;
+    }
+    sub[n++] = "--pid-file";
+    sub[n++] = s->path[AT_PID];
+    if (o->terminal) {
+        sub[n++] = "--console-socket";
+        sub[n++] = s->path[AT_CONSOLE];
+    }
+    sub[n++] = o->id;
+    sub[n] = NULL;
+
+    int rc = runtime_call(&s->rt, sub, fds, o->exec_process == NULL, err);
+    close_container_ends(fds);
+    if (rc == 0 && o->terminal) {
+        s->master = console_receive_master(listen_fd, 5000, err);
+        rc = s->master < 0 ? -1 : 0;
+        s->in_target = s->master;
+    }
+    if (listen_fd >= 0) {
+        close(listen_fd);
+        unlink(s->path[AT_CONSOLE]);
+    }
+    if (rc < 0 || file_read_pid(PID_FILE, &s->pid, err) < 0) {
+        if (o->exec_process == NULL)
+            forget_container(s);
+        return -1;
+    }
+
+    char text[32];
+    uint64_t start = 0;
+    if (nana_proc_starttime(s->pid, &start) == 0) {
+        int len = snprintf(text, sizeof text, "%llu\n", (unsigned long long)start);
+        if (file_write_atomic(STARTTIME_FILE, text, (size_t)len, err) < 0)
+            shim_warn("%s", err->msg);
+    }
+
+    for (int i = 0; i < 2; i++)
+        if (s->out[i] >= 0 && watch(s, s->out[i], i == 0 ? T_STDOUT : T_STDERR, EPOLLIN, err) < 0)
+            return -1;
+    if (s->master >= 0 && watch(s, s->master, T_MASTER, EPOLLIN, err) < 0)
+        return -1;
+    if (s->in_fifo >= 0 && watch(s, s->in_fifo, T_STDIN_FIFO, EPOLLIN, err) < 0)
+        return -1;
+    if (s->in_target >= 0 && s->in_target != s->master &&
+        watch(s, s->in_target, T_STDIN_PIPE, 0, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* Step 4: the OOM watch, armed while the process is still held by the runtime. */
+static void arm_oom_watch(struct shim *s) {
+    nana_err err;
+    if (oom_watch_open(&s->oom, s->pid, &err) < 0) {
+        shim_warn("oom watch for \"%s\" not armed: %s", s->opt->id, err.msg);
+        return;
+    }
+    if (watch(s, s->oom.fd, T_OOM, EPOLLIN, &err) < 0)
+        shim_warn("oom watch: %s", err.msg);
+}
+
+static void record_oom(struct shim *s) {
+    uint64_t fresh = oom_watch_check(&s->oom);
+    for (uint64_t i = 0; i < fresh; i++) {
+        char line[160];
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(line, sizeof line, "{\"time\":%lld%09ld,\"pid\":%d,\"oomKill\":%llu}\n",
+                 (long long)ts.tv_sec, ts.tv_nsec, (int)s->pid,
+                 (unsigned long long)(s->oom.kills - fresh + i + 1));
+        nana_err err;
+        if (file_append_line(OOM_FILE, line, &err) < 0)
+            shim_warn("record oom kill: %s", err.msg);
+    }
+}
+
+/* Step 5: `start`: the user's program runs. */
+static int start_process(struct shim *s, nana_err *err) {
+    if (s->started)
+        return 0;
+    if (s->opt->exec_process == NULL) {
+        const char *sub[] = {"start", s->opt->id, NULL};
+        const int null_stdio[3] = {-1, -1, -1};
+        if (runtime_call(&s->rt, sub, null_stdio, 1, err) < 0) {
+            forget_container(s);
+            return -1;
+        }
+    }
+    s->started = 1;
+    if (file_write_atomic(STARTED_FILE, "", 0, err) < 0)
+        shim_warn("%s", err->msg);
+    say(s, "started\n");
+    return 0;
+}
+
+static void reap_children(struct shim *s) {
+    struct signalfd_siginfo si;
+    while (read(s->signal_fd, &si, sizeof si) == sizeof si) {
+    }
+    int status;
+    pid_t p;
+    while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (p == s->pid && !s->exited) {
+            s->exited = 1;
+            s->exit_code = nana_exit_code(status);
+        }
+    }
+}
+
+static void pump_output(struct shim *s, int *fd, int stream) {
+    static char buf[65536];
+    ssize_t n = read(*fd, buf, sizeof buf);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) { /* EOF, or EIO on a pty whose slave side is gone */
+        close_fd(s, fd);
+        return;
+    }
+    output_log_write(&s->log, buf, (size_t)n);
+    int fifo = s->out_fifo[stream];
+    if (fifo >= 0)
+        s->dropped += client_fifo_write(fifo, buf, (size_t)n);
+}
+
+static void flush_stdin(struct shim *s) {
+    while (s->in_len > 0 && s->in_target >= 0) {
+        ssize_t w = write(s->in_target, s->in_buf, s->in_len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && errno == EAGAIN)
+            break;
+        if (w < 0) { /* the container closed its stdin */
+            s->in_len = 0;
+            break;
+        }
+        memmove(s->in_buf, s->in_buf + w, s->in_len - (size_t)w);
+        s->in_len -= (size_t)w;
+    }
+    int blocked = s->in_len > 0;
+    /* read more from the client only when what we hold is written */
+    if (s->in_fifo >= 0)
+        rewatch(s, s->in_fifo, T_STDIN_FIFO, blocked ? 0 : EPOLLIN);
+    if (s->in_target >= 0 && s->in_target != s->master)
+        rewatch(s, s->in_target, T_STDIN_PIPE, blocked ? EPOLLOUT : 0);
+    else if (s->master >= 0)
+        rewatch(s, s->master, T_MASTER, EPOLLIN | (blocked ? EPOLLOUT : 0));
+    if (!blocked && s->close_stdin && s->in_target >= 0) {
+        if (s->in_target == s->master) {
+            if (write(s->master, "\x04", 1) < 0) /* EOF for the line discipline */
+                shim_warn("send EOF to the terminal: %s", strerror(errno));
+            s->in_target = -1;
+        } else {
+            close_fd(s, &s->in_target);
+        }
+        close_fd(s, &s->in_fifo);
+    }
+}
+
+static void read_stdin(struct shim *s) {
+    ssize_t n = read(s->in_fifo, s->in_buf, sizeof s->in_buf);
+    if (n > 0) {
+        s->in_len = (size_t)n;
+        flush_stdin(s);
+    }
+}
+
+static void handle_control(struct shim *s) {
+    char data[512], line[512];
+    ssize_t n = read(s->control_fd, data, sizeof data);
+    if (n <= 0)
+        return;
+    line_buffer_feed(&s->control_lines, data, (size_t)n);
+    while (line_buffer_take(&s->control_lines, line, sizeof line)) {
+        struct control_cmd cmd = control_parse(line);
+        nana_err err;
+        switch (cmd.kind) {
+        case CONTROL_START:
+            if (start_process(s, &err) < 0)
+                shim_bail(&err);
+            break;
+        case CONTROL_CLOSE_STDIN:
+            s->close_stdin = 1;
+            flush_stdin(s);
+            break;
+        case CONTROL_RESIZE:
+            if (s->master < 0)
+                shim_warn("resize: \"%s\" has no terminal", s->opt->id);
+            else if (console_resize(s->master, cmd.rows, cmd.cols, &err) < 0)
+                shim_warn("%s", err.msg);
+            break;
+        case CONTROL_INVALID:
+            shim_warn("control fifo: unknown command \"%s\"", line);
+            break;
+        }
+    }
+}
+
+static long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Step 6: serve until the process has exited and its output is drained. */
+static void serve(struct shim *s) {
+    long drain_until = 0;
+    for (;;) {
+        if (s->exited) {
+            if (drain_until == 0)
+                drain_until = now_ms() + DRAIN_MAX_MS;
+            if ((s->out[0] < 0 && s->out[1] < 0 && s->master < 0) || now_ms() >= drain_until)
+                return;
+        }
+        struct epoll_event evs[8];
+        int n = epoll_wait(s->epoll_fd, evs, 8, s->exited ? DRAIN_IDLE_MS : -1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0 && s->exited)
+            return; /* output idle: whoever still holds the pipes is not the process */
+        for (int i = 0; i < n; i++) {
+            switch ((enum token)evs[i].data.u64) {
+            case T_SIGNAL: reap_children(s); break;
+            case T_CONTROL: handle_control(s); break;
+            case T_STDOUT: pump_output(s, &s->out[0], 0); break;
+            case T_STDERR: pump_output(s, &s->out[1], 1); break;
+            case T_MASTER:
+                if (evs[i].events & EPOLLOUT)
+                    flush_stdin(s);
+                if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+                    pump_output(s, &s->master, 0);
+                break;
+            case T_STDIN_FIFO: read_stdin(s); break;
+            case T_STDIN_PIPE: flush_stdin(s); break;
+            case T_OOM: record_oom(s); break;
+            }
+        }
+    }
+}
+
+static void finish(struct shim *s) {
+    reap_children(s);
+    record_oom(s); /* an OOM kill is counted before the exit it caused is told */
+    if (s->dropped > 0)
+        shim_info("%llu output bytes found no room in a client fifo (all are in the log)",
+                  s->dropped);
+    char text[16];
+    int n = snprintf(text, sizeof text, "%d\n", s->exit_code);
+    nana_err err;
+    if (file_write_atomic(EXIT_STATUS_FILE, text, (size_t)n, &err) < 0)
+        shim_bail(&err);
+    /* exiting closes the exit FIFO: every reader sees HUP now */
+}
+
+static void absolute(struct shim *s, int which, const char *name) {
+    snprintf(s->path[which], sizeof s->path[which], "%s/%s", s->cwd, name);
+}
+
+int main(int argc, char **argv) {
+    struct shim_options opt;
+    struct shim s = {.opt = &opt, .exit_fd = -1, .control_fd = -1, .signal_fd = -1,
+                     .epoll_fd = -1, .out = {-1, -1}, .out_fifo = {-1, -1}, .master = -1,
+                     .in_fifo = -1, .in_target = -1, .oom = {.fd = -1}};
+    nana_err err = {0};
+
+    log_open(RUNTIME_LOG);
+    if (options_parse(&opt, argc, argv, &err) < 0) {
+        nerr_wrap(&err, "nana-shim");
+        shim_bail(&err);
+    }
+    if (opt.sync_fd >= 0) {
+        fcntl(opt.sync_fd, F_SETFD, FD_CLOEXEC); /* never into the runtime or container */
+        log_set_sync_fd(opt.sync_fd);
+    }
+    if (getcwd(s.cwd, sizeof s.cwd) == NULL) {
+        nerr_set(&err, errno, "getcwd");
+        shim_bail(&err);
+    }
+    absolute(&s, AT_LOG_JSON, RUNTIME_LOG);
+    absolute(&s, AT_PID, PID_FILE);
+    absolute(&s, AT_CONSOLE, CONSOLE_SOCKET);
+    if (opt.exec_process != NULL)
+        snprintf(s.path[AT_PROCESS], sizeof s.path[AT_PROCESS], "%s", opt.exec_process);
+    s.rt = (struct runtime){.path = opt.runtime, .args = opt.runtime_args,
+                            .nargs = opt.nruntime_args, .log_path = s.path[AT_LOG_JSON],
+                            .unshare_cgroup2 = opt.unshare_cgroup2};
+
+    if (prepare_lifetime(&s, &err) < 0) {
+        nerr_wrap(&err, "start \"%s\"", opt.id);
+        shim_bail(&err);
+    }
+    if (create_process(&s, &err) < 0) {
+        nerr_wrap(&err, "%s \"%s\"", opt.exec_process ? "exec in" : "create", opt.id);
+        shim_bail(&err);
+    }
+    if (opt.exec_process == NULL)
+        arm_oom_watch(&s);
+    say(&s, "created %d\n", (int)s.pid);
+    if ((opt.start_now || opt.exec_process != NULL) && start_process(&s, &err) < 0) {
+        nerr_wrap(&err, "start \"%s\"", opt.id);
+        shim_bail(&err);
+    }
+    serve(&s);
+    finish(&s);
+    return 0;
+}

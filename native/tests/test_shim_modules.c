@@ -1,0 +1,187 @@
+/* nana-shim's modules, apart from the runtime: parsing, logs, files. */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../src/shim/control.h"
+#include "../src/shim/error.h"
+#include "../src/shim/files.h"
+#include "../src/shim/log.h"
+#include "../src/shim/oom.h"
+#include "../src/shim/options.h"
+#include "../src/shim/streams.h"
+#include "check.h"
+
+static void finds_the_memory_cgroup_on_v1_and_v2(void) {
+    const char *v1 = "12:pids:/nana/web\n"
+                     "5:cpu,cpuacct:/nana/web\n"
+                     "4:memory:/nana/web\n"
+                     "1:name=systemd:/system.slice\n"
+                     "0::/system.slice/x.scope\n";
+    char out[256];
+    CHECK_EQ_INT(oom_cgroup_path(v1, 0, out, sizeof out), 0);
+    CHECK_EQ_STR(out, "/nana/web");
+    CHECK_EQ_INT(oom_cgroup_path(v1, 1, out, sizeof out), 0);
+    CHECK_EQ_STR(out, "/system.slice/x.scope");
+    CHECK_EQ_INT(oom_cgroup_path("0::/a/b\n", 0, out, sizeof out), -1);
+    CHECK_EQ_INT(oom_cgroup_path("3:cpu,memory:/joint\n", 0, out, sizeof out), 0);
+    CHECK_EQ_STR(out, "/joint");
+    CHECK_EQ_INT(oom_cgroup_path("3:memoryx:/no\n", 0, out, sizeof out), -1);
+    CHECK_EQ_INT(oom_cgroup_path("4:memory:/too/long/for/the/buffer\n", 0, out, 8), -1);
+}
+
+static void reads_oom_kill_counters(void) {
+    CHECK_EQ_INT(oom_parse_counter("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n", "oom_kill"), 3);
+    CHECK_EQ_INT(oom_parse_counter("low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\n", "oom_kill"), 2);
+    CHECK_EQ_INT(oom_parse_counter("oom_kill_disable 1\n", "oom_kill"), 0);
+    CHECK_EQ_INT(oom_parse_counter("", "oom_kill"), 0);
+}
+
+static void parses_control_commands(void) {
+    CHECK_EQ_INT(control_parse("start").kind, CONTROL_START);
+    CHECK_EQ_INT(control_parse("close-stdin").kind, CONTROL_CLOSE_STDIN);
+    struct control_cmd r = control_parse("resize 40 100");
+    CHECK_EQ_INT(r.kind, CONTROL_RESIZE);
+    CHECK_EQ_INT(r.rows, 40);
+    CHECK_EQ_INT(r.cols, 100);
+    CHECK_EQ_INT(control_parse("resize 0 100").kind, CONTROL_INVALID);
+    CHECK_EQ_INT(control_parse("resize 40 100x").kind, CONTROL_INVALID);
+    CHECK_EQ_INT(control_parse("resize 70000 1").kind, CONTROL_INVALID);
+    CHECK_EQ_INT(control_parse("starts").kind, CONTROL_INVALID);
+    CHECK_EQ_INT(control_parse("").kind, CONTROL_INVALID);
+}
+
+static void splits_control_lines_across_reads(void) {
+    struct line_buffer lb = {0};
+    char line[64];
+    line_buffer_feed(&lb, "sta", 3);
+    CHECK_EQ_INT(line_buffer_take(&lb, line, sizeof line), 0);
+    line_buffer_feed(&lb, "rt\nresize 1 2\nclo", 17);
+    CHECK_EQ_INT(line_buffer_take(&lb, line, sizeof line), 1);
+    CHECK_EQ_STR(line, "start");
+    CHECK_EQ_INT(line_buffer_take(&lb, line, sizeof line), 1);
+    CHECK_EQ_STR(line, "resize 1 2");
+    CHECK_EQ_INT(line_buffer_take(&lb, line, sizeof line), 0);
+    char junk[2000];
+    memset(junk, 'x', sizeof junk);
+    line_buffer_feed(&lb, junk, sizeof junk); /* overlong: dropped, not overflowed */
+    line_buffer_feed(&lb, "\nstart\n", 7);
+    int got_start = 0;
+    while (line_buffer_take(&lb, line, sizeof line))
+        got_start |= strcmp(line, "start") == 0;
+    CHECK(got_start);
+}
+
+static void errors_read_like_a_stack(void) {
+    nana_err err;
+    CHECK_EQ_INT(nerr_set(&err, 2, "open exit fifo \"%s\"", "/run/nana/web/init/exit"), -1);
+    CHECK_EQ_INT(nerr_wrap(&err, "start \"%s\"", "web"), -1);
+    CHECK_EQ_STR(err.msg,
+                 "start \"web\": open exit fifo \"/run/nana/web/init/exit\": No such file or directory");
+    CHECK_EQ_INT(err.code, 2);
+}
+
+static void escapes_json_and_finds_the_runtime_error(void) {
+    char out[128];
+    CHECK_EQ_STR(json_escape("a\"b\\c\nd", out, sizeof out), "a\\\"b\\\\c\\u000ad");
+    char path[256];
+    snprintf(path, sizeof path, "%s/log.json", check_tmpdir());
+    FILE *f = fopen(path, "w");
+    fputs("{\"level\":\"info\",\"msg\":\"hello\",\"time\":\"t\"}\n", f);
+    fputs("{\"level\":\"error\",\"msg\":\"container_linux.go:380: starting container process "
+          "caused: exec: \\\"nope\\\": executable file not found\",\"time\":\"t\"}\n", f);
+    fclose(f);
+    char why[256];
+    CHECK_EQ_INT(log_last_error(path, 0, why, sizeof why), 1);
+    CHECK(strstr(why, "exec: \"nope\": executable file not found") != NULL);
+    CHECK_EQ_INT(log_last_error(path, 1000, why, sizeof why), 0);
+}
+
+static void writes_files_atomically(void) {
+    char path[256], tmp[300], buf[64] = {0};
+    snprintf(path, sizeof path, "%s/exitStatus", check_tmpdir());
+    nana_err err;
+    CHECK_EQ_INT(file_write_atomic(path, "137\n", 4, &err), 0);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    CHECK(access(tmp, F_OK) != 0);
+    FILE *f = fopen(path, "r");
+    CHECK(fgets(buf, sizeof buf, f) != NULL);
+    fclose(f);
+    CHECK_EQ_STR(buf, "137\n");
+    int pid = 0;
+    CHECK_EQ_INT(file_read_pid(path, &pid, &err), 0);
+    CHECK_EQ_INT(pid, 137);
+    CHECK_EQ_INT(file_write_atomic("/nonexistent/dir/x", "1", 1, &err), -1);
+    CHECK(strstr(err.msg, "/nonexistent/dir/x.tmp") != NULL);
+}
+
+static void rotates_the_output_log_at_its_cap(void) {
+    char path[256], old[300];
+    snprintf(path, sizeof path, "%s/log", check_tmpdir());
+    snprintf(old, sizeof old, "%s.1", path);
+    struct output_log l;
+    nana_err err;
+    CHECK_EQ_INT(output_log_open(&l, path, 1000, &err), 0);
+    char chunk[400];
+    memset(chunk, 'a', sizeof chunk);
+    for (int i = 0; i < 6; i++)
+        output_log_write(&l, chunk, sizeof chunk);
+    struct stat a, b;
+    CHECK_EQ_INT(stat(path, &a), 0);
+    CHECK_EQ_INT(stat(old, &b), 0);
+    CHECK(a.st_size <= 1000);
+    CHECK(b.st_size <= 1000);
+    CHECK_EQ_INT(a.st_size + b.st_size, 1600); /* 2400 written, one rotation lost 800 */
+}
+
+static void client_fifo_drops_instead_of_blocking(void) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/stdout", check_tmpdir());
+    mkfifo(path, 0600);
+    nana_err err;
+    int fd = client_fifo_open(path, &err); /* no reader: must not hang */
+    CHECK(fd >= 0);
+    static char big[4 << 20];
+    size_t dropped = client_fifo_write(fd, big, sizeof big);
+    CHECK(dropped > 0);
+    CHECK(dropped < sizeof big);
+    close(fd);
+}
+
+static void parses_options_and_names_what_is_wrong(void) {
+    struct shim_options o;
+    nana_err err;
+    char *ok[] = {"nana-shim", "--id", "web", "--bundle", "/b", "--runtime", "/usr/sbin/runc",
+                  "--runtime-arg", "--root", "--runtime-arg", "/run/r", "--start-now", NULL};
+    CHECK_EQ_INT(options_parse(&o, 12, ok, &err), 0);
+    CHECK_EQ_STR(o.id, "web");
+    CHECK_EQ_INT(o.nruntime_args, 2);
+    CHECK_EQ_STR(o.runtime_args[1], "/run/r");
+    CHECK_EQ_INT(o.start_now, 1);
+    CHECK_EQ_INT(o.log_max_size, 16 << 20);
+    char *both[] = {"nana-shim", "--id", "x", "--bundle", "/b", "--exec", "p.json",
+                    "--runtime", "/r", NULL};
+    CHECK_EQ_INT(options_parse(&o, 9, both, &err), -1);
+    CHECK(strstr(err.msg, "exactly one of --bundle") != NULL);
+    char *bad_size[] = {"nana-shim", "--id", "x", "--bundle", "/b", "--runtime", "/r",
+                        "--log-max-size", "-5", NULL};
+    CHECK_EQ_INT(options_parse(&o, 9, bad_size, &err), -1);
+    CHECK(strstr(err.msg, "--log-max-size \"-5\"") != NULL);
+    char *unknown[] = {"nana-shim", "--frobnicate", NULL};
+    CHECK_EQ_INT(options_parse(&o, 2, unknown, &err), -1);
+    CHECK(strstr(err.msg, "--frobnicate") != NULL);
+}
+
+int main(void) {
+    RUN(finds_the_memory_cgroup_on_v1_and_v2);
+    RUN(reads_oom_kill_counters);
+    RUN(parses_control_commands);
+    RUN(splits_control_lines_across_reads);
+    RUN(errors_read_like_a_stack);
+    RUN(escapes_json_and_finds_the_runtime_error);
+    RUN(writes_files_atomically);
+    RUN(rotates_the_output_log_at_its_cap);
+    RUN(client_fifo_drops_instead_of_blocking);
+    RUN(parses_options_and_names_what_is_wrong);
+    return CHECK_DONE();
+}
