@@ -1,0 +1,59 @@
+package dev.nana.cli;
+
+import dev.nana.AlreadyExistsException;
+import dev.nana.FailedPreconditionException;
+import dev.nana.InvalidArgumentException;
+import dev.nana.NanaException;
+import dev.nana.NotFoundException;
+import dev.nana.UnavailableException;
+import dev.nana.os.NativeUnavailableException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The top of the command tree: {@code nana <command>}. */
+@Command(name = "nana",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.Provider.class,
+        description = "A container supervisor for OCI runtimes (runc, crun).",
+        subcommands = {RunCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+public final class NanaCommand implements Runnable {
+    /** nana's own failure (docker and runc use 125 the same way). */
+    public static final int EXIT_NANA_FAILED = 125;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: try nana --help");
+    }
+
+    /** The configured command line: usage errors exit 2, nana's own errors 125 with one clear line. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new NanaCommand());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("nana: " + message(e));
+            return EXIT_NANA_FAILED;
+        });
+        return cli;
+    }
+
+    static String message(Exception e) {
+        return switch (e) {
+            case NanaException n -> n.getMessage();
+            case NativeUnavailableException n -> n.getMessage();
+            default -> e.toString();
+        };
+    }
+
+    /** Which kind of error this is, for scripts: what gRPC and the CLI both map from. */
+    static String kind(NanaException e) {
+        return switch (e) {
+            case NotFoundException x -> "not found";
+            case AlreadyExistsException x -> "already exists";
+            case InvalidArgumentException x -> "invalid argument";
+            case FailedPreconditionException x -> "failed precondition";
+            case UnavailableException x -> "unavailable";
+        };
+    }
+}

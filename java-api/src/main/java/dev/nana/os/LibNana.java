@@ -1,0 +1,318 @@
+package dev.nana.os;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The FFM binding of {@code native/include/nana.h}, written by hand (jextract is not
+ * available on nana's machines) in the header's order. Each C function has a raw
+ * {@link MethodHandle} and, beside it, a checked wrapper: the wrapper allocates its
+ * temporaries in a confined arena and turns a negative return into an {@link OsException}
+ * through {@link Errors}. Callers only use the wrappers.
+ *
+ * <p>{@code NanaHeaderDriftTest} parses nana.h and fails when a function has no entry in
+ * {@link #SIGNATURES} or when an entry's signature differs from the header.
+ */
+public final class LibNana {
+    /** Must equal NANA_ABI_VERSION of the library that is loaded. */
+    public static final int ABI_VERSION = 1;
+
+    public static final int SPAWN_SETSID = 1;
+    public static final int EV_IN = 0x001;
+    public static final int EV_OUT = 0x004;
+    public static final int EV_ERR = 0x008;
+    public static final int EV_HUP = 0x010;
+    /** poll(2) bits, for {@link #poll}. */
+    public static final int POLLIN = 0x001;
+    public static final int POLLHUP = 0x010;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Map<String, FunctionDescriptor> SIGNATURE_MAP = new LinkedHashMap<>();
+
+    /** Every bound function's signature, by C name, for the drift test. */
+    public static final Map<String, FunctionDescriptor> SIGNATURES = Collections.unmodifiableMap(SIGNATURE_MAP);
+
+    private static final MethodHandle ABI_VERSION_FN = fn("nana_abi_version", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle SPAWN = fn("nana_spawn",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle WAITPID = fn("nana_waitpid",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle EXIT_CODE = fn("nana_exit_code", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle KILL = fn("nana_kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SET_SUBREAPER = fn("nana_set_subreaper",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle MKFIFO = fn("nana_mkfifo", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle FIFO_OPEN_READ = fn("nana_fifo_open_read", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle FIFO_OPEN_WRITE = fn("nana_fifo_open_write", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle FIFO_OPEN_RDWR = fn("nana_fifo_open_rdwr", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle PIPE = fn("nana_pipe", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle PIPE_SET_SIZE = fn("nana_pipe_set_size",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SET_NONBLOCK = fn("nana_set_nonblock",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle READ = fn("nana_read", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle WRITE = fn("nana_write", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle CLOSE = fn("nana_close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle POLL = fn("nana_poll", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle EPOLL_CREATE = fn("nana_epoll_create", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle EPOLL_ADD = fn("nana_epoll_add",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle EPOLL_DEL = fn("nana_epoll_del", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle EPOLL_WAIT = fn("nana_epoll_wait",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle INOTIFY_INIT = fn("nana_inotify_init", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle INOTIFY_ADD = fn("nana_inotify_add",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle EVENTFD = fn("nana_eventfd", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle PROC_STARTTIME = fn("nana_proc_starttime",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle PIDFD_OPEN = fn("nana_pidfd_open", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle PIDFD_SEND_SIGNAL = fn("nana_pidfd_send_signal",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle STRERROR = fn("nana_strerror",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+
+    private LibNana() {}
+
+    /**
+     * Binds one function. When libnana cannot be loaded the handle throws the loader's
+     * remembered {@link NativeUnavailableException} at each call, so the class itself
+     * always initialises and the error says what to fix.
+     */
+    private static MethodHandle fn(String name, FunctionDescriptor descriptor) {
+        SIGNATURE_MAP.put(name, descriptor);
+        try {
+            MemorySegment symbol = NativeLibrary.lookup().find(name).orElseThrow(() ->
+                    new NativeUnavailableException("libnana has no symbol " + name
+                            + ": it is older than this jar; rebuild it with scripts/build"));
+            return LINKER.downcallHandle(symbol, descriptor);
+        } catch (NativeUnavailableException e) {
+            MethodType type = descriptor.toMethodType();
+            MethodHandle thrower = MethodHandles.throwException(type.returnType(), NativeUnavailableException.class);
+            thrower = MethodHandles.insertArguments(thrower, 0, e);
+            return MethodHandles.dropArguments(thrower, 0, type.parameterList());
+        }
+    }
+
+    /** Checks that the loaded library speaks this binding's ABI; throws with the fix if not. */
+    public static void requireAbi() {
+        int loaded = abiVersion();
+        if (loaded != ABI_VERSION) {
+            throw new NativeUnavailableException("libnana " + NativeLibrary.locate() + " has ABI version " + loaded
+                    + " but this jar needs " + ABI_VERSION + ": rebuild both with scripts/build");
+        }
+    }
+
+    private static int invokeInt(MethodHandle handle, Object... args) {
+        try {
+            return (int) handle.invokeWithArguments(args);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("libnana call failed", t);
+        }
+    }
+
+    // ---- nana_abi_version
+    public static int abiVersion() {
+        return invokeInt(ABI_VERSION_FN);
+    }
+
+    // ---- nana_spawn
+    /**
+     * Spawns a process (posix_spawn: the JVM never forks). Child fd i becomes a copy of
+     * {@code fds[i]}, or /dev/null where it is negative; every other fd is closed.
+     */
+    public static int spawn(String path, List<String> argv, List<String> env, Path cwd, int[] fds, int flags)
+            throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fdArray = arena.allocate(JAVA_INT, Math.max(1, fds.length));
+            for (int i = 0; i < fds.length; i++) fdArray.setAtIndex(JAVA_INT, i, fds[i]);
+            int rc = invokeInt(SPAWN, arena.allocateFrom(path), stringArray(arena, argv),
+                    env == null ? MemorySegment.NULL : stringArray(arena, env),
+                    cwd == null ? MemorySegment.NULL : arena.allocateFrom(cwd.toString()),
+                    fdArray, fds.length, flags);
+            return Errors.check(rc, "spawn " + path);
+        }
+    }
+
+    private static MemorySegment stringArray(Arena arena, List<String> strings) {
+        MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L);
+        for (int i = 0; i < strings.size(); i++) array.setAtIndex(ADDRESS, i, arena.allocateFrom(strings.get(i)));
+        array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
+        return array;
+    }
+
+    // ---- nana_waitpid / nana_exit_code
+    /** Waits for one given child; returns its exit code (or 128 + signal), or -1 with nohang while it runs. */
+    public static int waitExitCode(int pid, boolean nohang) throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment status = arena.allocate(JAVA_INT);
+            int rc = Errors.check(invokeInt(WAITPID, pid, status, nohang ? 1 : 0), "wait for pid " + pid);
+            return rc == 0 ? -1 : exitCode(status.get(JAVA_INT, 0));
+        }
+    }
+
+    public static int exitCode(int waitStatus) {
+        return invokeInt(EXIT_CODE, waitStatus);
+    }
+
+    // ---- nana_kill / nana_set_subreaper
+    public static void kill(int pid, int signal) throws OsException {
+        Errors.check(invokeInt(KILL, pid, signal), "kill pid " + pid + " with signal " + signal);
+    }
+
+    public static void setSubreaper(boolean on) throws OsException {
+        Errors.check(invokeInt(SET_SUBREAPER, on ? 1 : 0), "PR_SET_CHILD_SUBREAPER");
+    }
+
+    // ---- FIFOs and pipes
+    public static void mkfifo(Path path, int mode) throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            Errors.check(invokeInt(MKFIFO, arena.allocateFrom(path.toString()), mode), "mkfifo \"" + path + "\"");
+        }
+    }
+
+    /** The read end of a FIFO, non-blocking; sees HUP once every writer is gone, not before the first. */
+    public static Fd fifoOpenRead(Path path) throws OsException {
+        return openFifo(FIFO_OPEN_READ, path, "open fifo for reading");
+    }
+
+    /** The write end of a FIFO, without blocking for a reader. */
+    public static Fd fifoOpenWrite(Path path) throws OsException {
+        return openFifo(FIFO_OPEN_WRITE, path, "open fifo for writing");
+    }
+
+    /** Both ends (O_RDWR|O_NONBLOCK): never blocks, never EPIPE. */
+    public static Fd fifoOpenReadWrite(Path path) throws OsException {
+        return openFifo(FIFO_OPEN_RDWR, path, "open fifo");
+    }
+
+    private static Fd openFifo(MethodHandle handle, Path path, String what) throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            return new Fd(Errors.check(invokeInt(handle, arena.allocateFrom(path.toString())),
+                    what + " \"" + path + "\""));
+        }
+    }
+
+    /** A close-on-exec pipe: [read end, write end]. */
+    public static Fd[] pipe() throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            Errors.check(invokeInt(PIPE, fds), "pipe");
+            return new Fd[] {new Fd(fds.getAtIndex(JAVA_INT, 0)), new Fd(fds.getAtIndex(JAVA_INT, 1))};
+        }
+    }
+
+    public static int pipeSetSize(Fd fd, int size) throws OsException {
+        return Errors.check(invokeInt(PIPE_SET_SIZE, fd.get(), size), "F_SETPIPE_SZ " + size);
+    }
+
+    public static void setNonblock(Fd fd, boolean on) throws OsException {
+        Errors.check(invokeInt(SET_NONBLOCK, fd.get(), on ? 1 : 0), "set O_NONBLOCK");
+    }
+
+    // ---- read / write / close / poll
+    /** Reads up to len bytes into buf; returns the count, 0 at EOF. Throws WouldBlock when non-blocking and empty. */
+    public static int read(Fd fd, MemorySegment buf, int len) throws OsException {
+        return Errors.check(invokeInt(READ, fd.get(), buf, len), "read fd " + fd.get());
+    }
+
+    public static int write(Fd fd, MemorySegment buf, int len) throws OsException {
+        return Errors.check(invokeInt(WRITE, fd.get(), buf, len), "write fd " + fd.get());
+    }
+
+    /** Writes all of text (UTF-8), retrying short writes. */
+    public static void writeFully(Fd fd, String text) throws OsException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocateFrom(JAVA_BYTE, bytes);
+            int off = 0;
+            while (off < bytes.length) off += write(fd, buf.asSlice(off), bytes.length - off);
+        }
+    }
+
+    static void closeQuietly(int fd) {
+        invokeInt(CLOSE, fd);
+    }
+
+    /** poll(2) of one fd: the revents, 0 on timeout. */
+    public static int poll(Fd fd, int events, int timeoutMillis) throws OsException {
+        return Errors.check(invokeInt(POLL, fd.get(), events, timeoutMillis), "poll fd " + fd.get());
+    }
+
+    // ---- epoll
+    public static Fd epollCreate() throws OsException {
+        return new Fd(Errors.check(invokeInt(EPOLL_CREATE), "epoll_create"));
+    }
+
+    public static void epollAdd(Fd epoll, Fd fd, long token, int events) throws OsException {
+        Errors.check(invokeInt(EPOLL_ADD, epoll.get(), fd.get(), token, events), "epoll add fd " + fd.get());
+    }
+
+    public static void epollDel(Fd epoll, Fd fd) throws OsException {
+        Errors.check(invokeInt(EPOLL_DEL, epoll.get(), fd.get()), "epoll del fd " + fd.get());
+    }
+
+    /** Waits; fills tokens/events (native arrays of at least max entries); returns the count. */
+    public static int epollWait(Fd epoll, MemorySegment tokens, MemorySegment events, int max, int timeoutMillis)
+            throws OsException {
+        return Errors.check(invokeInt(EPOLL_WAIT, epoll.get(), tokens, events, max, timeoutMillis), "epoll_wait");
+    }
+
+    // ---- inotify / eventfd
+    public static Fd inotifyInit() throws OsException {
+        return new Fd(Errors.check(invokeInt(INOTIFY_INIT), "inotify_init"));
+    }
+
+    public static int inotifyAdd(Fd inotify, Path path, int mask) throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            return Errors.check(invokeInt(INOTIFY_ADD, inotify.get(), arena.allocateFrom(path.toString()), mask),
+                    "watch \"" + path + "\"");
+        }
+    }
+
+    public static Fd eventfd() throws OsException {
+        return new Fd(Errors.check(invokeInt(EVENTFD), "eventfd"));
+    }
+
+    // ---- processes
+    /** Start time of pid in clock ticks since boot; tells a live process from a reused pid. */
+    public static long procStartTime(int pid) throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(JAVA_LONG);
+            Errors.check(invokeInt(PROC_STARTTIME, pid, out), "read start time of pid " + pid);
+            return out.get(JAVA_LONG, 0);
+        }
+    }
+
+    /** A pidfd; throws with ENOSYS on kernels without pidfd_open. */
+    public static Fd pidfdOpen(int pid) throws OsException {
+        return new Fd(Errors.check(invokeInt(PIDFD_OPEN, pid), "pidfd_open " + pid));
+    }
+
+    public static void pidfdSendSignal(Fd pidfd, int signal) throws OsException {
+        Errors.check(invokeInt(PIDFD_SEND_SIGNAL, pidfd.get(), signal), "pidfd_send_signal " + signal);
+    }
+
+    // ---- nana_strerror (raw: used by Errors itself)
+    static int strerrorRaw(int errno, MemorySegment buf, int len) {
+        return invokeInt(STRERROR, errno, buf, len);
+    }
+}

@@ -1,0 +1,86 @@
+package dev.nana.os;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.SymbolLookup;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finds and loads libnana.so, once. A failure is remembered and reported at every use
+ * with the exact fix, instead of failing class initialisation somewhere unrelated.
+ *
+ * <p>Where it looks, in order: the system property {@code nana.library} (a file), then
+ * {@code <nana.home>/build/native/lib/libnana.so} ({@code nana.home} is set by bin/nana
+ * and by the Maven build), then each directory of {@code java.library.path}.
+ */
+public final class NativeLibrary {
+    private static final Object LOCK = new Object();
+    private static SymbolLookup lookup;
+    private static NativeUnavailableException failure;
+
+    private NativeLibrary() {}
+
+    /** The symbols of libnana, or the remembered reason why they cannot be had. */
+    public static SymbolLookup lookup() {
+        synchronized (LOCK) {
+            if (lookup == null && failure == null) {
+                try {
+                    lookup = load();
+                } catch (NativeUnavailableException e) {
+                    failure = e;
+                }
+            }
+            if (failure != null) throw failure;
+            return lookup;
+        }
+    }
+
+    /** The file nana would load, or null when none is found. */
+    public static Path locate() {
+        for (Path candidate : candidates()) {
+            if (Files.isRegularFile(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    /** Where nana's native parts live: the directory of libnana.so's build ({@code lib/}, {@code bin/}). */
+    public static Path nativeHome() {
+        String home = System.getProperty("nana.home");
+        return home == null ? null : Path.of(home, "build", "native");
+    }
+
+    private static List<Path> candidates() {
+        List<Path> out = new ArrayList<>();
+        String explicit = System.getProperty("nana.library");
+        if (explicit != null) out.add(Path.of(explicit));
+        Path home = nativeHome();
+        if (home != null) out.add(home.resolve("lib").resolve("libnana.so"));
+        for (String dir : System.getProperty("java.library.path", "").split(":")) {
+            if (!dir.isBlank()) out.add(Path.of(dir, "libnana.so"));
+        }
+        return out;
+    }
+
+    private static SymbolLookup load() {
+        if (!NativeLibrary.class.getModule().isNativeAccessEnabled()) {
+            throw new NativeUnavailableException(
+                    "native access is not enabled for nana: run java with --enable-native-access=ALL-UNNAMED"
+                            + " (bin/nana does), or put Enable-Native-Access: ALL-UNNAMED in the jar manifest");
+        }
+        Path file = locate();
+        if (file == null) {
+            throw new NativeUnavailableException("libnana.so not found in " + candidates()
+                    + ": build it with scripts/build, or point -Dnana.library=/path/to/libnana.so at it");
+        }
+        SymbolLookup symbols;
+        try {
+            symbols = SymbolLookup.libraryLookup(file, Arena.global());
+        } catch (IllegalArgumentException e) {
+            throw new NativeUnavailableException("cannot load " + file + ": " + e.getMessage()
+                    + "; rebuild it with scripts/build");
+        }
+        return symbols;
+    }
+}

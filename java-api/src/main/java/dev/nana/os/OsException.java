@@ -1,0 +1,71 @@
+package dev.nana.os;
+
+import java.io.IOException;
+
+/**
+ * A failed call into libnana: which operation, on what, and the errno. {@link Errors} is
+ * the one place that turns an errno into one of these types, so callers can catch the
+ * case they handle ({@link NoEntry}, {@link Exists}, {@link NoProcess}, {@link Denied},
+ * {@link WouldBlock}) and let the rest travel.
+ */
+public sealed class OsException extends IOException
+        permits OsException.NoEntry, OsException.Exists, OsException.NoProcess, OsException.Denied,
+                OsException.WouldBlock {
+    private static final long serialVersionUID = 1L;
+    private final int errno;
+
+    OsException(String message, int errno) {
+        super(message);
+        this.errno = errno;
+    }
+
+    /** The positive errno value. */
+    public int errno() {
+        return errno;
+    }
+
+    /** ENOENT: the file or directory is not there. */
+    public static final class NoEntry extends OsException {
+        private static final long serialVersionUID = 1L;
+
+        NoEntry(String message, int errno) {
+            super(message, errno);
+        }
+    }
+
+    /** EEXIST: something is there already. */
+    public static final class Exists extends OsException {
+        private static final long serialVersionUID = 1L;
+
+        Exists(String message, int errno) {
+            super(message, errno);
+        }
+    }
+
+    /** ESRCH / ECHILD: the process is gone (or is not ours). */
+    public static final class NoProcess extends OsException {
+        private static final long serialVersionUID = 1L;
+
+        NoProcess(String message, int errno) {
+            super(message, errno);
+        }
+    }
+
+    /** EACCES / EPERM. */
+    public static final class Denied extends OsException {
+        private static final long serialVersionUID = 1L;
+
+        Denied(String message, int errno) {
+            super(message, errno);
+        }
+    }
+
+    /** EAGAIN: nothing to read or no room to write now. */
+    public static final class WouldBlock extends OsException {
+        private static final long serialVersionUID = 1L;
+
+        WouldBlock(String message, int errno) {
+            super(message, errno);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.nana.runtime;
+
+import dev.nana.FailedPreconditionException;
+import dev.nana.InvalidArgumentException;
+import dev.nana.UnavailableException;
+import dev.nana.os.Command;
+import dev.nana.os.OsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * An OCI runtime binary nana drives: runc, crun, or any compatible one given by absolute
+ * path. Resolution happens before anything is created, so an unknown runtime is a clear
+ * error and leaves nothing behind.
+ *
+ * @param name what the user asked for ("runc", "crun" or a path)
+ * @param binary the absolute path that is executed
+ * @param unshareCgroup2 crun 1.8 refuses hybrid cgroups ("drop all controllers from
+ *     cgroupv2"); with this set, the shim runs its create in a private mount namespace
+ *     without /sys/fs/cgroup/unified
+ */
+public record OciRuntime(String name, Path binary, boolean unshareCgroup2) {
+
+    /** Resolves a runtime name (searched on PATH and the sbin directories) or absolute path. */
+    public static OciRuntime resolve(String nameOrPath) {
+        return resolve(nameOrPath, System.getenv("PATH"), CgroupLayout.detect());
+    }
+
+    static OciRuntime resolve(String nameOrPath, String pathVariable, CgroupLayout layout) {
+        if (nameOrPath == null || nameOrPath.isBlank()) {
+            throw new InvalidArgumentException("runtime is empty: give runc, crun, or the absolute path of an OCI runtime");
+        }
+        Path binary;
+        if (nameOrPath.contains("/")) {
+            binary = Path.of(nameOrPath);
+            if (!binary.isAbsolute()) {
+                throw new InvalidArgumentException("runtime \"" + nameOrPath
+                        + "\" is a relative path: give an absolute path, or a name such as runc or crun");
+            }
+            if (!Files.isRegularFile(binary) || !Files.isExecutable(binary)) {
+                throw new InvalidArgumentException("runtime \"" + nameOrPath + "\" is not an executable file");
+            }
+        } else {
+            binary = search(nameOrPath, pathVariable);
+            if (binary == null) {
+                throw new InvalidArgumentException("unknown runtime \"" + nameOrPath
+                        + "\": no such executable on PATH or in /usr/sbin, /sbin; install it"
+                        + " (scripts/setup installs runc and crun), or give an absolute path");
+            }
+        }
+        boolean crun = binary.getFileName().toString().startsWith("crun");
+        return new OciRuntime(nameOrPath, binary.toAbsolutePath(), crun && layout == CgroupLayout.HYBRID);
+    }
+
+    private static Path search(String name, String pathVariable) {
+        Set<String> dirs = new LinkedHashSet<>();
+        if (pathVariable != null) dirs.addAll(List.of(pathVariable.split(":")));
+        dirs.addAll(List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"));
+        for (String dir : dirs) {
+            if (dir.isEmpty()) continue;
+            Path p = Path.of(dir, name);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) return p;
+        }
+        return null;
+    }
+
+    /** {@code <runtime> [args] delete [--force] ID}; a container the runtime does not know is not an error. */
+    public void delete(String id, List<String> runtimeArgs, boolean force) {
+        List<String> sub = new ArrayList<>(List.of("delete"));
+        if (force) sub.add("--force");
+        sub.add(id);
+        Command.Result r = call(runtimeArgs, sub);
+        if (!r.ok() && !notFound(r)) {
+            throw new FailedPreconditionException("delete \"" + id + "\": " + name + " said: " + firstLine(r.stderr()));
+        }
+    }
+
+    /** {@code <runtime> [args] kill [--all] ID SIGNAL}. */
+    public void kill(String id, List<String> runtimeArgs, int signal, boolean all) {
+        List<String> sub = new ArrayList<>(List.of("kill"));
+        if (all) sub.add("--all");
+        sub.add(id);
+        sub.add(Integer.toString(signal));
+        Command.Result r = call(runtimeArgs, sub);
+        if (!r.ok()) {
+            throw new FailedPreconditionException("kill \"" + id + "\": " + name + " said: " + firstLine(r.stderr()));
+        }
+    }
+
+    private Command.Result call(List<String> runtimeArgs, List<String> sub) {
+        List<String> argv = new ArrayList<>();
+        argv.add(binary.toString());
+        argv.addAll(runtimeArgs);
+        argv.addAll(sub);
+        try {
+            return Command.run(argv, null);
+        } catch (OsException e) {
+            throw new UnavailableException("run " + binary + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean notFound(Command.Result r) {
+        String s = r.stderr().toLowerCase(java.util.Locale.ROOT);
+        return s.contains("does not exist") || s.contains("not found") || s.contains("no such");
+    }
+
+    private static String firstLine(String s) {
+        String t = s.strip();
+        int nl = t.indexOf('\n');
+        return nl < 0 ? t : t.substring(0, nl);
+    }
+}

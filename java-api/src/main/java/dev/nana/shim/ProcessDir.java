@@ -1,0 +1,117 @@
+package dev.nana.shim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nana.os.LibNana;
+import dev.nana.os.OsException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * One process's folder in the state directory ({@code /run/nana/<id>/init/} or
+ * {@code /run/nana/<id>/<exec-id>/}): the shim's cwd and everything it leaves behind.
+ * The names here and in native/src/shim/main.c are the same; see docs/ARCHITECTURE.md.
+ */
+public record ProcessDir(Path dir) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public Path exitFifo() { return dir.resolve("exit"); }
+    public Path controlFifo() { return dir.resolve("control"); }
+    public Path stdinFifo() { return dir.resolve("stdin"); }
+    public Path stdoutFifo() { return dir.resolve("stdout"); }
+    public Path stderrFifo() { return dir.resolve("stderr"); }
+    public Path pidFile() { return dir.resolve("pid"); }
+    public Path startTimeFile() { return dir.resolve("starttime"); }
+    public Path shimFile() { return dir.resolve("shim"); }
+    public Path startedFile() { return dir.resolve("started"); }
+    public Path exitStatusFile() { return dir.resolve("exitStatus"); }
+    public Path oomFile() { return dir.resolve("oom"); }
+    public Path outputLog() { return dir.resolve("log"); }
+    public Path runtimeLog() { return dir.resolve("log.json"); }
+    public Path processJson() { return dir.resolve("process.json"); }
+
+    /** Makes the folder (0700) and the FIFOs every shim needs: exit and control. */
+    public void create() throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        mkfifo(exitFifo());
+        mkfifo(controlFifo());
+    }
+
+    /** Makes the stdio FIFOs in this folder, for a client that attaches through the state directory. */
+    public void createStdioFifos(boolean stdin) throws OsException {
+        if (stdin) mkfifo(stdinFifo());
+        mkfifo(stdoutFifo());
+        mkfifo(stderrFifo());
+    }
+
+    private static void mkfifo(Path p) throws OsException {
+        LibNana.mkfifo(p, 0600);
+    }
+
+    /** The exit status the shim recorded, if it did. */
+    public OptionalInt exitStatus() {
+        return readInt(exitStatusFile());
+    }
+
+    /** The container process's pid as the runtime wrote it. */
+    public OptionalInt pid() {
+        return readInt(pidFile());
+    }
+
+    /** The container process's start time (clock ticks since boot), as the shim recorded it. */
+    public OptionalLong startTime() {
+        try {
+            return OptionalLong.of(Long.parseLong(read(startTimeFile()).strip()));
+        } catch (IOException | NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** How many OOM kills the shim recorded. */
+    public int oomKills() {
+        try {
+            return (int) Files.readAllLines(oomFile()).stream().filter(l -> !l.isBlank()).count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** The last error-level message in log.json (from the shim or the runtime). */
+    public Optional<String> lastError() {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(runtimeLog(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            try {
+                JsonNode line = JSON.readTree(lines.get(i));
+                String level = line.path("level").asText();
+                if (level.equals("error") || level.equals("fatal")) return Optional.of(line.path("msg").asText());
+            } catch (IOException e) {
+                // a torn or foreign line: skip it
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static OptionalInt readInt(Path p) {
+        try {
+            return OptionalInt.of(Integer.parseInt(read(p).strip()));
+        } catch (IOException | NumberFormatException e) {
+            return OptionalInt.empty();
+        }
+    }
+
+    private static String read(Path p) throws IOException {
+        return Files.readString(p);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.nana.state;
+
+import dev.nana.AlreadyExistsException;
+import dev.nana.ContainerId;
+import dev.nana.UnavailableException;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * The state directory (default /run/nana, a tmpfs): one folder per container, named by
+ * its id. Ids are validated before they become a path, so no request reaches outside it.
+ */
+public record StateDir(Path root) {
+    public static final Path DEFAULT = Path.of("/run/nana");
+
+    public StateDir {
+        root = root.toAbsolutePath().normalize();
+    }
+
+    /** Creates the root (0700) if needed. */
+    public StateDir ensure() {
+        try {
+            Files.createDirectories(root);
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+            return this;
+        } catch (IOException e) {
+            throw new UnavailableException("state directory \"" + root + "\" cannot be created: " + e.getMessage()
+                    + "; give a writable --state-dir", e);
+        }
+    }
+
+    /** The folder of a container (which may not exist). */
+    public Path container(String id) {
+        return root.resolve(ContainerId.require(id, "container id"));
+    }
+
+    /** Claims a container folder atomically: exactly one caller succeeds for an id. */
+    public Path claim(String id) {
+        Path dir = container(id);
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            return dir;
+        } catch (FileAlreadyExistsException e) {
+            throw new AlreadyExistsException("container \"" + id + "\" already exists: delete it first, or choose another id");
+        } catch (IOException e) {
+            throw new UnavailableException("create \"" + dir + "\": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes a folder and everything below it, never following symlinks out of it. */
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                if (exc != null) throw exc;
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}
