@@ -1,0 +1,31 @@
+package dev.nana.shim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.nana.runtime.OciRuntime;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ShimSpecTest {
+    private static final OciRuntime CRUN = new OciRuntime("crun", Path.of("/usr/bin/crun"), true);
+
+    @Test
+    void buildsTheShimCommandLine() {
+        ShimSpec s = new ShimSpec("web", Path.of("/run/nana/web/bundle"), null, CRUN, List.of("--root", "/r"),
+                null, Path.of("/f/out"), null, true, true, 1024);
+        assertEquals(List.of("/bin/nana-shim", "--id", "web", "--runtime", "/usr/bin/crun",
+                "--bundle", "/run/nana/web/bundle", "--runtime-arg", "--root", "--runtime-arg", "/r",
+                "--stdout", "/f/out", "--terminal", "--start-now", "--unshare-cgroup2",
+                "--log-max-size", "1024", "--sync-fd", "3"), s.argv(Path.of("/bin/nana-shim"), 3));
+    }
+
+    @Test
+    void takesExactlyOneOfBundleAndExec() {
+        assertThrows(IllegalArgumentException.class, () -> new ShimSpec("x", null, null, CRUN, List.of(),
+                null, null, null, false, false, 1));
+        assertThrows(IllegalArgumentException.class, () -> new ShimSpec("x", Path.of("/b"), Path.of("/p"), CRUN,
+                List.of(), null, null, null, false, false, 1));
+    }
+}
