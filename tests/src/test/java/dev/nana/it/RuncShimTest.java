@@ -1,0 +1,9 @@
+package dev.nana.it;
+
+/** The shim contract with runc. */
+class RuncShimTest extends ShimContract {
+    @Override
+    String runtime() {
+        return "runc";
+    }
+}
