@@ -1,11 +1,6 @@
 package dev.nana.cli;
 
-import dev.nana.AlreadyExistsException;
-import dev.nana.FailedPreconditionException;
-import dev.nana.InvalidArgumentException;
 import dev.nana.NanaException;
-import dev.nana.NotFoundException;
-import dev.nana.UnavailableException;
 import dev.nana.os.NativeUnavailableException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -43,17 +38,6 @@ public final class NanaCommand implements Runnable {
             case NanaException n -> n.getMessage();
             case NativeUnavailableException n -> n.getMessage();
             default -> e.toString();
-        };
-    }
-
-    /** Which kind of error this is, for scripts: what gRPC and the CLI both map from. */
-    static String kind(NanaException e) {
-        return switch (e) {
-            case NotFoundException x -> "not found";
-            case AlreadyExistsException x -> "already exists";
-            case InvalidArgumentException x -> "invalid argument";
-            case FailedPreconditionException x -> "failed precondition";
-            case UnavailableException x -> "unavailable";
         };
     }
 }
