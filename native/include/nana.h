@@ -104,7 +104,8 @@ int32_t nana_inotify_add(int32_t ifd, const char *path, uint32_t mask);
 int32_t nana_eventfd(void);
 
 /* Process start time (field 22 of /proc/<pid>/stat, in clock ticks since
- * boot) into *out, to tell a pid from a reused one. -ESRCH when gone. */
+ * boot) into *out, to tell a pid from a reused one. -ESRCH when gone or a
+ * zombie (it has exited; only its parent's wait is missing). */
 int32_t nana_proc_starttime(int32_t pid, uint64_t *out);
 
 /* pidfd_open(2) / pidfd_send_signal(2); -ENOSYS on kernels without them. */

@@ -30,6 +30,16 @@ static void reads_own_starttime_and_refuses_a_dead_pid(void) {
     CHECK_EQ_INT(nana_proc_starttime(0x3ffffff0, &b), -ESRCH);
 }
 
+static void a_zombie_has_no_start_time(void) {
+    const char *argv[] = {"/bin/true", NULL};
+    int pid = nana_spawn("/bin/true", argv, NULL, NULL, NULL, 0, 0);
+    usleep(200 * 1000); /* exited, not reaped: a zombie */
+    uint64_t v;
+    CHECK_EQ_INT(nana_proc_starttime(pid, &v), -ESRCH);
+    int st;
+    nana_waitpid(pid, &st, 0);
+}
+
 static void caps_pipe_size_at_pipe_max_size(void) {
     CHECK_EQ_INT(nana__pipe_size_cap(1 << 20, "65536\n"), 65536);
     CHECK_EQ_INT(nana__pipe_size_cap(4096, "1048576\n"), 4096);
@@ -184,6 +194,7 @@ static void strerror_and_version(void) {
 int main(void) {
     RUN(parses_starttime_after_a_hostile_comm);
     RUN(reads_own_starttime_and_refuses_a_dead_pid);
+    RUN(a_zombie_has_no_start_time);
     RUN(caps_pipe_size_at_pipe_max_size);
     RUN(exit_fifo_reader_sees_hup_only_after_its_writer_dies);
     RUN(fifo_open_refuses_what_is_not_a_fifo);

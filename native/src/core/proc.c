@@ -81,6 +81,10 @@ int32_t nana_proc_starttime(int32_t pid, uint64_t *out) {
     int n = nana__read_small_file(path, buf, sizeof buf);
     if (n < 0)
         return n == -ENOENT ? -ESRCH : n;
+    /* a zombie has exited: its fds (an exit FIFO's write end, say) are closed already */
+    const char *close_paren = strrchr(buf, ')');
+    if (close_paren != NULL && (close_paren[2] == 'Z' || close_paren[2] == 'X'))
+        return -ESRCH;
     return nana__parse_stat_starttime(buf, out);
 }
 

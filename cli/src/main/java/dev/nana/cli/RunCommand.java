@@ -2,14 +2,13 @@ package dev.nana.cli;
 
 import dev.nana.NanaException;
 import dev.nana.UnavailableException;
-import dev.nana.bundle.Bundle;
-import dev.nana.os.Fd;
+import dev.nana.ContainerSpec;
+import dev.nana.Stdio;
 import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
-import dev.nana.shim.ExitStatus;
+import dev.nana.shim.ShimExit;
 import dev.nana.shim.ShimHandle;
 import dev.nana.state.StateDir;
-import dev.nana.supervisor.CreateRequest;
 import dev.nana.supervisor.Launcher;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -71,40 +70,54 @@ public final class RunCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--rm and --detach cannot be used together");
         }
         LibNana.requireAbi();
-        Long limit = memory == null ? null : Sizes.parse("--memory", memory);
-        Bundle.Overrides overrides = new Bundle.Overrides(command, env, null, null, limit);
-        CreateRequest request = new CreateRequest(id, bundle != null ? bundle.toAbsolutePath() : demoBundle(), runtime,
-                runtimeArgs, overrides, !detach, false, true, CreateRequest.DEFAULT_TIMEOUT);
-        Launcher launcher = new Launcher(new StateDir(stateDir));
-        Launcher.Prepared prepared = launcher.prepare(request);
+        Path io = Files.createTempDirectory("nana-io-");
+        try {
+            return run(io);
+        } finally {
+            StateDir.deleteTree(io);
+        }
+    }
 
+    private int run(Path io) throws Exception {
+        Stdio stdio = Stdio.NONE;
+        if (!detach) {
+            stdio = new Stdio(null, io.resolve("stdout"), io.resolve("stderr"));
+            LibNana.mkfifo(stdio.stdout(), 0600);
+            LibNana.mkfifo(stdio.stderr(), 0600);
+        }
+        ContainerSpec containerSpec = ContainerSpec.builder(id, bundle != null ? bundle.toAbsolutePath() : demoBundle())
+                .runtime(runtime).runtimeArgs(runtimeArgs).env(env).args(command).stdio(stdio)
+                .memoryLimitBytes(memory == null ? null : Sizes.parse("--memory", memory)).build();
+        Launcher launcher = new Launcher(new StateDir(stateDir));
+        Launcher.Prepared prepared = launcher.prepare(Launcher.resolve(containerSpec, "runc"));
+
+        // open the read ends before the shim starts: nothing written early is lost
         List<Thread> pumps = new ArrayList<>();
-        ShimHandle shim;
         try {
             if (!detach) {
-                pumps.add(OutputPump.start("stdout", LibNana.fifoOpenRead(prepared.init().stdoutFifo()),
+                pumps.add(OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()),
                         new FileOutputStream(FileDescriptor.out)));
-                pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(prepared.init().stderrFifo()),
+                pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()),
                         new FileOutputStream(FileDescriptor.err)));
             }
-            shim = launcher.launch(prepared);
         } catch (OsException e) {
             launcher.abort(prepared);
             throw new UnavailableException("run \"" + id + "\": " + e.getMessage(), e);
         }
+        ShimHandle shim = launcher.launch(prepared, true, Duration.ofSeconds(60));
         if (detach) {
             shim.close();
             spec.commandLine().getOut().println(id);
             return 0;
         }
-        ExitStatus status = shim.awaitExit(Duration.ofDays(365 * 100)).orElseThrow();
+        ShimExit status = shim.awaitExit(Duration.ofDays(365 * 100)).orElseThrow();
         for (Thread t : pumps) t.join();
         if (status.oomKills() > 0) {
             spec.commandLine().getErr().println("nana: \"" + id + "\" was OOM-killed");
         }
         if (remove) {
             try {
-                launcher.delete(id, prepared.runtime(), runtimeArgs, true);
+                launcher.remove(id, prepared.runtime(), runtimeArgs);
             } catch (NanaException e) {
                 spec.commandLine().getErr().println("nana: " + e.getMessage());
             }

@@ -35,6 +35,7 @@ public record ProcessDir(Path dir) {
     public Path outputLog() { return dir.resolve("log"); }
     public Path runtimeLog() { return dir.resolve("log.json"); }
     public Path processJson() { return dir.resolve("process.json"); }
+    public Path reportedFile() { return dir.resolve("reported"); }
 
     /** Makes the folder (0700) and the FIFOs every shim needs: exit and control. */
     public void create() throws IOException {
@@ -42,6 +43,7 @@ public record ProcessDir(Path dir) {
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         mkfifo(exitFifo());
         mkfifo(controlFifo());
+        Files.write(oomFile(), new byte[0]); // exists from the start, so it can be watched
     }
 
     /** Makes the stdio FIFOs in this folder, for a client that attaches through the state directory. */
@@ -72,6 +74,40 @@ public record ProcessDir(Path dir) {
         } catch (IOException | NumberFormatException e) {
             return OptionalLong.empty();
         }
+    }
+
+    /** The shim's pid and start time, as it recorded them; empty when it never got that far. */
+    public Optional<long[]> shim() {
+        try {
+            String[] f = read(shimFile()).strip().split(" ");
+            return Optional.of(new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])});
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Whether the shim that recorded itself here still runs (same pid and start time). */
+    public boolean shimAlive() {
+        return shim().map(s -> {
+            try {
+                return LibNana.procStartTime((int) s[0]) == s[1];
+            } catch (OsException e) {
+                return false;
+            }
+        }).orElse(false);
+    }
+
+    /** Which events of this process were published. */
+    public dev.nana.state.Reported reported() {
+        try {
+            return dev.nana.state.StateFiles.read(reportedFile(), dev.nana.state.Reported.class);
+        } catch (IOException e) {
+            return dev.nana.state.Reported.NOTHING;
+        }
+    }
+
+    public void writeReported(dev.nana.state.Reported r) throws IOException {
+        dev.nana.state.StateFiles.write(reportedFile(), r);
     }
 
     /** How many OOM kills the shim recorded. */

@@ -4,20 +4,24 @@ import dev.nana.FailedPreconditionException;
 import dev.nana.os.Fd;
 import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * A shim this JVM spawned: its process folder, the exit FIFO's read end and the sync
- * pipe. The JVM reaps only this one pid (never -1). Closing the handle leaves the shim
- * and its container running.
+ * A running nana-shim: its process folder and the read end of its exit FIFO. A shim this
+ * JVM spawned also has its sync pipe and is this JVM's child, reaped by pid (never -1); a
+ * shim found again by restore ({@link #attach}) has neither. Closing the handle leaves the
+ * shim and its container running.
  */
 public final class ShimHandle implements AutoCloseable {
+    private static final Duration POLL = Duration.ofMillis(5);
+
     private final ProcessDir dir;
     private final String id;
     private final int shimPid;
     private final Fd exitFd;
-    private final SyncChannel sync;
+    private final SyncChannel sync; // null for an attached shim
     private int pid = -1;
     private boolean reaped;
 
@@ -29,6 +33,25 @@ public final class ShimHandle implements AutoCloseable {
         this.sync = sync;
     }
 
+    /**
+     * Finds a shim again (after a supervisor restart): opens its exit FIFO, then checks that
+     * it still lives, in that order — a shim that dies after the open gives HUP, one that died
+     * before is seen dead here. Empty when it is gone.
+     */
+    public static Optional<ShimHandle> attach(ProcessDir dir, String id) throws OsException {
+        Optional<long[]> shim = dir.shim();
+        if (shim.isEmpty()) return Optional.empty();
+        Fd exit = LibNana.fifoOpenRead(dir.exitFifo());
+        if (!dir.shimAlive()) {
+            exit.close();
+            return Optional.empty();
+        }
+        ShimHandle h = new ShimHandle(dir, id, (int) shim.get()[0], exit, null);
+        h.pid = dir.pid().orElse(-1);
+        h.reaped = true; // not our child: init reaps it
+        return Optional.of(h);
+    }
+
     public ProcessDir dir() {
         return dir;
     }
@@ -37,9 +60,14 @@ public final class ShimHandle implements AutoCloseable {
         return shimPid;
     }
 
-    /** The container process's pid (valid once created). */
+    /** The container process's pid (once created; -1 before). */
     public int pid() {
         return pid;
+    }
+
+    /** The exit FIFO's read end: HUP when the shim is gone. Owned by this handle. */
+    public Fd exitFd() {
+        return exitFd;
     }
 
     void awaitCreated(Duration timeout) {
@@ -51,14 +79,33 @@ public final class ShimHandle implements AutoCloseable {
         expect("started", timeout);
     }
 
-    /** Asks the shim to run {@code <runtime> start} and waits until it has. */
+    /** Asks the shim to run {@code <runtime> start} and waits until it has, or failed. */
     public void start(Duration timeout) {
         try (Fd control = LibNana.fifoOpenReadWrite(dir.controlFifo())) {
             LibNana.writeFully(control, "start\n");
         } catch (OsException e) {
             throw new FailedPreconditionException("start \"" + id + "\": " + e.getMessage(), e);
         }
-        awaitStarted(timeout);
+        if (sync != null) {
+            awaitStarted(timeout);
+            return;
+        }
+        // an attached shim has no sync pipe: watch for "started", or its death
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (!Files.exists(dir.startedFile())) {
+                if ((LibNana.poll(exitFd, LibNana.POLLIN, (int) POLL.toMillis()) & LibNana.POLLHUP) != 0) {
+                    throw new FailedPreconditionException("start \"" + id + "\": "
+                            + dir.lastError().orElse("nana-shim exited; see " + dir.runtimeLog()));
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new FailedPreconditionException("start \"" + id + "\": not started within "
+                            + timeout.toMillis() + " ms; see " + dir.runtimeLog());
+                }
+            }
+        } catch (OsException e) {
+            throw new FailedPreconditionException("start \"" + id + "\": " + e.getMessage(), e);
+        }
     }
 
     private String expect(String prefix, Duration timeout) {
@@ -76,7 +123,7 @@ public final class ShimHandle implements AutoCloseable {
         }
         if (line != null && line.startsWith(prefix)) return line;
         String fromShim = line != null && line.startsWith("error ") ? line.substring("error ".length()) : null;
-        int code = reap(true);
+        int code = reap();
         throw Shim.failure(dir, id, fromShim, code);
     }
 
@@ -84,16 +131,16 @@ public final class ShimHandle implements AutoCloseable {
      * Waits up to timeout for the shim to exit (HUP on the exit FIFO), then reads how the
      * process ended. Empty when it still runs.
      */
-    public Optional<ExitStatus> awaitExit(Duration timeout) {
+    public Optional<ShimExit> awaitExit(Duration timeout) {
         try {
             int revents = LibNana.poll(exitFd, LibNana.POLLIN, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE));
             if ((revents & LibNana.POLLHUP) == 0) return Optional.empty();
         } catch (OsException e) {
             throw new FailedPreconditionException("wait for \"" + id + "\": " + e.getMessage(), e);
         }
-        reap(true);
+        reap();
         close();
-        return Optional.of(ExitStatus.of(dir));
+        return Optional.of(ShimExit.of(dir));
     }
 
     /** Kills the shim if it still runs and reaps it: for a launch that failed half-way. */
@@ -103,26 +150,27 @@ public final class ShimHandle implements AutoCloseable {
         } catch (OsException e) {
             // already gone
         }
-        reap(true);
+        reap();
         close();
     }
 
-    /** Reaps the shim; returns its exit code, or -1 when it could not be had. */
-    private int reap(boolean block) {
+    /**
+     * Reaps the shim if it is this JVM's child (blocking: call it once HUP was seen, when the
+     * shim is exiting); returns its exit code, or -1 when there is nothing to reap.
+     */
+    public int reap() {
         if (reaped) return -1;
+        reaped = true;
         try {
-            int code = LibNana.waitExitCode(shimPid, !block);
-            reaped = code >= 0;
-            return code;
+            return LibNana.waitExitCode(shimPid, false);
         } catch (OsException e) {
-            reaped = true; // not our child any more
-            return -1;
+            return -1; // not our child any more
         }
     }
 
     @Override
     public void close() {
         exitFd.close();
-        sync.close();
+        if (sync != null) sync.close();
     }
 }

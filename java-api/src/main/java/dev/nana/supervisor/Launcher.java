@@ -1,8 +1,8 @@
 package dev.nana.supervisor;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.ContainerId;
+import dev.nana.ContainerSpec;
 import dev.nana.NanaException;
 import dev.nana.UnavailableException;
 import dev.nana.bundle.Bundle;
@@ -11,67 +11,81 @@ import dev.nana.shim.ProcessDir;
 import dev.nana.shim.Shim;
 import dev.nana.shim.ShimHandle;
 import dev.nana.shim.ShimSpec;
+import dev.nana.state.ContainerRecord;
 import dev.nana.state.StateDir;
+import dev.nana.state.StateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Creates a container on disk and starts its shim, in two steps so that a client can
- * open the stdio FIFOs between them; and deletes it. Everything is checked before
- * anything is created, and a failure at any point leaves no folder, no shim and no
- * runtime state behind.
+ * Puts a container on disk and starts its shim, in steps: {@link #resolve} checks
+ * everything without touching anything; {@link #prepare} claims the id and writes the
+ * state; {@link #launch} spawns the shim. A failure at any step undoes the earlier ones,
+ * so a failed create leaves no folder, no shim and no runtime state.
  */
 public final class Launcher {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A folder being deleted is first renamed to this prefix: a delete cut short is finished by restore. */
+    static final String DELETING = ".deleting-";
+
     private final StateDir state;
 
     public Launcher(StateDir state) {
         this.state = state.ensure();
     }
 
-    /** A container whose folder, config and FIFOs exist, and whose shim is not yet started. */
-    public record Prepared(String id, Path dir, ProcessDir init, OciRuntime runtime, CreateRequest request) {}
+    public StateDir state() {
+        return state;
+    }
 
-    /** Step 1: validate, claim the id, write state.json and nana's config, make the FIFOs. */
-    public Prepared prepare(CreateRequest r) {
-        ContainerId.require(r.id(), "container id");
-        OciRuntime runtime = OciRuntime.resolve(r.runtime());
-        Bundle bundle = Bundle.open(r.bundle());
-        ObjectNode config = bundle.configWith(r.overrides());
-        Path dir = state.claim(r.id());
+    /** A spec with everything checked: the runtime found, the bundle read, nana's config built. */
+    public record Resolved(ContainerSpec spec, OciRuntime runtime, Path bundle, ObjectNode config) {}
+
+    /** A container whose folder, state.json and config exist, and whose shim is not yet started. */
+    public record Prepared(ContainerRecord record, Path dir, ProcessDir init, OciRuntime runtime, ContainerSpec spec) {}
+
+    /** Checks a spec; touches nothing. Errors name the field and the fix. */
+    public static Resolved resolve(ContainerSpec spec, String defaultRuntime) {
+        ContainerId.require(spec.id(), "container id");
+        OciRuntime runtime = OciRuntime.resolve(spec.runtime() != null ? spec.runtime() : defaultRuntime);
+        Bundle.Overrides overrides = new Bundle.Overrides(spec.args(), spec.env(), spec.cwd(),
+                spec.terminal() ? Boolean.TRUE : null, spec.memoryLimitBytes());
+        Bundle bundle = Bundle.open(spec.bundle());
+        return new Resolved(spec, runtime, bundle.dir(), bundle.configWith(overrides));
+    }
+
+    /** Claims the id, writes state.json and nana's config, makes the process folder. */
+    public Prepared prepare(Resolved r) {
+        ContainerSpec spec = r.spec();
+        Path dir = state.claim(spec.id());
         try {
             Path ownBundle = Files.createDirectory(dir.resolve("bundle"));
-            Bundle.writeConfig(ownBundle, config);
-            ObjectNode st = JSON.createObjectNode();
-            st.put("id", r.id()).put("bundle", bundle.dir().toString()).put("runtime", runtime.name())
-                    .put("runtimeBinary", runtime.binary().toString()).put("createdAt", Instant.now().toString());
-            r.runtimeArgs().forEach(st.putArray("runtimeArgs")::add);
-            Path tmp = dir.resolve("state.json.tmp");
-            JSON.writeValue(tmp.toFile(), st);
-            Files.move(tmp, dir.resolve("state.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Bundle.writeConfig(ownBundle, r.config());
+            ContainerRecord record = new ContainerRecord(spec.id(), newUid(), r.bundle(), r.runtime().name(),
+                    r.runtime().binary(), spec.runtimeArgs(), spec.labels(), Instant.now());
+            StateFiles.write(dir.resolve("state.json"), record);
             ProcessDir init = new ProcessDir(dir.resolve("init"));
             init.create();
-            if (r.stdioFifos()) init.createStdioFifos(r.stdin());
-            return new Prepared(r.id(), dir, init, runtime, r);
+            return new Prepared(record, dir, init, r.runtime(), spec);
         } catch (IOException e) {
             removeQuietly(dir);
-            throw new UnavailableException("create \"" + r.id() + "\": write its state in \"" + dir + "\": " + e.getMessage(), e);
+            throw new UnavailableException("create \"" + spec.id() + "\": write its state in \"" + dir + "\": "
+                    + e.getMessage(), e);
         }
     }
 
-    /** Step 2: spawn the shim; returns once the container is created (and started with startNow). */
-    public ShimHandle launch(Prepared p) {
-        CreateRequest r = p.request();
-        ProcessDir init = p.init();
-        ShimSpec spec = new ShimSpec(p.id(), p.dir().resolve("bundle"), null, p.runtime(), r.runtimeArgs(),
-                r.stdioFifos() && r.stdin() ? init.stdinFifo() : null,
-                r.stdioFifos() ? init.stdoutFifo() : null, r.stdioFifos() ? init.stderrFifo() : null,
-                Boolean.TRUE.equals(r.overrides().terminal()), r.startNow(), ShimSpec.DEFAULT_LOG_MAX_SIZE);
+    /** Spawns the shim; returns once the container is created (and started, with startNow). */
+    public ShimHandle launch(Prepared p, boolean startNow, Duration timeout) {
+        ContainerSpec spec = p.spec();
+        ShimSpec shim = new ShimSpec(spec.id(), p.dir().resolve("bundle"), null, p.runtime(), spec.runtimeArgs(),
+                spec.stdio().stdin(), spec.stdio().stdout(), spec.stdio().stderr(), spec.terminal(), startNow,
+                ShimSpec.DEFAULT_LOG_MAX_SIZE);
         try {
-            return Shim.launch(init, spec, r.timeout());
+            return Shim.launch(p.init(), shim, timeout);
         } catch (NanaException e) {
             abort(p);
             throw e;
@@ -81,29 +95,39 @@ public final class Launcher {
     /** Undoes prepare (and a failed launch): runtime state and folder. */
     public void abort(Prepared p) {
         try {
-            p.runtime().delete(p.id(), p.request().runtimeArgs(), true);
+            p.runtime().delete(p.spec().id(), p.spec().runtimeArgs(), true);
         } catch (NanaException e) {
             // nothing was created in the runtime
         }
         removeQuietly(p.dir());
     }
 
-    /** Deletes a stopped (or, with force, running) container: runtime state, then its folder. */
-    public void delete(String id, OciRuntime runtime, List<String> runtimeArgs, boolean force) {
+    /**
+     * Removes a container whose processes are gone: its runtime state, then its folder,
+     * renamed out of the way first so that the id is free at once and a delete cut short
+     * is recognisable (restore finishes it).
+     */
+    public void remove(String id, OciRuntime runtime, java.util.List<String> runtimeArgs) {
+        runtime.delete(id, runtimeArgs, true);
         Path dir = state.container(id);
-        runtime.delete(id, runtimeArgs, force);
+        Path doomed = dir.resolveSibling(DELETING + id + "-" + newUid());
         try {
-            StateDir.deleteTree(dir);
+            if (Files.exists(dir)) Files.move(dir, doomed, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            StateDir.deleteTree(doomed);
         } catch (IOException e) {
             throw new UnavailableException("delete \"" + id + "\": remove \"" + dir + "\": " + e.getMessage(), e);
         }
     }
 
-    private static void removeQuietly(Path dir) {
+    private static String newUid() {
+        return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    }
+
+    static void removeQuietly(Path dir) {
         try {
             StateDir.deleteTree(dir);
         } catch (IOException e) {
-            // reported by the caller's own error; a later restore sets it aside
+            // the caller reports its own error; restore sets such a folder aside
         }
     }
 }

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.NanaException;
-import dev.nana.bundle.Bundle;
+import dev.nana.ContainerSpec;
+import java.time.Duration;
 import dev.nana.runtime.OciRuntime;
 import dev.nana.shim.ShimHandle;
 import dev.nana.state.StateDir;
-import dev.nana.supervisor.CreateRequest;
 import dev.nana.supervisor.Launcher;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -82,14 +82,19 @@ final class Fixture implements AutoCloseable {
         return bundle(List.of(args), c -> {});
     }
 
-    CreateRequest request(String id, Path bundle, boolean stdioFifos, boolean startNow, Bundle.Overrides o) {
-        return new CreateRequest(id, bundle, runtimeName, List.of(), o, stdioFifos, false, startNow,
-                CreateRequest.DEFAULT_TIMEOUT);
+    /** A spec for this fixture's runtime. */
+    ContainerSpec.Builder spec(String id, Path bundle) {
+        return ContainerSpec.builder(id, bundle).runtime(runtimeName);
+    }
+
+    /** Resolves, prepares and launches, as the supervisor's workers do. */
+    ShimHandle launch(ContainerSpec spec, boolean startNow) {
+        return launcher.launch(launcher.prepare(Launcher.resolve(spec, runtimeName)), startNow, Duration.ofSeconds(60));
     }
 
     /** Creates and starts; the handle's container runs. */
     ShimHandle run(String id, Path bundle) {
-        return launcher.launch(launcher.prepare(request(id, bundle, false, true, Bundle.Overrides.NONE)));
+        return launch(spec(id, bundle).build(), true);
     }
 
     Path containerDir(String id) {

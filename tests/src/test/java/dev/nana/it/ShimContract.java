@@ -13,10 +13,12 @@ import dev.nana.AlreadyExistsException;
 import dev.nana.FailedPreconditionException;
 import dev.nana.InvalidArgumentException;
 import dev.nana.NanaException;
-import dev.nana.bundle.Bundle;
+import dev.nana.ContainerSpec;
+import dev.nana.Stdio;
+import dev.nana.supervisor.Launcher;
 import dev.nana.os.Fd;
 import dev.nana.os.LibNana;
-import dev.nana.shim.ExitStatus;
+import dev.nana.shim.ShimExit;
 import dev.nana.shim.ShimHandle;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,22 +53,22 @@ abstract class ShimContract {
         fx.close();
     }
 
-    private ExitStatus runToExit(String base, Path bundle) {
+    private ShimExit runToExit(String base, Path bundle) {
         try (ShimHandle shim = fx.run(fx.id(base), bundle)) {
             return shim.awaitExit(EXIT_WAIT).orElseThrow(() -> new AssertionError("no exit within " + EXIT_WAIT));
         }
     }
 
     @Test
-    void exitCodesLandInExitStatus() throws Exception {
-        assertEquals(new ExitStatus(0, false, 0), runToExit("zero", fx.bundle("true")));
-        assertEquals(new ExitStatus(3, false, 0), runToExit("three", fx.bundle("sh", "-c", "exit 3")));
+    void exitCodesLandInShimExit() throws Exception {
+        assertEquals(new ShimExit(0, false, 0), runToExit("zero", fx.bundle("true")));
+        assertEquals(new ShimExit(3, false, 0), runToExit("three", fx.bundle("sh", "-c", "exit 3")));
 
         String id = fx.id("killed");
         try (ShimHandle shim = fx.run(id, fx.bundle("sleep", "100"))) {
             fx.runtime.kill(id, List.of(), 9, false);
-            ExitStatus s = shim.awaitExit(EXIT_WAIT).orElseThrow();
-            assertEquals(new ExitStatus(137, false, 0), s);
+            ShimExit s = shim.awaitExit(EXIT_WAIT).orElseThrow();
+            assertEquals(new ShimExit(137, false, 0), s);
             assertEquals("137", Files.readString(shim.dir().exitStatusFile()).strip());
         }
     }
@@ -90,9 +92,9 @@ abstract class ShimContract {
         try (ShimHandle shim = fx.run(id, fx.bundle("sleep", "100"))) {
             int pid = shim.pid();
             LibNana.kill(shim.shimPid(), 9);
-            ExitStatus s = shim.awaitExit(Duration.ofSeconds(2)).orElseThrow(() ->
+            ShimExit s = shim.awaitExit(Duration.ofSeconds(2)).orElseThrow(() ->
                     new AssertionError("no HUP within 2 s of killing the shim"));
-            assertEquals(new ExitStatus(137, true, 0), s, "derived: nana killed the orphaned process");
+            assertEquals(new ShimExit(137, true, 0), s, "derived: nana killed the orphaned process");
             waitUntil(() -> !alive(pid), "the orphaned container process dies");
         }
     }
@@ -145,7 +147,7 @@ abstract class ShimContract {
         // already be armed when the user's program starts.
         Path bundle = fx.bundle(List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"),
                 c -> c.with("linux").with("resources").with("memory").put("limit", 16L << 20));
-        ExitStatus s = runToExit("oom", bundle);
+        ShimExit s = runToExit("oom", bundle);
         assertEquals(137, s.code());
         assertTrue(s.oomKills() >= 1, "oom kills recorded: " + s.oomKills());
     }
@@ -153,20 +155,23 @@ abstract class ShimContract {
     @Test
     void tenMegabytesOfStdoutWithNoReaderDoNotBlock() throws Exception {
         String id = fx.id("flood");
-        Bundle.Overrides none = Bundle.Overrides.NONE;
-        var prepared = fx.launcher.prepare(fx.request(id, fx.bundle("head", "-c", "10000000", "/dev/zero"), true, true, none));
-        try (ShimHandle shim = fx.launcher.launch(prepared)) { // stdout FIFO exists; nobody reads it
+        Path io = Files.createTempDirectory("nana-it-io");
+        LibNana.mkfifo(io.resolve("stdout"), 0600);
+        ContainerSpec spec = fx.spec(id, fx.bundle("head", "-c", "10000000", "/dev/zero"))
+                .stdio(new Stdio(null, io.resolve("stdout"), null)).build();
+        try (ShimHandle shim = fx.launch(spec, true)) { // the stdout FIFO exists; nobody reads it
             assertEquals(0, shim.awaitExit(EXIT_WAIT).orElseThrow().code());
             assertEquals(10_000_000L, Files.size(shim.dir().outputLog()), "every byte is in the log");
+        } finally {
+            dev.nana.state.StateDir.deleteTree(io);
         }
     }
 
     @Test
     void terminalAnswersResize() throws Exception {
         String id = fx.id("tty");
-        Bundle.Overrides tty = new Bundle.Overrides(List.of(), List.of(), null, true, null);
         Path bundle = fx.bundle("sh", "-c", "for i in $(seq 1 100); do stty size; sleep 0.1; done");
-        try (ShimHandle shim = fx.launcher.launch(fx.launcher.prepare(fx.request(id, bundle, false, true, tty)))) {
+        try (ShimHandle shim = fx.launch(fx.spec(id, bundle).terminal(true).build(), true)) {
             try (Fd control = LibNana.fifoOpenReadWrite(shim.dir().controlFifo())) {
                 LibNana.writeFully(control, "resize 40 100\n");
             }
@@ -179,9 +184,7 @@ abstract class ShimContract {
     @Test
     void startWaitsForTheControlFifo() throws Exception {
         String id = fx.id("created");
-        var prepared = fx.launcher.prepare(fx.request(id, fx.bundle("sh", "-c", "exit 5"), false, false,
-                Bundle.Overrides.NONE));
-        try (ShimHandle shim = fx.launcher.launch(prepared)) {
+        try (ShimHandle shim = fx.launch(fx.spec(id, fx.bundle("sh", "-c", "exit 5")).build(), false)) {
             assertTrue(alive(shim.pid()), "created: the process exists");
             assertFalse(Files.exists(shim.dir().startedFile()));
             assertTrue(shim.awaitExit(Duration.ofMillis(300)).isEmpty(), "not started, so not exited");
@@ -198,39 +201,34 @@ abstract class ShimContract {
         Files.writeString(notJson.resolve("config.json"), "{\"process\": ");
         try {
             assertRefused(InvalidArgumentException.class, "does not exist",
-                    () -> fx.request(fx.id("nobundle"), Path.of("/nonexistent/bundle"), false, true, Bundle.Overrides.NONE));
+                    () -> fx.spec(fx.id("nobundle"), Path.of("/nonexistent/bundle")).build());
             assertRefused(InvalidArgumentException.class, "is not valid JSON",
-                    () -> fx.request(fx.id("badjson"), notJson, false, true, Bundle.Overrides.NONE));
-            assertRefused(InvalidArgumentException.class, "is not valid",
-                    () -> fx.request("../x", good, false, true, Bundle.Overrides.NONE));
+                    () -> fx.spec(fx.id("badjson"), notJson).build());
+            assertRefused(InvalidArgumentException.class, "is not valid", () -> fx.spec("../x", good).build());
             assertRefused(InvalidArgumentException.class, "unknown runtime \"no-such-runtime\"",
-                    () -> new dev.nana.supervisor.CreateRequest(fx.id("norun"), good, "no-such-runtime", List.of(),
-                            Bundle.Overrides.NONE, false, false, true, Duration.ofSeconds(30)));
+                    () -> fx.spec(fx.id("norun"), good).runtime("no-such-runtime").build());
             // the runtime itself refuses: its own message comes back
             Path noExec = fx.bundle("/bin/nope");
-            assertRefused(FailedPreconditionException.class, "/bin/nope",
-                    () -> fx.request(fx.id("noexec"), noExec, false, true, Bundle.Overrides.NONE));
+            assertRefused(FailedPreconditionException.class, "/bin/nope", () -> fx.spec(fx.id("noexec"), noExec).build());
             // a config the runtime cannot use
             Path badMount = fx.bundle(List.of("true"), c -> ((ArrayNode) c.get("mounts")).addObject()
                     .put("destination", "/x").put("type", "nosuchfs").put("source", "none"));
-            assertRefused(FailedPreconditionException.class, "",
-                    () -> fx.request(fx.id("badmount"), badMount, false, true, Bundle.Overrides.NONE));
+            assertRefused(FailedPreconditionException.class, "", () -> fx.spec(fx.id("badmount"), badMount).build());
         } finally {
             dev.nana.state.StateDir.deleteTree(notJson);
         }
         String id = fx.id("twice");
         try (ShimHandle shim = fx.run(id, good)) {
             var dup = assertThrows(AlreadyExistsException.class,
-                    () -> fx.launcher.prepare(fx.request(id, good, false, true, Bundle.Overrides.NONE)));
+                    () -> fx.launcher.prepare(Launcher.resolve(fx.spec(id, good).build(), "runc")));
             assertTrue(dup.getMessage().contains("already exists"));
             shim.awaitExit(EXIT_WAIT).orElseThrow();
         }
     }
 
-    private void assertRefused(Class<? extends NanaException> type, String message,
-            Supplier<dev.nana.supervisor.CreateRequest> request) throws IOException {
-        NanaException e = assertThrows(NanaException.class,
-                () -> fx.launcher.launch(fx.launcher.prepare(request.get())));
+    private void assertRefused(Class<? extends NanaException> type, String message, Supplier<ContainerSpec> spec)
+            throws IOException {
+        NanaException e = assertThrows(NanaException.class, () -> fx.launch(spec.get(), true));
         assertEquals(type, e.getClass(), e.getMessage());
         assertTrue(e.getMessage().contains(message), e.getMessage());
         try (Stream<Path> left = Files.list(fx.stateDir)) {

@@ -12,7 +12,7 @@ import java.util.OptionalLong;
  * @param derived true when the shim died without writing exitStatus and nana derived the code
  * @param oomKills OOM kills the shim recorded in the process's memory cgroup
  */
-public record ExitStatus(int code, boolean derived, int oomKills) {
+public record ShimExit(int code, boolean derived, int oomKills) {
     /** The shim was killed and nana killed its orphaned process: as if by SIGKILL. */
     public static final int DERIVED_KILLED = 137;
     /** The shim died and its process was gone too (or its pid reused): unknown. */
@@ -23,10 +23,10 @@ public record ExitStatus(int code, boolean derived, int oomKills) {
      * without hanging: 137 after killing a process that outlived its shim, 255 when the
      * process is gone or its pid now belongs to someone else.
      */
-    public static ExitStatus of(ProcessDir dir) {
+    public static ShimExit of(ProcessDir dir) {
         OptionalInt code = dir.exitStatus();
-        if (code.isPresent()) return new ExitStatus(code.getAsInt(), false, dir.oomKills());
-        return new ExitStatus(killOrphan(dir) ? DERIVED_KILLED : DERIVED_UNKNOWN, true, dir.oomKills());
+        if (code.isPresent()) return new ShimExit(code.getAsInt(), false, dir.oomKills());
+        return new ShimExit(killOrphan(dir) ? DERIVED_KILLED : DERIVED_UNKNOWN, true, dir.oomKills());
     }
 
     private static boolean killOrphan(ProcessDir dir) {

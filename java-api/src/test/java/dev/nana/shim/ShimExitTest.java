@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What nana reports when a shim dies with or without writing exitStatus. */
-class ExitStatusTest {
+class ShimExitTest {
     @TempDir
     Path tmp;
 
@@ -21,16 +21,16 @@ class ExitStatusTest {
         ProcessDir d = new ProcessDir(tmp);
         Files.writeString(d.exitStatusFile(), "3\n");
         Files.writeString(d.oomFile(), "{\"oomKill\":1}\n{\"oomKill\":2}\n");
-        assertEquals(new ExitStatus(3, false, 2), ExitStatus.of(d));
+        assertEquals(new ShimExit(3, false, 2), ShimExit.of(d));
     }
 
     @Test
     void derives255WhenTheProcessIsGone() throws Exception {
         ProcessDir d = new ProcessDir(tmp);
-        assertEquals(new ExitStatus(255, true, 0), ExitStatus.of(d), "nothing recorded at all");
+        assertEquals(new ShimExit(255, true, 0), ShimExit.of(d), "nothing recorded at all");
         Files.writeString(d.pidFile(), "1073741808");
         Files.writeString(d.startTimeFile(), "1");
-        assertEquals(255, ExitStatus.of(d).code());
+        assertEquals(255, ShimExit.of(d).code());
     }
 
     @Test
@@ -39,7 +39,7 @@ class ExitStatusTest {
         int self = (int) ProcessHandle.current().pid();
         Files.writeString(d.pidFile(), Integer.toString(self));
         Files.writeString(d.startTimeFile(), Long.toString(LibNana.procStartTime(self) + 1));
-        assertEquals(255, ExitStatus.of(d).code(), "a different start time is someone else: never killed");
+        assertEquals(255, ShimExit.of(d).code(), "a different start time is someone else: never killed");
     }
 
     @Test
@@ -48,7 +48,7 @@ class ExitStatusTest {
         ProcessDir d = new ProcessDir(tmp);
         Files.writeString(d.pidFile(), Integer.toString(pid));
         Files.writeString(d.startTimeFile(), Long.toString(LibNana.procStartTime(pid)));
-        ExitStatus s = ExitStatus.of(d);
+        ShimExit s = ShimExit.of(d);
         assertEquals(137, s.code());
         assertTrue(s.derived());
         assertEquals(137, LibNana.waitExitCode(pid, false), "it really was SIGKILLed");

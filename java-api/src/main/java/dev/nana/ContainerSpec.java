@@ -1,0 +1,78 @@
+package dev.nana;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What to create: an id, an OCI bundle, the runtime to drive it with, and the overrides a
+ * user expects without editing config.json. nana never writes into the bundle: overrides
+ * go into its own copy of config.json, which runs the same rootfs.
+ *
+ * @param id {@code [A-Za-z0-9][A-Za-z0-9_.-]{0,75}}
+ * @param bundle absolute path of the bundle (config.json and rootfs)
+ * @param runtime runc, crun, or an absolute path; null for the supervisor's default
+ * @param runtimeArgs extra global arguments for the runtime (e.g. --root DIR)
+ * @param labels free key/value pairs kept with the container
+ * @param stdio client FIFOs
+ * @param terminal give the process a pty
+ * @param args replaces process.args when not empty
+ * @param env KEY=VALUE entries added to (or replacing in) process.env
+ * @param cwd replaces process.cwd when not null
+ * @param memoryLimitBytes sets linux.resources.memory.limit when not null
+ */
+public record ContainerSpec(String id, Path bundle, String runtime, List<String> runtimeArgs, Map<String, String> labels,
+        Stdio stdio, boolean terminal, List<String> args, List<String> env, String cwd, Long memoryLimitBytes) {
+
+    public ContainerSpec {
+        runtimeArgs = List.copyOf(runtimeArgs);
+        labels = Map.copyOf(labels);
+        stdio = Objects.requireNonNullElse(stdio, Stdio.NONE);
+        args = List.copyOf(args);
+        env = List.copyOf(env);
+    }
+
+    public static Builder builder(String id, Path bundle) {
+        return new Builder(id, bundle);
+    }
+
+    /** Builds a spec; only id and bundle are required. */
+    public static final class Builder {
+        private final String id;
+        private final Path bundle;
+        private String runtime;
+        private final List<String> runtimeArgs = new ArrayList<>();
+        private final Map<String, String> labels = new LinkedHashMap<>();
+        private Stdio stdio = Stdio.NONE;
+        private boolean terminal;
+        private final List<String> args = new ArrayList<>();
+        private final List<String> env = new ArrayList<>();
+        private String cwd;
+        private Long memoryLimitBytes;
+
+        private Builder(String id, Path bundle) {
+            this.id = id;
+            this.bundle = bundle;
+        }
+
+        public Builder runtime(String nameOrPath) { this.runtime = nameOrPath; return this; }
+        public Builder runtimeArgs(List<String> a) { runtimeArgs.addAll(a); return this; }
+        public Builder label(String key, String value) { labels.put(key, value); return this; }
+        public Builder labels(Map<String, String> l) { labels.putAll(l); return this; }
+        public Builder stdio(Stdio s) { this.stdio = s; return this; }
+        public Builder terminal(boolean t) { this.terminal = t; return this; }
+        public Builder args(List<String> a) { args.clear(); args.addAll(a); return this; }
+        public Builder args(String... a) { return args(List.of(a)); }
+        public Builder env(List<String> e) { env.addAll(e); return this; }
+        public Builder cwd(String c) { this.cwd = c; return this; }
+        public Builder memoryLimitBytes(Long bytes) { this.memoryLimitBytes = bytes; return this; }
+
+        public ContainerSpec build() {
+            return new ContainerSpec(id, bundle, runtime, runtimeArgs, labels, stdio, terminal, args, env, cwd,
+                    memoryLimitBytes);
+        }
+    }
+}

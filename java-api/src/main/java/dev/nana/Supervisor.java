@@ -1,0 +1,64 @@
+package dev.nana;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * nana's API: runs OCI containers through runc, crun or another runtime, each watched by
+ * its own nana-shim. The in-process implementation comes from {@link #builder()}.
+ *
+ * <p>A supervisor keeps nothing only in memory: everything is in its state directory. Closing
+ * it (or killing its process) leaves every container running; a new supervisor on the same
+ * directory restores them all and reports what happened meanwhile. Errors are the
+ * {@link NanaException} family; every message names the container and what to do.
+ *
+ * <pre>{@code
+ * try (Supervisor nana = Supervisor.builder().build()) {
+ *     nana.run(ContainerSpec.builder("hello", Path.of("/bundles/busybox")).args("echo", "hi").build());
+ *     ExitStatus exit = nana.waitForExit("hello").join();
+ *     nana.delete("hello", false);
+ * }
+ * }</pre>
+ */
+public interface Supervisor extends AutoCloseable {
+    /** An in-process supervisor on a state directory (default /run/nana). */
+    static dev.nana.supervisor.LocalSupervisor.Builder builder() {
+        return dev.nana.supervisor.LocalSupervisor.builder();
+    }
+
+    /** Creates a container: its process exists, the user's program waits for {@link #start}. */
+    ContainerInfo create(ContainerSpec spec);
+
+    /** Starts a created container's program. */
+    ContainerInfo start(String id);
+
+    /** Creates and starts in one step. */
+    ContainerInfo run(ContainerSpec spec);
+
+    /** Sends a signal to the container's init process, or with {@code all} to all its processes. */
+    void kill(String id, int signal, boolean all);
+
+    /** Deletes a stopped or created container; with {@code force}, kills a running one first. */
+    void delete(String id, boolean force);
+
+    /** Every container. */
+    List<ContainerInfo> list();
+
+    /** One container. */
+    ContainerInfo state(String id);
+
+    /** Completes when the container's init process has exited (at once if it has). */
+    CompletableFuture<ExitStatus> waitForExit(String id);
+
+    /**
+     * Subscribes to events matching filter. With {@code since} (may be null), first replays
+     * the journaled events strictly after that time, then continues live, without gap or
+     * duplicate.
+     */
+    Subscription subscribe(EventFilter filter, Instant since, EventListener listener);
+
+    /** Stops supervising; containers keep running. */
+    @Override
+    void close();
+}

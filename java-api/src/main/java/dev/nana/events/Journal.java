@@ -1,0 +1,164 @@
+package dev.nana.events;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.nana.EventType;
+import dev.nana.UnavailableException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * events.log: the append-only journal of events, one JSON line each, for replay since a
+ * time or a sequence number. Rotated by size into events.log.1 (one older generation is
+ * kept); never truncated at startup; a torn last line (a crash mid-write) is skipped and
+ * the next line starts clean.
+ *
+ * <p>Sequence numbers continue across restarts, and times strictly increase, so "events
+ * after T" and "events after N" are both exact.
+ */
+public final class Journal implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Journal.class);
+    public static final long DEFAULT_MAX_BYTES = 16L << 20;
+
+    static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final Path file;
+    private final Path previous;
+    private final long maxBytes;
+    private FileChannel channel;
+    private long size;
+    private long lastSeq;
+    private Instant lastTime = Instant.EPOCH;
+
+    public Journal(Path file, long maxBytes) {
+        this.file = file;
+        this.previous = file.resolveSibling(file.getFileName() + ".1");
+        this.maxBytes = maxBytes;
+        try {
+            open();
+            for (JournalEntry e : readAll()) {
+                lastSeq = Math.max(lastSeq, e.seq());
+                if (e.time().isAfter(lastTime)) lastTime = e.time();
+            }
+        } catch (IOException e) {
+            throw new UnavailableException("open the event journal \"" + file + "\": " + e.getMessage(), e);
+        }
+    }
+
+    private void open() throws IOException {
+        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        size = channel.size();
+        if (size > 0 && !endsWithNewline()) {
+            log.warn("event journal {} ends in a torn line (a crash mid-write): it is skipped", file);
+            write("\n".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private boolean endsWithNewline() throws IOException {
+        try (FileChannel r = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer last = ByteBuffer.allocate(1);
+            r.read(last, r.size() - 1);
+            return last.get(0) == '\n';
+        }
+    }
+
+    private void write(byte[] bytes) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) size += channel.write(buf);
+    }
+
+    /** The sequence number of the newest entry (0 when none). */
+    public synchronized long lastSeq() {
+        return lastSeq;
+    }
+
+    /** Appends one event; assigns its sequence number and a time later than every earlier one. */
+    public synchronized JournalEntry append(EventType type, String id, String process, Integer exitCode, String uid,
+            Integer n) {
+        Instant now = Instant.now();
+        if (!now.isAfter(lastTime)) now = lastTime.plusNanos(1);
+        JournalEntry e = new JournalEntry(lastSeq + 1, now, type, id, process, exitCode, uid, n);
+        try {
+            byte[] line = (JSON.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
+            if (size > 0 && size + line.length > maxBytes) rotate();
+            write(line);
+        } catch (IOException ex) {
+            throw new UnavailableException("append to the event journal \"" + file + "\": " + ex.getMessage()
+                    + " (is the state directory's file system full?)", ex);
+        }
+        lastSeq = e.seq();
+        lastTime = now;
+        return e;
+    }
+
+    private void rotate() throws IOException {
+        channel.close();
+        Files.move(file, previous, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        size = 0;
+    }
+
+    /** Every readable entry, oldest first (events.log.1, then events.log). */
+    public List<JournalEntry> readAll() throws IOException {
+        return read(e -> true);
+    }
+
+    /** The readable entries that match, oldest first; torn or foreign lines are skipped. */
+    public List<JournalEntry> read(Predicate<JournalEntry> keep) throws IOException {
+        List<JournalEntry> out = new ArrayList<>();
+        for (Path p : List.of(previous, file)) {
+            try (BufferedReader r = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.isBlank()) continue;
+                    try {
+                        JournalEntry e = JSON.readValue(line, JournalEntry.class);
+                        if (e.type() != null && keep.test(e)) out.add(e);
+                    } catch (IOException torn) {
+                        // a torn line from a crash, or one written by someone else: skip it
+                    }
+                }
+            } catch (NoSuchFileException missing) {
+                // no such generation yet
+            }
+        }
+        return out;
+    }
+
+    /** Whether the journal already records this fact (restore's guard against duplicates). */
+    public boolean contains(String uid, String process, EventType type, Integer n) {
+        try {
+            return !read(e -> e.sameFact(uid, process, type, n)).isEmpty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.warn("close the event journal {}: {}", file, e.getMessage());
+        }
+    }
+}

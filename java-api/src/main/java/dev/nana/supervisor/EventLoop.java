@@ -1,0 +1,442 @@
+package dev.nana.supervisor;
+
+import dev.nana.AlreadyExistsException;
+import dev.nana.ContainerInfo;
+import dev.nana.ContainerStatus;
+import dev.nana.EventType;
+import dev.nana.ExitStatus;
+import dev.nana.FailedPreconditionException;
+import dev.nana.NanaException;
+import dev.nana.NotFoundException;
+import dev.nana.UnavailableException;
+import dev.nana.events.EventBus;
+import dev.nana.os.OsException;
+import dev.nana.shim.ShimExit;
+import dev.nana.state.Reported;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that owns the container table. Every change arrives as a {@link Task} on a
+ * lock-free queue (many producers, this single consumer) and is handled in {@link #handle},
+ * one switch over the sealed task type. Nothing slow runs here: shim spawns and runtime
+ * calls go to the start pool or the workers, file reads to the workers, and their results
+ * come back as tasks. Replies complete on the callbacks executor, so no caller's code ever
+ * runs on this thread.
+ */
+final class EventLoop {
+    private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
+
+    private final ConcurrentLinkedQueue<Task> queue = new ConcurrentLinkedQueue<>();
+    private final Map<String, Container> table = new HashMap<>();
+    private final Set<String> creating = new HashSet<>();
+    private final AtomicLong handled = new AtomicLong();
+    private final Launcher launcher;
+    private final EventBus bus;
+    private final ExecutorService starts;
+    private final ExecutorService workers;
+    private final ExecutorService persister;
+    private final Executor callbacks;
+    private final Duration timeout;
+    private Monitor monitor;
+    private Thread thread;
+    private volatile boolean stopped;
+
+    EventLoop(Launcher launcher, EventBus bus, ExecutorService starts, ExecutorService workers,
+            ExecutorService persister, Executor callbacks, Duration timeout) {
+        this.launcher = launcher;
+        this.bus = bus;
+        this.starts = starts;
+        this.workers = workers;
+        this.persister = persister;
+        this.callbacks = callbacks;
+        this.timeout = timeout;
+    }
+
+    void setMonitor(Monitor monitor) {
+        this.monitor = monitor;
+    }
+
+    void start() {
+        thread = Thread.ofPlatform().name("nana-loop").start(this::run);
+    }
+
+    /** Puts a task on the queue; safe from any thread, never blocks. */
+    void post(Task task) {
+        queue.add(task);
+        LockSupport.unpark(thread);
+    }
+
+    /** Tasks waiting (for metrics). */
+    int queueDepth() {
+        return queue.size();
+    }
+
+    long handledCount() {
+        return handled.get();
+    }
+
+    void join() throws InterruptedException {
+        thread.join();
+    }
+
+    private void run() {
+        while (!stopped) {
+            Task task = queue.poll();
+            if (task == null) {
+                LockSupport.park(this);
+                continue;
+            }
+            try {
+                handle(task);
+            } catch (RuntimeException e) {
+                log.error("event loop: {} failed", task.getClass().getSimpleName(), e);
+            }
+            handled.incrementAndGet();
+        }
+    }
+
+    private void handle(Task task) {
+        switch (task) {
+            case Task.Create t -> create(t);
+            case Task.Launched t -> launched(t);
+            case Task.LaunchFailed t -> {
+                creating.remove(t.id());
+                fail(t.reply(), t.error());
+            }
+            case Task.Start t -> start(t);
+            case Task.StartDone t -> startDone(t);
+            case Task.Kill t -> kill(t);
+            case Task.Delete t -> delete(t);
+            case Task.Removed t -> removed(t);
+            case Task.Query t -> query(t);
+            case Task.WaitExit t -> waitExit(t);
+            case Task.ShimGone t -> shimGone(t);
+            case Task.ExitRead t -> exitRead(t);
+            case Task.OomNoticed t -> oomNoticed(t);
+            case Task.OomRead t -> {
+                Container c = table.get(t.id());
+                if (c != null) reconcileOom(c, t.kills());
+            }
+            case Task.Shutdown t -> shutdown(t);
+        }
+    }
+
+    // ---- create and start
+
+    private void create(Task.Create t) {
+        String id = t.spec().spec().id();
+        if (table.containsKey(id) || creating.contains(id)) {
+            fail(t.reply(), new AlreadyExistsException("container \"" + id
+                    + "\" already exists: delete it first, or choose another id"));
+            return;
+        }
+        creating.add(id);
+        starts.execute(() -> {
+            Launcher.Prepared prepared = null;
+            try {
+                prepared = launcher.prepare(t.spec());
+                post(new Task.Launched(prepared, launcher.launch(prepared, t.start(), timeout), t.start(), t.reply()));
+            } catch (RuntimeException e) {
+                post(new Task.LaunchFailed(id, e, t.reply()));
+            }
+        });
+    }
+
+    private void launched(Task.Launched t) {
+        Launcher.Prepared p = t.prepared();
+        creating.remove(p.record().id());
+        Container c = new Container(p.record(), p.runtime(), p.dir());
+        c.shim = t.shim();
+        c.pid = t.shim().pid();
+        c.status = t.started() ? ContainerStatus.RUNNING : ContainerStatus.CREATED;
+        table.put(c.id(), c);
+        watch(c);
+        publish(c, EventType.CREATE, null, null);
+        if (t.started()) publish(c, EventType.START, null, null);
+        complete(t.reply(), c.info());
+    }
+
+    /** Puts a live container's shim under the monitor's eye. */
+    void watch(Container c) {
+        try {
+            c.exitToken = monitor.watchExit(c.id(), "init", c.shim.exitFd());
+            monitor.watchOom(c.id(), "init", c.init.oomFile());
+        } catch (OsException e) {
+            log.error("container {}: cannot watch its shim: {}", c.id(), e.getMessage());
+        }
+    }
+
+    private void start(Task.Start t) {
+        Container c = find(t.id(), t.reply());
+        if (c == null || !idle(c, "start", t.reply())) return;
+        if (c.status != ContainerStatus.CREATED) {
+            fail(t.reply(), new FailedPreconditionException("cannot start \"" + c.id() + "\": it is "
+                    + describe(c.status) + (c.status == ContainerStatus.STOPPED ? "; delete it and run it again" : "")));
+            return;
+        }
+        c.busy = "start";
+        starts.execute(() -> {
+            try {
+                c.shim.start(timeout);
+                post(new Task.StartDone(c.id(), null, t.reply()));
+            } catch (RuntimeException e) {
+                post(new Task.StartDone(c.id(), e, t.reply()));
+            }
+        });
+    }
+
+    private void startDone(Task.StartDone t) {
+        Container c = table.get(t.id());
+        if (c == null) {
+            fail(t.reply(), notFound(t.id()));
+            return;
+        }
+        c.busy = null;
+        if (t.error() != null) {
+            fail(t.reply(), t.error());
+            return;
+        }
+        if (c.status == ContainerStatus.CREATED) c.status = ContainerStatus.RUNNING;
+        if (!c.reported.start()) publish(c, EventType.START, null, null);
+        complete(t.reply(), c.info());
+    }
+
+    // ---- signals and delete
+
+    private void kill(Task.Kill t) {
+        Container c = find(t.id(), t.reply());
+        if (c == null) return;
+        if (c.status == ContainerStatus.STOPPED) {
+            fail(t.reply(), new FailedPreconditionException("cannot kill \"" + c.id() + "\": it is stopped"));
+            return;
+        }
+        workers.execute(() -> {
+            try {
+                c.runtime.kill(c.id(), c.record.runtimeArgs(), t.signal(), t.all());
+                complete(t.reply(), null);
+            } catch (RuntimeException e) {
+                fail(t.reply(), e);
+            }
+        });
+    }
+
+    private void delete(Task.Delete t) {
+        Container c = find(t.id(), t.reply());
+        if (c == null || !idle(c, "delete", t.reply())) return;
+        switch (c.status) {
+            case STOPPED -> remove(c, t.reply());
+            case RUNNING, PAUSED -> {
+                if (!t.force()) {
+                    fail(t.reply(), new FailedPreconditionException("cannot delete \"" + c.id() + "\": it is "
+                            + describe(c.status) + "; kill it first, or delete with force"));
+                    return;
+                }
+                killThenRemove(c, t.reply());
+            }
+            case CREATED -> killThenRemove(c, t.reply());
+        }
+    }
+
+    /** Kills the container's processes; the exit this causes is published, then the container removed. */
+    private void killThenRemove(Container c, CompletableFuture<Void> reply) {
+        c.busy = "delete";
+        c.deleteAfterExit = reply;
+        workers.execute(() -> {
+            try {
+                c.runtime.kill(c.id(), c.record.runtimeArgs(), 9, true);
+            } catch (RuntimeException e) {
+                log.debug("delete {}: kill: {} (it may have exited already)", c.id(), e.getMessage());
+            }
+        });
+    }
+
+    private void remove(Container c, CompletableFuture<Void> reply) {
+        c.busy = "delete";
+        workers.execute(() -> {
+            try {
+                launcher.remove(c.id(), c.runtime, c.record.runtimeArgs());
+                post(new Task.Removed(c.id(), null, reply));
+            } catch (RuntimeException e) {
+                post(new Task.Removed(c.id(), e, reply));
+            }
+        });
+    }
+
+    private void removed(Task.Removed t) {
+        Container c = table.get(t.id());
+        if (c == null) return;
+        c.busy = null;
+        if (t.error() != null) {
+            fail(t.reply(), t.error());
+            return;
+        }
+        table.remove(c.id());
+        if (c.shim != null) c.shim.close();
+        bus.publish(EventType.DELETE, c.id(), "init", null, c.record.uid(), null);
+        for (CompletableFuture<ExitStatus> w : c.exitWaiters) fail(w, notFound(c.id()));
+        complete(t.reply(), null);
+    }
+
+    // ---- queries
+
+    private void query(Task.Query t) {
+        if (t.id() != null) {
+            Container c = find(t.id(), t.reply());
+            if (c != null) complete(t.reply(), List.of(c.info()));
+            return;
+        }
+        List<ContainerInfo> all = new ArrayList<>();
+        for (Container c : table.values()) all.add(c.info());
+        all.sort(Comparator.comparing(ContainerInfo::id));
+        complete(t.reply(), all);
+    }
+
+    private void waitExit(Task.WaitExit t) {
+        Container c = find(t.id(), t.reply());
+        if (c == null) return;
+        if (c.status == ContainerStatus.STOPPED) complete(t.reply(), c.exit);
+        else c.exitWaiters.add(t.reply());
+    }
+
+    // ---- exits and OOM kills
+
+    private void shimGone(Task.ShimGone t) {
+        Container c = table.get(t.id());
+        if (c == null || c.exitToken != t.token()) return;
+        c.exitToken = -1;
+        workers.execute(() -> {
+            c.shim.reap();
+            post(new Task.ExitRead(c.id(), t.process(), ShimExit.of(c.init)));
+        });
+    }
+
+    private void exitRead(Task.ExitRead t) {
+        Container c = table.get(t.id());
+        if (c == null) return;
+        recordExit(c, t.exit());
+        if (c.deleteAfterExit != null) {
+            CompletableFuture<Void> reply = c.deleteAfterExit;
+            c.deleteAfterExit = null;
+            remove(c, reply);
+        }
+    }
+
+    /** Publishes, in order, whatever the exit reveals that was not yet told: start, OOM kills, exit. */
+    void recordExit(Container c, ShimExit exit) {
+        if (!c.reported.start() && Files.exists(c.init.startedFile())) publish(c, EventType.START, null, null);
+        reconcileOom(c, exit.oomKills());
+        c.status = ContainerStatus.STOPPED;
+        c.exit = new ExitStatus(exit.code(), Instant.now(), c.oomKills > 0, exit.derived());
+        if (!c.reported.exit()) publish(c, EventType.EXIT, exit.code(), null);
+        if (c.shim != null) c.shim.close();
+        for (CompletableFuture<ExitStatus> w : c.exitWaiters) complete(w, c.exit);
+        c.exitWaiters.clear();
+    }
+
+    private void oomNoticed(Task.OomNoticed t) {
+        Container c = table.get(t.id());
+        if (c == null) return;
+        workers.execute(() -> post(new Task.OomRead(c.id(), t.process(), c.init.oomKills())));
+    }
+
+    void reconcileOom(Container c, int kills) {
+        for (int n = c.reported.oom() + 1; n <= kills; n++) publish(c, EventType.OOM, null, n);
+        c.oomKills = Math.max(c.oomKills, kills);
+    }
+
+    // ---- events
+
+    /**
+     * Journals and fans out one event, then records in the process folder that it was
+     * told (written by the persister thread, in order). Restore compares the two.
+     */
+    void publish(Container c, EventType type, Integer exitCode, Integer n) {
+        bus.publish(type, c.id(), "init", exitCode, c.record.uid(), n);
+        c.reported = switch (type) {
+            case CREATE -> c.reported.withCreate();
+            case START -> c.reported.withStart();
+            case OOM -> c.reported.withOom(n);
+            case EXIT -> c.reported.withExit();
+            case DELETE -> c.reported;
+        };
+        Reported snapshot = c.reported;
+        persister.execute(() -> {
+            try {
+                if (Files.isDirectory(c.init.dir())) c.init.writeReported(snapshot);
+            } catch (java.nio.file.NoSuchFileException e) {
+                // deleted meanwhile
+            } catch (IOException e) {
+                log.warn("container {}: record reported events: {}", c.id(), e.getMessage());
+            }
+        });
+    }
+
+    /** Adds a restored container (before the loop thread starts). */
+    void adopt(Container c) {
+        table.put(c.id(), c);
+    }
+
+    // ---- lifecycle
+
+    private void shutdown(Task.Shutdown t) {
+        stopped = true;
+        for (Container c : table.values()) {
+            for (CompletableFuture<ExitStatus> w : c.exitWaiters) {
+                fail(w, new UnavailableException("the supervisor was closed before \"" + c.id() + "\" exited"));
+            }
+            if (c.shim != null) c.shim.close();
+        }
+        complete(t.reply(), null);
+    }
+
+    // ---- helpers
+
+    private Container find(String id, CompletableFuture<?> reply) {
+        Container c = table.get(id);
+        if (c == null) fail(reply, notFound(id));
+        return c;
+    }
+
+    private boolean idle(Container c, String what, CompletableFuture<?> reply) {
+        if (c.busy == null) return true;
+        fail(reply, new FailedPreconditionException("cannot " + what + " \"" + c.id() + "\": a " + c.busy
+                + " is under way; try again when it is done"));
+        return false;
+    }
+
+    static NotFoundException notFound(String id) {
+        return new NotFoundException("no container \"" + id + "\": nana ps lists the containers there are");
+    }
+
+    private static String describe(ContainerStatus s) {
+        return s == null ? "being created" : s.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private <T> void complete(CompletableFuture<T> f, T value) {
+        callbacks.execute(() -> f.complete(value));
+    }
+
+    private void fail(CompletableFuture<?> f, RuntimeException e) {
+        RuntimeException error = e instanceof NanaException ? e
+                : new UnavailableException("unexpected failure: " + e, e);
+        callbacks.execute(() -> f.completeExceptionally(error));
+    }
+}

@@ -1,0 +1,252 @@
+package dev.nana.supervisor;
+
+import dev.nana.ContainerInfo;
+import dev.nana.ContainerSpec;
+import dev.nana.EventFilter;
+import dev.nana.EventListener;
+import dev.nana.ExitStatus;
+import dev.nana.InvalidArgumentException;
+import dev.nana.Subscription;
+import dev.nana.Supervisor;
+import dev.nana.UnavailableException;
+import dev.nana.events.EventBus;
+import dev.nana.events.Journal;
+import dev.nana.os.LibNana;
+import dev.nana.state.StateDir;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The in-process {@link Supervisor}: an event loop that owns the container table, a
+ * monitor thread on every shim's exit FIFO, a bounded start pool, workers for runtime
+ * calls, and the event bus with its journal. Built with {@link #builder()}; on build it
+ * locks its state directory, restores every container found there, then serves.
+ */
+public final class LocalSupervisor implements Supervisor {
+    private static final Logger log = LoggerFactory.getLogger(LocalSupervisor.class);
+
+    /** Default number of creates and starts under way at once ("10 at a time beats 100"). */
+    public static final int DEFAULT_MAX_CONCURRENT_STARTS = 10;
+
+    private final StateDir state;
+    private final String defaultRuntime;
+    private final StateLock lock;
+    private final Journal journal;
+    private final EventBus bus;
+    private final EventLoop loop;
+    private final Monitor monitor;
+    private final ExecutorService starts;
+    private final ExecutorService workers;
+    private final ExecutorService persister;
+    private final ExecutorService callbacks;
+    private final int restored;
+    private volatile boolean closed;
+
+    private LocalSupervisor(Builder b) {
+        LibNana.requireAbi();
+        this.state = new StateDir(b.stateDir).ensure();
+        this.defaultRuntime = b.defaultRuntime;
+        this.lock = StateLock.acquire(state.root());
+        try {
+            this.journal = new Journal(state.root().resolve("events.log"), b.journalMaxBytes);
+            this.bus = new EventBus(journal, b.subscriberQueue);
+            this.starts = Executors.newFixedThreadPool(b.maxConcurrentStarts, named("nana-start-"));
+            this.workers = Executors.newCachedThreadPool(named("nana-worker-"));
+            this.persister = Executors.newSingleThreadExecutor(named("nana-persist-"));
+            this.callbacks = Executors.newVirtualThreadPerTaskExecutor();
+            Launcher launcher = new Launcher(state);
+            this.loop = new EventLoop(launcher, bus, starts, workers, persister, callbacks, b.timeout);
+            this.monitor = new Monitor(loop::post);
+            loop.setMonitor(monitor);
+            long t0 = System.nanoTime();
+            this.restored = new Restorer(state, loop, journal, launcher).restore();
+            log.debug("restored {} containers from {} in {} ms", restored, state.root(),
+                    (System.nanoTime() - t0) / 1_000_000);
+            loop.start();
+        } catch (IOException e) {
+            lock.close();
+            throw new UnavailableException("restore from \"" + state.root() + "\": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** How many containers the last restore found. */
+    public int restoredCount() {
+        return restored;
+    }
+
+    public Path stateDir() {
+        return state.root();
+    }
+
+    @Override
+    public ContainerInfo create(ContainerSpec spec) {
+        Launcher.Resolved r = Launcher.resolve(spec, defaultRuntime);
+        return call(f -> new Task.Create(r, false, f));
+    }
+
+    @Override
+    public ContainerInfo start(String id) {
+        return call(f -> new Task.Start(id, f));
+    }
+
+    @Override
+    public ContainerInfo run(ContainerSpec spec) {
+        Launcher.Resolved r = Launcher.resolve(spec, defaultRuntime);
+        return call(f -> new Task.Create(r, true, f));
+    }
+
+    @Override
+    public void kill(String id, int signal, boolean all) {
+        if (signal < 1 || signal > 64) {
+            throw new InvalidArgumentException("signal " + signal + " is not a signal: give 1 to 64 (9 is SIGKILL, 15 SIGTERM)");
+        }
+        this.<Void>call(f -> new Task.Kill(id, signal, all, f));
+    }
+
+    @Override
+    public void delete(String id, boolean force) {
+        this.<Void>call(f -> new Task.Delete(id, force, f));
+    }
+
+    @Override
+    public List<ContainerInfo> list() {
+        return call(f -> new Task.Query(null, f));
+    }
+
+    @Override
+    public ContainerInfo state(String id) {
+        return this.<List<ContainerInfo>>call(f -> new Task.Query(id, f)).getFirst();
+    }
+
+    @Override
+    public CompletableFuture<ExitStatus> waitForExit(String id) {
+        CompletableFuture<ExitStatus> f = new CompletableFuture<>();
+        post(new Task.WaitExit(id, f));
+        return f;
+    }
+
+    @Override
+    public Subscription subscribe(EventFilter filter, Instant since, EventListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        return bus.subscribe(filter == null ? EventFilter.ALL : filter, since, listener);
+    }
+
+    /** Tasks waiting on the event loop's queue. */
+    public int queueDepth() {
+        return loop.queueDepth();
+    }
+
+    /** Live event subscriptions. */
+    public int subscriberCount() {
+        return bus.subscriberCount();
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loop.post(new Task.Shutdown(done));
+        try {
+            done.get(10, TimeUnit.SECONDS);
+            loop.join();
+        } catch (Exception e) {
+            log.warn("closing the event loop: {}", e.toString());
+        }
+        monitor.close();
+        starts.shutdownNow();
+        workers.shutdownNow();
+        persister.shutdown();
+        try {
+            persister.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        bus.close();
+        journal.close();
+        callbacks.shutdown();
+        lock.close();
+    }
+
+    private void post(Task t) {
+        if (closed) throw new UnavailableException("this supervisor is closed: build a new one on " + state.root());
+        loop.post(t);
+    }
+
+    private <T> T call(Function<CompletableFuture<T>, Task> make) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        post(make.apply(f));
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                r.addSuppressed(new Exception("called here"));
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    private static ThreadFactory named(String prefix) {
+        return Thread.ofPlatform().name(prefix, 1).daemon().factory();
+    }
+
+    /** Configures a {@link LocalSupervisor}. */
+    public static final class Builder {
+        private Path stateDir = StateDir.DEFAULT;
+        private String defaultRuntime = "runc";
+        private int maxConcurrentStarts = DEFAULT_MAX_CONCURRENT_STARTS;
+        private Duration timeout = Duration.ofSeconds(60);
+        private long journalMaxBytes = Journal.DEFAULT_MAX_BYTES;
+        private int subscriberQueue = EventBus.DEFAULT_QUEUE;
+
+        private Builder() {}
+
+        /** The state directory (default /run/nana; a tmpfs is best). */
+        public Builder stateDir(Path dir) { this.stateDir = Objects.requireNonNull(dir); return this; }
+
+        /** The runtime for specs that name none: runc, crun or an absolute path (default runc). */
+        public Builder defaultRuntime(String nameOrPath) { this.defaultRuntime = Objects.requireNonNull(nameOrPath); return this; }
+
+        /** Creates and starts under way at once (default 10). */
+        public Builder maxConcurrentStarts(int n) {
+            if (n < 1) throw new InvalidArgumentException("max concurrent starts " + n + " must be at least 1");
+            this.maxConcurrentStarts = n;
+            return this;
+        }
+
+        /** How long a runtime may take to create or start a container (default 60 s). */
+        public Builder timeout(Duration t) { this.timeout = Objects.requireNonNull(t); return this; }
+
+        /** Size at which events.log rotates (default 16 MiB). */
+        public Builder journalMaxBytes(long bytes) { this.journalMaxBytes = bytes; return this; }
+
+        /** Events buffered per subscriber before it catches up from the journal (default 4096). */
+        public Builder subscriberQueue(int n) { this.subscriberQueue = n; return this; }
+
+        /** Locks the state directory, restores what is in it, and starts serving. */
+        public LocalSupervisor build() {
+            return new LocalSupervisor(this);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.nana.supervisor;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.nana.UnavailableException;
+import dev.nana.os.Fd;
+import dev.nana.os.LibNana;
+import dev.nana.os.OsException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The monitor thread: one epoll (through libnana) over every shim's exit FIFO, plus one
+ * inotify instance over every process's {@code oom} file. It only turns what the kernel
+ * says into tasks for the event loop: HUP on an exit FIFO → {@link Task.ShimGone}; a change
+ * to an oom file → {@link Task.OomNoticed}. It never touches the container table.
+ */
+final class Monitor implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Monitor.class);
+    private static final long WAKE = 0;
+    private static final long INOTIFY = 1;
+    private static final int IN_MODIFY = 0x2;
+    private static final int IN_IGNORED = 0x8000;
+    private static final int MAX_EVENTS = 64;
+
+    private final Consumer<Task> post;
+    private final Fd epoll;
+    private final Fd inotify;
+    private final Fd wake;
+    private final AtomicLong tokens = new AtomicLong(INOTIFY + 1);
+    private final Map<Long, Watch> exits = new ConcurrentHashMap<>();
+    private final Map<Integer, Watch> ooms = new ConcurrentHashMap<>();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    /** What a token or watch descriptor stands for. */
+    record Watch(String id, String process, Fd fd) {}
+
+    Monitor(Consumer<Task> post) {
+        this.post = post;
+        try {
+            epoll = LibNana.epollCreate();
+            inotify = LibNana.inotifyInit();
+            wake = LibNana.eventfd();
+            LibNana.epollAdd(epoll, wake, WAKE, LibNana.EV_IN);
+            LibNana.epollAdd(epoll, inotify, INOTIFY, LibNana.EV_IN);
+        } catch (OsException e) {
+            throw new UnavailableException("start the monitor: " + e.getMessage(), e);
+        }
+        thread = Thread.ofPlatform().name("nana-monitor").daemon().start(this::run);
+    }
+
+    /** Watches an exit FIFO; returns the token its HUP will carry. */
+    long watchExit(String id, String process, Fd exitFd) throws OsException {
+        long token = tokens.getAndIncrement();
+        exits.put(token, new Watch(id, process, exitFd));
+        LibNana.epollAdd(epoll, exitFd, token, LibNana.EV_IN);
+        return token;
+    }
+
+    /** Stops watching an exit FIFO (the fd stays open: its owner closes it). */
+    void unwatchExit(long token) {
+        Watch w = exits.remove(token);
+        if (w != null && !w.fd().isClosed()) {
+            try {
+                LibNana.epollDel(epoll, w.fd());
+            } catch (OsException e) {
+                // already gone from the set
+            }
+        }
+    }
+
+    /** Watches a process's oom file for appended OOM kills; returns the watch descriptor. */
+    int watchOom(String id, String process, Path oomFile) throws OsException {
+        int wd = LibNana.inotifyAdd(inotify, oomFile, IN_MODIFY);
+        ooms.put(wd, new Watch(id, process, null));
+        return wd;
+    }
+
+    int watchedExits() {
+        return exits.size();
+    }
+
+    private void run() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment tokenBuf = arena.allocate(JAVA_LONG, MAX_EVENTS);
+            MemorySegment eventBuf = arena.allocate(JAVA_INT, MAX_EVENTS);
+            MemorySegment inotifyBuf = arena.allocate(16 * 1024);
+            while (!closed) {
+                int n = LibNana.epollWait(epoll, tokenBuf, eventBuf, MAX_EVENTS, -1);
+                for (int i = 0; i < n; i++) {
+                    long token = tokenBuf.getAtIndex(JAVA_LONG, i);
+                    if (token == WAKE) continue;
+                    if (token == INOTIFY) {
+                        readInotify(inotifyBuf);
+                        continue;
+                    }
+                    Watch w = exits.remove(token);
+                    if (w == null) continue;
+                    // level-triggered HUP would repeat: take it out of the set now
+                    try {
+                        LibNana.epollDel(epoll, w.fd());
+                    } catch (OsException e) {
+                        // closed meanwhile
+                    }
+                    post.accept(new Task.ShimGone(w.id(), w.process(), token));
+                }
+            }
+        } catch (OsException | RuntimeException e) {
+            if (!closed) log.error("the monitor stopped: {}", e.toString());
+        }
+    }
+
+    private void readInotify(MemorySegment buf) throws OsException {
+        while (true) {
+            int n;
+            try {
+                n = LibNana.read(inotify, buf, (int) buf.byteSize());
+            } catch (OsException.WouldBlock e) {
+                return;
+            }
+            // struct inotify_event { int wd; uint32 mask, cookie, len; char name[len]; }
+            for (int off = 0; off + 16 <= n; off += 16 + buf.get(JAVA_INT, off + 12)) {
+                int wd = buf.get(JAVA_INT, off);
+                if ((buf.get(JAVA_INT, off + 4) & IN_IGNORED) != 0) {
+                    ooms.remove(wd); // the file is gone (its container was deleted)
+                    continue;
+                }
+                Watch w = ooms.get(wd);
+                if (w != null) post.accept(new Task.OomNoticed(w.id(), w.process()));
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment one = arena.allocate(JAVA_LONG);
+                one.set(JAVA_LONG, 0, 1L);
+                LibNana.write(wake, one, 8);
+            }
+            thread.join(2000);
+        } catch (OsException | InterruptedException e) {
+            // closing anyway
+        }
+        epoll.close();
+        inotify.close();
+        wake.close();
+    }
+}

@@ -1,0 +1,221 @@
+package dev.nana.supervisor;
+
+import dev.nana.ContainerId;
+import dev.nana.ContainerStatus;
+import dev.nana.EventType;
+import dev.nana.NanaException;
+import dev.nana.events.Journal;
+import dev.nana.events.JournalEntry;
+import dev.nana.os.OsException;
+import dev.nana.runtime.CgroupLayout;
+import dev.nana.runtime.OciRuntime;
+import dev.nana.shim.ProcessDir;
+import dev.nana.shim.ShimExit;
+import dev.nana.shim.ShimHandle;
+import dev.nana.state.ContainerRecord;
+import dev.nana.state.Reported;
+import dev.nana.state.StateDir;
+import dev.nana.state.StateFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rebuilds the container table from the state directory when a supervisor starts, before
+ * its event loop takes any request: "managing state is easy when you don't have any".
+ *
+ * <p>For each container folder: a shim that still lives is watched again (its exit FIFO
+ * opened before its liveness is checked, so no exit slips between); a shim that died
+ * meanwhile left exitStatus (or gets a derived status); a create that never finished is
+ * removed without a trace. Events the folder shows but its "reported" file does not — an
+ * exit or OOM kill while no supervisor ran — are published now, unless the journal already
+ * has them (a crash between journaling and recording). A folder that cannot be read is
+ * moved aside to {@code .trash/} with a warning; it never stops the supervisor.
+ */
+final class Restorer {
+    private static final Logger log = LoggerFactory.getLogger(Restorer.class);
+    static final String TRASH = ".trash";
+    /** How long a shim caught mid-create may take to get its container created. */
+    private static final Duration CREATE_GRACE = Duration.ofSeconds(30);
+
+    private final StateDir state;
+    private final EventLoop loop;
+    private final Journal journal;
+    private final Launcher launcher;
+    private final Set<String> journaled = new HashSet<>();
+
+    Restorer(StateDir state, EventLoop loop, Journal journal, Launcher launcher) {
+        this.state = state;
+        this.loop = loop;
+        this.journal = journal;
+        this.launcher = launcher;
+    }
+
+    /** Restores every container; returns how many. Runs on the constructing thread, before the loop. */
+    int restore() throws IOException {
+        for (JournalEntry e : journal.readAll()) journaled.add(key(e.uid(), e.process(), e.type(), e.n()));
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(state.root())) {
+            dirs = s.filter(Files::isDirectory).sorted().toList();
+        }
+        int restored = 0;
+        for (Path dir : dirs) {
+            String name = dir.getFileName().toString();
+            if (name.equals(TRASH)) continue;
+            if (name.startsWith(Launcher.DELETING)) {
+                Launcher.removeQuietly(dir); // a delete that was interrupted: finish it
+                continue;
+            }
+            try {
+                if (restoreOne(dir)) restored++;
+            } catch (IOException | RuntimeException e) {
+                setAside(dir, e.toString());
+            }
+        }
+        return restored;
+    }
+
+    private boolean restoreOne(Path dir) throws IOException {
+        String name = dir.getFileName().toString();
+        ContainerRecord record;
+        try {
+            record = StateFiles.read(dir.resolve("state.json"), ContainerRecord.class);
+        } catch (IOException e) {
+            setAside(dir, "state.json unreadable: " + e.getMessage());
+            return false;
+        }
+        if (record.id() == null || !record.id().equals(name) || record.uid() == null) {
+            setAside(dir, "state.json names \"" + record.id() + "\", not the folder's \"" + name + "\"");
+            return false;
+        }
+        ContainerId.require(record.id(), "container id");
+        Container c = new Container(record, runtimeOf(record), dir);
+        ProcessDir init = c.init;
+        if (!Files.isDirectory(init.dir())) {
+            setAside(dir, "no init folder");
+            return false;
+        }
+        c.reported = init.reported();
+
+        Optional<ShimHandle> shim = attachWhenCreated(c);
+        if (shim.isPresent()) {
+            c.shim = shim.get();
+            c.pid = init.pid().orElse(0);
+            c.status = Files.exists(init.startedFile()) ? ContainerStatus.RUNNING : ContainerStatus.CREATED;
+            loop.adopt(c);
+            catchUp(c, EventType.CREATE, null);
+            if (c.status == ContainerStatus.RUNNING) catchUp(c, EventType.START, null);
+            catchUpOom(c, init.oomKills());
+            loop.watch(c);
+        } else if (init.pid().isEmpty()) {
+            // the shim is gone and no process was ever created: a create cut short
+            log.info("container {} was being created when its supervisor stopped: removed", record.id());
+            try {
+                launcher.remove(record.id(), c.runtime, record.runtimeArgs());
+            } catch (NanaException e) {
+                setAside(dir, "half-created and cannot be removed: " + e.getMessage());
+            }
+            return false;
+        } else {
+            // the shim is gone: the process exited (or, without exitStatus, is made to)
+            ShimExit exit = ShimExit.of(init);
+            c.pid = init.pid().getAsInt();
+            loop.adopt(c);
+            catchUp(c, EventType.CREATE, null);
+            if (Files.exists(init.startedFile())) catchUp(c, EventType.START, null);
+            catchUpOom(c, exit.oomKills());
+            if (!c.reported.exit() && isJournaled(c, EventType.EXIT, null)) c.reported = c.reported.withExit();
+            loop.recordExit(c, exit);
+        }
+        log.debug("container restored id={}", record.id());
+        return true;
+    }
+
+    /** The shim, if it lives; one caught mid-create is given time to finish creating. */
+    private Optional<ShimHandle> attachWhenCreated(Container c) throws OsException {
+        long deadline = System.nanoTime() + CREATE_GRACE.toNanos();
+        while (true) {
+            Optional<ShimHandle> shim = ShimHandle.attach(c.init, c.id());
+            if (shim.isEmpty() || c.init.pid().isPresent() || Files.exists(c.init.exitStatusFile())) return shim;
+            shim.get().close();
+            if (System.nanoTime() > deadline) return Optional.empty();
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+    }
+
+    private static OciRuntime runtimeOf(ContainerRecord r) {
+        try {
+            return OciRuntime.resolve(r.runtime());
+        } catch (NanaException e) {
+            // resolvable when created; use what it resolved to then
+            boolean crun = r.runtimeBinary().getFileName().toString().startsWith("crun");
+            return new OciRuntime(r.runtime(), r.runtimeBinary(), crun && CgroupLayout.detect() == CgroupLayout.HYBRID);
+        }
+    }
+
+    /** Publishes a fact the folder shows and the reported file does not, unless the journal has it. */
+    private void catchUp(Container c, EventType type, Integer n) {
+        boolean told = switch (type) {
+            case CREATE -> c.reported.create();
+            case START -> c.reported.start();
+            default -> false;
+        };
+        if (told) return;
+        if (isJournaled(c, type, n)) {
+            c.reported = type == EventType.CREATE ? c.reported.withCreate() : c.reported.withStart();
+            return;
+        }
+        loop.publish(c, type, null, n);
+    }
+
+    private void catchUpOom(Container c, int kills) {
+        int told = c.reported.oom();
+        while (told < kills && isJournaled(c, EventType.OOM, told + 1)) told++;
+        c.reported = c.reported.withOom(told);
+        loop.reconcileOom(c, kills);
+    }
+
+    private boolean isJournaled(Container c, EventType type, Integer n) {
+        return journaled.contains(key(c.record.uid(), "init", type, n));
+    }
+
+    private static String key(String uid, String process, EventType type, Integer n) {
+        return uid + "/" + process + "/" + type + "/" + n;
+    }
+
+    private void setAside(Path dir, String why) {
+        Path trash = state.root().resolve(TRASH);
+        Path target = trash.resolve(dir.getFileName() + "." + Instant.now().toEpochMilli());
+        try {
+            Files.createDirectories(trash);
+            Files.move(dir, target);
+            log.warn("state folder {} is unreadable ({}): moved to {}", dir, why, target);
+        } catch (IOException e) {
+            log.warn("state folder {} is unreadable ({}) and cannot be moved aside: {}", dir, why, e.getMessage());
+        }
+    }
+
+    /** For tests: what restore would set aside. */
+    static List<String> trashed(StateDir state) throws IOException {
+        Path trash = state.root().resolve(TRASH);
+        if (!Files.isDirectory(trash)) return List.of();
+        try (Stream<Path> s = Files.list(trash)) {
+            return new ArrayList<>(s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+}

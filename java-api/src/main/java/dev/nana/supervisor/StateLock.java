@@ -1,0 +1,68 @@
+package dev.nana.supervisor;
+
+import dev.nana.UnavailableException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * One supervisor per state directory: an fcntl lock on {@code nana.lock}, holding the
+ * owner's pid. The kernel drops the lock when its process dies, however it dies, so a
+ * SIGKILLed supervisor never leaves a stale lock behind.
+ */
+final class StateLock implements AutoCloseable {
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private StateLock(FileChannel channel, FileLock lock) {
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    static StateLock acquire(Path root) {
+        Path file = root.resolve("nana.lock");
+        FileChannel ch = null;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // this very process holds it
+            }
+            if (lock == null) {
+                String owner = Files.readString(file).strip();
+                ch.close();
+                throw new UnavailableException("state directory \"" + root + "\" is in use by another nana supervisor"
+                        + (owner.isEmpty() ? "" : " (pid " + owner + ")")
+                        + ": use that one, stop it, or give another state directory");
+            }
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+            return new StateLock(ch, lock);
+        } catch (IOException e) {
+            try {
+                if (ch != null) ch.close();
+            } catch (IOException ignored) {
+                // reporting the first failure
+            }
+            throw new UnavailableException("lock state directory \"" + root + "\": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            lock.release();
+            channel.close();
+        } catch (IOException e) {
+            // the lock goes with the process anyway
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.nana.supervisor;
+
+import dev.nana.ContainerInfo;
+import dev.nana.ExitStatus;
+import dev.nana.shim.ShimExit;
+import dev.nana.shim.ShimHandle;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Everything that changes the container table is one of these, put on the event loop's
+ * queue: requests from API callers, and results from workers and the monitor. The loop
+ * handles them one at a time, in {@code EventLoop.handle}'s switch.
+ */
+sealed interface Task {
+    // ---- requests (from API callers)
+
+    /** Create (and with start, start) a container from a resolved spec. */
+    record Create(Launcher.Resolved spec, boolean start, CompletableFuture<ContainerInfo> reply) implements Task {}
+
+    record Start(String id, CompletableFuture<ContainerInfo> reply) implements Task {}
+
+    record Kill(String id, int signal, boolean all, CompletableFuture<Void> reply) implements Task {}
+
+    record Delete(String id, boolean force, CompletableFuture<Void> reply) implements Task {}
+
+    /** A snapshot of one container (id) or of all (id null). */
+    record Query(String id, CompletableFuture<List<ContainerInfo>> reply) implements Task {}
+
+    record WaitExit(String id, CompletableFuture<ExitStatus> reply) implements Task {}
+
+    // ---- results (from workers)
+
+    record Launched(Launcher.Prepared prepared, ShimHandle shim, boolean started, CompletableFuture<ContainerInfo> reply)
+            implements Task {}
+
+    record LaunchFailed(String id, RuntimeException error, CompletableFuture<ContainerInfo> reply) implements Task {}
+
+    record StartDone(String id, RuntimeException error, CompletableFuture<ContainerInfo> reply) implements Task {}
+
+    /** The shim's exit was read from its folder (after its HUP). */
+    record ExitRead(String id, String process, ShimExit exit) implements Task {}
+
+    /** The oom file's count, read after a change. */
+    record OomRead(String id, String process, int kills) implements Task {}
+
+    /** A stopped or created container's runtime state and folder are gone. */
+    record Removed(String id, RuntimeException error, CompletableFuture<Void> reply) implements Task {}
+
+    // ---- from the monitor
+
+    /** HUP on an exit FIFO: the shim is gone. */
+    record ShimGone(String id, String process, long token) implements Task {}
+
+    /** The oom file changed. */
+    record OomNoticed(String id, String process) implements Task {}
+
+    // ---- lifecycle
+
+    record Shutdown(CompletableFuture<Void> reply) implements Task {}
+}
