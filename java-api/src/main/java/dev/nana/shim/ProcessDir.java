@@ -97,6 +97,29 @@ public record ProcessDir(Path dir) {
         }).orElse(false);
     }
 
+    /**
+     * A live nana-shim working in this folder, found by its cwd: for a shim so young that it
+     * has not yet written its "shim" file.
+     */
+    public Optional<ProcessHandle> liveShimByCwd() {
+        Path real;
+        try {
+            real = dir.toRealPath();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/nana-shim")).orElse(false))
+                .filter(p -> {
+                    try {
+                        return Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "cwd")).equals(real);
+                    } catch (IOException | UnsupportedOperationException e) {
+                        return false;
+                    }
+                })
+                .findFirst();
+    }
+
     /** Which events of this process were published. */
     public dev.nana.state.Reported reported() {
         try {

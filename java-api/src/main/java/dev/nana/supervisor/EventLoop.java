@@ -131,6 +131,7 @@ final class EventLoop {
             case Task.ShimGone t -> shimGone(t);
             case Task.ExitRead t -> exitRead(t);
             case Task.OomNoticed t -> oomNoticed(t);
+            case Task.StartNoticed t -> startNoticed(t);
             case Task.OomRead t -> {
                 Container c = table.get(t.id());
                 if (c != null) reconcileOom(c, t.kills());
@@ -174,14 +175,21 @@ final class EventLoop {
         complete(t.reply(), c.info());
     }
 
-    /** Puts a live container's shim under the monitor's eye. */
+    /**
+     * Puts a live container's shim under the monitor's eye: its exit FIFO, its oom file, and
+     * its folder (for a start that happens without this supervisor: a run whose supervisor
+     * died between create and start). A created container is checked once more after the
+     * watch is in place, so a start just before it is not missed.
+     */
     void watch(Container c) {
         try {
             c.exitToken = monitor.watchExit(c.id(), "init", c.shim.exitFd());
             monitor.watchOom(c.id(), "init", c.init.oomFile());
+            monitor.watchFolder(c.id(), "init", c.init.dir());
         } catch (OsException e) {
             log.error("container {}: cannot watch its shim: {}", c.id(), e.getMessage());
         }
+        if (c.status == ContainerStatus.CREATED) post(new Task.StartNoticed(c.id(), "init"));
     }
 
     private void start(Task.Start t) {
@@ -349,6 +357,14 @@ final class EventLoop {
         if (c.shim != null) c.shim.close();
         for (CompletableFuture<ExitStatus> w : c.exitWaiters) complete(w, c.exit);
         c.exitWaiters.clear();
+    }
+
+    private void startNoticed(Task.StartNoticed t) {
+        Container c = table.get(t.id());
+        if (c == null || c.status != ContainerStatus.CREATED || c.busy != null) return;
+        if (!Files.exists(c.init.startedFile())) return;
+        c.status = ContainerStatus.RUNNING;
+        if (!c.reported.start()) publish(c, EventType.START, null, null);
     }
 
     private void oomNoticed(Task.OomNoticed t) {

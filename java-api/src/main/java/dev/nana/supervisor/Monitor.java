@@ -19,15 +19,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The monitor thread: one epoll (through libnana) over every shim's exit FIFO, plus one
- * inotify instance over every process's {@code oom} file. It only turns what the kernel
+ * inotify instance over every process's {@code oom} file and folder. It only turns what the kernel
  * says into tasks for the event loop: HUP on an exit FIFO → {@link Task.ShimGone}; a change
- * to an oom file → {@link Task.OomNoticed}. It never touches the container table.
+ * to an oom file → {@link Task.OomNoticed}; "started" renamed into a process folder →
+ * {@link Task.StartNoticed}. It never touches the container table.
  */
 final class Monitor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Monitor.class);
     private static final long WAKE = 0;
     private static final long INOTIFY = 1;
     private static final int IN_MODIFY = 0x2;
+    private static final int IN_MOVED_TO = 0x80;
     private static final int IN_IGNORED = 0x8000;
     private static final int MAX_EVENTS = 64;
 
@@ -38,6 +40,7 @@ final class Monitor implements AutoCloseable {
     private final AtomicLong tokens = new AtomicLong(INOTIFY + 1);
     private final Map<Long, Watch> exits = new ConcurrentHashMap<>();
     private final Map<Integer, Watch> ooms = new ConcurrentHashMap<>();
+    private final Map<Integer, Watch> dirs = new ConcurrentHashMap<>();
     private final Thread thread;
     private volatile boolean closed;
 
@@ -82,6 +85,16 @@ final class Monitor implements AutoCloseable {
     int watchOom(String id, String process, Path oomFile) throws OsException {
         int wd = LibNana.inotifyAdd(inotify, oomFile, IN_MODIFY);
         ooms.put(wd, new Watch(id, process, null));
+        return wd;
+    }
+
+    /**
+     * Watches a process folder for files the shim renames into place; "started" becomes a
+     * {@link Task.StartNoticed} (a start this supervisor did not ask for, or did not see end).
+     */
+    int watchFolder(String id, String process, Path dir) throws OsException {
+        int wd = LibNana.inotifyAdd(inotify, dir, IN_MOVED_TO);
+        dirs.put(wd, new Watch(id, process, null));
         return wd;
     }
 
@@ -130,12 +143,19 @@ final class Monitor implements AutoCloseable {
             // struct inotify_event { int wd; uint32 mask, cookie, len; char name[len]; }
             for (int off = 0; off + 16 <= n; off += 16 + buf.get(JAVA_INT, off + 12)) {
                 int wd = buf.get(JAVA_INT, off);
-                if ((buf.get(JAVA_INT, off + 4) & IN_IGNORED) != 0) {
-                    ooms.remove(wd); // the file is gone (its container was deleted)
+                int mask = buf.get(JAVA_INT, off + 4);
+                if ((mask & IN_IGNORED) != 0) { // the file or folder is gone (its container was deleted)
+                    ooms.remove(wd);
+                    dirs.remove(wd);
                     continue;
                 }
-                Watch w = ooms.get(wd);
-                if (w != null) post.accept(new Task.OomNoticed(w.id(), w.process()));
+                Watch oom = ooms.get(wd);
+                if (oom != null) post.accept(new Task.OomNoticed(oom.id(), oom.process()));
+                Watch dir = dirs.get(wd);
+                int len = buf.get(JAVA_INT, off + 12);
+                if (dir != null && len > 0 && buf.asSlice(off + 16, len).getString(0).equals("started")) {
+                    post.accept(new Task.StartNoticed(dir.id(), dir.process()));
+                }
             }
         }
     }

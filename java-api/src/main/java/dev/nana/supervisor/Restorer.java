@@ -88,6 +88,12 @@ final class Restorer {
     private boolean restoreOne(Path dir) throws IOException {
         String name = dir.getFileName().toString();
         ContainerRecord record;
+        if (!Files.exists(dir.resolve("state.json")) && !Files.exists(dir.resolve("init"))) {
+            // claimed, then the supervisor stopped before writing anything: no shim was spawned
+            log.info("container {} was being created when its supervisor stopped: removed", name);
+            Launcher.removeQuietly(dir);
+            return false;
+        }
         try {
             record = StateFiles.read(dir.resolve("state.json"), ContainerRecord.class);
         } catch (IOException e) {
@@ -101,13 +107,8 @@ final class Restorer {
         ContainerId.require(record.id(), "container id");
         Container c = new Container(record, runtimeOf(record), dir);
         ProcessDir init = c.init;
-        if (!Files.isDirectory(init.dir())) {
-            setAside(dir, "no init folder");
-            return false;
-        }
+        Optional<ShimHandle> shim = Files.isDirectory(init.dir()) ? attachWhenCreated(c) : Optional.empty();
         c.reported = init.reported();
-
-        Optional<ShimHandle> shim = attachWhenCreated(c);
         if (shim.isPresent()) {
             c.shim = shim.get();
             c.pid = init.pid().orElse(0);
@@ -117,7 +118,7 @@ final class Restorer {
             if (c.status == ContainerStatus.RUNNING) catchUp(c, EventType.START, null);
             catchUpOom(c, init.oomKills());
             loop.watch(c);
-        } else if (init.pid().isEmpty()) {
+        } else if (!Files.isDirectory(init.dir()) || init.pid().isEmpty()) {
             // the shim is gone and no process was ever created: a create cut short
             log.info("container {} was being created when its supervisor stopped: removed", record.id());
             try {
@@ -141,20 +142,31 @@ final class Restorer {
         return true;
     }
 
-    /** The shim, if it lives; one caught mid-create is given time to finish creating. */
+    /**
+     * The shim, if it lives; one caught mid-create is given time to finish creating, and one
+     * so young that it has not yet recorded itself is found by its cwd and waited for.
+     */
     private Optional<ShimHandle> attachWhenCreated(Container c) throws OsException {
         long deadline = System.nanoTime() + CREATE_GRACE.toNanos();
         while (true) {
             Optional<ShimHandle> shim = ShimHandle.attach(c.init, c.id());
+            if (shim.isEmpty() && c.init.shim().isEmpty() && c.init.liveShimByCwd().isPresent()
+                    && System.nanoTime() < deadline) {
+                sleep();
+                continue;
+            }
             if (shim.isEmpty() || c.init.pid().isPresent() || Files.exists(c.init.exitStatusFile())) return shim;
             shim.get().close();
             if (System.nanoTime() > deadline) return Optional.empty();
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Optional.empty();
-            }
+            sleep();
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

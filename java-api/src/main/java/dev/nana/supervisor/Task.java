@@ -55,6 +55,9 @@ sealed interface Task {
     /** The oom file changed. */
     record OomNoticed(String id, String process) implements Task {}
 
+    /** The shim wrote "started" (or a created container is checked for it). */
+    record StartNoticed(String id, String process) implements Task {}
+
     // ---- lifecycle
 
     record Shutdown(CompletableFuture<Void> reply) implements Task {}

@@ -237,10 +237,14 @@ abstract class ShimContract {
         assertEquals(List.of(), shimsUnder(fx.stateDir), "a refused create leaves no shim");
     }
 
-    /** Pids of nana-shim processes whose cwd is below dir. */
+    /**
+     * Pids of nana-shim processes whose cwd is below dir; not counting a shim's own child in
+     * the moment between its fork and its exec of the runtime.
+     */
     static List<Long> shimsUnder(Path dir) {
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().command().map(c -> c.endsWith("nana-shim")).orElse(false))
+                .filter(ShimContract::isShim)
+                .filter(p -> p.parent().map(parent -> !isShim(parent)).orElse(true))
                 .filter(p -> {
                     try {
                         return Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/cwd")).startsWith(dir);
@@ -249,6 +253,10 @@ abstract class ShimContract {
                     }
                 })
                 .map(ProcessHandle::pid).toList();
+    }
+
+    static boolean isShim(ProcessHandle p) {
+        return p.info().command().map(c -> c.endsWith("nana-shim")).orElse(false);
     }
 
     static boolean alive(int pid) {
