@@ -27,6 +27,24 @@ public interface Supervisor extends AutoCloseable {
         return dev.nana.supervisor.LocalSupervisor.builder();
     }
 
+    /**
+     * The supervisor of a nana daemon, over gRPC on its unix socket (default
+     * /run/nana/nana.sock). Needs nana-daemon (dev.nana:nana-daemon) on the class path.
+     */
+    static Supervisor connect(java.nio.file.Path socket) {
+        try {
+            Class<?> remote = Class.forName("dev.nana.client.RemoteSupervisor");
+            return (Supervisor) remote.getMethod("connect", java.nio.file.Path.class).invoke(null, socket);
+        } catch (ClassNotFoundException e) {
+            throw new UnavailableException("Supervisor.connect needs the gRPC client: add dev.nana:nana-daemon to the class path");
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new UnavailableException("connect to \"" + socket + "\": " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new UnavailableException("connect to \"" + socket + "\": " + e, e);
+        }
+    }
+
     /** Creates a container: its process exists, the user's program waits for {@link #start}. */
     ContainerInfo create(ContainerSpec spec);
 

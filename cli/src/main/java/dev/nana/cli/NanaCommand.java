@@ -10,8 +10,14 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "A container supervisor for OCI runtimes (runc, crun).",
-        subcommands = {RunCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CreateCommand.class, StartCommand.class, KillCommand.class, DeleteCommand.class,
+                PsCommand.class, InspectCommand.class, WaitCommand.class, EventsCommand.class, LogsCommand.class,
+                DaemonCommand.class, VersionCommand.class, CompletionCommand.class,
+                CommandLine.HelpCommand.class})
 public final class NanaCommand implements Runnable {
+    @CommandLine.Mixin
+    GlobalOptions global = new GlobalOptions();
+
     /** nana's own failure (docker and runc use 125 the same way). */
     public static final int EXIT_NANA_FAILED = 125;
 
@@ -33,7 +39,8 @@ public final class NanaCommand implements Runnable {
         return cli;
     }
 
-    static String message(Exception e) {
+    static String message(Throwable e) {
+        if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) return message(e.getCause());
         return switch (e) {
             case NanaException n -> n.getMessage();
             case NativeUnavailableException n -> n.getMessage();

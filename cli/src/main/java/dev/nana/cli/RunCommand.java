@@ -1,43 +1,31 @@
 package dev.nana.cli;
 
-import dev.nana.NanaException;
-import dev.nana.UnavailableException;
-import dev.nana.ContainerSpec;
 import dev.nana.Stdio;
+import dev.nana.Supervisor;
+import dev.nana.UnavailableException;
+import dev.nana.os.Fd;
 import dev.nana.os.LibNana;
-import dev.nana.os.OsException;
-import dev.nana.shim.ShimExit;
-import dev.nana.shim.ShimHandle;
 import dev.nana.state.StateDir;
-import dev.nana.supervisor.Launcher;
+import dev.nana.supervisor.LocalSupervisor;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code nana run}: create and start a container, stream its output, exit with its code. */
-@Command(name = "run",
+@Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Create and start a container, print its output and exit with its exit code.",
-                "With no --bundle, runs the demo busybox bundle (scripts/setup builds it)."},
-        mixinStandardHelpOptions = true)
+                "With no --bundle, runs the demo busybox bundle (scripts/setup builds it)."})
 public final class RunCommand implements Callable<Integer> {
-    @Option(names = "--bundle", paramLabel = "DIR", description = "OCI bundle directory (default: the demo bundle)")
-    Path bundle;
-
-    @Option(names = "--runtime", paramLabel = "NAME|PATH", defaultValue = "${NANA_RUNTIME:-runc}",
-            description = "OCI runtime: runc, crun or an absolute path (default: ${DEFAULT-VALUE})")
-    String runtime;
-
-    @Option(names = "--runtime-arg", paramLabel = "ARG", description = "extra global argument for the runtime (repeatable)")
-    List<String> runtimeArgs = new ArrayList<>();
+    @Mixin
+    ContainerOptions container;
 
     @Option(names = "--rm", description = "delete the container when it exits")
     boolean remove;
@@ -45,21 +33,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = {"-d", "--detach"}, description = "print the id and leave the container running")
     boolean detach;
 
-    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "set an environment variable (repeatable)")
-    List<String> env = new ArrayList<>();
+    @Option(names = {"-i", "--interactive"}, description = "pass this terminal's stdin to the container")
+    boolean interactive;
 
-    @Option(names = "--memory", paramLabel = "SIZE", description = "memory limit, e.g. 64m")
-    String memory;
-
-    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "${NANA_STATE_DIR:-/run/nana}",
-            description = "state directory (default: ${DEFAULT-VALUE})")
-    Path stateDir;
-
-    @Parameters(index = "0", paramLabel = "ID", description = "container id")
-    String id;
-
-    @Parameters(index = "1..*", paramLabel = "CMD", description = "command and arguments (after --), instead of the bundle's")
-    List<String> command = new ArrayList<>();
+    @CommandLine.ParentCommand
+    NanaCommand nana;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -68,6 +46,9 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (detach && remove) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--rm and --detach cannot be used together");
+        }
+        if (detach && interactive) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--interactive and --detach cannot be used together");
         }
         LibNana.requireAbi();
         Path io = Files.createTempDirectory("nana-io-");
@@ -80,49 +61,59 @@ public final class RunCommand implements Callable<Integer> {
 
     private int run(Path io) throws Exception {
         Stdio stdio = Stdio.NONE;
-        if (!detach) {
-            stdio = new Stdio(null, io.resolve("stdout"), io.resolve("stderr"));
-            LibNana.mkfifo(stdio.stdout(), 0600);
-            LibNana.mkfifo(stdio.stderr(), 0600);
-        }
-        ContainerSpec containerSpec = ContainerSpec.builder(id, bundle != null ? bundle.toAbsolutePath() : demoBundle())
-                .runtime(runtime).runtimeArgs(runtimeArgs).env(env).args(command).stdio(stdio)
-                .memoryLimitBytes(memory == null ? null : Sizes.parse("--memory", memory)).build();
-        Launcher launcher = new Launcher(new StateDir(stateDir));
-        Launcher.Prepared prepared = launcher.prepare(Launcher.resolve(containerSpec, "runc"));
-
-        // open the read ends before the shim starts: nothing written early is lost
         List<Thread> pumps = new ArrayList<>();
-        try {
-            if (!detach) {
-                pumps.add(OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()),
-                        new FileOutputStream(FileDescriptor.out)));
-                pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()),
-                        new FileOutputStream(FileDescriptor.err)));
+        if (!detach) {
+            stdio = new Stdio(interactive ? io.resolve("stdin") : null, io.resolve("stdout"),
+                    container.tty ? null : io.resolve("stderr"));
+            for (Path p : new Path[] {stdio.stdin(), stdio.stdout(), stdio.stderr()}) if (p != null) LibNana.mkfifo(p, 0600);
+            // the read ends open before the shim starts: nothing written early is lost
+            pumps.add(OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()), new FileOutputStream(FileDescriptor.out)));
+            if (stdio.stderr() != null) {
+                pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()), new FileOutputStream(FileDescriptor.err)));
             }
-        } catch (OsException e) {
-            launcher.abort(prepared);
-            throw new UnavailableException("run \"" + id + "\": " + e.getMessage(), e);
         }
-        ShimHandle shim = launcher.launch(prepared, true, Duration.ofSeconds(60));
+        String id = container.id;
+        GlobalOptions g = nana.global;
+        Supervisor s = Nana.open(g);
+        boolean local = s instanceof LocalSupervisor;
+        try {
+            s.run(container.spec(stdio));
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
         if (detach) {
-            shim.close();
+            s.close();
             spec.commandLine().getOut().println(id);
             return 0;
         }
-        ShimExit status = shim.awaitExit(Duration.ofDays(365 * 100)).orElseThrow();
+        if (interactive) InputPump.start(LibNana.fifoOpenWrite(stdio.stdin()), stateControl(g, id));
+        int code;
+        boolean oom;
+        if (local) {
+            s.close(); // let other CLIs in while this one streams
+            var exit = ExitWatch.await(g.stateDir, id);
+            code = exit.code();
+            oom = exit.oomKills() > 0;
+        } else {
+            var exit = s.waitForExit(id).join();
+            code = exit.code();
+            oom = exit.oomKilled();
+        }
         for (Thread t : pumps) t.join();
-        if (status.oomKills() > 0) {
-            spec.commandLine().getErr().println("nana: \"" + id + "\" was OOM-killed");
-        }
+        if (oom) spec.commandLine().getErr().println("nana: \"" + id + "\" was OOM-killed");
         if (remove) {
-            try {
-                launcher.remove(id, prepared.runtime(), runtimeArgs);
-            } catch (NanaException e) {
-                spec.commandLine().getErr().println("nana: " + e.getMessage());
+            try (Supervisor again = local ? Nana.local(g) : s) {
+                again.delete(id, true);
             }
+        } else if (!local) {
+            s.close();
         }
-        return status.code();
+        return code;
+    }
+
+    private static Path stateControl(GlobalOptions g, String id) {
+        return g.stateDir.resolve(id).resolve("init").resolve("control");
     }
 
     static Path demoBundle() {
@@ -134,5 +125,30 @@ public final class RunCommand implements Callable<Integer> {
                     + ": run scripts/setup, or give --bundle DIR");
         }
         return p;
+    }
+
+    /** Copies this process's stdin into the container's stdin FIFO; at EOF, closes the container's stdin. */
+    static final class InputPump {
+        private InputPump() {}
+
+        static void start(Fd fifo, Path control) {
+            Thread.ofPlatform().name("stdin").daemon().start(() -> {
+                byte[] buf = new byte[65536];
+                try (fifo; var arena = java.lang.foreign.Arena.ofConfined()) {
+                    var seg = arena.allocate(buf.length);
+                    int n;
+                    while ((n = System.in.read(buf)) > 0) {
+                        java.lang.foreign.MemorySegment.copy(buf, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, n);
+                        int off = 0;
+                        while (off < n) off += LibNana.write(fifo, seg.asSlice(off), n - off);
+                    }
+                    try (Fd c = LibNana.fifoOpenReadWrite(control)) {
+                        LibNana.writeFully(c, "close-stdin\n");
+                    }
+                } catch (Exception e) {
+                    // the container is gone; nothing to feed
+                }
+            });
+        }
     }
 }

@@ -59,7 +59,7 @@ public final class LocalSupervisor implements Supervisor {
         LibNana.requireAbi();
         this.state = new StateDir(b.stateDir).ensure();
         this.defaultRuntime = b.defaultRuntime;
-        this.lock = StateLock.acquire(state.root());
+        this.lock = StateLock.acquire(state.root(), b.lockWait);
         try {
             this.journal = new Journal(state.root().resolve("events.log"), b.journalMaxBytes);
             this.bus = new EventBus(journal, b.subscriberQueue);
@@ -219,8 +219,15 @@ public final class LocalSupervisor implements Supervisor {
         private Duration timeout = Duration.ofSeconds(60);
         private long journalMaxBytes = Journal.DEFAULT_MAX_BYTES;
         private int subscriberQueue = EventBus.DEFAULT_QUEUE;
+        private Duration lockWait = Duration.ZERO;
 
         private Builder() {}
+
+        /**
+         * How long to wait for another supervisor on the same state directory to let go
+         * (default: not at all). A short-lived CLI supervisor waits for another CLI's.
+         */
+        public Builder lockWait(Duration wait) { this.lockWait = Objects.requireNonNull(wait); return this; }
 
         /** The state directory (default /run/nana; a tmpfs is best). */
         public Builder stateDir(Path dir) { this.stateDir = Objects.requireNonNull(dir); return this; }

@@ -25,16 +25,26 @@ final class StateLock implements AutoCloseable {
         this.lock = lock;
     }
 
-    static StateLock acquire(Path root) {
+    static StateLock acquire(Path root, java.time.Duration wait) {
         Path file = root.resolve("nana.lock");
         FileChannel ch = null;
         try {
             ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            long deadline = System.nanoTime() + wait.toNanos();
             FileLock lock;
-            try {
-                lock = ch.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null; // this very process holds it
+            while (true) {
+                try {
+                    lock = ch.tryLock();
+                } catch (OverlappingFileLockException e) {
+                    lock = null; // this very process holds it
+                }
+                if (lock != null || System.nanoTime() >= deadline) break;
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
             }
             if (lock == null) {
                 String owner = Files.readString(file).strip();

@@ -1,0 +1,34 @@
+package dev.nana.cli;
+
+import dev.nana.Stdio;
+import dev.nana.Supervisor;
+import dev.nana.os.LibNana;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code nana create}: the container's process exists; its program waits for {@code nana start}. */
+@Command(name = "create", mixinStandardHelpOptions = true,
+        description = {"Create a container: its process exists, its program waits for nana start.",
+                "Its output goes to its log (nana logs)."})
+public final class CreateCommand implements Callable<Integer> {
+    @Mixin
+    ContainerOptions container;
+
+    @CommandLine.ParentCommand
+    NanaCommand nana;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        LibNana.requireAbi();
+        try (Supervisor s = Nana.open(nana.global)) {
+            s.create(container.spec(Stdio.NONE));
+        }
+        spec.commandLine().getOut().println(container.id);
+        return 0;
+    }
+}

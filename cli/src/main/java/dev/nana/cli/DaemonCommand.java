@@ -1,0 +1,68 @@
+package dev.nana.cli;
+
+import dev.nana.daemon.DaemonServer;
+import dev.nana.supervisor.LocalSupervisor;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code nana daemon}: restores the state directory, then serves the gRPC API on a unix
+ * socket. SIGTERM or SIGINT stop the daemon and leave every container running.
+ */
+@Command(name = "daemon", mixinStandardHelpOptions = true,
+        description = {"Run the nana daemon: restore the state directory, then serve the gRPC API (nana.v1) on a unix socket.",
+                "SIGTERM and SIGINT stop it and leave every container running; the next daemon restores them."})
+public final class DaemonCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(DaemonCommand.class);
+
+    @Option(names = "--socket", paramLabel = "PATH", description = "socket to serve on (default: --address)")
+    Path socket;
+
+    @Option(names = "--runtime", paramLabel = "NAME|PATH", defaultValue = "${NANA_RUNTIME:-runc}",
+            description = "default runtime for containers that name none (default: ${DEFAULT-VALUE})")
+    String runtime;
+
+    @Option(names = "--max-concurrent-starts", paramLabel = "N", defaultValue = "10",
+            description = "creates and starts under way at once (default: ${DEFAULT-VALUE})")
+    int maxConcurrentStarts;
+
+    @Option(names = "--group", paramLabel = "NAME", description = "make the socket 0660 for this group (default: root only, 0600)")
+    String group;
+
+    @Option(names = "--debug", description = "log at debug level (each restored container, each request)")
+    boolean debug;
+
+    @CommandLine.ParentCommand
+    NanaCommand nana;
+
+    @Override
+    public Integer call() throws Exception {
+        Path sock = socket != null ? socket : nana.global.address;
+        LocalSupervisor supervisor = LocalSupervisor.builder().stateDir(nana.global.stateDir).defaultRuntime(runtime)
+                .maxConcurrentStarts(maxConcurrentStarts).build();
+        DaemonServer server;
+        try {
+            server = DaemonServer.start(supervisor, sock, group);
+        } catch (RuntimeException e) {
+            supervisor.close();
+            throw e;
+        }
+        log.info("nana daemon pid {}: {} containers restored from {}, serving on {}", ProcessHandle.current().pid(),
+                supervisor.restoredCount(), nana.global.stateDir, sock);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
+            log.info("stopping; containers keep running");
+            server.close();
+            supervisor.close();
+            stopped.countDown();
+        }));
+        stopped.await();
+        return 0;
+    }
+}

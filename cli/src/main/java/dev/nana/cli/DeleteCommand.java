@@ -1,0 +1,37 @@
+package dev.nana.cli;
+
+import dev.nana.Supervisor;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code nana delete|rm [-f] ID…}. */
+@Command(name = "delete", aliases = "rm", mixinStandardHelpOptions = true,
+        description = "Delete stopped or created containers; with --force, kill running ones first.")
+public final class DeleteCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "ID", description = "container ids")
+    List<String> ids;
+
+    @Option(names = {"-f", "--force"}, description = "kill a running container first")
+    boolean force;
+
+    @CommandLine.ParentCommand
+    NanaCommand nana;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        try (Supervisor s = Nana.open(nana.global)) {
+            for (String id : ids) {
+                s.delete(id, force);
+                spec.commandLine().getOut().println(id);
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.nana.cli;
+
+import dev.nana.NotFoundException;
+import dev.nana.shim.ProcessDir;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code nana logs [-f] ID}: the container's output as its shim logged it (stdout and
+ * stderr, interleaved), read from its folder in the state directory.
+ */
+@Command(name = "logs", mixinStandardHelpOptions = true,
+        description = {"Print a container's output (from its log in the state directory).",
+                "With --follow, keep printing until it exits."})
+public final class LogsCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "ID", description = "container id")
+    String id;
+
+    @Option(names = {"-f", "--follow"}, description = "keep printing new output until the container exits")
+    boolean follow;
+
+    @CommandLine.ParentCommand
+    NanaCommand nana;
+
+    @Override
+    public Integer call() throws Exception {
+        dev.nana.ContainerId.require(id, "container id");
+        ProcessDir dir = new ProcessDir(nana.global.stateDir.resolve(id).resolve("init"));
+        if (!Files.isDirectory(dir.dir())) {
+            throw new NotFoundException("no container \"" + id + "\" in " + nana.global.stateDir
+                    + ": nana ps lists the containers there are");
+        }
+        OutputStream out = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+        Path rotated = dir.outputLog().resolveSibling("log.1");
+        if (Files.exists(rotated)) Files.copy(rotated, out);
+        long offset = copyFrom(dir.outputLog(), 0, out);
+        while (follow) {
+            boolean exited = Files.exists(dir.exitStatusFile()) || !dir.shimAlive();
+            long size = Files.exists(dir.outputLog()) ? Files.size(dir.outputLog()) : 0;
+            if (size < offset) offset = 0; // rotated: start the new file
+            offset = copyFrom(dir.outputLog(), offset, out);
+            if (exited) break;
+            Thread.sleep(100);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static long copyFrom(Path file, long offset, OutputStream out) throws IOException {
+        if (!Files.exists(file)) return offset;
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            f.seek(offset);
+            byte[] buf = new byte[65536];
+            int n;
+            while ((n = f.read(buf)) > 0) {
+                out.write(buf, 0, n);
+                offset += n;
+            }
+        }
+        out.flush();
+        return offset;
+    }
+}

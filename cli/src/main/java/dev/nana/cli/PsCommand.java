@@ -1,0 +1,28 @@
+package dev.nana.cli;
+
+import dev.nana.Supervisor;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code nana ps|list}. */
+@Command(name = "ps", aliases = "list", mixinStandardHelpOptions = true, description = "List containers.")
+public final class PsCommand implements Callable<Integer> {
+    @Option(names = "--format", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
+    Output.Format format;
+
+    @CommandLine.ParentCommand
+    NanaCommand nana;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Supervisor s = Nana.open(nana.global)) {
+            Output.containers(spec.commandLine().getOut(), s.list(), format);
+        }
+        return 0;
+    }
+}

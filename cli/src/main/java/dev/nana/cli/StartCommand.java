@@ -1,0 +1,32 @@
+package dev.nana.cli;
+
+import dev.nana.Supervisor;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code nana start ID…}. */
+@Command(name = "start", mixinStandardHelpOptions = true, description = "Start created containers.")
+public final class StartCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "ID", description = "container ids")
+    List<String> ids;
+
+    @CommandLine.ParentCommand
+    NanaCommand nana;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        try (Supervisor s = Nana.open(nana.global)) {
+            for (String id : ids) {
+                s.start(id);
+                spec.commandLine().getOut().println(id);
+            }
+        }
+        return 0;
+    }
+}

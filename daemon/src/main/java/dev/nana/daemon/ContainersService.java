@@ -1,0 +1,123 @@
+package dev.nana.daemon;
+
+import dev.nana.EventListener;
+import dev.nana.Supervisor;
+import dev.nana.api.v1.Container;
+import dev.nana.api.v1.ContainersGrpc;
+import dev.nana.api.v1.CreateRequest;
+import dev.nana.api.v1.DeleteRequest;
+import dev.nana.api.v1.DeleteResponse;
+import dev.nana.api.v1.Event;
+import dev.nana.api.v1.EventsRequest;
+import dev.nana.api.v1.ExitStatus;
+import dev.nana.api.v1.GetRequest;
+import dev.nana.api.v1.KillRequest;
+import dev.nana.api.v1.KillResponse;
+import dev.nana.api.v1.ListRequest;
+import dev.nana.api.v1.ListResponse;
+import dev.nana.api.v1.StartRequest;
+import dev.nana.api.v1.WaitRequest;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Instant;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+
+/** nana.v1.Containers over a {@link Supervisor}: each call is one Supervisor call. */
+final class ContainersService extends ContainersGrpc.ContainersImplBase {
+    private final Supervisor supervisor;
+
+    ContainersService(Supervisor supervisor) {
+        this.supervisor = supervisor;
+    }
+
+    private static <T> void reply(StreamObserver<T> out, Supplier<T> call) {
+        T value;
+        try {
+            value = call.get();
+        } catch (RuntimeException e) {
+            out.onError(Statuses.toStatus(e));
+            return;
+        }
+        out.onNext(value);
+        out.onCompleted();
+    }
+
+    @Override
+    public void create(CreateRequest r, StreamObserver<Container> out) {
+        reply(out, () -> Convert.toProto(supervisor.create(Convert.fromProto(r))));
+    }
+
+    @Override
+    public void start(StartRequest r, StreamObserver<Container> out) {
+        reply(out, () -> Convert.toProto(supervisor.start(r.getId())));
+    }
+
+    @Override
+    public void run(CreateRequest r, StreamObserver<Container> out) {
+        reply(out, () -> Convert.toProto(supervisor.run(Convert.fromProto(r))));
+    }
+
+    @Override
+    public void kill(KillRequest r, StreamObserver<KillResponse> out) {
+        reply(out, () -> {
+            supervisor.kill(r.getId(), r.getSignal(), r.getAll());
+            return KillResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void delete(DeleteRequest r, StreamObserver<DeleteResponse> out) {
+        reply(out, () -> {
+            supervisor.delete(r.getId(), r.getForce());
+            return DeleteResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void list(ListRequest r, StreamObserver<ListResponse> out) {
+        reply(out, () -> ListResponse.newBuilder()
+                .addAllContainers(supervisor.list().stream().map(Convert::toProto).toList()).build());
+    }
+
+    @Override
+    public void get(GetRequest r, StreamObserver<Container> out) {
+        reply(out, () -> Convert.toProto(supervisor.state(r.getId())));
+    }
+
+    @Override
+    public void wait(WaitRequest r, StreamObserver<ExitStatus> out) {
+        supervisor.waitForExit(r.getId()).whenComplete((exit, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+                out.onError(Statuses.toStatus(cause instanceof RuntimeException re ? re : new RuntimeException(cause)));
+            } else {
+                out.onNext(Convert.toProto(exit));
+                out.onCompleted();
+            }
+        });
+    }
+
+    @Override
+    public void events(EventsRequest r, StreamObserver<Event> out) {
+        ServerCallStreamObserver<Event> call = (ServerCallStreamObserver<Event>) out;
+        Instant since = r.hasSince() ? Convert.instant(r.getSince()) : null;
+        EventListener listener = new EventListener() {
+            @Override
+            public void onEvent(dev.nana.Event e) {
+                if (!call.isCancelled()) call.onNext(Convert.toProto(e));
+            }
+
+            @Override
+            public void onFellBehind(Instant lostFrom) {
+                if (!call.isCancelled()) call.onNext(Event.newBuilder().setFellBehindFrom(Convert.timestamp(lostFrom)).build());
+            }
+        };
+        try {
+            var subscription = supervisor.subscribe(Convert.filter(r), since, listener);
+            call.setOnCancelHandler(subscription::close);
+        } catch (RuntimeException e) {
+            out.onError(Statuses.toStatus(e));
+        }
+    }
+}

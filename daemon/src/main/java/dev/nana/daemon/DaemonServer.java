@@ -1,0 +1,119 @@
+package dev.nana.daemon;
+
+import dev.nana.Supervisor;
+import dev.nana.UnavailableException;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * nana's gRPC server on a unix socket: nana.v1.Containers over a Supervisor, the standard
+ * health service, and server reflection. The socket is 0600 (root only), or 0660 owned by a
+ * group when one is given, so its members may use nana too.
+ */
+public final class DaemonServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DaemonServer.class);
+
+    private final Path socket;
+    private final Server server;
+    private final EventLoopGroup group;
+    private final HealthStatusManager health;
+
+    private DaemonServer(Path socket, Server server, EventLoopGroup group, HealthStatusManager health) {
+        this.socket = socket;
+        this.server = server;
+        this.group = group;
+        this.health = health;
+    }
+
+    /** Serves supervisor on socket (replacing a stale socket file); group may be null. */
+    public static DaemonServer start(Supervisor supervisor, Path socket, String group) {
+        try {
+            Files.createDirectories(socket.getParent());
+            Files.deleteIfExists(socket); // a stale socket of a dead daemon: the state lock says we are the only one
+        } catch (IOException e) {
+            throw new UnavailableException("prepare socket \"" + socket + "\": " + e.getMessage(), e);
+        }
+        EventLoopGroup loop = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        HealthStatusManager health = new HealthStatusManager();
+        Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(loop)
+                .workerEventLoopGroup(loop)
+                .withChildOption(ChannelOption.SO_KEEPALIVE, null) // not a TCP socket: no warning per connection
+                .addService(new ContainersService(supervisor))
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .build();
+        try {
+            server.start();
+            secure(socket, group);
+        } catch (IOException | RuntimeException e) {
+            server.shutdownNow();
+            loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new UnavailableException("serve on \"" + socket + "\": " + e.getMessage(), e);
+        }
+        health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+        health.setStatus("nana.v1.Containers", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+        log.info("serving on {}", socket);
+        return new DaemonServer(socket, server, loop, health);
+    }
+
+    private static void secure(Path socket, String group) throws IOException {
+        if (group == null) {
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+            return;
+        }
+        GroupPrincipal g;
+        try {
+            g = socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+        } catch (IOException e) {
+            throw new UnavailableException("group \"" + group + "\" does not exist: create it (groupadd " + group
+                    + "), or leave --group out for a root-only socket", e);
+        }
+        Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(g);
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    @Override
+    public void close() {
+        health.enterTerminalState();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(5, TimeUnit.SECONDS)) server.shutdownNow();
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            // the next daemon replaces it
+        }
+    }
+}

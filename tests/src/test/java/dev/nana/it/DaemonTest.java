@@ -1,0 +1,185 @@
+package dev.nana.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nana.api.v1.ContainersGrpc;
+import dev.nana.api.v1.CreateRequest;
+import dev.nana.api.v1.DeleteRequest;
+import dev.nana.api.v1.Event;
+import dev.nana.api.v1.EventType;
+import dev.nana.api.v1.EventsRequest;
+import dev.nana.api.v1.GetRequest;
+import dev.nana.api.v1.Status;
+import dev.nana.api.v1.WaitRequest;
+import dev.nana.os.Command;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.Test;
+
+/** `nana daemon` as a process: restarts, crashes, its socket, and clients generated from nana.proto. */
+class DaemonTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void aDaemonSigkilledAndRestartedWhileContainersRunAndExitLosesNothing() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            String t0 = Instant.now().toString();
+            assertEquals(0, nana.run("run", "-d", "a", "--", "sleep", "100").exit());
+            assertEquals(0, nana.run("run", "-d", "b", "--", "sh", "-c", "sleep 2; exit 5").exit());
+            assertEquals(0, nana.run("run", "-d", "c", "--", "sleep", "100").exit());
+            nana.killDaemon(); // SIGKILL
+            Command.Result kill = Command.run(List.of("/usr/sbin/runc", "kill", "a", "KILL"), null);
+            assertTrue(kill.ok(), kill.stderr());
+            Thread.sleep(3000); // b exits 5 meanwhile
+
+            nana.startDaemon();
+            Map<String, JsonNode> ps = StreamSupport.stream(JSON.readTree(nana.run("ps", "--format", "json").out()).spliterator(), false)
+                    .collect(Collectors.toMap(n -> n.path("id").asText(), n -> n));
+            assertEquals(3, ps.size());
+            assertEquals("stopped", ps.get("a").path("status").asText());
+            assertEquals(137, ps.get("a").path("exitStatus").asInt());
+            assertEquals("stopped", ps.get("b").path("status").asText());
+            assertEquals(5, ps.get("b").path("exitStatus").asInt());
+            assertEquals("running", ps.get("c").path("status").asText());
+            String exits = nana.run("events", "--since", t0, "--no-follow", "--filter", "type=exit").out();
+            assertEquals(List.of("exit a exitCode=137", "exit b exitCode=5"),
+                    exits.lines().map(l -> l.substring(l.indexOf(' ') + 1)).sorted().toList(), exits);
+            assertEquals(0, nana.run("rm", "-f", "a", "b", "c").exit());
+        }
+    }
+
+    @Test
+    void aSecondDaemonIsRefusedNamingTheFirst() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            Process first = nana.startDaemon();
+            NanaCli.Run second = nana.run("daemon", "--socket", nana.stateDir.resolve("other.sock").toString());
+            assertEquals(125, second.exit());
+            assertTrue(second.err().contains("in use by another nana supervisor (pid " + first.pid() + ")"), second.err());
+            assertTrue(nana.listening(), "the first one still serves");
+        }
+    }
+
+    @Test
+    void theSocketIsRootOnlyAndAnotherUserIsRefused() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(nana.socket)));
+            Files.setPosixFilePermissions(nana.stateDir, PosixFilePermissions.fromString("rwx--x--x")); // so the socket is reachable
+            NanaCli.Run r = nana.runAs("nobody", "ps");
+            assertEquals(125, r.exit(), r.out() + r.err());
+            assertTrue(r.err().contains("permission denied on the nana daemon's socket"), r.err());
+        }
+    }
+
+    @Test
+    void aGroupSocketIs0660() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon("--group", "nogroup");
+            assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(nana.socket)));
+            assertEquals("nogroup", Files.getAttribute(nana.socket, "posix:group").toString());
+        }
+    }
+
+    @Test
+    void aClientGeneratedFromTheProtoDrivesTheDaemonAndHealthAndReflectionAnswer() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            var group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+            ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(nana.socket.toString()))
+                    .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group)
+                    .withOption(ChannelOption.SO_KEEPALIVE, null).usePlaintext().build();
+            try {
+                assertEquals(HealthCheckResponse.ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel)
+                        .check(HealthCheckRequest.newBuilder().setService("nana.v1.Containers").build()).getStatus());
+
+                CompletableFuture<List<String>> services = new CompletableFuture<>();
+                var reflection = ServerReflectionGrpc.newStub(channel).serverReflectionInfo(new StreamObserver<>() {
+                    @Override
+                    public void onNext(ServerReflectionResponse r) {
+                        services.complete(r.getListServicesResponse().getServiceList().stream().map(s -> s.getName()).toList());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        services.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {}
+                });
+                reflection.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+                assertTrue(services.get(10, TimeUnit.SECONDS).contains("nana.v1.Containers"), services.get().toString());
+                reflection.onCompleted();
+
+                var api = ContainersGrpc.newBlockingStub(channel);
+                Iterator<Event> events = api.events(EventsRequest.newBuilder().addIds("g").build());
+                var created = api.run(CreateRequest.newBuilder().setId("g").setBundle(Fixture.demoBundle().toString())
+                        .addAllArgs(List.of("sh", "-c", "exit 4")).build());
+                assertEquals(Status.STATUS_RUNNING, created.getStatus());
+                assertEquals(4, api.wait(WaitRequest.newBuilder().setId("g").build()).getCode());
+                assertEquals(Status.STATUS_STOPPED, api.get(GetRequest.newBuilder().setId("g").build()).getStatus());
+                assertEquals(EventType.EVENT_TYPE_CREATE, events.next().getType());
+                assertEquals(EventType.EVENT_TYPE_START, events.next().getType());
+                Event exit = events.next();
+                assertEquals(EventType.EVENT_TYPE_EXIT, exit.getType());
+                assertEquals(4, exit.getExitCode());
+                api.delete(DeleteRequest.newBuilder().setId("g").build());
+
+                StatusRuntimeException notFound = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+                        () -> api.get(GetRequest.newBuilder().setId("g").build()));
+                assertEquals(io.grpc.Status.Code.NOT_FOUND, notFound.getStatus().getCode());
+                assertTrue(notFound.getStatus().getDescription().contains("no container \"g\""));
+                StatusRuntimeException invalid = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+                        () -> api.run(CreateRequest.newBuilder().setId("../x").setBundle("/b").build()));
+                assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, invalid.getStatus().getCode());
+                assertFalse(Files.exists(nana.stateDir.resolve("g")));
+            } finally {
+                channel.shutdownNow();
+                group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    @Test
+    void theJavaClientHasTheSupervisorInterface() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            try (dev.nana.Supervisor s = dev.nana.Supervisor.connect(nana.socket)) {
+                s.run(dev.nana.ContainerSpec.builder("j", Fixture.demoBundle()).args("sh", "-c", "exit 6").build());
+                assertEquals(6, s.waitForExit("j").get(30, TimeUnit.SECONDS).code());
+                assertEquals(dev.nana.ContainerStatus.STOPPED, s.state("j").status());
+                org.junit.jupiter.api.Assertions.assertThrows(dev.nana.FailedPreconditionException.class, () -> s.start("j"));
+                s.delete("j", false);
+                org.junit.jupiter.api.Assertions.assertThrows(dev.nana.NotFoundException.class, () -> s.state("j"));
+            }
+        }
+    }
+}

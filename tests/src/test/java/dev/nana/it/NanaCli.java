@@ -1,0 +1,118 @@
+package dev.nana.it;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * bin/nana as a user runs it, on a private state directory and socket; and `nana daemon`
+ * as a process of its own, started, stopped with SIGTERM or killed with SIGKILL.
+ */
+final class NanaCli implements AutoCloseable {
+    record Run(int exit, String out, String err) {}
+
+    final Path stateDir;
+    final Path socket;
+    private Process daemon;
+
+    NanaCli() throws IOException {
+        assertTrue(Fixture.isRoot(), "integration tests need root");
+        stateDir = Files.createTempDirectory(Path.of("/run"), "nana-cli-");
+        socket = stateDir.resolve("nana.sock");
+    }
+
+    static Path bin() {
+        return Path.of(System.getProperty("nana.home", "."), "bin", "nana");
+    }
+
+    Run run(String... args) throws IOException, InterruptedException {
+        return runAs(null, args);
+    }
+
+    /** Runs bin/nana, as another user when user is not null (through runuser). */
+    Run runAs(String user, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        if (user != null) cmd.addAll(List.of("runuser", "-u", user, "--"));
+        cmd.add(bin().toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("NANA_STATE_DIR", stateDir.toString());
+        pb.environment().put("NANA_ADDRESS", socket.toString());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        var out = p.getInputStream().readAllBytes();
+        var err = p.getErrorStream().readAllBytes();
+        if (!p.waitFor(90, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("nana " + String.join(" ", args) + " did not finish");
+        }
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    }
+
+    /** Starts `nana daemon` and waits until its socket accepts connections. */
+    Process startDaemon(String... extra) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(bin().toString(), "daemon"));
+        cmd.addAll(List.of(extra));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(stateDir.resolveSibling(stateDir.getFileName() + ".daemon.log").toFile());
+        pb.environment().put("NANA_STATE_DIR", stateDir.toString());
+        pb.environment().put("NANA_ADDRESS", socket.toString());
+        daemon = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!daemon.isAlive()) fail("the daemon exited with " + daemon.exitValue() + ": " + daemonLog());
+            if (listening()) return daemon;
+            Thread.sleep(20);
+        }
+        fail("the daemon did not listen within 60 s: " + daemonLog());
+        return null;
+    }
+
+    String daemonLog() throws IOException {
+        Path log = stateDir.resolveSibling(stateDir.getFileName() + ".daemon.log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    boolean listening() {
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** SIGTERM: the daemon stops, its containers do not. */
+    void stopDaemon() throws InterruptedException {
+        if (daemon == null) return;
+        daemon.destroy();
+        assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon stops on SIGTERM");
+        daemon = null;
+    }
+
+    /** SIGKILL, at any moment. */
+    void killDaemon() throws InterruptedException {
+        daemon.destroyForcibly();
+        daemon.waitFor(10, TimeUnit.SECONDS);
+        daemon = null;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (daemon != null) killDaemon();
+        // whatever the test left: force-delete through an in-process nana
+        for (String id : stateDir.toFile().list()) {
+            if (!id.startsWith(".") && Files.isDirectory(stateDir.resolve(id))) run("rm", "-f", id);
+        }
+        dev.nana.state.StateDir.deleteTree(stateDir);
+        Files.deleteIfExists(stateDir.resolveSibling(stateDir.getFileName() + ".daemon.log"));
+    }
+}
