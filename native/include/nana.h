@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define NANA_ABI_VERSION 1
+#define NANA_ABI_VERSION 2
 
 /* nana_spawn flags */
 #define NANA_SPAWN_SETSID 1 /* the child starts a new session (no controlling tty) */
@@ -111,6 +111,22 @@ int32_t nana_proc_starttime(int32_t pid, uint64_t *out);
 /* pidfd_open(2) / pidfd_send_signal(2); -ENOSYS on kernels without them. */
 int32_t nana_pidfd_open(int32_t pid);
 int32_t nana_pidfd_send_signal(int32_t pidfd, int32_t sig);
+
+/* Unix stream sockets, for the daemon's command-forwarding socket (the thin CLI).
+ * nana_unix_listen replaces a stale socket file at path and makes it 0600. */
+int32_t nana_unix_listen(const char *path, int32_t backlog);
+int32_t nana_unix_connect(const char *path);
+int32_t nana_accept(int32_t fd);
+
+/* Receives up to len bytes and up to maxfds descriptors passed with SCM_RIGHTS (they
+ * arrive close-on-exec); *nfds is how many came. Returns the byte count (0 at EOF). */
+int32_t nana_recv_fds(int32_t fd, void *buf, int32_t len, int32_t *fds, int32_t maxfds, int32_t *nfds);
+
+/* The uid of the process at the other end of a unix socket (SO_PEERCRED). */
+int32_t nana_peer_uid(int32_t fd);
+
+/* 1 when fd is a terminal, 0 when not. */
+int32_t nana_isatty(int32_t fd);
 
 /* strerror of a positive errno into buf (NUL-terminated); returns length. */
 int32_t nana_strerror(int32_t errnum, char *buf, int32_t len);

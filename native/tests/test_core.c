@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -184,6 +185,58 @@ static void epoll_reports_tokens(void) {
     close(ep);
 }
 
+static void passes_descriptors_over_a_unix_socket(void) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/cli.sock", check_tmpdir());
+    int l = nana_unix_listen(path, 4);
+    CHECK(l >= 0);
+    struct stat st;
+    CHECK_EQ_INT(stat(path, &st), 0);
+    CHECK_EQ_INT(st.st_mode & 0777, 0600);
+    int c = nana_unix_connect(path);
+    CHECK(c >= 0);
+    int s = nana_accept(l);
+    CHECK(s >= 0);
+    CHECK_EQ_INT(nana_peer_uid(s), (int)getuid());
+
+    int p[2];
+    nana_pipe(p);
+    char data[] = "hello";
+    struct iovec iov = {.iov_base = data, .iov_len = 5};
+    union {
+        char buf[CMSG_SPACE(2 * sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(2 * sizeof(int));
+    memcpy(CMSG_DATA(cm), p, sizeof p);
+    CHECK_EQ_INT(sendmsg(c, &msg, 0), 5);
+
+    char buf[16] = {0};
+    int32_t fds[4], nfds = -1;
+    CHECK_EQ_INT(nana_recv_fds(s, buf, sizeof buf, fds, 4, &nfds), 5);
+    CHECK_EQ_STR(buf, "hello");
+    CHECK_EQ_INT(nfds, 2);
+    CHECK(fcntl(fds[0], F_GETFD) & FD_CLOEXEC);
+    CHECK_EQ_INT(nana_write(fds[1], "x", 1), 1); /* the passed write end works */
+    char x = 0;
+    CHECK_EQ_INT(nana_read(p[0], &x, 1), 1);
+    CHECK_EQ_INT(x, 'x');
+    CHECK_EQ_INT(nana_isatty(fds[0]), 0);
+    for (int i = 0; i < 2; i++) {
+        close(fds[i]);
+        close(p[i]);
+    }
+    close(c);
+    CHECK_EQ_INT(nana_recv_fds(s, buf, sizeof buf, fds, 4, &nfds), 0); /* EOF */
+    close(s);
+    close(l);
+    CHECK_EQ_INT(nana_unix_connect("/nonexistent/x.sock"), -ENOENT);
+}
+
 static void strerror_and_version(void) {
     char buf[64];
     CHECK(nana_strerror(ENOENT, buf, sizeof buf) > 0);
@@ -204,6 +257,7 @@ int main(void) {
     RUN(exit_code_of_a_signal_is_128_plus_it);
     RUN(pidfd_signals_its_process);
     RUN(epoll_reports_tokens);
+    RUN(passes_descriptors_over_a_unix_socket);
     RUN(strerror_and_version);
     return CHECK_DONE();
 }

@@ -31,7 +31,7 @@ import java.util.Map;
  */
 public final class LibNana {
     /** Must equal NANA_ABI_VERSION of the library that is loaded. */
-    public static final int ABI_VERSION = 1;
+    public static final int ABI_VERSION = 2;
 
     public static final int SPAWN_SETSID = 1;
     public static final int EV_IN = 0x001;
@@ -85,6 +85,13 @@ public final class LibNana {
     private static final MethodHandle PIDFD_OPEN = fn("nana_pidfd_open", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle PIDFD_SEND_SIGNAL = fn("nana_pidfd_send_signal",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle UNIX_LISTEN = fn("nana_unix_listen", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle UNIX_CONNECT = fn("nana_unix_connect", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle ACCEPT = fn("nana_accept", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle RECV_FDS = fn("nana_recv_fds",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+    private static final MethodHandle PEER_UID = fn("nana_peer_uid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle ISATTY = fn("nana_isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle STRERROR = fn("nana_strerror",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
 
@@ -309,6 +316,51 @@ public final class LibNana {
 
     public static void pidfdSendSignal(Fd pidfd, int signal) throws OsException {
         Errors.check(invokeInt(PIDFD_SEND_SIGNAL, pidfd.get(), signal), "pidfd_send_signal " + signal);
+    }
+
+    // ---- unix sockets with descriptor passing
+    /** A listening unix stream socket at path (a stale one replaced), 0600. */
+    public static Fd unixListen(Path path, int backlog) throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            return new Fd(Errors.check(invokeInt(UNIX_LISTEN, arena.allocateFrom(path.toString()), backlog),
+                    "listen on \"" + path + "\""));
+        }
+    }
+
+    public static Fd unixConnect(Path path) throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            return new Fd(Errors.check(invokeInt(UNIX_CONNECT, arena.allocateFrom(path.toString())),
+                    "connect to \"" + path + "\""));
+        }
+    }
+
+    public static Fd accept(Fd listener) throws OsException {
+        return new Fd(Errors.check(invokeInt(ACCEPT, listener.get()), "accept"));
+    }
+
+    /** What one receive brought: bytes, and descriptors now owned by the caller. */
+    public record Received(byte[] data, java.util.List<Fd> fds) {}
+
+    /** Receives up to len bytes and up to maxFds passed descriptors; empty data at EOF. */
+    public static Received recvFds(Fd socket, int len, int maxFds) throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Math.max(1, len));
+            MemorySegment fds = arena.allocate(JAVA_INT, Math.max(1, maxFds));
+            MemorySegment nfds = arena.allocate(JAVA_INT);
+            int n = Errors.check(invokeInt(RECV_FDS, socket.get(), buf, len, fds, maxFds, nfds), "receive descriptors");
+            java.util.List<Fd> got = new java.util.ArrayList<>();
+            for (int i = 0; i < nfds.get(JAVA_INT, 0); i++) got.add(new Fd(fds.getAtIndex(JAVA_INT, i)));
+            return new Received(buf.asSlice(0, n).toArray(JAVA_BYTE), got);
+        }
+    }
+
+    /** The uid of the process at the other end of a unix socket. */
+    public static int peerUid(Fd socket) throws OsException {
+        return Errors.check(invokeInt(PEER_UID, socket.get()), "SO_PEERCRED");
+    }
+
+    public static boolean isatty(Fd fd) {
+        return invokeInt(ISATTY, fd.get()) == 1;
     }
 
     // ---- nana_strerror (raw: used by Errors itself)
