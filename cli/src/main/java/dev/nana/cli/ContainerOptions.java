@@ -43,15 +43,15 @@ final class ContainerOptions {
     @Parameters(index = "1..*", paramLabel = "CMD", description = "command and arguments (after --), instead of the bundle's")
     List<String> command = new ArrayList<>();
 
-    ContainerSpec spec(Stdio stdio) {
+    ContainerSpec spec(Io io, Stdio stdio) {
         Map<String, String> l = new LinkedHashMap<>();
         for (String kv : labels) {
             int eq = kv.indexOf('=');
             if (eq <= 0) throw new InvalidArgumentException("label \"" + kv + "\" is not KEY=VALUE");
             l.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
-        String rt = runtime != null ? runtime : System.getenv().getOrDefault("NANA_RUNTIME", "runc");
-        return ContainerSpec.builder(id, bundle != null ? bundle.toAbsolutePath() : RunCommand.demoBundle())
+        String rt = runtime != null ? runtime : io.env("NANA_RUNTIME", "runc");
+        return ContainerSpec.builder(id, bundle != null ? io.resolve(bundle) : RunCommand.demoBundle())
                 .runtime(rt).runtimeArgs(runtimeArgs).labels(l).env(env).cwd(cwd).args(command).terminal(tty)
                 .stdio(stdio).memoryLimitBytes(memory == null ? null : Sizes.parse("--memory", memory)).build();
     }

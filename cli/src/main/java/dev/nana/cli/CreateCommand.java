@@ -25,8 +25,8 @@ public final class CreateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         LibNana.requireAbi();
-        try (Supervisor s = Nana.open(nana.global)) {
-            s.create(container.spec(Stdio.NONE));
+        try (Supervisor s = Nana.open(nana)) {
+            s.create(container.spec(nana.io, Stdio.NONE));
         }
         spec.commandLine().getOut().println(container.id);
         return 0;

@@ -46,10 +46,24 @@ public final class DaemonCommand implements Callable<Integer> {
         Path sock = socket != null ? socket : nana.global.address;
         LocalSupervisor supervisor = LocalSupervisor.builder().stateDir(nana.global.stateDir).defaultRuntime(runtime)
                 .maxConcurrentStarts(maxConcurrentStarts).build();
+        // the thin CLI's socket first: once the gRPC socket answers, both do
+        ForwardServer forward;
+        try {
+            forward = ForwardServer.start(sock, supervisor, group == null ? null
+                    : sock.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group));
+        } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+            supervisor.close();
+            throw new dev.nana.UnavailableException("group \"" + group + "\" does not exist: create it (groupadd " + group
+                    + "), or leave --group out for a root-only socket", e);
+        } catch (java.io.IOException | RuntimeException e) {
+            supervisor.close();
+            throw new dev.nana.UnavailableException("serve the thin CLI on \"" + ForwardServer.socketFor(sock) + "\": " + e.getMessage(), e);
+        }
         DaemonServer server;
         try {
             server = DaemonServer.start(supervisor, sock, group);
         } catch (RuntimeException e) {
+            forward.close();
             supervisor.close();
             throw e;
         }
@@ -58,6 +72,7 @@ public final class DaemonCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             log.info("stopping; containers keep running");
+            forward.close();
             server.close();
             supervisor.close();
             stopped.countDown();

@@ -26,7 +26,7 @@ public final class DeleteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Supervisor s = Nana.open(nana.global)) {
+        try (Supervisor s = Nana.open(nana)) {
             for (String id : ids) {
                 s.delete(id, force);
                 spec.commandLine().getOut().println(id);

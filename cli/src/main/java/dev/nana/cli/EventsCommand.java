@@ -6,7 +6,6 @@ import dev.nana.EventType;
 import dev.nana.InvalidArgumentException;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
-import dev.nana.client.RemoteSupervisor;
 import dev.nana.events.Journal;
 import dev.nana.events.JournalEntry;
 import java.io.PrintWriter;
@@ -101,8 +100,8 @@ public final class EventsCommand implements Callable<Integer> {
         Instant from = parseSince(since, Instant.now());
         EventFilter filter = filter();
         PrintWriter out = spec.commandLine().getOut();
-        if (!noFollow && Nana.daemonListening(nana.global.address)) {
-            try (Supervisor s = RemoteSupervisor.connect(nana.global.address);
+        if (!noFollow && (nana.io.daemonSupervisor != null || Nana.daemonListening(nana.global.address))) {
+            try (Supervisor s = Nana.open(nana);
                     Subscription sub = s.subscribe(filter, from, e -> print(out, e))) {
                 new CountDownLatch(1).await(); // until interrupted
             }

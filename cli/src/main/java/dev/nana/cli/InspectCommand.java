@@ -28,7 +28,7 @@ public final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<ContainerInfo> found = new ArrayList<>();
-        try (Supervisor s = Nana.open(nana.global)) {
+        try (Supervisor s = Nana.open(nana)) {
             for (String id : ids) found.add(s.state(id));
         }
         var out = spec.commandLine().getOut();

@@ -26,7 +26,7 @@ public final class KillCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int sig = Signals.parse(signal);
-        try (Supervisor s = Nana.open(nana.global)) {
+        try (Supervisor s = Nana.open(nana)) {
             s.kill(id, sig, all);
         }
         return 0;

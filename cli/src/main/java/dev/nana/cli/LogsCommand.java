@@ -38,7 +38,7 @@ public final class LogsCommand implements Callable<Integer> {
             throw new NotFoundException("no container \"" + id + "\" in " + nana.global.stateDir
                     + ": nana ps lists the containers there are");
         }
-        OutputStream out = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+        OutputStream out = nana.io.out;
         Path rotated = dir.outputLog().resolveSibling("log.1");
         if (Files.exists(rotated)) Files.copy(rotated, out);
         long offset = copyFrom(dir.outputLog(), 0, out);

@@ -39,9 +39,27 @@ final class Nana {
         }
     }
 
-    static Supervisor open(GlobalOptions g) {
+    static Supervisor open(NanaCommand nana) {
+        if (nana.io.daemonSupervisor != null) return new Borrowed(nana.io.daemonSupervisor);
+        GlobalOptions g = nana.global;
         if (daemonListening(g.address)) return RemoteSupervisor.connect(g.address);
         return local(g);
+    }
+
+    /** The daemon's own supervisor, lent to a forwarded command: closing it closes nothing. */
+    record Borrowed(Supervisor s) implements Supervisor {
+        public dev.nana.ContainerInfo create(dev.nana.ContainerSpec spec) { return s.create(spec); }
+        public dev.nana.ContainerInfo start(String id) { return s.start(id); }
+        public dev.nana.ContainerInfo run(dev.nana.ContainerSpec spec) { return s.run(spec); }
+        public void kill(String id, int signal, boolean all) { s.kill(id, signal, all); }
+        public void delete(String id, boolean force) { s.delete(id, force); }
+        public java.util.List<dev.nana.ContainerInfo> list() { return s.list(); }
+        public dev.nana.ContainerInfo state(String id) { return s.state(id); }
+        public java.util.concurrent.CompletableFuture<dev.nana.ExitStatus> waitForExit(String id) { return s.waitForExit(id); }
+        public dev.nana.Subscription subscribe(dev.nana.EventFilter f, java.time.Instant since, dev.nana.EventListener l) {
+            return s.subscribe(f, since, l);
+        }
+        public void close() {}
     }
 
     static LocalSupervisor local(GlobalOptions g) {

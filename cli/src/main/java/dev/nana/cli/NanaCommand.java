@@ -18,6 +18,13 @@ public final class NanaCommand implements Runnable {
     @CommandLine.Mixin
     GlobalOptions global = new GlobalOptions();
 
+    /** This invocation's stdio, environment and working directory. */
+    final Io io;
+
+    NanaCommand(Io io) {
+        this.io = io;
+    }
+
     /** nana's own failure (docker and runc use 125 the same way). */
     public static final int EXIT_NANA_FAILED = 125;
 
@@ -29,10 +36,26 @@ public final class NanaCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: try nana --help");
     }
 
-    /** The configured command line: usage errors exit 2, nana's own errors 125 with one clear line. */
+    /** The command line of this JVM's own invocation. */
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new NanaCommand());
+        return commandLine(Io.system());
+    }
+
+    /**
+     * The configured command line for one invocation: usage errors exit 2, nana's own errors
+     * 125 with one clear line, an interrupted command (a forwarded SIGINT) 130.
+     */
+    static CommandLine commandLine(Io io) {
+        NanaCommand top = new NanaCommand(io);
+        CommandLine cli = new CommandLine(top);
+        cli.setOut(new java.io.PrintWriter(new java.io.OutputStreamWriter(io.out, java.nio.charset.StandardCharsets.UTF_8), true));
+        cli.setErr(new java.io.PrintWriter(new java.io.OutputStreamWriter(io.err, java.nio.charset.StandardCharsets.UTF_8), true));
+        cli.setExecutionStrategy(parsed -> {
+            top.global.resolve(io);
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof InterruptedException) return 130;
             cmd.getErr().println("nana: " + message(e));
             return EXIT_NANA_FAILED;
         });

@@ -20,7 +20,7 @@ public final class PsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Supervisor s = Nana.open(nana.global)) {
+        try (Supervisor s = Nana.open(nana)) {
             Output.containers(spec.commandLine().getOut(), s.list(), format);
         }
         return 0;

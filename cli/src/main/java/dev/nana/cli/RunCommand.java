@@ -7,8 +7,6 @@ import dev.nana.os.Fd;
 import dev.nana.os.LibNana;
 import dev.nana.state.StateDir;
 import dev.nana.supervisor.LocalSupervisor;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,17 +65,17 @@ public final class RunCommand implements Callable<Integer> {
                     container.tty ? null : io.resolve("stderr"));
             for (Path p : new Path[] {stdio.stdin(), stdio.stdout(), stdio.stderr()}) if (p != null) LibNana.mkfifo(p, 0600);
             // the read ends open before the shim starts: nothing written early is lost
-            pumps.add(OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()), new FileOutputStream(FileDescriptor.out)));
+            pumps.add(OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()), nana.io.out));
             if (stdio.stderr() != null) {
-                pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()), new FileOutputStream(FileDescriptor.err)));
+                pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()), nana.io.err));
             }
         }
         String id = container.id;
         GlobalOptions g = nana.global;
-        Supervisor s = Nana.open(g);
+        Supervisor s = Nana.open(nana);
         boolean local = s instanceof LocalSupervisor;
         try {
-            s.run(container.spec(stdio));
+            s.run(container.spec(nana.io, stdio));
         } catch (RuntimeException e) {
             s.close();
             throw e;
@@ -87,7 +85,17 @@ public final class RunCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(id);
             return 0;
         }
-        if (interactive) InputPump.start(LibNana.fifoOpenWrite(stdio.stdin()), stateControl(g, id));
+        if (interactive) InputPump.start(nana.io.in, LibNana.fifoOpenWrite(stdio.stdin()), stateControl(g, id));
+        if (!local) {
+            // a signal the caller gets (Ctrl-C) goes to the container, as docker's sig-proxy does
+            nana.io.onSignal(sig -> {
+                try {
+                    s.kill(id, sig, false);
+                } catch (RuntimeException e) {
+                    // it has exited already
+                }
+            });
+        }
         int code;
         boolean oom;
         if (local) {
@@ -131,13 +139,13 @@ public final class RunCommand implements Callable<Integer> {
     static final class InputPump {
         private InputPump() {}
 
-        static void start(Fd fifo, Path control) {
+        static void start(java.io.InputStream in, Fd fifo, Path control) {
             Thread.ofPlatform().name("stdin").daemon().start(() -> {
                 byte[] buf = new byte[65536];
                 try (fifo; var arena = java.lang.foreign.Arena.ofConfined()) {
                     var seg = arena.allocate(buf.length);
                     int n;
-                    while ((n = System.in.read(buf)) > 0) {
+                    while ((n = in.read(buf)) > 0) {
                         java.lang.foreign.MemorySegment.copy(buf, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, n);
                         int off = 0;
                         while (off < n) off += LibNana.write(fifo, seg.asSlice(off), n - off);

@@ -21,7 +21,7 @@ public final class StartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Supervisor s = Nana.open(nana.global)) {
+        try (Supervisor s = Nana.open(nana)) {
             for (String id : ids) {
                 s.start(id);
                 spec.commandLine().getOut().println(id);

@@ -24,7 +24,7 @@ public final class WaitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int code;
-        Supervisor s = Nana.open(nana.global);
+        Supervisor s = Nana.open(nana);
         if (s instanceof LocalSupervisor) {
             var info = s.state(id); // not found is reported here
             s.close(); // wait without holding the state directory

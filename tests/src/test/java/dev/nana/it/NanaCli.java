@@ -31,7 +31,12 @@ final class NanaCli implements AutoCloseable {
     }
 
     static Path bin() {
-        return Path.of(System.getProperty("nana.home", "."), "bin", "nana");
+        return bin("nana");
+    }
+
+    /** bin/nana (the thin client, or the JVM CLI when no daemon listens) or bin/nana-jvm. */
+    static Path bin(String name) {
+        return Path.of(System.getProperty("nana.home", "."), "bin", name);
     }
 
     Run run(String... args) throws IOException, InterruptedException {
@@ -44,16 +49,22 @@ final class NanaCli implements AutoCloseable {
         if (user != null) cmd.addAll(List.of("runuser", "-u", user, "--"));
         cmd.add(bin().toString());
         cmd.addAll(List.of(args));
+        return exec(cmd, null);
+    }
+
+    /** Runs a command line with this nana's environment, feeding it stdin (or nothing). */
+    Run exec(List<String> cmd, byte[] stdin) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("NANA_STATE_DIR", stateDir.toString());
         pb.environment().put("NANA_ADDRESS", socket.toString());
         Process p = pb.start();
+        if (stdin != null) p.getOutputStream().write(stdin);
         p.getOutputStream().close();
         var out = p.getInputStream().readAllBytes();
         var err = p.getErrorStream().readAllBytes();
         if (!p.waitFor(90, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            fail("nana " + String.join(" ", args) + " did not finish");
+            fail(String.join(" ", cmd) + " did not finish");
         }
         return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
     }

@@ -1,0 +1,65 @@
+package dev.nana.cli;
+
+import dev.nana.Supervisor;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.IntConsumer;
+
+/**
+ * Where one command invocation reads and writes, and whose environment it sees: this
+ * process's own (the JVM CLI), or a thin client's forwarded to the daemon (its stdio
+ * descriptors, environment and working directory), which then runs on the daemon's
+ * supervisor.
+ */
+final class Io {
+    final InputStream in;
+    final OutputStream out;
+    final OutputStream err;
+    final Map<String, String> env;
+    final Path cwd;
+    /** The daemon's own supervisor when this command was forwarded to it; else null. */
+    final Supervisor daemonSupervisor;
+    private volatile IntConsumer signalHandler;
+
+    Io(InputStream in, OutputStream out, OutputStream err, Map<String, String> env, Path cwd, Supervisor daemonSupervisor) {
+        this.in = in;
+        this.out = out;
+        this.err = err;
+        this.env = env;
+        this.cwd = cwd;
+        this.daemonSupervisor = daemonSupervisor;
+    }
+
+    static Io system() {
+        return new Io(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out),
+                new FileOutputStream(FileDescriptor.err), System.getenv(), Path.of("").toAbsolutePath(), null);
+    }
+
+    String env(String key, String otherwise) {
+        String v = env.get(key);
+        return v == null || v.isEmpty() ? otherwise : v;
+    }
+
+    /** A path as the caller meant it: relative to the caller's working directory. */
+    Path resolve(Path p) {
+        return p == null ? null : cwd.resolve(p).normalize();
+    }
+
+    /** What to do with a signal the caller received (run proxies it to its container). */
+    void onSignal(IntConsumer handler) {
+        this.signalHandler = handler;
+    }
+
+    /** Delivers a forwarded signal; false when no command asked for it. */
+    boolean signal(int sig) {
+        IntConsumer h = signalHandler;
+        if (h == null) return false;
+        h.accept(sig);
+        return true;
+    }
+}

@@ -1,0 +1,17 @@
+/* The thin CLI's protocol with the daemon (the daemon's end: dev.nana.cli.ForwardServer).
+ * Big-endian integers on a unix stream socket at "<daemon address>.cli":
+ *   client → daemon  u32 length, then "NANA" u32 version, u32 argc {u32 len, bytes}...,
+ *                    u32 envc {u32 len, "K=V"}..., u32 len, cwd
+ *                    with SCM_RIGHTS on the first bytes: the client's fds 0, 1, 2
+ *   client → daemon  'S' u32 signal    (a signal the client received)
+ *   daemon → client  'X' u32 code      (the command's exit code)
+ */
+#ifndef NANA_FORWARD_H
+#define NANA_FORWARD_H
+
+#define FORWARD_MAGIC "NANA"
+#define FORWARD_VERSION 1
+#define FORWARD_SIGNAL 'S'
+#define FORWARD_EXIT 'X'
+
+#endif

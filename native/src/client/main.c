@@ -1,0 +1,217 @@
+/*
+ * nana's thin client: when a daemon listens, the CLI is this small C program. It hands its
+ * argv, environment, working directory and stdio descriptors to the daemon, which runs the
+ * command in its warm JVM and writes straight to those descriptors; it forwards the signals
+ * it receives, and exits with the command's exit code. With no daemon it execs the JVM CLI
+ * ($NANA_JVM_LAUNCHER), so nana works the same either way.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "forward.h"
+
+extern char **environ;
+
+struct buffer {
+    char *data;
+    size_t len, cap;
+};
+
+static void put(struct buffer *b, const void *data, size_t n) {
+    if (b->len + n > b->cap) {
+        b->cap = (b->len + n) * 2 + 256;
+        b->data = realloc(b->data, b->cap);
+        if (b->data == NULL) {
+            perror("nana");
+            exit(125);
+        }
+    }
+    memcpy(b->data + b->len, data, n);
+    b->len += n;
+}
+
+static void put_u32(struct buffer *b, uint32_t v) {
+    uint32_t be = htonl(v);
+    put(b, &be, 4);
+}
+
+static void put_string(struct buffer *b, const char *s) {
+    size_t n = strlen(s);
+    put_u32(b, (uint32_t)n);
+    put(b, s, n);
+}
+
+/* The daemon's address: --address X / --address=X (before "--"), $NANA_ADDRESS, or the default. */
+static const char *daemon_address(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--address") == 0 && i + 1 < argc)
+            return argv[i + 1];
+        if (strncmp(argv[i], "--address=", 10) == 0)
+            return argv[i] + 10;
+    }
+    const char *env = getenv("NANA_ADDRESS");
+    return env != NULL && *env ? env : "/run/nana/nana.sock";
+}
+
+/* The command word: the first argument that is neither an option nor a global option's value. */
+static const char *command_word(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--address") == 0 || strcmp(argv[i], "--state-dir") == 0) {
+            i++;
+            continue;
+        }
+        if (argv[i][0] != '-')
+            return argv[i];
+    }
+    return "";
+}
+
+static __attribute__((noreturn)) void run_jvm(char **argv) {
+    const char *jvm = getenv("NANA_JVM_LAUNCHER");
+    if (jvm == NULL || *jvm == '\0') {
+        fprintf(stderr, "nana: no daemon listens, and NANA_JVM_LAUNCHER does not say where the JVM CLI is: use bin/nana\n");
+        exit(125);
+    }
+    argv[0] = (char *)jvm;
+    execv(jvm, argv);
+    fprintf(stderr, "nana: cannot run the JVM CLI \"%s\": %s\n", jvm, strerror(errno));
+    exit(125);
+}
+
+static int connect_daemon(const char *address, char *path, size_t len) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    int n = snprintf(path, len, "%s.cli", address);
+    if (n < 0 || (size_t)n >= sizeof addr.sun_path)
+        return -ENAMETOOLONG;
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+static void send_request(int fd, int argc, char **argv) {
+    struct buffer body = {0};
+    put(&body, FORWARD_MAGIC, 4);
+    put_u32(&body, FORWARD_VERSION);
+    put_u32(&body, (uint32_t)(argc - 1));
+    for (int i = 1; i < argc; i++)
+        put_string(&body, argv[i]);
+    uint32_t envc = 0;
+    for (char **e = environ; *e; e++)
+        envc++;
+    put_u32(&body, envc);
+    for (char **e = environ; *e; e++)
+        put_string(&body, *e);
+    char cwd[PATH_MAX];
+    put_string(&body, getcwd(cwd, sizeof cwd) ? cwd : "/");
+
+    struct buffer msg = {0};
+    put_u32(&msg, (uint32_t)body.len);
+    put(&msg, body.data, body.len);
+
+    int fds[3] = {0, 1, 2};
+    union {
+        char buf[CMSG_SPACE(sizeof fds)];
+        struct cmsghdr align;
+    } ctl;
+    memset(&ctl, 0, sizeof ctl);
+    size_t sent = 0;
+    while (sent < msg.len) {
+        struct iovec iov = {.iov_base = msg.data + sent, .iov_len = msg.len - sent};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+        if (sent == 0) { /* the descriptors ride with the first bytes */
+            m.msg_control = ctl.buf;
+            m.msg_controllen = sizeof ctl.buf;
+            struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof fds);
+            memcpy(CMSG_DATA(c), fds, sizeof fds);
+        }
+        ssize_t n = sendmsg(fd, &m, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            fprintf(stderr, "nana: send the command to the daemon: %s\n", strerror(errno));
+            exit(125);
+        }
+        sent += (size_t)n;
+    }
+    free(body.data);
+    free(msg.data);
+}
+
+int main(int argc, char **argv) {
+    if (strcmp(command_word(argc, argv), "daemon") == 0)
+        run_jvm(argv); /* a daemon is a JVM of its own, never a forwarded command */
+    const char *address = daemon_address(argc, argv);
+    char path[PATH_MAX];
+    int fd = connect_daemon(address, path, sizeof path);
+    if (fd == -EACCES || fd == -EPERM) {
+        fprintf(stderr, "nana: permission denied on the nana daemon's socket \"%s\": run as root, or as a member of the daemon's --group\n", path);
+        return 125;
+    }
+    if (fd < 0)
+        run_jvm(argv); /* no daemon: the JVM CLI works in-process */
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+
+    send_request(fd, argc, argv);
+
+    unsigned char frame[5];
+    size_t got = 0;
+    struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+    for (;;) {
+        if (poll(p, 2, -1) < 0 && errno != EINTR)
+            break;
+        if (p[1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof si) == sizeof si) {
+                unsigned char s[5] = {FORWARD_SIGNAL};
+                uint32_t be = htonl(si.ssi_signo);
+                memcpy(s + 1, &be, 4);
+                if (send(fd, s, 5, MSG_NOSIGNAL) != 5)
+                    break;
+            }
+        }
+        if (p[0].revents & (POLLIN | POLLHUP)) {
+            ssize_t n = read(fd, frame + got, sizeof frame - got);
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+            if (got == sizeof frame && frame[0] == FORWARD_EXIT) {
+                uint32_t be;
+                memcpy(&be, frame + 1, 4);
+                return (int)ntohl(be);
+            }
+        }
+    }
+    fprintf(stderr, "nana: the daemon closed the connection before the command finished (see its log)\n");
+    return 125;
+}

@@ -1,0 +1,76 @@
+package dev.nana.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With a daemon listening, bin/nana is the thin native client, which has the daemon's warm
+ * JVM run the command; bin/nana-jvm is the JVM CLI, which talks gRPC to the same daemon.
+ * The two must be indistinguishable: same output, same exit code.
+ */
+class ThinClientTest {
+    private static NanaCli.Run on(NanaCli nana, String launcher, byte[] stdin, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(NanaCli.bin(launcher).toString()));
+        cmd.addAll(List.of(args));
+        return nana.exec(cmd, stdin);
+    }
+
+    private static void same(NanaCli nana, byte[] stdin, String... args) throws Exception {
+        NanaCli.Run thin = on(nana, "nana", stdin, args);
+        NanaCli.Run jvm = on(nana, "nana-jvm", stdin, args);
+        assertEquals(jvm, thin, "nana " + String.join(" ", args));
+    }
+
+    @Test
+    void theThinClientAndTheJvmCliGiveTheSameOutputAndExitCode() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            assertTrue(java.nio.file.Files.exists(nana.socket.resolveSibling("nana.sock.cli")), "the forwarding socket");
+            String t0 = Instant.now().toString();
+
+            // the same container twice would collide: each launcher runs its own id, same output
+            NanaCli.Run thinRun = on(nana, "nana", null, "run", "--rm", "a1", "--", "sh", "-c", "echo out; echo err >&2; exit 3");
+            NanaCli.Run jvmRun = on(nana, "nana-jvm", null, "run", "--rm", "a2", "--", "sh", "-c", "echo out; echo err >&2; exit 3");
+            assertEquals(new NanaCli.Run(3, "out\n", "err\n"), thinRun);
+            assertEquals(jvmRun, thinRun);
+
+            NanaCli.Run thinCat = on(nana, "nana", "x\ny\n".getBytes(), "run", "--rm", "-i", "c1", "--", "cat");
+            NanaCli.Run jvmCat = on(nana, "nana-jvm", "x\ny\n".getBytes(), "run", "--rm", "-i", "c2", "--", "cat");
+            assertEquals(new NanaCli.Run(0, "x\ny\n", ""), thinCat);
+            assertEquals(jvmCat, thinCat);
+
+            assertEquals(0, nana.run("run", "-d", "w", "--", "sh", "-c", "echo logged; exit 7").exit());
+            same(nana, null, "wait", "w");
+            same(nana, null, "ps", "--format", "json");
+            same(nana, null, "inspect", "w");
+            same(nana, null, "logs", "w");
+            same(nana, null, "events", "--since", t0, "--no-follow");
+            same(nana, null, "kill", "ghost");
+            same(nana, null, "run", "--rm", "bad/id", "--", "true");
+            same(nana, null, "kill", "w", "NOPE");
+            same(nana, null, "version");
+            same(nana, null, "--help");
+            same(nana, null, "no-such-command");
+            assertEquals(0, nana.run("rm", "w").exit());
+        }
+    }
+
+    @Test
+    void aTerminalContainerUnderAPseudoTerminalOnBothPaths() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            for (String launcher : List.of("nana", "nana-jvm")) {
+                // script(1) gives the CLI a pseudo-terminal; -t gives the container one of its own
+                NanaCli.Run r = nana.exec(List.of("script", "-qec",
+                        NanaCli.bin(launcher) + " run --rm -t tty-" + launcher + " -- sh -c 'tty; exit 5'", "/dev/null"), null);
+                assertEquals(5, r.exit(), launcher + ": " + r);
+                assertTrue(r.out().contains("/dev/pts/"), launcher + ": " + r.out());
+            }
+        }
+    }
+}
