@@ -9,12 +9,9 @@ import picocli.CommandLine.Parameters;
 /** {@code nana completion bash}: a bash completion script (source it, or put it in /etc/bash_completion.d). */
 @Command(name = "completion", mixinStandardHelpOptions = true,
         description = {"Print a shell completion script.", "  source <(nana completion bash)"})
-public final class CompletionCommand implements Callable<Integer> {
+public final class CompletionCommand extends Subcommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SHELL", description = "bash (zsh loads it too with bashcompinit)")
     String shell;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {

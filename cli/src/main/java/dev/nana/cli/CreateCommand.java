@@ -12,15 +12,9 @@ import picocli.CommandLine.Mixin;
 @Command(name = "create", mixinStandardHelpOptions = true,
         description = {"Create a container: its process exists, its program waits for nana start.",
                 "Its output goes to its log (nana logs)."})
-public final class CreateCommand implements Callable<Integer> {
+public final class CreateCommand extends Subcommand implements Callable<Integer> {
     @Mixin
     ContainerOptions container;
-
-    @CommandLine.ParentCommand
-    NanaCommand nana;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {

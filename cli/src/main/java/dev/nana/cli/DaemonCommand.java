@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "daemon", mixinStandardHelpOptions = true,
         description = {"Run the nana daemon: restore the state directory, then serve the gRPC API (nana.v1) on a unix socket.",
                 "SIGTERM and SIGINT stop it and leave every container running; the next daemon restores them."})
-public final class DaemonCommand implements Callable<Integer> {
+public final class DaemonCommand extends Subcommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(DaemonCommand.class);
 
     @Option(names = "--socket", paramLabel = "PATH", description = "socket to serve on (default: --address)")
@@ -37,9 +37,6 @@ public final class DaemonCommand implements Callable<Integer> {
 
     @Option(names = "--debug", description = "log at debug level (each restored container, each request)")
     boolean debug;
-
-    @CommandLine.ParentCommand
-    NanaCommand nana;
 
     @Override
     public Integer call() throws Exception {

@@ -11,18 +11,12 @@ import picocli.CommandLine.Parameters;
 /** {@code nana delete|rm [-f] ID…}. */
 @Command(name = "delete", aliases = "rm", mixinStandardHelpOptions = true,
         description = "Delete stopped or created containers; with --force, kill running ones first.")
-public final class DeleteCommand implements Callable<Integer> {
+public final class DeleteCommand extends Subcommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "ID", description = "container ids")
     List<String> ids;
 
     @Option(names = {"-f", "--force"}, description = "kill a running container first")
     boolean force;
-
-    @CommandLine.ParentCommand
-    NanaCommand nana;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {

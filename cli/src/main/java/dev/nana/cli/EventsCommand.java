@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 @Command(name = "events", mixinStandardHelpOptions = true,
         description = {"Print events: create, start, exit, oom, delete.",
                 "With --since, first those journaled after that time; then live until interrupted."})
-public final class EventsCommand implements Callable<Integer> {
+public final class EventsCommand extends Subcommand implements Callable<Integer> {
     @Option(names = "--since", paramLabel = "TIME", description = "RFC 3339 time (2026-11-28T10:00:00Z) or a duration back from now (5m, 2h, 30s)")
     String since;
 
@@ -42,12 +42,6 @@ public final class EventsCommand implements Callable<Integer> {
 
     @Option(names = "--format", defaultValue = "table", description = "table or json (JSON lines) (default: ${DEFAULT-VALUE})")
     Output.Format format;
-
-    @CommandLine.ParentCommand
-    NanaCommand nana;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     static Instant parseSince(String text, Instant now) {
         if (text == null) return null;

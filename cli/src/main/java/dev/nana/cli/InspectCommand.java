@@ -12,18 +12,12 @@ import picocli.CommandLine.Parameters;
 
 /** {@code nana inspect ID…}: everything nana knows of containers, JSON by default. */
 @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Show containers in detail (JSON by default).")
-public final class InspectCommand implements Callable<Integer> {
+public final class InspectCommand extends Subcommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "ID", description = "container ids")
     List<String> ids;
 
     @Option(names = "--format", defaultValue = "json", description = "json or table (default: ${DEFAULT-VALUE})")
     Output.Format format;
-
-    @CommandLine.ParentCommand
-    NanaCommand nana;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {

@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 /** {@code nana kill ID [SIGNAL]}. */
 @Command(name = "kill", mixinStandardHelpOptions = true,
         description = "Send a signal to a container's init process (TERM by default), or with --all to all its processes.")
-public final class KillCommand implements Callable<Integer> {
+public final class KillCommand extends Subcommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "container id")
     String id;
 
@@ -19,9 +19,6 @@ public final class KillCommand implements Callable<Integer> {
 
     @Option(names = {"-a", "--all"}, description = "signal every process of the container")
     boolean all;
-
-    @CommandLine.ParentCommand
-    NanaCommand nana;
 
     @Override
     public Integer call() {

@@ -20,15 +20,12 @@ import picocli.CommandLine.Parameters;
 @Command(name = "logs", mixinStandardHelpOptions = true,
         description = {"Print a container's output (from its log in the state directory).",
                 "With --follow, keep printing until it exits."})
-public final class LogsCommand implements Callable<Integer> {
+public final class LogsCommand extends Subcommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "container id")
     String id;
 
     @Option(names = {"-f", "--follow"}, description = "keep printing new output until the container exits")
     boolean follow;
-
-    @CommandLine.ParentCommand
-    NanaCommand nana;
 
     @Override
     public Integer call() throws Exception {

@@ -8,15 +8,9 @@ import picocli.CommandLine.Option;
 
 /** {@code nana ps|list}. */
 @Command(name = "ps", aliases = "list", mixinStandardHelpOptions = true, description = "List containers.")
-public final class PsCommand implements Callable<Integer> {
+public final class PsCommand extends Subcommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
     Output.Format format;
-
-    @CommandLine.ParentCommand
-    NanaCommand nana;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Create and start a container, print its output and exit with its exit code.",
                 "With no --bundle, runs the demo busybox bundle (scripts/setup builds it)."})
-public final class RunCommand implements Callable<Integer> {
+public final class RunCommand extends Subcommand implements Callable<Integer> {
     @Mixin
     ContainerOptions container;
 
@@ -33,12 +33,6 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = {"-i", "--interactive"}, description = "pass this terminal's stdin to the container")
     boolean interactive;
-
-    @CommandLine.ParentCommand
-    NanaCommand nana;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {

@@ -9,15 +9,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code nana start ID…}. */
 @Command(name = "start", mixinStandardHelpOptions = true, description = "Start created containers.")
-public final class StartCommand implements Callable<Integer> {
+public final class StartCommand extends Subcommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "ID", description = "container ids")
     List<String> ids;
-
-    @CommandLine.ParentCommand
-    NanaCommand nana;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {

@@ -11,9 +11,7 @@ import picocli.CommandLine.Command;
 
 /** {@code nana version}: nana's version and where its native parts are. */
 @Command(name = "version", mixinStandardHelpOptions = true, description = "Print nana's version, its libnana ABI and its nana-shim.")
-public final class VersionCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+public final class VersionCommand extends Subcommand implements Runnable {
 
     @Override
     public void run() {

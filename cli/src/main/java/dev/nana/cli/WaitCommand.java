@@ -11,15 +11,9 @@ import picocli.CommandLine.Parameters;
 /** {@code nana wait ID}: exits with the container's exit code once it has exited. */
 @Command(name = "wait", mixinStandardHelpOptions = true,
         description = "Wait for a container to exit; print its exit code and exit with it.")
-public final class WaitCommand implements Callable<Integer> {
+public final class WaitCommand extends Subcommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "container id")
     String id;
-
-    @CommandLine.ParentCommand
-    NanaCommand nana;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {

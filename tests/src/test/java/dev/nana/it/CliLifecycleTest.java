@@ -137,7 +137,7 @@ class CliLifecycleTest {
             NanaCli.Run v = nana.run("version");
             assertEquals(0, v.exit(), v.err());
             assertTrue(v.out().startsWith("nana 0."), v.out());
-            assertTrue(v.out().contains("libnana ABI 1"), v.out());
+            assertTrue(v.out().contains("libnana ABI " + dev.nana.os.LibNana.ABI_VERSION), v.out());
             String help = nana.run("--help").out();
             for (String cmd : new String[] {"run", "create", "start", "kill", "delete", "ps", "inspect", "wait", "events",
                     "logs", "daemon", "version", "completion"}) {
