@@ -48,6 +48,15 @@ static void parses_control_commands(void) {
     CHECK_EQ_INT(control_parse("resize 40 100x").kind, CONTROL_INVALID);
     CHECK_EQ_INT(control_parse("resize 70000 1").kind, CONTROL_INVALID);
     CHECK_EQ_INT(control_parse("starts").kind, CONTROL_INVALID);
+    struct control_cmd a = control_parse("attach /tmp/io/out - /tmp/io/in");
+    CHECK_EQ_INT(a.kind, CONTROL_ATTACH);
+    CHECK_EQ_STR(a.paths[0], "/tmp/io/out");
+    CHECK_EQ_STR(a.paths[1], "");
+    CHECK_EQ_STR(a.paths[2], "/tmp/io/in");
+    CHECK_EQ_INT(control_parse("attach /a /b").kind, CONTROL_INVALID);
+    CHECK_EQ_INT(control_parse("attach /a /b /c /d").kind, CONTROL_INVALID);
+    CHECK_EQ_INT(control_parse("attach rel - -").kind, CONTROL_INVALID);
+    CHECK_EQ_INT(control_parse("attach - - -").kind, CONTROL_ATTACH);
     CHECK_EQ_INT(control_parse("").kind, CONTROL_INVALID);
 }
 
@@ -62,7 +71,7 @@ static void splits_control_lines_across_reads(void) {
     CHECK_EQ_INT(line_buffer_take(&lb, line, sizeof line), 1);
     CHECK_EQ_STR(line, "resize 1 2");
     CHECK_EQ_INT(line_buffer_take(&lb, line, sizeof line), 0);
-    char junk[2000];
+    char junk[6000];
     memset(junk, 'x', sizeof junk);
     line_buffer_feed(&lb, junk, sizeof junk); /* overlong: dropped, not overflowed */
     line_buffer_feed(&lb, "\nstart\n", 7);

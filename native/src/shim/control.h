@@ -2,17 +2,23 @@
  *   start             run `<runtime> start` (after create)
  *   close-stdin       close the container's stdin (the client's EOF)
  *   resize ROWS COLS  set the terminal size
+ *   attach OUT ERR IN client FIFOs to use from now on ("-" for none): a client
+ *                     reattaching after it, or the supervisor, restarted
  */
 #ifndef NANA_SHIM_CONTROL_H
 #define NANA_SHIM_CONTROL_H
 
 #include <stddef.h>
 
-enum control_kind { CONTROL_INVALID, CONTROL_START, CONTROL_CLOSE_STDIN, CONTROL_RESIZE };
+enum control_kind { CONTROL_INVALID, CONTROL_START, CONTROL_CLOSE_STDIN, CONTROL_RESIZE, CONTROL_ATTACH };
+
+#define CONTROL_PATH_MAX 1024
 
 struct control_cmd {
     enum control_kind kind;
     unsigned short rows, cols;
+    /* attach: stdout, stderr, stdin paths ("" for none) */
+    char paths[3][CONTROL_PATH_MAX];
 };
 
 /* Parses one line (without its newline). */
@@ -20,7 +26,7 @@ struct control_cmd control_parse(const char *line);
 
 /* Line splitter over a stream of reads: feed bytes, take complete lines. */
 struct line_buffer {
-    char buf[512];
+    char buf[4096];
     size_t len;
 };
 

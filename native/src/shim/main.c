@@ -382,14 +382,43 @@ static void read_stdin(struct shim *s) {
     }
 }
 
+/* A client reattaches: its FIFOs replace the old ones (whose buffered bytes go with them). */
+static void attach_client(struct shim *s, const struct control_cmd *cmd) {
+    nana_err err;
+    for (int i = 0; i < 2; i++) {
+        if (s->out_fifo[i] >= 0)
+            close(s->out_fifo[i]);
+        s->out_fifo[i] = -1;
+        if (cmd->paths[i][0] && (s->out_fifo[i] = client_fifo_open(cmd->paths[i], &err)) < 0) {
+            shim_warn("attach: %s", err.msg);
+            s->out_fifo[i] = -1;
+        }
+    }
+    if (cmd->paths[2][0]) {
+        if (s->in_target < 0) {
+            shim_warn("attach: \"%s\" was started without stdin; attach its output only", s->opt->id);
+            return;
+        }
+        close_fd(s, &s->in_fifo);
+        s->in_len = 0;
+        if ((s->in_fifo = client_fifo_open(cmd->paths[2], &err)) < 0) {
+            shim_warn("attach: %s", err.msg);
+            s->in_fifo = -1;
+        } else if (watch(s, s->in_fifo, T_STDIN_FIFO, EPOLLIN, &err) < 0) {
+            shim_warn("attach: %s", err.msg);
+        }
+    }
+}
+
 static void handle_control(struct shim *s) {
-    char data[512], line[512];
+    char data[4096], line[4096];
     ssize_t n = read(s->control_fd, data, sizeof data);
     if (n <= 0)
         return;
     line_buffer_feed(&s->control_lines, data, (size_t)n);
     while (line_buffer_take(&s->control_lines, line, sizeof line)) {
-        struct control_cmd cmd = control_parse(line);
+        static struct control_cmd cmd; /* 3 KiB: off the stack */
+        cmd = control_parse(line);
         nana_err err;
         switch (cmd.kind) {
         case CONTROL_START:
@@ -406,8 +435,11 @@ static void handle_control(struct shim *s) {
             else if (console_resize(s->master, cmd.rows, cmd.cols, &err) < 0)
                 shim_warn("%s", err.msg);
             break;
+        case CONTROL_ATTACH:
+            attach_client(s, &cmd);
+            break;
         case CONTROL_INVALID:
-            shim_warn("control fifo: unknown command \"%s\"", line);
+            shim_warn("control fifo: unknown command \"%.200s\"", line);
             break;
         }
     }

@@ -46,6 +46,15 @@ final class Nana {
         return local(g);
     }
 
+    /**
+     * The state directory the containers live in: the daemon's own for a command forwarded
+     * to it, else --state-dir (which must then match the daemon's, when one is used).
+     */
+    static Path stateDir(NanaCommand nana) {
+        if (nana.io.daemonSupervisor instanceof LocalSupervisor own) return own.stateDir();
+        return nana.global.stateDir;
+    }
+
     /** The daemon's own supervisor, lent to a forwarded command: closing it closes nothing. */
     record Borrowed(Supervisor s) implements Supervisor {
         public dev.nana.ContainerInfo create(dev.nana.ContainerSpec spec) { return s.create(spec); }

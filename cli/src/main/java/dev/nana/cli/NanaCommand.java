@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "A container supervisor for OCI runtimes (runc, crun).",
         subcommands = {RunCommand.class, CreateCommand.class, StartCommand.class, KillCommand.class, DeleteCommand.class,
                 PsCommand.class, InspectCommand.class, WaitCommand.class, EventsCommand.class, LogsCommand.class,
-                DaemonCommand.class, VersionCommand.class, CompletionCommand.class,
+                AttachCommand.class, DaemonCommand.class, VersionCommand.class, CompletionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class NanaCommand implements Runnable {
     @CommandLine.Mixin

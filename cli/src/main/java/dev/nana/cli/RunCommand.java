@@ -79,7 +79,10 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
             spec.commandLine().getOut().println(id);
             return 0;
         }
-        if (interactive) InputPump.start(nana.io.in, LibNana.fifoOpenWrite(stdio.stdin()), stateControl(g, id));
+        if (interactive) {
+            InputPump.start(nana.io.in, LibNana.fifoOpenWrite(stdio.stdin()),
+                    Nana.stateDir(nana).resolve(id).resolve("init").resolve("control"));
+        }
         if (!local) {
             // a signal the caller gets (Ctrl-C) goes to the container, as docker's sig-proxy does
             nana.io.onSignal(sig -> {
@@ -112,10 +115,6 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
             s.close();
         }
         return code;
-    }
-
-    private static Path stateControl(GlobalOptions g, String id) {
-        return g.stateDir.resolve(id).resolve("init").resolve("control");
     }
 
     static Path demoBundle() {

@@ -1,0 +1,79 @@
+package dev.nana.cli;
+
+import dev.nana.ContainerId;
+import dev.nana.FailedPreconditionException;
+import dev.nana.NotFoundException;
+import dev.nana.os.Fd;
+import dev.nana.os.LibNana;
+import dev.nana.os.OsException;
+import dev.nana.shim.ProcessDir;
+import dev.nana.state.StateDir;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code nana attach ID}: connects this terminal to a running container's output (and with
+ * -i its input), after the CLI that started it, or the daemon, went away. The container's
+ * shim swaps its client FIFOs for new ones; the daemon is not involved, so this works
+ * across any restart. Exits with the container's exit code.
+ */
+@Command(name = "attach", mixinStandardHelpOptions = true,
+        description = {"Attach to a running container's output (and with -i its input) until it exits.",
+                "Works after the CLI that ran it, or the daemon, restarted; exits with its exit code."})
+public final class AttachCommand extends Subcommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "ID", description = "container id")
+    String id;
+
+    @Option(names = {"-i", "--interactive"}, description = "pass this terminal's stdin to the container (if it was started with stdin)")
+    boolean interactive;
+
+    @Override
+    public Integer call() throws Exception {
+        ContainerId.require(id, "container id");
+        ProcessDir dir = new ProcessDir(Nana.stateDir(nana).resolve(id).resolve("init"));
+        if (!Files.isDirectory(dir.dir())) {
+            throw new NotFoundException("no container \"" + id + "\": nana ps lists the containers there are");
+        }
+        if (Files.exists(dir.exitStatusFile()) || !dir.shimAlive()) {
+            throw new FailedPreconditionException("cannot attach to \"" + id + "\": it is not running; nana logs "
+                    + id + " shows its output");
+        }
+        Path io = Files.createTempDirectory("nana-attach-");
+        try {
+            return attach(dir, io);
+        } finally {
+            StateDir.deleteTree(io);
+        }
+    }
+
+    private int attach(ProcessDir dir, Path io) throws Exception {
+        Path out = io.resolve("stdout");
+        Path err = io.resolve("stderr");
+        Path in = interactive ? io.resolve("stdin") : null;
+        LibNana.mkfifo(out, 0600);
+        LibNana.mkfifo(err, 0600);
+        if (in != null) LibNana.mkfifo(in, 0600);
+        List<Thread> pumps = new ArrayList<>();
+        pumps.add(OutputPump.start("stdout", LibNana.fifoOpenRead(out), nana.io.out));
+        pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(err), nana.io.err));
+        Fd inFifo = in != null ? LibNana.fifoOpenReadWrite(in) : null; // held open: the shim's open finds a reader
+        try (Fd control = LibNana.fifoOpenReadWrite(dir.controlFifo())) {
+            LibNana.writeFully(control, "attach " + out + " " + err + " " + (in != null ? in : "-") + "\n");
+        } catch (OsException e) {
+            throw new FailedPreconditionException("attach to \"" + id + "\": " + e.getMessage(), e);
+        }
+        if (inFifo != null) {
+            inFifo.close();
+            RunCommand.InputPump.start(nana.io.in, LibNana.fifoOpenWrite(in), dir.controlFifo());
+        }
+        int code = ExitWatch.await(dir.dir().getParent().getParent(), id).code();
+        for (Thread t : pumps) t.join(2000);
+        return code;
+    }
+}
