@@ -4,6 +4,8 @@
  *                    u32 envc {u32 len, "K=V"}..., u32 len, cwd
  *                    with SCM_RIGHTS on the first bytes: the client's fds 0, 1, 2
  *   client → daemon  'S' u32 signal    (a signal the client received)
+ *   client → daemon  'W' u32 rows<<16|cols  (its terminal's size: at once and on SIGWINCH)
+ *   daemon → client  'R' u32 on        (raw mode on/off: the client owns its terminal)
  *   daemon → client  'X' u32 code      (the command's exit code)
  */
 #ifndef NANA_FORWARD_H
@@ -13,5 +15,7 @@
 #define FORWARD_VERSION 1
 #define FORWARD_SIGNAL 'S'
 #define FORWARD_EXIT 'X'
+#define FORWARD_WINSIZE 'W'
+#define FORWARD_RAW 'R'
 
 #endif

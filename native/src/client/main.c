@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "forward.h"
@@ -160,6 +162,39 @@ static void send_request(int fd, int argc, char **argv) {
     free(msg.data);
 }
 
+static struct termios saved_termios;
+static int raw_on;
+
+/* Raw mode on the caller's terminal, for run -it; always undone before the client exits. */
+static void set_raw(int on) {
+    if (on && !raw_on && tcgetattr(0, &saved_termios) == 0) {
+        struct termios raw = saved_termios;
+        cfmakeraw(&raw);
+        if (tcsetattr(0, TCSANOW, &raw) == 0)
+            raw_on = 1;
+    } else if (!on && raw_on) {
+        tcsetattr(0, TCSANOW, &saved_termios);
+        raw_on = 0;
+    }
+}
+
+static void restore_terminal(void) { set_raw(0); }
+
+static int send_frame(int fd, char type, uint32_t value) {
+    unsigned char f[5] = {(unsigned char)type};
+    uint32_t be = htonl(value);
+    memcpy(f + 1, &be, 4);
+    return send(fd, f, 5, MSG_NOSIGNAL) == 5 ? 0 : -1;
+}
+
+/* The terminal's size (of stdin, else stdout), 0 when neither is a terminal. */
+static uint32_t window_size(void) {
+    struct winsize ws;
+    if (ioctl(0, TIOCGWINSZ, &ws) != 0 && ioctl(1, TIOCGWINSZ, &ws) != 0)
+        return 0;
+    return ((uint32_t)ws.ws_row << 16) | ws.ws_col;
+}
+
 int main(int argc, char **argv) {
     if (strcmp(command_word(argc, argv), "daemon") == 0)
         run_jvm(argv); /* a daemon is a JVM of its own, never a forwarded command */
@@ -179,10 +214,13 @@ int main(int argc, char **argv) {
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGQUIT);
+    sigaddset(&set, SIGWINCH);
     sigprocmask(SIG_BLOCK, &set, NULL);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    atexit(restore_terminal);
 
     send_request(fd, argc, argv);
+    send_frame(fd, FORWARD_WINSIZE, window_size());
 
     unsigned char frame[5];
     size_t got = 0;
@@ -193,10 +231,9 @@ int main(int argc, char **argv) {
         if (p[1].revents & POLLIN) {
             struct signalfd_siginfo si;
             if (read(sfd, &si, sizeof si) == sizeof si) {
-                unsigned char s[5] = {FORWARD_SIGNAL};
-                uint32_t be = htonl(si.ssi_signo);
-                memcpy(s + 1, &be, 4);
-                if (send(fd, s, 5, MSG_NOSIGNAL) != 5)
+                int bad = si.ssi_signo == SIGWINCH ? send_frame(fd, FORWARD_WINSIZE, window_size())
+                                                   : send_frame(fd, FORWARD_SIGNAL, si.ssi_signo);
+                if (bad)
                     break;
             }
         }
@@ -205,11 +242,15 @@ int main(int argc, char **argv) {
             if (n <= 0)
                 break;
             got += (size_t)n;
-            if (got == sizeof frame && frame[0] == FORWARD_EXIT) {
-                uint32_t be;
-                memcpy(&be, frame + 1, 4);
-                return (int)ntohl(be);
-            }
+            if (got < sizeof frame)
+                continue;
+            got = 0;
+            uint32_t be;
+            memcpy(&be, frame + 1, 4);
+            if (frame[0] == FORWARD_EXIT)
+                exit((int)ntohl(be)); /* atexit restores the terminal */
+            if (frame[0] == FORWARD_RAW)
+                set_raw(ntohl(be) != 0);
         }
     }
     fprintf(stderr, "nana: the daemon closed the connection before the command finished (see its log)\n");

@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  *                  u32 argc {u32 len, bytes}… u32 envc {u32 len, "K=V"}… u32 len, cwd
  *                  (SCM_RIGHTS with the first bytes: stdin, stdout, stderr)
  * client → daemon  'S' u32 signal              a signal the client received
+ * client → daemon  'W' u32 rows << 16 | cols   its terminal's size (at once, and on SIGWINCH)
+ * daemon → client  'R' u32 on                  raw mode on (1) or back off (0), for run -it
  * daemon → client  'X' u32 code                the command's exit code; then close
  * </pre>
  */
@@ -102,12 +104,13 @@ final class ForwardServer implements AutoCloseable {
                 req.write(more.data());
             }
             Request r = Request.parse(ByteBuffer.wrap(req.toByteArray(), 4, total));
+            ClientTerminal terminal = new ClientTerminal(conn, stdio.get(0));
             Io io = new Io(new FdInputStream(stdio.get(0)), new FdOutputStream(stdio.get(1)),
-                    new FdOutputStream(stdio.get(2)), r.env(), r.cwd(), supervisor);
+                    new FdOutputStream(stdio.get(2)), r.env(), r.cwd(), supervisor, terminal);
             Thread command = Thread.currentThread();
-            Thread.ofPlatform().name("nana-forwarded-signals").daemon().start(() -> readSignals(conn, io, command));
+            Thread.ofPlatform().name("nana-forwarded-signals").daemon().start(() -> readFrames(conn, io, terminal, command));
             int code = NanaCommand.commandLine(io).execute(r.args().toArray(String[]::new));
-            sendExit(conn, code);
+            send(conn, 'X', code);
         } catch (IOException | RuntimeException e) {
             log.warn("forwarded command failed: {}", e.toString());
         } finally {
@@ -115,8 +118,11 @@ final class ForwardServer implements AutoCloseable {
         }
     }
 
-    /** Signals from the client: to the command (run proxies them), else they interrupt it. */
-    private static void readSignals(Fd conn, Io io, Thread command) {
+    /**
+     * Frames from the client: signals go to the command (run proxies them), else interrupt
+     * it; sizes go to its terminal.
+     */
+    private static void readFrames(Fd conn, Io io, ClientTerminal terminal, Thread command) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(5);
             while (!conn.isClosed()) {
@@ -129,9 +135,13 @@ final class ForwardServer implements AutoCloseable {
                     }
                     n += r;
                 }
-                if (buf.get(ValueLayout.JAVA_BYTE, 0) == 'S') {
-                    int sig = buf.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 1);
-                    if (!io.signal(sig)) command.interrupt();
+                int value = buf.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 1);
+                switch (buf.get(ValueLayout.JAVA_BYTE, 0)) {
+                    case 'S' -> {
+                        if (!io.signal(value)) command.interrupt();
+                    }
+                    case 'W' -> terminal.resized(value >>> 16, value & 0xffff);
+                    default -> { } // a newer client's frame: ignored
                 }
             }
         } catch (OsException | IllegalStateException e) {
@@ -139,13 +149,59 @@ final class ForwardServer implements AutoCloseable {
         }
     }
 
-    private static void sendExit(Fd conn, int code) throws OsException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment m = arena.allocate(5);
-            m.set(ValueLayout.JAVA_BYTE, 0, (byte) 'X');
-            m.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 1, code);
-            int off = 0;
-            while (off < 5) off += LibNana.write(conn, m.asSlice(off), 5 - off);
+    /** One 5-byte frame to the client; frames from several threads never interleave. */
+    static void send(Fd conn, char type, int value) throws OsException {
+        synchronized (conn) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment m = arena.allocate(5);
+                m.set(ValueLayout.JAVA_BYTE, 0, (byte) type);
+                m.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 1, value);
+                int off = 0;
+                while (off < 5) off += LibNana.write(conn, m.asSlice(off), 5 - off);
+            }
+        }
+    }
+
+    /** The thin client's terminal: it sets raw mode itself, on our word, and tells us its size. */
+    static final class ClientTerminal implements Terminal {
+        private final Fd conn;
+        private final Fd stdin;
+        private volatile int[] size;
+        private volatile Runnable onResize;
+
+        ClientTerminal(Fd conn, Fd stdin) {
+            this.conn = conn;
+            this.stdin = stdin;
+        }
+
+        void resized(int rows, int cols) {
+            size = rows > 0 && cols > 0 ? new int[] {rows, cols} : null;
+            Runnable r = onResize;
+            if (r != null) r.run();
+        }
+
+        @Override
+        public boolean isTty() {
+            return LibNana.isatty(stdin);
+        }
+
+        @Override
+        public void raw(boolean on) {
+            try {
+                send(conn, 'R', on ? 1 : 0);
+            } catch (OsException | IllegalStateException e) {
+                // the client is gone
+            }
+        }
+
+        @Override
+        public int[] size() {
+            return size;
+        }
+
+        @Override
+        public void onResize(Runnable handler) {
+            onResize = handler;
         }
     }
 

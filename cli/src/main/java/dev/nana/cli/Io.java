@@ -24,20 +24,24 @@ final class Io {
     final Path cwd;
     /** The daemon's own supervisor when this command was forwarded to it; else null. */
     final Supervisor daemonSupervisor;
+    final Terminal terminal;
     private volatile IntConsumer signalHandler;
 
-    Io(InputStream in, OutputStream out, OutputStream err, Map<String, String> env, Path cwd, Supervisor daemonSupervisor) {
+    Io(InputStream in, OutputStream out, OutputStream err, Map<String, String> env, Path cwd, Supervisor daemonSupervisor,
+            Terminal terminal) {
         this.in = in;
         this.out = out;
         this.err = err;
         this.env = env;
         this.cwd = cwd;
         this.daemonSupervisor = daemonSupervisor;
+        this.terminal = terminal;
     }
 
     static Io system() {
         return new Io(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out),
-                new FileOutputStream(FileDescriptor.err), System.getenv(), Path.of("").toAbsolutePath(), null);
+                new FileOutputStream(FileDescriptor.err), System.getenv(), Path.of("").toAbsolutePath(), null,
+                Terminal.system());
     }
 
     String env(String key, String otherwise) {

@@ -66,10 +66,29 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
         }
         String id = container.id;
         GlobalOptions g = nana.global;
+        Path control = Nana.stateDir(nana).resolve(id).resolve("init").resolve("control");
+        Terminal terminal = nana.io.terminal;
+        boolean rawTerminal = interactive && container.tty && terminal.isTty();
+        Runnable resize = () -> {
+            int[] size = terminal.size();
+            if (size == null) return;
+            try (Fd c = LibNana.fifoOpenReadWrite(control)) {
+                LibNana.writeFully(c, "resize " + size[0] + " " + size[1] + "\n");
+            } catch (Exception e) {
+                // it has exited
+            }
+        };
         Supervisor s = Nana.open(nana);
         boolean local = s instanceof LocalSupervisor;
         try {
-            s.run(container.spec(nana.io, stdio));
+            if (rawTerminal) {
+                // -it: the container's pty gets our size before its program runs, then follows it
+                s.create(container.spec(nana.io, stdio));
+                resize.run();
+                s.start(id);
+            } else {
+                s.run(container.spec(nana.io, stdio));
+            }
         } catch (RuntimeException e) {
             s.close();
             throw e;
@@ -79,10 +98,11 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
             spec.commandLine().getOut().println(id);
             return 0;
         }
-        if (interactive) {
-            InputPump.start(nana.io.in, LibNana.fifoOpenWrite(stdio.stdin()),
-                    Nana.stateDir(nana).resolve(id).resolve("init").resolve("control"));
+        if (rawTerminal) {
+            terminal.raw(true); // keys go to the container as typed
+            terminal.onResize(resize);
         }
+        if (interactive) InputPump.start(nana.io.in, LibNana.fifoOpenWrite(stdio.stdin()), control);
         if (!local) {
             // a signal the caller gets (Ctrl-C) goes to the container, as docker's sig-proxy does
             nana.io.onSignal(sig -> {
@@ -106,6 +126,7 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
             oom = exit.oomKilled();
         }
         for (Thread t : pumps) t.join();
+        if (rawTerminal) terminal.raw(false);
         if (oom) spec.commandLine().getErr().println("nana: \"" + id + "\" was OOM-killed");
         if (remove) {
             try (Supervisor again = local ? Nana.local(g) : s) {

@@ -140,7 +140,7 @@ class CliLifecycleTest {
             assertTrue(v.out().contains("libnana ABI " + dev.nana.os.LibNana.ABI_VERSION), v.out());
             String help = nana.run("--help").out();
             for (String cmd : new String[] {"run", "create", "start", "kill", "delete", "ps", "inspect", "wait", "events",
-                    "logs", "daemon", "version", "completion"}) {
+                    "logs", "attach", "daemon", "version", "completion"}) {
                 assertTrue(help.contains("  " + cmd), "nana --help lists " + cmd + ":\n" + help);
                 NanaCli.Run sub = nana.run(cmd, "--help");
                 assertEquals(0, sub.exit(), cmd);

@@ -61,15 +61,18 @@ class ThinClientTest {
     }
 
     @Test
-    void aTerminalContainerUnderAPseudoTerminalOnBothPaths() throws Exception {
+    void runItUnderAPseudoTerminalOnBothPaths() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
             for (String launcher : List.of("nana", "nana-jvm")) {
-                // script(1) gives the CLI a pseudo-terminal; -t gives the container one of its own
-                NanaCli.Run r = nana.exec(List.of("script", "-qec",
-                        NanaCli.bin(launcher) + " run --rm -t tty-" + launcher + " -- sh -c 'tty; exit 5'", "/dev/null"), null);
-                assertEquals(5, r.exit(), launcher + ": " + r);
-                assertTrue(r.out().contains("/dev/pts/"), launcher + ": " + r.out());
+                // script(1) gives the CLI a terminal of 33x77; -it makes it raw and gives the
+                // container a pty of the same size before its program runs
+                String cmd = "stty rows 33 cols 77; " + NanaCli.bin(launcher) + " run --rm -it tty-" + launcher
+                        + " -- sh -c 'stty size; read line; echo got:$line; exit 6'";
+                NanaCli.Run r = nana.exec(List.of("script", "-qec", cmd, "/dev/null"), "hello\r".getBytes());
+                assertEquals(6, r.exit(), launcher + ": " + r);
+                assertTrue(r.out().contains("33 77"), launcher + ": the container's pty has the caller's size: " + r.out());
+                assertTrue(r.out().contains("got:hello"), launcher + ": typed input reached the container: " + r.out());
             }
         }
     }
