@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -102,7 +103,11 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
             terminal.raw(true); // keys go to the container as typed
             terminal.onResize(resize);
         }
-        if (interactive) InputPump.start(nana.io.in, LibNana.fifoOpenWrite(stdio.stdin()), control);
+        CompletableFuture<Void> detached = new CompletableFuture<>();
+        if (interactive) {
+            InputPump.start(nana.io.in, LibNana.fifoOpenWrite(stdio.stdin()), control,
+                    rawTerminal ? () -> detached.complete(null) : null);
+        }
         if (!local) {
             // a signal the caller gets (Ctrl-C) goes to the container, as docker's sig-proxy does
             nana.io.onSignal(sig -> {
@@ -113,18 +118,27 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
                 }
             });
         }
-        int code;
-        boolean oom;
-        if (local) {
-            s.close(); // let other CLIs in while this one streams
-            var exit = ExitWatch.await(g.stateDir, id);
-            code = exit.code();
-            oom = exit.oomKills() > 0;
-        } else {
-            var exit = s.waitForExit(id).join();
-            code = exit.code();
-            oom = exit.oomKilled();
+        if (local) s.close(); // let other CLIs in while this one streams
+        CompletableFuture<int[]> exited = local
+                ? CompletableFuture.supplyAsync(() -> {
+                    try {
+                        var exit = ExitWatch.await(g.stateDir, id);
+                        return new int[] {exit.code(), exit.oomKills()};
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
+                : s.waitForExit(id).thenApply(e -> new int[] {e.code(), e.oomKilled() ? 1 : 0});
+        CompletableFuture.anyOf(exited, detached).join();
+        if (detached.isDone() && !exited.isDone()) {
+            if (rawTerminal) terminal.raw(false);
+            spec.commandLine().getErr().println("\r\nnana: detached from \"" + id + "\", which runs on; nana attach " + id
+                    + " reattaches" + (remove ? " (--rm no longer applies: nana rm -f " + id + " removes it)" : ""));
+            if (!local) s.close();
+            return 0;
         }
+        int code = exited.join()[0];
+        boolean oom = exited.join()[1] > 0;
         for (Thread t : pumps) t.join();
         if (rawTerminal) terminal.raw(false);
         if (oom) spec.commandLine().getErr().println("nana: \"" + id + "\" was OOM-killed");
@@ -149,20 +163,49 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
         return p;
     }
 
-    /** Copies this process's stdin into the container's stdin FIFO; at EOF, closes the container's stdin. */
+    /**
+     * Copies the caller's stdin into the container's stdin FIFO; at EOF, closes the
+     * container's stdin. With onDetach, the detach keys Ctrl-P Ctrl-Q (docker's) stop the
+     * copy and call it instead, leaving the container running.
+     */
     static final class InputPump {
+        static final byte CTRL_P = 0x10;
+        static final byte CTRL_Q = 0x11;
+
         private InputPump() {}
 
         static void start(java.io.InputStream in, Fd fifo, Path control) {
+            start(in, fifo, control, null);
+        }
+
+        static void start(java.io.InputStream in, Fd fifo, Path control, Runnable onDetach) {
             Thread.ofPlatform().name("stdin").daemon().start(() -> {
                 byte[] buf = new byte[65536];
                 try (fifo; var arena = java.lang.foreign.Arena.ofConfined()) {
-                    var seg = arena.allocate(buf.length);
+                    var seg = arena.allocate(buf.length + 1);
+                    boolean pendingCtrlP = false;
                     int n;
                     while ((n = in.read(buf)) > 0) {
-                        java.lang.foreign.MemorySegment.copy(buf, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, n);
-                        int off = 0;
-                        while (off < n) off += LibNana.write(fifo, seg.asSlice(off), n - off);
+                        int len = 0;
+                        byte[] chunk = new byte[n + 1];
+                        for (int i = 0; i < n; i++) {
+                            byte b = buf[i];
+                            if (onDetach != null && pendingCtrlP) {
+                                pendingCtrlP = false;
+                                if (b == CTRL_Q) {
+                                    write(fifo, seg, chunk, len);
+                                    onDetach.run();
+                                    return;
+                                }
+                                chunk[len++] = CTRL_P; // not the sequence: pass the Ctrl-P on
+                            }
+                            if (onDetach != null && b == CTRL_P) {
+                                pendingCtrlP = true;
+                                continue;
+                            }
+                            chunk[len++] = b;
+                        }
+                        write(fifo, seg, chunk, len);
                     }
                     try (Fd c = LibNana.fifoOpenReadWrite(control)) {
                         LibNana.writeFully(c, "close-stdin\n");
@@ -171,6 +214,12 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
                     // the container is gone; nothing to feed
                 }
             });
+        }
+
+        private static void write(Fd fifo, java.lang.foreign.MemorySegment seg, byte[] data, int len) throws Exception {
+            java.lang.foreign.MemorySegment.copy(data, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, len);
+            int off = 0;
+            while (off < len) off += LibNana.write(fifo, seg.asSlice(off), len - off);
         }
     }
 }

@@ -74,6 +74,31 @@ class CliLifecycleTest {
         }
     }
 
+    @Test
+    void severalCliInvocationsAtOnceWithoutADaemonShareTheStateDirectory() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            assertEquals(0, nana.run("run", "-d", "long", "--", "sleep", "100").exit());
+            var runs = new java.util.ArrayList<java.util.concurrent.CompletableFuture<NanaCli.Run>>();
+            for (int i = 0; i < 4; i++) {
+                String id = "par" + i;
+                runs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return nana.run("run", "--rm", id, "--", "sh", "-c", "sleep 1; echo " + id);
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                }));
+            }
+            NanaCli.Run ps = nana.run("ps", "--format", "json"); // while they all run
+            assertEquals(0, ps.exit(), ps.err());
+            for (int i = 0; i < 4; i++) assertEquals(new NanaCli.Run(0, "par" + i + "\n", ""), runs.get(i).get());
+            JsonNode left = JSON.readTree(nana.run("ps", "--format", "json").out());
+            assertEquals(1, left.size(), "only the long one is left: " + left);
+            assertEquals("running", left.get(0).path("status").asText());
+            assertEquals(0, nana.run("rm", "-f", "long").exit());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"runc", "crun"})
     void runReportsAnOomKill(String runtime) throws Exception {

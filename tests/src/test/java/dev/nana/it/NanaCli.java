@@ -58,10 +58,16 @@ final class NanaCli implements AutoCloseable {
         pb.environment().put("NANA_STATE_DIR", stateDir.toString());
         pb.environment().put("NANA_ADDRESS", socket.toString());
         Process p = pb.start();
-        if (stdin != null) p.getOutputStream().write(stdin);
-        p.getOutputStream().close();
+        Thread feeder = Thread.ofPlatform().daemon().start(() -> {
+            try (var in = p.getOutputStream()) {
+                if (stdin != null) in.write(stdin);
+            } catch (IOException e) {
+                // the process is gone
+            }
+        });
         var out = p.getInputStream().readAllBytes();
         var err = p.getErrorStream().readAllBytes();
+        feeder.join(1000);
         if (!p.waitFor(90, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             fail(String.join(" ", cmd) + " did not finish");

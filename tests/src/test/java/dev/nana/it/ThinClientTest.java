@@ -76,4 +76,44 @@ class ThinClientTest {
             }
         }
     }
+
+    @Test
+    void detachKeysLeaveTheContainerRunningOnBothPaths() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            for (String launcher : List.of("nana", "nana-jvm")) {
+                String id = "det-" + launcher;
+                String cmd = NanaCli.bin(launcher) + " run -it " + id + " -- sh -c 'echo ready; sleep 100'";
+                ProcessBuilder pb = new ProcessBuilder("script", "-qec", cmd, "/dev/null").redirectErrorStream(true);
+                pb.environment().put("NANA_STATE_DIR", nana.stateDir.toString());
+                pb.environment().put("NANA_ADDRESS", nana.socket.toString());
+                Process p = pb.start();
+                StringBuilder out = new StringBuilder();
+                Thread reader = Thread.ofPlatform().daemon().start(() -> {
+                    try (var in = p.getInputStream()) {
+                        int c;
+                        while ((c = in.read()) >= 0) synchronized (out) { out.append((char) c); }
+                    } catch (java.io.IOException e) {
+                        // done
+                    }
+                });
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+                while (System.nanoTime() < deadline) {
+                    synchronized (out) { if (out.indexOf("ready") >= 0) break; }
+                    Thread.sleep(20);
+                }
+                Thread.sleep(500); // the terminal goes raw right after the container starts
+                // Ctrl-P Ctrl-Q, docker's detach keys; a lone Ctrl-P before them passes through
+                p.getOutputStream().write(new byte[] {0x10, 'x', 0x10, 0x11});
+                p.getOutputStream().flush();
+                assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), launcher + ": detached: " + out);
+                reader.join(2000);
+                assertEquals(0, p.exitValue(), launcher + ": " + out);
+                assertTrue(out.toString().contains("detached from \"" + id + "\""), launcher + ": " + out);
+                String state = nana.run("inspect", id).out();
+                assertTrue(state.contains("\"status\" : \"running\""), launcher + ": it runs on: " + state);
+                assertEquals(0, nana.run("rm", "-f", id).exit());
+            }
+        }
+    }
 }
