@@ -101,7 +101,7 @@ public final class EventsCommand extends Subcommand implements Callable<Integer>
             }
             return 0;
         }
-        followJournal(nana.global.stateDir.resolve("events.log"), filter, from, out);
+        followJournal(Nana.stateDir(nana).resolve("events.log"), filter, from, out);
         return 0;
     }
 

@@ -30,9 +30,9 @@ public final class LogsCommand extends Subcommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         dev.nana.ContainerId.require(id, "container id");
-        ProcessDir dir = new ProcessDir(nana.global.stateDir.resolve(id).resolve("init"));
+        ProcessDir dir = new ProcessDir(Nana.stateDir(nana).resolve(id).resolve("init"));
         if (!Files.isDirectory(dir.dir())) {
-            throw new NotFoundException("no container \"" + id + "\" in " + nana.global.stateDir
+            throw new NotFoundException("no container \"" + id + "\" in " + Nana.stateDir(nana)
                     + ": nana ps lists the containers there are");
         }
         OutputStream out = nana.io.out;
