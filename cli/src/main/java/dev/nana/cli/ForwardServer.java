@@ -46,13 +46,15 @@ final class ForwardServer implements AutoCloseable {
     private final Path path;
     private final Fd listener;
     private final Supervisor supervisor;
+    private final boolean groupAccess;
     private final Thread acceptor;
     private volatile boolean closed;
 
-    private ForwardServer(Path path, Fd listener, Supervisor supervisor) {
+    private ForwardServer(Path path, Fd listener, Supervisor supervisor, boolean groupAccess) {
         this.path = path;
         this.listener = listener;
         this.supervisor = supervisor;
+        this.groupAccess = groupAccess;
         this.acceptor = Thread.ofPlatform().name("nana-forward").daemon().start(this::acceptLoop);
     }
 
@@ -69,7 +71,7 @@ final class ForwardServer implements AutoCloseable {
             java.nio.file.Files.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(group);
             java.nio.file.Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
         }
-        return new ForwardServer(path, l, supervisor);
+        return new ForwardServer(path, l, supervisor, group != null);
     }
 
     private void acceptLoop() {
@@ -87,6 +89,12 @@ final class ForwardServer implements AutoCloseable {
     private void serve(Fd conn) {
         List<Fd> stdio = List.of();
         try (conn) {
+            // the socket's mode already keeps others out; the kernel's word on who called settles it
+            int uid = LibNana.peerUid(conn);
+            if (uid != 0 && !groupAccess) {
+                log.warn("forwarded command from uid {} refused: the socket is root-only (start the daemon with --group)", uid);
+                return;
+            }
             // the first receive brings the descriptors; the rest of the request may follow
             LibNana.Received first = LibNana.recvFds(conn, 65536, 3);
             stdio = first.fds();
