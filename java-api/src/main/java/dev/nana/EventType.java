@@ -11,5 +11,9 @@ public enum EventType {
     /** The kernel OOM-killed a process in the container's memory cgroup. */
     OOM,
     /** The container was deleted. */
-    DELETE
+    DELETE,
+    /** The container's processes were frozen. */
+    PAUSE,
+    /** The container's processes were thawed. */
+    RESUME
 }

@@ -57,6 +57,12 @@ public interface Supervisor extends AutoCloseable {
     /** Sends a signal to the container's init process, or with {@code all} to all its processes. */
     void kill(String id, int signal, boolean all);
 
+    /** Freezes every process of a running container (the runtime's pause: the cgroup freezer). */
+    ContainerInfo pause(String id);
+
+    /** Thaws a paused container. */
+    ContainerInfo resume(String id);
+
     /** Deletes a stopped or created container; with {@code force}, kills a running one first. */
     void delete(String id, boolean force);
 

@@ -60,6 +60,8 @@ final class Nana {
         public dev.nana.ContainerInfo create(dev.nana.ContainerSpec spec) { return s.create(spec); }
         public dev.nana.ContainerInfo start(String id) { return s.start(id); }
         public dev.nana.ContainerInfo run(dev.nana.ContainerSpec spec) { return s.run(spec); }
+        public dev.nana.ContainerInfo pause(String id) { return s.pause(id); }
+        public dev.nana.ContainerInfo resume(String id) { return s.resume(id); }
         public void kill(String id, int signal, boolean all) { s.kill(id, signal, all); }
         public void delete(String id, boolean force) { s.delete(id, force); }
         public java.util.List<dev.nana.ContainerInfo> list() { return s.list(); }

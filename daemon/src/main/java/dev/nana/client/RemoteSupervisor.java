@@ -106,6 +106,16 @@ public final class RemoteSupervisor implements Supervisor {
     }
 
     @Override
+    public ContainerInfo pause(String id) {
+        return call(() -> Convert.fromProto(blocking.pause(dev.nana.api.v1.PauseRequest.newBuilder().setId(id).build())));
+    }
+
+    @Override
+    public ContainerInfo resume(String id) {
+        return call(() -> Convert.fromProto(blocking.resume(dev.nana.api.v1.ResumeRequest.newBuilder().setId(id).build())));
+    }
+
+    @Override
     public void kill(String id, int signal, boolean all) {
         call(() -> blocking.kill(KillRequest.newBuilder().setId(id).setSignal(signal).setAll(all).build()));
     }

@@ -59,6 +59,16 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
     }
 
     @Override
+    public void pause(dev.nana.api.v1.PauseRequest r, StreamObserver<Container> out) {
+        reply(out, () -> Convert.toProto(supervisor.pause(r.getId())));
+    }
+
+    @Override
+    public void resume(dev.nana.api.v1.ResumeRequest r, StreamObserver<Container> out) {
+        reply(out, () -> Convert.toProto(supervisor.resume(r.getId())));
+    }
+
+    @Override
     public void kill(KillRequest r, StreamObserver<KillResponse> out) {
         reply(out, () -> {
             supervisor.kill(r.getId(), r.getSignal(), r.getAll());

@@ -105,6 +105,8 @@ public final class Convert {
             case EXIT -> dev.nana.api.v1.EventType.EVENT_TYPE_EXIT;
             case OOM -> dev.nana.api.v1.EventType.EVENT_TYPE_OOM;
             case DELETE -> dev.nana.api.v1.EventType.EVENT_TYPE_DELETE;
+            case PAUSE -> dev.nana.api.v1.EventType.EVENT_TYPE_PAUSE;
+            case RESUME -> dev.nana.api.v1.EventType.EVENT_TYPE_RESUME;
         };
     }
 
@@ -115,6 +117,8 @@ public final class Convert {
             case EVENT_TYPE_EXIT -> EventType.EXIT;
             case EVENT_TYPE_OOM -> EventType.OOM;
             case EVENT_TYPE_DELETE -> EventType.DELETE;
+            case EVENT_TYPE_PAUSE -> EventType.PAUSE;
+            case EVENT_TYPE_RESUME -> EventType.RESUME;
             case EVENT_TYPE_UNSPECIFIED, UNRECOGNIZED -> null;
         };
     }

@@ -91,6 +91,15 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2) {
         }
     }
 
+    /** {@code <runtime> [args] pause ID} or {@code resume ID}. */
+    public void pause(String id, List<String> runtimeArgs, boolean pause) {
+        String verb = pause ? "pause" : "resume";
+        Command.Result r = call(runtimeArgs, List.of(verb, id));
+        if (!r.ok()) {
+            throw new FailedPreconditionException(verb + " \"" + id + "\": " + name + " said: " + firstLine(r.stderr()));
+        }
+    }
+
     private Command.Result call(List<String> runtimeArgs, List<String> sub) {
         List<String> argv = new ArrayList<>();
         argv.add(binary.toString());

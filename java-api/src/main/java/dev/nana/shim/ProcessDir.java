@@ -36,6 +36,8 @@ public record ProcessDir(Path dir) {
     public Path runtimeLog() { return dir.resolve("log.json"); }
     public Path processJson() { return dir.resolve("process.json"); }
     public Path reportedFile() { return dir.resolve("reported"); }
+    /** Present while the container is paused (written by the supervisor after the runtime's pause). */
+    public Path pausedFile() { return dir.resolve("paused"); }
 
     /** Makes the folder (0700) and the FIFOs every shim needs: exit and control. */
     public void create() throws IOException {

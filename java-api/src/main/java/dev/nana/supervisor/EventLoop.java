@@ -124,6 +124,8 @@ final class EventLoop {
             case Task.Start t -> start(t);
             case Task.StartDone t -> startDone(t);
             case Task.Kill t -> kill(t);
+            case Task.Pause t -> pause(t);
+            case Task.PauseDone t -> pauseDone(t);
             case Task.Delete t -> delete(t);
             case Task.Removed t -> removed(t);
             case Task.Query t -> query(t);
@@ -246,6 +248,51 @@ final class EventLoop {
         });
     }
 
+    private void pause(Task.Pause t) {
+        Container c = find(t.id(), t.reply());
+        String verb = t.pause() ? "pause" : "resume";
+        if (c == null || !idle(c, verb, t.reply())) return;
+        ContainerStatus needed = t.pause() ? ContainerStatus.RUNNING : ContainerStatus.PAUSED;
+        if (c.status != needed) {
+            fail(t.reply(), new FailedPreconditionException("cannot " + verb + " \"" + c.id() + "\": it is "
+                    + describe(c.status) + (t.pause() ? "" : "; only a paused container resumes")));
+            return;
+        }
+        c.busy = verb;
+        workers.execute(() -> {
+            try {
+                c.runtime.pause(c.id(), c.record.runtimeArgs(), t.pause());
+                // on disk, so that a restarted supervisor knows it is frozen
+                if (t.pause()) Files.write(c.init.pausedFile(), new byte[0]);
+                else Files.deleteIfExists(c.init.pausedFile());
+                post(new Task.PauseDone(c.id(), t.pause(), null, t.reply()));
+            } catch (RuntimeException e) {
+                post(new Task.PauseDone(c.id(), t.pause(), e, t.reply()));
+            } catch (IOException e) {
+                post(new Task.PauseDone(c.id(), t.pause(), new UnavailableException(verb + " \"" + c.id()
+                        + "\": record it in " + c.init.dir() + ": " + e.getMessage(), e), t.reply()));
+            }
+        });
+    }
+
+    private void pauseDone(Task.PauseDone t) {
+        Container c = table.get(t.id());
+        if (c == null) {
+            fail(t.reply(), notFound(t.id()));
+            return;
+        }
+        c.busy = null;
+        if (t.error() != null) {
+            fail(t.reply(), t.error());
+            return;
+        }
+        if (c.status != ContainerStatus.STOPPED) {
+            c.status = t.pause() ? ContainerStatus.PAUSED : ContainerStatus.RUNNING;
+            publish(c, t.pause() ? EventType.PAUSE : EventType.RESUME, null, null);
+        }
+        complete(t.reply(), c.info());
+    }
+
     private void delete(Task.Delete t) {
         Container c = find(t.id(), t.reply());
         if (c == null || !idle(c, "delete", t.reply())) return;
@@ -267,9 +314,11 @@ final class EventLoop {
     private void killThenRemove(Container c, CompletableFuture<Void> reply) {
         c.busy = "delete";
         c.deleteAfterExit = reply;
+        boolean frozen = c.status == ContainerStatus.PAUSED;
         workers.execute(() -> {
             try {
                 c.runtime.kill(c.id(), c.record.runtimeArgs(), 9, true);
+                if (frozen) c.runtime.pause(c.id(), c.record.runtimeArgs(), false); // a frozen process dies once thawed
             } catch (RuntimeException e) {
                 log.debug("delete {}: kill: {} (it may have exited already)", c.id(), e.getMessage());
             }
@@ -391,7 +440,7 @@ final class EventLoop {
             case START -> c.reported.withStart();
             case OOM -> c.reported.withOom(n);
             case EXIT -> c.reported.withExit();
-            case DELETE -> c.reported;
+            case DELETE, PAUSE, RESUME -> c.reported; // live news only: restore reads "paused" itself
         };
         Reported snapshot = c.reported;
         persister.execute(() -> {

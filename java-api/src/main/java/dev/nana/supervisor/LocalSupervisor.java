@@ -116,6 +116,16 @@ public final class LocalSupervisor implements Supervisor {
     }
 
     @Override
+    public ContainerInfo pause(String id) {
+        return call(f -> new Task.Pause(id, true, f));
+    }
+
+    @Override
+    public ContainerInfo resume(String id) {
+        return call(f -> new Task.Pause(id, false, f));
+    }
+
+    @Override
     public void kill(String id, int signal, boolean all) {
         if (signal < 1 || signal > 64) {
             throw new InvalidArgumentException("signal " + signal + " is not a signal: give 1 to 64 (9 is SIGKILL, 15 SIGTERM)");

@@ -112,10 +112,11 @@ final class Restorer {
         if (shim.isPresent()) {
             c.shim = shim.get();
             c.pid = init.pid().orElse(0);
-            c.status = Files.exists(init.startedFile()) ? ContainerStatus.RUNNING : ContainerStatus.CREATED;
+            c.status = !Files.exists(init.startedFile()) ? ContainerStatus.CREATED
+                    : Files.exists(init.pausedFile()) ? ContainerStatus.PAUSED : ContainerStatus.RUNNING;
             loop.adopt(c);
             catchUp(c, EventType.CREATE, null);
-            if (c.status == ContainerStatus.RUNNING) catchUp(c, EventType.START, null);
+            if (c.status != ContainerStatus.CREATED) catchUp(c, EventType.START, null);
             catchUpOom(c, init.oomKills());
             loop.watch(c);
         } else if (!Files.isDirectory(init.dir()) || init.pid().isEmpty()) {

@@ -22,6 +22,9 @@ sealed interface Task {
 
     record Kill(String id, int signal, boolean all, CompletableFuture<Void> reply) implements Task {}
 
+    /** Pause (freeze) or, with pause false, resume (thaw). */
+    record Pause(String id, boolean pause, CompletableFuture<ContainerInfo> reply) implements Task {}
+
     record Delete(String id, boolean force, CompletableFuture<Void> reply) implements Task {}
 
     /** A snapshot of one container (id) or of all (id null). */
@@ -37,6 +40,8 @@ sealed interface Task {
     record LaunchFailed(String id, RuntimeException error, CompletableFuture<ContainerInfo> reply) implements Task {}
 
     record StartDone(String id, RuntimeException error, CompletableFuture<ContainerInfo> reply) implements Task {}
+
+    record PauseDone(String id, boolean pause, RuntimeException error, CompletableFuture<ContainerInfo> reply) implements Task {}
 
     /** The shim's exit was read from its folder (after its HUP). */
     record ExitRead(String id, String process, ShimExit exit) implements Task {}
