@@ -63,6 +63,12 @@ public interface Supervisor extends AutoCloseable {
     /** Thaws a paused container. */
     ContainerInfo resume(String id);
 
+    /** Changes a live container's resource limits (the runtime's update); null fields stay as they are. */
+    ContainerInfo update(String id, Resources resources);
+
+    /** The container's resource use now, from its cgroup. */
+    Stats stats(String id);
+
     /** Deletes a stopped or created container; with {@code force}, kills a running one first. */
     void delete(String id, boolean force);
 

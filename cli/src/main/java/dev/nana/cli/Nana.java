@@ -61,6 +61,8 @@ final class Nana {
         public dev.nana.ContainerInfo start(String id) { return s.start(id); }
         public dev.nana.ContainerInfo run(dev.nana.ContainerSpec spec) { return s.run(spec); }
         public dev.nana.ContainerInfo pause(String id) { return s.pause(id); }
+        public dev.nana.ContainerInfo update(String id, dev.nana.Resources r) { return s.update(id, r); }
+        public dev.nana.Stats stats(String id) { return s.stats(id); }
         public dev.nana.ContainerInfo resume(String id) { return s.resume(id); }
         public void kill(String id, int signal, boolean all) { s.kill(id, signal, all); }
         public void delete(String id, boolean force) { s.delete(id, force); }

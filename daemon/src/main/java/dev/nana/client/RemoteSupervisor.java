@@ -106,6 +106,16 @@ public final class RemoteSupervisor implements Supervisor {
     }
 
     @Override
+    public ContainerInfo update(String id, dev.nana.Resources resources) {
+        return call(() -> Convert.fromProto(blocking.update(Convert.toProto(id, resources))));
+    }
+
+    @Override
+    public dev.nana.Stats stats(String id) {
+        return call(() -> Convert.fromProto(blocking.stats(dev.nana.api.v1.StatsRequest.newBuilder().setId(id).build())));
+    }
+
+    @Override
     public ContainerInfo pause(String id) {
         return call(() -> Convert.fromProto(blocking.pause(dev.nana.api.v1.PauseRequest.newBuilder().setId(id).build())));
     }

@@ -59,6 +59,16 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
     }
 
     @Override
+    public void update(dev.nana.api.v1.UpdateRequest r, StreamObserver<Container> out) {
+        reply(out, () -> Convert.toProto(supervisor.update(r.getId(), Convert.fromProto(r))));
+    }
+
+    @Override
+    public void stats(dev.nana.api.v1.StatsRequest r, StreamObserver<dev.nana.api.v1.ContainerStats> out) {
+        reply(out, () -> Convert.toProto(supervisor.stats(r.getId())));
+    }
+
+    @Override
     public void pause(dev.nana.api.v1.PauseRequest r, StreamObserver<Container> out) {
         reply(out, () -> Convert.toProto(supervisor.pause(r.getId())));
     }

@@ -136,6 +136,39 @@ public final class Convert {
                 type == EventType.EXIT ? e.getExitCode() : null);
     }
 
+    public static dev.nana.api.v1.UpdateRequest toProto(String id, dev.nana.Resources r) {
+        var b = dev.nana.api.v1.UpdateRequest.newBuilder().setId(id);
+        if (r.memoryLimitBytes() != null) b.setMemoryLimitBytes(r.memoryLimitBytes());
+        if (r.memoryReservationBytes() != null) b.setMemoryReservationBytes(r.memoryReservationBytes());
+        if (r.cpuShares() != null) b.setCpuShares(r.cpuShares());
+        if (r.cpuQuotaMicros() != null) b.setCpuQuotaMicros(r.cpuQuotaMicros());
+        if (r.cpuPeriodMicros() != null) b.setCpuPeriodMicros(r.cpuPeriodMicros());
+        if (r.cpusetCpus() != null) b.setCpusetCpus(r.cpusetCpus());
+        if (r.pidsLimit() != null) b.setPidsLimit(r.pidsLimit());
+        return b.build();
+    }
+
+    public static dev.nana.Resources fromProto(dev.nana.api.v1.UpdateRequest r) {
+        return new dev.nana.Resources(r.hasMemoryLimitBytes() ? r.getMemoryLimitBytes() : null,
+                r.hasMemoryReservationBytes() ? r.getMemoryReservationBytes() : null,
+                r.hasCpuShares() ? r.getCpuShares() : null, r.hasCpuQuotaMicros() ? r.getCpuQuotaMicros() : null,
+                r.hasCpuPeriodMicros() ? r.getCpuPeriodMicros() : null, r.hasCpusetCpus() ? r.getCpusetCpus() : null,
+                r.hasPidsLimit() ? r.getPidsLimit() : null);
+    }
+
+    public static dev.nana.api.v1.ContainerStats toProto(dev.nana.Stats s) {
+        return dev.nana.api.v1.ContainerStats.newBuilder().setId(s.id()).setTime(timestamp(s.time())).setCpuNanos(s.cpuNanos())
+                .setMemoryBytes(s.memoryBytes()).setMemoryLimitBytes(s.memoryLimitBytes()).setMemoryCacheBytes(s.memoryCacheBytes())
+                .setOomKills(s.oomKills()).setPids(s.pids()).setPidsLimit(s.pidsLimit()).setBlockReadBytes(s.blockReadBytes())
+                .setBlockWriteBytes(s.blockWriteBytes()).build();
+    }
+
+    public static dev.nana.Stats fromProto(dev.nana.api.v1.ContainerStats s) {
+        return new dev.nana.Stats(s.getId(), instant(s.getTime()), s.getCpuNanos(), s.getMemoryBytes(), s.getMemoryLimitBytes(),
+                s.getMemoryCacheBytes(), s.getOomKills(), s.getPids(), s.getPidsLimit(), s.getBlockReadBytes(),
+                s.getBlockWriteBytes());
+    }
+
     public static EventsRequest toProto(EventFilter f, Instant since) {
         EventsRequest.Builder b = EventsRequest.newBuilder().addAllIds(f.ids());
         f.types().forEach(t -> b.addTypes(toProto(t)));

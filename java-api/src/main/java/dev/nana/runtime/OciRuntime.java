@@ -100,6 +100,17 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2) {
         }
     }
 
+    /** {@code <runtime> [args] update --memory=… ID}. */
+    public void update(String id, List<String> runtimeArgs, dev.nana.Resources resources) {
+        List<String> sub = new ArrayList<>(List.of("update"));
+        sub.addAll(resources.runtimeFlags());
+        sub.add(id);
+        Command.Result r = call(runtimeArgs, sub);
+        if (!r.ok()) {
+            throw new FailedPreconditionException("update \"" + id + "\": " + name + " said: " + firstLine(r.stderr()));
+        }
+    }
+
     private Command.Result call(List<String> runtimeArgs, List<String> sub) {
         List<String> argv = new ArrayList<>();
         argv.add(binary.toString());

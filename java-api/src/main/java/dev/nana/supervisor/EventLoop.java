@@ -125,6 +125,7 @@ final class EventLoop {
             case Task.StartDone t -> startDone(t);
             case Task.Kill t -> kill(t);
             case Task.Pause t -> pause(t);
+            case Task.Update t -> update(t);
             case Task.PauseDone t -> pauseDone(t);
             case Task.Delete t -> delete(t);
             case Task.Removed t -> removed(t);
@@ -242,6 +243,29 @@ final class EventLoop {
             try {
                 c.runtime.kill(c.id(), c.record.runtimeArgs(), t.signal(), t.all());
                 complete(t.reply(), null);
+            } catch (RuntimeException e) {
+                fail(t.reply(), e);
+            }
+        });
+    }
+
+    private void update(Task.Update t) {
+        Container c = find(t.id(), t.reply());
+        if (c == null) return;
+        if (c.status == ContainerStatus.STOPPED) {
+            fail(t.reply(), new FailedPreconditionException("cannot update \"" + c.id() + "\": it is stopped"));
+            return;
+        }
+        workers.execute(() -> {
+            try {
+                c.runtime.update(c.id(), c.record.runtimeArgs(), t.resources());
+                // answer with the container as the loop sees it now
+                CompletableFuture<List<ContainerInfo>> now = new CompletableFuture<>();
+                now.whenComplete((list, e) -> {
+                    if (e != null) t.reply().completeExceptionally(e);
+                    else t.reply().complete(list.getFirst());
+                });
+                post(new Task.Query(c.id(), now));
             } catch (RuntimeException e) {
                 fail(t.reply(), e);
             }

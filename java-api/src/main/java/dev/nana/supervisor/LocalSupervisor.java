@@ -116,6 +116,24 @@ public final class LocalSupervisor implements Supervisor {
     }
 
     @Override
+    public ContainerInfo update(String id, dev.nana.Resources resources) {
+        if (resources == null || resources.isEmpty()) {
+            throw new InvalidArgumentException("update \"" + id + "\": nothing to change: give a memory, cpu or pids limit");
+        }
+        return call(f -> new Task.Update(id, resources, f));
+    }
+
+    @Override
+    public dev.nana.Stats stats(String id) {
+        ContainerInfo c = state(id);
+        if (c.status() == dev.nana.ContainerStatus.STOPPED || c.pid() <= 0) {
+            throw new dev.nana.FailedPreconditionException("no stats for \"" + id + "\": it is "
+                    + (c.status() == null ? "being created" : c.status().name().toLowerCase(java.util.Locale.ROOT)));
+        }
+        return dev.nana.stats.CgroupStats.of(id, c.pid()); // file reads: on the caller's thread, not the loop's
+    }
+
+    @Override
     public ContainerInfo pause(String id) {
         return call(f -> new Task.Pause(id, true, f));
     }

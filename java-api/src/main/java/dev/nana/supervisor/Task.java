@@ -22,6 +22,8 @@ sealed interface Task {
 
     record Kill(String id, int signal, boolean all, CompletableFuture<Void> reply) implements Task {}
 
+    record Update(String id, dev.nana.Resources resources, CompletableFuture<ContainerInfo> reply) implements Task {}
+
     /** Pause (freeze) or, with pause false, resume (thaw). */
     record Pause(String id, boolean pause, CompletableFuture<ContainerInfo> reply) implements Task {}
 
