@@ -38,6 +38,10 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
     @Option(names = "--debug", description = "log at debug level (each restored container, each request)")
     boolean debug;
 
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+            description = "serve Prometheus metrics on http://HOST:PORT/metrics (off by default), e.g. 127.0.0.1:9464")
+    String metricsAddress;
+
     @Override
     public Integer call() throws Exception {
         Path sock = socket != null ? socket : nana.global.address;
@@ -64,11 +68,25 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
             supervisor.close();
             throw e;
         }
+        com.sun.net.httpserver.HttpServer metrics = null;
+        if (metricsAddress != null) {
+            try {
+                metrics = MetricsEndpoint.start(metricsAddress, supervisor);
+            } catch (RuntimeException | java.io.IOException e) {
+                server.close();
+                forward.close();
+                supervisor.close();
+                throw new dev.nana.InvalidArgumentException("--metrics-address \"" + metricsAddress + "\": " + e.getMessage()
+                        + "; give HOST:PORT such as 127.0.0.1:9464", e);
+            }
+        }
+        com.sun.net.httpserver.HttpServer metricsServer = metrics;
         log.info("nana daemon pid {}: {} containers restored from {}, serving on {}", ProcessHandle.current().pid(),
                 supervisor.restoredCount(), nana.global.stateDir, sock);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             log.info("stopping; containers keep running");
+            if (metricsServer != null) metricsServer.stop(0);
             forward.close();
             server.close();
             supervisor.close();

@@ -55,6 +55,7 @@ final class EventLoop {
     private final ExecutorService persister;
     private final Executor callbacks;
     private final Duration timeout;
+    private final dev.nana.metrics.Metrics metrics = new dev.nana.metrics.Metrics();
     private Monitor monitor;
     private Thread thread;
     private volatile boolean stopped;
@@ -93,6 +94,10 @@ final class EventLoop {
         return handled.get();
     }
 
+    dev.nana.metrics.Metrics metrics() {
+        return metrics;
+    }
+
     void join() throws InterruptedException {
         thread.join();
     }
@@ -119,6 +124,7 @@ final class EventLoop {
             case Task.Launched t -> launched(t);
             case Task.LaunchFailed t -> {
                 creating.remove(t.id());
+                metrics.startFailed();
                 fail(t.reply(), t.error());
             }
             case Task.Start t -> start(t);
@@ -153,11 +159,13 @@ final class EventLoop {
             return;
         }
         creating.add(id);
+        long requestedAt = System.nanoTime();
         starts.execute(() -> {
             Launcher.Prepared prepared = null;
             try {
                 prepared = launcher.prepare(t.spec());
-                post(new Task.Launched(prepared, launcher.launch(prepared, t.start(), timeout), t.start(), t.reply()));
+                post(new Task.Launched(prepared, launcher.launch(prepared, t.start(), timeout), t.start(), requestedAt,
+                        t.reply()));
             } catch (RuntimeException e) {
                 post(new Task.LaunchFailed(id, e, t.reply()));
             }
@@ -174,7 +182,10 @@ final class EventLoop {
         table.put(c.id(), c);
         watch(c);
         publish(c, EventType.CREATE, null, null);
-        if (t.started()) publish(c, EventType.START, null, null);
+        if (t.started()) {
+            metrics.started(System.nanoTime() - t.requestedAt());
+            publish(c, EventType.START, null, null);
+        }
         complete(t.reply(), c.info());
     }
 
@@ -204,12 +215,13 @@ final class EventLoop {
             return;
         }
         c.busy = "start";
+        long requestedAt = System.nanoTime();
         starts.execute(() -> {
             try {
                 c.shim.start(timeout);
-                post(new Task.StartDone(c.id(), null, t.reply()));
+                post(new Task.StartDone(c.id(), null, requestedAt, t.reply()));
             } catch (RuntimeException e) {
-                post(new Task.StartDone(c.id(), e, t.reply()));
+                post(new Task.StartDone(c.id(), e, requestedAt, t.reply()));
             }
         });
     }
@@ -222,9 +234,11 @@ final class EventLoop {
         }
         c.busy = null;
         if (t.error() != null) {
+            metrics.startFailed();
             fail(t.reply(), t.error());
             return;
         }
+        metrics.started(System.nanoTime() - t.requestedAt());
         if (c.status == ContainerStatus.CREATED) c.status = ContainerStatus.RUNNING;
         if (!c.reported.start()) publish(c, EventType.START, null, null);
         complete(t.reply(), c.info());
@@ -459,6 +473,8 @@ final class EventLoop {
      */
     void publish(Container c, EventType type, Integer exitCode, Integer n) {
         bus.publish(type, c.id(), "init", exitCode, c.record.uid(), n);
+        if (type == EventType.EXIT) metrics.exited();
+        if (type == EventType.OOM) metrics.oomKilled();
         c.reported = switch (type) {
             case CREATE -> c.reported.withCreate();
             case START -> c.reported.withStart();

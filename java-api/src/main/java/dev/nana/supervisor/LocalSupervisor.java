@@ -189,6 +189,15 @@ public final class LocalSupervisor implements Supervisor {
         return bus.subscriberCount();
     }
 
+    /** The supervisor's metrics in Prometheus's text format, as of now. */
+    public String metricsText() {
+        int[] by = new int[dev.nana.ContainerStatus.values().length];
+        for (ContainerInfo c : list()) if (c.status() != null) by[c.status().ordinal()]++;
+        return loop.metrics().render(new dev.nana.metrics.Metrics.Gauges(by[dev.nana.ContainerStatus.CREATED.ordinal()],
+                by[dev.nana.ContainerStatus.RUNNING.ordinal()], by[dev.nana.ContainerStatus.PAUSED.ordinal()],
+                by[dev.nana.ContainerStatus.STOPPED.ordinal()], queueDepth(), subscriberCount()));
+    }
+
     @Override
     public void close() {
         if (closed) return;

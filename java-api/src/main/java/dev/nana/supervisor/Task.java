@@ -36,12 +36,14 @@ sealed interface Task {
 
     // ---- results (from workers)
 
-    record Launched(Launcher.Prepared prepared, ShimHandle shim, boolean started, CompletableFuture<ContainerInfo> reply)
-            implements Task {}
+    /** requestedAt: System.nanoTime() when the request arrived, for the start latency metric. */
+    record Launched(Launcher.Prepared prepared, ShimHandle shim, boolean started, long requestedAt,
+            CompletableFuture<ContainerInfo> reply) implements Task {}
 
     record LaunchFailed(String id, RuntimeException error, CompletableFuture<ContainerInfo> reply) implements Task {}
 
-    record StartDone(String id, RuntimeException error, CompletableFuture<ContainerInfo> reply) implements Task {}
+    record StartDone(String id, RuntimeException error, long requestedAt, CompletableFuture<ContainerInfo> reply)
+            implements Task {}
 
     record PauseDone(String id, boolean pause, RuntimeException error, CompletableFuture<ContainerInfo> reply) implements Task {}
 

@@ -169,6 +169,29 @@ class DaemonTest {
     }
 
     @Test
+    void theDaemonServesPrometheusMetricsWhenAsked() throws Exception {
+        int port;
+        try (var probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon("--metrics-address", "127.0.0.1:" + port);
+            assertEquals(0, nana.run("run", "--rm", "m1", "--", "true").exit());
+            assertEquals(0, nana.run("run", "-d", "m2", "--", "sleep", "100").exit());
+            var http = java.net.http.HttpClient.newHttpClient();
+            String text = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(text.contains("nana_containers{state=\"running\"} 1\n"), text);
+            assertTrue(text.contains("nana_starts_total 2\n"), text);
+            assertTrue(text.contains("nana_exits_total 1\n"), text);
+            assertTrue(text.contains("nana_start_seconds_count 2\n"), text);
+            assertTrue(text.contains("nana_event_loop_queue_depth "), text);
+            assertTrue(text.contains("nana_event_subscribers "), text);
+            assertEquals(0, nana.run("rm", "-f", "m2").exit());
+        }
+    }
+
+    @Test
     void theJavaClientHasTheSupervisorInterface() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
