@@ -214,6 +214,14 @@ static int create_process(struct shim *s, nana_err *err) {
         sub[n++] = "--detach";
         sub[n++] = "--process";
         sub[n++] = s->path[AT_PROCESS];
+    } else if (o->restore_image != NULL) {
+        /* CRIU brings the processes back running: there is no separate start */
+        sub[n++] = "restore";
+        sub[n++] = "--detach";
+        sub[n++] = "--bundle";
+        sub[n++] = o->bundle;
+        sub[n++] = "--image-path";
+        sub[n++] = o->restore_image;
     } else {
         sub[n++] = "create";
         sub[n++] = "--bundle";
@@ -296,7 +304,7 @@ static void record_oom(struct shim *s) {
 static int start_process(struct shim *s, nana_err *err) {
     if (s->started)
         return 0;
-    if (s->opt->exec_process == NULL) {
+    if (s->opt->exec_process == NULL && s->opt->restore_image == NULL) {
         const char *sub[] = {"start", s->opt->id, NULL};
         const int null_stdio[3] = {-1, -1, -1};
         if (runtime_call(&s->rt, sub, null_stdio, 1, err) < 0) {
@@ -545,7 +553,7 @@ int main(int argc, char **argv) {
     if (opt.exec_process == NULL)
         arm_oom_watch(&s);
     say(&s, "created %d\n", (int)s.pid);
-    if ((opt.start_now || opt.exec_process != NULL) && start_process(&s, &err) < 0) {
+    if ((opt.start_now || opt.exec_process != NULL || opt.restore_image != NULL) && start_process(&s, &err) < 0) {
         nerr_wrap(&err, "start \"%s\"", opt.id);
         shim_bail(&err);
     }

@@ -8,7 +8,7 @@
 
 enum {
     OPT_ID = 1, OPT_BUNDLE, OPT_EXEC, OPT_RUNTIME, OPT_RUNTIME_ARG, OPT_STDIN, OPT_STDOUT,
-    OPT_STDERR, OPT_TERMINAL, OPT_START_NOW, OPT_UNSHARE_CGROUP2, OPT_LOG_MAX_SIZE, OPT_SYNC_FD,
+    OPT_STDERR, OPT_TERMINAL, OPT_START_NOW, OPT_UNSHARE_CGROUP2, OPT_LOG_MAX_SIZE, OPT_SYNC_FD, OPT_RESTORE,
 };
 
 static const struct option long_options[] = {
@@ -25,6 +25,7 @@ static const struct option long_options[] = {
     {"unshare-cgroup2", no_argument, NULL, OPT_UNSHARE_CGROUP2},
     {"log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE},
     {"sync-fd", required_argument, NULL, OPT_SYNC_FD},
+    {"restore", required_argument, NULL, OPT_RESTORE},
     {NULL, 0, NULL, 0},
 };
 
@@ -41,6 +42,7 @@ int options_parse(struct shim_options *o, int argc, char **argv, nana_err *err) 
         case OPT_ID: o->id = optarg; break;
         case OPT_BUNDLE: o->bundle = optarg; break;
         case OPT_EXEC: o->exec_process = optarg; break;
+        case OPT_RESTORE: o->restore_image = optarg; break;
         case OPT_RUNTIME: o->runtime = optarg; break;
         case OPT_RUNTIME_ARG:
             if (o->nruntime_args == MAX_RUNTIME_ARGS)
@@ -74,5 +76,7 @@ int options_parse(struct shim_options *o, int argc, char **argv, nana_err *err) 
         return nerr_set(err, 0, "--id and --runtime are required");
     if ((o->bundle == NULL) == (o->exec_process == NULL))
         return nerr_set(err, 0, "give exactly one of --bundle (create) and --exec (exec)");
+    if (o->restore_image != NULL && o->bundle == NULL)
+        return nerr_set(err, 0, "--restore needs --bundle");
     return 0;
 }

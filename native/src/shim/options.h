@@ -13,6 +13,7 @@ struct shim_options {
     const char *id;            /* container id */
     const char *bundle;        /* create: the bundle directory */
     const char *exec_process;  /* exec: the process.json to run in a running container */
+    const char *restore_image; /* restore: a CRIU image to restore the bundle's container from */
     const char *runtime;       /* absolute path of the runtime */
     const char *runtime_args[MAX_RUNTIME_ARGS];
     int nruntime_args;

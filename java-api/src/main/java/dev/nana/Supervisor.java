@@ -69,6 +69,16 @@ public interface Supervisor extends AutoCloseable {
     /** The container's resource use now, from its cgroup. */
     Stats stats(String id);
 
+    /**
+     * Checkpoints a running container with CRIU into imagePath (it stops, unless leaveRunning).
+     * criu may be null to use the one on PATH. Refused, before anything is touched, when CRIU
+     * or the runtime cannot do it, with what to install.
+     */
+    void checkpoint(String id, java.nio.file.Path imagePath, boolean leaveRunning, java.nio.file.Path criu);
+
+    /** Creates a container from spec by restoring a CRIU image: it runs at once, watched like any other. */
+    ContainerInfo restore(ContainerSpec spec, java.nio.file.Path imagePath, java.nio.file.Path criu);
+
     /** Deletes a stopped or created container; with {@code force}, kills a running one first. */
     void delete(String id, boolean force);
 

@@ -61,6 +61,10 @@ final class Nana {
         public dev.nana.ContainerInfo start(String id) { return s.start(id); }
         public dev.nana.ContainerInfo run(dev.nana.ContainerSpec spec) { return s.run(spec); }
         public dev.nana.ContainerInfo pause(String id) { return s.pause(id); }
+        public void checkpoint(String id, Path image, boolean leave, Path criu) { s.checkpoint(id, image, leave, criu); }
+        public dev.nana.ContainerInfo restore(dev.nana.ContainerSpec spec, Path image, Path criu) {
+            return s.restore(spec, image, criu);
+        }
         public dev.nana.ContainerInfo update(String id, dev.nana.Resources r) { return s.update(id, r); }
         public dev.nana.Stats stats(String id) { return s.stats(id); }
         public dev.nana.ContainerInfo resume(String id) { return s.resume(id); }

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         versionProvider = VersionCommand.Provider.class,
         description = "A container supervisor for OCI runtimes (runc, crun).",
         subcommands = {RunCommand.class, CreateCommand.class, StartCommand.class, KillCommand.class, PauseCommand.class,
-                ResumeCommand.class, UpdateCommand.class, StatsCommand.class, DeleteCommand.class,
+                ResumeCommand.class, UpdateCommand.class, StatsCommand.class, CheckpointCommand.class, RestoreCommand.class,
+                DeleteCommand.class,
                 PsCommand.class, InspectCommand.class, WaitCommand.class, EventsCommand.class, LogsCommand.class,
                 AttachCommand.class, DaemonCommand.class, VersionCommand.class, CompletionCommand.class,
                 CommandLine.HelpCommand.class})

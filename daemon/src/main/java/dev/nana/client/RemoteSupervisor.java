@@ -116,6 +116,20 @@ public final class RemoteSupervisor implements Supervisor {
     }
 
     @Override
+    public void checkpoint(String id, Path imagePath, boolean leaveRunning, Path criu) {
+        call(() -> blocking.checkpoint(dev.nana.api.v1.CheckpointRequest.newBuilder().setId(id)
+                .setImagePath(imagePath.toString()).setLeaveRunning(leaveRunning)
+                .setCriu(criu == null ? "" : criu.toString()).build()));
+    }
+
+    @Override
+    public ContainerInfo restore(ContainerSpec spec, Path imagePath, Path criu) {
+        return call(() -> Convert.fromProto(blocking.restore(dev.nana.api.v1.RestoreRequest.newBuilder()
+                .setContainer(Convert.toProto(spec)).setImagePath(imagePath.toString())
+                .setCriu(criu == null ? "" : criu.toString()).build())));
+    }
+
+    @Override
     public ContainerInfo pause(String id) {
         return call(() -> Convert.fromProto(blocking.pause(dev.nana.api.v1.PauseRequest.newBuilder().setId(id).build())));
     }

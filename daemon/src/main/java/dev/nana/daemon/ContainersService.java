@@ -69,6 +69,21 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
     }
 
     @Override
+    public void checkpoint(dev.nana.api.v1.CheckpointRequest r, StreamObserver<dev.nana.api.v1.CheckpointResponse> out) {
+        reply(out, () -> {
+            supervisor.checkpoint(r.getId(), java.nio.file.Path.of(r.getImagePath()), r.getLeaveRunning(),
+                    r.getCriu().isEmpty() ? null : java.nio.file.Path.of(r.getCriu()));
+            return dev.nana.api.v1.CheckpointResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void restore(dev.nana.api.v1.RestoreRequest r, StreamObserver<Container> out) {
+        reply(out, () -> Convert.toProto(supervisor.restore(Convert.fromProto(r.getContainer()),
+                java.nio.file.Path.of(r.getImagePath()), r.getCriu().isEmpty() ? null : java.nio.file.Path.of(r.getCriu()))));
+    }
+
+    @Override
     public void pause(dev.nana.api.v1.PauseRequest r, StreamObserver<Container> out) {
         reply(out, () -> Convert.toProto(supervisor.pause(r.getId())));
     }

@@ -111,6 +111,19 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2) {
         }
     }
 
+    /** {@code <runtime> --criu PATH [args] checkpoint --image-path DIR [--leave-running] ID}. */
+    public void checkpoint(String id, List<String> runtimeArgs, Path criu, Path imagePath, boolean leaveRunning) {
+        List<String> args = new ArrayList<>(List.of("--criu", criu.toString()));
+        args.addAll(runtimeArgs);
+        List<String> sub = new ArrayList<>(List.of("checkpoint", "--image-path", imagePath.toString()));
+        if (leaveRunning) sub.add("--leave-running");
+        sub.add(id);
+        Command.Result r = call(args, sub);
+        if (!r.ok()) {
+            throw new FailedPreconditionException("checkpoint \"" + id + "\": " + name + " said: " + firstLine(r.stderr()));
+        }
+    }
+
     private Command.Result call(List<String> runtimeArgs, List<String> sub) {
         List<String> argv = new ArrayList<>();
         argv.add(binary.toString());

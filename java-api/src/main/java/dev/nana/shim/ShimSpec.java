@@ -19,9 +19,10 @@ import java.util.List;
  * @param terminal allocate a pty
  * @param startNow start right after create (run), instead of waiting for "start"
  * @param logMaxSize bytes per output log file before it rotates
+ * @param restoreImage a CRIU image to restore the container from instead of creating it, or null
  */
 public record ShimSpec(String id, Path bundle, Path execProcess, OciRuntime runtime, List<String> runtimeArgs,
-        Path stdin, Path stdout, Path stderr, boolean terminal, boolean startNow, long logMaxSize) {
+        Path stdin, Path stdout, Path stderr, boolean terminal, boolean startNow, long logMaxSize, Path restoreImage) {
     public static final long DEFAULT_LOG_MAX_SIZE = 16L << 20;
 
     public ShimSpec {
@@ -36,6 +37,7 @@ public record ShimSpec(String id, Path bundle, Path execProcess, OciRuntime runt
         List<String> a = new ArrayList<>(List.of(shimBinary.toString(), "--id", id, "--runtime", runtime.binary().toString()));
         if (bundle != null) a.addAll(List.of("--bundle", bundle.toString()));
         if (execProcess != null) a.addAll(List.of("--exec", execProcess.toString()));
+        if (restoreImage != null) a.addAll(List.of("--restore", restoreImage.toString()));
         for (String arg : runtimeArgs) a.addAll(List.of("--runtime-arg", arg));
         if (stdin != null) a.addAll(List.of("--stdin", stdin.toString()));
         if (stdout != null) a.addAll(List.of("--stdout", stdout.toString()));

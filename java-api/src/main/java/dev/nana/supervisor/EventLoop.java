@@ -132,6 +132,7 @@ final class EventLoop {
             case Task.Kill t -> kill(t);
             case Task.Pause t -> pause(t);
             case Task.Update t -> update(t);
+            case Task.Checkpoint t -> checkpoint(t);
             case Task.PauseDone t -> pauseDone(t);
             case Task.Delete t -> delete(t);
             case Task.Removed t -> removed(t);
@@ -164,8 +165,9 @@ final class EventLoop {
             Launcher.Prepared prepared = null;
             try {
                 prepared = launcher.prepare(t.spec());
-                post(new Task.Launched(prepared, launcher.launch(prepared, t.start(), timeout), t.start(), requestedAt,
-                        t.reply()));
+                boolean running = t.start() || t.restoreImage() != null;
+                post(new Task.Launched(prepared, launcher.launch(prepared, t.start(), timeout, t.restoreImage(), t.criu()),
+                        running, requestedAt, t.reply()));
             } catch (RuntimeException e) {
                 post(new Task.LaunchFailed(id, e, t.reply()));
             }
@@ -257,6 +259,24 @@ final class EventLoop {
             try {
                 c.runtime.kill(c.id(), c.record.runtimeArgs(), t.signal(), t.all());
                 complete(t.reply(), null);
+            } catch (RuntimeException e) {
+                fail(t.reply(), e);
+            }
+        });
+    }
+
+    private void checkpoint(Task.Checkpoint t) {
+        Container c = find(t.id(), t.reply());
+        if (c == null || !idle(c, "checkpoint", t.reply())) return;
+        if (c.status != ContainerStatus.RUNNING) {
+            fail(t.reply(), new FailedPreconditionException("cannot checkpoint \"" + c.id() + "\": it is " + describe(c.status)));
+            return;
+        }
+        workers.execute(() -> {
+            try {
+                java.nio.file.Path criu = dev.nana.runtime.Criu.require(c.runtime, t.criu());
+                c.runtime.checkpoint(c.id(), c.record.runtimeArgs(), criu, t.imagePath(), t.leaveRunning());
+                complete(t.reply(), null); // without leave-running, its exit follows as an event
             } catch (RuntimeException e) {
                 fail(t.reply(), e);
             }

@@ -80,10 +80,21 @@ public final class Launcher {
 
     /** Spawns the shim; returns once the container is created (and started, with startNow). */
     public ShimHandle launch(Prepared p, boolean startNow, Duration timeout) {
+        return launch(p, startNow, timeout, null, null);
+    }
+
+    /**
+     * The same, or with restoreImage, restores the container from a CRIU image with the given
+     * CRIU binary (it then runs at once).
+     */
+    public ShimHandle launch(Prepared p, boolean startNow, Duration timeout, Path restoreImage, Path criu) {
         ContainerSpec spec = p.spec();
-        ShimSpec shim = new ShimSpec(spec.id(), p.dir().resolve("bundle"), null, p.runtime(), spec.runtimeArgs(),
+        java.util.List<String> runtimeArgs = new java.util.ArrayList<>();
+        if (restoreImage != null) runtimeArgs.addAll(java.util.List.of("--criu", criu.toString()));
+        runtimeArgs.addAll(spec.runtimeArgs());
+        ShimSpec shim = new ShimSpec(spec.id(), p.dir().resolve("bundle"), null, p.runtime(), runtimeArgs,
                 spec.stdio().stdin(), spec.stdio().stdout(), spec.stdio().stderr(), spec.terminal(), startNow,
-                ShimSpec.DEFAULT_LOG_MAX_SIZE);
+                ShimSpec.DEFAULT_LOG_MAX_SIZE, restoreImage);
         try {
             return Shim.launch(p.init(), shim, timeout);
         } catch (NanaException e) {

@@ -134,6 +134,25 @@ public final class LocalSupervisor implements Supervisor {
     }
 
     @Override
+    public void checkpoint(String id, Path imagePath, boolean leaveRunning, Path criu) {
+        if (imagePath == null || !imagePath.isAbsolute()) {
+            throw new InvalidArgumentException("checkpoint \"" + id + "\": the image path must be an absolute directory");
+        }
+        this.<Void>call(f -> new Task.Checkpoint(id, imagePath, leaveRunning, criu, f));
+    }
+
+    @Override
+    public ContainerInfo restore(ContainerSpec spec, Path imagePath, Path criu) {
+        Launcher.Resolved r = Launcher.resolve(spec, defaultRuntime);
+        if (imagePath == null || !java.nio.file.Files.isDirectory(imagePath)) {
+            throw new InvalidArgumentException("restore \"" + spec.id() + "\": image path \"" + imagePath
+                    + "\" is not a directory: give the --image-path of a checkpoint");
+        }
+        Path criuBinary = dev.nana.runtime.Criu.require(r.runtime(), criu); // refuse before anything is created
+        return call(f -> new Task.Create(r, true, imagePath, criuBinary, f));
+    }
+
+    @Override
     public ContainerInfo pause(String id) {
         return call(f -> new Task.Pause(id, true, f));
     }

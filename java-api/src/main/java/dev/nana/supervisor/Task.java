@@ -15,8 +15,16 @@ import java.util.concurrent.CompletableFuture;
 sealed interface Task {
     // ---- requests (from API callers)
 
-    /** Create (and with start, start) a container from a resolved spec. */
-    record Create(Launcher.Resolved spec, boolean start, CompletableFuture<ContainerInfo> reply) implements Task {}
+    /** Create (and with start, start) a container from a resolved spec; or restore it from a CRIU image. */
+    record Create(Launcher.Resolved spec, boolean start, java.nio.file.Path restoreImage, java.nio.file.Path criu,
+            CompletableFuture<ContainerInfo> reply) implements Task {
+        Create(Launcher.Resolved spec, boolean start, CompletableFuture<ContainerInfo> reply) {
+            this(spec, start, null, null, reply);
+        }
+    }
+
+    record Checkpoint(String id, java.nio.file.Path imagePath, boolean leaveRunning, java.nio.file.Path criu,
+            CompletableFuture<Void> reply) implements Task {}
 
     record Start(String id, CompletableFuture<ContainerInfo> reply) implements Task {}
 

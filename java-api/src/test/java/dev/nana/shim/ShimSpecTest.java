@@ -14,7 +14,7 @@ class ShimSpecTest {
     @Test
     void buildsTheShimCommandLine() {
         ShimSpec s = new ShimSpec("web", Path.of("/run/nana/web/bundle"), null, CRUN, List.of("--root", "/r"),
-                null, Path.of("/f/out"), null, true, true, 1024);
+                null, Path.of("/f/out"), null, true, true, 1024, null);
         assertEquals(List.of("/bin/nana-shim", "--id", "web", "--runtime", "/usr/bin/crun",
                 "--bundle", "/run/nana/web/bundle", "--runtime-arg", "--root", "--runtime-arg", "/r",
                 "--stdout", "/f/out", "--terminal", "--start-now", "--unshare-cgroup2",
@@ -22,10 +22,19 @@ class ShimSpecTest {
     }
 
     @Test
+    void restoresFromAnImage() {
+        ShimSpec s = new ShimSpec("web", Path.of("/b"), null, CRUN, List.of("--criu", "/opt/criu"), null, null, null,
+                false, true, 1, Path.of("/img"));
+        assertEquals(List.of("/bin/nana-shim", "--id", "web", "--runtime", "/usr/bin/crun", "--bundle", "/b",
+                "--restore", "/img", "--runtime-arg", "--criu", "--runtime-arg", "/opt/criu", "--start-now",
+                "--unshare-cgroup2", "--log-max-size", "1", "--sync-fd", "3"), s.argv(Path.of("/bin/nana-shim"), 3));
+    }
+
+    @Test
     void takesExactlyOneOfBundleAndExec() {
         assertThrows(IllegalArgumentException.class, () -> new ShimSpec("x", null, null, CRUN, List.of(),
-                null, null, null, false, false, 1));
+                null, null, null, false, false, 1, null));
         assertThrows(IllegalArgumentException.class, () -> new ShimSpec("x", Path.of("/b"), Path.of("/p"), CRUN,
-                List.of(), null, null, null, false, false, 1));
+                List.of(), null, null, null, false, false, 1, null));
     }
 }
