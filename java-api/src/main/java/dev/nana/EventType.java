@@ -15,5 +15,7 @@ public enum EventType {
     /** The container's processes were frozen. */
     PAUSE,
     /** The container's processes were thawed. */
-    RESUME
+    RESUME,
+    /** An exec process started in the container; its process field is the exec id. */
+    EXEC_STARTED
 }

@@ -57,6 +57,15 @@ public interface Supervisor extends AutoCloseable {
     /** Sends a signal to the container's init process, or with {@code all} to all its processes. */
     void kill(String id, int signal, boolean all);
 
+    /**
+     * Runs an extra process in a running container, watched by its own shim. Its exit is an
+     * EXIT event whose process is the exec id, always published before the container's own.
+     */
+    ExecInfo exec(String id, ExecSpec spec);
+
+    /** Completes when the exec process has exited (at once if it has). */
+    CompletableFuture<ExitStatus> waitForExec(String id, String execId);
+
     /** Freezes every process of a running container (the runtime's pause: the cgroup freezer). */
     ContainerInfo pause(String id);
 

@@ -17,7 +17,11 @@ final class ExitWatch {
     private ExitWatch() {}
 
     static ShimExit await(Path stateDir, String id) throws OsException {
-        ProcessDir dir = new ProcessDir(stateDir.resolve(id).resolve("init"));
+        return await(new ProcessDir(stateDir.resolve(id).resolve("init")), id);
+    }
+
+    /** The same for any process folder (an exec's). */
+    static ShimExit await(ProcessDir dir, String id) throws OsException {
         Optional<ShimHandle> shim = ShimHandle.attach(dir, id);
         if (shim.isEmpty()) return ShimExit.of(dir);
         try (ShimHandle h = shim.get()) {

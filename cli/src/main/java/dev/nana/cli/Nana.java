@@ -61,6 +61,10 @@ final class Nana {
         public dev.nana.ContainerInfo start(String id) { return s.start(id); }
         public dev.nana.ContainerInfo run(dev.nana.ContainerSpec spec) { return s.run(spec); }
         public dev.nana.ContainerInfo pause(String id) { return s.pause(id); }
+        public dev.nana.ExecInfo exec(String id, dev.nana.ExecSpec spec) { return s.exec(id, spec); }
+        public java.util.concurrent.CompletableFuture<dev.nana.ExitStatus> waitForExec(String id, String execId) {
+            return s.waitForExec(id, execId);
+        }
         public void checkpoint(String id, Path image, boolean leave, Path criu) { s.checkpoint(id, image, leave, criu); }
         public dev.nana.ContainerInfo restore(dev.nana.ContainerSpec spec, Path image, Path criu) {
             return s.restore(spec, image, criu);

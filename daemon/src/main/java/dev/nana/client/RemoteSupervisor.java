@@ -130,6 +130,21 @@ public final class RemoteSupervisor implements Supervisor {
     }
 
     @Override
+    public dev.nana.ExecInfo exec(String id, dev.nana.ExecSpec spec) {
+        return call(() -> {
+            var r = blocking.exec(Convert.toProto(id, spec));
+            return new dev.nana.ExecInfo(r.getId(), r.getExecId(), r.getPid());
+        });
+    }
+
+    @Override
+    public CompletableFuture<ExitStatus> waitForExec(String id, String execId) {
+        CompletableFuture<ExitStatus> f = new CompletableFuture<>();
+        async.waitExec(dev.nana.api.v1.WaitExecRequest.newBuilder().setId(id).setExecId(execId).build(), exitObserver(f));
+        return f;
+    }
+
+    @Override
     public ContainerInfo pause(String id) {
         return call(() -> Convert.fromProto(blocking.pause(dev.nana.api.v1.PauseRequest.newBuilder().setId(id).build())));
     }
@@ -163,7 +178,12 @@ public final class RemoteSupervisor implements Supervisor {
     @Override
     public CompletableFuture<ExitStatus> waitForExit(String id) {
         CompletableFuture<ExitStatus> f = new CompletableFuture<>();
-        async.wait(WaitRequest.newBuilder().setId(id).build(), new StreamObserver<>() {
+        async.wait(WaitRequest.newBuilder().setId(id).build(), exitObserver(f));
+        return f;
+    }
+
+    private StreamObserver<dev.nana.api.v1.ExitStatus> exitObserver(CompletableFuture<ExitStatus> f) {
+        return new StreamObserver<>() {
             @Override
             public void onNext(dev.nana.api.v1.ExitStatus value) {
                 f.complete(Convert.fromProto(value));
@@ -176,8 +196,7 @@ public final class RemoteSupervisor implements Supervisor {
 
             @Override
             public void onCompleted() {}
-        });
-        return f;
+        };
     }
 
     @Override

@@ -84,6 +84,19 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
     }
 
     @Override
+    public void exec(dev.nana.api.v1.ExecRequest r, StreamObserver<dev.nana.api.v1.ExecResponse> out) {
+        reply(out, () -> {
+            dev.nana.ExecInfo e = supervisor.exec(r.getId(), Convert.fromProto(r));
+            return dev.nana.api.v1.ExecResponse.newBuilder().setId(e.id()).setExecId(e.execId()).setPid(e.pid()).build();
+        });
+    }
+
+    @Override
+    public void waitExec(dev.nana.api.v1.WaitExecRequest r, StreamObserver<ExitStatus> out) {
+        answer(supervisor.waitForExec(r.getId(), r.getExecId()), out);
+    }
+
+    @Override
     public void pause(dev.nana.api.v1.PauseRequest r, StreamObserver<Container> out) {
         reply(out, () -> Convert.toProto(supervisor.pause(r.getId())));
     }
@@ -122,7 +135,11 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
 
     @Override
     public void wait(WaitRequest r, StreamObserver<ExitStatus> out) {
-        supervisor.waitForExit(r.getId()).whenComplete((exit, error) -> {
+        answer(supervisor.waitForExit(r.getId()), out);
+    }
+
+    private static void answer(java.util.concurrent.CompletableFuture<dev.nana.ExitStatus> future, StreamObserver<ExitStatus> out) {
+        future.whenComplete((exit, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException ? error.getCause() : error;
                 out.onError(Statuses.toStatus(cause instanceof RuntimeException re ? re : new RuntimeException(cause)));

@@ -107,6 +107,7 @@ public final class Convert {
             case DELETE -> dev.nana.api.v1.EventType.EVENT_TYPE_DELETE;
             case PAUSE -> dev.nana.api.v1.EventType.EVENT_TYPE_PAUSE;
             case RESUME -> dev.nana.api.v1.EventType.EVENT_TYPE_RESUME;
+            case EXEC_STARTED -> dev.nana.api.v1.EventType.EVENT_TYPE_EXEC_STARTED;
         };
     }
 
@@ -119,6 +120,7 @@ public final class Convert {
             case EVENT_TYPE_DELETE -> EventType.DELETE;
             case EVENT_TYPE_PAUSE -> EventType.PAUSE;
             case EVENT_TYPE_RESUME -> EventType.RESUME;
+            case EVENT_TYPE_EXEC_STARTED -> EventType.EXEC_STARTED;
             case EVENT_TYPE_UNSPECIFIED, UNRECOGNIZED -> null;
         };
     }
@@ -167,6 +169,22 @@ public final class Convert {
         return new dev.nana.Stats(s.getId(), instant(s.getTime()), s.getCpuNanos(), s.getMemoryBytes(), s.getMemoryLimitBytes(),
                 s.getMemoryCacheBytes(), s.getOomKills(), s.getPids(), s.getPidsLimit(), s.getBlockReadBytes(),
                 s.getBlockWriteBytes());
+    }
+
+    public static dev.nana.api.v1.ExecRequest toProto(String id, dev.nana.ExecSpec e) {
+        var io = dev.nana.api.v1.Stdio.newBuilder();
+        if (e.stdio().stdin() != null) io.setStdin(e.stdio().stdin().toString());
+        if (e.stdio().stdout() != null) io.setStdout(e.stdio().stdout().toString());
+        if (e.stdio().stderr() != null) io.setStderr(e.stdio().stderr().toString());
+        return dev.nana.api.v1.ExecRequest.newBuilder().setId(id).setExecId(e.execId() == null ? "" : e.execId())
+                .addAllArgs(e.args()).addAllEnv(e.env()).setCwd(e.cwd() == null ? "" : e.cwd())
+                .setUser(e.user() == null ? "" : e.user()).setTerminal(e.terminal()).setStdio(io).build();
+    }
+
+    public static dev.nana.ExecSpec fromProto(dev.nana.api.v1.ExecRequest r) {
+        return new dev.nana.ExecSpec(r.getExecId().isEmpty() ? null : r.getExecId(), r.getArgsList(), r.getEnvList(),
+                r.getCwd().isEmpty() ? null : r.getCwd(), r.getUser().isEmpty() ? null : r.getUser(), r.getTerminal(),
+                new Stdio(path(r.getStdio().getStdin()), path(r.getStdio().getStdout()), path(r.getStdio().getStderr())));
     }
 
     public static EventsRequest toProto(EventFilter f, Instant since) {

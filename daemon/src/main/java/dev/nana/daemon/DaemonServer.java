@@ -50,9 +50,12 @@ public final class DaemonServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UnavailableException("prepare socket \"" + socket + "\": " + e.getMessage(), e);
         }
+        // bound under a temporary name, secured, then renamed into place: no client ever
+        // finds the socket before its mode and group are right
+        Path bound = socket.resolveSibling(socket.getFileName() + ".new-" + ProcessHandle.current().pid());
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
         HealthStatusManager health = new HealthStatusManager();
-        Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(bound.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(loop)
                 .workerEventLoopGroup(loop)
@@ -63,8 +66,14 @@ public final class DaemonServer implements AutoCloseable {
                 .build();
         try {
             server.start();
-            secure(socket, group);
+            secure(bound, group);
+            Files.move(bound, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(bound);
+            } catch (IOException ignored) {
+                // reporting the first failure
+            }
             server.shutdownNow();
             loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new UnavailableException("serve on \"" + socket + "\": " + e.getMessage(), e);

@@ -36,6 +36,35 @@ final class Container {
     final List<CompletableFuture<ExitStatus>> exitWaiters = new ArrayList<>();
     /** A delete that waits for the exit its kill will cause. */
     CompletableFuture<Void> deleteAfterExit;
+    /** Exec processes by exec id, in the order they were added. */
+    final java.util.Map<String, ExecState> execs = new java.util.LinkedHashMap<>();
+    /** The init's exit, held back until its execs' exits are told (they come first). */
+    dev.nana.shim.ShimExit pendingInitExit;
+
+    /** One exec process, as the loop holds it. */
+    static final class ExecState {
+        final String execId;
+        final ProcessDir dir;
+        ShimHandle shim;
+        long token = -1;
+        int pid;
+        ExitStatus exit;
+        Reported reported = Reported.NOTHING;
+        final List<CompletableFuture<ExitStatus>> waiters = new ArrayList<>();
+
+        ExecState(String execId, ProcessDir dir) {
+            this.execId = execId;
+            this.dir = dir;
+        }
+
+        boolean live() {
+            return exit == null;
+        }
+    }
+
+    boolean execsLive() {
+        return execs.values().stream().anyMatch(ExecState::live);
+    }
 
     Container(ContainerRecord record, OciRuntime runtime, Path dir) {
         this.record = record;

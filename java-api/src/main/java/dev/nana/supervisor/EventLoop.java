@@ -133,6 +133,18 @@ final class EventLoop {
             case Task.Pause t -> pause(t);
             case Task.Update t -> update(t);
             case Task.Checkpoint t -> checkpoint(t);
+            case Task.Exec t -> exec(t);
+            case Task.ExecLaunched t -> execLaunched(t);
+            case Task.ExecFailed t -> {
+                Container c = table.get(t.id());
+                if (c != null) c.execs.remove(t.execId());
+                fail(t.reply(), t.error());
+            }
+            case Task.WaitExec t -> waitExec(t);
+            case Task.FlushInitExit t -> {
+                Container c = table.get(t.id());
+                if (c != null && c.pendingInitExit != null) finishInitExit(c);
+            }
             case Task.PauseDone t -> pauseDone(t);
             case Task.Delete t -> delete(t);
             case Task.Removed t -> removed(t);
@@ -189,6 +201,16 @@ final class EventLoop {
             publish(c, EventType.START, null, null);
         }
         complete(t.reply(), c.info());
+    }
+
+    /** Puts a restored exec's shim under the monitor's eye; returns its token. */
+    long watchExec(Container c, Container.ExecState e) {
+        try {
+            return monitor.watchExit(c.id(), e.execId, e.shim.exitFd());
+        } catch (OsException ex) {
+            log.error("exec {} in {}: cannot watch its shim: {}", e.execId, c.id(), ex.getMessage());
+            return -1;
+        }
     }
 
     /**
@@ -261,6 +283,90 @@ final class EventLoop {
                 complete(t.reply(), null);
             } catch (RuntimeException e) {
                 fail(t.reply(), e);
+            }
+        });
+    }
+
+    // ---- exec
+
+    private void exec(Task.Exec t) {
+        Container c = find(t.id(), t.reply());
+        if (c == null) return;
+        if (c.status != ContainerStatus.RUNNING) {
+            fail(t.reply(), new FailedPreconditionException("cannot exec in \"" + c.id() + "\": it is " + describe(c.status)
+                    + (c.status == ContainerStatus.PAUSED ? "; resume it first" : "")));
+            return;
+        }
+        String execId = t.spec().execId() != null ? t.spec().execId()
+                : "exec-" + java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextInt());
+        if (c.execs.containsKey(execId)) {
+            fail(t.reply(), new AlreadyExistsException("exec \"" + execId + "\" already exists in \"" + c.id()
+                    + "\": choose another exec id"));
+            return;
+        }
+        Container.ExecState e = new Container.ExecState(execId, new dev.nana.shim.ProcessDir(c.dir.resolve(execId)));
+        c.execs.put(execId, e);
+        starts.execute(() -> {
+            try {
+                post(new Task.ExecLaunched(c.id(), execId, launcher.launchExec(c.id(), c.dir, c.runtime,
+                        c.record.runtimeArgs(), e.dir, t.spec(), timeout), t.reply()));
+            } catch (RuntimeException ex) {
+                post(new Task.ExecFailed(c.id(), execId, ex, t.reply()));
+            }
+        });
+    }
+
+    private void execLaunched(Task.ExecLaunched t) {
+        Container c = table.get(t.id());
+        Container.ExecState e = c == null ? null : c.execs.get(t.execId());
+        if (e == null) { // the container went away meanwhile
+            t.shim().close();
+            fail(t.reply(), notFound(t.id()));
+            return;
+        }
+        e.shim = t.shim();
+        e.pid = t.shim().pid();
+        try {
+            e.token = monitor.watchExit(c.id(), e.execId, e.shim.exitFd());
+        } catch (OsException ex) {
+            log.error("exec {} in {}: cannot watch its shim: {}", e.execId, c.id(), ex.getMessage());
+        }
+        publishExec(c, e, EventType.EXEC_STARTED, null);
+        complete(t.reply(), new dev.nana.ExecInfo(c.id(), e.execId, e.pid));
+    }
+
+    private void waitExec(Task.WaitExec t) {
+        Container c = find(t.id(), t.reply());
+        if (c == null) return;
+        Container.ExecState e = c.execs.get(t.execId());
+        if (e == null) {
+            fail(t.reply(), new NotFoundException("no exec \"" + t.execId() + "\" in \"" + c.id() + "\""));
+        } else if (e.exit != null) {
+            complete(t.reply(), e.exit);
+        } else {
+            e.waiters.add(t.reply());
+        }
+    }
+
+    /** An exec's exit: told, its waiters answered; then the init's, if it was waiting for this. */
+    void recordExecExit(Container c, Container.ExecState e, ShimExit exit) {
+        e.exit = new ExitStatus(exit.code(), Instant.now(), false, exit.derived());
+        if (!e.reported.exit()) publishExec(c, e, EventType.EXIT, exit.code());
+        if (e.shim != null) e.shim.close();
+        for (CompletableFuture<ExitStatus> w : e.waiters) complete(w, e.exit);
+        e.waiters.clear();
+        if (c.pendingInitExit != null && !c.execsLive()) finishInitExit(c);
+    }
+
+    void publishExec(Container c, Container.ExecState e, EventType type, Integer exitCode) {
+        bus.publish(type, c.id(), e.execId, exitCode, c.record.uid(), null);
+        e.reported = type == EventType.EXIT ? e.reported.withExit() : e.reported.withStart();
+        Reported snapshot = e.reported;
+        persister.execute(() -> {
+            try {
+                if (Files.isDirectory(e.dir.dir())) e.dir.writeReported(snapshot);
+            } catch (IOException ex) {
+                // deleted meanwhile, or a full disk: restore checks the journal
             }
         });
     }
@@ -435,7 +541,18 @@ final class EventLoop {
 
     private void shimGone(Task.ShimGone t) {
         Container c = table.get(t.id());
-        if (c == null || c.exitToken != t.token()) return;
+        if (c == null) return;
+        if (!t.process().equals("init")) {
+            Container.ExecState e = c.execs.get(t.process());
+            if (e == null || e.token != t.token()) return;
+            e.token = -1;
+            workers.execute(() -> {
+                if (e.shim != null) e.shim.reap();
+                post(new Task.ExitRead(c.id(), e.execId, ShimExit.of(e.dir)));
+            });
+            return;
+        }
+        if (c.exitToken != t.token()) return;
         c.exitToken = -1;
         workers.execute(() -> {
             c.shim.reap();
@@ -446,7 +563,31 @@ final class EventLoop {
     private void exitRead(Task.ExitRead t) {
         Container c = table.get(t.id());
         if (c == null) return;
-        recordExit(c, t.exit());
+        if (!t.process().equals("init")) {
+            Container.ExecState e = c.execs.get(t.process());
+            if (e != null && e.exit == null) recordExecExit(c, e, t.exit());
+            return;
+        }
+        c.pendingInitExit = t.exit();
+        if (!c.execsLive()) {
+            finishInitExit(c);
+            return;
+        }
+        // its execs die with it (one pid namespace) and tell first; give them two seconds
+        workers.execute(() -> {
+            try {
+                Thread.sleep(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            post(new Task.FlushInitExit(c.id()));
+        });
+    }
+
+    private void finishInitExit(Container c) {
+        ShimExit exit = c.pendingInitExit;
+        c.pendingInitExit = null;
+        recordExit(c, exit);
         if (c.deleteAfterExit != null) {
             CompletableFuture<Void> reply = c.deleteAfterExit;
             c.deleteAfterExit = null;
@@ -500,7 +641,7 @@ final class EventLoop {
             case START -> c.reported.withStart();
             case OOM -> c.reported.withOom(n);
             case EXIT -> c.reported.withExit();
-            case DELETE, PAUSE, RESUME -> c.reported; // live news only: restore reads "paused" itself
+            case DELETE, PAUSE, RESUME, EXEC_STARTED -> c.reported; // live news only: restore reads "paused" itself
         };
         Reported snapshot = c.reported;
         persister.execute(() -> {

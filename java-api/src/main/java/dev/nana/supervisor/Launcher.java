@@ -103,6 +103,48 @@ public final class Launcher {
         }
     }
 
+    /**
+     * Starts an exec process in a running container: its folder (the exec id's), its
+     * process.json (the container's process with the exec's changes), its own shim in exec
+     * mode. A failure removes the folder.
+     */
+    public ShimHandle launchExec(String id, Path containerDir, OciRuntime runtime, java.util.List<String> runtimeArgs,
+            ProcessDir dir, dev.nana.ExecSpec spec, Duration timeout) {
+        try {
+            ObjectNode config = (ObjectNode) StateFiles.JSON.readTree(containerDir.resolve("bundle").resolve("config.json").toFile());
+            ObjectNode process = ((ObjectNode) config.get("process")).deepCopy();
+            var args = process.putArray("args");
+            spec.args().forEach(args::add);
+            var env = process.withArray("env");
+            for (String kv : spec.env()) {
+                String key = kv.substring(0, kv.indexOf('=') + 1);
+                for (int i = env.size() - 1; i >= 0; i--) if (env.get(i).asText().startsWith(key)) env.remove(i);
+                env.add(kv);
+            }
+            if (spec.cwd() != null) process.put("cwd", spec.cwd());
+            process.put("terminal", spec.terminal());
+            if (spec.user() != null) {
+                String[] ug = spec.user().split(":");
+                ObjectNode user = process.putObject("user");
+                user.put("uid", Long.parseLong(ug[0]));
+                user.put("gid", ug.length > 1 ? Long.parseLong(ug[1]) : 0);
+            }
+            dir.create();
+            StateFiles.write(dir.processJson(), process);
+        } catch (IOException e) {
+            removeQuietly(dir.dir());
+            throw new UnavailableException("exec in \"" + id + "\": prepare \"" + dir.dir() + "\": " + e.getMessage(), e);
+        }
+        ShimSpec shim = new ShimSpec(id, null, dir.processJson(), runtime, runtimeArgs, spec.stdio().stdin(),
+                spec.stdio().stdout(), spec.stdio().stderr(), spec.terminal(), false, ShimSpec.DEFAULT_LOG_MAX_SIZE, null);
+        try {
+            return Shim.launch(dir, shim, timeout);
+        } catch (NanaException e) {
+            removeQuietly(dir.dir());
+            throw e;
+        }
+    }
+
     /** Undoes prepare (and a failed launch): runtime state and folder. */
     public void abort(Prepared p) {
         try {

@@ -153,6 +153,18 @@ public final class LocalSupervisor implements Supervisor {
     }
 
     @Override
+    public dev.nana.ExecInfo exec(String id, dev.nana.ExecSpec spec) {
+        return call(f -> new Task.Exec(id, spec, f));
+    }
+
+    @Override
+    public CompletableFuture<ExitStatus> waitForExec(String id, String execId) {
+        CompletableFuture<ExitStatus> f = new CompletableFuture<>();
+        post(new Task.WaitExec(id, execId, f));
+        return f;
+    }
+
+    @Override
     public ContainerInfo pause(String id) {
         return call(f -> new Task.Pause(id, true, f));
     }

@@ -118,6 +118,7 @@ final class Restorer {
             catchUp(c, EventType.CREATE, null);
             if (c.status != ContainerStatus.CREATED) catchUp(c, EventType.START, null);
             catchUpOom(c, init.oomKills());
+            restoreExecs(c);
             loop.watch(c);
         } else if (!Files.isDirectory(init.dir()) || init.pid().isEmpty()) {
             // the shim is gone and no process was ever created: a create cut short
@@ -136,11 +137,44 @@ final class Restorer {
             catchUp(c, EventType.CREATE, null);
             if (Files.exists(init.startedFile())) catchUp(c, EventType.START, null);
             catchUpOom(c, exit.oomKills());
+            restoreExecs(c); // exec exits are told before the init's
             if (!c.reported.exit() && isJournaled(c, EventType.EXIT, null)) c.reported = c.reported.withExit();
             loop.recordExit(c, exit);
         }
         log.debug("container restored id={}", record.id());
         return true;
+    }
+
+    /**
+     * The container's exec processes: a live one is watched again; one that exited while no
+     * supervisor ran has its exit told now, before the init's.
+     */
+    private void restoreExecs(Container c) throws IOException {
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(c.dir)) {
+            dirs = s.filter(Files::isDirectory).filter(d -> {
+                String n = d.getFileName().toString();
+                return !n.equals("init") && !n.equals("bundle") && Files.exists(d.resolve("process.json"));
+            }).sorted().toList();
+        }
+        for (Path d : dirs) {
+            String execId = d.getFileName().toString();
+            Container.ExecState e = new Container.ExecState(execId, new ProcessDir(d));
+            e.reported = e.dir.reported();
+            c.execs.put(execId, e);
+            Optional<ShimHandle> shim = ShimHandle.attach(e.dir, c.id());
+            if (shim.isPresent()) {
+                e.shim = shim.get();
+                e.pid = e.dir.pid().orElse(0);
+                e.token = loop.watchExec(c, e);
+            } else {
+                ShimExit exit = ShimExit.of(e.dir);
+                if (!e.reported.exit() && journaled.contains(key(c.record.uid(), execId, EventType.EXIT, null))) {
+                    e.reported = e.reported.withExit();
+                }
+                loop.recordExecExit(c, e, exit);
+            }
+        }
     }
 
     /**

@@ -32,6 +32,19 @@ sealed interface Task {
 
     record Update(String id, dev.nana.Resources resources, CompletableFuture<ContainerInfo> reply) implements Task {}
 
+    record Exec(String id, dev.nana.ExecSpec spec, CompletableFuture<dev.nana.ExecInfo> reply) implements Task {}
+
+    record ExecLaunched(String id, String execId, ShimHandle shim, CompletableFuture<dev.nana.ExecInfo> reply)
+            implements Task {}
+
+    record ExecFailed(String id, String execId, RuntimeException error, CompletableFuture<dev.nana.ExecInfo> reply)
+            implements Task {}
+
+    record WaitExec(String id, String execId, CompletableFuture<ExitStatus> reply) implements Task {}
+
+    /** The container's init exit, held back for its execs' exits, is due now regardless. */
+    record FlushInitExit(String id) implements Task {}
+
     /** Pause (freeze) or, with pause false, resume (thaw). */
     record Pause(String id, boolean pause, CompletableFuture<ContainerInfo> reply) implements Task {}
 

@@ -164,7 +164,7 @@ class CliLifecycleTest {
             assertTrue(v.out().startsWith("nana 0."), v.out());
             assertTrue(v.out().contains("libnana ABI " + dev.nana.os.LibNana.ABI_VERSION), v.out());
             String help = nana.run("--help").out();
-            for (String cmd : new String[] {"run", "create", "start", "kill", "pause", "resume", "update", "stats", "checkpoint", "restore", "delete", "ps", "inspect", "wait", "events",
+            for (String cmd : new String[] {"run", "create", "start", "exec", "kill", "pause", "resume", "update", "stats", "checkpoint", "restore", "delete", "ps", "inspect", "wait", "events",
                     "logs", "attach", "daemon", "version", "completion"}) {
                 assertTrue(help.contains("  " + cmd), "nana --help lists " + cmd + ":\n" + help);
                 NanaCli.Run sub = nana.run(cmd, "--help");

@@ -1,0 +1,124 @@
+package dev.nana.cli;
+
+import dev.nana.ExecInfo;
+import dev.nana.ExecSpec;
+import dev.nana.Stdio;
+import dev.nana.Supervisor;
+import dev.nana.os.Fd;
+import dev.nana.os.LibNana;
+import dev.nana.shim.ProcessDir;
+import dev.nana.state.StateDir;
+import dev.nana.supervisor.LocalSupervisor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code nana exec [-it] ID -- CMD…}: an extra process in a running container, with its exit code. */
+@Command(name = "exec", mixinStandardHelpOptions = true,
+        description = {"Run a command in a running container, print its output and exit with its exit code.",
+                "-it gives it an interactive terminal."})
+public final class ExecCommand extends Subcommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "ID", description = "container id")
+    String id;
+
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "command and arguments (after --)")
+    List<String> command = new ArrayList<>();
+
+    @Option(names = {"-i", "--interactive"}, description = "pass this terminal's stdin to the process")
+    boolean interactive;
+
+    @Option(names = {"-t", "--tty"}, description = "give the process a terminal")
+    boolean tty;
+
+    @Option(names = {"-d", "--detach"}, description = "print the exec id and leave the process running")
+    boolean detach;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "set an environment variable (repeatable)")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = "--cwd", paramLabel = "DIR", description = "working directory inside the container")
+    String cwd;
+
+    @Option(names = {"-u", "--user"}, paramLabel = "UID[:GID]", description = "run as this user")
+    String user;
+
+    @Option(names = "--exec-id", paramLabel = "NAME", description = "its id (default: generated)")
+    String execId;
+
+    @Override
+    public Integer call() throws Exception {
+        if (detach && interactive) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--interactive and --detach cannot be used together");
+        }
+        Path io = Files.createTempDirectory("nana-exec-");
+        try {
+            return exec(io);
+        } finally {
+            StateDir.deleteTree(io);
+        }
+    }
+
+    private int exec(Path io) throws Exception {
+        Stdio stdio = Stdio.NONE;
+        List<Thread> pumps = new ArrayList<>();
+        if (!detach) {
+            stdio = new Stdio(interactive ? io.resolve("stdin") : null, io.resolve("stdout"), tty ? null : io.resolve("stderr"));
+            for (Path p : new Path[] {stdio.stdin(), stdio.stdout(), stdio.stderr()}) if (p != null) LibNana.mkfifo(p, 0600);
+            pumps.add(OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()), nana.io.out));
+            if (stdio.stderr() != null) pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()), nana.io.err));
+        }
+        ExecSpec execSpec = new ExecSpec(execId, command, env, cwd, user, tty, stdio);
+        Supervisor s = Nana.open(nana);
+        boolean local = s instanceof LocalSupervisor;
+        ExecInfo info;
+        try {
+            info = s.exec(id, execSpec);
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        if (detach) {
+            s.close();
+            spec.commandLine().getOut().println(info.execId());
+            return 0;
+        }
+        ProcessDir dir = new ProcessDir(Nana.stateDir(nana).resolve(id).resolve(info.execId()));
+        Terminal terminal = nana.io.terminal;
+        boolean raw = interactive && tty && terminal.isTty();
+        if (raw) {
+            Runnable resize = () -> {
+                int[] size = terminal.size();
+                if (size == null) return;
+                try (Fd c = LibNana.fifoOpenReadWrite(dir.controlFifo())) {
+                    LibNana.writeFully(c, "resize " + size[0] + " " + size[1] + "\n");
+                } catch (Exception e) {
+                    // it has exited
+                }
+            };
+            resize.run();
+            terminal.raw(true);
+            terminal.onResize(resize);
+        }
+        if (interactive) RunCommand.InputPump.start(nana.io.in, LibNana.fifoOpenWrite(stdio.stdin()), dir.controlFifo());
+        int code;
+        try {
+            if (local) {
+                s.close();
+                code = ExitWatch.await(dir, id).code();
+            } else {
+                code = s.waitForExec(id, info.execId()).join().code();
+                s.close();
+            }
+            for (Thread t : pumps) t.join();
+        } finally {
+            if (raw) terminal.raw(false);
+        }
+        return code;
+    }
+}
