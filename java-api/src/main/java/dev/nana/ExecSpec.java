@@ -14,9 +14,11 @@ import java.util.Objects;
  * @param user "UID" or "UID:GID", or null for the container's user
  * @param terminal give it a pty
  * @param stdio client FIFOs
+ * @param consoleRows with a terminal: its initial rows (0 for the runtime's default)
+ * @param consoleCols with a terminal: its initial columns (0 for the runtime's default)
  */
 public record ExecSpec(String execId, List<String> args, List<String> env, String cwd, String user, boolean terminal,
-        Stdio stdio) {
+        Stdio stdio, int consoleRows, int consoleCols) {
     public ExecSpec {
         args = List.copyOf(args);
         env = List.copyOf(env);
@@ -32,12 +34,15 @@ public record ExecSpec(String execId, List<String> args, List<String> env, Strin
         if (cwd != null && !cwd.startsWith("/")) {
             throw new InvalidArgumentException("cwd \"" + cwd + "\" must be an absolute path inside the container");
         }
+        if (consoleRows < 0 || consoleCols < 0 || consoleRows > 0xffff || consoleCols > 0xffff) {
+            throw new InvalidArgumentException("console size " + consoleRows + "x" + consoleCols + " is out of range");
+        }
         if (user != null && !user.matches("[0-9]+(:[0-9]+)?")) {
             throw new InvalidArgumentException("user \"" + user + "\" is not UID or UID:GID (numbers)");
         }
     }
 
     public static ExecSpec of(String... args) {
-        return new ExecSpec(null, List.of(args), List.of(), null, null, false, Stdio.NONE);
+        return new ExecSpec(null, List.of(args), List.of(), null, null, false, Stdio.NONE, 0, 0);
     }
 }

@@ -73,7 +73,11 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
             pumps.add(OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()), nana.io.out));
             if (stdio.stderr() != null) pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()), nana.io.err));
         }
-        ExecSpec execSpec = new ExecSpec(execId, command, env, cwd, user, tty, stdio);
+        Terminal terminal = nana.io.terminal;
+        boolean raw = interactive && tty && terminal.isTty();
+        int[] initial = raw ? terminal.size() : null;
+        ExecSpec execSpec = new ExecSpec(execId, command, env, cwd, user, tty, stdio,
+                initial == null ? 0 : initial[0], initial == null ? 0 : initial[1]);
         Supervisor s = Nana.open(nana);
         boolean local = s instanceof LocalSupervisor;
         ExecInfo info;
@@ -89,8 +93,6 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
             return 0;
         }
         ProcessDir dir = new ProcessDir(Nana.stateDir(nana).resolve(id).resolve(info.execId()));
-        Terminal terminal = nana.io.terminal;
-        boolean raw = interactive && tty && terminal.isTty();
         if (raw) {
             Runnable resize = () -> {
                 int[] size = terminal.size();
@@ -101,7 +103,6 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
                     // it has exited
                 }
             };
-            resize.run();
             terminal.raw(true);
             terminal.onResize(resize);
         }

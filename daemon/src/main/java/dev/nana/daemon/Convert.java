@@ -178,13 +178,15 @@ public final class Convert {
         if (e.stdio().stderr() != null) io.setStderr(e.stdio().stderr().toString());
         return dev.nana.api.v1.ExecRequest.newBuilder().setId(id).setExecId(e.execId() == null ? "" : e.execId())
                 .addAllArgs(e.args()).addAllEnv(e.env()).setCwd(e.cwd() == null ? "" : e.cwd())
-                .setUser(e.user() == null ? "" : e.user()).setTerminal(e.terminal()).setStdio(io).build();
+                .setUser(e.user() == null ? "" : e.user()).setTerminal(e.terminal()).setStdio(io)
+                .setConsoleRows(e.consoleRows()).setConsoleCols(e.consoleCols()).build();
     }
 
     public static dev.nana.ExecSpec fromProto(dev.nana.api.v1.ExecRequest r) {
         return new dev.nana.ExecSpec(r.getExecId().isEmpty() ? null : r.getExecId(), r.getArgsList(), r.getEnvList(),
                 r.getCwd().isEmpty() ? null : r.getCwd(), r.getUser().isEmpty() ? null : r.getUser(), r.getTerminal(),
-                new Stdio(path(r.getStdio().getStdin()), path(r.getStdio().getStdout()), path(r.getStdio().getStderr())));
+                new Stdio(path(r.getStdio().getStdin()), path(r.getStdio().getStdout()), path(r.getStdio().getStderr())),
+                r.getConsoleRows(), r.getConsoleCols());
     }
 
     public static EventsRequest toProto(EventFilter f, Instant since) {

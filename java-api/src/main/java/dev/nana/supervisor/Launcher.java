@@ -123,6 +123,10 @@ public final class Launcher {
             }
             if (spec.cwd() != null) process.put("cwd", spec.cwd());
             process.put("terminal", spec.terminal());
+            if (spec.terminal() && spec.consoleRows() > 0 && spec.consoleCols() > 0) {
+                // the pty has the caller's size from the first instruction: an exec starts at once
+                process.putObject("consoleSize").put("height", spec.consoleRows()).put("width", spec.consoleCols());
+            }
             if (spec.user() != null) {
                 String[] ug = spec.user().split(":");
                 ObjectNode user = process.putObject("user");

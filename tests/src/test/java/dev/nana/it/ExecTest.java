@@ -61,6 +61,36 @@ class ExecTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void killAllReachesEveryProcessAndExecItIsInteractive(String runtime) throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon("--runtime", runtime);
+            assertEquals(0, nana.run("run", "-d", "box", "--", "sleep", "100").exit());
+            assertEquals(0, nana.run("exec", "-d", "--exec-id", "bg", "box", "--", "sleep", "100").exit());
+            // TERM to the init only: pid 1 of its namespace ignores it, and the exec is not touched
+            assertEquals(0, nana.run("kill", "box", "TERM").exit());
+            Thread.sleep(500);
+            assertEquals("running", JSON.readTree(nana.run("inspect", "box").out()).path("status").asText());
+            // --all: every process gets it; the exec (not a pid 1) dies of it
+            assertEquals(0, nana.run("kill", "--all", "box", "TERM").exit());
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            String exits = "";
+            while (!exits.contains("process=bg exitCode=143") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                exits = nana.run("events", "--since", "1m", "--no-follow", "--filter", "type=exit").out();
+            }
+            assertTrue(exits.contains("exit box process=bg exitCode=143"), exits);
+
+            // exec -it under a pseudo-terminal: the exec gets a tty of the caller's size
+            NanaCli.Run tty = nana.exec(List.of("script", "-qec", "stty rows 21 cols 66; " + NanaCli.bin()
+                    + " exec -it box -- sh -c 'stty size; tty; exit 3'", "/dev/null"), null);
+            assertEquals(3, tty.exit(), tty.toString());
+            assertTrue(tty.out().contains("21 66") && tty.out().contains("/dev/pts/"), tty.out());
+            assertEquals(0, nana.run("rm", "-f", "box").exit());
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"runc"})
     void anExecThatExitsWhileNoDaemonRunsIsToldAfterARestart(String runtime) throws Exception {
         try (NanaCli nana = new NanaCli()) {
