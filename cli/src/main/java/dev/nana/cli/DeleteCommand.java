@@ -1,6 +1,5 @@
 package dev.nana.cli;
 
-import dev.nana.Supervisor;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -20,12 +19,6 @@ public final class DeleteCommand extends Subcommand implements Callable<Integer>
 
     @Override
     public Integer call() {
-        try (Supervisor s = Nana.open(nana)) {
-            for (String id : ids) {
-                s.delete(id, force);
-                spec.commandLine().getOut().println(id);
-            }
-        }
-        return 0;
+        return eachId(ids, (s, id) -> s.delete(id, force));
     }
 }

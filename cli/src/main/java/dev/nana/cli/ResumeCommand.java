@@ -1,6 +1,5 @@
 package dev.nana.cli;
 
-import dev.nana.Supervisor;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -14,12 +13,6 @@ public final class ResumeCommand extends Subcommand implements Callable<Integer>
 
     @Override
     public Integer call() {
-        try (Supervisor s = Nana.open(nana)) {
-            for (String id : ids) {
-                s.resume(id);
-                spec.commandLine().getOut().println(id);
-            }
-        }
-        return 0;
+        return eachId(ids, (s, id) -> s.resume(id));
     }
 }

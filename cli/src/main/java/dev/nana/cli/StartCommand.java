@@ -1,6 +1,5 @@
 package dev.nana.cli;
 
-import dev.nana.Supervisor;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -15,12 +14,6 @@ public final class StartCommand extends Subcommand implements Callable<Integer> 
 
     @Override
     public Integer call() {
-        try (Supervisor s = Nana.open(nana)) {
-            for (String id : ids) {
-                s.start(id);
-                spec.commandLine().getOut().println(id);
-            }
-        }
-        return 0;
+        return eachId(ids, (s, id) -> s.start(id));
     }
 }
