@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
                 RestoreCommand.class,
                 DeleteCommand.class,
                 PsCommand.class, InspectCommand.class, WaitCommand.class, EventsCommand.class, LogsCommand.class,
-                AttachCommand.class, DaemonCommand.class, VersionCommand.class, CompletionCommand.class,
+                AttachCommand.class, BenchCommand.class, DaemonCommand.class, VersionCommand.class, CompletionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class NanaCommand implements Runnable {
     @CommandLine.Mixin

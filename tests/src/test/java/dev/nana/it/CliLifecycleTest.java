@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -71,6 +72,23 @@ class CliLifecycleTest {
             NanaCli.Run badSignal = nana.run("kill", "ghost", "NOPE");
             assertEquals(125, badSignal.exit());
             assertTrue(badSignal.err().contains("signal \"NOPE\" is not a signal"), badSignal.err());
+        }
+    }
+
+    @Test
+    void benchStartsAndRemovesItsContainersAndReportsEachPhase() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            for (String runtime : new String[] {"runc", "crun"}) {
+                NanaCli.Run r = nana.run("bench", "--count", "4", "--concurrency", "2", "--runtime", runtime, "--json");
+                assertEquals(0, r.exit(), r.err());
+                JsonNode b = JSON.readTree(r.out());
+                assertEquals(4, b.path("count").asInt());
+                assertEquals(List.of("create+start", "kill+delete"),
+                        List.of(b.path("phases").get(0).path("name").asText(), b.path("phases").get(1).path("name").asText()));
+                JsonNode start = b.path("phases").get(0);
+                assertTrue(start.path("seconds").asDouble() > 0 && start.path("p50").asDouble() <= start.path("p99").asDouble(), r.out());
+            }
+            assertEquals("[]", nana.run("ps", "--format", "json").out().strip(), "bench leaves nothing in the user's state");
         }
     }
 
@@ -165,7 +183,7 @@ class CliLifecycleTest {
             assertTrue(v.out().contains("libnana ABI " + dev.nana.os.LibNana.ABI_VERSION), v.out());
             String help = nana.run("--help").out();
             for (String cmd : new String[] {"run", "create", "start", "exec", "kill", "pause", "resume", "update", "stats", "checkpoint", "restore", "delete", "ps", "inspect", "wait", "events",
-                    "logs", "attach", "daemon", "version", "completion"}) {
+                    "logs", "attach", "bench", "daemon", "version", "completion"}) {
                 assertTrue(help.contains("  " + cmd), "nana --help lists " + cmd + ":\n" + help);
                 NanaCli.Run sub = nana.run(cmd, "--help");
                 assertEquals(0, sub.exit(), cmd);

@@ -1,0 +1,153 @@
+package dev.nana.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nana.ContainerSpec;
+import dev.nana.Supervisor;
+import dev.nana.client.RemoteSupervisor;
+import dev.nana.state.StateDir;
+import dev.nana.supervisor.LocalSupervisor;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code nana bench}: creates and starts N containers of the demo bundle (sleep), C at a
+ * time, waits until all run, then kills and deletes them, C at a time; prints per phase the
+ * total time, the throughput and the p50/p95/p99 latency of each operation.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Start N sleeping containers C at a time, then kill and delete them; print each phase's",
+                "time, throughput and p50/p95/p99 latency. --via api runs an in-process supervisor on a",
+                "private state directory; --via daemon drives the daemon at --address."})
+public final class BenchCommand extends Subcommand implements Callable<Integer> {
+    enum Via { api, daemon }
+
+    @Option(names = "--count", defaultValue = "100", description = "containers (default: ${DEFAULT-VALUE})")
+    int count;
+
+    @Option(names = "--concurrency", defaultValue = "10", description = "operations at once (default: ${DEFAULT-VALUE})")
+    int concurrency;
+
+    @Option(names = "--runtime", paramLabel = "NAME|PATH", description = "runc, crun or a path (default: $NANA_RUNTIME, else runc)")
+    String runtime;
+
+    @Option(names = "--via", defaultValue = "api", description = "api or daemon (default: ${DEFAULT-VALUE})")
+    Via via;
+
+    @Option(names = "--json", description = "print one JSON object, nothing else")
+    boolean json;
+
+    /** One phase's figures. */
+    record Phase(String name, double seconds, double perSecond, double p50, double p95, double p99) {}
+
+    @Override
+    public Integer call() throws Exception {
+        if (count < 1 || concurrency < 1) throw new dev.nana.InvalidArgumentException("--count and --concurrency must be at least 1");
+        String rt = runtime != null ? runtime : nana.io.env("NANA_RUNTIME", "runc");
+        Path bundle = RunCommand.demoBundle();
+        Path state = null;
+        Supervisor s;
+        if (via == Via.daemon) {
+            s = RemoteSupervisor.connect(nana.global.address);
+        } else {
+            state = Files.createTempDirectory(Path.of("/run"), "nana-bench-");
+            s = LocalSupervisor.builder().stateDir(state).defaultRuntime(rt).maxConcurrentStarts(concurrency).build();
+        }
+        String prefix = "bench-" + ProcessHandle.current().pid() + "-";
+        List<Phase> phases = new ArrayList<>();
+        try (s) {
+            phases.add(phase("create+start", i -> s.run(ContainerSpec.builder(prefix + i, bundle).runtime(rt)
+                    .args("sleep", "1000").build())));
+            phases.add(phase("kill+delete", i -> s.delete(prefix + i, true)));
+        } finally {
+            if (state != null) StateDir.deleteTree(state);
+        }
+        print(rt, phases);
+        return 0;
+    }
+
+    interface Op {
+        void run(int i) throws Exception;
+    }
+
+    private Phase phase(String name, Op op) throws Exception {
+        double[] latencies = new double[count];
+        AtomicInteger done = new AtomicInteger();
+        boolean bar = !json && nana.io.terminal.isTty();
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        long t0 = System.nanoTime();
+        try {
+            List<Future<?>> all = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int n = i;
+                all.add(pool.submit(() -> {
+                    long start = System.nanoTime();
+                    op.run(n);
+                    latencies[n] = (System.nanoTime() - start) / 1e9;
+                    int d = done.incrementAndGet();
+                    if (bar) progress(name, d);
+                    return null;
+                }));
+            }
+            for (Future<?> f : all) f.get();
+        } finally {
+            pool.shutdown();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (bar) nana.io.err.write("\r\033[K".getBytes());
+        Arrays.sort(latencies);
+        return new Phase(name, seconds, count / seconds, pct(latencies, 50), pct(latencies, 95), pct(latencies, 99));
+    }
+
+    private synchronized void progress(String name, int done) {
+        int width = 30;
+        int filled = done * width / count;
+        String line = "\r" + name + " [" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + done + "/" + count;
+        try {
+            nana.io.err.write(line.getBytes());
+            nana.io.err.flush();
+        } catch (java.io.IOException e) {
+            // no terminal after all
+        }
+    }
+
+    static double pct(double[] sorted, int p) {
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    private void print(String rt, List<Phase> phases) throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            ObjectNode n = Output.JSON.createObjectNode();
+            n.put("count", count).put("concurrency", concurrency).put("runtime", rt).put("via", via.name());
+            var arr = n.putArray("phases");
+            phases.forEach(p -> arr.add(Output.JSON.valueToTree(p)));
+            out.println(Output.JSON.writeValueAsString(n));
+            out.flush();
+            return;
+        }
+        out.printf("%d containers, %d at a time, %s, via %s%n", count, concurrency, rt, via);
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"PHASE", "TOTAL", "PER SECOND", "P50", "P95", "P99"});
+        for (Phase p : phases) {
+            rows.add(new String[] {p.name(), String.format("%.3fs", p.seconds()), String.format("%.1f", p.perSecond()),
+                    ms(p.p50()), ms(p.p95()), ms(p.p99())});
+        }
+        Output.table(out, rows);
+    }
+
+    private static String ms(double seconds) {
+        return String.format("%.1fms", seconds * 1000);
+    }
+}
