@@ -39,11 +39,25 @@ final class Nana {
         }
     }
 
+    /**
+     * The daemon if one listens, else an in-process supervisor. While another holds the state
+     * directory — a CLI, or a daemon still restoring before it listens — this waits, and goes
+     * to the daemon as soon as it answers.
+     */
     static Supervisor open(NanaCommand nana) {
         if (nana.io.daemonSupervisor != null) return new Borrowed(nana.io.daemonSupervisor);
         GlobalOptions g = nana.global;
-        if (daemonListening(g.address)) return RemoteSupervisor.connect(g.address);
-        return local(g);
+        long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+        while (true) {
+            if (daemonListening(g.address)) return RemoteSupervisor.connect(g.address);
+            if (LocalSupervisor.lockHolder(g.stateDir).isEmpty() || System.nanoTime() > deadline) return local(g);
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return local(g);
+            }
+        }
     }
 
     /**

@@ -89,6 +89,11 @@ public final class LocalSupervisor implements Supervisor {
         return new Builder();
     }
 
+    /** The pid of another process's supervisor holding stateDir, if one does right now. */
+    public static java.util.Optional<Long> lockHolder(Path stateDir) {
+        return StateLock.holder(stateDir);
+    }
+
     /** How many containers the last restore found. */
     public int restoredCount() {
         return restored;

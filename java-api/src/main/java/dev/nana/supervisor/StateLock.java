@@ -66,6 +66,28 @@ final class StateLock implements AutoCloseable {
         }
     }
 
+    /** The pid in nana.lock when another process holds the lock now; empty when it is free. */
+    static java.util.Optional<Long> holder(Path root) {
+        Path file = root.resolve("nana.lock");
+        if (!Files.exists(file)) return java.util.Optional.empty();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock probe;
+            try {
+                probe = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                return java.util.Optional.of(ProcessHandle.current().pid());
+            }
+            if (probe != null) {
+                probe.release();
+                return java.util.Optional.empty();
+            }
+            String text = Files.readString(file).strip();
+            return java.util.Optional.of(text.isEmpty() ? -1L : Long.parseLong(text));
+        } catch (IOException | NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     @Override
     public void close() {
         try {
