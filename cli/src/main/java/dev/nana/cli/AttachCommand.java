@@ -10,8 +10,6 @@ import dev.nana.shim.ProcessDir;
 import dev.nana.state.StateDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,15 +51,10 @@ public final class AttachCommand extends Subcommand implements Callable<Integer>
     }
 
     private int attach(ProcessDir dir, Path io) throws Exception {
-        Path out = io.resolve("stdout");
-        Path err = io.resolve("stderr");
-        Path in = interactive ? io.resolve("stdin") : null;
-        LibNana.mkfifo(out, 0600);
-        LibNana.mkfifo(err, 0600);
-        if (in != null) LibNana.mkfifo(in, 0600);
-        List<Thread> pumps = new ArrayList<>();
-        pumps.add(OutputPump.start("stdout", LibNana.fifoOpenRead(out), nana.io.out));
-        pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(err), nana.io.err));
+        ClientStdio client = ClientStdio.open(io, interactive, true, nana.io);
+        Path out = client.stdio().stdout();
+        Path err = client.stdio().stderr();
+        Path in = client.stdio().stdin();
         Fd inFifo = in != null ? LibNana.fifoOpenReadWrite(in) : null; // held open: the shim's open finds a reader
         try (Fd control = LibNana.fifoOpenReadWrite(dir.controlFifo())) {
             LibNana.writeFully(control, "attach " + out + " " + err + " " + (in != null ? in : "-") + "\n");
@@ -73,7 +66,7 @@ public final class AttachCommand extends Subcommand implements Callable<Integer>
             RunCommand.InputPump.start(nana.io.in, LibNana.fifoOpenWrite(in), dir.controlFifo());
         }
         int code = ExitWatch.await(dir.dir().getParent().getParent(), id).code();
-        for (Thread t : pumps) t.join(2000);
+        client.join(2000);
         return code;
     }
 }

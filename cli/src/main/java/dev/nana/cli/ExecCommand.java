@@ -4,7 +4,6 @@ import dev.nana.ExecInfo;
 import dev.nana.ExecSpec;
 import dev.nana.Stdio;
 import dev.nana.Supervisor;
-import dev.nana.os.Fd;
 import dev.nana.os.LibNana;
 import dev.nana.shim.ProcessDir;
 import dev.nana.state.StateDir;
@@ -65,14 +64,8 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
     }
 
     private int exec(Path io) throws Exception {
-        Stdio stdio = Stdio.NONE;
-        List<Thread> pumps = new ArrayList<>();
-        if (!detach) {
-            stdio = new Stdio(interactive ? io.resolve("stdin") : null, io.resolve("stdout"), tty ? null : io.resolve("stderr"));
-            for (Path p : new Path[] {stdio.stdin(), stdio.stdout(), stdio.stderr()}) if (p != null) LibNana.mkfifo(p, 0600);
-            pumps.add(OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()), nana.io.out));
-            if (stdio.stderr() != null) pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()), nana.io.err));
-        }
+        ClientStdio client = detach ? ClientStdio.NONE : ClientStdio.open(io, interactive, !tty, nana.io);
+        Stdio stdio = client.stdio();
         Terminal terminal = nana.io.terminal;
         boolean raw = interactive && tty && terminal.isTty();
         int[] initial = raw ? terminal.size() : null;
@@ -94,17 +87,8 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
         }
         ProcessDir dir = new ProcessDir(Nana.stateDir(nana).resolve(id).resolve(info.execId()));
         if (raw) {
-            Runnable resize = () -> {
-                int[] size = terminal.size();
-                if (size == null) return;
-                try (Fd c = LibNana.fifoOpenReadWrite(dir.controlFifo())) {
-                    LibNana.writeFully(c, "resize " + size[0] + " " + size[1] + "\n");
-                } catch (Exception e) {
-                    // it has exited
-                }
-            };
             terminal.raw(true);
-            terminal.onResize(resize);
+            terminal.onResize(ClientStdio.resizer(terminal, dir.controlFifo()));
         }
         if (interactive) RunCommand.InputPump.start(nana.io.in, LibNana.fifoOpenWrite(stdio.stdin()), dir.controlFifo());
         int code;
@@ -116,7 +100,7 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
                 code = s.waitForExec(id, info.execId()).join().code();
                 s.close();
             }
-            for (Thread t : pumps) t.join();
+            client.join(0);
         } finally {
             if (raw) terminal.raw(false);
         }

@@ -9,8 +9,6 @@ import dev.nana.state.StateDir;
 import dev.nana.supervisor.LocalSupervisor;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine;
@@ -53,32 +51,14 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
     }
 
     private int run(Path io) throws Exception {
-        Stdio stdio = Stdio.NONE;
-        List<Thread> pumps = new ArrayList<>();
-        if (!detach) {
-            stdio = new Stdio(interactive ? io.resolve("stdin") : null, io.resolve("stdout"),
-                    container.tty ? null : io.resolve("stderr"));
-            for (Path p : new Path[] {stdio.stdin(), stdio.stdout(), stdio.stderr()}) if (p != null) LibNana.mkfifo(p, 0600);
-            // the read ends open before the shim starts: nothing written early is lost
-            pumps.add(OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()), nana.io.out));
-            if (stdio.stderr() != null) {
-                pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()), nana.io.err));
-            }
-        }
+        ClientStdio client = detach ? ClientStdio.NONE : ClientStdio.open(io, interactive, !container.tty, nana.io);
+        Stdio stdio = client.stdio();
         String id = container.id;
         GlobalOptions g = nana.global;
         Path control = Nana.stateDir(nana).resolve(id).resolve("init").resolve("control");
         Terminal terminal = nana.io.terminal;
         boolean rawTerminal = interactive && container.tty && terminal.isTty();
-        Runnable resize = () -> {
-            int[] size = terminal.size();
-            if (size == null) return;
-            try (Fd c = LibNana.fifoOpenReadWrite(control)) {
-                LibNana.writeFully(c, "resize " + size[0] + " " + size[1] + "\n");
-            } catch (Exception e) {
-                // it has exited
-            }
-        };
+        Runnable resize = ClientStdio.resizer(terminal, control);
         Supervisor s = Nana.open(nana);
         boolean local = s instanceof LocalSupervisor;
         try {
@@ -139,7 +119,7 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
         }
         int code = exited.join()[0];
         boolean oom = exited.join()[1] > 0;
-        for (Thread t : pumps) t.join();
+        client.join(0);
         if (rawTerminal) terminal.raw(false);
         if (oom) spec.commandLine().getErr().println("nana: \"" + id + "\" was OOM-killed");
         if (remove) {

@@ -1,0 +1,49 @@
+package dev.nana.cli;
+
+import dev.nana.Stdio;
+import dev.nana.os.Fd;
+import dev.nana.os.LibNana;
+import dev.nana.os.OsException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A client's end of a process's stdio (run, exec, attach): FIFOs in a private folder whose
+ * read ends are open — and copied to the caller's stdout and stderr — before the shim
+ * starts, so nothing written early is lost.
+ */
+record ClientStdio(Stdio stdio, List<Thread> pumps) {
+    static final ClientStdio NONE = new ClientStdio(Stdio.NONE, List.of());
+
+    /** FIFOs in dir: stdin if asked, stdout, and stderr unless a terminal merges it into stdout. */
+    static ClientStdio open(Path dir, boolean stdin, boolean stderr, Io io) throws OsException {
+        Stdio stdio = new Stdio(stdin ? dir.resolve("stdin") : null, dir.resolve("stdout"), stderr ? dir.resolve("stderr") : null);
+        for (Path p : new Path[] {stdio.stdin(), stdio.stdout(), stdio.stderr()}) if (p != null) LibNana.mkfifo(p, 0600);
+        List<Thread> pumps = new ArrayList<>();
+        pumps.add(OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()), io.out));
+        if (stdio.stderr() != null) pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()), io.err));
+        return new ClientStdio(stdio, pumps);
+    }
+
+    /** Waits until the shim closed the output FIFOs (it exited, or another client attached). */
+    void join(long millis) throws InterruptedException {
+        for (Thread t : pumps) {
+            if (millis > 0) t.join(millis);
+            else t.join();
+        }
+    }
+
+    /** Sends the caller's terminal size to a process's control FIFO ("resize ROWS COLS"). */
+    static Runnable resizer(Terminal terminal, Path control) {
+        return () -> {
+            int[] size = terminal.size();
+            if (size == null) return;
+            try (Fd c = LibNana.fifoOpenReadWrite(control)) {
+                LibNana.writeFully(c, "resize " + size[0] + " " + size[1] + "\n");
+            } catch (Exception e) {
+                // it has exited
+            }
+        };
+    }
+}
