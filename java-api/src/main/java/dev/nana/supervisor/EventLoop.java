@@ -271,12 +271,8 @@ final class EventLoop {
     // ---- signals and delete
 
     private void kill(Task.Kill t) {
-        Container c = find(t.id(), t.reply());
+        Container c = findLive(t.id(), "kill", t.reply());
         if (c == null) return;
-        if (c.status == ContainerStatus.STOPPED) {
-            fail(t.reply(), new FailedPreconditionException("cannot kill \"" + c.id() + "\": it is stopped"));
-            return;
-        }
         workers.execute(() -> {
             try {
                 c.runtime.kill(c.id(), c.record.runtimeArgs(), t.signal(), t.all());
@@ -390,12 +386,8 @@ final class EventLoop {
     }
 
     private void update(Task.Update t) {
-        Container c = find(t.id(), t.reply());
+        Container c = findLive(t.id(), "update", t.reply());
         if (c == null) return;
-        if (c.status == ContainerStatus.STOPPED) {
-            fail(t.reply(), new FailedPreconditionException("cannot update \"" + c.id() + "\": it is stopped"));
-            return;
-        }
         workers.execute(() -> {
             try {
                 c.runtime.update(c.id(), c.record.runtimeArgs(), t.resources());
@@ -678,6 +670,16 @@ final class EventLoop {
     private Container find(String id, CompletableFuture<?> reply) {
         Container c = table.get(id);
         if (c == null) fail(reply, notFound(id));
+        return c;
+    }
+
+    /** The container, unless it is unknown or stopped (then reply fails, saying which). */
+    private Container findLive(String id, String what, CompletableFuture<?> reply) {
+        Container c = find(id, reply);
+        if (c != null && c.status == ContainerStatus.STOPPED) {
+            fail(reply, new FailedPreconditionException("cannot " + what + " \"" + c.id() + "\": it is stopped"));
+            return null;
+        }
         return c;
     }
 
