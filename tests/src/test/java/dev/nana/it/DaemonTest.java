@@ -93,9 +93,19 @@ class DaemonTest {
             nana.startDaemon();
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(nana.socket)));
             Files.setPosixFilePermissions(nana.stateDir, PosixFilePermissions.fromString("rwx--x--x")); // so the socket is reachable
-            NanaCli.Run r = nana.runAs("nobody", "ps");
-            assertEquals(125, r.exit(), r.out() + r.err());
-            assertTrue(r.err().contains("permission denied on the nana daemon's socket"), r.err());
+            // the thin client (static, no other file needed) copied where nobody may run it,
+            // whatever the permissions of the checkout it was built in
+            java.nio.file.Path client = Files.createTempFile(java.nio.file.Path.of("/tmp"), "nana-client-", "");
+            try {
+                Files.copy(java.nio.file.Path.of(System.getProperty("nana.home"), "build", "native", "bin", "nana-client"), client,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.setPosixFilePermissions(client, PosixFilePermissions.fromString("rwxr-xr-x"));
+                NanaCli.Run r = nana.exec(List.of("runuser", "-u", "nobody", "--", client.toString(), "ps"), null);
+                assertEquals(125, r.exit(), r.out() + r.err());
+                assertTrue(r.err().contains("permission denied on the nana daemon's socket"), r.err());
+            } finally {
+                Files.deleteIfExists(client);
+            }
         }
     }
 

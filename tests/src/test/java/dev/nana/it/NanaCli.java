@@ -39,14 +39,9 @@ final class NanaCli implements AutoCloseable {
         return Path.of(System.getProperty("nana.home", "."), "bin", name);
     }
 
+    /** Runs bin/nana with this nana's environment. */
     Run run(String... args) throws IOException, InterruptedException {
-        return runAs(null, args);
-    }
-
-    /** Runs bin/nana, as another user when user is not null (through runuser). */
-    Run runAs(String user, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
-        if (user != null) cmd.addAll(List.of("runuser", "-u", user, "--"));
         cmd.add(bin().toString());
         cmd.addAll(List.of(args));
         return exec(cmd, null);
