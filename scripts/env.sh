@@ -6,7 +6,7 @@ nana_find_java() {
   local c
   for c in "${NANA_JAVA_HOME:-}" "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/java-25-openjdk-amd64 /usr/lib/jvm/jdk-25*; do
     [ -n "$c" ] && [ -x "$c/bin/java" ] || continue
-    if "$c/bin/java" -version 2>&1 | head -1 | grep -Eq '"(2[5-9]|[3-9][0-9])[."]'; then
+    if "$c/bin/java" -version 2>&1 | grep -Eq '"(2[5-9]|[3-9][0-9])[."]'; then
       echo "$c"
       return 0
     fi

@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -54,18 +55,36 @@ static void put_string(struct buffer *b, const char *s) {
     put(b, s, n);
 }
 
-/* The daemon's address: --address X / --address=X (before "--"), $NANA_ADDRESS, or the default. */
-static const char *daemon_address(int argc, char **argv) {
+/* A global option's value: NAME X / NAME=X (before "--"), else $ENV, else the default. */
+static const char *global_option(int argc, char **argv, const char *name, const char *env, const char *fallback) {
+    size_t len = strlen(name);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0)
             break;
-        if (strcmp(argv[i], "--address") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], name) == 0 && i + 1 < argc)
             return argv[i + 1];
-        if (strncmp(argv[i], "--address=", 10) == 0)
-            return argv[i] + 10;
+        if (strncmp(argv[i], name, len) == 0 && argv[i][len] == '=')
+            return argv[i] + len + 1;
     }
-    const char *env = getenv("NANA_ADDRESS");
-    return env != NULL && *env ? env : "/run/nana/nana.sock";
+    const char *value = getenv(env);
+    return value != NULL && *value ? value : fallback;
+}
+
+/*
+ * Whether another process holds the state directory's lock (nana.lock, an fcntl lock):
+ * a daemon that is restoring before it listens, or a JVM CLI working in-process.
+ */
+static int state_locked(const char *state_dir) {
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/nana.lock", state_dir) >= (int)sizeof path)
+        return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    int held = fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
+    close(fd);
+    return held;
 }
 
 /* The command word: the first argument that is neither an option nor a global option's value. */
@@ -198,9 +217,20 @@ static uint32_t window_size(void) {
 int main(int argc, char **argv) {
     if (strcmp(command_word(argc, argv), "daemon") == 0)
         run_jvm(argv); /* a daemon is a JVM of its own, never a forwarded command */
-    const char *address = daemon_address(argc, argv);
+    const char *address = global_option(argc, argv, "--address", "NANA_ADDRESS", "/run/nana/nana.sock");
+    const char *state_dir = global_option(argc, argv, "--state-dir", "NANA_STATE_DIR", "/run/nana");
     char path[PATH_MAX];
     int fd = connect_daemon(address, path, sizeof path);
+    /*
+     * Nobody answers, but someone holds the state: most likely a daemon restarting, which
+     * restores every container before it listens. Waiting for it is much cheaper than a JVM
+     * CLI (which would wait for it too). Once the lock is free, the JVM CLI takes over.
+     */
+    for (int waited_ms = 0; fd < 0 && fd != -EACCES && fd != -EPERM && waited_ms < 30000 && state_locked(state_dir);
+         waited_ms += 10) {
+        usleep(10000);
+        fd = connect_daemon(address, path, sizeof path);
+    }
     if (fd == -EACCES || fd == -EPERM) {
         fprintf(stderr, "nana: permission denied on the nana daemon's socket \"%s\": run as root, or as a member of the daemon's --group\n", path);
         return 125;

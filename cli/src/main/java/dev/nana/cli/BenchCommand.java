@@ -26,9 +26,11 @@ import picocli.CommandLine.Option;
  * total time, the throughput and the p50/p95/p99 latency of each operation.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Start N sleeping containers C at a time, then kill and delete them; print each phase's",
-                "time, throughput and p50/p95/p99 latency. --via api runs an in-process supervisor on a",
-                "private state directory; --via daemon drives the daemon at --address."})
+        description = "Start N sleeping containers C at a time, then kill and delete them; print each phase's"
+                + " time, throughput and p50/p95/p99 latency. --via api runs an in-process supervisor on a"
+                + " private state directory; --via daemon drives the daemon at --address. The first --warmup"
+                + " containers go through both phases untimed, so the figures are those of a warm supervisor,"
+                + " as a daemon's are.")
 public final class BenchCommand extends Subcommand implements Callable<Integer> {
     enum Via { api, daemon }
 
@@ -41,6 +43,9 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
     @Option(names = "--runtime", paramLabel = "NAME|PATH", description = "runc, crun or a path (default: $NANA_RUNTIME, else runc)")
     String runtime;
 
+    @Option(names = "--warmup", defaultValue = "20", description = "untimed containers first (default: ${DEFAULT-VALUE})")
+    int warmup;
+
     @Option(names = "--via", defaultValue = "api", description = "api or daemon (default: ${DEFAULT-VALUE})")
     Via via;
 
@@ -52,7 +57,9 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
 
     @Override
     public Integer call() throws Exception {
-        if (count < 1 || concurrency < 1) throw new dev.nana.InvalidArgumentException("--count and --concurrency must be at least 1");
+        if (count < 1 || concurrency < 1 || warmup < 0) {
+            throw new dev.nana.InvalidArgumentException("--count and --concurrency must be at least 1, --warmup at least 0");
+        }
         String rt = runtime != null ? runtime : nana.io.env("NANA_RUNTIME", "runc");
         Path bundle = RunCommand.demoBundle();
         Path state = null;
@@ -66,9 +73,15 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
         String prefix = "bench-" + ProcessHandle.current().pid() + "-";
         List<Phase> phases = new ArrayList<>();
         try (s) {
-            phases.add(phase("create+start", i -> s.run(ContainerSpec.builder(prefix + i, bundle).runtime(rt)
-                    .args("sleep", "1000").build())));
-            phases.add(phase("kill+delete", i -> s.delete(prefix + i, true)));
+            java.util.function.Function<String, Op> start = p -> i -> s.run(ContainerSpec.builder(p + i, bundle)
+                    .runtime(rt).args("sleep", "1000").build());
+            java.util.function.Function<String, Op> stop = p -> i -> s.delete(p + i, true);
+            if (warmup > 0) {
+                phase("warm-up", warmup, start.apply(prefix + "warm-"));
+                phase("warm-up", warmup, stop.apply(prefix + "warm-"));
+            }
+            phases.add(phase("create+start", count, start.apply(prefix)));
+            phases.add(phase("kill+delete", count, stop.apply(prefix)));
         } finally {
             if (state != null) StateDir.deleteTree(state);
         }
@@ -80,7 +93,7 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
         void run(int i) throws Exception;
     }
 
-    private Phase phase(String name, Op op) throws Exception {
+    private Phase phase(String name, int count, Op op) throws Exception {
         double[] latencies = new double[count];
         AtomicInteger done = new AtomicInteger();
         boolean bar = !json && nana.io.terminal.isTty();
@@ -95,7 +108,7 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
                     op.run(n);
                     latencies[n] = (System.nanoTime() - start) / 1e9;
                     int d = done.incrementAndGet();
-                    if (bar) progress(name, d);
+                    if (bar) progress(name, d, count);
                     return null;
                 }));
             }
@@ -109,7 +122,7 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
         return new Phase(name, seconds, count / seconds, pct(latencies, 50), pct(latencies, 95), pct(latencies, 99));
     }
 
-    private synchronized void progress(String name, int done) {
+    private synchronized void progress(String name, int done, int count) {
         int width = 30;
         int filled = done * width / count;
         String line = "\r" + name + " [" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + done + "/" + count;
@@ -130,14 +143,14 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             ObjectNode n = Output.JSON.createObjectNode();
-            n.put("count", count).put("concurrency", concurrency).put("runtime", rt).put("via", via.name());
+            n.put("count", count).put("warmup", warmup).put("concurrency", concurrency).put("runtime", rt).put("via", via.name());
             var arr = n.putArray("phases");
             phases.forEach(p -> arr.add(Output.JSON.valueToTree(p)));
             out.println(Output.JSON.writeValueAsString(n));
             out.flush();
             return;
         }
-        out.printf("%d containers, %d at a time, %s, via %s%n", count, concurrency, rt, via);
+        out.printf("%d containers (after %d untimed), %d at a time, %s, via %s%n", count, warmup, concurrency, rt, via);
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"PHASE", "TOTAL", "PER SECOND", "P50", "P95", "P99"});
         for (Phase p : phases) {

@@ -12,10 +12,19 @@ public final class PsCommand extends Subcommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
     Output.Format format;
 
+    @Option(names = {"-q", "--quiet"}, description = "print the ids only, one a line")
+    boolean quiet;
+
     @Override
     public Integer call() throws Exception {
         try (Supervisor s = Nana.open(nana)) {
-            Output.containers(spec.commandLine().getOut(), s.list(), format);
+            var out = spec.commandLine().getOut();
+            if (quiet) {
+                s.list().forEach(c -> out.println(c.id()));
+                out.flush();
+            } else {
+                Output.containers(out, s.list(), format);
+            }
         }
         return 0;
     }

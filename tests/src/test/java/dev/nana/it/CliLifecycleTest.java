@@ -47,6 +47,7 @@ class CliLifecycleTest {
             assertEquals(1, ps.size());
             assertEquals("running", ps.get(0).path("status").asText());
             assertTrue(nana.run("ps").out().lines().anyMatch(l -> l.startsWith("web ") && l.contains("running")));
+            assertEquals("web", nana.run("ps", "-q").out().strip());
 
             NanaCli.Run refused = nana.run("rm", "web");
             assertEquals(125, refused.exit());
@@ -79,10 +80,11 @@ class CliLifecycleTest {
     void benchStartsAndRemovesItsContainersAndReportsEachPhase() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             for (String runtime : new String[] {"runc", "crun"}) {
-                NanaCli.Run r = nana.run("bench", "--count", "4", "--concurrency", "2", "--runtime", runtime, "--json");
+                NanaCli.Run r = nana.run("bench", "--count", "4", "--warmup", "2", "--concurrency", "2", "--runtime", runtime, "--json");
                 assertEquals(0, r.exit(), r.err());
                 JsonNode b = JSON.readTree(r.out());
                 assertEquals(4, b.path("count").asInt());
+                assertEquals(2, b.path("warmup").asInt());
                 assertEquals(List.of("create+start", "kill+delete"),
                         List.of(b.path("phases").get(0).path("name").asText(), b.path("phases").get(1).path("name").asText()));
                 JsonNode start = b.path("phases").get(0);
