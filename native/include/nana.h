@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define NANA_ABI_VERSION 2
+#define NANA_ABI_VERSION 3
 
 /* nana_spawn flags */
 #define NANA_SPAWN_SETSID 1 /* the child starts a new session (no controlling tty) */
@@ -50,8 +50,11 @@ int32_t nana_waitpid(int32_t pid, int32_t *status, int32_t nohang);
 /* Decodes a raw wait status: exit code, or 128 + signal. */
 int32_t nana_exit_code(int32_t wait_status);
 
-/* kill(2). */
+/* kill(2) of one process (pid > 0). */
 int32_t nana_kill(int32_t pid, int32_t sig);
+
+/* kill(2) of a process group: a program nana spawned in its own session, and all it started (pgid > 1). */
+int32_t nana_kill_group(int32_t pgid, int32_t sig);
 
 /* PR_SET_CHILD_SUBREAPER on the calling process (on = 1 / off = 0). */
 int32_t nana_set_subreaper(int32_t on);

@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -151,6 +154,42 @@ static void exit_code_of_a_signal_is_128_plus_it(void) {
     CHECK_EQ_INT(nana_exit_code(st), 137);
 }
 
+/* Whether pid is a live process (a zombie is not). */
+static int alive(int pid) {
+    char path[64], stat[256] = {0};
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, stat, sizeof stat - 1);
+    close(fd);
+    char *end = n > 0 ? strrchr(stat, ')') : NULL;
+    return end != NULL && end[2] != 'Z';
+}
+
+static void kill_group_reaches_what_the_program_started(void) {
+    /* sh starts a grandchild in its session; killing the group must reach both */
+    int fds[2];
+    CHECK_EQ_INT(pipe(fds), 0);
+    const char *argv[] = {"/bin/sh", "-c", "sleep 100 & echo $!; wait", NULL};
+    int32_t map[3] = {-1, fds[1], -1};
+    int pid = nana_spawn("/bin/sh", argv, NULL, NULL, map, 3, NANA_SPAWN_SETSID);
+    CHECK(pid > 0);
+    close(fds[1]);
+    char buf[32] = {0};
+    CHECK(read(fds[0], buf, sizeof buf - 1) > 0);
+    close(fds[0]);
+    int grandchild = atoi(buf);
+    CHECK(grandchild > 0);
+    CHECK_EQ_INT(nana_kill_group(1, SIGKILL), -EINVAL); /* never init's group */
+    CHECK_EQ_INT(nana_kill_group(pid, SIGKILL), 0);
+    int st;
+    CHECK_EQ_INT(nana_waitpid(pid, &st, 0), pid);
+    for (int i = 0; i < 200 && alive(grandchild); i++)
+        usleep(10000);
+    CHECK(!alive(grandchild));
+}
+
 static void pidfd_signals_its_process(void) {
     const char *argv[] = {"/bin/sleep", "10", NULL};
     int pid = nana_spawn("/bin/sleep", argv, NULL, NULL, NULL, 0, 0);
@@ -255,6 +294,7 @@ int main(void) {
     RUN(spawn_maps_fds_that_overlap_their_targets);
     RUN(spawn_reports_a_missing_program);
     RUN(exit_code_of_a_signal_is_128_plus_it);
+    RUN(kill_group_reaches_what_the_program_started);
     RUN(pidfd_signals_its_process);
     RUN(epoll_reports_tokens);
     RUN(passes_descriptors_over_a_unix_socket);

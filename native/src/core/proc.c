@@ -19,6 +19,12 @@ int32_t nana_kill(int32_t pid, int32_t sig) {
     return kill(pid, sig) == 0 ? 0 : NANA_NEG_ERRNO();
 }
 
+int32_t nana_kill_group(int32_t pgid, int32_t sig) {
+    if (pgid <= 1)
+        return -EINVAL; /* never init's group, nor everyone */
+    return kill(-pgid, sig) == 0 ? 0 : NANA_NEG_ERRNO();
+}
+
 int32_t nana_set_subreaper(int32_t on) {
     return prctl(PR_SET_CHILD_SUBREAPER, on ? 1UL : 0UL, 0, 0, 0) == 0 ? 0 : NANA_NEG_ERRNO();
 }

@@ -32,6 +32,11 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
             description = "creates and starts under way at once (default: ${DEFAULT-VALUE})")
     int maxConcurrentStarts;
 
+    @Option(names = "--runtime-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "how long a runtime call (create, start, kill, delete…) may take before it is killed and"
+                    + " reported as hanging (default: ${DEFAULT-VALUE})")
+    double runtimeTimeout;
+
     @Option(names = "--group", paramLabel = "NAME", description = "make the socket 0660 for this group (default: root only, 0600)")
     String group;
 
@@ -45,8 +50,12 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception {
         Path sock = socket != null ? socket : nana.global.address;
+        if (!(runtimeTimeout > 0)) {
+            throw new dev.nana.InvalidArgumentException("--runtime-timeout " + runtimeTimeout + " must be more than 0 seconds");
+        }
         LocalSupervisor supervisor = LocalSupervisor.builder().stateDir(nana.global.stateDir).defaultRuntime(runtime)
-                .maxConcurrentStarts(maxConcurrentStarts).build();
+                .maxConcurrentStarts(maxConcurrentStarts)
+                .timeout(java.time.Duration.ofMillis(Math.round(runtimeTimeout * 1000))).build();
         // the thin CLI's socket first: once the gRPC socket answers, both do
         ForwardServer forward;
         try {

@@ -8,20 +8,27 @@ import java.io.ByteArrayOutputStream;
 import java.util.List;
 
 /**
- * Runs a short-lived program through libnana's spawn (never a JVM fork) and waits for it:
- * for runtime calls such as {@code runc delete}. Its stdout and stderr are captured.
+ * Runs a short-lived program through libnana's spawn (never a JVM fork) and waits for it,
+ * at most a given time: for runtime calls such as {@code runc delete}. Its stdout and
+ * stderr are captured. A program past its time is killed with its whole process group
+ * (it runs in a session of its own), so nothing it started hangs on.
  */
 public final class Command {
-    /** What the program did: its exit code (or 128 + signal) and its output. */
-    public record Result(int exitCode, String stdout, String stderr) {
+    /** What the program did: its exit code (or 128 + signal) and its output; timedOut when it was killed for its time. */
+    public record Result(int exitCode, String stdout, String stderr, boolean timedOut) {
         public boolean ok() {
-            return exitCode == 0;
+            return exitCode == 0 && !timedOut;
         }
     }
 
     private Command() {}
 
+    /** Runs it with a minute to finish. */
     public static Result run(List<String> argv, Path cwd) throws OsException {
+        return run(argv, cwd, java.time.Duration.ofMinutes(1));
+    }
+
+    public static Result run(List<String> argv, Path cwd, java.time.Duration timeout) throws OsException {
         Fd[] out = LibNana.pipe();
         Fd[] err = LibNana.pipe();
         int pid;
@@ -33,14 +40,27 @@ public final class Command {
             err[0].close();
             throw e;
         }
+        long deadline = System.nanoTime() + timeout.toNanos();
         try (Fd outR = out[0]; Fd errR = err[0]) {
-            String[] texts = drain(outR, errR);
-            return new Result(LibNana.waitExitCode(pid, false), texts[0], texts[1]);
+            String[] texts = drain(outR, errR, deadline);
+            boolean late = texts == null;
+            if (late) {
+                try {
+                    LibNana.killGroup(pid, 9);
+                } catch (OsException e) {
+                    // the group is gone already
+                }
+                texts = new String[] {"", ""};
+            }
+            return new Result(LibNana.waitExitCode(pid, false), texts[0], texts[1], late);
         }
     }
 
-    /** Reads both pipes to EOF without letting either fill up and stall the program. */
-    private static String[] drain(Fd a, Fd b) throws OsException {
+    /**
+     * Reads both pipes to EOF without letting either fill up and stall the program; null
+     * when the deadline comes first.
+     */
+    private static String[] drain(Fd a, Fd b, long deadline) throws OsException {
         ByteArrayOutputStream[] bufs = {new ByteArrayOutputStream(), new ByteArrayOutputStream()};
         Fd[] fds = {a, b};
         boolean[] open = {true, true};
@@ -61,7 +81,10 @@ public final class Command {
                         // nothing now
                     }
                 }
-                if (!progressed) LibNana.poll(open[0] ? a : b, LibNana.POLLIN, 50);
+                if (!progressed) {
+                    if (System.nanoTime() > deadline) return null;
+                    LibNana.poll(open[0] ? a : b, LibNana.POLLIN, 50);
+                }
             }
         }
         return new String[] {bufs[0].toString(StandardCharsets.UTF_8), bufs[1].toString(StandardCharsets.UTF_8)};

@@ -31,7 +31,7 @@ import java.util.Map;
  */
 public final class LibNana {
     /** Must equal NANA_ABI_VERSION of the library that is loaded. */
-    public static final int ABI_VERSION = 2;
+    public static final int ABI_VERSION = 3;
 
     public static final int SPAWN_SETSID = 1;
     public static final int EV_IN = 0x001;
@@ -55,6 +55,7 @@ public final class LibNana {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle EXIT_CODE = fn("nana_exit_code", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle KILL = fn("nana_kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle KILL_GROUP = fn("nana_kill_group", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SET_SUBREAPER = fn("nana_set_subreaper",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle MKFIFO = fn("nana_mkfifo", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
@@ -180,9 +181,14 @@ public final class LibNana {
         return invokeInt(EXIT_CODE, waitStatus);
     }
 
-    // ---- nana_kill / nana_set_subreaper
+    // ---- nana_kill / nana_kill_group / nana_set_subreaper
     public static void kill(int pid, int signal) throws OsException {
         Errors.check(invokeInt(KILL, pid, signal), "kill pid " + pid + " with signal " + signal);
+    }
+
+    /** Signals a whole process group: a program spawned with SPAWN_SETSID and everything it started. */
+    public static void killGroup(int pgid, int signal) throws OsException {
+        Errors.check(invokeInt(KILL_GROUP, pgid, signal), "kill process group " + pgid + " with signal " + signal);
     }
 
     public static void setSubreaper(boolean on) throws OsException {

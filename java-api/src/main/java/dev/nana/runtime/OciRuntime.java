@@ -22,8 +22,21 @@ import java.util.Set;
  * @param unshareCgroup2 crun 1.8 refuses hybrid cgroups ("drop all controllers from
  *     cgroupv2"); with this set, the shim runs its create in a private mount namespace
  *     without /sys/fs/cgroup/unified
+ * @param timeout how long a runtime call (kill, delete, pause, update, checkpoint) may take
+ *     before nana kills it and reports the runtime as hanging
  */
-public record OciRuntime(String name, Path binary, boolean unshareCgroup2) {
+public record OciRuntime(String name, Path binary, boolean unshareCgroup2, java.time.Duration timeout) {
+    /** How long runtime calls may take unless a supervisor says otherwise. */
+    public static final java.time.Duration DEFAULT_TIMEOUT = java.time.Duration.ofSeconds(60);
+
+    public OciRuntime(String name, Path binary, boolean unshareCgroup2) {
+        this(name, binary, unshareCgroup2, DEFAULT_TIMEOUT);
+    }
+
+    /** The same runtime, its calls bounded by the given time. */
+    public OciRuntime withTimeout(java.time.Duration t) {
+        return new OciRuntime(name, binary, unshareCgroup2, t);
+    }
 
     /** Resolves a runtime name (searched on PATH and the sbin directories) or absolute path. */
     public static OciRuntime resolve(String nameOrPath) {
@@ -73,9 +86,9 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2) {
         List<String> sub = new ArrayList<>(List.of("delete"));
         if (force) sub.add("--force");
         sub.add(id);
-        Command.Result r = call(runtimeArgs, sub);
+        Command.Result r = call(id, runtimeArgs, sub);
         if (!r.ok() && !notFound(r)) {
-            throw new FailedPreconditionException("delete \"" + id + "\": " + name + " said: " + firstLine(r.stderr()));
+            throw new FailedPreconditionException("delete \"" + id + "\": " + name + " said: " + said(r));
         }
     }
 
@@ -85,18 +98,18 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2) {
         if (all) sub.add("--all");
         sub.add(id);
         sub.add(Integer.toString(signal));
-        Command.Result r = call(runtimeArgs, sub);
+        Command.Result r = call(id, runtimeArgs, sub);
         if (!r.ok()) {
-            throw new FailedPreconditionException("kill \"" + id + "\": " + name + " said: " + firstLine(r.stderr()));
+            throw new FailedPreconditionException("kill \"" + id + "\": " + name + " said: " + said(r));
         }
     }
 
     /** {@code <runtime> [args] pause ID} or {@code resume ID}. */
     public void pause(String id, List<String> runtimeArgs, boolean pause) {
         String verb = pause ? "pause" : "resume";
-        Command.Result r = call(runtimeArgs, List.of(verb, id));
+        Command.Result r = call(id, runtimeArgs, List.of(verb, id));
         if (!r.ok()) {
-            throw new FailedPreconditionException(verb + " \"" + id + "\": " + name + " said: " + firstLine(r.stderr()));
+            throw new FailedPreconditionException(verb + " \"" + id + "\": " + name + " said: " + said(r));
         }
     }
 
@@ -105,9 +118,9 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2) {
         List<String> sub = new ArrayList<>(List.of("update"));
         sub.addAll(resources.runtimeFlags());
         sub.add(id);
-        Command.Result r = call(runtimeArgs, sub);
+        Command.Result r = call(id, runtimeArgs, sub);
         if (!r.ok()) {
-            throw new FailedPreconditionException("update \"" + id + "\": " + name + " said: " + firstLine(r.stderr()));
+            throw new FailedPreconditionException("update \"" + id + "\": " + name + " said: " + said(r));
         }
     }
 
@@ -118,19 +131,25 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2) {
         List<String> sub = new ArrayList<>(List.of("checkpoint", "--image-path", imagePath.toString()));
         if (leaveRunning) sub.add("--leave-running");
         sub.add(id);
-        Command.Result r = call(args, sub);
+        Command.Result r = call(id, args, sub);
         if (!r.ok()) {
-            throw new FailedPreconditionException("checkpoint \"" + id + "\": " + name + " said: " + firstLine(r.stderr()));
+            throw new FailedPreconditionException("checkpoint \"" + id + "\": " + name + " said: " + said(r));
         }
     }
 
-    private Command.Result call(List<String> runtimeArgs, List<String> sub) {
+    private Command.Result call(String id, List<String> runtimeArgs, List<String> sub) {
         List<String> argv = new ArrayList<>();
         argv.add(binary.toString());
         argv.addAll(runtimeArgs);
         argv.addAll(sub);
         try {
-            return Command.run(argv, null);
+            Command.Result r = Command.run(argv, null, timeout);
+            if (r.timedOut()) {
+                throw new UnavailableException(sub.getFirst() + " \"" + id + "\": " + name + " did not finish within "
+                        + timeout.toMillis() + " ms and was killed: is the runtime hanging? (the supervisor's"
+                        + " runtime timeout sets the limit; nana daemon --runtime-timeout)");
+            }
+            return r;
         } catch (OsException e) {
             throw new UnavailableException("run " + binary + ": " + e.getMessage(), e);
         }
@@ -139,6 +158,14 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2) {
     private static boolean notFound(Command.Result r) {
         String s = r.stderr().toLowerCase(java.util.Locale.ROOT);
         return s.contains("does not exist") || s.contains("not found") || s.contains("no such");
+    }
+
+    /** What a failed call said: the first line of its stderr, else how it ended. */
+    private static String said(Command.Result r) {
+        String line = firstLine(r.stderr());
+        if (!line.isEmpty()) return line;
+        return r.exitCode() > 128 ? "(nothing; killed by signal " + (r.exitCode() - 128) + ")"
+                : "(nothing; exited with status " + r.exitCode() + ")";
     }
 
     private static String firstLine(String s) {

@@ -146,7 +146,8 @@ public final class ShimHandle implements AutoCloseable {
     /** Kills the shim if it still runs and reaps it: for a launch that failed half-way. */
     void abandon() {
         try {
-            if (!reaped) LibNana.kill(shimPid, 9);
+            // the shim's whole session: the shim and a runtime call it may be stuck in
+            if (!reaped) LibNana.killGroup(shimPid, 9);
         } catch (OsException e) {
             // already gone
         }

@@ -53,12 +53,14 @@ public final class LocalSupervisor implements Supervisor {
     private final ExecutorService persister;
     private final ExecutorService callbacks;
     private final int restored;
+    private final Duration timeout;
     private volatile boolean closed;
 
     private LocalSupervisor(Builder b) {
         LibNana.requireAbi();
         this.state = new StateDir(b.stateDir).ensure();
         this.defaultRuntime = b.defaultRuntime;
+        this.timeout = b.timeout;
         this.lock = StateLock.acquire(state.root(), b.lockWait);
         try {
             this.journal = new Journal(state.root().resolve("events.log"), b.journalMaxBytes);
@@ -72,7 +74,7 @@ public final class LocalSupervisor implements Supervisor {
             this.monitor = new Monitor(loop::post);
             loop.setMonitor(monitor);
             long t0 = System.nanoTime();
-            this.restored = new Restorer(state, loop, journal, launcher).restore();
+            this.restored = new Restorer(state, loop, journal, launcher, b.timeout).restore();
             log.debug("restored {} containers from {} in {} ms", restored, state.root(),
                     (System.nanoTime() - t0) / 1_000_000);
             loop.start();
@@ -105,7 +107,7 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo create(ContainerSpec spec) {
-        Launcher.Resolved r = Launcher.resolve(spec, defaultRuntime);
+        Launcher.Resolved r = resolve(spec);
         return call(f -> new Task.Create(r, false, f));
     }
 
@@ -116,7 +118,7 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo run(ContainerSpec spec) {
-        Launcher.Resolved r = Launcher.resolve(spec, defaultRuntime);
+        Launcher.Resolved r = resolve(spec);
         return call(f -> new Task.Create(r, true, f));
     }
 
@@ -148,7 +150,7 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo restore(ContainerSpec spec, Path imagePath, Path criu) {
-        Launcher.Resolved r = Launcher.resolve(spec, defaultRuntime);
+        Launcher.Resolved r = resolve(spec);
         if (imagePath == null || !java.nio.file.Files.isDirectory(imagePath)) {
             throw new InvalidArgumentException("restore \"" + spec.id() + "\": image path \"" + imagePath
                     + "\" is not a directory: give the --image-path of a checkpoint");
@@ -285,6 +287,12 @@ public final class LocalSupervisor implements Supervisor {
     }
 
     /** Configures a {@link LocalSupervisor}. */
+    /** Checks a spec (touching nothing); its runtime's calls bounded by this supervisor's timeout. */
+    private Launcher.Resolved resolve(ContainerSpec spec) {
+        Launcher.Resolved r = Launcher.resolve(spec, defaultRuntime);
+        return new Launcher.Resolved(r.spec(), r.runtime().withTimeout(timeout), r.bundle(), r.config());
+    }
+
     public static final class Builder {
         private Path stateDir = StateDir.DEFAULT;
         private String defaultRuntime = "runc";
@@ -315,8 +323,16 @@ public final class LocalSupervisor implements Supervisor {
             return this;
         }
 
-        /** How long a runtime may take to create or start a container (default 60 s). */
-        public Builder timeout(Duration t) { this.timeout = Objects.requireNonNull(t); return this; }
+        /**
+         * How long any runtime call may take: create and start (through the shim), kill,
+         * delete, pause, update, checkpoint (default 60 s). Past it the call and all it
+         * started are killed, and the operation fails saying the runtime hangs.
+         */
+        public Builder timeout(Duration t) {
+            if (t.isNegative() || t.isZero()) throw new InvalidArgumentException("timeout " + t + " must be positive");
+            this.timeout = t;
+            return this;
+        }
 
         /** Size at which events.log rotates (default 16 MiB). */
         public Builder journalMaxBytes(long bytes) { this.journalMaxBytes = bytes; return this; }

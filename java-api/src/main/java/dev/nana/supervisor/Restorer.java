@@ -52,13 +52,15 @@ final class Restorer {
     private final EventLoop loop;
     private final Journal journal;
     private final Launcher launcher;
+    private final java.time.Duration runtimeTimeout;
     private final Set<String> journaled = new HashSet<>();
 
-    Restorer(StateDir state, EventLoop loop, Journal journal, Launcher launcher) {
+    Restorer(StateDir state, EventLoop loop, Journal journal, Launcher launcher, java.time.Duration runtimeTimeout) {
         this.state = state;
         this.loop = loop;
         this.journal = journal;
         this.launcher = launcher;
+        this.runtimeTimeout = runtimeTimeout;
     }
 
     /** Restores every container; returns how many. Runs on the constructing thread, before the loop. */
@@ -205,13 +207,14 @@ final class Restorer {
         }
     }
 
-    private static OciRuntime runtimeOf(ContainerRecord r) {
+    private OciRuntime runtimeOf(ContainerRecord r) {
         try {
-            return OciRuntime.resolve(r.runtime());
+            return OciRuntime.resolve(r.runtime()).withTimeout(runtimeTimeout);
         } catch (NanaException e) {
             // resolvable when created; use what it resolved to then
             boolean crun = r.runtimeBinary().getFileName().toString().startsWith("crun");
-            return new OciRuntime(r.runtime(), r.runtimeBinary(), crun && CgroupLayout.detect() == CgroupLayout.HYBRID);
+            return new OciRuntime(r.runtime(), r.runtimeBinary(), crun && CgroupLayout.detect() == CgroupLayout.HYBRID,
+                    runtimeTimeout);
         }
     }
 

@@ -45,8 +45,21 @@ class LibNanaTest {
     @Test
     void spawnRunsAProgramWithItsExitCode() throws Exception {
         Command.Result r = Command.run(List.of("/bin/sh", "-c", "echo out; echo err >&2; exit 3"), tmp);
-        assertEquals(new Command.Result(3, "out\n", "err\n"), r);
+        assertEquals(new Command.Result(3, "out\n", "err\n", false), r);
         assertThrows(OsException.NoEntry.class, () -> Command.run(List.of("/nonexistent/prog"), null));
+    }
+
+    @Test
+    void aProgramPastItsTimeIsKilledWithWhatItStarted() throws Exception {
+        Path pidFile = tmp.resolve("grandchild");
+        Command.Result r = Command.run(List.of("/bin/sh", "-c", "sleep 100 & echo $! > " + pidFile + "; wait"), tmp,
+                java.time.Duration.ofMillis(300));
+        assertTrue(r.timedOut(), "timed out");
+        assertTrue(!r.ok());
+        long grandchild = Long.parseLong(Files.readString(pidFile).strip());
+        for (int i = 0; i < 200 && ProcessHandle.of(grandchild).map(ProcessHandle::isAlive).orElse(false); i++) Thread.sleep(10);
+        assertTrue(ProcessHandle.of(grandchild).map(ProcessHandle::isAlive).isEmpty()
+                || !ProcessHandle.of(grandchild).get().isAlive(), "the grandchild was killed with its group");
     }
 
     @Test

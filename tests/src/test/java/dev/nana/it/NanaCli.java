@@ -89,6 +89,11 @@ final class NanaCli implements AutoCloseable {
         return null;
     }
 
+    /** The running daemon's pid (the JVM: bin/nana execs its way there). */
+    long daemonPid() {
+        return daemon.pid();
+    }
+
     String daemonLog() throws IOException {
         Path log = stateDir.resolveSibling(stateDir.getFileName() + ".daemon.log");
         return Files.exists(log) ? Files.readString(log) : "";
