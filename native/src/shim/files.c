@@ -25,7 +25,7 @@ static int write_all(int fd, const char *data, size_t len) {
 int file_write_atomic(const char *name, const char *data, size_t len, nana_err *err) {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", name);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return nerr_set(err, errno, "open \"%s\"", tmp);
     if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
@@ -44,7 +44,7 @@ int file_write_atomic(const char *name, const char *data, size_t len, nana_err *
 }
 
 int file_append_line(const char *name, const char *line, nana_err *err) {
-    int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return nerr_set(err, errno, "open \"%s\"", name);
     if (write_all(fd, line, strlen(line)) < 0 || fsync(fd) < 0) {

@@ -13,7 +13,7 @@
 int output_log_open(struct output_log *l, const char *path, off_t max, nana_err *err) {
     snprintf(l->path, sizeof l->path, "%s", path);
     l->max = max;
-    l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (l->fd < 0)
         return nerr_set(err, errno, "open output log \"%s\"", path);
     struct stat st;
@@ -26,7 +26,7 @@ static void output_log_rotate(struct output_log *l) {
     snprintf(old, sizeof old, "%s.1", l->path);
     if (rename(l->path, old) < 0)
         shim_warn("rotate output log \"%s\": %s", l->path, strerror(errno));
-    int fd = open(l->path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+    int fd = open(l->path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         shim_warn("reopen output log \"%s\": %s", l->path, strerror(errno));
         return;
@@ -57,6 +57,8 @@ void output_log_write(struct output_log *l, const char *data, size_t n) {
 
 int client_fifo_open(const char *path, nana_err *err) {
     int fd = nana_fifo_open_rdwr(path);
+    if (fd == -EINVAL)
+        return nerr_set(err, 0, "\"%s\" is not a FIFO: stdio paths must name FIFOs (mkfifo)", path);
     if (fd < 0)
         return nerr_set(err, -fd, "open fifo \"%s\"", path);
     pipe_grow(fd);

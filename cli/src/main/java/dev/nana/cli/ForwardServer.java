@@ -112,6 +112,7 @@ final class ForwardServer implements AutoCloseable {
                 req.write(more.data());
             }
             Request r = Request.parse(ByteBuffer.wrap(req.toByteArray(), 4, total));
+            if (log.isDebugEnabled()) log.debug("forwarded command from uid {}: nana {}", uid, String.join(" ", redacted(r.args())));
             ClientTerminal terminal = new ClientTerminal(conn, stdio.get(0));
             Io io = new Io(new FdInputStream(stdio.get(0)), new FdOutputStream(stdio.get(1)),
                     new FdOutputStream(stdio.get(2)), r.env(), r.cwd(), supervisor, terminal);
@@ -124,6 +125,34 @@ final class ForwardServer implements AutoCloseable {
         } finally {
             stdio.forEach(Fd::close);
         }
+    }
+
+    /**
+     * A command line fit for a log: environment values hidden (-e K=V, --env K=V, --env=K=V
+     * become K=***), and the container's own command after "--" only counted; either may
+     * carry secrets.
+     */
+    static List<String> redacted(List<String> args) {
+        List<String> out = new java.util.ArrayList<>();
+        boolean envValue = false;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--")) {
+                out.add("-- (" + (args.size() - i - 1) + " args)");
+                break;
+            }
+            if (envValue) out.add(hideValue(a));
+            else if (a.startsWith("--env=")) out.add("--env=" + hideValue(a.substring(6)));
+            else if (a.startsWith("-e") && a.length() > 2 && !a.startsWith("--")) out.add("-e" + hideValue(a.substring(2)));
+            else out.add(a);
+            envValue = a.equals("-e") || a.equals("--env");
+        }
+        return out;
+    }
+
+    private static String hideValue(String kv) {
+        int eq = kv.indexOf('=');
+        return eq < 0 ? kv : kv.substring(0, eq + 1) + "***";
     }
 
     /**

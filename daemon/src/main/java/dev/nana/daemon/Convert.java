@@ -54,7 +54,7 @@ public final class Convert {
                 .stdio(new Stdio(path(r.getStdio().getStdin()), path(r.getStdio().getStdout()), path(r.getStdio().getStderr())))
                 .terminal(r.getTerminal()).args(r.getArgsList()).env(r.getEnvList())
                 .cwd(r.getCwd().isEmpty() ? null : r.getCwd())
-                .memoryLimitBytes(r.getMemoryLimitBytes() > 0 ? r.getMemoryLimitBytes() : null).build();
+                .memoryLimitBytes(r.getMemoryLimitBytes() != 0 ? r.getMemoryLimitBytes() : null).build(); // < 0 is refused there
     }
 
     public static Container toProto(ContainerInfo c) {

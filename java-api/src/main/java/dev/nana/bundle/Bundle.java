@@ -120,9 +120,7 @@ public record Bundle(Path dir, ObjectNode config) {
 
     /** Writes config to dir/config.json (what the runtime reads as its bundle). */
     public static void writeConfig(Path dir, ObjectNode config) throws IOException {
-        Path tmp = dir.resolve("config.json.tmp");
-        JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), config);
-        Files.move(tmp, dir.resolve("config.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        dev.nana.state.StateFiles.writeBytes(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
     }
 
     /**

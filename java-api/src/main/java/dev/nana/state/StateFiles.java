@@ -18,6 +18,10 @@ public final class StateFiles {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /** State files are root's alone (a config holds the container's environment), whatever the umask. */
+    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+
     private StateFiles() {}
 
     public static void write(Path file, Object value) throws IOException {
@@ -26,8 +30,8 @@ public final class StateFiles {
 
     public static void writeBytes(Path file, byte[] bytes) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.LinkOption.NOFOLLOW_LINKS), OWNER_ONLY)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) ch.write(buf);
             ch.force(true);
@@ -35,7 +39,9 @@ public final class StateFiles {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /** Reads a state file; a symlink planted in its place is refused, never followed. */
     public static <T> T read(Path file, Class<T> type) throws IOException {
+        if (Files.isSymbolicLink(file)) throw new IOException(file + " is a symbolic link, not nana's state file");
         return JSON.readValue(file.toFile(), type);
     }
 }

@@ -92,29 +92,47 @@ class DaemonTest {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(nana.socket)));
-            Files.setPosixFilePermissions(nana.stateDir, PosixFilePermissions.fromString("rwx--x--x")); // so the socket is reachable
-            // the thin client (static, no other file needed) copied where nobody may run it,
-            // whatever the permissions of the checkout it was built in
-            java.nio.file.Path client = Files.createTempFile(java.nio.file.Path.of("/tmp"), "nana-client-", "");
-            try {
-                Files.copy(java.nio.file.Path.of(System.getProperty("nana.home"), "build", "native", "bin", "nana-client"), client,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                Files.setPosixFilePermissions(client, PosixFilePermissions.fromString("rwxr-xr-x"));
-                NanaCli.Run r = nana.exec(List.of("runuser", "-u", "nobody", "--", client.toString(), "ps"), null);
-                assertEquals(125, r.exit(), r.out() + r.err());
-                assertTrue(r.err().contains("permission denied on the nana daemon's socket"), r.err());
-            } finally {
-                Files.deleteIfExists(client);
-            }
+            NanaCli.Run r = asNobody(nana, List.of("ps"), false);
+            assertEquals(125, r.exit(), r.out() + r.err());
+            assertTrue(r.err().contains("permission denied on the nana daemon's socket"), r.err());
         }
     }
 
     @Test
-    void aGroupSocketIs0660() throws Exception {
+    void aGroupSocketIs0660AndServesAMemberOfTheGroup() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon("--group", "nogroup");
             assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(nana.socket)));
             assertEquals("nogroup", Files.getAttribute(nana.socket, "posix:group").toString());
+            NanaCli.Run outsider = asNobody(nana, List.of("ps"), false);
+            assertEquals(125, outsider.exit(), "nobody without the group is refused: " + outsider.err());
+            NanaCli.Run member = asNobody(nana, List.of("ps"), true);
+            assertEquals(0, member.exit(), member.err());
+            assertTrue(member.out().startsWith("ID"), member.out());
+        }
+    }
+
+    /**
+     * Runs the thin client as the unprivileged user nobody (in the group nogroup, or only in
+     * users), from a copy where nobody may run it whatever the permissions
+     * of the checkout; the state directory is made traversable so the socket is reachable.
+     */
+    private static NanaCli.Run asNobody(NanaCli nana, List<String> args, boolean inNogroup) throws Exception {
+        Files.setPosixFilePermissions(nana.stateDir, PosixFilePermissions.fromString("rwx--x--x"));
+        java.nio.file.Path client = Files.createTempFile(java.nio.file.Path.of("/tmp"), "nana-client-", "");
+        try {
+            Files.copy(java.nio.file.Path.of(System.getProperty("nana.home"), "build", "native", "bin", "nana-client"), client,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(client, PosixFilePermissions.fromString("rwxr-xr-x"));
+            List<String> cmd = new java.util.ArrayList<>(List.of("runuser", "-u", "nobody"));
+            cmd.addAll(List.of("-g", inNogroup ? "nogroup" : "users")); // nobody's own group is nogroup
+            cmd.add("--");
+            cmd.add(client.toString());
+            cmd.addAll(args);
+            return nana.exec(cmd, null);
+        } finally {
+            Files.deleteIfExists(client);
+            Files.setPosixFilePermissions(nana.stateDir, PosixFilePermissions.fromString("rwx------"));
         }
     }
 
