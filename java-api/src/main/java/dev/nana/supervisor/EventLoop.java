@@ -485,10 +485,10 @@ final class EventLoop {
         c.busy = "delete";
         workers.execute(() -> {
             try {
-                launcher.remove(c.id(), c.runtime, c.record.runtimeArgs());
-                post(new Task.Removed(c.id(), null, reply));
+                java.nio.file.Path retired = launcher.retire(c.id(), c.runtime, c.record.runtimeArgs());
+                post(new Task.Removed(c.id(), retired, null, reply));
             } catch (RuntimeException e) {
-                post(new Task.Removed(c.id(), e, reply));
+                post(new Task.Removed(c.id(), null, e, reply));
             }
         });
     }
@@ -503,7 +503,8 @@ final class EventLoop {
         }
         table.remove(c.id());
         if (c.shim != null) c.shim.close();
-        bus.publish(EventType.DELETE, c.id(), "init", null, c.record.uid(), null);
+        publishDeleted(c.id(), c.record.uid());
+        workers.execute(() -> Launcher.removeQuietly(t.retired())); // journaled: now the folder may go
         for (CompletableFuture<ExitStatus> w : c.exitWaiters) fail(w, notFound(c.id()));
         complete(t.reply(), null);
     }
@@ -645,6 +646,11 @@ final class EventLoop {
                 log.warn("container {}: record reported events: {}", c.id(), e.getMessage());
             }
         });
+    }
+
+    /** Journals and fans out DELETE: the container's folder has been retired (Launcher#retire). */
+    void publishDeleted(String id, String uid) {
+        bus.publish(EventType.DELETE, id, "init", null, uid, null);
     }
 
     /** Adds a restored container (before the loop thread starts). */

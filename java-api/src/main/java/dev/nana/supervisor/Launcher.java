@@ -160,19 +160,21 @@ public final class Launcher {
     }
 
     /**
-     * Removes a container whose processes are gone: its runtime state, then its folder,
-     * renamed out of the way first so that the id is free at once and a delete cut short
-     * is recognisable (restore finishes it).
+     * Retires a container whose processes are gone: deletes its runtime state, then renames
+     * its folder out of the way (the id is free at once) and returns the new name. The
+     * rename is the commit point: after it the container no longer exists. The caller
+     * journals DELETE and then removes the folder; restore does both for a delete that a
+     * crash cut between the two (see {@link #DELETING}).
      */
-    public void remove(String id, OciRuntime runtime, java.util.List<String> runtimeArgs) {
+    public Path retire(String id, OciRuntime runtime, java.util.List<String> runtimeArgs) {
         runtime.delete(id, runtimeArgs, true);
         Path dir = state.container(id);
         Path doomed = dir.resolveSibling(DELETING + id + "-" + newUid());
         try {
-            if (Files.exists(dir)) Files.move(dir, doomed, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            StateDir.deleteTree(doomed);
+            Files.move(dir, doomed, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return doomed;
         } catch (IOException e) {
-            throw new UnavailableException("delete \"" + id + "\": remove \"" + dir + "\": " + e.getMessage(), e);
+            throw new UnavailableException("delete \"" + id + "\": move \"" + dir + "\" aside: " + e.getMessage(), e);
         }
     }
 

@@ -75,7 +75,7 @@ final class Restorer {
             String name = dir.getFileName().toString();
             if (name.equals(TRASH)) continue;
             if (name.startsWith(Launcher.DELETING)) {
-                Launcher.removeQuietly(dir); // a delete that was interrupted: finish it
+                finishDelete(dir);
                 continue;
             }
             try {
@@ -126,7 +126,7 @@ final class Restorer {
             // the shim is gone and no process was ever created: a create cut short
             log.info("container {} was being created when its supervisor stopped: removed", record.id());
             try {
-                launcher.remove(record.id(), c.runtime, record.runtimeArgs());
+                Launcher.removeQuietly(launcher.retire(record.id(), c.runtime, record.runtimeArgs())); // it never existed: no event
             } catch (NanaException e) {
                 setAside(dir, "half-created and cannot be removed: " + e.getMessage());
             }
@@ -216,6 +216,20 @@ final class Restorer {
             return new OciRuntime(r.runtime(), r.runtimeBinary(), crun && CgroupLayout.detect() == CgroupLayout.HYBRID,
                     runtimeTimeout);
         }
+    }
+
+    /**
+     * A delete cut after its commit point (the folder retired): journals its DELETE unless
+     * the journal has it, then removes the folder. The event comes once whatever the moment.
+     */
+    private void finishDelete(Path dir) {
+        try {
+            ContainerRecord r = StateFiles.read(dir.resolve("state.json"), ContainerRecord.class);
+            if (!journaled.contains(key(r.uid(), "init", EventType.DELETE, null))) loop.publishDeleted(r.id(), r.uid());
+        } catch (IOException | RuntimeException e) {
+            log.warn("a retired container folder {} has no readable state.json ({}): removed without an event", dir, e.toString());
+        }
+        Launcher.removeQuietly(dir);
     }
 
     /** Publishes a fact the folder shows and the reported file does not, unless the journal has it. */

@@ -75,7 +75,7 @@ sealed interface Task {
     record OomRead(String id, String process, int kills) implements Task {}
 
     /** A stopped or created container's runtime state and folder are gone. */
-    record Removed(String id, RuntimeException error, CompletableFuture<Void> reply) implements Task {}
+    record Removed(String id, java.nio.file.Path retired, RuntimeException error, CompletableFuture<Void> reply) implements Task {}
 
     // ---- from the monitor
 
