@@ -115,6 +115,10 @@ final class NanaCli implements AutoCloseable {
         daemon = null;
     }
 
+    void killDaemonIfRunning() throws InterruptedException {
+        if (daemon != null) killDaemon();
+    }
+
     /** SIGKILL, at any moment. */
     void killDaemon() throws InterruptedException {
         daemon.destroyForcibly();
