@@ -65,7 +65,8 @@ public final class Journal implements AutoCloseable {
     }
 
     private void open() throws IOException {
-        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+                dev.nana.state.StateFiles.OWNER_ONLY);
         size = channel.size();
         if (size > 0 && !endsWithNewline()) {
             log.warn("event journal {} ends in a torn line (a crash mid-write): it is skipped", file);
@@ -113,7 +114,8 @@ public final class Journal implements AutoCloseable {
     private void rotate() throws IOException {
         channel.close();
         Files.move(file, previous, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+                dev.nana.state.StateFiles.OWNER_ONLY);
         size = 0;
     }
 

@@ -53,20 +53,29 @@ public record StateDir(Path root) {
         }
     }
 
-    /** Removes a folder and everything below it, never following symlinks out of it. */
+    /**
+     * Removes a folder and everything below it, never following symlinks out of it. What
+     * vanishes meanwhile (another remover at work on part of it) is simply gone already.
+     */
     public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
         Files.walkFileTree(dir, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
+                Files.deleteIfExists(file);
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
+            public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+                if (exc instanceof java.nio.file.NoSuchFileException) return FileVisitResult.CONTINUE;
+                throw exc;
+            }
+
+            @Override
             public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                if (exc != null) throw exc;
-                Files.delete(d);
+                if (exc != null && !(exc instanceof java.nio.file.NoSuchFileException)) throw exc;
+                Files.deleteIfExists(d);
                 return FileVisitResult.CONTINUE;
             }
         });

@@ -19,7 +19,7 @@ public final class StateFiles {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /** State files are root's alone (a config holds the container's environment), whatever the umask. */
-    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
+    public static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
             java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
     private StateFiles() {}

@@ -113,6 +113,7 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo start(String id) {
+        requireId(id);
         return call(f -> new Task.Start(id, f));
     }
 
@@ -124,6 +125,7 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo update(String id, dev.nana.Resources resources) {
+        requireId(id);
         if (resources == null || resources.isEmpty()) {
             throw new InvalidArgumentException("update \"" + id + "\": nothing to change: give a memory, cpu or pids limit");
         }
@@ -132,6 +134,7 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public dev.nana.Stats stats(String id) {
+        requireId(id);
         ContainerInfo c = state(id);
         if (c.status() == dev.nana.ContainerStatus.STOPPED || c.pid() <= 0) {
             throw new dev.nana.FailedPreconditionException("no stats for \"" + id + "\": it is "
@@ -142,6 +145,7 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public void checkpoint(String id, Path imagePath, boolean leaveRunning, Path criu) {
+        requireId(id);
         if (imagePath == null || !imagePath.isAbsolute()) {
             throw new InvalidArgumentException("checkpoint \"" + id + "\": the image path must be an absolute directory");
         }
@@ -161,11 +165,13 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public dev.nana.ExecInfo exec(String id, dev.nana.ExecSpec spec) {
+        requireId(id);
         return call(f -> new Task.Exec(id, spec, f));
     }
 
     @Override
     public CompletableFuture<ExitStatus> waitForExec(String id, String execId) {
+        requireId(id);
         CompletableFuture<ExitStatus> f = new CompletableFuture<>();
         post(new Task.WaitExec(id, execId, f));
         return f;
@@ -173,16 +179,19 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo pause(String id) {
+        requireId(id);
         return call(f -> new Task.Pause(id, true, f));
     }
 
     @Override
     public ContainerInfo resume(String id) {
+        requireId(id);
         return call(f -> new Task.Pause(id, false, f));
     }
 
     @Override
     public void kill(String id, int signal, boolean all) {
+        requireId(id);
         if (signal < 1 || signal > 64) {
             throw new InvalidArgumentException("signal " + signal + " is not a signal: give 1 to 64 (9 is SIGKILL, 15 SIGTERM)");
         }
@@ -191,6 +200,7 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public void delete(String id, boolean force) {
+        requireId(id);
         this.<Void>call(f -> new Task.Delete(id, force, f));
     }
 
@@ -201,11 +211,13 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo state(String id) {
+        requireId(id);
         return this.<List<ContainerInfo>>call(f -> new Task.Query(id, f)).getFirst();
     }
 
     @Override
     public CompletableFuture<ExitStatus> waitForExit(String id) {
+        requireId(id);
         CompletableFuture<ExitStatus> f = new CompletableFuture<>();
         post(new Task.WaitExit(id, f));
         return f;
@@ -250,13 +262,15 @@ public final class LocalSupervisor implements Supervisor {
         }
         monitor.close();
         starts.shutdownNow();
-        workers.shutdownNow();
+        workers.shutdown(); // queued work (a retired folder's removal) gets a moment; restore finishes the rest
         persister.shutdown();
         try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
             persister.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        workers.shutdownNow();
         bus.close();
         journal.close();
         callbacks.shutdown();
@@ -287,6 +301,11 @@ public final class LocalSupervisor implements Supervisor {
     }
 
     /** Configures a {@link LocalSupervisor}. */
+    /** A malformed id is refused as such (naming it), not looked up: no request carries a path or control character further. */
+    private static void requireId(String id) {
+        dev.nana.ContainerId.require(id, "container id");
+    }
+
     /** Checks a spec (touching nothing); its runtime's calls bounded by this supervisor's timeout. */
     private Launcher.Resolved resolve(ContainerSpec spec) {
         Launcher.Resolved r = Launcher.resolve(spec, defaultRuntime);

@@ -197,6 +197,52 @@ class BadInputTest {
         refusedByGrpc("exec", "", () -> grpc.exec(exec));
     }
 
+    // ---- CLI arguments (through the thin client and the daemon, as a user types them)
+
+    /** A command line, the exit code it must end with (2 usage, 125 refused) and a word the error must contain. */
+    record Cli(List<String> args, int exit, String names) {
+        Cli(String names, int exit, String... args) {
+            this(List.of(args), exit, names);
+        }
+    }
+
+    @Provide
+    Arbitrary<Cli> cliLines() {
+        return Arbitraries.of(
+                new Cli("container id", 125, "run", "../x", "--", "true"),
+                new Cli("container id is empty", 125, "run", "", "--", "true"),
+                new Cli("container id", 125, "run", "a/b", "--", "true"),
+                new Cli("container id", 125, "logs", "../../etc"),
+                new Cli("container id", 125, "rm", "/etc"),
+                new Cli("container id", 125, "inspect", "xé"),
+                new Cli("bundle", 125, "run", "--bundle", "relative/dir", "x", "--", "true"),
+                new Cli("bundle", 125, "run", "--bundle", "/nonexistent/bundle", "x", "--", "true"),
+                new Cli("runtime", 125, "run", "--runtime", "/nonexistent/runc", "x", "--", "true"),
+                new Cli("runtime", 125, "run", "--runtime", "no-such-runtime", "x", "--", "true"),
+                new Cli("signal", 125, "kill", "x", "NOTASIGNAL"),
+                new Cli("signal", 125, "kill", "x", "0"),
+                new Cli("signal", 125, "kill", "x", "99"),
+                new Cli("memory", 125, "run", "--memory", "16x", "x", "--", "true"),
+                new Cli("memory", 125, "run", "--memory", "-5m", "x", "--", "true"),
+                new Cli("since", 125, "events", "--since", "yesterday-ish", "--no-follow"),
+                new Cli("env", 125, "run", "-e", "NOEQUALS", "x", "--", "true"),
+                new Cli("cwd", 125, "run", "--cwd", "relative", "x", "--", "true"),
+                new Cli("Unknown option", 2, "ps", "--no-such-flag"),
+                new Cli("Unmatched argument", 2, "ps", "extra"),
+                new Cli("Missing required parameter", 2, "kill"),
+                new Cli("Unmatched argument", 2, "no-such-command"));
+    }
+
+    @Property(tries = 30)
+    void cliArgumentsAreRefusedNamingThem(@ForAll("cliLines") Cli line) throws Exception {
+        NanaCli.Run r = nana.run(line.args().toArray(String[]::new));
+        assertEquals(line.exit(), r.exit(), line.args() + ": " + r.err());
+        assertTrue(r.err().contains(line.names()), line.args() + " names " + line.names() + ": " + r.err());
+        assertEquals(0, grpc.list(ListRequest.getDefaultInstance()).getContainersCount(), "nothing created");
+        assertEquals(List.of(), containerFolders(nana.stateDir), "no folder left");
+        CASES.computeIfAbsent("cli", k -> new AtomicInteger()).incrementAndGet();
+    }
+
     // ---- helpers
 
     /** The call fails with INVALID_ARGUMENT naming the field; the daemon still answers; its state is untouched. */
