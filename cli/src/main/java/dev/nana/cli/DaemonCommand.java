@@ -54,7 +54,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
             throw new dev.nana.InvalidArgumentException("--runtime-timeout " + runtimeTimeout + " must be more than 0 seconds");
         }
         LocalSupervisor supervisor = LocalSupervisor.builder().stateDir(nana.global.stateDir).defaultRuntime(runtime)
-                .maxConcurrentStarts(maxConcurrentStarts)
+                .maxConcurrentStarts(maxConcurrentStarts).daemon(true).lockWait(java.time.Duration.ofSeconds(60))
                 .timeout(java.time.Duration.ofMillis(Math.round(runtimeTimeout * 1000))).build();
         // the thin CLI's socket first: once the gRPC socket answers, both do
         ForwardServer forward;

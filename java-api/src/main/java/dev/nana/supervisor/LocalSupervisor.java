@@ -61,7 +61,7 @@ public final class LocalSupervisor implements Supervisor {
         this.state = new StateDir(b.stateDir).ensure();
         this.defaultRuntime = b.defaultRuntime;
         this.timeout = b.timeout;
-        this.lock = StateLock.acquire(state.root(), b.lockWait);
+        this.lock = StateLock.acquire(state.root(), b.lockWait, b.daemon);
         try {
             this.journal = new Journal(state.root().resolve("events.log"), b.journalMaxBytes);
             this.bus = new EventBus(journal, b.subscriberQueue);
@@ -320,6 +320,7 @@ public final class LocalSupervisor implements Supervisor {
         private long journalMaxBytes = Journal.DEFAULT_MAX_BYTES;
         private int subscriberQueue = EventBus.DEFAULT_QUEUE;
         private Duration lockWait = Duration.ZERO;
+        private boolean daemon;
 
         private Builder() {}
 
@@ -328,6 +329,13 @@ public final class LocalSupervisor implements Supervisor {
          * (default: not at all). A short-lived CLI supervisor waits for another CLI's.
          */
         public Builder lockWait(Duration wait) { this.lockWait = Objects.requireNonNull(wait); return this; }
+
+        /**
+         * This supervisor serves a daemon: within lockWait it waits for a CLI that works
+         * in-process to let go of the state directory (one may have taken it while no
+         * daemon ran), but another daemon is refused at once.
+         */
+        public Builder daemon(boolean d) { this.daemon = d; return this; }
 
         /** The state directory (default /run/nana; a tmpfs is best). */
         public Builder stateDir(Path dir) { this.stateDir = Objects.requireNonNull(dir); return this; }

@@ -25,7 +25,12 @@ final class StateLock implements AutoCloseable {
         this.lock = lock;
     }
 
-    static StateLock acquire(Path root, java.time.Duration wait) {
+    /**
+     * Takes the lock, waiting up to wait while another process holds it. A daemon marks
+     * the lock as its own ("PID daemon"): a daemon never waits for another daemon (that
+     * is refused at once, naming it), only for a CLI working in-process for a moment.
+     */
+    static StateLock acquire(Path root, java.time.Duration wait, boolean daemon) {
         Path file = root.resolve("nana.lock");
         FileChannel ch = null;
         try {
@@ -39,6 +44,7 @@ final class StateLock implements AutoCloseable {
                     lock = null; // this very process holds it
                 }
                 if (lock != null || System.nanoTime() >= deadline) break;
+                if (daemon && Files.readString(file).strip().endsWith(" daemon")) break; // another daemon: no waiting
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException e) {
@@ -47,14 +53,15 @@ final class StateLock implements AutoCloseable {
                 }
             }
             if (lock == null) {
-                String owner = Files.readString(file).strip();
+                String owner = Files.readString(file).strip().split(" ")[0];
                 ch.close();
                 throw new UnavailableException("state directory \"" + root + "\" is in use by another nana supervisor"
                         + (owner.isEmpty() ? "" : " (pid " + owner + ")")
                         + ": use that one, stop it, or give another state directory");
             }
             ch.truncate(0);
-            ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+            String who = ProcessHandle.current().pid() + (daemon ? " daemon" : "");
+            ch.write(ByteBuffer.wrap((who + "\n").getBytes(StandardCharsets.UTF_8)), 0);
             return new StateLock(ch, lock);
         } catch (IOException e) {
             try {
@@ -82,7 +89,7 @@ final class StateLock implements AutoCloseable {
                 return java.util.Optional.empty();
             }
             String text = Files.readString(file).strip();
-            return java.util.Optional.of(text.isEmpty() ? -1L : Long.parseLong(text));
+            return java.util.Optional.of(text.isEmpty() ? -1L : Long.parseLong(text.split(" ")[0]));
         } catch (IOException | NumberFormatException e) {
             return java.util.Optional.empty();
         }

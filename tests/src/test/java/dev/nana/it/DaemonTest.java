@@ -88,6 +88,24 @@ class DaemonTest {
     }
 
     @Test
+    void aDaemonStartedWhileACliWorksInProcessWaitsForIt() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            // a CLI took the state directory while no daemon ran (as bin/nana does then)
+            var cli = dev.nana.supervisor.LocalSupervisor.builder().stateDir(nana.stateDir).build();
+            Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(1500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                cli.close();
+            });
+            nana.startDaemon(); // fails unless it waits for the CLI instead of refusing
+            assertEquals(0, nana.run("ps").exit());
+        }
+    }
+
+    @Test
     void theSocketIsRootOnlyAndAnotherUserIsRefused() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
