@@ -100,8 +100,10 @@ public record ProcessDir(Path dir) {
     }
 
     /**
-     * A live nana-shim working in this folder, found by its cwd: for a shim so young that it
-     * has not yet written its "shim" file.
+     * A live process working in this folder, found by its cwd: a shim so young that it has
+     * not yet written its "shim" file, the runtime call it runs, or the shim's process
+     * between the supervisor's spawn and its exec (still a copy of the JVM then: matching on
+     * the command alone missed it, and restore took a create under way for one cut short).
      */
     public Optional<ProcessHandle> liveShimByCwd() {
         Path real;
@@ -110,8 +112,9 @@ public record ProcessDir(Path dir) {
         } catch (IOException e) {
             return Optional.empty();
         }
+        long self = ProcessHandle.current().pid();
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().command().map(c -> c.endsWith("/nana-shim")).orElse(false))
+                .filter(p -> p.pid() != self)
                 .filter(p -> {
                     try {
                         return Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "cwd")).equals(real);

@@ -75,8 +75,11 @@ class CrashAnywhereTest {
     private final AtomicInteger killedWhileDown = new AtomicInteger();
     private final AtomicInteger cutCalls = new AtomicInteger();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
+    /** Ids are unique to a run: what an aborted run left on the host can never pass for this one's. */
+    private final String runTag = "k" + Long.toHexString(System.nanoTime() & 0xffffff);
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 30, unit = TimeUnit.MINUTES) // the full size runs 60 rounds
     void daemonKilledAtRandomMomentsLosesNoContainerNoExitAndNoEvent() throws Exception {
         int rounds = FaultSize.of("rounds", 6, 60);
         Random rnd = new Random(FaultSize.seed("crash-anywhere"));
@@ -187,7 +190,7 @@ class CrashAnywhereTest {
     }
 
     private void runOne(Supervisor s, Random r, AtomicInteger ids) {
-        String id = "k" + ids.incrementAndGet();
+        String id = runTag + "-" + ids.incrementAndGet();
         Integer exits = r.nextInt(3) == 0 ? r.nextInt(1, 120) : null;
         Plan plan = new Plan(r.nextBoolean() ? "runc" : "crun", exits);
         Known k = new Known(plan);
@@ -266,7 +269,11 @@ class CrashAnywhereTest {
             if (k.unsureCreate) { // the run was cut by the crash: it exists whole, or not at all
                 if (c == null) {
                     assertTrue(!Files.exists(nana.stateDir.resolve(id)), id + ": a create cut short leaves no folder");
-                    assertEquals(List.of(), Leaks.runtimeState(Set.of(id)), id + ": nor runtime state");
+                    waitFor(() -> Leaks.runtimeState(Set.of(id)).isEmpty(), () -> id + " (" + k.plan + "): a create cut short leaves"
+                            + " no runtime state, but " + Leaks.runtimeState(Set.of(id)) + " remains; processes: "
+                            + ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(id))
+                                    .map(p -> p.pid() + " " + p.info().commandLine().orElse("")).toList()
+                            + "; state dir: " + Leaks.stateFolders(nana.stateDir));
                     goneWithoutTrace.add(id);
                     k.deleted = true;
                 }
