@@ -251,17 +251,9 @@ final class EventLoop {
     }
 
     private void startDone(Task.StartDone t) {
-        Container c = table.get(t.id());
-        if (c == null) {
-            fail(t.reply(), notFound(t.id()));
-            return;
-        }
-        c.busy = null;
-        if (t.error() != null) {
-            metrics.startFailed();
-            fail(t.reply(), t.error());
-            return;
-        }
+        if (t.error() != null && table.containsKey(t.id())) metrics.startFailed();
+        Container c = endBusy(t.id(), t.error(), t.reply());
+        if (c == null) return;
         metrics.started(System.nanoTime() - t.requestedAt());
         if (c.status == ContainerStatus.CREATED) c.status = ContainerStatus.RUNNING;
         if (!c.reported.start()) publish(c, EventType.START, null, null);
@@ -432,16 +424,8 @@ final class EventLoop {
     }
 
     private void pauseDone(Task.PauseDone t) {
-        Container c = table.get(t.id());
-        if (c == null) {
-            fail(t.reply(), notFound(t.id()));
-            return;
-        }
-        c.busy = null;
-        if (t.error() != null) {
-            fail(t.reply(), t.error());
-            return;
-        }
+        Container c = endBusy(t.id(), t.error(), t.reply());
+        if (c == null) return;
         if (c.status != ContainerStatus.STOPPED) {
             c.status = t.pause() ? ContainerStatus.PAUSED : ContainerStatus.RUNNING;
             publish(c, t.pause() ? EventType.PAUSE : EventType.RESUME, null, null);
@@ -672,6 +656,21 @@ final class EventLoop {
     }
 
     // ---- helpers
+
+    /**
+     * The end of an operation that marked its container busy: the container, freed; or null
+     * when it is gone or the operation failed (the reply is told either way).
+     */
+    private Container endBusy(String id, RuntimeException error, CompletableFuture<?> reply) {
+        Container c = find(id, reply);
+        if (c == null) return null;
+        c.busy = null;
+        if (error != null) {
+            fail(reply, error);
+            return null;
+        }
+        return c;
+    }
 
     private Container find(String id, CompletableFuture<?> reply) {
         Container c = table.get(id);
