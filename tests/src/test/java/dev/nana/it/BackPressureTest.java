@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -35,12 +34,12 @@ class BackPressureTest {
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while (!tail(log).contains("tick")) {
                 if (System.nanoTime() > deadline) fail(mib + " MiB not written within 5 minutes");
-                assertEquals("running", status(nana), "the writer is never blocked into dying");
+                assertEquals("running", nana.status("flood"), "the writer is never blocked into dying");
                 Thread.sleep(100);
             }
             long total = Files.size(log) + (Files.exists(log.resolveSibling("log.1")) ? Files.size(log.resolveSibling("log.1")) : 0);
             assertTrue(total <= 2 * LOG_CAP + (1 << 20), mib + " MiB written; the logs hold " + total + " bytes");
-            assertEquals("running", status(nana));
+            assertEquals("running", nana.status("flood"));
 
             assertLiveStream(nana);
             System.out.printf("back-pressure: %d MiB with no reader; the logs hold %d bytes; a late attach gets the stream%n", mib, total);
@@ -65,11 +64,6 @@ class BackPressureTest {
             attach.destroyForcibly();
             attach.waitFor(10, TimeUnit.SECONDS);
         }
-    }
-
-    private static String status(NanaCli nana) throws Exception {
-        NanaCli.Run r = nana.run("inspect", "flood");
-        return new ObjectMapper().readTree(r.out()).path("status").asText();
     }
 
     /** The last 64 KiB of a file, as text. */

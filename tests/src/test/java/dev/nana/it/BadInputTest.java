@@ -26,13 +26,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -239,7 +236,7 @@ class BadInputTest {
         assertEquals(line.exit(), r.exit(), line.args() + ": " + r.err());
         assertTrue(r.err().contains(line.names()), line.args() + " names " + line.names() + ": " + r.err());
         assertEquals(0, grpc.list(ListRequest.getDefaultInstance()).getContainersCount(), "nothing created");
-        assertEquals(List.of(), containerFolders(nana.stateDir), "no folder left");
+        assertEquals(List.of(), Leaks.stateFolders(nana.stateDir), "no folder left");
         CASES.computeIfAbsent("cli", k -> new AtomicInteger()).incrementAndGet();
     }
 
@@ -257,7 +254,7 @@ class BadInputTest {
                 .map(dev.nana.api.v1.Container::getId).toList();
         created.forEach(id -> grpc.delete(dev.nana.api.v1.DeleteRequest.newBuilder().setId(id).setForce(true).build())); // no cascade
         assertEquals(List.of(), created, kind + " case accepted: nothing may be created");
-        assertEquals(List.of(), containerFolders(nana.stateDir), "no folder left");
+        assertEquals(List.of(), Leaks.stateFolders(nana.stateDir), "no folder left");
         CASES.computeIfAbsent("grpc " + kind, k -> new AtomicInteger()).incrementAndGet();
     }
 
@@ -265,17 +262,8 @@ class BadInputTest {
         NanaException e = assertThrows(NanaException.class, call::run, kind + " accepted");
         assertTrue(e.getMessage().contains(field), "\"" + e.getMessage() + "\" names " + field);
         assertEquals(List.of(), local.list(), "nothing created");
-        assertEquals(List.of(), containerFolders(localState), "no folder left");
+        assertEquals(List.of(), Leaks.stateFolders(localState), "no folder left");
         CASES.computeIfAbsent("java " + kind, k -> new AtomicInteger()).incrementAndGet();
-    }
-
-    private static List<String> containerFolders(Path stateDir) {
-        Set<String> own = Set.of("nana.lock", "events.log", "nana.sock", "nana.sock.cli");
-        try (Stream<Path> s = Files.list(stateDir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !own.contains(n)).collect(Collectors.toList());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     /** One bad bundle of each kind, under dir. */

@@ -3,7 +3,6 @@ package dev.nana.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,7 +35,7 @@ class DiskFullTest {
                 assertEquals(125, refused.exit(), refused.out() + refused.err());
                 assertTrue(refused.err().contains("No space left on device"), refused.err());
                 assertTrue(!Files.exists(nana.stateDir.resolve("after")), "no folder for the refused container");
-                assertEquals("running", status(nana, "before"), "the running container is not harmed");
+                assertEquals("running", nana.status("before"), "the running container is not harmed");
                 assertTrue(nana.run("ps").out().contains("before"));
 
                 Files.delete(filler);
@@ -52,9 +51,5 @@ class DiskFullTest {
                 new ProcessBuilder("umount", "-l", nana.stateDir.toString()).inheritIO().start().waitFor();
             }
         }
-    }
-
-    private static String status(NanaCli nana, String id) throws Exception {
-        return new ObjectMapper().readTree(nana.run("inspect", id).out()).path("status").asText();
     }
 }

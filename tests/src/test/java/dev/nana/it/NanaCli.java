@@ -47,6 +47,11 @@ final class NanaCli implements AutoCloseable {
         return exec(cmd, null);
     }
 
+    /** A container's status as `nana inspect` reports it ("running", "stopped"…). */
+    String status(String id) throws IOException, InterruptedException {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(run("inspect", id).out()).path("status").asText();
+    }
+
     /** Runs a command line with this nana's environment, feeding it stdin (or nothing). */
     Run exec(List<String> cmd, byte[] stdin) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd);

@@ -26,10 +26,6 @@ class PauseResumeTest {
         throw new AssertionError("pid " + pid + " has no v1 freezer cgroup");
     }
 
-    private static String status(NanaCli nana, String id) throws Exception {
-        return JSON.readTree(nana.run("inspect", id).out()).path("status").asText();
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"runc", "crun"})
     void pauseFreezesResumeThawsAndBothSurviveADaemonRestart(String runtime) throws Exception {
@@ -41,7 +37,7 @@ class PauseResumeTest {
             assertEquals("THAWED", freezerState(pid));
 
             assertEquals(0, nana.run("pause", "p").exit());
-            assertEquals("paused", status(nana, "p"));
+            assertEquals("paused", nana.status("p"));
             assertEquals("FROZEN", freezerState(pid));
             NanaCli.Run twice = nana.run("pause", "p");
             assertEquals(125, twice.exit());
@@ -49,10 +45,10 @@ class PauseResumeTest {
 
             nana.killDaemon(); // a restarted daemon knows it is paused
             nana.startDaemon("--runtime", runtime);
-            assertEquals("paused", status(nana, "p"));
+            assertEquals("paused", nana.status("p"));
 
             assertEquals(0, nana.run("resume", "p").exit());
-            assertEquals("running", status(nana, "p"));
+            assertEquals("running", nana.status("p"));
             assertEquals("THAWED", freezerState(pid));
             NanaCli.Run notPaused = nana.run("resume", "p");
             assertEquals(125, notPaused.exit());
