@@ -116,7 +116,8 @@ int32_t nana_pidfd_open(int32_t pid);
 int32_t nana_pidfd_send_signal(int32_t pidfd, int32_t sig);
 
 /* Unix stream sockets, for the daemon's command-forwarding socket (the thin CLI).
- * nana_unix_listen replaces a stale socket file at path and makes it 0600. */
+ * nana_unix_listen replaces a stale socket file at path and makes it 0600; anything
+ * else at path is left alone (-EEXIST). */
 int32_t nana_unix_listen(const char *path, int32_t backlog);
 int32_t nana_unix_connect(const char *path);
 int32_t nana_accept(int32_t fd);

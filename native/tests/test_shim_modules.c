@@ -1,6 +1,11 @@
 /* nana-shim's modules, apart from the runtime: parsing, logs, files. */
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../src/shim/control.h"
@@ -9,6 +14,7 @@
 #include "../src/shim/log.h"
 #include "../src/shim/oom.h"
 #include "../src/shim/options.h"
+#include "../src/shim/startfifo.h"
 #include "../src/shim/streams.h"
 #include "check.h"
 
@@ -176,9 +182,90 @@ static void parses_options_and_names_what_is_wrong(void) {
                         "--log-max-size", "-5", NULL};
     CHECK_EQ_INT(options_parse(&o, 9, bad_size, &err), -1);
     CHECK(strstr(err.msg, "--log-max-size \"-5\"") != NULL);
+    char *fifo[] = {"nana-shim", "--id", "x", "--bundle", "/b", "--runtime", "/r",
+                    "--start-fifo-read", "/run/runc/x/exec.fifo", NULL};
+    CHECK_EQ_INT(options_parse(&o, 9, fifo, &err), 0);
+    CHECK_EQ_INT(o.start_fifo, START_FIFO_READ);
+    CHECK_EQ_STR(o.start_fifo_path, "/run/runc/x/exec.fifo");
+    char *fifo_exec[] = {"nana-shim", "--id", "x", "--exec", "/p.json", "--runtime", "/r",
+                         "--start-fifo-write", "/run/crun/x/exec.fifo", NULL};
+    CHECK_EQ_INT(options_parse(&o, 9, fifo_exec, &err), -1);
+    CHECK(strstr(err.msg, "need --bundle") != NULL);
     char *unknown[] = {"nana-shim", "--frobnicate", NULL};
     CHECK_EQ_INT(options_parse(&o, 2, unknown, &err), -1);
     CHECK(strstr(err.msg, "--frobnicate") != NULL);
+}
+
+static void fifo_path(char *out, size_t len, const char *name) {
+    snprintf(out, len, "/tmp/nana-startfifo-%d-%s", (int)getpid(), name);
+    unlink(out);
+    if (mkfifo(out, 0600) < 0)
+        abort();
+}
+
+/* runc's init: blocks opening the FIFO for writing, writes a byte, then execs (its end closes). */
+static void releases_a_runc_style_init_by_reading(void) {
+    char path[128];
+    fifo_path(path, sizeof path, "runc");
+    pid_t init = fork();
+    if (init == 0) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) != 1)
+            _exit(1);
+        usleep(100 * 1000); /* the start must wait for the exec, not only for the byte */
+        execl("/bin/sleep", "sleep", "10", (char *)NULL);
+        _exit(2);
+    }
+    nana_err err = {0};
+    CHECK_EQ_INT(start_fifo_release(START_FIFO_READ, path, init, &err), 0);
+    CHECK_EQ_STR(err.msg, "");
+    CHECK(access(path, F_OK) < 0 && errno == ENOENT); /* gone: the runtime now says "running" */
+    char exe[64], target[64] = "";
+    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)init);
+    ssize_t n = readlink(exe, target, sizeof target - 1);
+    target[n > 0 ? n : 0] = '\0';
+    CHECK(strstr(target, "sleep") != NULL); /* released only once the program was exec'd */
+    kill(init, SIGKILL);
+    waitpid(init, NULL, 0);
+}
+
+/* crun's init: holds the FIFO open for reading and blocks until a byte comes. */
+static void releases_a_crun_style_init_by_writing(void) {
+    char path[128];
+    fifo_path(path, sizeof path, "crun");
+    pid_t init = fork();
+    if (init == 0) {
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        struct pollfd p = {.fd = fd, .events = POLLIN}; /* no writer yet: not readable, no HUP */
+        char b = 1;
+        _exit(poll(&p, 1, -1) == 1 && read(fd, &b, 1) == 1 && b == 0 ? 7 : 8);
+    }
+    usleep(50 * 1000); /* let it open its end, as crun's create has before it returns */
+    nana_err err = {0};
+    CHECK_EQ_INT(start_fifo_release(START_FIFO_WRITE, path, init, &err), 0);
+    CHECK_EQ_STR(err.msg, "");
+    int status = 0;
+    waitpid(init, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+    CHECK(access(path, F_OK) < 0 && errno == ENOENT);
+}
+
+static void a_dead_init_or_a_missing_fifo_are_told_apart(void) {
+    nana_err err = {0};
+    CHECK_EQ_INT(start_fifo_release(START_FIFO_READ, "/tmp/nana-no-such-fifo", 1, &err), START_FIFO_ABSENT);
+    CHECK_EQ_INT(start_fifo_release(START_FIFO_WRITE, "/tmp/nana-no-such-fifo", 1, &err), START_FIFO_ABSENT);
+    char path[128];
+    for (int mode = START_FIFO_READ; mode <= START_FIFO_WRITE; mode++) {
+        fifo_path(path, sizeof path, "dead");
+        pid_t init = fork();
+        if (init == 0)
+            _exit(0); /* dies before it ever opens the FIFO */
+        usleep(20 * 1000);
+        CHECK_EQ_INT(start_fifo_release((enum start_fifo_mode)mode, path, init, &err), -1);
+        CHECK(strstr(err.msg, "died before it started") != NULL);
+        waitpid(init, NULL, 0);
+        unlink(path);
+    }
 }
 
 int main(void) {
@@ -192,5 +279,8 @@ int main(void) {
     RUN(rotates_the_output_log_at_its_cap);
     RUN(client_fifo_drops_instead_of_blocking);
     RUN(parses_options_and_names_what_is_wrong);
+    RUN(releases_a_runc_style_init_by_reading);
+    RUN(releases_a_crun_style_init_by_writing);
+    RUN(a_dead_init_or_a_missing_fifo_are_told_apart);
     return CHECK_DONE();
 }

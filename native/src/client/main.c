@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "forward.h"
@@ -100,10 +101,38 @@ static const char *command_word(int argc, char **argv) {
     return "";
 }
 
+/*
+ * The JVM CLI's launcher: $NANA_JVM_LAUNCHER, else found from this program's own path —
+ * <home>/bin/nana-jvm for the build's <home>/build/native/bin/nana-client (which bin/nana
+ * links to), else nana-jvm beside this program.
+ */
+static const char *jvm_launcher(char *buf, size_t len) {
+    const char *env = getenv("NANA_JVM_LAUNCHER");
+    if (env != NULL && *env)
+        return env;
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return NULL;
+    self[n] = '\0';
+    static const char built[] = "/build/native/bin/nana-client";
+    size_t blen = sizeof built - 1;
+    if ((size_t)n > blen && strcmp(self + n - blen, built) == 0) {
+        self[n - blen] = '\0';
+        snprintf(buf, len, "%s/bin/nana-jvm", self);
+    } else {
+        char *slash = strrchr(self, '/');
+        *slash = '\0';
+        snprintf(buf, len, "%s/nana-jvm", self);
+    }
+    return buf;
+}
+
 static __attribute__((noreturn)) void run_jvm(char **argv) {
-    const char *jvm = getenv("NANA_JVM_LAUNCHER");
-    if (jvm == NULL || *jvm == '\0') {
-        fprintf(stderr, "nana: no daemon listens, and NANA_JVM_LAUNCHER does not say where the JVM CLI is: use bin/nana\n");
+    char buf[PATH_MAX + 32];
+    const char *jvm = jvm_launcher(buf, sizeof buf);
+    if (jvm == NULL) {
+        fprintf(stderr, "nana: no daemon listens, and the JVM CLI cannot be found: set NANA_JVM_LAUNCHER to bin/nana-jvm\n");
         exit(125);
     }
     argv[0] = (char *)jvm;
@@ -145,6 +174,11 @@ static void send_request(int fd, int argc, char **argv) {
     char cwd[PATH_MAX];
     put_string(&body, getcwd(cwd, sizeof cwd) ? cwd : "/");
 
+    if (body.len > FORWARD_MAX_REQUEST) {
+        fprintf(stderr, "nana: the command line and environment are %zu bytes; the daemon takes at most %d: pass less"
+                        " (e.g. fewer or smaller environment variables)\n", body.len, FORWARD_MAX_REQUEST);
+        exit(125);
+    }
     struct buffer msg = {0};
     put_u32(&msg, (uint32_t)body.len);
     put(&msg, body.data, body.len);
@@ -214,9 +248,25 @@ static uint32_t window_size(void) {
     return ((uint32_t)ws.ws_row << 16) | ws.ws_col;
 }
 
+/* How long the daemon has to take a command (frame 'A'); past it the daemon is not responding. */
+#define ANSWER_DEADLINE_MS 10000
+
+static long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static int peer_pid(int fd) {
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 ? (int)cred.pid : 0;
+}
+
 int main(int argc, char **argv) {
-    if (strcmp(command_word(argc, argv), "daemon") == 0)
-        run_jvm(argv); /* a daemon is a JVM of its own, never a forwarded command */
+    const char *word = command_word(argc, argv);
+    if (strcmp(word, "daemon") == 0 || strcmp(word, "bench") == 0)
+        run_jvm(argv); /* JVMs of their own, never commands a daemon runs for a client */
     const char *address = global_option(argc, argv, "--address", "NANA_ADDRESS", "/run/nana/nana.sock");
     const char *state_dir = global_option(argc, argv, "--state-dir", "NANA_STATE_DIR", "/run/nana");
     char path[PATH_MAX];
@@ -252,15 +302,31 @@ int main(int argc, char **argv) {
     send_request(fd, argc, argv);
     send_frame(fd, FORWARD_WINSIZE, window_size());
 
-    unsigned char frame[5];
+    unsigned char frame[FORWARD_FRAME];
     size_t got = 0;
+    int accepted = 0, interrupts = 0;
+    long answer_by = now_ms() + ANSWER_DEADLINE_MS;
     struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
     for (;;) {
-        if (poll(p, 2, -1) < 0 && errno != EINTR)
+        int timeout = accepted ? -1 : (int)(answer_by - now_ms());
+        if (!accepted && timeout <= 0) {
+            fprintf(stderr, "nana: the daemon at %s is not responding (pid %d): it took no command within %d s;"
+                            " is it stopped or wedged? (see its log)\n", path, peer_pid(fd), ANSWER_DEADLINE_MS / 1000);
+            return 125;
+        }
+        int r = poll(p, 2, timeout);
+        if (r < 0 && errno != EINTR)
             break;
+        if (r <= 0)
+            continue;
         if (p[1].revents & POLLIN) {
             struct signalfd_siginfo si;
             if (read(sfd, &si, sizeof si) == sizeof si) {
+                if ((si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) && ++interrupts >= 2) {
+                    fprintf(stderr, "nana: interrupted again; leaving the daemon's answer behind (the command may"
+                                    " still be under way there)\n");
+                    return 125;
+                }
                 int bad = si.ssi_signo == SIGWINCH ? send_frame(fd, FORWARD_WINSIZE, window_size())
                                                    : send_frame(fd, FORWARD_SIGNAL, si.ssi_signo);
                 if (bad)
@@ -277,10 +343,16 @@ int main(int argc, char **argv) {
             got = 0;
             uint32_t be;
             memcpy(&be, frame + 1, 4);
-            if (frame[0] == FORWARD_EXIT)
-                exit((int)ntohl(be)); /* atexit restores the terminal */
-            if (frame[0] == FORWARD_RAW)
-                set_raw(ntohl(be) != 0);
+            uint32_t value = ntohl(be);
+            switch (frame[0]) {
+            case FORWARD_ACCEPTED: accepted = 1; break;
+            case FORWARD_EXIT: exit((int)value); /* atexit restores the terminal */
+            case FORWARD_RAW: set_raw(value != 0); break;
+            case FORWARD_BUSY:
+                fprintf(stderr, "nana: the daemon at %s serves %u clients at once, its most; try again\n", path, value);
+                return 125;
+            default: break; /* a newer daemon's frame */
+            }
         }
     }
     fprintf(stderr, "nana: the daemon closed the connection before the command finished (see its log)\n");

@@ -26,6 +26,10 @@ int32_t nana_unix_listen(const char *path, int32_t backlog) {
     int32_t rc = make_addr(path, &addr);
     if (rc < 0)
         return rc;
+    /* a stale socket is replaced; anything else at path is not ours to remove */
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+        return -EEXIST;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return NANA_NEG_ERRNO();
@@ -100,8 +104,12 @@ int32_t nana_recv_fds(int32_t fd, void *buf, int32_t len, int32_t *fds, int32_t 
                 close(got); /* more than asked for: never leak them */
         }
     }
-    if (msg.msg_flags & MSG_CTRUNC)
+    if (msg.msg_flags & MSG_CTRUNC) { /* some were dropped: keep none, so none leaks */
+        for (int i = 0; i < *nfds; i++)
+            close(fds[i]);
+        *nfds = 0;
         return -EMSGSIZE;
+    }
     return (int32_t)n;
 }
 

@@ -35,6 +35,7 @@
 #include "oom.h"
 #include "options.h"
 #include "runtime.h"
+#include "startfifo.h"
 #include "streams.h"
 
 /* Names in the process folder (the shim's cwd); see docs/ARCHITECTURE.md. */
@@ -305,9 +306,14 @@ static int start_process(struct shim *s, nana_err *err) {
     if (s->started)
         return 0;
     if (s->opt->exec_process == NULL && s->opt->restore_image == NULL) {
-        const char *sub[] = {"start", s->opt->id, NULL};
-        const int null_stdio[3] = {-1, -1, -1};
-        if (runtime_call(&s->rt, sub, null_stdio, 1, err) < 0) {
+        /* what `<runtime> start` does, without its process, where the runtime allows */
+        int rc = start_fifo_release(s->opt->start_fifo, s->opt->start_fifo_path, s->pid, err);
+        if (rc == START_FIFO_ABSENT) {
+            const char *sub[] = {"start", s->opt->id, NULL};
+            const int null_stdio[3] = {-1, -1, -1};
+            rc = runtime_call(&s->rt, sub, null_stdio, 1, err);
+        }
+        if (rc < 0) {
             forget_container(s);
             return -1;
         }

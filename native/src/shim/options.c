@@ -9,6 +9,7 @@
 enum {
     OPT_ID = 1, OPT_BUNDLE, OPT_EXEC, OPT_RUNTIME, OPT_RUNTIME_ARG, OPT_STDIN, OPT_STDOUT,
     OPT_STDERR, OPT_TERMINAL, OPT_START_NOW, OPT_UNSHARE_CGROUP2, OPT_LOG_MAX_SIZE, OPT_SYNC_FD, OPT_RESTORE,
+    OPT_START_FIFO_READ, OPT_START_FIFO_WRITE,
 };
 
 static const struct option long_options[] = {
@@ -26,6 +27,8 @@ static const struct option long_options[] = {
     {"log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE},
     {"sync-fd", required_argument, NULL, OPT_SYNC_FD},
     {"restore", required_argument, NULL, OPT_RESTORE},
+    {"start-fifo-read", required_argument, NULL, OPT_START_FIFO_READ},
+    {"start-fifo-write", required_argument, NULL, OPT_START_FIFO_WRITE},
     {NULL, 0, NULL, 0},
 };
 
@@ -66,6 +69,14 @@ int options_parse(struct shim_options *o, int argc, char **argv, nana_err *err) 
             if (*end || o->sync_fd < 3 || fcntl(o->sync_fd, F_GETFD) < 0)
                 return nerr_set(err, 0, "--sync-fd \"%s\": want an open descriptor >= 3", optarg);
             break;
+        case OPT_START_FIFO_READ:
+        case OPT_START_FIFO_WRITE:
+            if (optarg[0] != '/')
+                return nerr_set(err, 0, "--%s \"%s\": want an absolute path",
+                                c == OPT_START_FIFO_READ ? "start-fifo-read" : "start-fifo-write", optarg);
+            o->start_fifo = c == OPT_START_FIFO_READ ? START_FIFO_READ : START_FIFO_WRITE;
+            o->start_fifo_path = optarg;
+            break;
         default:
             return nerr_set(err, 0, "unknown option \"%s\"", argv[optind - 1]);
         }
@@ -76,6 +87,8 @@ int options_parse(struct shim_options *o, int argc, char **argv, nana_err *err) 
         return nerr_set(err, 0, "--id and --runtime are required");
     if ((o->bundle == NULL) == (o->exec_process == NULL))
         return nerr_set(err, 0, "give exactly one of --bundle (create) and --exec (exec)");
+    if (o->start_fifo != START_FIFO_NONE && (o->bundle == NULL || o->restore_image != NULL))
+        return nerr_set(err, 0, "--start-fifo-read/--start-fifo-write start a created container: they need --bundle, without --restore");
     if (o->restore_image != NULL && o->bundle == NULL)
         return nerr_set(err, 0, "--restore needs --bundle");
     return 0;

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "startfifo.h"
 
 #define MAX_RUNTIME_ARGS 32
 
@@ -23,6 +24,8 @@ struct shim_options {
     int unshare_cgroup2;       /* crun on hybrid cgroups */
     off_t log_max_size;        /* per output log file, 0 = unbounded */
     int sync_fd;               /* pipe to the supervisor, -1 when none */
+    enum start_fifo_mode start_fifo; /* start by the runtime's exec.fifo (startfifo.h) */
+    const char *start_fifo_path;     /* ... found here; absent there: `<runtime> start` */
 };
 
 /* Parses argv; on error fills err with the option and what is expected. */

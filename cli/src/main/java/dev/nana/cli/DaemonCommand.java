@@ -37,6 +37,10 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                     + " reported as hanging (default: ${DEFAULT-VALUE})")
     double runtimeTimeout;
 
+    @Option(names = "--no-fast-start", description = "start every container with `<runtime> start` (by default the shim"
+            + " starts runc and crun containers through the runtime's exec FIFO, one runtime process fewer)")
+    boolean noFastStart;
+
     @Option(names = "--group", paramLabel = "NAME", description = "make the socket 0660 for this group (default: root only, 0600)")
     String group;
 
@@ -54,7 +58,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
             throw new dev.nana.InvalidArgumentException("--runtime-timeout " + runtimeTimeout + " must be more than 0 seconds");
         }
         LocalSupervisor supervisor = LocalSupervisor.builder().stateDir(nana.global.stateDir).defaultRuntime(runtime)
-                .maxConcurrentStarts(maxConcurrentStarts).daemon(true).lockWait(java.time.Duration.ofSeconds(60))
+                .maxConcurrentStarts(maxConcurrentStarts).fastStart(!noFastStart).daemon(true).lockWait(java.time.Duration.ofSeconds(60))
                 .timeout(java.time.Duration.ofMillis(Math.round(runtimeTimeout * 1000))).build();
         // the thin CLI's socket first: once the gRPC socket answers, both do
         ForwardServer forward;

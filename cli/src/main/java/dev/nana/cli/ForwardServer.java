@@ -4,7 +4,6 @@ import dev.nana.Supervisor;
 import dev.nana.os.Fd;
 import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,12 +11,19 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,36 +32,98 @@ import org.slf4j.LoggerFactory;
  * hands over its argv, environment, working directory and stdio descriptors; the daemon
  * runs the same picocli command tree in its warm JVM on its own supervisor, writing straight
  * to the client's descriptors, and answers with the exit code. The client forwards the
- * signals it gets. Wire format (big-endian), see native/src/client/forward.h:
+ * signals it gets. The wire format is {@link ForwardProtocol}.
  *
- * <pre>
- * client → daemon  u32 length, then: "NANA" u32 version
- *                  u32 argc {u32 len, bytes}… u32 envc {u32 len, "K=V"}… u32 len, cwd
- *                  (SCM_RIGHTS with the first bytes: stdin, stdout, stderr)
- * client → daemon  'S' u32 signal              a signal the client received
- * client → daemon  'W' u32 rows << 16 | cols   its terminal's size (at once, and on SIGWINCH)
- * daemon → client  'R' u32 on                  raw mode on (1) or back off (0), for run -it
- * daemon → client  'X' u32 code                the command's exit code; then close
- * </pre>
+ * <p>One reactor thread (an epoll through libnana) accepts connections, reads requests and
+ * the frames that follow them, without blocking: a connection costs no thread until its
+ * request is whole, and a request must be whole within {@link Limits#requestDeadlineMillis}.
+ * Each length is checked before anything is allocated for it, requests being read share a
+ * byte budget, and connections are capped (a client over the cap is told so, 'B'). Only
+ * then does the command get a thread of its own. The accept loop outlives a full
+ * descriptor table: it pauses, says so, and accepts again.
  */
 final class ForwardServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ForwardServer.class);
-    static final int VERSION = 1;
-    private static final int MAX_REQUEST = 4 << 20;
+
+    /** Commands a client may not have the daemon run: another daemon, or a benchmark inside this one. */
+    static final List<String> NOT_FORWARDED = List.of("daemon", "bench");
+
+    /**
+     * What the server takes at most (docs/SECURITY.md lists them).
+     *
+     * @param maxConnections clients connected at once, waiting or running
+     * @param requestBudgetBytes bytes of requests being read, all connections together
+     * @param requestDeadlineMillis how long a client has to send its whole request
+     */
+    record Limits(int maxConnections, int requestBudgetBytes, int requestDeadlineMillis) {
+        static final Limits DEFAULT = new Limits(512, 8 << 20, 5000);
+    }
+
+    private static final long WAKE = 0;
+    private static final long LISTENER = 1;
+    private static final int MAX_EVENTS = 64;
+    /** How long accepting pauses when the process is out of descriptors. */
+    private static final int ACCEPT_PAUSE_MILLIS = 200;
 
     private final Path path;
     private final Fd listener;
     private final Supervisor supervisor;
     private final boolean groupAccess;
-    private final Thread acceptor;
+    private final Limits limits;
+    private final Fd epoll;
+    private final Fd wake;
+    private final Map<Long, Conn> conns = new HashMap<>(); // the reactor's alone
+    private final ConcurrentLinkedQueue<Conn> finished = new ConcurrentLinkedQueue<>();
+    private final ExecutorService commands;
+    private final Thread reactor;
+    private long nextToken = LISTENER + 1;
+    private int budgetUsed;
+    private long acceptPausedUntil;
+    private long lastEmfileWarning;
     private volatile boolean closed;
 
-    private ForwardServer(Path path, Fd listener, Supervisor supervisor, boolean groupAccess) {
+    /** One client, from accept to close. Fields are the reactor's, except where said. */
+    private final class Conn {
+        final long token;
+        final Fd fd;
+        final long deadline;
+        final ByteBuffer header = ByteBuffer.allocate(4);
+        ByteBuffer body; // once the length is known and budgeted
+        List<Fd> stdio = List.of();
+        int budgeted;
+        // once running
+        Io io;
+        ClientTerminal terminal;
+        Thread command; // guarded by the Conn itself
+        final ByteBuffer frame = ByteBuffer.allocate(ForwardProtocol.FRAME);
+        boolean clientGone;
+
+        Conn(long token, Fd fd, long deadline) {
+            this.token = token;
+            this.fd = fd;
+            this.deadline = deadline;
+        }
+
+        boolean running() {
+            return io != null;
+        }
+    }
+
+    private ForwardServer(Path path, Fd listener, Supervisor supervisor, boolean groupAccess, Limits limits)
+            throws OsException {
         this.path = path;
         this.listener = listener;
         this.supervisor = supervisor;
         this.groupAccess = groupAccess;
-        this.acceptor = Thread.ofPlatform().name("nana-forward").daemon().start(this::acceptLoop);
+        this.limits = limits;
+        this.epoll = LibNana.epollCreate();
+        this.wake = LibNana.eventfd();
+        LibNana.setNonblock(listener, true);
+        LibNana.epollAdd(epoll, wake, WAKE, LibNana.EV_IN);
+        LibNana.epollAdd(epoll, listener, LISTENER, LibNana.EV_IN);
+        // a command holds its thread while it runs (a foreground run, attach, logs -f); idle ones are reused
+        this.commands = Executors.newCachedThreadPool(Thread.ofPlatform().name("nana-forwarded-", 0).daemon().factory());
+        this.reactor = Thread.ofPlatform().name("nana-forward").daemon().start(this::react);
     }
 
     /** The forwarding socket that belongs to a daemon address. */
@@ -63,67 +131,363 @@ final class ForwardServer implements AutoCloseable {
         return address.resolveSibling(address.getFileName() + ".cli");
     }
 
-    static ForwardServer start(Path address, Supervisor supervisor, java.nio.file.attribute.GroupPrincipal group)
-            throws IOException {
-        Path path = socketFor(address);
-        Fd l = LibNana.unixListen(path, 64);
-        if (group != null) {
-            java.nio.file.Files.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(group);
-            java.nio.file.Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
-        }
-        return new ForwardServer(path, l, supervisor, group != null);
+    static ForwardServer start(Path address, Supervisor supervisor, GroupPrincipal group) throws IOException {
+        return start(address, supervisor, group, Limits.DEFAULT);
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            try {
-                Fd conn = LibNana.accept(listener);
-                Thread.ofPlatform().name("nana-forwarded").daemon().start(() -> serve(conn));
-            } catch (OsException e) {
-                if (!closed) log.warn("forwarding socket {}: {}", path, e.getMessage());
-                return;
+    static ForwardServer start(Path address, Supervisor supervisor, GroupPrincipal group, Limits limits) throws IOException {
+        Path path = socketFor(address);
+        Fd l = LibNana.unixListen(path, 128);
+        try {
+            if (group != null) {
+                Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(group);
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+            }
+            return new ForwardServer(path, l, supervisor, group != null, limits);
+        } catch (IOException | RuntimeException e) {
+            l.close();
+            throw e;
+        }
+    }
+
+    // ---- the reactor
+
+    private void react() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment tokens = arena.allocate(ValueLayout.JAVA_LONG, MAX_EVENTS);
+            MemorySegment events = arena.allocate(ValueLayout.JAVA_INT, MAX_EVENTS);
+            MemorySegment buf = arena.allocate(64 * 1024);
+            while (!closed) {
+                int n = LibNana.epollWait(epoll, tokens, events, MAX_EVENTS, timeoutMillis());
+                for (int i = 0; i < n && !closed; i++) {
+                    long token = tokens.getAtIndex(ValueLayout.JAVA_LONG, i);
+                    if (token == WAKE) {
+                        drainWake(buf);
+                    } else if (token == LISTENER) {
+                        acceptAll();
+                    } else {
+                        Conn c = conns.get(token);
+                        if (c != null) readable(c, buf);
+                    }
+                }
+                for (Conn c; (c = finished.poll()) != null; ) forget(c);
+                expire();
+                resumeAccepting();
+            }
+        } catch (OsException | RuntimeException e) {
+            if (!closed) {
+                // without its reactor the daemon cannot serve the CLI: let it be restarted (restore loses nothing)
+                log.error("the forwarding server stopped: {}; the daemon exits so that it can be restarted", e.toString(), e);
+                Runtime.getRuntime().halt(70);
             }
         }
     }
 
-    private void serve(Fd conn) {
-        List<Fd> stdio = List.of();
-        try (conn) {
+    private int timeoutMillis() {
+        long now = System.nanoTime();
+        long next = Long.MAX_VALUE;
+        for (Conn c : conns.values()) if (!c.running()) next = Math.min(next, c.deadline);
+        if (acceptPausedUntil != 0) next = Math.min(next, acceptPausedUntil);
+        if (next == Long.MAX_VALUE) return -1;
+        return (int) Math.max(0, Math.min(Integer.MAX_VALUE, (next - now) / 1_000_000 + 1));
+    }
+
+    private void drainWake(MemorySegment buf) {
+        try {
+            LibNana.read(wake, buf, 8);
+        } catch (OsException e) {
+            // nothing to drain
+        }
+    }
+
+    private void acceptAll() {
+        while (!closed && acceptPausedUntil == 0) {
+            Fd fd;
+            try {
+                fd = LibNana.accept(listener);
+            } catch (OsException.WouldBlock e) {
+                return;
+            } catch (OsException e) {
+                if (e.errno() == 24 /* EMFILE */ || e.errno() == 23 /* ENFILE */ || e.errno() == 12 /* ENOMEM */
+                        || e.errno() == 105 /* ENOBUFS */) {
+                    pauseAccepting(e);
+                    return;
+                }
+                if (e.errno() == 103 /* ECONNABORTED */ || e.errno() == 71 /* EPROTO */) continue;
+                log.warn("forwarding socket {}: accept: {}", path, e.getMessage());
+                return;
+            }
+            admit(fd);
+        }
+    }
+
+    /** Out of descriptors: stop accepting for a moment (the listener would wake us in a loop), and say so. */
+    private void pauseAccepting(OsException e) {
+        long now = System.nanoTime();
+        acceptPausedUntil = now + ACCEPT_PAUSE_MILLIS * 1_000_000L;
+        if (now - lastEmfileWarning > 10_000_000_000L) {
+            lastEmfileWarning = now;
+            log.warn("forwarding socket {}: accept: {} ({} clients connected): pausing, then accepting again", path,
+                    e.getMessage(), conns.size());
+        }
+        try {
+            LibNana.epollDel(epoll, listener);
+        } catch (OsException ignored) {
+            // not in the set
+        }
+    }
+
+    private void resumeAccepting() {
+        if (acceptPausedUntil == 0 || System.nanoTime() < acceptPausedUntil) return;
+        acceptPausedUntil = 0;
+        try {
+            LibNana.epollAdd(epoll, listener, LISTENER, LibNana.EV_IN);
+        } catch (OsException e) {
+            log.warn("forwarding socket {}: watch the listener again: {}", path, e.getMessage());
+        }
+        acceptAll();
+    }
+
+    private void admit(Fd fd) {
+        try {
             // the socket's mode already keeps others out; the kernel's word on who called settles it
-            int uid = LibNana.peerUid(conn);
+            int uid = LibNana.peerUid(fd);
             if (uid != 0 && !groupAccess) {
                 log.warn("forwarded command from uid {} refused: the socket is root-only (start the daemon with --group)", uid);
+                fd.close();
                 return;
             }
-            // the first receive brings the descriptors; the rest of the request may follow
-            LibNana.Received first = LibNana.recvFds(conn, 65536, 3);
-            stdio = first.fds();
-            if (stdio.size() != 3 || first.data().length < 4) {
-                log.warn("forwarded command without its 3 stdio descriptors: ignored");
+            if (conns.size() >= limits.maxConnections()) {
+                log.warn("forwarding socket {}: a client refused: {} are connected, the most this daemon serves", path,
+                        conns.size());
+                sendFrame(fd, ForwardProtocol.BUSY, limits.maxConnections());
+                fd.close();
                 return;
             }
-            ByteArrayOutputStream req = new ByteArrayOutputStream();
-            req.write(first.data());
-            int total = ByteBuffer.wrap(first.data(), 0, 4).getInt();
-            if (total < 0 || total > MAX_REQUEST) return;
-            while (req.size() < 4 + total) {
-                LibNana.Received more = LibNana.recvFds(conn, 65536, 0);
-                if (more.data().length == 0) return;
-                req.write(more.data());
+            LibNana.setNonblock(fd, true);
+            Conn c = new Conn(nextToken++, fd, System.nanoTime() + limits.requestDeadlineMillis() * 1_000_000L);
+            LibNana.epollAdd(epoll, fd, c.token, LibNana.EV_IN);
+            conns.put(c.token, c);
+        } catch (OsException e) {
+            log.debug("forwarding socket {}: a client went before it was served: {}", path, e.getMessage());
+            fd.close();
+        }
+    }
+
+    private void readable(Conn c, MemorySegment buf) {
+        try {
+            if (c.running()) readFrames(c, buf);
+            else readRequest(c, buf);
+        } catch (OsException.WouldBlock e) {
+            // all read for now
+        } catch (OsException | ForwardProtocol.BadRequest e) {
+            if (!c.running()) {
+                log.warn("forwarded command refused: {}", e.getMessage());
+                refuse(c, e instanceof ForwardProtocol.BadRequest ? "nana: the daemon refused the command: " + e.getMessage() : null);
+            } else {
+                clientGone(c);
             }
-            Request r = Request.parse(ByteBuffer.wrap(req.toByteArray(), 4, total));
-            if (log.isDebugEnabled()) log.debug("forwarded command from uid {}: nana {}", uid, String.join(" ", redacted(r.args())));
-            ClientTerminal terminal = new ClientTerminal(conn, stdio.get(0));
-            Io io = new Io(new FdInputStream(stdio.get(0)), new FdOutputStream(stdio.get(1)),
-                    new FdOutputStream(stdio.get(2)), r.env(), r.cwd(), supervisor, terminal);
-            Thread command = Thread.currentThread();
-            Thread.ofPlatform().name("nana-forwarded-signals").daemon().start(() -> readFrames(conn, io, terminal, command));
-            int code = NanaCommand.commandLine(io).execute(r.args().toArray(String[]::new));
-            send(conn, 'X', code);
-        } catch (IOException | RuntimeException e) {
+        }
+    }
+
+    /** Reads what has come of a request; once whole, runs it. */
+    private void readRequest(Conn c, MemorySegment buf) throws OsException, ForwardProtocol.BadRequest {
+        while (true) {
+            ByteBuffer into = c.body != null ? c.body : c.header;
+            int want = Math.min(into.remaining(), (int) buf.byteSize());
+            LibNana.Received got = LibNana.recvFds(c.fd, want, c.stdio.isEmpty() ? 3 : 0);
+            if (!got.fds().isEmpty()) c.stdio = got.fds();
+            if (got.data().length == 0) { // the client went before its request was whole
+                release(c);
+                forget(c);
+                return;
+            }
+            if (c.stdio.size() != 3) throw new ForwardProtocol.BadRequest("a request must bring its 3 stdio descriptors with its first bytes");
+            into.put(got.data());
+            if (into.hasRemaining()) continue;
+            if (c.body == null) {
+                int total = c.header.flip().getInt();
+                if (total <= 0 || total > ForwardProtocol.MAX_REQUEST) {
+                    throw new ForwardProtocol.BadRequest("a request of " + total + " bytes: the most the daemon takes is "
+                            + ForwardProtocol.MAX_REQUEST + " (argv, environment and working directory together)");
+                }
+                if (budgetUsed + total > limits.requestBudgetBytes()) {
+                    throw new ForwardProtocol.BadRequest("the daemon is reading " + budgetUsed + " bytes of requests"
+                            + " already, the most it holds at once; try again");
+                }
+                budgetUsed += total;
+                c.budgeted = total;
+                c.body = ByteBuffer.allocate(total); // only now, and only as much as the budget allowed
+                continue;
+            }
+            ForwardProtocol.Request r = ForwardProtocol.Request.parse(c.body.flip());
+            release(c);
+            run(c, r);
+            return;
+        }
+    }
+
+    private void release(Conn c) {
+        budgetUsed -= c.budgeted;
+        c.budgeted = 0;
+        c.body = null;
+    }
+
+    /** Frames from a client whose command runs: signals go to the command, sizes to its terminal. */
+    private void readFrames(Conn c, MemorySegment buf) throws OsException {
+        while (!c.clientGone) {
+            int n = LibNana.read(c.fd, buf, c.frame.remaining());
+            if (n == 0) {
+                clientGone(c);
+                return;
+            }
+            c.frame.put(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+            if (c.frame.hasRemaining()) continue;
+            c.frame.flip();
+            byte type = c.frame.get();
+            int value = c.frame.getInt();
+            c.frame.clear();
+            Io io = c.io;
+            ClientTerminal terminal = c.terminal;
+            switch (type) {
+                // the handlers may block (run proxies a signal to its container): never on this thread
+                case ForwardProtocol.SIGNAL -> Thread.ofVirtual().start(() -> {
+                    if (!io.signal(value)) interruptCommand(c);
+                });
+                case ForwardProtocol.WINSIZE -> Thread.ofVirtual().start(() -> terminal.resized(value >>> 16, value & 0xffff));
+                default -> { } // a newer client's frame: ignored
+            }
+        }
+    }
+
+    /** The client went away while its command runs: the command is interrupted, and ends. */
+    private void clientGone(Conn c) {
+        if (c.clientGone) return;
+        c.clientGone = true;
+        try {
+            LibNana.epollDel(epoll, c.fd);
+        } catch (OsException ignored) {
+            // already out
+        }
+        interruptCommand(c);
+    }
+
+    /** Interrupts the connection's command if it still runs, and never the next command of its pooled thread. */
+    private static void interruptCommand(Conn c) {
+        synchronized (c) {
+            if (c.command != null) c.command.interrupt();
+        }
+    }
+
+    /** Deadlines: a client that has not sent its whole request in time is let go. */
+    private void expire() {
+        long now = System.nanoTime();
+        List<Conn> late = new ArrayList<>();
+        for (Conn c : conns.values()) if (!c.running() && now - c.deadline > 0) late.add(c);
+        for (Conn c : late) {
+            log.warn("forwarded command refused: the client sent no whole request within {} ms", limits.requestDeadlineMillis());
+            refuse(c, "nana: the daemon got no whole command within " + limits.requestDeadlineMillis() + " ms");
+        }
+    }
+
+    /** Ends a connection whose request was refused, telling the client why when it can be told. */
+    private void refuse(Conn c, String why) {
+        if (why != null && c.stdio.size() == 3) {
+            try {
+                LibNana.writeFully(c.stdio.get(2), why + "\n");
+            } catch (OsException | RuntimeException ignored) {
+                // its stderr is gone
+            }
+        }
+        try {
+            sendFrame(c.fd, ForwardProtocol.EXIT, NanaCommand.EXIT_NANA_FAILED);
+        } catch (OsException ignored) {
+            // the client is gone
+        }
+        release(c);
+        forget(c);
+    }
+
+    /** Closes a connection and all it brought. Only here, on the reactor: it alone reads them. */
+    private void forget(Conn c) {
+        if (conns.remove(c.token) == null) return;
+        try {
+            LibNana.epollDel(epoll, c.fd);
+        } catch (OsException | IllegalStateException ignored) {
+            // out already
+        }
+        c.fd.close();
+        c.stdio.forEach(Fd::close);
+    }
+
+    // ---- commands
+
+    private void run(Conn c, ForwardProtocol.Request r) {
+        if (log.isDebugEnabled()) log.debug("forwarded command: nana {}", String.join(" ", redacted(r.args())));
+        c.terminal = new ClientTerminal(c.fd, c.stdio.get(0));
+        c.io = new Io(new FdInputStream(c.stdio.get(0)), new FdOutputStream(c.stdio.get(1)),
+                new FdOutputStream(c.stdio.get(2)), r.env(), r.cwd(), supervisor, c.terminal);
+        try {
+            sendFrame(c.fd, ForwardProtocol.ACCEPTED, 0); // the client's deadline for a first answer ends here
+            commands.execute(() -> execute(c, r));
+        } catch (OsException e) {
+            clientGone(c);
+            finished.add(c);
+        } catch (RuntimeException e) { // rejected: the server is closing
+            refuse(c, "nana: the daemon is stopping");
+        }
+    }
+
+    private void execute(Conn c, ForwardProtocol.Request r) {
+        synchronized (c) {
+            c.command = Thread.currentThread();
+        }
+        try {
+            int code = NanaCommand.forwarded(c.io).execute(r.args().toArray(String[]::new));
+            sendFrame(c.fd, ForwardProtocol.EXIT, code);
+        } catch (OsException | RuntimeException e) {
             log.warn("forwarded command failed: {}", e.toString());
         } finally {
-            stdio.forEach(Fd::close);
+            synchronized (c) {
+                c.command = null;
+            }
+            Thread.interrupted(); // after the above, no interrupt meant for this command can land: the next starts clean
+            finished.add(c);
+            wakeReactor();
+        }
+    }
+
+    private void wakeReactor() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment one = arena.allocate(ValueLayout.JAVA_LONG);
+            one.set(ValueLayout.JAVA_LONG, 0, 1L);
+            LibNana.write(wake, one, 8);
+        } catch (OsException e) {
+            // the counter is full: the reactor wakes anyway
+        }
+    }
+
+    /**
+     * One frame to the client; frames from several threads never interleave. The socket is
+     * non-blocking: a client that reads nothing gets a few seconds, then nothing.
+     */
+    static void sendFrame(Fd conn, byte type, int value) throws OsException {
+        synchronized (conn) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment m = arena.allocate(ForwardProtocol.FRAME);
+                m.set(ValueLayout.JAVA_BYTE, 0, type);
+                m.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 1, value);
+                int off = 0;
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (off < ForwardProtocol.FRAME) {
+                    try {
+                        off += LibNana.write(conn, m.asSlice(off), ForwardProtocol.FRAME - off);
+                    } catch (OsException.WouldBlock e) {
+                        if (System.nanoTime() > deadline) throw e;
+                        LibNana.poll(conn, LibNana.POLLOUT, 100);
+                    }
+                }
+            }
         }
     }
 
@@ -133,7 +497,7 @@ final class ForwardServer implements AutoCloseable {
      * carry secrets.
      */
     static List<String> redacted(List<String> args) {
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         boolean envValue = false;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -153,50 +517,6 @@ final class ForwardServer implements AutoCloseable {
     private static String hideValue(String kv) {
         int eq = kv.indexOf('=');
         return eq < 0 ? kv : kv.substring(0, eq + 1) + "***";
-    }
-
-    /**
-     * Frames from the client: signals go to the command (run proxies them), else interrupt
-     * it; sizes go to its terminal.
-     */
-    private static void readFrames(Fd conn, Io io, ClientTerminal terminal, Thread command) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(5);
-            while (!conn.isClosed()) {
-                int n = 0;
-                while (n < 5) {
-                    int r = LibNana.read(conn, buf.asSlice(n), 5 - n);
-                    if (r == 0) {
-                        command.interrupt(); // the client is gone
-                        return;
-                    }
-                    n += r;
-                }
-                int value = buf.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 1);
-                switch (buf.get(ValueLayout.JAVA_BYTE, 0)) {
-                    case 'S' -> {
-                        if (!io.signal(value)) command.interrupt();
-                    }
-                    case 'W' -> terminal.resized(value >>> 16, value & 0xffff);
-                    default -> { } // a newer client's frame: ignored
-                }
-            }
-        } catch (OsException | IllegalStateException e) {
-            // the connection closed: the command is done
-        }
-    }
-
-    /** One 5-byte frame to the client; frames from several threads never interleave. */
-    static void send(Fd conn, char type, int value) throws OsException {
-        synchronized (conn) {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment m = arena.allocate(5);
-                m.set(ValueLayout.JAVA_BYTE, 0, (byte) type);
-                m.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 1, value);
-                int off = 0;
-                while (off < 5) off += LibNana.write(conn, m.asSlice(off), 5 - off);
-            }
-        }
     }
 
     /** The thin client's terminal: it sets raw mode itself, on our word, and tells us its size. */
@@ -225,7 +545,7 @@ final class ForwardServer implements AutoCloseable {
         @Override
         public void raw(boolean on) {
             try {
-                send(conn, 'R', on ? 1 : 0);
+                sendFrame(conn, ForwardProtocol.RAW, on ? 1 : 0);
             } catch (OsException | IllegalStateException e) {
                 // the client is gone
             }
@@ -239,36 +559,6 @@ final class ForwardServer implements AutoCloseable {
         @Override
         public void onResize(Runnable handler) {
             onResize = handler;
-        }
-    }
-
-    record Request(List<String> args, Map<String, String> env, Path cwd) {
-        static Request parse(ByteBuffer b) {
-            byte[] magic = new byte[4];
-            b.get(magic);
-            if (!new String(magic, StandardCharsets.US_ASCII).equals("NANA") || b.getInt() != VERSION) {
-                throw new IllegalArgumentException("not a nana forwarding request of version " + VERSION);
-            }
-            List<String> args = strings(b);
-            Map<String, String> env = new HashMap<>();
-            for (String kv : strings(b)) {
-                int eq = kv.indexOf('=');
-                if (eq > 0) env.put(kv.substring(0, eq), kv.substring(eq + 1));
-            }
-            return new Request(args, env, Path.of(string(b)));
-        }
-
-        private static List<String> strings(ByteBuffer b) {
-            int n = b.getInt();
-            List<String> out = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) out.add(string(b));
-            return out;
-        }
-
-        private static String string(ByteBuffer b) {
-            byte[] s = new byte[b.getInt()];
-            b.get(s);
-            return new String(s, StandardCharsets.UTF_8);
         }
     }
 
@@ -325,10 +615,21 @@ final class ForwardServer implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        listener.close();
-        acceptor.interrupt();
+        wakeReactor();
         try {
-            java.nio.file.Files.deleteIfExists(path);
+            reactor.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        commands.shutdown();
+        listener.close();
+        for (Conn c : new ArrayList<>(conns.values())) {
+            if (!c.running()) forget(c);
+        }
+        epoll.close();
+        wake.close();
+        try {
+            Files.deleteIfExists(path);
         } catch (IOException e) {
             // the next daemon replaces it
         }

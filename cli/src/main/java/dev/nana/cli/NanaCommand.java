@@ -44,6 +44,11 @@ public final class NanaCommand implements Runnable {
         return commandLine(Io.system());
     }
 
+    /** The command line for a command a thin client forwarded to the daemon (io has the daemon's supervisor). */
+    static CommandLine forwarded(Io io) {
+        return commandLine(io);
+    }
+
     /**
      * The configured command line for one invocation: usage errors exit 2, nana's own errors
      * 125 with one clear line, an interrupted command (a forwarded SIGINT) 130.
@@ -54,6 +59,14 @@ public final class NanaCommand implements Runnable {
         cli.setOut(new java.io.PrintWriter(new java.io.OutputStreamWriter(io.out, java.nio.charset.StandardCharsets.UTF_8), true));
         cli.setErr(new java.io.PrintWriter(new java.io.OutputStreamWriter(io.err, java.nio.charset.StandardCharsets.UTF_8), true));
         cli.setExecutionStrategy(parsed -> {
+            if (io.daemonSupervisor != null && parsed.hasSubcommand()) {
+                String name = parsed.subcommand().commandSpec().name();
+                if (ForwardServer.NOT_FORWARDED.contains(name)) {
+                    // the thin client runs these in a JVM of their own; a daemon never runs them for a client
+                    cli.getErr().println("nana: a daemon does not run \"" + name + "\" for a client: run it with bin/nana-jvm " + name);
+                    return EXIT_NANA_FAILED;
+                }
+            }
             top.global.resolve(io);
             return new CommandLine.RunLast().execute(parsed);
         });

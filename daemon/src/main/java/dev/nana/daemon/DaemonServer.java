@@ -42,10 +42,19 @@ public final class DaemonServer implements AutoCloseable {
         this.health = health;
     }
 
+    private static boolean isSocket(Path p) throws IOException {
+        int mode = (Integer) Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        return (mode & 0170000) == 0140000; // S_IFSOCK
+    }
+
     /** Serves supervisor on socket (replacing a stale socket file); group may be null. */
     public static DaemonServer start(Supervisor supervisor, Path socket, String group) {
         try {
             Files.createDirectories(socket.getParent());
+            if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !isSocket(socket)) {
+                throw new dev.nana.InvalidArgumentException("socket \"" + socket + "\" exists and is not a socket:"
+                        + " nana replaces only a stale socket; remove it, or give another --socket");
+            }
             Files.deleteIfExists(socket); // a stale socket of a dead daemon: the state lock says we are the only one
         } catch (IOException e) {
             throw new UnavailableException("prepare socket \"" + socket + "\": " + e.getMessage(), e);

@@ -40,6 +40,7 @@ public final class LibNana {
     public static final int EV_HUP = 0x010;
     /** poll(2) bits, for {@link #poll}. */
     public static final int POLLIN = 0x001;
+    public static final int POLLOUT = 0x004;
     public static final int POLLHUP = 0x010;
 
     private static final Linker LINKER = Linker.nativeLinker();

@@ -2,8 +2,13 @@ package dev.nana.shim;
 
 import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How a container process ended.
@@ -13,6 +18,7 @@ import java.util.OptionalLong;
  * @param oomKills OOM kills the shim recorded in the process's memory cgroup
  */
 public record ShimExit(int code, boolean derived, int oomKills) {
+    private static final Logger log = LoggerFactory.getLogger(ShimExit.class);
     /** The shim was killed and nana killed its orphaned process: as if by SIGKILL. */
     public static final int DERIVED_KILLED = 137;
     /** The shim died and its process was gone too (or its pid reused): unknown. */
@@ -26,7 +32,19 @@ public record ShimExit(int code, boolean derived, int oomKills) {
     public static ShimExit of(ProcessDir dir) {
         OptionalInt code = dir.exitStatus();
         if (code.isPresent()) return new ShimExit(code.getAsInt(), false, dir.oomKills());
-        return new ShimExit(killOrphan(dir) ? DERIVED_KILLED : DERIVED_UNKNOWN, true, dir.oomKills());
+        ShimExit derived = new ShimExit(killOrphan(dir) ? DERIVED_KILLED : DERIVED_UNKNOWN, true, dir.oomKills());
+        // a shim that dies without recording the status is a fault worth a line: say what the folder held
+        log.warn("the shim of {} died without recording an exit status: derived {} (the folder holds {})",
+                dir.dir(), derived.code(), contents(dir));
+        return derived;
+    }
+
+    private static String contents(ProcessDir dir) {
+        try (Stream<java.nio.file.Path> files = Files.list(dir.dir())) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList().toString();
+        } catch (IOException e) {
+            return "nothing readable: " + e.getMessage();
+        }
     }
 
     private static boolean killOrphan(ProcessDir dir) {

@@ -42,7 +42,9 @@ public final class ShimHandle implements AutoCloseable {
         Optional<long[]> shim = dir.shim();
         if (shim.isEmpty()) return Optional.empty();
         Fd exit = LibNana.fifoOpenRead(dir.exitFifo());
-        if (!dir.shimAlive()) {
+        // A shim that wrote exitStatus is exiting: it may have closed the FIFO before this open
+        // (so no HUP would ever come) while /proc still shows it alive. It is done: read it as gone.
+        if (!dir.shimAlive() || Files.exists(dir.exitStatusFile())) {
             exit.close();
             return Optional.empty();
         }

@@ -1,6 +1,7 @@
 package dev.nana.shim;
 
 import dev.nana.runtime.OciRuntime;
+import dev.nana.runtime.StartFifo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,15 +21,20 @@ import java.util.List;
  * @param startNow start right after create (run), instead of waiting for "start"
  * @param logMaxSize bytes per output log file before it rotates
  * @param restoreImage a CRIU image to restore the container from instead of creating it, or null
+ * @param startFifo how the shim starts the container without {@code <runtime> start}, or null to use it
  */
 public record ShimSpec(String id, Path bundle, Path execProcess, OciRuntime runtime, List<String> runtimeArgs,
-        Path stdin, Path stdout, Path stderr, boolean terminal, boolean startNow, long logMaxSize, Path restoreImage) {
+        Path stdin, Path stdout, Path stderr, boolean terminal, boolean startNow, long logMaxSize, Path restoreImage,
+        StartFifo startFifo) {
     public static final long DEFAULT_LOG_MAX_SIZE = 16L << 20;
 
     public ShimSpec {
         runtimeArgs = List.copyOf(runtimeArgs);
         if ((bundle == null) == (execProcess == null)) {
             throw new IllegalArgumentException("a shim takes exactly one of bundle (create) and execProcess (exec)");
+        }
+        if (startFifo != null && (bundle == null || restoreImage != null)) {
+            throw new IllegalArgumentException("a start FIFO starts a created container: not an exec or a restore");
         }
     }
 
@@ -45,6 +51,7 @@ public record ShimSpec(String id, Path bundle, Path execProcess, OciRuntime runt
         if (terminal) a.add("--terminal");
         if (startNow) a.add("--start-now");
         if (runtime.unshareCgroup2()) a.add("--unshare-cgroup2");
+        if (startFifo != null) a.addAll(startFifo.shimArgs());
         a.addAll(List.of("--log-max-size", Long.toString(logMaxSize), "--sync-fd", Integer.toString(syncFd)));
         return a;
     }

@@ -57,6 +57,7 @@ final class EventLoop {
     private final Duration timeout;
     private final dev.nana.metrics.Metrics metrics = new dev.nana.metrics.Metrics();
     private Monitor monitor;
+    private Runnable onDeath = () -> { };
     private Thread thread;
     private volatile boolean stopped;
 
@@ -73,6 +74,11 @@ final class EventLoop {
 
     void setMonitor(Monitor monitor) {
         this.monitor = monitor;
+    }
+
+    /** What to do if the loop thread dies of an Error (a daemon exits, to be restarted). */
+    void onDeath(Runnable r) {
+        this.onDeath = r;
     }
 
     void start() {
@@ -113,6 +119,11 @@ final class EventLoop {
                 handle(task);
             } catch (RuntimeException e) {
                 log.error("event loop: {} failed", task.getClass().getSimpleName(), e);
+            } catch (Error e) {
+                // no thread owns the table any more: nothing this supervisor is asked would be answered
+                log.error("the event loop died handling {}: {}", task.getClass().getSimpleName(), e.toString(), e);
+                onDeath.run();
+                throw e;
             }
             handled.incrementAndGet();
         }

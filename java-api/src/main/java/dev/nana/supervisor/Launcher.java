@@ -7,6 +7,7 @@ import dev.nana.NanaException;
 import dev.nana.UnavailableException;
 import dev.nana.bundle.Bundle;
 import dev.nana.runtime.OciRuntime;
+import dev.nana.runtime.StartFifo;
 import dev.nana.shim.ProcessDir;
 import dev.nana.shim.Shim;
 import dev.nana.shim.ShimHandle;
@@ -33,9 +34,19 @@ public final class Launcher {
     static final String DELETING = ".deleting-";
 
     private final StateDir state;
+    private final boolean fastStart;
 
     public Launcher(StateDir state) {
+        this(state, true);
+    }
+
+    /**
+     * @param fastStart whether shims start runc and crun containers through the runtime's
+     *     exec FIFO (see {@link StartFifo}) instead of a {@code <runtime> start} process
+     */
+    public Launcher(StateDir state, boolean fastStart) {
         this.state = state.ensure();
+        this.fastStart = fastStart;
     }
 
     public StateDir state() {
@@ -45,8 +56,12 @@ public final class Launcher {
     /** A spec with everything checked: the runtime found, the bundle read, nana's config built. */
     public record Resolved(ContainerSpec spec, OciRuntime runtime, Path bundle, ObjectNode config) {}
 
-    /** A container whose folder, state.json and config exist, and whose shim is not yet started. */
-    public record Prepared(ContainerRecord record, Path dir, ProcessDir init, OciRuntime runtime, ContainerSpec spec) {}
+    /**
+     * A container whose folder, state.json and config exist, and whose shim is not yet
+     * started; startFifo is how its shim will start it without the runtime, or null.
+     */
+    public record Prepared(ContainerRecord record, Path dir, ProcessDir init, OciRuntime runtime, ContainerSpec spec,
+            StartFifo startFifo) {}
 
     /** Checks a spec; touches nothing. Errors name the field and the fix. */
     public static Resolved resolve(ContainerSpec spec, String defaultRuntime) {
@@ -70,7 +85,9 @@ public final class Launcher {
             StateFiles.write(dir.resolve("state.json"), record);
             ProcessDir init = new ProcessDir(dir.resolve("init"));
             init.create();
-            return new Prepared(record, dir, init, r.runtime(), spec);
+            StartFifo startFifo = fastStart ? StartFifo.of(r.runtime(), spec.runtimeArgs(), spec.id(), r.config()).orElse(null)
+                    : null;
+            return new Prepared(record, dir, init, r.runtime(), spec, startFifo);
         } catch (IOException e) {
             removeQuietly(dir);
             throw new UnavailableException("create \"" + spec.id() + "\": write its state in \"" + dir + "\": "
@@ -94,7 +111,7 @@ public final class Launcher {
         runtimeArgs.addAll(spec.runtimeArgs());
         ShimSpec shim = new ShimSpec(spec.id(), p.dir().resolve("bundle"), null, p.runtime(), runtimeArgs,
                 spec.stdio().stdin(), spec.stdio().stdout(), spec.stdio().stderr(), spec.terminal(), startNow,
-                ShimSpec.DEFAULT_LOG_MAX_SIZE, restoreImage);
+                ShimSpec.DEFAULT_LOG_MAX_SIZE, restoreImage, restoreImage == null ? p.startFifo() : null);
         try {
             return Shim.launch(p.init(), shim, timeout);
         } catch (NanaException e) {
@@ -140,7 +157,7 @@ public final class Launcher {
             throw new UnavailableException("exec in \"" + id + "\": prepare \"" + dir.dir() + "\": " + e.getMessage(), e);
         }
         ShimSpec shim = new ShimSpec(id, null, dir.processJson(), runtime, runtimeArgs, spec.stdio().stdin(),
-                spec.stdio().stdout(), spec.stdio().stderr(), spec.terminal(), false, ShimSpec.DEFAULT_LOG_MAX_SIZE, null);
+                spec.stdio().stdout(), spec.stdio().stderr(), spec.terminal(), false, ShimSpec.DEFAULT_LOG_MAX_SIZE, null, null);
         try {
             return Shim.launch(dir, shim, timeout);
         } catch (NanaException e) {

@@ -69,8 +69,15 @@ public final class LocalSupervisor implements Supervisor {
             this.workers = Executors.newCachedThreadPool(named("nana-worker-"));
             this.persister = Executors.newSingleThreadExecutor(named("nana-persist-"));
             this.callbacks = Executors.newVirtualThreadPerTaskExecutor();
-            Launcher launcher = new Launcher(state);
+            Launcher launcher = new Launcher(state, b.fastStart);
             this.loop = new EventLoop(launcher, bus, starts, workers, persister, callbacks, b.timeout);
+            if (b.daemon) {
+                // a daemon that cannot answer is worse than one that is gone: systemd restarts it, restore loses nothing
+                loop.onDeath(() -> {
+                    log.error("nana daemon exits: its event loop died");
+                    Runtime.getRuntime().halt(70);
+                });
+            }
             this.monitor = new Monitor(loop::post);
             loop.setMonitor(monitor);
             long t0 = System.nanoTime();
@@ -321,6 +328,7 @@ public final class LocalSupervisor implements Supervisor {
         private int subscriberQueue = EventBus.DEFAULT_QUEUE;
         private Duration lockWait = Duration.ZERO;
         private boolean daemon;
+        private boolean fastStart = true;
 
         private Builder() {}
 
@@ -360,6 +368,14 @@ public final class LocalSupervisor implements Supervisor {
             this.timeout = t;
             return this;
         }
+
+        /**
+         * Whether runc and crun containers are started by their shim through the runtime's
+         * exec FIFO, as {@code runc start} and {@code crun start} do, instead of by a second
+         * runtime process (default true). Any other runtime, or a bundle with poststart
+         * hooks, starts through {@code <runtime> start} either way.
+         */
+        public Builder fastStart(boolean on) { this.fastStart = on; return this; }
 
         /** Size at which events.log rotates (default 16 MiB). */
         public Builder journalMaxBytes(long bytes) { this.journalMaxBytes = bytes; return this; }

@@ -164,7 +164,7 @@ final class Restorer {
             Container.ExecState e = new Container.ExecState(execId, new ProcessDir(d));
             e.reported = e.dir.reported();
             c.execs.put(execId, e);
-            Optional<ShimHandle> shim = ShimHandle.attach(e.dir, c.id());
+            Optional<ShimHandle> shim = attachWhenStarted(e.dir, c.id());
             if (shim.isPresent()) {
                 e.shim = shim.get();
                 e.pid = e.dir.pid().orElse(0);
@@ -195,6 +195,22 @@ final class Restorer {
             if (shim.isEmpty() || c.init.pid().isPresent() || Files.exists(c.init.exitStatusFile())) return shim;
             shim.get().close();
             if (System.nanoTime() > deadline) return Optional.empty();
+            sleep();
+        }
+    }
+
+    /**
+     * An exec's shim, if it lives; one so young that it has not yet recorded itself (the
+     * supervisor died just after spawning it) is found by its cwd and waited for, so that its
+     * exec is not taken for one that ended without a status.
+     */
+    private static Optional<ShimHandle> attachWhenStarted(ProcessDir dir, String id) throws OsException {
+        long deadline = System.nanoTime() + CREATE_GRACE.toNanos();
+        while (true) {
+            Optional<ShimHandle> shim = ShimHandle.attach(dir, id);
+            if (shim.isPresent() || dir.shim().isPresent() || dir.liveShimByCwd().isEmpty() || System.nanoTime() > deadline) {
+                return shim;
+            }
             sleep();
         }
     }

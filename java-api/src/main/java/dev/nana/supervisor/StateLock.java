@@ -17,12 +17,30 @@ import java.nio.file.StandardOpenOption;
  * SIGKILLed supervisor never leaves a stale lock behind.
  */
 final class StateLock implements AutoCloseable {
+    /**
+     * The state directories this process holds. An fcntl lock belongs to the process, and
+     * closing any descriptor of the file drops it: so while this process holds a directory,
+     * nothing here opens nana.lock again (a second supervisor asked for in this process, or a
+     * question about the holder, is answered from this set).
+     */
+    private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private final Path root;
     private final FileChannel channel;
     private final FileLock lock;
 
-    private StateLock(FileChannel channel, FileLock lock) {
+    private StateLock(Path root, FileChannel channel, FileLock lock) {
+        this.root = root;
         this.channel = channel;
         this.lock = lock;
+    }
+
+    private static Path key(Path root) {
+        try {
+            return root.toRealPath();
+        } catch (IOException e) {
+            return root.toAbsolutePath().normalize();
+        }
     }
 
     /**
@@ -32,6 +50,11 @@ final class StateLock implements AutoCloseable {
      */
     static StateLock acquire(Path root, java.time.Duration wait, boolean daemon) {
         Path file = root.resolve("nana.lock");
+        Path key = key(root);
+        if (!HELD.add(key)) {
+            throw new UnavailableException("state directory \"" + root + "\" is in use by a nana supervisor in this process"
+                    + " (pid " + ProcessHandle.current().pid() + "): use that one, close it first, or give another state directory");
+        }
         FileChannel ch = null;
         try {
             ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -55,6 +78,7 @@ final class StateLock implements AutoCloseable {
             if (lock == null) {
                 String owner = Files.readString(file).strip().split(" ")[0];
                 ch.close();
+                HELD.remove(key);
                 throw new UnavailableException("state directory \"" + root + "\" is in use by another nana supervisor"
                         + (owner.isEmpty() ? "" : " (pid " + owner + ")")
                         + ": use that one, stop it, or give another state directory");
@@ -62,8 +86,9 @@ final class StateLock implements AutoCloseable {
             ch.truncate(0);
             String who = ProcessHandle.current().pid() + (daemon ? " daemon" : "");
             ch.write(ByteBuffer.wrap((who + "\n").getBytes(StandardCharsets.UTF_8)), 0);
-            return new StateLock(ch, lock);
+            return new StateLock(key, ch, lock);
         } catch (IOException e) {
+            HELD.remove(key);
             try {
                 if (ch != null) ch.close();
             } catch (IOException ignored) {
@@ -77,6 +102,7 @@ final class StateLock implements AutoCloseable {
     static java.util.Optional<Long> holder(Path root) {
         Path file = root.resolve("nana.lock");
         if (!Files.exists(file)) return java.util.Optional.empty();
+        if (HELD.contains(key(root))) return java.util.Optional.of(ProcessHandle.current().pid()); // never open it again
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             FileLock probe;
             try {
@@ -102,6 +128,8 @@ final class StateLock implements AutoCloseable {
             channel.close();
         } catch (IOException e) {
             // the lock goes with the process anyway
+        } finally {
+            HELD.remove(root);
         }
     }
 }

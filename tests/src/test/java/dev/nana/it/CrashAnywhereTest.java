@@ -304,7 +304,11 @@ class CrashAnywhereTest {
             Known k = e.getValue();
             if (k.deleted || k.expectedExit() == null) continue;
             ExitStatus st = s.waitForExit(e.getKey()).orTimeout(30, TimeUnit.SECONDS).join();
-            assertEquals(k.expectedExit().intValue(), st.code(), "round " + round + ": exit code of " + e.getKey() + " " + k.plan);
+            if (k.expectedExit() != st.code()) {
+                fail("round " + round + ": exit code of " + e.getKey() + " " + k.plan + ": expected " + k.expectedExit()
+                        + ", got " + st + "; what the daemons logged of it:\n" + nana.daemonLog().lines()
+                                .filter(l -> l.contains(e.getKey())).collect(Collectors.joining("\n")));
+            }
         }
         // sleepers nobody killed still run
         for (var e : known.entrySet()) {

@@ -80,7 +80,7 @@ final class NanaCli implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(bin().toString(), "daemon"));
         cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(stateDir.resolveSibling(stateDir.getFileName() + ".daemon.log").toFile());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(stateDir.resolveSibling(stateDir.getFileName() + ".daemon.log").toFile()));
         pb.environment().put("NANA_STATE_DIR", stateDir.toString());
         pb.environment().put("NANA_ADDRESS", socket.toString());
         daemon = pb.start();
