@@ -443,7 +443,7 @@ final class ForwardServer implements AutoCloseable {
             c.command = Thread.currentThread();
         }
         try {
-            int code = NanaCommand.forwarded(c.io).execute(r.args().toArray(String[]::new));
+            int code = NanaCommand.executeForwarded(c.io, r.args().toArray(String[]::new));
             sendFrame(c.fd, ForwardProtocol.EXIT, code);
         } catch (OsException | RuntimeException e) {
             log.warn("forwarded command failed: {}", e.toString());

@@ -21,12 +21,13 @@ public final class NanaCommand implements Runnable {
     @CommandLine.Mixin
     GlobalOptions global = new GlobalOptions();
 
-    /** This invocation's stdio, environment and working directory. */
-    final Io io;
+    /**
+     * This invocation's stdio, environment and working directory: set before each execution
+     * (a forwarded command's tree is reused, see {@link #executeForwarded}).
+     */
+    Io io;
 
-    NanaCommand(Io io) {
-        this.io = io;
-    }
+    NanaCommand() {}
 
     /** nana's own failure (docker and runc use 125 the same way). */
     public static final int EXIT_NANA_FAILED = 125;
@@ -44,21 +45,48 @@ public final class NanaCommand implements Runnable {
         return commandLine(Io.system());
     }
 
-    /** The command line for a command a thin client forwarded to the daemon (io has the daemon's supervisor). */
-    static CommandLine forwarded(Io io) {
-        return commandLine(io);
+    /** A command tree for one invocation with io. */
+    static CommandLine commandLine(Io io) {
+        CommandLine cli = build();
+        bind(cli, io);
+        return cli;
     }
 
     /**
-     * The configured command line for one invocation: usage errors exit 2, nana's own errors
-     * 125 with one clear line, an interrupted command (a forwarded SIGINT) 130.
+     * Command trees kept for forwarded commands. Building one (picocli reads every command's
+     * annotations and interpolates its texts) cost the daemon ~7 ms of CPU per command, 92 %
+     * of a forwarded {@code nana version} (JFR, docs/BENCHMARKS.md); picocli resets every
+     * option to its initial value at each parse, so a tree serves one command after another.
+     * One tree serves one command at a time; a few are kept for concurrent ones.
      */
-    static CommandLine commandLine(Io io) {
-        NanaCommand top = new NanaCommand(io);
+    private static final java.util.concurrent.ConcurrentLinkedQueue<CommandLine> IDLE = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final java.util.concurrent.atomic.AtomicInteger IDLE_COUNT = new java.util.concurrent.atomic.AtomicInteger();
+    static final int MAX_IDLE_TREES = 8;
+
+    /** Runs a command a thin client forwarded (io has the daemon's supervisor) on a reused tree. */
+    static int executeForwarded(Io io, String[] args) {
+        CommandLine cli = IDLE.poll();
+        if (cli != null) IDLE_COUNT.decrementAndGet();
+        else cli = build();
+        bind(cli, io);
+        try {
+            return cli.execute(args);
+        } finally {
+            bind(cli, null);
+            if (IDLE_COUNT.incrementAndGet() <= MAX_IDLE_TREES) IDLE.offer(cli);
+            else IDLE_COUNT.decrementAndGet();
+        }
+    }
+
+    /**
+     * A configured command tree: usage errors exit 2, nana's own errors 125 with one clear
+     * line, an interrupted command (a forwarded SIGINT) 130.
+     */
+    private static CommandLine build() {
+        NanaCommand top = new NanaCommand();
         CommandLine cli = new CommandLine(top);
-        cli.setOut(new java.io.PrintWriter(new java.io.OutputStreamWriter(io.out, java.nio.charset.StandardCharsets.UTF_8), true));
-        cli.setErr(new java.io.PrintWriter(new java.io.OutputStreamWriter(io.err, java.nio.charset.StandardCharsets.UTF_8), true));
         cli.setExecutionStrategy(parsed -> {
+            Io io = top.io;
             if (io.daemonSupervisor != null && parsed.hasSubcommand()) {
                 String name = parsed.subcommand().commandSpec().name();
                 if (ForwardServer.NOT_FORWARDED.contains(name)) {
@@ -76,6 +104,18 @@ public final class NanaCommand implements Runnable {
             return EXIT_NANA_FAILED;
         });
         return cli;
+    }
+
+    /** Points a tree at io (its streams, for picocli's own output too), or at nothing. */
+    private static void bind(CommandLine cli, Io io) {
+        ((NanaCommand) cli.getCommand()).io = io;
+        if (io == null) {
+            cli.setOut(new java.io.PrintWriter(java.io.Writer.nullWriter()));
+            cli.setErr(new java.io.PrintWriter(java.io.Writer.nullWriter()));
+            return;
+        }
+        cli.setOut(new java.io.PrintWriter(new java.io.OutputStreamWriter(io.out, java.nio.charset.StandardCharsets.UTF_8), true));
+        cli.setErr(new java.io.PrintWriter(new java.io.OutputStreamWriter(io.err, java.nio.charset.StandardCharsets.UTF_8), true));
     }
 
     static String message(Throwable e) {

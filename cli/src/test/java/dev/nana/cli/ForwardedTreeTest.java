@@ -1,0 +1,63 @@
+package dev.nana.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.nana.ContainerSpec;
+import dev.nana.Supervisor;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Forwarded commands run on reused command trees: nothing of one command may reach the next. */
+class ForwardedTreeTest {
+    private final List<Object[]> calls = new ArrayList<>();
+
+    /** A daemon's supervisor that records what it is asked (kill, create) and answers nothing else. */
+    private Supervisor recording() {
+        return (Supervisor) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Supervisor.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("kill") || method.getName().equals("create")) calls.add(args);
+                    return null;
+                });
+    }
+
+    private int forward(Supervisor s, Path cwd, String... args) {
+        Io io = new Io(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(), new ByteArrayOutputStream(),
+                Map.of(), cwd, s, Terminal.system());
+        return NanaCommand.executeForwarded(io, args);
+    }
+
+    @Test
+    void optionsAndListsAreResetBetweenCommands(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("config.json"), "{\"process\":{\"args\":[\"sh\"]},\"root\":{\"path\":\"rootfs\"}}");
+        Supervisor s = recording();
+        // many times, so that the same trees serve commands one after another
+        for (int round = 0; round < NanaCommand.MAX_IDLE_TREES + 2; round++) {
+            calls.clear();
+            assertEquals(0, forward(s, dir, "kill", "--all", "a", "KILL"));
+            assertEquals(0, forward(s, dir, "kill", "b"));
+            assertEquals(List.of("a", 9, true), List.of(calls.get(0)));
+            assertEquals(List.of("b", 15, false), List.of(calls.get(1)), "--all and the signal of the kill before are gone (TERM by default)");
+
+            forward(s, dir, "create", "--bundle", ".", "-e", "SECRET=1", "-l", "k=v", "--memory", "16m", "c", "--", "sleep", "1");
+            forward(s, dir, "create", "--bundle", ".", "d");
+            ContainerSpec first = (ContainerSpec) calls.get(2)[0];
+            ContainerSpec second = (ContainerSpec) calls.get(3)[0];
+            assertEquals(List.of("SECRET=1"), first.env());
+            assertEquals(Map.of("k", "v"), first.labels());
+            assertEquals(List.of("sleep", "1"), first.args());
+            assertEquals("d", second.id());
+            assertEquals(List.of(), second.env(), "no environment of the command before");
+            assertEquals(Map.of(), second.labels());
+            assertEquals(null, second.memoryLimitBytes());
+            assertEquals(List.of(), second.args(), "no command: the bundle's own");
+        }
+    }
+}
