@@ -52,12 +52,19 @@ final class ForwardServer implements AutoCloseable {
      * What the server takes at most (docs/SECURITY.md lists them).
      *
      * @param maxConnections clients connected at once, waiting or running
-     * @param requestBudgetBytes bytes of requests being read, all connections together
+     * @param requestBudgetBytes bytes of requests larger than {@link ForwardServer#SMALL_REQUEST} being read, all together
      * @param requestDeadlineMillis how long a client has to send its whole request
      */
     record Limits(int maxConnections, int requestBudgetBytes, int requestDeadlineMillis) {
         static final Limits DEFAULT = new Limits(512, 8 << 20, 5000);
     }
+
+    /**
+     * A request this size or smaller (a CLI call's argv and environment are a few KiB) is
+     * read without the shared budget: the connection cap bounds them (512 × 16 KiB), so
+     * clients holding large requests half-sent never crowd out ordinary ones.
+     */
+    static final int SMALL_REQUEST = 16 * 1024;
 
     private static final long WAKE = 0;
     private static final long LISTENER = 1;
@@ -311,12 +318,15 @@ final class ForwardServer implements AutoCloseable {
                     throw new ForwardProtocol.BadRequest("a request of " + total + " bytes: the most the daemon takes is "
                             + ForwardProtocol.MAX_REQUEST + " (argv, environment and working directory together)");
                 }
-                if (budgetUsed + total > limits.requestBudgetBytes()) {
+                // a request of a usual size needs no budget (the connection cap bounds those); large ones share one
+                if (total > SMALL_REQUEST && budgetUsed + total > limits.requestBudgetBytes()) {
                     throw new ForwardProtocol.BadRequest("the daemon is reading " + budgetUsed + " bytes of requests"
                             + " already, the most it holds at once; try again");
                 }
-                budgetUsed += total;
-                c.budgeted = total;
+                if (total > SMALL_REQUEST) {
+                    budgetUsed += total;
+                    c.budgeted = total;
+                }
                 c.body = ByteBuffer.allocate(total); // only now, and only as much as the budget allowed
                 continue;
             }

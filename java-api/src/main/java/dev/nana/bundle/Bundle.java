@@ -50,8 +50,8 @@ public record Bundle(Path dir, ObjectNode config) {
             }
             root = JSON.readTree(configFile.toFile());
         } catch (JsonProcessingException e) {
-            throw new InvalidArgumentException("config.json of bundle \"" + dir + "\" is not valid JSON: "
-                    + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr(), e);
+            throw new InvalidArgumentException("config.json of bundle \"" + dir + "\" is "
+                    + dev.nana.state.JsonErrors.describe(e), e);
         } catch (IOException e) {
             throw new InvalidArgumentException("config.json of bundle \"" + dir + "\" cannot be read: " + e.getMessage(), e);
         }

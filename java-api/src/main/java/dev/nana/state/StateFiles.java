@@ -42,6 +42,14 @@ public final class StateFiles {
     /** Reads a state file; a symlink planted in its place is refused, never followed. */
     public static <T> T read(Path file, Class<T> type) throws IOException {
         if (Files.isSymbolicLink(file)) throw new IOException(file + " is a symbolic link, not nana's state file");
-        return JSON.readValue(file.toFile(), type);
+        long size = Files.size(file);
+        if (size > dev.nana.Limits.MAX_STATE_FILE_BYTES) {
+            throw new IOException(file + " is " + size + " bytes: a state file is at most " + dev.nana.Limits.MAX_STATE_FILE_BYTES);
+        }
+        try {
+            return JSON.readValue(file.toFile(), type);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + " is " + JsonErrors.describe(e), e);
+        }
     }
 }

@@ -66,6 +66,7 @@ public final class Launcher {
     /** Checks a spec; touches nothing. Errors name the field and the fix. */
     public static Resolved resolve(ContainerSpec spec, String defaultRuntime) {
         ContainerId.require(spec.id(), "container id");
+        dev.nana.Limits.checkLabels(spec.id(), spec.labels());
         OciRuntime runtime = OciRuntime.resolve(spec.runtime() != null ? spec.runtime() : defaultRuntime);
         Bundle.Overrides overrides = new Bundle.Overrides(spec.args(), spec.env(), spec.cwd(),
                 spec.terminal() ? Boolean.TRUE : null, spec.memoryLimitBytes());

@@ -52,8 +52,9 @@ final class StateLock implements AutoCloseable {
         Path file = root.resolve("nana.lock");
         Path key = key(root);
         if (!HELD.add(key)) {
-            throw new UnavailableException("state directory \"" + root + "\" is in use by a nana supervisor in this process"
-                    + " (pid " + ProcessHandle.current().pid() + "): use that one, close it first, or give another state directory");
+            throw new UnavailableException("state directory \"" + root + "\" is in use by another nana supervisor (pid "
+                    + ProcessHandle.current().pid() + ") in this same process: use that one, close it first, or give another"
+                    + " state directory");
         }
         FileChannel ch = null;
         try {

@@ -31,7 +31,8 @@ class CheckpointRefusalTest {
         if (criuWorks()) return; // a machine with a working CRIU: CriuCheckpointRestoreTest covers it
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
-            assertEquals(0, nana.run("run", "-d", "c", "--", "sleep", "100").exit());
+            NanaCli.Run run = nana.run("run", "-d", "c", "--", "sleep", "100");
+            assertEquals(0, run.exit(), run.err());
             Path image = nana.stateDir.resolveSibling(nana.stateDir.getFileName() + ".image");
             NanaCli.Run r = nana.run("checkpoint", "c", "--image-path", image.toString());
             assertEquals(125, r.exit());

@@ -1,0 +1,210 @@
+package dev.nana.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The thin client's socket attacked as an adversarial root caller would: hostile lengths in
+ * raw frames, requests held half-sent, thousands of idle connections, a nested {@code daemon}
+ * argv, a daemon that stops answering. After each the daemon answers {@code nana ps} within
+ * a second, and its threads and memory are back where they were.
+ */
+@Tag("fault")
+class ForwardingAttackTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Runs the hostile client once; its JSON line. */
+    private static JsonNode hostile(NanaCli nana, String... args) throws Exception {
+        NanaCli.Run r = nana.exec(command(nana, args), null);
+        assertEquals(0, r.exit(), r.err());
+        return JSON.readTree(r.out());
+    }
+
+    private static List<String> command(NanaCli nana, String... args) throws Exception {
+        Path script = Files.createTempFile("hostile-client-", ".py");
+        try (var in = ForwardingAttackTest.class.getResourceAsStream("hostile-client.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        script.toFile().deleteOnExit();
+        List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/python3", script.toString(), nana.socket + ".cli"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** The daemon answers `nana ps` at once, and has no more threads and not much more memory than before. */
+    private static void stillServes(NanaCli nana, long[] baseline, String after) throws Exception {
+        long t0 = System.nanoTime();
+        NanaCli.Run ps = nana.run("ps");
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(0, ps.exit(), after + ": nana ps: " + ps.err());
+        assertTrue(ms < 1000, after + ": nana ps took " + ms + " ms");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long[] now = usage(nana);
+        while ((now[1] > baseline[1] + 2 || now[0] > baseline[0] + 24 * 1024) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            now = usage(nana);
+        }
+        assertTrue(now[1] <= baseline[1] + 2, after + ": threads " + baseline[1] + " before, " + now[1] + " after");
+        assertTrue(now[0] <= baseline[0] + 24 * 1024, after + ": RSS " + baseline[0] + " KiB before, " + now[0] + " KiB after");
+    }
+
+    /** The daemon's resident memory (KiB) and thread count. */
+    private static long[] usage(NanaCli nana) throws Exception {
+        long rss = 0;
+        long threads = 0;
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(nana.daemonPid()), "status"))) {
+            if (line.startsWith("VmRSS:")) rss = Long.parseLong(line.replaceAll("\\D", ""));
+            if (line.startsWith("Threads:")) threads = Long.parseLong(line.replaceAll("\\D", ""));
+        }
+        return new long[] {rss, threads};
+    }
+
+    private static long[] warmBaseline(NanaCli nana) throws Exception {
+        for (int i = 0; i < 20; i++) assertEquals(0, nana.run("ps").exit());
+        return usage(nana);
+    }
+
+    @Test
+    void hostileLengthsAreRefusedBeforeAnythingIsAllocated() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            long[] baseline = warmBaseline(nana);
+            JsonNode claim = hostile(nana, "claim", "10000000");
+            assertEquals(125, claim.path("exit").asInt(), claim.toString());
+            stillServes(nana, baseline, "20 bytes claiming 10,000,000 arguments");
+
+            for (String n : List.of("2147483647", "4294967295", "0", "1048577")) {
+                JsonNode length = hostile(nana, "length", n);
+                assertEquals(125, length.path("exit").asInt(), n + ": " + length);
+            }
+            stillServes(nana, baseline, "requests claiming 2 GiB, 4 GiB, nothing and 1 MiB + 1");
+
+            JsonNode nofds = hostile(nana, "nofds");
+            assertEquals(125, nofds.path("exit").asInt(), nofds.toString());
+            stillServes(nana, baseline, "a request without its descriptors");
+
+            // requests of 1 MiB held half-sent: the read budget refuses what it cannot hold, the deadline ends the rest
+            Process hold = new ProcessBuilder(command(nana, "hold", "16")).start();
+            JsonNode held = JSON.readTree(new BufferedReader(new InputStreamReader(hold.getInputStream(), StandardCharsets.UTF_8)).readLine());
+            assertEquals(16, held.path("opened").asInt() + held.path("failed").asInt(), held.toString());
+            stillServes(nana, baseline, "16 requests of 1 MiB held half-sent");
+            hold.getOutputStream().close();
+            assertTrue(hold.waitFor(30, TimeUnit.SECONDS));
+            stillServes(nana, baseline, "after the held requests");
+        }
+    }
+
+    @Test
+    void thousandsOfIdleConnectionsCostNoThreadAndAreCapped() throws Exception {
+        int n = FaultSize.of("idleConnections", 1000, 5000);
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            long[] baseline = warmBaseline(nana);
+            Process idle = new ProcessBuilder(command(nana, "idle", Integer.toString(n))).start();
+            JsonNode r = JSON.readTree(new BufferedReader(new InputStreamReader(idle.getInputStream(), StandardCharsets.UTF_8)).readLine());
+            long[] during = usage(nana);
+            assertTrue(during[1] <= baseline[1] + 2, n + " idle connections: threads " + baseline[1] + " before, " + during[1] + " during");
+            if (n > 512) assertTrue(r.path("refused").asInt() > 0, "over the cap, clients are told so ('B'): " + r);
+            idle.getOutputStream().close();
+            assertTrue(idle.waitFor(60, TimeUnit.SECONDS));
+            stillServes(nana, baseline, n + " idle connections");
+            System.out.printf("forwarding: %d idle connections: %s; threads %d before, %d during%n", n, r, baseline[1], during[1]);
+        }
+    }
+
+    @Test
+    void aForwardedDaemonOrBenchIsRefusedAndTheLockHolds() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            long[] baseline = warmBaseline(nana);
+            for (List<String> argv : List.of(List.of("daemon"), List.of("--state-dir", nana.stateDir.toString(), "daemon",
+                    "--socket", nana.stateDir.resolve("other.sock").toString()), List.of("bench", "--count", "1"))) {
+                List<String> args = new java.util.ArrayList<>(List.of("request"));
+                args.addAll(argv);
+                JsonNode r = hostile(nana, args.toArray(String[]::new));
+                assertEquals(125, r.path("exit").asInt(), argv + ": " + r);
+            }
+            assertFalse(Files.exists(nana.stateDir.resolve("other.sock")), "no second server");
+            stillServes(nana, baseline, "nested daemon and bench");
+            // the daemon's own lock held through the refusals: another daemon is still refused
+            Path other = nana.stateDir.resolveSibling(nana.stateDir.getFileName() + ".other.sock");
+            NanaCli.Run second = nana.exec(List.of(NanaCli.bin().toString(), "daemon", "--socket", other.toString()), null);
+            assertEquals(125, second.exit(), second.out() + second.err());
+            assertTrue(second.err().contains("in use by another nana supervisor (pid " + nana.daemonPid() + ")"), second.err());
+        }
+    }
+
+    @Test
+    void aSocketPathHoldingAFileIsLeftAlone() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            Path file = nana.stateDir.resolveSibling(nana.stateDir.getFileName() + ".precious");
+            Files.writeString(file, "keep me");
+            try {
+                NanaCli.Run r = nana.exec(List.of(NanaCli.bin().toString(), "daemon", "--socket", file.toString()), null);
+                assertEquals(125, r.exit(), r.out() + r.err());
+                assertTrue(r.err().contains("is not a socket"), r.err());
+                assertEquals("keep me", Files.readString(file));
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    /**
+     * A client of a stopped daemon, its output in files: the daemon holds the client's stdio
+     * (passed with the request) until it runs again, so a pipe would not end before it does.
+     */
+    private static Process client(NanaCli nana, Path err, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(NanaCli.bin().toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile());
+        pb.environment().put("NANA_STATE_DIR", nana.stateDir.toString());
+        pb.environment().put("NANA_ADDRESS", nana.socket.toString());
+        return pb.start();
+    }
+
+    @Test
+    void aClientOfAStoppedDaemonGivesUpSayingSo() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            long pid = nana.daemonPid();
+            Path err = Files.createTempFile("nana-client-", ".err");
+            new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
+            try {
+                long t0 = System.nanoTime();
+                Process ps = client(nana, err, "ps");
+                assertTrue(ps.waitFor(30, TimeUnit.SECONDS), "the client gave up");
+                long s = (System.nanoTime() - t0) / 1_000_000_000;
+                String said = Files.readString(err);
+                assertEquals(125, ps.exitValue(), said);
+                assertTrue(said.contains("is not responding (pid " + pid + ")"), said);
+                assertTrue(s < 20, "gave up after " + s + " s");
+                // interrupted twice while it waits, it gives up at once
+                Process p = client(nana, err, "ps");
+                Thread.sleep(500);
+                new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+                Thread.sleep(200);
+                new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+                assertTrue(p.waitFor(5, TimeUnit.SECONDS), "a second INT ends the client");
+                assertEquals(125, p.exitValue(), Files.readString(err));
+            } finally {
+                new ProcessBuilder("kill", "-CONT", Long.toString(pid)).start().waitFor();
+                Files.deleteIfExists(err);
+            }
+            assertEquals(0, nana.run("ps").exit(), "served again once continued");
+        }
+    }
+}
