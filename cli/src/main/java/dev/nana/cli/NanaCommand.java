@@ -61,7 +61,7 @@ public final class NanaCommand implements Runnable {
      */
     private static final java.util.concurrent.ConcurrentLinkedQueue<CommandLine> IDLE = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private static final java.util.concurrent.atomic.AtomicInteger IDLE_COUNT = new java.util.concurrent.atomic.AtomicInteger();
-    static final int MAX_IDLE_TREES = 8;
+    static final int MAX_IDLE_TREES = 16;
 
     /** Runs a command a thin client forwarded (io has the daemon's supervisor) on a reused tree. */
     static int executeForwarded(Io io, String[] args) {

@@ -480,7 +480,7 @@ final class EventLoop {
         c.busy = "delete";
         workers.execute(() -> {
             try {
-                java.nio.file.Path retired = launcher.retire(c.id(), c.runtime, c.record.runtimeArgs());
+                java.nio.file.Path retired = launcher.retire(c.id());
                 post(new Task.Removed(c.id(), retired, null, reply));
             } catch (RuntimeException e) {
                 post(new Task.Removed(c.id(), null, e, reply));
@@ -499,7 +499,8 @@ final class EventLoop {
         table.remove(c.id());
         if (c.shim != null) c.shim.close();
         publishDeleted(c.id(), c.record.uid());
-        workers.execute(() -> Launcher.removeQuietly(t.retired())); // journaled: now the folder may go
+        // journaled: now the runtime's state and the folder may go, after the answer
+        launcher.forget(c.id(), c.runtime, c.record.runtimeArgs(), t.retired(), workers);
         for (CompletableFuture<ExitStatus> w : c.exitWaiters) fail(w, notFound(c.id()));
         complete(t.reply(), null);
     }

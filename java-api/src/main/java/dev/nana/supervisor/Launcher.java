@@ -33,8 +33,13 @@ public final class Launcher {
     /** A folder being deleted is first renamed to this prefix: a delete cut short is finished by restore. */
     static final String DELETING = ".deleting-";
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Launcher.class);
+
     private final StateDir state;
     private final boolean fastStart;
+    /** Ids whose runtime state is being deleted after their delete was answered (see {@link #forget}). */
+    private final java.util.Map<String, java.util.concurrent.CompletableFuture<Void>> forgetting =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public Launcher(StateDir state) {
         this(state, true);
@@ -77,6 +82,7 @@ public final class Launcher {
     /** Claims the id, writes state.json and nana's config, makes the process folder. */
     public Prepared prepare(Resolved r) {
         ContainerSpec spec = r.spec();
+        awaitForgotten(spec.id());
         Path dir = state.claim(spec.id());
         try {
             Path ownBundle = Files.createDirectory(dir.resolve("bundle"));
@@ -178,14 +184,13 @@ public final class Launcher {
     }
 
     /**
-     * Retires a container whose processes are gone: deletes its runtime state, then renames
-     * its folder out of the way (the id is free at once) and returns the new name. The
-     * rename is the commit point: after it the container no longer exists. The caller
-     * journals DELETE and then removes the folder; restore does both for a delete that a
-     * crash cut between the two (see {@link #DELETING}).
+     * Retires a container whose processes are gone: renames its folder out of the way (the
+     * id is free at once) and returns the new name. The rename is the commit point: after it
+     * the container no longer exists. The caller journals DELETE, then {@link #forget}s the
+     * runtime's state and the folder; restore does both for a delete that a crash cut
+     * between the two (see {@link #DELETING}).
      */
-    public Path retire(String id, OciRuntime runtime, java.util.List<String> runtimeArgs) {
-        runtime.delete(id, runtimeArgs, true);
+    public Path retire(String id) {
         Path dir = state.container(id);
         Path doomed = dir.resolveSibling(DELETING + id + "-" + newUid());
         try {
@@ -194,6 +199,42 @@ public final class Launcher {
         } catch (IOException e) {
             throw new UnavailableException("delete \"" + id + "\": move \"" + dir + "\" aside: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * After a retire: deletes the container from the runtime, then removes its folder. It
+     * runs after the caller was answered (a {@code run --rm} need not wait for
+     * {@code runc delete}); a create of the same id waits for it first ({@link #prepare}),
+     * since the runtime refuses an id it still knows.
+     */
+    public void forget(String id, OciRuntime runtime, java.util.List<String> runtimeArgs, Path retired,
+            java.util.concurrent.Executor executor) {
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        forgetting.put(id, done);
+        try {
+            executor.execute(() -> {
+                try {
+                    runtime.delete(id, runtimeArgs, true);
+                } catch (NanaException e) {
+                    log.warn("delete \"{}\" from {}: {} (a create of the same id will say so)", id, runtime.name(), e.getMessage());
+                } finally {
+                    forgetting.remove(id, done);
+                    done.complete(null);
+                }
+                removeQuietly(retired);
+            });
+        } catch (RuntimeException e) { // the executor is shut down: do it here
+            forgetting.remove(id, done);
+            done.complete(null);
+            runtime.delete(id, runtimeArgs, true);
+            removeQuietly(retired);
+        }
+    }
+
+    /** Waits until a delete of this id still under way in the runtime is done. */
+    private void awaitForgotten(String id) {
+        java.util.concurrent.CompletableFuture<Void> pending = forgetting.get(id);
+        if (pending != null) pending.join();
     }
 
     private static String newUid() {

@@ -126,7 +126,8 @@ final class Restorer {
             // the shim is gone and no process was ever created: a create cut short
             log.info("container {} was being created when its supervisor stopped: removed", record.id());
             try {
-                Launcher.removeQuietly(launcher.retire(record.id(), c.runtime, record.runtimeArgs())); // it never existed: no event
+                Path retired = launcher.retire(record.id()); // it never existed: no event
+                launcher.forget(record.id(), c.runtime, record.runtimeArgs(), retired, Runnable::run);
             } catch (NanaException e) {
                 setAside(dir, "half-created and cannot be removed: " + e.getMessage());
             }
@@ -239,13 +240,17 @@ final class Restorer {
      * the journal has it, then removes the folder. The event comes once whatever the moment.
      */
     private void finishDelete(Path dir) {
+        ContainerRecord r;
         try {
-            ContainerRecord r = StateFiles.read(dir.resolve("state.json"), ContainerRecord.class);
-            if (!journaled.contains(key(r.uid(), "init", EventType.DELETE, null))) loop.publishDeleted(r.id(), r.uid());
+            r = StateFiles.read(dir.resolve("state.json"), ContainerRecord.class);
         } catch (IOException | RuntimeException e) {
-            log.warn("a retired container folder {} has no readable state.json ({}): removed without an event", dir, e.toString());
+            // its removal had begun, which comes only after its DELETE was journaled and its runtime state deleted
+            log.debug("a retired container folder {} is half removed ({}): removing the rest", dir, e.toString());
+            Launcher.removeQuietly(dir);
+            return;
         }
-        Launcher.removeQuietly(dir);
+        if (!journaled.contains(key(r.uid(), "init", EventType.DELETE, null))) loop.publishDeleted(r.id(), r.uid());
+        launcher.forget(r.id(), runtimeOf(r), r.runtimeArgs(), dir, Runnable::run); // the runtime's state may be left
     }
 
     /** Publishes a fact the folder shows and the reported file does not, unless the journal has it. */

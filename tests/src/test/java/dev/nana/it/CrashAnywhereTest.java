@@ -141,11 +141,11 @@ class CrashAnywhereTest {
             Set<String> all = known.keySet();
             assertEquals(List.of(), Leaks.shims(nana.stateDir), "no shim left");
             assertEquals(List.of(), Leaks.zombies(supervisors), "no zombie");
-            assertEquals(List.of(), Leaks.runtimeState(all), "no runtime state left");
-            assertEquals(List.of(), Leaks.cgroups(all), "no cgroup left");
+            assertEquals(List.of(), Leaks.settled(() -> Leaks.runtimeState(all)), "no runtime state left");
+            assertEquals(List.of(), Leaks.settled(() -> Leaks.cgroups(all)), "no cgroup left");
             assertEquals(List.of(), Leaks.mounts(nana.stateDir), "no mount left");
             assertEquals(List.of(), Leaks.openFiles(nana.daemonPid(), nana.stateDir), "no file of a container held open");
-            assertEquals(List.of(), Leaks.stateFolders(nana.stateDir), "no folder left");
+            assertEquals(List.of(), Leaks.settled(() -> Leaks.stateFolders(nana.stateDir)), "no folder left");
             System.out.printf("crash-anywhere: %d rounds, %d daemon SIGKILLs, %d containers (%d created for sure, %d cut short"
                     + " without a trace), %d killed while the daemon was down, %d execs, %d calls cut by a crash,"
                     + " %d events each delivered once, 0 lost%n",

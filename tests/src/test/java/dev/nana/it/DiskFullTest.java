@@ -45,7 +45,7 @@ class DiskFullTest {
                     assertEquals(137, nana.run("wait", id).exit());
                     assertEquals(0, nana.run("rm", id).exit());
                 }
-                assertEquals(List.of(), Leaks.stateFolders(nana.stateDir));
+                assertEquals(List.of(), Leaks.settled(() -> Leaks.stateFolders(nana.stateDir)));
             } finally {
                 nana.killDaemonIfRunning();
                 new ProcessBuilder("umount", "-l", nana.stateDir.toString()).inheritIO().start().waitFor();

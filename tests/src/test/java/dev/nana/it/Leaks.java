@@ -47,6 +47,22 @@ final class Leaks {
         return out;
     }
 
+    /**
+     * What a check finds once the supervisor's cleanup after a delete has had its moment:
+     * a delete is answered once the container is gone from the table and its DELETE
+     * journaled; the runtime's state, its cgroup and the folder go right after. Polls for up
+     * to 10 s and returns the last finding.
+     */
+    static List<String> settled(java.util.function.Supplier<List<String>> check) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        List<String> found = check.get();
+        while (!found.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            found = check.get();
+        }
+        return found;
+    }
+
     /** Runtime state left for any of the ids, by runc or crun (their default roots). */
     static List<String> runtimeState(Set<String> ids) {
         List<String> out = new ArrayList<>();

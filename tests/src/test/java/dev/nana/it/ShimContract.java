@@ -133,12 +133,19 @@ abstract class ShimContract {
         try (ShimHandle shim = fx.run(id, bundle)) {
             waitUntil(() -> readLog(shim).strip().matches("\\d+"), "the orphan's pid is printed");
             int orphan = Integer.parseInt(readLog(shim).strip());
-            String stat = Files.readString(Path.of("/proc/" + orphan + "/stat"));
-            int ppid = Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+            // its parent, the subshell, ends just after printing: until then the orphan is not one yet
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            int ppid;
+            while ((ppid = parentOf(orphan)) != shim.shimPid() && System.nanoTime() < deadline) Thread.sleep(5);
             assertEquals(shim.shimPid(), ppid, "the orphan was reparented to the shim (subreaper)");
             waitUntil(() -> !Files.exists(Path.of("/proc/" + orphan)), "the orphan is reaped, not a zombie");
             assertEquals(0, shim.awaitExit(EXIT_WAIT).orElseThrow().code());
         }
+    }
+
+    private static int parentOf(int pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
     }
 
     @Test
