@@ -65,8 +65,18 @@ public final class AttachCommand extends Subcommand implements Callable<Integer>
             inFifo.close();
             RunCommand.InputPump.start(nana.io.in, LibNana.fifoOpenWrite(in), dir.controlFifo());
         }
-        int code = ExitWatch.await(dir.dir().getParent().getParent(), id).code();
+        // until the container exits, or the reader of our output goes (attach x | head)
+        java.util.Optional<dev.nana.shim.ShimHandle> shim = dev.nana.shim.ShimHandle.attach(dir, id);
+        if (shim.isPresent()) {
+            try (dev.nana.shim.ShimHandle h = shim.get()) {
+                while (h.awaitExit(java.time.Duration.ofMillis(200)).isEmpty()) {
+                    if (client.gone().isPresent()) throw client.gone().get();
+                }
+            }
+        }
+        int code = dev.nana.shim.ShimExit.of(dir).code();
         client.join(2000);
+        if (client.gone().isPresent()) throw client.gone().get();
         return code;
     }
 }

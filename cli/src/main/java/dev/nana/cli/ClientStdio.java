@@ -13,14 +13,14 @@ import java.util.List;
  * read ends are open — and copied to the caller's stdout and stderr — before the shim
  * starts, so nothing written early is lost.
  */
-record ClientStdio(Stdio stdio, List<Thread> pumps) {
+record ClientStdio(Stdio stdio, List<OutputPump> pumps) {
     static final ClientStdio NONE = new ClientStdio(Stdio.NONE, List.of());
 
     /** FIFOs in dir: stdin if asked, stdout, and stderr unless a terminal merges it into stdout. */
     static ClientStdio open(Path dir, boolean stdin, boolean stderr, Io io) throws OsException {
         Stdio stdio = new Stdio(stdin ? dir.resolve("stdin") : null, dir.resolve("stdout"), stderr ? dir.resolve("stderr") : null);
         for (Path p : new Path[] {stdio.stdin(), stdio.stdout(), stdio.stderr()}) if (p != null) LibNana.mkfifo(p, 0600);
-        List<Thread> pumps = new ArrayList<>();
+        List<OutputPump> pumps = new ArrayList<>();
         pumps.add(OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()), io.out));
         if (stdio.stderr() != null) pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()), io.err));
         return new ClientStdio(stdio, pumps);
@@ -28,10 +28,15 @@ record ClientStdio(Stdio stdio, List<Thread> pumps) {
 
     /** Waits until the shim closed the output FIFOs (it exited, or another client attached). */
     void join(long millis) throws InterruptedException {
-        for (Thread t : pumps) {
-            if (millis > 0) t.join(millis);
-            else t.join();
+        for (OutputPump p : pumps) {
+            if (millis > 0) p.thread().join(millis);
+            else p.thread().join();
         }
+    }
+
+    /** The caller's output that went away under a pump (its reader exited), if one did. */
+    java.util.Optional<OutputGone> gone() {
+        return pumps.stream().map(OutputPump::failure).filter(f -> f instanceof OutputGone).map(f -> (OutputGone) f).findFirst();
     }
 
     /** Sends the caller's terminal size to a process's control FIFO ("resize ROWS COLS"). */

@@ -618,6 +618,9 @@ final class ForwardServer implements AutoCloseable {
                 MemorySegment.copy(b, off, buf, ValueLayout.JAVA_BYTE, 0, len);
                 int done = 0;
                 while (done < len) done += LibNana.write(fd, buf.asSlice(done), len - done);
+            } catch (OsException e) {
+                if (e.errno() == 32 /* EPIPE */ || e.errno() == 104 /* ECONNRESET */) throw new OutputGone(e);
+                throw e;
             }
         }
     }

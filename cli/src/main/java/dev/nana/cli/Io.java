@@ -39,9 +39,24 @@ final class Io {
     }
 
     static Io system() {
-        return new Io(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out),
-                new FileOutputStream(FileDescriptor.err), System.getenv(), Path.of("").toAbsolutePath(), null,
+        return new Io(new FileInputStream(FileDescriptor.in), goneAware(new FileOutputStream(FileDescriptor.out)),
+                goneAware(new FileOutputStream(FileDescriptor.err)), System.getenv(), Path.of("").toAbsolutePath(), null,
                 Terminal.system());
+    }
+
+    /** This JVM's own stdout or stderr, whose broken pipe is an {@link OutputGone} as a forwarded one's is. */
+    private static OutputStream goneAware(OutputStream out) {
+        return new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws java.io.IOException {
+                try {
+                    out.write(b, off, len);
+                } catch (java.io.IOException e) {
+                    if (String.valueOf(e.getMessage()).contains("Broken pipe")) throw new OutputGone(e);
+                    throw e;
+                }
+            }
+        };
     }
 
     String env(String key, String otherwise) {

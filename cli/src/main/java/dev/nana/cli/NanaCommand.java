@@ -96,10 +96,19 @@ public final class NanaCommand implements Runnable {
                 }
             }
             top.global.resolve(io);
-            return new CommandLine.RunLast().execute(parsed);
+            int code = new CommandLine.RunLast().execute(parsed);
+            if (cli.getOut().checkError()) { // println swallows a write error: the output was lost, say so
+                cli.getErr().println("nana: writing the output failed: its reader went away");
+                return code != 0 ? code : OutputGone.EXIT_CODE;
+            }
+            return code;
         });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof InterruptedException) return 130;
+            if (e instanceof OutputGone gone) {
+                cmd.getErr().println("nana: " + cmd.getCommandName() + ": " + gone.getMessage());
+                return OutputGone.EXIT_CODE;
+            }
             cmd.getErr().println("nana: " + message(e));
             return EXIT_NANA_FAILED;
         });

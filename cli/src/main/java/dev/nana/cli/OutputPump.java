@@ -18,14 +18,21 @@ final class OutputPump implements Runnable {
     private final Fd fifo;
     private final OutputStream out;
     private volatile IOException failure;
+    private Thread thread;
 
     OutputPump(Fd fifo, OutputStream out) {
         this.fifo = fifo;
         this.out = out;
     }
 
-    static Thread start(String name, Fd fifo, OutputStream out) {
-        return Thread.ofPlatform().name(name).daemon().start(new OutputPump(fifo, out));
+    static OutputPump start(String name, Fd fifo, OutputStream out) {
+        OutputPump p = new OutputPump(fifo, out);
+        p.thread = Thread.ofPlatform().name(name).daemon().start(p);
+        return p;
+    }
+
+    Thread thread() {
+        return thread;
     }
 
     @Override

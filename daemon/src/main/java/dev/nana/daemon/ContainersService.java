@@ -154,15 +154,39 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
     public void events(EventsRequest r, StreamObserver<Event> out) {
         ServerCallStreamObserver<Event> call = (ServerCallStreamObserver<Event>) out;
         Instant since = r.hasSince() ? Convert.instant(r.getSince()) : null;
+        // gRPC flow control: an event is sent only when the client has room for it. Until then
+        // the subscriber waits, its bounded queue overflows, and it catches up from the journal
+        // when the client reads again (no gap, no duplicate): a client that never reads costs
+        // a parked virtual thread and a bounded queue, never a growing buffer in the server.
+        Object ready = new Object();
+        call.setOnReadyHandler(() -> {
+            synchronized (ready) {
+                ready.notifyAll();
+            }
+        });
         EventListener listener = new EventListener() {
             @Override
             public void onEvent(dev.nana.Event e) {
-                if (!call.isCancelled()) call.onNext(Convert.toProto(e));
+                send(Convert.toProto(e));
             }
 
             @Override
             public void onFellBehind(Instant lostFrom) {
-                if (!call.isCancelled()) call.onNext(Event.newBuilder().setFellBehindFrom(Convert.timestamp(lostFrom)).build());
+                send(Event.newBuilder().setFellBehindFrom(Convert.timestamp(lostFrom)).build());
+            }
+
+            private void send(Event e) {
+                synchronized (ready) {
+                    while (!call.isReady() && !call.isCancelled()) {
+                        try {
+                            ready.wait(200);
+                        } catch (InterruptedException ex) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
+                }
+                if (!call.isCancelled()) call.onNext(e);
             }
         };
         try {

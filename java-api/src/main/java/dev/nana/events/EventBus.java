@@ -8,7 +8,6 @@ import dev.nana.Subscription;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +27,8 @@ public final class EventBus implements AutoCloseable {
 
     private final Journal journal;
     private final int queueCapacity;
+    /** Subscribers at once, at most: each costs a virtual thread and a queue of up to queueCapacity events. */
+    public static final int MAX_SUBSCRIBERS = 1024;
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
 
     public EventBus(Journal journal, int queueCapacity) {
@@ -54,10 +55,15 @@ public final class EventBus implements AutoCloseable {
     public Subscription subscribe(EventFilter filter, Instant since, EventListener listener) {
         Subscriber s;
         synchronized (this) {
+            if (subscribers.size() >= MAX_SUBSCRIBERS) {
+                throw new dev.nana.UnavailableException("there are " + subscribers.size() + " event subscribers, the most"
+                        + " this supervisor serves: close one, or try again later");
+            }
             s = new Subscriber(filter, listener, since, since == null ? journal.lastSeq() : -1, queueCapacity);
             subscribers.add(s);
         }
-        s.thread = Thread.ofPlatform().name("nana-events-" + subscribers.size()).daemon().start(s::deliver);
+        // a virtual thread: a subscriber that waits (on its queue, or on a slow reader) costs no platform thread
+        s.thread = Thread.ofVirtual().name("nana-events-" + subscribers.size()).start(s::deliver);
         return () -> {
             subscribers.remove(s);
             s.stop();
@@ -89,7 +95,7 @@ public final class EventBus implements AutoCloseable {
             this.listener = listener;
             this.since = since;
             this.cursor = cursor;
-            this.queue = new ArrayBlockingQueue<>(capacity);
+            this.queue = new java.util.concurrent.LinkedBlockingQueue<>(capacity); // memory for what is queued only
             this.overflowed = since != null; // a "since" subscriber starts by replaying
         }
 

@@ -99,6 +99,26 @@ public record ProcessDir(Path dir) {
         }).orElse(false);
     }
 
+    /** The command line of the shim recorded here, while it lives. */
+    public Optional<List<String>> shimCommandLine() {
+        Optional<long[]> s = shim();
+        if (s.isEmpty() || !shimAlive()) return Optional.empty();
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(s.get()[0]), "cmdline"));
+            List<String> argv = new java.util.ArrayList<>();
+            int from = 0;
+            for (int i = 0; i < raw.length; i++) {
+                if (raw[i] == 0) {
+                    argv.add(new String(raw, from, i - from, StandardCharsets.UTF_8));
+                    from = i + 1;
+                }
+            }
+            return Optional.of(argv);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     /**
      * A live process working in this folder, found by its cwd: a shim so young that it has
      * not yet written its "shim" file, the runtime call it runs, or the shim's process

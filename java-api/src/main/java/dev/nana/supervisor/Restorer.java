@@ -99,11 +99,11 @@ final class Restorer {
         try {
             record = StateFiles.read(dir.resolve("state.json"), ContainerRecord.class);
         } catch (IOException e) {
-            setAside(dir, "state.json unreadable: " + e.getMessage());
+            evict(dir, "state.json unreadable: " + e.getMessage());
             return false;
         }
         if (record.id() == null || !record.id().equals(name) || record.uid() == null) {
-            setAside(dir, "state.json names \"" + record.id() + "\", not the folder's \"" + name + "\"");
+            evict(dir, "state.json names \"" + record.id() + "\", not the folder's \"" + name + "\"");
             return false;
         }
         ContainerId.require(record.id(), "container id");
@@ -283,11 +283,70 @@ final class Restorer {
         return uid + "/" + process + "/" + type + "/" + n;
     }
 
+    /**
+     * A folder whose state.json cannot be trusted, of a container that may still run: its
+     * container is killed and deleted through the runtime (the live shim's command line
+     * names the runtime and its arguments; with the shim gone, the process is killed by its
+     * recorded pid and start time, and runc and crun are asked to forget the id), its
+     * DELETE is journaled, and the folder set aside. Left alone it would run on unseen, its
+     * id taken in the runtime, and no exit would ever be told.
+     */
+    private void evict(Path dir, String why) {
+        String id = dir.getFileName().toString();
+        ProcessDir init = new ProcessDir(dir.resolve("init"));
+        List<OciRuntime> runtimes = new ArrayList<>();
+        List<String> runtimeArgs = List.of();
+        Optional<List<String>> shimArgv = init.shimCommandLine();
+        if (shimArgv.isPresent()) {
+            List<String> argv = shimArgv.get();
+            List<String> args = new ArrayList<>();
+            for (int i = 0; i + 1 < argv.size(); i++) {
+                if (argv.get(i).equals("--runtime")) runtimes.add(new OciRuntime(argv.get(i + 1), Path.of(argv.get(i + 1)), false, runtimeTimeout));
+                if (argv.get(i).equals("--runtime-arg")) args.add(argv.get(i + 1));
+            }
+            runtimeArgs = args;
+        }
+        if (runtimes.isEmpty()) {
+            for (String name : List.of("runc", "crun")) {
+                try {
+                    runtimes.add(OciRuntime.resolve(name).withTimeout(runtimeTimeout));
+                } catch (NanaException e) {
+                    // not installed: it holds nothing
+                }
+            }
+        }
+        // with its shim gone, a process that outlived it is killed by its recorded pid and start time
+        if (shimArgv.isEmpty() && init.pid().isPresent() && init.exitStatus().isEmpty()) ShimExit.of(init);
+        for (OciRuntime rt : runtimes) {
+            try {
+                rt.kill(id, runtimeArgs, 9, true);
+            } catch (NanaException e) {
+                // not this runtime's, or stopped already
+            }
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (init.shimAlive() && System.nanoTime() < deadline) sleep(); // the shim records the exit and goes
+        for (OciRuntime rt : runtimes) {
+            try {
+                rt.delete(id, runtimeArgs, true);
+            } catch (NanaException e) {
+                log.debug("evict {}: {} delete: {}", id, rt.name(), e.getMessage());
+            }
+        }
+        loop.publishDeleted(id, UNREADABLE_UID);
+        log.warn("container {}: {}: killed and deleted through {}", id, why, runtimes.stream().map(OciRuntime::name).toList());
+        setAside(dir, why);
+    }
+
+    /** The uid journaled for a container whose state.json (and so its uid) could not be read. */
+    static final String UNREADABLE_UID = "unreadable";
+
     private void setAside(Path dir, String why) {
         Path trash = state.root().resolve(TRASH);
         Path target = trash.resolve(dir.getFileName() + "." + Instant.now().toEpochMilli());
         try {
             Files.createDirectories(trash);
+            Files.setPosixFilePermissions(trash, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
             Files.move(dir, target);
             log.warn("state folder {} is unreadable ({}): moved to {}", dir, why, target);
         } catch (IOException e) {

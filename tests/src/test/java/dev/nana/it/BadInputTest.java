@@ -158,6 +158,26 @@ class BadInputTest {
                 .memoryLimitBytes(bad).build()));
     }
 
+    // ---- labels: bounded on every path (dev.nana.Limits)
+
+    @Provide
+    Arbitrary<Map<String, String>> hugeLabels() {
+        Map<String, String> many = new java.util.HashMap<>();
+        for (int i = 0; i < 100_000; i++) many.put("k" + i, "v");
+        Map<String, String> wide = new java.util.HashMap<>();
+        for (int i = 0; i < 20; i++) wide.put("k" + i, "v".repeat(1000));
+        return Arbitraries.of(many, Map.of("big", "x".repeat(3 << 20)), Map.of("k", "x".repeat(4096)), wide,
+                java.util.stream.IntStream.range(0, 65).boxed().collect(java.util.stream.Collectors.toMap(i -> "l" + i, i -> "")));
+    }
+
+    @Property(tries = 5)
+    void labelsOverTheLimitsAreRefused(@ForAll("hugeLabels") Map<String, String> labels) {
+        String demo = Fixture.demoBundle().toString();
+        refusedByGrpc("labels", "label", () -> grpc.run(CreateRequest.newBuilder().setId("l1").setBundle(demo)
+                .putAllLabels(labels).build()));
+        refusedByJava("labels", "label", () -> local.run(ContainerSpec.builder("l1", Fixture.demoBundle()).labels(labels).build()));
+    }
+
     // ---- FIFO paths
 
     @Provide
