@@ -91,6 +91,16 @@ public interface Supervisor extends AutoCloseable {
     /** Deletes a stopped or created container; with {@code force}, kills a running one first. */
     void delete(String id, boolean force);
 
+    /**
+     * Deletes a container whose program has exited, as {@code run --rm} does: answered once
+     * the container is gone from the list (and its DELETE journaled). The runtime's own
+     * cleanup follows; should it fail, it is logged, and retried before the id is used again
+     * and at the next restore. {@link #delete} waits for the runtime and reports its failure.
+     */
+    default void remove(String id) {
+        delete(id, true);
+    }
+
     /** Every container. */
     List<ContainerInfo> list();
 

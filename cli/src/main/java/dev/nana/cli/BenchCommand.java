@@ -49,6 +49,10 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
     @Option(names = "--via", defaultValue = "api", description = "api or daemon (default: ${DEFAULT-VALUE})")
     Via via;
 
+    @Option(names = "--state-root", paramLabel = "DIR", defaultValue = "/run",
+            description = "where --via api makes its private state directory (default: ${DEFAULT-VALUE}; a tmpfs is best)")
+    Path stateRoot;
+
     @Option(names = "--json", description = "print one JSON object, nothing else")
     boolean json;
 
@@ -67,7 +71,7 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
         if (via == Via.daemon) {
             s = RemoteSupervisor.connect(nana.global.address);
         } else {
-            state = Files.createTempDirectory(Path.of("/run"), "nana-bench-");
+            state = Files.createTempDirectory(nana.io.resolve(stateRoot), "nana-bench-");
             s = LocalSupervisor.builder().stateDir(state).defaultRuntime(rt).maxConcurrentStarts(concurrency).build();
         }
         String prefix = "bench-" + ProcessHandle.current().pid() + "-";

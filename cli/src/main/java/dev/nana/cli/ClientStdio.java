@@ -28,10 +28,7 @@ record ClientStdio(Stdio stdio, List<OutputPump> pumps) {
 
     /** Waits until the shim closed the output FIFOs (it exited, or another client attached). */
     void join(long millis) throws InterruptedException {
-        for (OutputPump p : pumps) {
-            if (millis > 0) p.thread().join(millis);
-            else p.thread().join();
-        }
+        for (OutputPump p : pumps) p.join(millis);
     }
 
     /** The caller's output that went away under a pump (its reader exited), if one did. */

@@ -51,6 +51,23 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
             description = "serve Prometheus metrics on http://HOST:PORT/metrics (off by default), e.g. 127.0.0.1:9464")
     String metricsAddress;
 
+    /**
+     * The state directory belongs on a tmpfs (as /run is on a standard host): its contents
+     * mean nothing after a reboot, and on a disk every state write's fsync costs
+     * milliseconds on the start path (docs/BENCHMARKS.md).
+     */
+    private static void warnUnlessTmpfs(Path stateDir) {
+        try {
+            String type = java.nio.file.Files.getFileStore(stateDir).type();
+            if (!type.equals("tmpfs") && !type.equals("ramfs")) {
+                log.warn("state directory {} is on {}, not a tmpfs: each state write is synced to disk, which slows every"
+                        + " start; mount a tmpfs there (as /run is on a standard host)", stateDir, type);
+            }
+        } catch (java.io.IOException e) {
+            // nothing to say
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Path sock = socket != null ? socket : nana.global.address;
@@ -96,6 +113,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
         com.sun.net.httpserver.HttpServer metricsServer = metrics;
         log.info("nana daemon pid {}: {} containers restored from {}, serving on {}", ProcessHandle.current().pid(),
                 supervisor.restoredCount(), nana.global.stateDir, sock);
+        warnUnlessTmpfs(nana.global.stateDir);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             log.info("stopping; containers keep running");

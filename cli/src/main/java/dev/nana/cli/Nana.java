@@ -88,6 +88,7 @@ final class Nana {
         public dev.nana.ContainerInfo resume(String id) { return s.resume(id); }
         public void kill(String id, int signal, boolean all) { s.kill(id, signal, all); }
         public void delete(String id, boolean force) { s.delete(id, force); }
+        public void remove(String id) { s.remove(id); }
         public java.util.List<dev.nana.ContainerInfo> list() { return s.list(); }
         public dev.nana.ContainerInfo state(String id) { return s.state(id); }
         public java.util.concurrent.CompletableFuture<dev.nana.ExitStatus> waitForExit(String id) { return s.waitForExit(id); }

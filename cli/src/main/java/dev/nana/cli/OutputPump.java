@@ -18,21 +18,38 @@ final class OutputPump implements Runnable {
     private final Fd fifo;
     private final OutputStream out;
     private volatile IOException failure;
-    private Thread thread;
 
     OutputPump(Fd fifo, OutputStream out) {
         this.fifo = fifo;
         this.out = out;
     }
 
+    /**
+     * Pumps block in poll(2) through libnana, which would pin a virtual thread's carrier: they
+     * get platform threads, reused from one command to the next (a daemon runs many).
+     */
+    private static final java.util.concurrent.ExecutorService THREADS =
+            java.util.concurrent.Executors.newCachedThreadPool(Thread.ofPlatform().name("nana-pump-", 0).daemon().factory());
+
+    private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+
     static OutputPump start(String name, Fd fifo, OutputStream out) {
         OutputPump p = new OutputPump(fifo, out);
-        p.thread = Thread.ofPlatform().name(name).daemon().start(p);
+        THREADS.execute(() -> {
+            try {
+                p.run();
+            } finally {
+                p.done.countDown();
+            }
+        });
         return p;
     }
 
-    Thread thread() {
-        return thread;
+    /** Waits until the pump is done (millis 0: however long it takes); false when it is not. */
+    boolean join(long millis) throws InterruptedException {
+        if (millis > 0) return done.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        done.await();
+        return true;
     }
 
     @Override

@@ -124,7 +124,7 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
         if (oom) spec.commandLine().getErr().println("nana: \"" + id + "\" was OOM-killed");
         if (remove) {
             try (Supervisor again = local ? Nana.local(g) : s) {
-                again.delete(id, true);
+                again.remove(id); // answered once it is gone from the list; the runtime's delete follows
             }
         } else if (!local) {
             s.close();

@@ -66,6 +66,9 @@ public final class DaemonServer implements AutoCloseable {
         HealthStatusManager health = new HealthStatusManager();
         Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(bound.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
+                // calls wait on the supervisor: a virtual thread each, so that a burst of calls
+                // (thousands of event subscriptions) costs no pile of platform threads
+                .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
                 .bossEventLoopGroup(loop)
                 .workerEventLoopGroup(loop)
                 .withChildOption(ChannelOption.SO_KEEPALIVE, null) // not a TCP socket: no warning per connection

@@ -40,8 +40,25 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2, java.
 
     /** Resolves a runtime name (searched on PATH and the sbin directories) or absolute path. */
     public static OciRuntime resolve(String nameOrPath) {
-        return resolve(nameOrPath, System.getenv("PATH"), CgroupLayout.detect());
+        // every create resolves its runtime: the answer is kept while its binary is still there
+        OciRuntime known = RESOLVED.get(nameOrPath);
+        if (known != null && Files.isExecutable(known.binary())) return known;
+        OciRuntime r = resolve(nameOrPath, System.getenv("PATH"), LAYOUT.get());
+        if (RESOLVED.size() < 64) RESOLVED.put(nameOrPath, r);
+        return r;
     }
+
+    private static final java.util.Map<String, OciRuntime> RESOLVED = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The host's cgroup layout, read once from /proc/self/mounts: it does not change under a running supervisor. */
+    private static final java.util.function.Supplier<CgroupLayout> LAYOUT = new java.util.function.Supplier<>() {
+        private volatile CgroupLayout layout;
+
+        @Override
+        public CgroupLayout get() {
+            CgroupLayout l = layout;
+            return l != null ? l : (layout = CgroupLayout.detect());
+        }
+    };
 
     static OciRuntime resolve(String nameOrPath, String pathVariable, CgroupLayout layout) {
         if (nameOrPath == null || nameOrPath.isBlank()) {
@@ -99,9 +116,25 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2, java.
         sub.add(id);
         sub.add(Integer.toString(signal));
         Command.Result r = call(id, runtimeArgs, sub);
+        if (!r.ok() && !r.timedOut() && gone(r)) {
+            // a race with its exit or a delete: nana's own words, not the runtime's
+            throw new FailedPreconditionException("cannot kill \"" + id + "\": it is not running (it exited, or was"
+                    + " deleted, meanwhile)");
+        }
         if (!r.ok()) {
             throw new FailedPreconditionException("kill \"" + id + "\": " + name + " said: " + said(r));
         }
+    }
+
+    /** Whether a runtime's failure says the container is gone or stopped (runc's and crun's words). */
+    public static boolean gone(String said) {
+        String s = said.toLowerCase(java.util.Locale.ROOT);
+        return s.contains("does not exist") || s.contains("not running") || s.contains("container not found")
+                || s.contains("no such process") || s.contains("is stopped");
+    }
+
+    private static boolean gone(Command.Result r) {
+        return gone(r.stderr() + " " + r.stdout());
     }
 
     /** {@code <runtime> [args] pause ID} or {@code resume ID}. */

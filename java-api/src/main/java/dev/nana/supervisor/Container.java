@@ -36,6 +36,7 @@ final class Container {
     final List<CompletableFuture<ExitStatus>> exitWaiters = new ArrayList<>();
     /** A delete that waits for the exit its kill will cause. */
     CompletableFuture<Void> deleteAfterExit;
+    boolean deleteAfterExitLazily;
     /** Exec processes by exec id, in the order they were added. */
     final java.util.Map<String, ExecState> execs = new java.util.LinkedHashMap<>();
     /** The init's exit, held back until its execs' exits are told (they come first). */

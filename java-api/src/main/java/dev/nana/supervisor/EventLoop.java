@@ -448,23 +448,24 @@ final class EventLoop {
         Container c = find(t.id(), t.reply());
         if (c == null || !idle(c, "delete", t.reply())) return;
         switch (c.status) {
-            case STOPPED -> remove(c, t.reply());
+            case STOPPED -> remove(c, t.lazy(), t.reply());
             case RUNNING, PAUSED -> {
                 if (!t.force()) {
                     fail(t.reply(), new FailedPreconditionException("cannot delete \"" + c.id() + "\": it is "
                             + describe(c.status) + "; kill it first, or delete with force"));
                     return;
                 }
-                killThenRemove(c, t.reply());
+                killThenRemove(c, t.lazy(), t.reply());
             }
-            case CREATED -> killThenRemove(c, t.reply());
+            case CREATED -> killThenRemove(c, t.lazy(), t.reply());
         }
     }
 
     /** Kills the container's processes; the exit this causes is published, then the container removed. */
-    private void killThenRemove(Container c, CompletableFuture<Void> reply) {
+    private void killThenRemove(Container c, boolean lazy, CompletableFuture<Void> reply) {
         c.busy = "delete";
         c.deleteAfterExit = reply;
+        c.deleteAfterExitLazily = lazy;
         boolean frozen = c.status == ContainerStatus.PAUSED;
         workers.execute(() -> {
             try {
@@ -476,14 +477,20 @@ final class EventLoop {
         });
     }
 
-    private void remove(Container c, CompletableFuture<Void> reply) {
+    /**
+     * Removes a container whose processes are gone. A delete waits for the runtime's and
+     * fails with it; a lazy one (Supervisor#remove, run --rm) is answered once the folder is
+     * retired and DELETE journaled, the runtime's delete after (Launcher#forget).
+     */
+    private void remove(Container c, boolean lazy, CompletableFuture<Void> reply) {
         c.busy = "delete";
         workers.execute(() -> {
             try {
+                if (!lazy) c.runtime.delete(c.id(), c.record.runtimeArgs(), true);
                 java.nio.file.Path retired = launcher.retire(c.id());
-                post(new Task.Removed(c.id(), retired, null, reply));
+                post(new Task.Removed(c.id(), retired, !lazy, null, reply));
             } catch (RuntimeException e) {
-                post(new Task.Removed(c.id(), null, e, reply));
+                post(new Task.Removed(c.id(), null, false, e, reply));
             }
         });
     }
@@ -500,7 +507,8 @@ final class EventLoop {
         if (c.shim != null) c.shim.close();
         publishDeleted(c.id(), c.record.uid());
         // journaled: now the runtime's state and the folder may go, after the answer
-        launcher.forget(c.id(), c.runtime, c.record.runtimeArgs(), t.retired(), workers);
+        if (t.runtimeDeleted()) workers.execute(() -> Launcher.removeQuietly(t.retired()));
+        else launcher.forget(c.id(), c.runtime, c.record.runtimeArgs(), t.retired(), workers);
         for (CompletableFuture<ExitStatus> w : c.exitWaiters) fail(w, notFound(c.id()));
         complete(t.reply(), null);
     }
@@ -580,7 +588,7 @@ final class EventLoop {
         if (c.deleteAfterExit != null) {
             CompletableFuture<Void> reply = c.deleteAfterExit;
             c.deleteAfterExit = null;
-            remove(c, reply);
+            remove(c, c.deleteAfterExitLazily, reply);
         }
     }
 

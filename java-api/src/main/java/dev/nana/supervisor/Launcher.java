@@ -169,6 +169,11 @@ public final class Launcher {
             return Shim.launch(dir, shim, timeout);
         } catch (NanaException e) {
             removeQuietly(dir.dir());
+            if (e instanceof dev.nana.FailedPreconditionException && OciRuntime.gone(e.getMessage())) {
+                // a race with its exit or a delete: nana's own words, not the runtime's
+                throw new dev.nana.FailedPreconditionException("cannot exec in \"" + id + "\": it is not running (it"
+                        + " exited, or was deleted, meanwhile)", e);
+            }
             throw e;
         }
     }
@@ -215,26 +220,52 @@ public final class Launcher {
             executor.execute(() -> {
                 try {
                     runtime.delete(id, runtimeArgs, true);
-                } catch (NanaException e) {
-                    log.warn("delete \"{}\" from {}: {} (a create of the same id will say so)", id, runtime.name(), e.getMessage());
-                } finally {
+                    removeQuietly(retired);
                     forgetting.remove(id, done);
                     done.complete(null);
+                } catch (NanaException e) {
+                    // kept: a create of this id tries again first, and so does the next restore (the folder stays retired)
+                    log.warn("delete \"{}\" from {}: {} (tried again before the id is used again, and at the next start)",
+                            id, runtime.name(), e.getMessage());
+                    done.completeExceptionally(new Retry(runtime, runtimeArgs, retired, e));
                 }
-                removeQuietly(retired);
             });
-        } catch (RuntimeException e) { // the executor is shut down: do it here
+        } catch (java.util.concurrent.RejectedExecutionException e) { // shut down: the next start's restore does it
             forgetting.remove(id, done);
             done.complete(null);
-            runtime.delete(id, runtimeArgs, true);
-            removeQuietly(retired);
         }
     }
 
-    /** Waits until a delete of this id still under way in the runtime is done. */
+    /** A runtime delete after the answer that failed: what it takes to try again. */
+    private static final class Retry extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient OciRuntime runtime;
+        final transient java.util.List<String> runtimeArgs;
+        final transient Path retired;
+
+        Retry(OciRuntime runtime, java.util.List<String> runtimeArgs, Path retired, NanaException cause) {
+            super(cause.getMessage(), cause, false, false);
+            this.runtime = runtime;
+            this.runtimeArgs = runtimeArgs;
+            this.retired = retired;
+        }
+    }
+
+    /**
+     * Waits until a delete of this id still under way in the runtime is done; one that
+     * failed is tried once more, and if the runtime still refuses, so does this create.
+     */
     private void awaitForgotten(String id) {
         java.util.concurrent.CompletableFuture<Void> pending = forgetting.get(id);
-        if (pending != null) pending.join();
+        if (pending == null) return;
+        try {
+            pending.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (!(e.getCause() instanceof Retry retry)) throw e;
+            retry.runtime.delete(id, retry.runtimeArgs, true); // throws with the runtime's word if it still fails
+            removeQuietly(retry.retired);
+            forgetting.remove(id, pending);
+        }
     }
 
     private static String newUid() {

@@ -208,7 +208,13 @@ public final class LocalSupervisor implements Supervisor {
     @Override
     public void delete(String id, boolean force) {
         requireId(id);
-        this.<Void>call(f -> new Task.Delete(id, force, f));
+        this.<Void>call(f -> new Task.Delete(id, force, false, f));
+    }
+
+    @Override
+    public void remove(String id) {
+        requireId(id);
+        this.<Void>call(f -> new Task.Delete(id, true, true, f));
     }
 
     @Override

@@ -126,8 +126,8 @@ final class Restorer {
             // the shim is gone and no process was ever created: a create cut short
             log.info("container {} was being created when its supervisor stopped: removed", record.id());
             try {
-                Path retired = launcher.retire(record.id()); // it never existed: no event
-                launcher.forget(record.id(), c.runtime, record.runtimeArgs(), retired, Runnable::run);
+                c.runtime.delete(record.id(), record.runtimeArgs(), true); // it never existed: no event
+                Launcher.removeQuietly(launcher.retire(record.id()));
             } catch (NanaException e) {
                 setAside(dir, "half-created and cannot be removed: " + e.getMessage());
             }

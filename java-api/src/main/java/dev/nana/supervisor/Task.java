@@ -48,7 +48,8 @@ sealed interface Task {
     /** Pause (freeze) or, with pause false, resume (thaw). */
     record Pause(String id, boolean pause, CompletableFuture<ContainerInfo> reply) implements Task {}
 
-    record Delete(String id, boolean force, CompletableFuture<Void> reply) implements Task {}
+    /** lazy: answer once retired, the runtime's delete after (Supervisor#remove). */
+    record Delete(String id, boolean force, boolean lazy, CompletableFuture<Void> reply) implements Task {}
 
     /** A snapshot of one container (id) or of all (id null). */
     record Query(String id, CompletableFuture<List<ContainerInfo>> reply) implements Task {}
@@ -75,7 +76,8 @@ sealed interface Task {
     record OomRead(String id, String process, int kills) implements Task {}
 
     /** A stopped or created container's runtime state and folder are gone. */
-    record Removed(String id, java.nio.file.Path retired, RuntimeException error, CompletableFuture<Void> reply) implements Task {}
+    record Removed(String id, java.nio.file.Path retired, boolean runtimeDeleted, RuntimeException error,
+            CompletableFuture<Void> reply) implements Task {}
 
     // ---- from the monitor
 

@@ -52,29 +52,19 @@ class ForwardingAttackTest {
         assertEquals(0, ps.exit(), after + ": nana ps: " + ps.err());
         assertTrue(ms < 1000, after + ": nana ps took " + ms + " ms");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        long[] now = usage(nana);
+        long[] now = nana.daemonUsage();
         while ((now[1] > baseline[1] + 2 || now[0] > baseline[0] + 24 * 1024) && System.nanoTime() < deadline) {
             Thread.sleep(100);
-            now = usage(nana);
+            now = nana.daemonUsage();
         }
         assertTrue(now[1] <= baseline[1] + 2, after + ": threads " + baseline[1] + " before, " + now[1] + " after");
         assertTrue(now[0] <= baseline[0] + 24 * 1024, after + ": RSS " + baseline[0] + " KiB before, " + now[0] + " KiB after");
     }
 
-    /** The daemon's resident memory (KiB) and thread count. */
-    private static long[] usage(NanaCli nana) throws Exception {
-        long rss = 0;
-        long threads = 0;
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(nana.daemonPid()), "status"))) {
-            if (line.startsWith("VmRSS:")) rss = Long.parseLong(line.replaceAll("\\D", ""));
-            if (line.startsWith("Threads:")) threads = Long.parseLong(line.replaceAll("\\D", ""));
-        }
-        return new long[] {rss, threads};
-    }
 
     private static long[] warmBaseline(NanaCli nana) throws Exception {
         for (int i = 0; i < 20; i++) assertEquals(0, nana.run("ps").exit());
-        return usage(nana);
+        return nana.daemonUsage();
     }
 
     @Test
@@ -115,7 +105,7 @@ class ForwardingAttackTest {
             long[] baseline = warmBaseline(nana);
             Process idle = new ProcessBuilder(command(nana, "idle", Integer.toString(n))).start();
             JsonNode r = JSON.readTree(new BufferedReader(new InputStreamReader(idle.getInputStream(), StandardCharsets.UTF_8)).readLine());
-            long[] during = usage(nana);
+            long[] during = nana.daemonUsage();
             assertTrue(during[1] <= baseline[1] + 2, n + " idle connections: threads " + baseline[1] + " before, " + during[1] + " during");
             if (n > 512) assertTrue(r.path("refused").asInt() > 0, "over the cap, clients are told so ('B'): " + r);
             idle.getOutputStream().close();

@@ -99,6 +99,17 @@ final class NanaCli implements AutoCloseable {
         return daemon.pid();
     }
 
+    /** The running daemon's resident memory (KiB) and thread count, from /proc. */
+    long[] daemonUsage() throws IOException {
+        long rss = 0;
+        long threads = 0;
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(daemonPid()), "status"))) {
+            if (line.startsWith("VmRSS:")) rss = Long.parseLong(line.replaceAll("\\D", ""));
+            if (line.startsWith("Threads:")) threads = Long.parseLong(line.replaceAll("\\D", ""));
+        }
+        return new long[] {rss, threads};
+    }
+
     String daemonLog() throws IOException {
         Path log = stateDir.resolveSibling(stateDir.getFileName() + ".daemon.log");
         return Files.exists(log) ? Files.readString(log) : "";
