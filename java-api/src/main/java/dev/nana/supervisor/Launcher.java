@@ -223,7 +223,7 @@ public final class Launcher {
                     removeQuietly(retired);
                     forgetting.remove(id, done);
                     done.complete(null);
-                } catch (NanaException e) {
+                } catch (RuntimeException e) {
                     // kept: a create of this id tries again first, and so does the next restore (the folder stays retired)
                     log.warn("delete \"{}\" from {}: {} (tried again before the id is used again, and at the next start)",
                             id, runtime.name(), e.getMessage());
@@ -243,7 +243,7 @@ public final class Launcher {
         final transient java.util.List<String> runtimeArgs;
         final transient Path retired;
 
-        Retry(OciRuntime runtime, java.util.List<String> runtimeArgs, Path retired, NanaException cause) {
+        Retry(OciRuntime runtime, java.util.List<String> runtimeArgs, Path retired, RuntimeException cause) {
             super(cause.getMessage(), cause, false, false);
             this.runtime = runtime;
             this.runtimeArgs = runtimeArgs;
