@@ -115,14 +115,12 @@ public final class NanaCommand implements Runnable {
         return cli;
     }
 
-    /** Points a tree at io (its streams, for picocli's own output too), or at nothing. */
+    /** Points a tree at io (its streams, for picocli's own output too), or lets it go (null). */
     private static void bind(CommandLine cli, Io io) {
         ((NanaCommand) cli.getCommand()).io = io;
-        if (io == null) {
-            cli.setOut(new java.io.PrintWriter(java.io.Writer.nullWriter()));
-            cli.setErr(new java.io.PrintWriter(java.io.Writer.nullWriter()));
-            return;
-        }
+        // unbound, the writers stay those of the last command (setting them walks the whole tree: a
+        // tenth of a forwarded ps's CPU); the next bind replaces them before they are used again
+        if (io == null) return;
         cli.setOut(new java.io.PrintWriter(new java.io.OutputStreamWriter(io.out, java.nio.charset.StandardCharsets.UTF_8), true));
         cli.setErr(new java.io.PrintWriter(new java.io.OutputStreamWriter(io.err, java.nio.charset.StandardCharsets.UTF_8), true));
     }
