@@ -325,6 +325,37 @@ static int start_process(struct shim *s, nana_err *err) {
     return 0;
 }
 
+/*
+ * A start that failed leaves a created process whose program never ran — most often one
+ * killed between create and start. It must not leave a folder with a pid and no exit
+ * status (a supervisor restarted then could only derive one), so the shim makes sure the
+ * process is gone (it is the shim's child: its pid cannot be reused before it is reaped),
+ * reaps it, records how it ended, and then fails as before.
+ */
+static __attribute__((noreturn)) void start_failed(struct shim *s, nana_err *err) {
+    if (!s->exited && s->pid > 0) {
+        kill(s->pid, SIGKILL);
+        int status;
+        pid_t r;
+        do
+            r = waitpid(s->pid, &status, 0);
+        while (r < 0 && errno == EINTR);
+        if (r == s->pid) {
+            s->exited = 1;
+            s->exit_code = nana_exit_code(status);
+        }
+    }
+    if (s->exited) {
+        record_oom(s);
+        char text[16];
+        int n = snprintf(text, sizeof text, "%d\n", s->exit_code);
+        nana_err werr;
+        if (file_write_atomic(EXIT_STATUS_FILE, text, (size_t)n, &werr) < 0)
+            shim_warn("%s", werr.msg);
+    }
+    shim_bail(err);
+}
+
 static void reap_children(struct shim *s) {
     struct signalfd_siginfo si;
     while (read(s->signal_fd, &si, sizeof si) == sizeof si) {
@@ -436,8 +467,10 @@ static void handle_control(struct shim *s) {
         nana_err err;
         switch (cmd.kind) {
         case CONTROL_START:
-            if (start_process(s, &err) < 0)
-                shim_bail(&err);
+            if (start_process(s, &err) < 0) {
+                nerr_wrap(&err, "start \"%s\"", s->opt->id);
+                start_failed(s, &err);
+            }
             break;
         case CONTROL_CLOSE_STDIN:
             s->close_stdin = 1;
@@ -561,7 +594,7 @@ int main(int argc, char **argv) {
     say(&s, "created %d\n", (int)s.pid);
     if ((opt.start_now || opt.exec_process != NULL || opt.restore_image != NULL) && start_process(&s, &err) < 0) {
         nerr_wrap(&err, "start \"%s\"", opt.id);
-        shim_bail(&err);
+        start_failed(&s, &err);
     }
     serve(&s);
     finish(&s);

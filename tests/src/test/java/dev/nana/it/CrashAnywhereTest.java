@@ -54,6 +54,8 @@ class CrashAnywhereTest {
         volatile boolean unsureCreate = true;
         volatile boolean unsureKill; // a kill (or force delete) was asked, and the answer was cut
         volatile boolean killed;
+        /** Killed while down with its run cut short: it may have died before it started (no START, exit 137). */
+        volatile boolean mayNeverStart;
         volatile boolean unsureDelete;
         volatile boolean deleted;
 
@@ -111,6 +113,7 @@ class CrashAnywhereTest {
                         Process p = new ProcessBuilder(k.plan.runtime, "kill", e.getKey(), "KILL").redirectErrorStream(true).start();
                         if (p.waitFor() == 0) {
                             k.killed = true;
+                            k.mayNeverStart |= k.unsureCreate;
                             killedWhileDown.incrementAndGet();
                         }
                     }
@@ -344,8 +347,9 @@ class CrashAnywhereTest {
                 continue;
             }
             for (EventType t : List.of(EventType.CREATE, EventType.START, EventType.EXIT, EventType.DELETE)) {
-                assertEquals(1, got.getOrDefault(t, List.of()).size(), id + " " + entry.getValue().plan + ": " + t
-                        + " exactly once, got " + got.getOrDefault(t, List.of()));
+                int n = got.getOrDefault(t, List.of()).size();
+                if (t == EventType.START && entry.getValue().mayNeverStart && n == 0) continue; // killed before it started
+                assertEquals(1, n, id + " " + entry.getValue().plan + ": " + t + " exactly once, got " + got.getOrDefault(t, List.of()));
             }
             Integer expected = entry.getValue().expectedExit();
             if (expected != null) {

@@ -77,6 +77,77 @@ class StartPathsTest {
         }
     }
 
+    /**
+     * A container killed between create and start (its init held by the runtime): the start
+     * fails, and the shim records the real status (137), never leaving a pid without an exit
+     * status for a supervisor to derive one from. The crash suite found this: a container
+     * killed behind the daemon's back while its run was cut short came back as a derived 255.
+     */
+    @ParameterizedTest(name = "{0}, fast start {1}")
+    @CsvSource({"runc, true", "runc, false", "crun, true", "crun, false"})
+    void aContainerKilledBeforeItStartedEndsWithItsRealStatus(String runtime, boolean fast) throws Exception {
+        try (Fixture fx = new Fixture(runtime);
+                LocalSupervisor nana = LocalSupervisor.builder().stateDir(fx.stateDir).defaultRuntime(runtime)
+                        .fastStart(fast).build()) {
+            String id = fx.id("unstarted");
+            ContainerInfo created = nana.create(fx.spec(id, fx.bundle("sleep", "100")).build());
+            Process kill = new ProcessBuilder(runtime, "kill", id, "KILL").redirectErrorStream(true).start();
+            assertEquals(0, kill.waitFor(), new String(kill.getInputStream().readAllBytes()));
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (ProcessHandle.of(created.pid()).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            org.junit.jupiter.api.Assertions.assertThrows(dev.nana.NanaException.class, () -> nana.start(id));
+            ExitStatus exit = nana.waitForExit(id).get(30, TimeUnit.SECONDS);
+            assertEquals(137, exit.code(), exit.toString());
+            assertFalse(exit.derived(), "recorded by the shim, not derived: " + exit);
+            assertEquals("137", Files.readString(fx.stateDir.resolve(id).resolve("init").resolve("exitStatus")).strip());
+            nana.delete(id, false);
+        }
+    }
+
+    /**
+     * The crash suite's case, made certain: the container dies between the shim's create and
+     * its start (run), which no supervisor may be there to see. A runc that kills the
+     * container right after creating it stands in for the kill that came from elsewhere. The
+     * shim's start fails, and the folder must then hold the real exit status: before, the
+     * shim exited without one, and a restarted supervisor derived 255 for a SIGKILLed
+     * container (issue 12, item 9).
+     */
+    @ParameterizedTest(name = "fast start {0}")
+    @CsvSource({"true", "false"})
+    void aContainerThatDiesBetweenCreateAndStartLeavesItsExitStatus(boolean fast) throws Exception {
+        Path dir = Files.createTempDirectory("nana-killing-runc-");
+        Path wrapper = dir.resolve("runc-kills-after-create"); // a runc by name: the fast path applies
+        Files.writeString(wrapper, """
+                #!/bin/sh
+                # runc; right after a create, the container's init is killed: it dies before it starts
+                /usr/sbin/runc "$@" || exit $?
+                eval id=\\${$#}
+                for a in "$@"; do
+                  if [ "$a" = create ]; then /usr/sbin/runc kill "$id" KILL; sleep 0.3; fi
+                done
+                exit 0
+                """);
+        Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        try (Fixture fx = new Fixture("runc")) {
+            String id = fx.id("dies-early");
+            dev.nana.supervisor.Launcher.Prepared p = fx.launcher.prepare(dev.nana.supervisor.Launcher.resolve(
+                    fx.spec(id, fx.bundle("sleep", "100")).runtime(wrapper.toString()).build(), "runc"));
+            assertTrue(p.startFifo() != null, "a runc by name may start through its FIFO");
+            dev.nana.shim.ShimSpec shim = new dev.nana.shim.ShimSpec(id, p.dir().resolve("bundle"), null, p.runtime(),
+                    List.of(), null, null, null, false, true, dev.nana.shim.ShimSpec.DEFAULT_LOG_MAX_SIZE, null,
+                    fast ? p.startFifo() : null);
+            org.junit.jupiter.api.Assertions.assertThrows(dev.nana.NanaException.class,
+                    () -> dev.nana.shim.Shim.launch(p.init(), shim, java.time.Duration.ofSeconds(30)));
+            assertEquals("137", Files.readString(p.init().exitStatusFile()).strip(),
+                    "the shim recorded how the process ended; the folder holds " + java.util.Arrays.toString(p.init().dir().toFile().list()));
+            fx.launcher.abort(p);
+        } finally {
+            dev.nana.state.StateDir.deleteTree(dir);
+        }
+    }
+
     private static String exe(int pid) throws Exception {
         return Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid), "exe")).toString();
     }
