@@ -116,6 +116,30 @@ class ForwardingAttackTest {
     }
 
     @Test
+    void acceptingSurvivesADescriptorTableFull() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            long[] baseline = warmBaseline(nana);
+            // the daemon's descriptor table, cut to a little above what it uses: idle clients fill it up
+            long open;
+            try (var fds = Files.list(Path.of("/proc", Long.toString(nana.daemonPid()), "fd"))) {
+                open = fds.count();
+            }
+            long limit = open + 64;
+            Process prlimit = new ProcessBuilder("prlimit", "--pid", Long.toString(nana.daemonPid()), "--nofile=" + limit + ":" + limit)
+                    .redirectErrorStream(true).start();
+            assertEquals(0, prlimit.waitFor(), new String(prlimit.getInputStream().readAllBytes()));
+            Process idle = new ProcessBuilder(command(nana, "idle", "300")).start();
+            JsonNode r = JSON.readTree(new BufferedReader(new InputStreamReader(idle.getInputStream(), StandardCharsets.UTF_8)).readLine());
+            Thread.sleep(500); // accept meets EMFILE, pauses, tries again
+            idle.getOutputStream().close();
+            assertTrue(idle.waitFor(60, TimeUnit.SECONDS));
+            stillServes(nana, baseline, "300 clients against a table of " + limit + " descriptors (" + r + ")");
+            assertTrue(nana.daemonLog().contains("pausing, then accepting again"), "the pause is said once: " + nana.daemonLog());
+        }
+    }
+
+    @Test
     void aForwardedDaemonOrBenchIsRefusedAndTheLockHolds() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
