@@ -506,7 +506,7 @@ final class EventLoop {
         table.remove(c.id());
         if (c.shim != null) c.shim.close();
         publishDeleted(c.id(), c.record.uid());
-        // journaled: now the runtime's state and the folder may go, after the answer
+        // journaled: now the folder may go, after the answer (and first, for a lazy remove, the runtime's state)
         if (t.runtimeDeleted()) workers.execute(() -> Launcher.removeQuietly(t.retired()));
         else launcher.forget(c.id(), c.runtime, c.record.runtimeArgs(), t.retired(), workers);
         for (CompletableFuture<ExitStatus> w : c.exitWaiters) fail(w, notFound(c.id()));
