@@ -325,6 +325,15 @@ static int start_process(struct shim *s, nana_err *err) {
     return 0;
 }
 
+/* Tells how the process ended: its OOM kills first (an OOM kill is counted before the exit
+ * it caused is told), then exitStatus, written atomically. */
+static int record_exit(struct shim *s, nana_err *err) {
+    record_oom(s);
+    char text[16];
+    int n = snprintf(text, sizeof text, "%d\n", s->exit_code);
+    return file_write_atomic(EXIT_STATUS_FILE, text, (size_t)n, err);
+}
+
 /*
  * A start that failed leaves a created process whose program never ran — most often one
  * killed between create and start. It must not leave a folder with a pid and no exit
@@ -345,14 +354,9 @@ static __attribute__((noreturn)) void start_failed(struct shim *s, nana_err *err
             s->exit_code = nana_exit_code(status);
         }
     }
-    if (s->exited) {
-        record_oom(s);
-        char text[16];
-        int n = snprintf(text, sizeof text, "%d\n", s->exit_code);
-        nana_err werr;
-        if (file_write_atomic(EXIT_STATUS_FILE, text, (size_t)n, &werr) < 0)
-            shim_warn("%s", werr.msg);
-    }
+    nana_err werr;
+    if (s->exited && record_exit(s, &werr) < 0)
+        shim_warn("%s", werr.msg);
     shim_bail(err);
 }
 
@@ -536,14 +540,11 @@ static void serve(struct shim *s) {
 
 static void finish(struct shim *s) {
     reap_children(s);
-    record_oom(s); /* an OOM kill is counted before the exit it caused is told */
     if (s->dropped > 0)
         shim_info("%llu output bytes found no room in a client fifo (all are in the log)",
                   s->dropped);
-    char text[16];
-    int n = snprintf(text, sizeof text, "%d\n", s->exit_code);
     nana_err err;
-    if (file_write_atomic(EXIT_STATUS_FILE, text, (size_t)n, &err) < 0)
+    if (record_exit(s, &err) < 0)
         shim_bail(&err);
     /* exiting closes the exit FIFO: every reader sees HUP now */
 }

@@ -165,7 +165,7 @@ final class Restorer {
             Container.ExecState e = new Container.ExecState(execId, new ProcessDir(d));
             e.reported = e.dir.reported();
             c.execs.put(execId, e);
-            Optional<ShimHandle> shim = attachWhenStarted(e.dir, c.id());
+            Optional<ShimHandle> shim = attachWhenYoung(e.dir, c.id(), System.nanoTime() + CREATE_GRACE.toNanos());
             if (shim.isPresent()) {
                 e.shim = shim.get();
                 e.pid = e.dir.pid().orElse(0);
@@ -187,13 +187,9 @@ final class Restorer {
     private Optional<ShimHandle> attachWhenCreated(Container c) throws OsException {
         long deadline = System.nanoTime() + CREATE_GRACE.toNanos();
         while (true) {
-            Optional<ShimHandle> shim = ShimHandle.attach(c.init, c.id());
-            if (shim.isEmpty() && c.init.shim().isEmpty() && c.init.liveShimByCwd().isPresent()
-                    && System.nanoTime() < deadline) {
-                sleep();
-                continue;
-            }
-            if (shim.isEmpty() || c.init.pid().isPresent() || Files.exists(c.init.exitStatusFile())) return shim;
+            Optional<ShimHandle> shim = attachWhenYoung(c.init, c.id(), deadline);
+            // a live shim has no exitStatus (attach counts one that wrote it as gone): only the pid tells
+            if (shim.isEmpty() || c.init.pid().isPresent()) return shim;
             shim.get().close();
             if (System.nanoTime() > deadline) return Optional.empty();
             sleep();
@@ -201,12 +197,11 @@ final class Restorer {
     }
 
     /**
-     * An exec's shim, if it lives; one so young that it has not yet recorded itself (the
-     * supervisor died just after spawning it) is found by its cwd and waited for, so that its
-     * exec is not taken for one that ended without a status.
+     * A process's shim, if it lives; one so young that it has not yet recorded itself (the
+     * supervisor died just after spawning it) is found by its cwd and waited for until the
+     * deadline, so that a process under way is not taken for one that ended without a status.
      */
-    private static Optional<ShimHandle> attachWhenStarted(ProcessDir dir, String id) throws OsException {
-        long deadline = System.nanoTime() + CREATE_GRACE.toNanos();
+    private static Optional<ShimHandle> attachWhenYoung(ProcessDir dir, String id, long deadline) throws OsException {
         while (true) {
             Optional<ShimHandle> shim = ShimHandle.attach(dir, id);
             if (shim.isPresent() || dir.shim().isPresent() || dir.liveShimByCwd().isEmpty() || System.nanoTime() > deadline) {

@@ -30,9 +30,7 @@ class StartPathsTest {
     @ParameterizedTest(name = "{0}, fast start {1}")
     @CsvSource({"runc, true", "runc, false", "crun, true", "crun, false"})
     void theProgramRunsOnlyOnceStartedAndEndsTheSameWay(String runtime, boolean fast) throws Exception {
-        try (Fixture fx = new Fixture(runtime);
-                LocalSupervisor nana = LocalSupervisor.builder().stateDir(fx.stateDir).defaultRuntime(runtime)
-                        .fastStart(fast).build()) {
+        try (Fixture fx = new Fixture(runtime); LocalSupervisor nana = supervisor(fx, runtime, fast)) {
             List<Event> events = new CopyOnWriteArrayList<>();
             try (Subscription sub = nana.subscribe(EventFilter.ALL, null, events::add)) {
                 String id = fx.id("paths");
@@ -86,9 +84,7 @@ class StartPathsTest {
     @ParameterizedTest(name = "{0}, fast start {1}")
     @CsvSource({"runc, true", "runc, false", "crun, true", "crun, false"})
     void aContainerKilledBeforeItStartedEndsWithItsRealStatus(String runtime, boolean fast) throws Exception {
-        try (Fixture fx = new Fixture(runtime);
-                LocalSupervisor nana = LocalSupervisor.builder().stateDir(fx.stateDir).defaultRuntime(runtime)
-                        .fastStart(fast).build()) {
+        try (Fixture fx = new Fixture(runtime); LocalSupervisor nana = supervisor(fx, runtime, fast)) {
             String id = fx.id("unstarted");
             ContainerInfo created = nana.create(fx.spec(id, fx.bundle("sleep", "100")).build());
             Process kill = new ProcessBuilder(runtime, "kill", id, "KILL").redirectErrorStream(true).start();
@@ -146,6 +142,11 @@ class StartPathsTest {
         } finally {
             dev.nana.state.StateDir.deleteTree(dir);
         }
+    }
+
+    /** A supervisor on the fixture's state directory, starting through the FIFO or through the runtime. */
+    private static LocalSupervisor supervisor(Fixture fx, String runtime, boolean fast) {
+        return LocalSupervisor.builder().stateDir(fx.stateDir).defaultRuntime(runtime).fastStart(fast).build();
     }
 
     private static String exe(int pid) throws Exception {
