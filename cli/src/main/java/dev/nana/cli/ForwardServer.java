@@ -264,6 +264,7 @@ final class ForwardServer implements AutoCloseable {
                 fd.close();
                 return;
             }
+            if (conns.size() >= limits.maxConnections()) forgetClosed();
             if (conns.size() >= limits.maxConnections()) {
                 log.warn("forwarding socket {}: a client refused: {} are connected, the most this daemon serves", path,
                         conns.size());
@@ -278,6 +279,26 @@ final class ForwardServer implements AutoCloseable {
         } catch (OsException e) {
             log.debug("forwarding socket {}: a client went before it was served: {}", path, e.getMessage());
             fd.close();
+        }
+    }
+
+    /**
+     * At the cap: clients that hung up before sending their request may not have been read
+     * yet (their EOFs wait in the epoll queue behind this accept); they are let go now, so
+     * that they do not turn away a client that came after them.
+     */
+    private void forgetClosed() {
+        List<Conn> closed = new ArrayList<>();
+        for (Conn c : conns.values()) {
+            try {
+                if (!c.running() && (LibNana.poll(c.fd, LibNana.POLLIN, 0) & LibNana.POLLHUP) != 0) closed.add(c);
+            } catch (OsException e) {
+                closed.add(c);
+            }
+        }
+        for (Conn c : closed) {
+            release(c);
+            forget(c);
         }
     }
 

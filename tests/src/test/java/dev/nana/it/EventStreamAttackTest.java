@@ -111,11 +111,14 @@ class EventStreamAttackTest {
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
             long[] after = nana.daemonUsage();
-            while ((after[1] > baseline[1] + 2 || after[0] > baseline[0] + 32 * 1024) && System.nanoTime() < deadline) {
+            // the bound is the one held during: the pools (virtual threads' carriers, gRPC's and nana's)
+            // keep a few idle threads for a while; a thread per subscription would be a thousand
+            while ((after[1] > baseline[1] + 8 || after[0] > baseline[0] + 32 * 1024) && System.nanoTime() < deadline) {
                 Thread.sleep(200);
                 after = nana.daemonUsage();
             }
-            assertTrue(after[1] <= baseline[1] + 2, "threads " + baseline[1] + " before, " + after[1] + " after");
+            assertTrue(after[1] <= baseline[1] + 8, "threads " + baseline[1] + " before, " + after[1] + " after: "
+                    + threadNames(nana));
             assertTrue(after[0] <= baseline[0] + 32 * 1024, "RSS " + baseline[0] + " KiB before, " + after[0] + " KiB after");
             assertEquals(0, nana.run("ps").exit());
         }

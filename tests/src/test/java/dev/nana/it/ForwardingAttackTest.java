@@ -63,7 +63,10 @@ class ForwardingAttackTest {
 
 
     private static long[] warmBaseline(NanaCli nana) throws Exception {
-        for (int i = 0; i < 20; i++) assertEquals(0, nana.run("ps").exit());
+        for (int i = 0; i < 20; i++) {
+            NanaCli.Run ps = nana.run("ps");
+            assertEquals(0, ps.exit(), "nana ps on a fresh daemon: " + ps.err() + "; the daemon said: " + nana.daemonLog());
+        }
         return nana.daemonUsage();
     }
 
