@@ -43,6 +43,10 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
     @Option(names = "--runtime", paramLabel = "NAME|PATH", description = "runc, crun or a path (default: $NANA_RUNTIME, else runc)")
     String runtime;
 
+    @Option(names = "--runtime-arg", paramLabel = "ARG",
+            description = "extra global argument for the runtime, e.g. --runtime-arg=--root --runtime-arg=DIR (repeatable)")
+    List<String> runtimeArgs = new ArrayList<>();
+
     @Option(names = "--warmup", defaultValue = "20", description = "untimed containers first (default: ${DEFAULT-VALUE})")
     int warmup;
 
@@ -78,7 +82,7 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
         List<Phase> phases = new ArrayList<>();
         try (s) {
             java.util.function.Function<String, Op> start = p -> i -> s.run(ContainerSpec.builder(p + i, bundle)
-                    .runtime(rt).args("sleep", "1000").build());
+                    .runtime(rt).runtimeArgs(runtimeArgs).args("sleep", "1000").build());
             java.util.function.Function<String, Op> stop = p -> i -> s.delete(p + i, true);
             if (warmup > 0) {
                 phase("warm-up", warmup, start.apply(prefix + "warm-"));

@@ -442,10 +442,12 @@ final class ForwardServer implements AutoCloseable {
     /** Closes a connection and all it brought. Only here, on the reactor: it alone reads them. */
     private void forget(Conn c) {
         if (conns.remove(c.token) == null) return;
-        try {
-            LibNana.epollDel(epoll, c.fd);
-        } catch (OsException | IllegalStateException ignored) {
-            // out already
+        if (!c.clientGone) { // clientGone took it out of the set already
+            try {
+                LibNana.epollDel(epoll, c.fd);
+            } catch (OsException | IllegalStateException ignored) {
+                // out already
+            }
         }
         c.fd.close();
         c.stdio.forEach(Fd::close);

@@ -85,6 +85,8 @@ public final class NanaCommand implements Runnable {
     private static CommandLine build() {
         NanaCommand top = new NanaCommand();
         CommandLine cli = new CommandLine(top);
+        cli.setOut(top.out);
+        cli.setErr(top.err);
         cli.setExecutionStrategy(parsed -> {
             Io io = top.io;
             if (io.daemonSupervisor != null && parsed.hasSubcommand()) {
@@ -117,12 +119,58 @@ public final class NanaCommand implements Runnable {
 
     /** Points a tree at io (its streams, for picocli's own output too), or lets it go (null). */
     private static void bind(CommandLine cli, Io io) {
-        ((NanaCommand) cli.getCommand()).io = io;
-        // unbound, the writers stay those of the last command (setting them walks the whole tree: a
-        // tenth of a forwarded ps's CPU); the next bind replaces them before they are used again
-        if (io == null) return;
-        cli.setOut(new java.io.PrintWriter(new java.io.OutputStreamWriter(io.out, java.nio.charset.StandardCharsets.UTF_8), true));
-        cli.setErr(new java.io.PrintWriter(new java.io.OutputStreamWriter(io.err, java.nio.charset.StandardCharsets.UTF_8), true));
+        NanaCommand top = (NanaCommand) cli.getCommand();
+        top.io = io;
+        top.out.pointAt(io == null ? null : io.out);
+        top.err.pointAt(io == null ? null : io.err);
+    }
+
+    /** picocli's out and err of this tree: set once in {@link #build}, pointed at each command's streams. */
+    private final CallWriter out = new CallWriter();
+    private final CallWriter err = new CallWriter();
+
+    /**
+     * A writer made once per tree and pointed at one command's stream after another:
+     * setting picocli's writers walks the whole tree (a tenth of a forwarded ps's CPU), so
+     * the tree keeps these two and only their target changes.
+     */
+    private static final class CallWriter extends java.io.PrintWriter {
+        private final Target target;
+
+        CallWriter() {
+            this(new Target());
+        }
+
+        private CallWriter(Target target) {
+            super(new java.io.OutputStreamWriter(target, java.nio.charset.StandardCharsets.UTF_8), true);
+            this.target = target;
+        }
+
+        /** Hands what is buffered to the last stream, then writes to stream (nowhere when null). */
+        void pointAt(java.io.OutputStream stream) {
+            flush();
+            clearError(); // a lost reader of the last command is not this one's
+            target.stream = stream == null ? java.io.OutputStream.nullOutputStream() : stream;
+        }
+    }
+
+    private static final class Target extends java.io.OutputStream {
+        java.io.OutputStream stream = java.io.OutputStream.nullOutputStream();
+
+        @Override
+        public void write(int b) throws java.io.IOException {
+            stream.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws java.io.IOException {
+            stream.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws java.io.IOException {
+            stream.flush();
+        }
     }
 
     static String message(Throwable e) {

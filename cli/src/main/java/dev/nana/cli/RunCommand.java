@@ -42,16 +42,16 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--interactive and --detach cannot be used together");
         }
         LibNana.requireAbi();
+        if (detach) return run(ClientStdio.NONE); // no stdio to carry: no FIFO folder to make
         Path io = Files.createTempDirectory("nana-io-");
         try {
-            return run(io);
+            return run(ClientStdio.open(io, interactive, !container.tty, nana.io));
         } finally {
             StateDir.deleteTree(io);
         }
     }
 
-    private int run(Path io) throws Exception {
-        ClientStdio client = detach ? ClientStdio.NONE : ClientStdio.open(io, interactive, !container.tty, nana.io);
+    private int run(ClientStdio client) throws Exception {
         Stdio stdio = client.stdio();
         String id = container.id;
         GlobalOptions g = nana.global;

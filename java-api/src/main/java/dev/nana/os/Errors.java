@@ -26,14 +26,13 @@ public final class Errors {
 
     /** The exception for a positive errno: "what: strerror (errno N)". */
     public static OsException exception(int errno, String what) {
-        String message = what + ": " + describe(errno);
         return switch (errno) {
-            case ENOENT -> new OsException.NoEntry(message, errno);
-            case EEXIST -> new OsException.Exists(message, errno);
-            case ESRCH, ECHILD -> new OsException.NoProcess(message, errno);
-            case EACCES, EPERM -> new OsException.Denied(message, errno);
-            case EAGAIN -> new OsException.WouldBlock(message, errno);
-            default -> new OsException(message, errno);
+            case ENOENT -> new OsException.NoEntry(what, errno);
+            case EEXIST -> new OsException.Exists(what, errno);
+            case ESRCH, ECHILD -> new OsException.NoProcess(what, errno);
+            case EACCES, EPERM -> new OsException.Denied(what, errno);
+            case EAGAIN -> new OsException.WouldBlock(what, errno);
+            default -> new OsException(what, errno);
         };
     }
 

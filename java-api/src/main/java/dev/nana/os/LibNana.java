@@ -128,9 +128,20 @@ public final class LibNana {
         }
     }
 
-    private static int invokeInt(MethodHandle handle, Object... args) {
+    /** One downcall: {@code () -> (int) HANDLE.invokeExact(args)}. */
+    @FunctionalInterface
+    private interface Downcall {
+        int invoke() throws Throwable;
+    }
+
+    /**
+     * Runs a downcall. Every call site uses invokeExact with the handle's exact types:
+     * invokeWithArguments would box, spread and adapt at each call (JFR found it in the
+     * daemon's hot path), where invokeExact links once.
+     */
+    private static int call(Downcall downcall) {
         try {
-            return (int) handle.invokeWithArguments(args);
+            return downcall.invoke();
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -140,7 +151,7 @@ public final class LibNana {
 
     // ---- nana_abi_version
     public static int abiVersion() {
-        return invokeInt(ABI_VERSION_FN);
+        return call(() -> (int) ABI_VERSION_FN.invokeExact());
     }
 
     // ---- nana_spawn
@@ -153,10 +164,10 @@ public final class LibNana {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fdArray = arena.allocate(JAVA_INT, Math.max(1, fds.length));
             for (int i = 0; i < fds.length; i++) fdArray.setAtIndex(JAVA_INT, i, fds[i]);
-            int rc = invokeInt(SPAWN, arena.allocateFrom(path), stringArray(arena, argv),
-                    env == null ? MemorySegment.NULL : stringArray(arena, env),
-                    cwd == null ? MemorySegment.NULL : arena.allocateFrom(cwd.toString()),
-                    fdArray, fds.length, flags);
+            MemorySegment envArray = env == null ? MemorySegment.NULL : stringArray(arena, env);
+            MemorySegment cwdString = cwd == null ? MemorySegment.NULL : arena.allocateFrom(cwd.toString());
+            int rc = call(() -> (int) SPAWN.invokeExact(arena.allocateFrom(path), stringArray(arena, argv),
+                    envArray, cwdString, fdArray, fds.length, flags));
             return Errors.check(rc, "spawn " + path);
         }
     }
@@ -173,33 +184,33 @@ public final class LibNana {
     public static int waitExitCode(int pid, boolean nohang) throws OsException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment status = arena.allocate(JAVA_INT);
-            int rc = Errors.check(invokeInt(WAITPID, pid, status, nohang ? 1 : 0), "wait for pid " + pid);
+            int rc = Errors.check(call(() -> (int) WAITPID.invokeExact(pid, status, nohang ? 1 : 0)), "wait for pid " + pid);
             return rc == 0 ? -1 : exitCode(status.get(JAVA_INT, 0));
         }
     }
 
     public static int exitCode(int waitStatus) {
-        return invokeInt(EXIT_CODE, waitStatus);
+        return call(() -> (int) EXIT_CODE.invokeExact(waitStatus));
     }
 
     // ---- nana_kill / nana_kill_group / nana_set_subreaper
     public static void kill(int pid, int signal) throws OsException {
-        Errors.check(invokeInt(KILL, pid, signal), "kill pid " + pid + " with signal " + signal);
+        Errors.check(call(() -> (int) KILL.invokeExact(pid, signal)), "kill pid " + pid + " with signal " + signal);
     }
 
     /** Signals a whole process group: a program spawned with SPAWN_SETSID and everything it started. */
     public static void killGroup(int pgid, int signal) throws OsException {
-        Errors.check(invokeInt(KILL_GROUP, pgid, signal), "kill process group " + pgid + " with signal " + signal);
+        Errors.check(call(() -> (int) KILL_GROUP.invokeExact(pgid, signal)), "kill process group " + pgid + " with signal " + signal);
     }
 
     public static void setSubreaper(boolean on) throws OsException {
-        Errors.check(invokeInt(SET_SUBREAPER, on ? 1 : 0), "PR_SET_CHILD_SUBREAPER");
+        Errors.check(call(() -> (int) SET_SUBREAPER.invokeExact(on ? 1 : 0)), "PR_SET_CHILD_SUBREAPER");
     }
 
     // ---- FIFOs and pipes
     public static void mkfifo(Path path, int mode) throws OsException {
         try (Arena arena = Arena.ofConfined()) {
-            Errors.check(invokeInt(MKFIFO, arena.allocateFrom(path.toString()), mode), "mkfifo \"" + path + "\"");
+            Errors.check(call(() -> (int) MKFIFO.invokeExact(arena.allocateFrom(path.toString()), mode)), "mkfifo \"" + path + "\"");
         }
     }
 
@@ -220,7 +231,7 @@ public final class LibNana {
 
     private static Fd openFifo(MethodHandle handle, Path path, String what) throws OsException {
         try (Arena arena = Arena.ofConfined()) {
-            return new Fd(Errors.check(invokeInt(handle, arena.allocateFrom(path.toString())),
+            return new Fd(Errors.check(call(() -> (int) handle.invokeExact(arena.allocateFrom(path.toString()))),
                     what + " \"" + path + "\""));
         }
     }
@@ -229,27 +240,27 @@ public final class LibNana {
     public static Fd[] pipe() throws OsException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            Errors.check(invokeInt(PIPE, fds), "pipe");
+            Errors.check(call(() -> (int) PIPE.invokeExact(fds)), "pipe");
             return new Fd[] {new Fd(fds.getAtIndex(JAVA_INT, 0)), new Fd(fds.getAtIndex(JAVA_INT, 1))};
         }
     }
 
     public static int pipeSetSize(Fd fd, int size) throws OsException {
-        return Errors.check(invokeInt(PIPE_SET_SIZE, fd.get(), size), "F_SETPIPE_SZ " + size);
+        return Errors.check(call(() -> (int) PIPE_SET_SIZE.invokeExact(fd.get(), size)), "F_SETPIPE_SZ " + size);
     }
 
     public static void setNonblock(Fd fd, boolean on) throws OsException {
-        Errors.check(invokeInt(SET_NONBLOCK, fd.get(), on ? 1 : 0), "set O_NONBLOCK");
+        Errors.check(call(() -> (int) SET_NONBLOCK.invokeExact(fd.get(), on ? 1 : 0)), "set O_NONBLOCK");
     }
 
     // ---- read / write / close / poll
     /** Reads up to len bytes into buf; returns the count, 0 at EOF. Throws WouldBlock when non-blocking and empty. */
     public static int read(Fd fd, MemorySegment buf, int len) throws OsException {
-        return Errors.check(invokeInt(READ, fd.get(), buf, len), "read fd " + fd.get());
+        return Errors.check(call(() -> (int) READ.invokeExact(fd.get(), buf, len)), "read fd " + fd.get());
     }
 
     public static int write(Fd fd, MemorySegment buf, int len) throws OsException {
-        return Errors.check(invokeInt(WRITE, fd.get(), buf, len), "write fd " + fd.get());
+        return Errors.check(call(() -> (int) WRITE.invokeExact(fd.get(), buf, len)), "write fd " + fd.get());
     }
 
     /** Writes all of text (UTF-8), retrying short writes. */
@@ -263,47 +274,47 @@ public final class LibNana {
     }
 
     static void closeQuietly(int fd) {
-        invokeInt(CLOSE, fd);
+        call(() -> (int) CLOSE.invokeExact(fd));
     }
 
     /** poll(2) of one fd: the revents, 0 on timeout. */
     public static int poll(Fd fd, int events, int timeoutMillis) throws OsException {
-        return Errors.check(invokeInt(POLL, fd.get(), events, timeoutMillis), "poll fd " + fd.get());
+        return Errors.check(call(() -> (int) POLL.invokeExact(fd.get(), events, timeoutMillis)), "poll fd " + fd.get());
     }
 
     // ---- epoll
     public static Fd epollCreate() throws OsException {
-        return new Fd(Errors.check(invokeInt(EPOLL_CREATE), "epoll_create"));
+        return new Fd(Errors.check(call(() -> (int) EPOLL_CREATE.invokeExact()), "epoll_create"));
     }
 
     public static void epollAdd(Fd epoll, Fd fd, long token, int events) throws OsException {
-        Errors.check(invokeInt(EPOLL_ADD, epoll.get(), fd.get(), token, events), "epoll add fd " + fd.get());
+        Errors.check(call(() -> (int) EPOLL_ADD.invokeExact(epoll.get(), fd.get(), token, events)), "epoll add fd " + fd.get());
     }
 
     public static void epollDel(Fd epoll, Fd fd) throws OsException {
-        Errors.check(invokeInt(EPOLL_DEL, epoll.get(), fd.get()), "epoll del fd " + fd.get());
+        Errors.check(call(() -> (int) EPOLL_DEL.invokeExact(epoll.get(), fd.get())), "epoll del fd " + fd.get());
     }
 
     /** Waits; fills tokens/events (native arrays of at least max entries); returns the count. */
     public static int epollWait(Fd epoll, MemorySegment tokens, MemorySegment events, int max, int timeoutMillis)
             throws OsException {
-        return Errors.check(invokeInt(EPOLL_WAIT, epoll.get(), tokens, events, max, timeoutMillis), "epoll_wait");
+        return Errors.check(call(() -> (int) EPOLL_WAIT.invokeExact(epoll.get(), tokens, events, max, timeoutMillis)), "epoll_wait");
     }
 
     // ---- inotify / eventfd
     public static Fd inotifyInit() throws OsException {
-        return new Fd(Errors.check(invokeInt(INOTIFY_INIT), "inotify_init"));
+        return new Fd(Errors.check(call(() -> (int) INOTIFY_INIT.invokeExact()), "inotify_init"));
     }
 
     public static int inotifyAdd(Fd inotify, Path path, int mask) throws OsException {
         try (Arena arena = Arena.ofConfined()) {
-            return Errors.check(invokeInt(INOTIFY_ADD, inotify.get(), arena.allocateFrom(path.toString()), mask),
+            return Errors.check(call(() -> (int) INOTIFY_ADD.invokeExact(inotify.get(), arena.allocateFrom(path.toString()), mask)),
                     "watch \"" + path + "\"");
         }
     }
 
     public static Fd eventfd() throws OsException {
-        return new Fd(Errors.check(invokeInt(EVENTFD), "eventfd"));
+        return new Fd(Errors.check(call(() -> (int) EVENTFD.invokeExact()), "eventfd"));
     }
 
     // ---- processes
@@ -311,38 +322,38 @@ public final class LibNana {
     public static long procStartTime(int pid) throws OsException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(JAVA_LONG);
-            Errors.check(invokeInt(PROC_STARTTIME, pid, out), "read start time of pid " + pid);
+            Errors.check(call(() -> (int) PROC_STARTTIME.invokeExact(pid, out)), "read start time of pid " + pid);
             return out.get(JAVA_LONG, 0);
         }
     }
 
     /** A pidfd; throws with ENOSYS on kernels without pidfd_open. */
     public static Fd pidfdOpen(int pid) throws OsException {
-        return new Fd(Errors.check(invokeInt(PIDFD_OPEN, pid), "pidfd_open " + pid));
+        return new Fd(Errors.check(call(() -> (int) PIDFD_OPEN.invokeExact(pid)), "pidfd_open " + pid));
     }
 
     public static void pidfdSendSignal(Fd pidfd, int signal) throws OsException {
-        Errors.check(invokeInt(PIDFD_SEND_SIGNAL, pidfd.get(), signal), "pidfd_send_signal " + signal);
+        Errors.check(call(() -> (int) PIDFD_SEND_SIGNAL.invokeExact(pidfd.get(), signal)), "pidfd_send_signal " + signal);
     }
 
     // ---- unix sockets with descriptor passing
     /** A listening unix stream socket at path (a stale one replaced), 0600. */
     public static Fd unixListen(Path path, int backlog) throws OsException {
         try (Arena arena = Arena.ofConfined()) {
-            return new Fd(Errors.check(invokeInt(UNIX_LISTEN, arena.allocateFrom(path.toString()), backlog),
+            return new Fd(Errors.check(call(() -> (int) UNIX_LISTEN.invokeExact(arena.allocateFrom(path.toString()), backlog)),
                     "listen on \"" + path + "\""));
         }
     }
 
     public static Fd unixConnect(Path path) throws OsException {
         try (Arena arena = Arena.ofConfined()) {
-            return new Fd(Errors.check(invokeInt(UNIX_CONNECT, arena.allocateFrom(path.toString())),
+            return new Fd(Errors.check(call(() -> (int) UNIX_CONNECT.invokeExact(arena.allocateFrom(path.toString()))),
                     "connect to \"" + path + "\""));
         }
     }
 
     public static Fd accept(Fd listener) throws OsException {
-        return new Fd(Errors.check(invokeInt(ACCEPT, listener.get()), "accept"));
+        return new Fd(Errors.check(call(() -> (int) ACCEPT.invokeExact(listener.get())), "accept"));
     }
 
     /** What one receive brought: bytes, and descriptors now owned by the caller. */
@@ -354,7 +365,7 @@ public final class LibNana {
             MemorySegment buf = arena.allocate(Math.max(1, len));
             MemorySegment fds = arena.allocate(JAVA_INT, Math.max(1, maxFds));
             MemorySegment nfds = arena.allocate(JAVA_INT);
-            int n = Errors.check(invokeInt(RECV_FDS, socket.get(), buf, len, fds, maxFds, nfds), "receive descriptors");
+            int n = Errors.check(call(() -> (int) RECV_FDS.invokeExact(socket.get(), buf, len, fds, maxFds, nfds)), "receive descriptors");
             java.util.List<Fd> got = new java.util.ArrayList<>();
             for (int i = 0; i < nfds.get(JAVA_INT, 0); i++) got.add(new Fd(fds.getAtIndex(JAVA_INT, i)));
             return new Received(buf.asSlice(0, n).toArray(JAVA_BYTE), got);
@@ -363,15 +374,15 @@ public final class LibNana {
 
     /** The uid of the process at the other end of a unix socket. */
     public static int peerUid(Fd socket) throws OsException {
-        return Errors.check(invokeInt(PEER_UID, socket.get()), "SO_PEERCRED");
+        return Errors.check(call(() -> (int) PEER_UID.invokeExact(socket.get())), "SO_PEERCRED");
     }
 
     public static boolean isatty(Fd fd) {
-        return invokeInt(ISATTY, fd.get()) == 1;
+        return call(() -> (int) ISATTY.invokeExact(fd.get())) == 1;
     }
 
     // ---- nana_strerror (raw: used by Errors itself)
     static int strerrorRaw(int errno, MemorySegment buf, int len) {
-        return invokeInt(STRERROR, errno, buf, len);
+        return call(() -> (int) STRERROR.invokeExact(errno, buf, len));
     }
 }

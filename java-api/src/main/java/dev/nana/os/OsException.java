@@ -12,11 +12,26 @@ public sealed class OsException extends IOException
         permits OsException.NoEntry, OsException.Exists, OsException.NoProcess, OsException.Denied,
                 OsException.WouldBlock {
     private static final long serialVersionUID = 1L;
+    private final String what;
     private final int errno;
+    private String message;
 
-    OsException(String message, int errno) {
-        super(message);
+    /** what failed, e.g. "read fd 7"; the message adds strerror(errno) when first asked for. */
+    OsException(String what, int errno) {
+        super((String) null);
+        this.what = what;
         this.errno = errno;
+    }
+
+    /**
+     * "what: strerror (errno N)", made when asked for: most of these are answers that are
+     * caught and dropped (EAGAIN, ENOENT of a file that may be gone), and strerror is a
+     * downcall.
+     */
+    @Override
+    public synchronized String getMessage() {
+        if (message == null) message = what + ": " + Errors.describe(errno);
+        return message;
     }
 
     /** The positive errno value. */
@@ -28,8 +43,8 @@ public sealed class OsException extends IOException
     public static final class NoEntry extends OsException {
         private static final long serialVersionUID = 1L;
 
-        NoEntry(String message, int errno) {
-            super(message, errno);
+        NoEntry(String what, int errno) {
+            super(what, errno);
         }
     }
 
@@ -37,8 +52,8 @@ public sealed class OsException extends IOException
     public static final class Exists extends OsException {
         private static final long serialVersionUID = 1L;
 
-        Exists(String message, int errno) {
-            super(message, errno);
+        Exists(String what, int errno) {
+            super(what, errno);
         }
     }
 
@@ -46,8 +61,8 @@ public sealed class OsException extends IOException
     public static final class NoProcess extends OsException {
         private static final long serialVersionUID = 1L;
 
-        NoProcess(String message, int errno) {
-            super(message, errno);
+        NoProcess(String what, int errno) {
+            super(what, errno);
         }
     }
 
@@ -55,8 +70,8 @@ public sealed class OsException extends IOException
     public static final class Denied extends OsException {
         private static final long serialVersionUID = 1L;
 
-        Denied(String message, int errno) {
-            super(message, errno);
+        Denied(String what, int errno) {
+            super(what, errno);
         }
     }
 
@@ -68,8 +83,8 @@ public sealed class OsException extends IOException
     public static final class WouldBlock extends OsException {
         private static final long serialVersionUID = 1L;
 
-        WouldBlock(String message, int errno) {
-            super(message, errno);
+        WouldBlock(String what, int errno) {
+            super(what, errno);
         }
 
         @Override
