@@ -79,14 +79,17 @@ final class Output {
     static void table(PrintWriter out, List<String[]> rows) {
         int[] w = new int[rows.getFirst().length];
         for (String[] r : rows) for (int i = 0; i < r.length; i++) w[i] = Math.max(w[i], r[i].length());
+        // one write for the whole table: println flushes (and so writes) at every line
+        StringBuilder b = new StringBuilder();
+        String nl = System.lineSeparator();
         for (String[] r : rows) {
-            StringBuilder b = new StringBuilder();
             for (int i = 0; i < r.length; i++) {
                 b.append(r[i]);
-                if (i < r.length - 1) b.append(" ".repeat(w[i] - r[i].length() + 3));
+                if (i < r.length - 1) b.repeat(' ', w[i] - r[i].length() + 3);
             }
-            out.println(b);
+            b.append(nl);
         }
+        out.print(b);
         out.flush();
     }
 

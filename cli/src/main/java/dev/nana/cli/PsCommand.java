@@ -20,7 +20,9 @@ public final class PsCommand extends Subcommand implements Callable<Integer> {
         try (Supervisor s = Nana.open(nana)) {
             var out = spec.commandLine().getOut();
             if (quiet) {
-                s.list().forEach(c -> out.println(c.id()));
+                StringBuilder ids = new StringBuilder(); // one write: println would write each line
+                s.list().forEach(c -> ids.append(c.id()).append(System.lineSeparator()));
+                out.print(ids);
                 out.flush();
             } else {
                 Output.containers(out, s.list(), format);

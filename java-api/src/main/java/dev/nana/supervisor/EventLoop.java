@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * one switch over the sealed task type. Nothing slow runs here: shim spawns and runtime
  * calls go to the start pool or the workers, file reads to the workers, and their results
  * come back as tasks. Replies complete on the callbacks executor, so no caller's code ever
- * runs on this thread.
+ * runs on this thread; a synchronous call's reply ({@link Awaited}), which has no code
+ * hanging on it, is completed here.
  */
 final class EventLoop {
     private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
@@ -724,12 +725,22 @@ final class EventLoop {
     }
 
     private <T> void complete(CompletableFuture<T> f, T value) {
-        callbacks.execute(() -> f.complete(value));
+        if (f instanceof Awaited) f.complete(value);
+        else callbacks.execute(() -> f.complete(value));
     }
 
     private void fail(CompletableFuture<?> f, RuntimeException e) {
         RuntimeException error = e instanceof NanaException ? e
                 : new UnavailableException("unexpected failure: " + e, e);
-        callbacks.execute(() -> f.completeExceptionally(error));
+        if (f instanceof Awaited) f.completeExceptionally(error);
+        else callbacks.execute(() -> f.completeExceptionally(error));
     }
+
+    /**
+     * The reply of a synchronous call, whose caller blocks in join until it comes and hands
+     * it to nobody: nothing can hang on it, so the loop completes it itself. A reply handed
+     * to callers (waitForExit) is completed on the callbacks executor, so their stages never
+     * run on the loop; that costs a thread hop each, which a forwarded `nana ps` showed.
+     */
+    static final class Awaited<T> extends CompletableFuture<T> {}
 }

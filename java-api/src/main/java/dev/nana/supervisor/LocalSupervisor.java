@@ -296,7 +296,7 @@ public final class LocalSupervisor implements Supervisor {
     }
 
     private <T> T call(Function<CompletableFuture<T>, Task> make) {
-        CompletableFuture<T> f = new CompletableFuture<>();
+        CompletableFuture<T> f = new EventLoop.Awaited<>(); // joined here and handed to nobody
         post(make.apply(f));
         try {
             return f.join();
