@@ -91,7 +91,7 @@ public class EventLoopBenchmark {
     @Benchmark
     public Object queryRoundTrip() {
         CompletableFuture<java.util.List<dev.nana.ContainerInfo>> f = new CompletableFuture<>();
-        loop.post(new Task.Query(null, f));
+        loop.post(new Task.Query(null, null, f));
         return f.join();
     }
 }

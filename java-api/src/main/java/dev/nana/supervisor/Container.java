@@ -2,84 +2,64 @@ package dev.nana.supervisor;
 
 import dev.nana.ContainerInfo;
 import dev.nana.ContainerStatus;
-import dev.nana.ExitStatus;
 import dev.nana.runtime.OciRuntime;
 import dev.nana.shim.ProcessDir;
-import dev.nana.shim.ShimHandle;
+import dev.nana.shim.ShimExit;
 import dev.nana.state.ContainerRecord;
-import dev.nana.state.Reported;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A container as the event loop holds it. Only the loop thread reads or writes these
- * fields; everything here can be rebuilt from the state directory (restore does).
+ * A container as the event loop holds it: its record, its processes by id (its own,
+ * {@link Proc#INIT}, first, then its execs in the order they were added), and where it is
+ * in its life. Only the loop thread reads or writes these fields; everything here can be
+ * rebuilt from the state directory (restore does).
  */
 final class Container {
     final ContainerRecord record;
     final OciRuntime runtime;
     final Path dir;
-    final ProcessDir init;
+    final Proc init;
+    final Map<String, Proc> procs = new LinkedHashMap<>();
 
-    /** null while being created. */
     ContainerStatus status;
-    /** A create, start or delete is under way on a worker: other changes wait or fail. */
-    String busy;
-    ShimHandle shim;
-    long exitToken = -1;
-    int pid;
-    ExitStatus exit;
+    /** An operation under way on a worker that excludes others (Lifecycle.Op#exclusive); null when idle. */
+    Lifecycle.Op busy;
     int oomKills;
-    Reported reported = Reported.NOTHING;
-    final List<CompletableFuture<ExitStatus>> exitWaiters = new ArrayList<>();
     /** A delete that waits for the exit its kill will cause. */
     CompletableFuture<Void> deleteAfterExit;
     boolean deleteAfterExitLazily;
-    /** Exec processes by exec id, in the order they were added. */
-    final java.util.Map<String, ExecState> execs = new java.util.LinkedHashMap<>();
     /** The init's exit, held back until its execs' exits are told (they come first). */
-    dev.nana.shim.ShimExit pendingInitExit;
+    ShimExit pendingInitExit;
 
-    /** One exec process, as the loop holds it. */
-    static final class ExecState {
-        final String execId;
-        final ProcessDir dir;
-        ShimHandle shim;
-        long token = -1;
-        int pid;
-        ExitStatus exit;
-        Reported reported = Reported.NOTHING;
-        final List<CompletableFuture<ExitStatus>> waiters = new ArrayList<>();
-
-        ExecState(String execId, ProcessDir dir) {
-            this.execId = execId;
-            this.dir = dir;
-        }
-
-        boolean live() {
-            return exit == null;
-        }
-    }
-
-    boolean execsLive() {
-        return execs.values().stream().anyMatch(ExecState::live);
-    }
-
-    Container(ContainerRecord record, OciRuntime runtime, Path dir) {
+    Container(ContainerRecord record, OciRuntime runtime, Path dir, ContainerStatus status) {
         this.record = record;
         this.runtime = runtime;
         this.dir = dir;
-        this.init = new ProcessDir(dir.resolve("init"));
+        this.status = status;
+        this.init = add(Proc.INIT);
     }
 
     String id() {
         return record.id();
     }
 
+    /** A new process of this container, in its own folder. */
+    Proc add(String procId) {
+        Proc p = new Proc(procId, new ProcessDir(dir.resolve(procId)));
+        procs.put(procId, p);
+        return p;
+    }
+
+    boolean execsLive() {
+        for (Proc p : procs.values()) if (!p.isInit() && p.live()) return true;
+        return false;
+    }
+
     ContainerInfo info() {
-        return new ContainerInfo(record.id(), status, pid, record.bundle(), record.runtime(), record.labels(),
-                record.createdAt(), exit, oomKills);
+        return new ContainerInfo(record.id(), status, init.pid, record.bundle(), record.runtime(), record.labels(),
+                record.createdAt(), init.exit, oomKills);
     }
 }

@@ -142,11 +142,7 @@ public final class LocalSupervisor implements Supervisor {
     @Override
     public dev.nana.Stats stats(String id) {
         requireId(id);
-        ContainerInfo c = state(id);
-        if (c.status() == dev.nana.ContainerStatus.STOPPED || c.pid() <= 0) {
-            throw new dev.nana.FailedPreconditionException("no stats for \"" + id + "\": it is "
-                    + (c.status() == null ? "being created" : c.status().name().toLowerCase(java.util.Locale.ROOT)));
-        }
+        ContainerInfo c = this.<List<ContainerInfo>>call(f -> new Task.Query(id, Lifecycle.Op.STATS, f)).getFirst();
         return dev.nana.stats.CgroupStats.of(id, c.pid()); // file reads: on the caller's thread, not the loop's
     }
 
@@ -219,13 +215,13 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public List<ContainerInfo> list() {
-        return call(f -> new Task.Query(null, f));
+        return call(f -> new Task.Query(null, null, f));
     }
 
     @Override
     public ContainerInfo state(String id) {
         requireId(id);
-        return this.<List<ContainerInfo>>call(f -> new Task.Query(id, f)).getFirst();
+        return this.<List<ContainerInfo>>call(f -> new Task.Query(id, null, f)).getFirst();
     }
 
     @Override
@@ -296,7 +292,7 @@ public final class LocalSupervisor implements Supervisor {
     }
 
     private <T> T call(Function<CompletableFuture<T>, Task> make) {
-        CompletableFuture<T> f = new EventLoop.Awaited<>(); // joined here and handed to nobody
+        CompletableFuture<T> f = new Core.Awaited<>(); // joined here and handed to nobody
         post(make.apply(f));
         try {
             return f.join();

@@ -153,7 +153,7 @@ final class Monitor implements AutoCloseable {
                 if (oom != null) post.accept(new Task.OomNoticed(oom.id(), oom.process()));
                 Watch dir = dirs.get(wd);
                 int len = buf.get(JAVA_INT, off + 12);
-                if (dir != null && len > 0 && buf.asSlice(off + 16, len).getString(0).equals("started")) {
+                if (dir != null && len > 0 && buf.asSlice(off + 16, len).getString(0).equals(dev.nana.shim.ShimProtocol.STARTED_FILE)) {
                     post.accept(new Task.StartNoticed(dir.id(), dir.process()));
                 }
             }

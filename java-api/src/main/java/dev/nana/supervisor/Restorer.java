@@ -63,7 +63,11 @@ final class Restorer {
         this.runtimeTimeout = runtimeTimeout;
     }
 
-    /** Restores every container; returns how many. Runs on the constructing thread, before the loop. */
+    /**
+     * Restores every container; returns how many. Runs on the constructing thread before the
+     * loop starts, and tells the loop what it finds only by posting tasks (Adopt, ExitRead,
+     * Deleted), which the loop handles before any request.
+     */
     int restore() throws IOException {
         for (JournalEntry e : journal.readAll()) journaled.add(key(e.uid(), e.process(), e.type(), e.n()));
         List<Path> dirs;
@@ -90,7 +94,7 @@ final class Restorer {
     private boolean restoreOne(Path dir) throws IOException {
         String name = dir.getFileName().toString();
         ContainerRecord record;
-        if (!Files.exists(dir.resolve("state.json")) && !Files.exists(dir.resolve("init"))) {
+        if (!Files.exists(dir.resolve("state.json")) && !Files.exists(dir.resolve(Proc.INIT))) {
             // claimed, then the supervisor stopped before writing anything: no shim was spawned
             log.info("container {} was being created when its supervisor stopped: removed", name);
             Launcher.removeQuietly(dir);
@@ -107,89 +111,88 @@ final class Restorer {
             return false;
         }
         ContainerId.require(record.id(), "container id");
-        Container c = new Container(record, runtimeOf(record), dir);
-        ProcessDir init = c.init;
-        Optional<ShimHandle> shim = Files.isDirectory(init.dir()) ? attachWhenCreated(c) : Optional.empty();
-        c.reported = init.reported();
-        if (shim.isPresent()) {
-            c.shim = shim.get();
-            c.pid = init.pid().orElse(0);
-            c.status = !Files.exists(init.startedFile()) ? ContainerStatus.CREATED
-                    : Files.exists(init.pausedFile()) ? ContainerStatus.PAUSED : ContainerStatus.RUNNING;
-            loop.adopt(c);
-            catchUp(c, EventType.CREATE, null);
-            if (c.status != ContainerStatus.CREATED) catchUp(c, EventType.START, null);
-            catchUpOom(c, init.oomKills());
-            restoreExecs(c);
-            loop.watch(c);
-        } else if (!Files.isDirectory(init.dir()) || init.pid().isEmpty()) {
+        OciRuntime runtime = runtimeOf(record);
+        ProcessDir init = new ProcessDir(dir.resolve(Proc.INIT));
+        Optional<ShimHandle> shim = Files.isDirectory(init.dir()) ? attachWhenCreated(init, record.id()) : Optional.empty();
+        if (shim.isEmpty() && (!Files.isDirectory(init.dir()) || init.pid().isEmpty())) {
             // the shim is gone and no process was ever created: a create cut short
             log.info("container {} was being created when its supervisor stopped: removed", record.id());
             try {
-                c.runtime.delete(record.id(), record.runtimeArgs(), true); // it never existed: no event
+                runtime.delete(record.id(), record.runtimeArgs(), true); // it never existed: no event
                 Launcher.removeQuietly(launcher.retire(record.id()));
             } catch (NanaException e) {
                 setAside(dir, "half-created and cannot be removed: " + e.getMessage());
             }
             return false;
-        } else {
-            // the shim is gone: the process exited (or, without exitStatus, is made to)
-            ShimExit exit = ShimExit.of(init);
-            c.pid = init.pid().getAsInt();
-            loop.adopt(c);
-            catchUp(c, EventType.CREATE, null);
-            if (Files.exists(init.startedFile())) catchUp(c, EventType.START, null);
-            catchUpOom(c, exit.oomKills());
-            restoreExecs(c); // exec exits are told before the init's
-            if (!c.reported.exit() && isJournaled(c, EventType.EXIT, null)) c.reported = c.reported.withExit();
-            loop.recordExit(c, exit);
         }
+        boolean started = Files.exists(init.startedFile());
+        ContainerStatus status = !started ? ContainerStatus.CREATED
+                : shim.isPresent() && Files.exists(init.pausedFile()) ? ContainerStatus.PAUSED : ContainerStatus.RUNNING;
+        Container c = new Container(record, runtime, dir, status);
+        // a live shim is watched again; a gone one exited (or, without exitStatus, is made to)
+        ShimExit initExit = shim.isPresent() ? null : ShimExit.of(init);
+        found(c, c.init, shim);
+        List<Task> exits = restoreExecs(c);
+        loop.post(new Task.Adopt(c, initExit == null ? init.oomKills() : initExit.oomKills()));
+        exits.forEach(loop::post); // exec exits are told before the init's
+        if (initExit != null) loop.post(new Task.ExitRead(c.id(), Proc.INIT, initExit));
         log.debug("container restored id={}", record.id());
         return true;
     }
 
     /**
-     * The container's exec processes: a live one is watched again; one that exited while no
-     * supervisor ran has its exit told now, before the init's.
+     * The container's exec processes: a live one is watched again (by adopt); for one that
+     * exited while no supervisor ran, the exit to post after the container's adoption.
      */
-    private void restoreExecs(Container c) throws IOException {
+    private List<Task> restoreExecs(Container c) throws IOException {
         List<Path> dirs;
         try (Stream<Path> s = Files.list(c.dir)) {
             dirs = s.filter(Files::isDirectory).filter(d -> {
                 String n = d.getFileName().toString();
-                return !n.equals("init") && !n.equals("bundle") && Files.exists(d.resolve("process.json"));
+                return !n.equals(Proc.INIT) && !n.equals("bundle") && Files.exists(d.resolve("process.json"));
             }).sorted().toList();
         }
+        List<Task> exits = new ArrayList<>();
         for (Path d : dirs) {
-            String execId = d.getFileName().toString();
-            Container.ExecState e = new Container.ExecState(execId, new ProcessDir(d));
-            e.reported = e.dir.reported();
-            c.execs.put(execId, e);
-            Optional<ShimHandle> shim = attachWhenYoung(e.dir, c.id(), System.nanoTime() + CREATE_GRACE.toNanos());
-            if (shim.isPresent()) {
-                e.shim = shim.get();
-                e.pid = e.dir.pid().orElse(0);
-                e.token = loop.watchExec(c, e);
-            } else {
-                ShimExit exit = ShimExit.of(e.dir);
-                if (!e.reported.exit() && journaled.contains(key(c.record.uid(), execId, EventType.EXIT, null))) {
-                    e.reported = e.reported.withExit();
-                }
-                loop.recordExecExit(c, e, exit);
-            }
+            Proc p = c.add(d.getFileName().toString());
+            Optional<ShimHandle> shim = attachWhenYoung(p.dir, c.id(), System.nanoTime() + CREATE_GRACE.toNanos());
+            found(c, p, shim);
+            if (shim.isEmpty()) exits.add(new Task.ExitRead(c.id(), p.id, ShimExit.of(p.dir)));
         }
+        return exits;
+    }
+
+    /** A process as its folder shows it: its shim if it lives, its pid, and what was told of it (folder and journal). */
+    private void found(Container c, Proc p, Optional<ShimHandle> shim) {
+        p.shim = shim.orElse(null);
+        p.pid = p.dir.pid().orElse(0);
+        p.reported = told(c.record.uid(), p.id, p.dir.reported());
+    }
+
+    /**
+     * What was told of a process: its "reported" file, plus what the journal has that the
+     * file missed (a crash between journaling an event and recording it).
+     */
+    private Reported told(String uid, String process, Reported r) {
+        if (!r.create() && journaled.contains(key(uid, process, EventType.CREATE, null))) r = r.withCreate();
+        if (!r.start() && journaled.contains(key(uid, process, EventType.START, null))) r = r.withStart();
+        int oom = r.oom();
+        while (journaled.contains(key(uid, process, EventType.OOM, oom + 1))) oom++;
+        r = r.withOom(oom);
+        if (!r.exit() && journaled.contains(key(uid, process, EventType.EXIT, null))) r = r.withExit();
+        return r;
     }
 
     /**
      * The shim, if it lives; one caught mid-create is given time to finish creating, and one
      * so young that it has not yet recorded itself is found by its cwd and waited for.
      */
-    private Optional<ShimHandle> attachWhenCreated(Container c) throws OsException {
+    private Optional<ShimHandle> attachWhenCreated(ProcessDir init, String id) throws OsException {
         long deadline = System.nanoTime() + CREATE_GRACE.toNanos();
         while (true) {
-            Optional<ShimHandle> shim = attachWhenYoung(c.init, c.id(), deadline);
+            Optional<ShimHandle> shim = attachWhenYoung(init, id, deadline);
             // a live shim has no exitStatus (attach counts one that wrote it as gone): only the pid tells
-            if (shim.isEmpty() || c.init.pid().isPresent()) return shim;
+            if (shim.isEmpty() || init.pid().isPresent()) return shim;
             shim.get().close();
             if (System.nanoTime() > deadline) return Optional.empty();
             sleep();
@@ -244,34 +247,8 @@ final class Restorer {
             Launcher.removeQuietly(dir);
             return;
         }
-        if (!journaled.contains(key(r.uid(), "init", EventType.DELETE, null))) loop.publishDeleted(r.id(), r.uid());
+        if (!journaled.contains(key(r.uid(), Proc.INIT, EventType.DELETE, null))) loop.post(new Task.Deleted(r.id(), r.uid()));
         launcher.forget(r.id(), runtimeOf(r), r.runtimeArgs(), dir, Runnable::run); // the runtime's state may be left
-    }
-
-    /** Publishes a fact the folder shows and the reported file does not, unless the journal has it. */
-    private void catchUp(Container c, EventType type, Integer n) {
-        boolean told = switch (type) {
-            case CREATE -> c.reported.create();
-            case START -> c.reported.start();
-            default -> false;
-        };
-        if (told) return;
-        if (isJournaled(c, type, n)) {
-            c.reported = type == EventType.CREATE ? c.reported.withCreate() : c.reported.withStart();
-            return;
-        }
-        loop.publish(c, type, null, n);
-    }
-
-    private void catchUpOom(Container c, int kills) {
-        int told = c.reported.oom();
-        while (told < kills && isJournaled(c, EventType.OOM, told + 1)) told++;
-        c.reported = c.reported.withOom(told);
-        loop.reconcileOom(c, kills);
-    }
-
-    private boolean isJournaled(Container c, EventType type, Integer n) {
-        return journaled.contains(key(c.record.uid(), "init", type, n));
     }
 
     private static String key(String uid, String process, EventType type, Integer n) {
@@ -288,7 +265,7 @@ final class Restorer {
      */
     private void evict(Path dir, String why) {
         String id = dir.getFileName().toString();
-        ProcessDir init = new ProcessDir(dir.resolve("init"));
+        ProcessDir init = new ProcessDir(dir.resolve(Proc.INIT));
         List<OciRuntime> runtimes = new ArrayList<>();
         List<String> runtimeArgs = List.of();
         Optional<List<String>> shimArgv = init.shimCommandLine();
@@ -328,7 +305,7 @@ final class Restorer {
                 log.debug("evict {}: {} delete: {}", id, rt.name(), e.getMessage());
             }
         }
-        loop.publishDeleted(id, UNREADABLE_UID);
+        loop.post(new Task.Deleted(id, UNREADABLE_UID));
         log.warn("container {}: {}: killed and deleted through {}", id, why, runtimes.stream().map(OciRuntime::name).toList());
         setAside(dir, why);
     }

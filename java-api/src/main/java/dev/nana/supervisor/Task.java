@@ -51,8 +51,8 @@ sealed interface Task {
     /** lazy: answer once retired, the runtime's delete after (Supervisor#remove). */
     record Delete(String id, boolean force, boolean lazy, CompletableFuture<Void> reply) implements Task {}
 
-    /** A snapshot of one container (id) or of all (id null). */
-    record Query(String id, CompletableFuture<List<ContainerInfo>> reply) implements Task {}
+    /** A snapshot of one container (id) or of all (id null); with op, refused unless op may happen to it now. */
+    record Query(String id, Lifecycle.Op op, CompletableFuture<List<ContainerInfo>> reply) implements Task {}
 
     record WaitExit(String id, CompletableFuture<ExitStatus> reply) implements Task {}
 
@@ -69,7 +69,7 @@ sealed interface Task {
 
     record PauseDone(String id, boolean pause, RuntimeException error, CompletableFuture<ContainerInfo> reply) implements Task {}
 
-    /** The shim's exit was read from its folder (after its HUP). */
+    /** The shim's exit was read from its folder (after its HUP, or by restore). */
     record ExitRead(String id, String process, ShimExit exit) implements Task {}
 
     /** The oom file's count, read after a change. */
@@ -89,6 +89,14 @@ sealed interface Task {
 
     /** The shim wrote "started" (or a created container is checked for it). */
     record StartNoticed(String id, String process) implements Task {}
+
+    // ---- from restore (posted before the loop starts, so before any request)
+
+    /** A container rebuilt from its folder; oomKills: its oom count on disk. Its exits follow as ExitReads. */
+    record Adopt(Container container, int oomKills) implements Task {}
+
+    /** A delete cut after its commit point whose DELETE the journal lacks. */
+    record Deleted(String id, String uid) implements Task {}
 
     // ---- lifecycle
 
