@@ -84,17 +84,37 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
             java.util.function.Function<String, Op> start = p -> i -> s.run(ContainerSpec.builder(p + i, bundle)
                     .runtime(rt).runtimeArgs(runtimeArgs).args("sleep", "1000").build());
             java.util.function.Function<String, Op> stop = p -> i -> s.delete(p + i, true);
-            if (warmup > 0) {
-                phase("warm-up", warmup, start.apply(prefix + "warm-"));
-                phase("warm-up", warmup, stop.apply(prefix + "warm-"));
+            try {
+                if (warmup > 0) {
+                    phase("warm-up", warmup, start.apply(prefix + "warm-"));
+                    phase("warm-up", warmup, stop.apply(prefix + "warm-"));
+                }
+                phases.add(phase("create+start", count, start.apply(prefix)));
+                phases.add(phase("kill+delete", count, stop.apply(prefix)));
+            } catch (Exception e) {
+                removeLeftovers(s, prefix); // a failed run leaves no container running
+                throw e;
             }
-            phases.add(phase("create+start", count, start.apply(prefix)));
-            phases.add(phase("kill+delete", count, stop.apply(prefix)));
         } finally {
             if (state != null) StateDir.deleteTree(state);
         }
         print(rt, phases);
         return 0;
+    }
+
+    private static void removeLeftovers(Supervisor s, String prefix) {
+        try {
+            for (var c : s.list()) {
+                if (!c.id().startsWith(prefix)) continue;
+                try {
+                    s.delete(c.id(), true);
+                } catch (RuntimeException e) {
+                    // the first failure is the one to report
+                }
+            }
+        } catch (RuntimeException e) {
+            // the supervisor itself failed: the first failure is the one to report
+        }
     }
 
     interface Op {
