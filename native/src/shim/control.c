@@ -1,4 +1,5 @@
 #include "control.h"
+#include "protocol.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,31 +9,32 @@ struct control_cmd control_parse(const char *line) {
     struct control_cmd cmd = {.kind = CONTROL_INVALID};
     unsigned rows, cols;
     char tail;
-    if (strcmp(line, "start") == 0)
+    if (strcmp(line, SHIM_CONTROL_START) == 0)
         cmd.kind = CONTROL_START;
-    else if (strcmp(line, "close-stdin") == 0)
+    else if (strcmp(line, SHIM_CONTROL_CLOSE_STDIN) == 0)
         cmd.kind = CONTROL_CLOSE_STDIN;
-    else if (strncmp(line, "attach ", 7) == 0) {
+    else if (strncmp(line, SHIM_CONTROL_ATTACH " ", sizeof SHIM_CONTROL_ATTACH) == 0) {
         /* exactly three space-separated absolute paths or "-" */
-        const char *p = line + 7;
+        const char *p = line + sizeof SHIM_CONTROL_ATTACH;
         int n = 0;
         while (n < 3 && *p) {
             const char *end = strchr(p, ' ');
             size_t len = end ? (size_t)(end - p) : strlen(p);
             if (len == 0 || len >= CONTROL_PATH_MAX)
                 return (struct control_cmd){.kind = CONTROL_INVALID};
-            if (!(len == 1 && *p == '-')) {
+            int none = len == 1 && *p == SHIM_CONTROL_NO_PATH[0];
+            if (!none) {
                 if (*p != '/')
                     return (struct control_cmd){.kind = CONTROL_INVALID};
                 memcpy(cmd.paths[n], p, len);
             }
-            cmd.paths[n][len == 1 && *p == '-' ? 0 : len] = '\0';
+            cmd.paths[n][none ? 0 : len] = '\0';
             n++;
             p = end ? end + 1 : p + len;
         }
         if (n == 3 && *p == '\0')
             cmd.kind = CONTROL_ATTACH;
-    } else if (sscanf(line, "resize %u %u%c", &rows, &cols, &tail) == 2 && rows > 0 &&
+    } else if (sscanf(line, SHIM_CONTROL_RESIZE " %u %u%c", &rows, &cols, &tail) == 2 && rows > 0 &&
              cols > 0 && rows <= 0xffff && cols <= 0xffff) {
         cmd.kind = CONTROL_RESIZE;
         cmd.rows = (unsigned short)rows;

@@ -1,4 +1,5 @@
 #include "log.h"
+#include "protocol.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,8 +78,8 @@ void shim_bail(const nana_err *err) {
     log_error_msg("%s", err->msg);
     if (sync_fd >= 0) {
         char line[sizeof err->msg + 16];
-        int n = snprintf(line, sizeof line, "error %s\n", err->msg);
-        for (char *p = line + 6; p < line + n - 1; p++)
+        int n = snprintf(line, sizeof line, SHIM_SYNC_ERROR " %s\n", err->msg);
+        for (char *p = line + sizeof SHIM_SYNC_ERROR; p < line + n - 1; p++) /* after "error " */
             if (*p == '\n')
                 *p = ' '; /* one message, one line */
         if (write(sync_fd, line, (size_t)n) < 0) {

@@ -34,21 +34,12 @@
 #include "nana.h"
 #include "oom.h"
 #include "options.h"
+#include "protocol.h"
 #include "runtime.h"
 #include "startfifo.h"
 #include "streams.h"
 
-/* Names in the process folder (the shim's cwd); see docs/ARCHITECTURE.md. */
-#define EXIT_FIFO "exit"
-#define CONTROL_FIFO "control"
-#define PID_FILE "pid"
-#define STARTTIME_FILE "starttime"
-#define SHIM_FILE "shim"
-#define STARTED_FILE "started"
-#define EXIT_STATUS_FILE "exitStatus"
-#define OOM_FILE "oom"
-#define OUTPUT_LOG "log"
-#define RUNTIME_LOG "log.json"
+/* The shim's own name in the process folder (the others are in protocol.h). */
 #define CONSOLE_SOCKET "tty.sock"
 
 enum token { T_SIGNAL, T_CONTROL, T_STDOUT, T_STDERR, T_MASTER, T_STDIN_FIFO, T_STDIN_PIPE, T_OOM };
@@ -130,18 +121,18 @@ static int prepare_lifetime(struct shim *s, nana_err *err) {
     if (s->epoll_fd < 0)
         return nerr_set(err, errno, "epoll_create1");
 
-    s->exit_fd = nana_fifo_open_write(EXIT_FIFO);
+    s->exit_fd = nana_fifo_open_write(SHIM_EXIT_FIFO);
     if (s->exit_fd < 0)
-        return nerr_set(err, -s->exit_fd, "open exit fifo \"%s/%s\"", s->cwd, EXIT_FIFO);
-    s->control_fd = nana_fifo_open_rdwr(CONTROL_FIFO);
+        return nerr_set(err, -s->exit_fd, "open exit fifo \"%s/%s\"", s->cwd, SHIM_EXIT_FIFO);
+    s->control_fd = nana_fifo_open_rdwr(SHIM_CONTROL_FIFO);
     if (s->control_fd < 0)
-        return nerr_set(err, -s->control_fd, "open control fifo \"%s/%s\"", s->cwd, CONTROL_FIFO);
+        return nerr_set(err, -s->control_fd, "open control fifo \"%s/%s\"", s->cwd, SHIM_CONTROL_FIFO);
 
     char who[64];
     uint64_t start = 0;
     nana_proc_starttime(getpid(), &start);
     int n = snprintf(who, sizeof who, "%d %llu\n", (int)getpid(), (unsigned long long)start);
-    if (file_write_atomic(SHIM_FILE, who, (size_t)n, err) < 0)
+    if (file_write_atomic(SHIM_SHIM_FILE, who, (size_t)n, err) < 0)
         return -1;
     if (watch(s, s->signal_fd, T_SIGNAL, EPOLLIN, err) < 0 ||
         watch(s, s->control_fd, T_CONTROL, EPOLLIN, err) < 0)
@@ -154,7 +145,7 @@ static int prepare_lifetime(struct shim *s, nana_err *err) {
 static int prepare_stdio(struct shim *s, int fds[3], nana_err *err) {
     const struct shim_options *o = s->opt;
     fds[0] = fds[1] = fds[2] = -1;
-    if (output_log_open(&s->log, OUTPUT_LOG, o->log_max_size, err) < 0)
+    if (output_log_open(&s->log, SHIM_OUTPUT_LOG, o->log_max_size, err) < 0)
         return -1;
     const char *out_paths[2] = {o->stdout_path, o->stderr_path};
     for (int i = 0; i < 2; i++)
@@ -248,7 +239,7 @@ static int create_process(struct shim *s, nana_err *err) {
         close(listen_fd);
         unlink(s->path[AT_CONSOLE]);
     }
-    if (rc < 0 || file_read_pid(PID_FILE, &s->pid, err) < 0) {
+    if (rc < 0 || file_read_pid(SHIM_PID_FILE, &s->pid, err) < 0) {
         if (o->exec_process == NULL)
             forget_container(s);
         return -1;
@@ -258,7 +249,7 @@ static int create_process(struct shim *s, nana_err *err) {
     uint64_t start = 0;
     if (nana_proc_starttime(s->pid, &start) == 0) {
         int len = snprintf(text, sizeof text, "%llu\n", (unsigned long long)start);
-        if (file_write_atomic(STARTTIME_FILE, text, (size_t)len, err) < 0)
+        if (file_write_atomic(SHIM_STARTTIME_FILE, text, (size_t)len, err) < 0)
             shim_warn("%s", err->msg);
     }
 
@@ -296,7 +287,7 @@ static void record_oom(struct shim *s) {
                  (long long)ts.tv_sec, ts.tv_nsec, (int)s->pid,
                  (unsigned long long)(s->oom.kills - fresh + i + 1));
         nana_err err;
-        if (file_append_line(OOM_FILE, line, &err) < 0)
+        if (file_append_line(SHIM_OOM_FILE, line, &err) < 0)
             shim_warn("record oom kill: %s", err.msg);
     }
 }
@@ -319,9 +310,9 @@ static int start_process(struct shim *s, nana_err *err) {
         }
     }
     s->started = 1;
-    if (file_write_atomic(STARTED_FILE, "", 0, err) < 0)
+    if (file_write_atomic(SHIM_STARTED_FILE, "", 0, err) < 0)
         shim_warn("%s", err->msg);
-    say(s, "started\n");
+    say(s, SHIM_SYNC_STARTED "\n");
     return 0;
 }
 
@@ -331,7 +322,7 @@ static int record_exit(struct shim *s, nana_err *err) {
     record_oom(s);
     char text[16];
     int n = snprintf(text, sizeof text, "%d\n", s->exit_code);
-    return file_write_atomic(EXIT_STATUS_FILE, text, (size_t)n, err);
+    return file_write_atomic(SHIM_EXIT_STATUS_FILE, text, (size_t)n, err);
 }
 
 /*
@@ -560,7 +551,7 @@ int main(int argc, char **argv) {
                      .in_fifo = -1, .in_target = -1, .oom = {.fd = -1}};
     nana_err err = {0};
 
-    log_open(RUNTIME_LOG);
+    log_open(SHIM_RUNTIME_LOG);
     if (options_parse(&opt, argc, argv, &err) < 0) {
         nerr_wrap(&err, "nana-shim");
         shim_bail(&err);
@@ -573,8 +564,8 @@ int main(int argc, char **argv) {
         nerr_set(&err, errno, "getcwd");
         shim_bail(&err);
     }
-    absolute(&s, AT_LOG_JSON, RUNTIME_LOG);
-    absolute(&s, AT_PID, PID_FILE);
+    absolute(&s, AT_LOG_JSON, SHIM_RUNTIME_LOG);
+    absolute(&s, AT_PID, SHIM_PID_FILE);
     absolute(&s, AT_CONSOLE, CONSOLE_SOCKET);
     if (opt.exec_process != NULL)
         snprintf(s.path[AT_PROCESS], sizeof s.path[AT_PROCESS], "%s", opt.exec_process);
@@ -592,7 +583,7 @@ int main(int argc, char **argv) {
     }
     if (opt.exec_process == NULL)
         arm_oom_watch(&s);
-    say(&s, "created %d\n", (int)s.pid);
+    say(&s, SHIM_SYNC_CREATED " %d\n", (int)s.pid);
     if ((opt.start_now || opt.exec_process != NULL || opt.restore_image != NULL) && start_process(&s, &err) < 0) {
         nerr_wrap(&err, "start \"%s\"", opt.id);
         start_failed(&s, &err);

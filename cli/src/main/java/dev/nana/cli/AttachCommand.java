@@ -57,7 +57,7 @@ public final class AttachCommand extends Subcommand implements Callable<Integer>
         Path in = client.stdio().stdin();
         Fd inFifo = in != null ? LibNana.fifoOpenReadWrite(in) : null; // held open: the shim's open finds a reader
         try (Fd control = LibNana.fifoOpenReadWrite(dir.controlFifo())) {
-            LibNana.writeFully(control, "attach " + out + " " + err + " " + (in != null ? in : "-") + "\n");
+            LibNana.writeFully(control, dev.nana.shim.ShimProtocol.attach(out, err, in));
         } catch (OsException e) {
             throw new FailedPreconditionException("attach to \"" + id + "\": " + e.getMessage(), e);
         }

@@ -42,7 +42,7 @@ record ClientStdio(Stdio stdio, List<OutputPump> pumps) {
             int[] size = terminal.size();
             if (size == null) return;
             try (Fd c = LibNana.fifoOpenReadWrite(control)) {
-                LibNana.writeFully(c, "resize " + size[0] + " " + size[1] + "\n");
+                LibNana.writeFully(c, dev.nana.shim.ShimProtocol.resize(size[0], size[1]));
             } catch (Exception e) {
                 // it has exited
             }

@@ -188,7 +188,7 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
                         write(fifo, seg, chunk, len);
                     }
                     try (Fd c = LibNana.fifoOpenReadWrite(control)) {
-                        LibNana.writeFully(c, "close-stdin\n");
+                        LibNana.writeFully(c, dev.nana.shim.ShimProtocol.closeStdin());
                     }
                 } catch (Exception e) {
                     // the container is gone; nothing to feed

@@ -16,24 +16,24 @@ import java.util.OptionalLong;
 /**
  * One process's folder in the state directory ({@code /run/nana/<id>/init/} or
  * {@code /run/nana/<id>/<exec-id>/}): the shim's cwd and everything it leaves behind.
- * The names here and in native/src/shim/main.c are the same; see docs/ARCHITECTURE.md.
+ * The names the shim writes too are {@link ShimProtocol}'s; see docs/ARCHITECTURE.md.
  */
 public record ProcessDir(Path dir) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public Path exitFifo() { return dir.resolve("exit"); }
-    public Path controlFifo() { return dir.resolve("control"); }
+    public Path exitFifo() { return dir.resolve(ShimProtocol.EXIT_FIFO); }
+    public Path controlFifo() { return dir.resolve(ShimProtocol.CONTROL_FIFO); }
     public Path stdinFifo() { return dir.resolve("stdin"); }
     public Path stdoutFifo() { return dir.resolve("stdout"); }
     public Path stderrFifo() { return dir.resolve("stderr"); }
-    public Path pidFile() { return dir.resolve("pid"); }
-    public Path startTimeFile() { return dir.resolve("starttime"); }
-    public Path shimFile() { return dir.resolve("shim"); }
-    public Path startedFile() { return dir.resolve("started"); }
-    public Path exitStatusFile() { return dir.resolve("exitStatus"); }
-    public Path oomFile() { return dir.resolve("oom"); }
-    public Path outputLog() { return dir.resolve("log"); }
-    public Path runtimeLog() { return dir.resolve("log.json"); }
+    public Path pidFile() { return dir.resolve(ShimProtocol.PID_FILE); }
+    public Path startTimeFile() { return dir.resolve(ShimProtocol.STARTTIME_FILE); }
+    public Path shimFile() { return dir.resolve(ShimProtocol.SHIM_FILE); }
+    public Path startedFile() { return dir.resolve(ShimProtocol.STARTED_FILE); }
+    public Path exitStatusFile() { return dir.resolve(ShimProtocol.EXIT_STATUS_FILE); }
+    public Path oomFile() { return dir.resolve(ShimProtocol.OOM_FILE); }
+    public Path outputLog() { return dir.resolve(ShimProtocol.OUTPUT_LOG); }
+    public Path runtimeLog() { return dir.resolve(ShimProtocol.RUNTIME_LOG); }
     public Path processJson() { return dir.resolve("process.json"); }
     public Path reportedFile() { return dir.resolve("reported"); }
     /** Present while the container is paused (written by the supervisor after the runtime's pause). */

@@ -73,18 +73,18 @@ public final class ShimHandle implements AutoCloseable {
     }
 
     void awaitCreated(Duration timeout) {
-        String line = expect("created ", timeout);
-        pid = Integer.parseInt(line.substring("created ".length()).strip());
+        String line = expect(ShimProtocol.SYNC_CREATED + " ", timeout);
+        pid = Integer.parseInt(line.substring(ShimProtocol.SYNC_CREATED.length() + 1).strip());
     }
 
     void awaitStarted(Duration timeout) {
-        expect("started", timeout);
+        expect(ShimProtocol.SYNC_STARTED, timeout);
     }
 
     /** Asks the shim to run {@code <runtime> start} and waits until it has, or failed. */
     public void start(Duration timeout) {
         try (Fd control = LibNana.fifoOpenReadWrite(dir.controlFifo())) {
-            LibNana.writeFully(control, "start\n");
+            LibNana.writeFully(control, ShimProtocol.start());
         } catch (OsException e) {
             throw new FailedPreconditionException("start \"" + id + "\": " + e.getMessage(), e);
         }
@@ -124,7 +124,8 @@ public final class ShimHandle implements AutoCloseable {
             throw new FailedPreconditionException("\"" + id + "\": read from nana-shim: " + e.getMessage(), e);
         }
         if (line != null && line.startsWith(prefix)) return line;
-        String fromShim = line != null && line.startsWith("error ") ? line.substring("error ".length()) : null;
+        String error = ShimProtocol.SYNC_ERROR + " ";
+        String fromShim = line != null && line.startsWith(error) ? line.substring(error.length()) : null;
         int code = reap();
         throw Shim.failure(dir, id, fromShim, code);
     }
