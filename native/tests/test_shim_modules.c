@@ -147,6 +147,9 @@ static void rotates_the_output_log_at_its_cap(void) {
     CHECK(a.st_size <= 1000);
     CHECK(b.st_size <= 1000);
     CHECK_EQ_INT(a.st_size + b.st_size, 1600); /* 2400 written, one rotation lost 800 */
+    char fresh[300];
+    snprintf(fresh, sizeof fresh, "%s.new", path);
+    CHECK(access(fresh, F_OK) != 0); /* the file exchanged in (no moment without a log) is gone */
 }
 
 static void client_fifo_drops_instead_of_blocking(void) {

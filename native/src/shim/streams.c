@@ -21,15 +21,32 @@ int output_log_open(struct output_log *l, const char *path, off_t max, nana_err 
     return 0;
 }
 
+/* Rotates with no moment at which the log is missing (a reader that opens it by name,
+ * `nana logs -f` or a test, would find nothing): a fresh file made beside it is exchanged
+ * with it atomically (renameat2 RENAME_EXCHANGE), then the old content, now under the
+ * fresh file's name, becomes log.1. A file system that cannot exchange gets the plain
+ * rename and create. */
 static void output_log_rotate(struct output_log *l) {
-    char old[4200];
+    char old[4200], fresh[4200];
     snprintf(old, sizeof old, "%s.1", l->path);
-    if (rename(l->path, old) < 0)
-        shim_warn("rotate output log \"%s\": %s", l->path, strerror(errno));
-    int fd = open(l->path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-        shim_warn("reopen output log \"%s\": %s", l->path, strerror(errno));
-        return;
+    snprintf(fresh, sizeof fresh, "%s.new", l->path);
+    const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
+    int fd = open(fresh, flags, 0600);
+    if (fd >= 0 && renameat2(AT_FDCWD, fresh, AT_FDCWD, l->path, RENAME_EXCHANGE) == 0) {
+        if (rename(fresh, old) < 0)
+            shim_warn("rotate output log \"%s\": %s", l->path, strerror(errno));
+    } else {
+        if (fd >= 0) {
+            close(fd);
+            unlink(fresh);
+        }
+        if (rename(l->path, old) < 0)
+            shim_warn("rotate output log \"%s\": %s", l->path, strerror(errno));
+        fd = open(l->path, flags, 0600);
+        if (fd < 0) {
+            shim_warn("reopen output log \"%s\": %s", l->path, strerror(errno));
+            return;
+        }
     }
     close(l->fd);
     l->fd = fd;
