@@ -44,8 +44,10 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
     @Option(names = "--group", paramLabel = "NAME", description = "make the socket 0660 for this group (default: root only, 0600)")
     String group;
 
-    @Option(names = "--debug", description = "log at debug level (each restored container, each request)")
-    boolean debug;
+    @Option(names = "--debug", arity = "0..1", fallbackValue = "nana", paramLabel = "nana|all",
+            description = "log at debug level: nana's own log (each restored container, each request); with =all,"
+                    + " every library's too (gRPC, Netty)")
+    String debug;
 
     @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
             description = "serve Prometheus metrics on http://HOST:PORT/metrics (off by default), e.g. 127.0.0.1:9464")
@@ -71,6 +73,10 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception {
         Path sock = socket != null ? socket : nana.global.address;
+        if (debug != null && !debug.equals("nana") && !debug.equals("all")) {
+            throw new dev.nana.InvalidArgumentException("--debug=" + debug + ": give --debug (nana's own log) or --debug=all"
+                    + " (every library's too)");
+        }
         if (!(runtimeTimeout > 0)) {
             throw new dev.nana.InvalidArgumentException("--runtime-timeout " + runtimeTimeout + " must be more than 0 seconds");
         }
