@@ -42,7 +42,7 @@ public final class AttachCommand extends Subcommand implements Callable<Integer>
             throw new FailedPreconditionException("cannot attach to \"" + id + "\": it is not running; nana logs "
                     + id + " shows its output");
         }
-        Path io = Files.createTempDirectory("nana-attach-");
+        Path io = ClientStdio.folder(nana, "attach-");
         try {
             return attach(dir, io);
         } finally {

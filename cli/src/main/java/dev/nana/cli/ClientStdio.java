@@ -4,7 +4,11 @@ import dev.nana.Stdio;
 import dev.nana.os.Fd;
 import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
+import dev.nana.state.StateDir;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,6 +19,22 @@ import java.util.List;
  */
 record ClientStdio(Stdio stdio, List<OutputPump> pumps) {
     static final ClientStdio NONE = new ClientStdio(Stdio.NONE, List.of());
+
+    /**
+     * A fresh private folder for one command's FIFOs, under the state directory's
+     * {@link StateDir#STDIO} (as containerd keeps its FIFOs under /run/containerd/fifo);
+     * under the system's temporary folder when this user may not write there.
+     */
+    static Path folder(NanaCommand nana, String prefix) throws IOException {
+        Path parent = Nana.stateDir(nana).resolve(StateDir.STDIO);
+        try {
+            Files.createDirectories(parent);
+            Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwx------"));
+            return Files.createTempDirectory(parent, prefix);
+        } catch (IOException e) {
+            return Files.createTempDirectory(prefix);
+        }
+    }
 
     /** FIFOs in dir: stdin if asked, stdout, and stderr unless a terminal merges it into stdout. */
     static ClientStdio open(Path dir, boolean stdin, boolean stderr, Io io) throws OsException {

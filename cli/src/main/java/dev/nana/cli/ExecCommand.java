@@ -55,16 +55,16 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
         if (detach && interactive) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--interactive and --detach cannot be used together");
         }
-        Path io = Files.createTempDirectory("nana-exec-");
+        if (detach) return exec(ClientStdio.NONE); // no stdio to carry: no FIFO folder to make
+        Path io = ClientStdio.folder(nana, "exec-");
         try {
-            return exec(io);
+            return exec(ClientStdio.open(io, interactive, !tty, nana.io));
         } finally {
             StateDir.deleteTree(io);
         }
     }
 
-    private int exec(Path io) throws Exception {
-        ClientStdio client = detach ? ClientStdio.NONE : ClientStdio.open(io, interactive, !tty, nana.io);
+    private int exec(ClientStdio client) throws Exception {
         Stdio stdio = client.stdio();
         Terminal terminal = nana.io.terminal;
         boolean raw = interactive && tty && terminal.isTty();

@@ -43,7 +43,7 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
         }
         LibNana.requireAbi();
         if (detach) return run(ClientStdio.NONE); // no stdio to carry: no FIFO folder to make
-        Path io = Files.createTempDirectory("nana-io-");
+        Path io = ClientStdio.folder(nana, "run-");
         try {
             return run(ClientStdio.open(io, interactive, !container.tty, nana.io));
         } finally {

@@ -18,6 +18,12 @@ import java.nio.file.attribute.PosixFilePermissions;
  */
 public record StateDir(Path root) {
     public static final Path DEFAULT = Path.of("/run/nana");
+    /**
+     * The folder of clients' stdio FIFOs (nana run, exec, attach), one subfolder a command:
+     * beside the containers, on the state directory's tmpfs (a disk's metadata writes cost
+     * a run --rm milliseconds). Not a container: restore skips it.
+     */
+    public static final String STDIO = ".stdio";
 
     public StateDir {
         root = root.toAbsolutePath().normalize();

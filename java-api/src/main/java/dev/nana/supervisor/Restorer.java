@@ -77,7 +77,7 @@ final class Restorer {
         int restored = 0;
         for (Path dir : dirs) {
             String name = dir.getFileName().toString();
-            if (name.equals(TRASH)) continue;
+            if (name.equals(TRASH) || name.equals(StateDir.STDIO)) continue; // not containers
             if (name.startsWith(Launcher.DELETING)) {
                 finishDelete(dir);
                 continue;

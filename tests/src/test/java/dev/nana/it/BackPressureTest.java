@@ -1,5 +1,7 @@
 package dev.nana.it;
 
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -31,12 +33,10 @@ class BackPressureTest {
                     "dd if=/dev/zero bs=1048576 count=" + mib + " 2>/dev/null; echo flood-done; while true; do echo tick; sleep 0.2; done");
             assertEquals(0, run.exit(), run.err());
             Path log = nana.stateDir.resolve("flood").resolve("init").resolve("log");
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-            while (!tail(log).contains("tick")) {
-                if (System.nanoTime() > deadline) fail(mib + " MiB not written within 5 minutes");
+            await(mib + " MiB written").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(100)).until(() -> {
                 assertEquals("running", nana.status("flood"), "the writer is never blocked into dying");
-                Thread.sleep(100);
-            }
+                return tail(log).contains("tick");
+            });
             long total = Files.size(log) + (Files.exists(log.resolveSibling("log.1")) ? Files.size(log.resolveSibling("log.1")) : 0);
             assertTrue(total <= 2 * LOG_CAP + (1 << 20), mib + " MiB written; the logs hold " + total + " bytes");
             assertEquals("running", nana.status("flood"));

@@ -1,5 +1,6 @@
 package dev.nana.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -360,12 +361,12 @@ class CrashAnywhereTest {
         assertEquals(events.size(), seqs, "no event delivered twice");
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier done, java.util.function.Supplier<String> what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) fail(what.get());
-            Thread.sleep(20);
+    private static void waitFor(java.util.function.BooleanSupplier done, java.util.function.Supplier<String> what) {
+        try {
+            await().atMost(java.time.Duration.ofSeconds(20)).pollDelay(java.time.Duration.ZERO)
+                    .pollInterval(java.time.Duration.ofMillis(20)).until(done::getAsBoolean);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            fail(what.get());
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.nana.it;
 
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,9 +92,8 @@ class EventStreamAttackTest {
                 for (int i = 0; i < 10; i++) {
                     assertEquals(0, nana.run("run", "--rm", "ev" + i, "--", "true").exit());
                 }
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (refused.get() < n - 1024 && System.nanoTime() < deadline) Thread.sleep(50);
-                assertEquals(n - 1024, refused.get(), "over the cap of 1024 subscribers, UNAVAILABLE");
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).untilAsserted(
+                        () -> assertEquals(n - 1024, refused.get(), "over the cap of 1024 subscribers, UNAVAILABLE"));
                 long[] during = nana.daemonUsage();
                 assertTrue(during[1] <= baseline[1] + 8, n + " subscriptions: threads " + baseline[1] + " before, " + during[1]
                         + " during: " + threadNames(nana));
@@ -109,17 +110,14 @@ class EventStreamAttackTest {
                 channel.awaitTermination(10, TimeUnit.SECONDS);
                 group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            long[] after = nana.daemonUsage();
             // the bound is the one held during: the pools (virtual threads' carriers, gRPC's and nana's)
             // keep a few idle threads for a while; a thread per subscription would be a thousand
-            while ((after[1] > baseline[1] + 8 || after[0] > baseline[0] + 32 * 1024) && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-                after = nana.daemonUsage();
-            }
-            assertTrue(after[1] <= baseline[1] + 8, "threads " + baseline[1] + " before, " + after[1] + " after: "
-                    + threadNames(nana));
-            assertTrue(after[0] <= baseline[0] + 32 * 1024, "RSS " + baseline[0] + " KiB before, " + after[0] + " KiB after");
+            await().atMost(Duration.ofSeconds(15)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                long[] after = nana.daemonUsage();
+                assertTrue(after[1] <= baseline[1] + 8, "threads " + baseline[1] + " before, " + after[1] + " after: "
+                        + threadNames(nana));
+                assertTrue(after[0] <= baseline[0] + 32 * 1024, "RSS " + baseline[0] + " KiB before, " + after[0] + " KiB after");
+            });
             assertEquals(0, nana.run("ps").exit());
         }
     }

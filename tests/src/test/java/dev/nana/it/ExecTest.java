@@ -1,5 +1,7 @@
 package dev.nana.it;
 
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,13 +75,10 @@ class ExecTest {
             assertEquals("running", JSON.readTree(nana.run("inspect", "box").out()).path("status").asText());
             // --all: every process gets it; the exec (not a pid 1) dies of it
             assertEquals(0, nana.run("kill", "--all", "box", "TERM").exit());
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
-            String exits = "";
-            while (!exits.contains("process=bg exitCode=143") && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-                exits = nana.run("events", "--since", "1m", "--no-follow", "--filter", "type=exit").out();
-            }
-            assertTrue(exits.contains("exit box process=bg exitCode=143"), exits);
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+                String exits = nana.run("events", "--since", "1m", "--no-follow", "--filter", "type=exit").out();
+                assertTrue(exits.contains("exit box process=bg exitCode=143"), exits);
+            });
 
             // exec -it under a pseudo-terminal: the exec gets a tty of the caller's size
             NanaCli.Run tty = nana.exec(List.of("script", "-qec", "stty rows 21 cols 66; " + NanaCli.bin()

@@ -1,5 +1,7 @@
 package dev.nana.it;
 
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,14 +53,11 @@ class ForwardingAttackTest {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(0, ps.exit(), after + ": nana ps: " + ps.err());
         assertTrue(ms < 1000, after + ": nana ps took " + ms + " ms");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        long[] now = nana.daemonUsage();
-        while ((now[1] > baseline[1] + 2 || now[0] > baseline[0] + 24 * 1024) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            now = nana.daemonUsage();
-        }
-        assertTrue(now[1] <= baseline[1] + 2, after + ": threads " + baseline[1] + " before, " + now[1] + " after");
-        assertTrue(now[0] <= baseline[0] + 24 * 1024, after + ": RSS " + baseline[0] + " KiB before, " + now[0] + " KiB after");
+        await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            long[] now = nana.daemonUsage();
+            assertTrue(now[1] <= baseline[1] + 2, after + ": threads " + baseline[1] + " before, " + now[1] + " after");
+            assertTrue(now[0] <= baseline[0] + 24 * 1024, after + ": RSS " + baseline[0] + " KiB before, " + now[0] + " KiB after");
+        });
     }
 
 

@@ -1,5 +1,6 @@
 package dev.nana.it;
 
+import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,14 +54,13 @@ final class Leaks {
      * journaled; the runtime's state, its cgroup and the folder go right after. Polls for up
      * to 10 s and returns the last finding.
      */
-    static List<String> settled(java.util.function.Supplier<List<String>> check) throws InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        List<String> found = check.get();
-        while (!found.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-            found = check.get();
+    static List<String> settled(java.util.function.Supplier<List<String>> check) {
+        try {
+            return await().atMost(java.time.Duration.ofSeconds(10)).pollDelay(java.time.Duration.ZERO)
+                    .pollInterval(java.time.Duration.ofMillis(20)).until(check::get, List::isEmpty);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            return check.get();
         }
-        return found;
     }
 
     /** Runtime state left for any of the ids, by runc or crun (their default roots). */
@@ -128,9 +128,18 @@ final class Leaks {
         Set<String> own = Set.of("nana.lock", "events.log", "events.log.1", "nana.sock", "nana.sock.cli");
         List<String> out = new ArrayList<>();
         try (Stream<Path> list = Files.list(stateDir)) {
-            list.map(p -> p.getFileName().toString()).filter(n -> !own.contains(n)).forEach(out::add);
+            list.map(p -> p.getFileName().toString()).filter(n -> !own.contains(n) && !n.equals(".stdio")).forEach(out::add);
         } catch (IOException e) {
             out.add("cannot list " + stateDir + ": " + e);
+        }
+        // the clients' FIFO folders: each goes with its command
+        Path stdio = stateDir.resolve(".stdio");
+        if (Files.isDirectory(stdio)) {
+            try (Stream<Path> list = Files.list(stdio)) {
+                list.map(p -> ".stdio/" + p.getFileName()).forEach(out::add);
+            } catch (IOException e) {
+                out.add("cannot list " + stdio + ": " + e);
+            }
         }
         return out;
     }

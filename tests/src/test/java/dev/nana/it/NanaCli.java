@@ -1,5 +1,6 @@
 package dev.nana.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -84,14 +85,15 @@ final class NanaCli implements AutoCloseable {
         pb.environment().put("NANA_STATE_DIR", stateDir.toString());
         pb.environment().put("NANA_ADDRESS", socket.toString());
         daemon = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (!daemon.isAlive()) fail("the daemon exited with " + daemon.exitValue() + ": " + daemonLog());
-            if (listening()) return daemon;
-            Thread.sleep(20);
+        try {
+            await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(20)).until(() -> {
+                if (!daemon.isAlive()) fail("the daemon exited with " + daemon.exitValue() + ": " + daemonLog());
+                return listening();
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            fail("the daemon did not listen within 60 s: " + daemonLog());
         }
-        fail("the daemon did not listen within 60 s: " + daemonLog());
-        return null;
+        return daemon;
     }
 
     /** The running daemon's pid (the JVM: bin/nana execs its way there). */

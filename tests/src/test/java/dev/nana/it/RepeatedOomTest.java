@@ -1,5 +1,7 @@
 package dev.nana.it;
 
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,8 +42,8 @@ class RepeatedOomTest {
                     assertTrue(st.oomKilled(), id + " is reported OOM-killed: " + st);
                     s.delete(id, false);
                 }
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (oomEvents.size() < repeats && System.nanoTime() < deadline) Thread.sleep(20);
+                await().atMost(Duration.ofSeconds(20))
+                        .untilAsserted(() -> assertEquals(repeats, oomEvents.size(), "one OOM event per container"));
             }
             assertEquals(repeats, oomEvents.size(), "one OOM event per container");
             System.out.printf("repeated OOM: %d containers OOM-killed at their first instruction, %d reported, 0 missed%n",

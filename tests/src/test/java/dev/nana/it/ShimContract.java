@@ -1,5 +1,6 @@
 package dev.nana.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -134,10 +135,8 @@ abstract class ShimContract {
             waitUntil(() -> readLog(shim).strip().matches("\\d+"), "the orphan's pid is printed");
             int orphan = Integer.parseInt(readLog(shim).strip());
             // its parent, the subshell, ends just after printing: until then the orphan is not one yet
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-            int ppid;
-            while ((ppid = parentOf(orphan)) != shim.shimPid() && System.nanoTime() < deadline) Thread.sleep(5);
-            assertEquals(shim.shimPid(), ppid, "the orphan was reparented to the shim (subreaper)");
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5)).untilAsserted(
+                    () -> assertEquals(shim.shimPid(), parentOf(orphan), "the orphan was reparented to the shim (subreaper)"));
             waitUntil(() -> !Files.exists(Path.of("/proc/" + orphan)), "the orphan is reaped, not a zombie");
             assertEquals(0, shim.awaitExit(EXIT_WAIT).orElseThrow().code());
         }
@@ -283,11 +282,7 @@ abstract class ShimContract {
         }
     }
 
-    static void waitUntil(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) fail("timed out waiting until " + what);
-            Thread.sleep(20);
-        }
+    static void waitUntil(java.util.function.BooleanSupplier condition, String what) {
+        await(what).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
     }
 }

@@ -1,5 +1,7 @@
 package dev.nana.it;
 
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,10 +63,8 @@ class StartPathsTest {
 
                 nana.delete(id, false);
                 nana.delete(oom, false);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (events.stream().filter(e -> e.type() == EventType.DELETE).count() < 2 && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> events.stream().filter(e -> e.type() == EventType.DELETE).count() >= 2);
                 assertEquals(List.of(EventType.CREATE, EventType.START, EventType.EXIT, EventType.DELETE),
                         events.stream().filter(e -> e.id().equals(id)).map(Event::type).toList());
                 assertEquals(List.of(EventType.CREATE, EventType.START, EventType.OOM, EventType.EXIT, EventType.DELETE),

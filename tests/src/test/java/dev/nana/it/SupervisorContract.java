@@ -1,5 +1,7 @@
 package dev.nana.it;
 
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -113,10 +115,8 @@ abstract class SupervisorContract {
 
             List<Event> events = new CopyOnWriteArrayList<>();
             try (Subscription s = nana.subscribe(EventFilter.ALL, before, events::add)) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (events.stream().filter(e -> e.type() == EventType.EXIT).count() < 8 && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> events.stream().filter(e -> e.type() == EventType.EXIT).count() >= 8);
                 Map<String, Integer> exits = events.stream().filter(e -> e.type() == EventType.EXIT)
                         .collect(Collectors.toMap(Event::id, Event::exitCode));
                 assertEquals(expectedExit, exits, "one exit event each, with the right code");
@@ -136,10 +136,9 @@ abstract class SupervisorContract {
                 StartManyMain.class.getName(), fx.stateDir.toString(), runtime(), bundle.toString(), "20")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         // kill it once its first shims run: most starts are then under way, some not begun
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (ShimContract.shimsUnder(fx.stateDir).size() < 3 && p.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
+        // killed mid-start: polled every millisecond, so it dies while containers are being started
+        await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
+                .until(() -> ShimContract.shimsUnder(fx.stateDir).size() >= 3 || !p.isAlive());
         assertTrue(p.isAlive(), "the supervisor was still starting containers");
         p.destroyForcibly(); // SIGKILL
         assertTrue(p.waitFor(10, TimeUnit.SECONDS));
@@ -187,15 +186,13 @@ abstract class SupervisorContract {
                     Subscription sb = nana.subscribe(EventFilter.ALL, null, b::add)) {
                 for (int i = 0; i < 5; i++) nana.run(spec("e" + i, "sh", "-c", "exit " + i).build());
                 for (int i = 0; i < 5; i++) assertEquals(i, nana.waitForExit("e" + i).get(30, TimeUnit.SECONDS).code());
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while ((a.size() < 15 || b.size() < 15) && System.nanoTime() < deadline) Thread.sleep(10);
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> a.size() >= 15 && b.size() >= 15);
                 assertEquals(15, a.size());
                 assertEquals(a, b);
                 Event third = a.get(2);
                 List<Event> replay = new CopyOnWriteArrayList<>();
                 try (Subscription s = nana.subscribe(EventFilter.ALL, third.time(), replay::add)) {
-                    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                    while (replay.size() < 12 && System.nanoTime() < deadline) Thread.sleep(10);
+                    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> replay.size() >= 12);
                     assertEquals(a.subList(3, 15), replay, "replay since a time gives exactly the events after it");
                 }
             }

@@ -1,5 +1,7 @@
 package dev.nana.it;
 
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -97,11 +99,11 @@ class ThinClientTest {
                         // done
                     }
                 });
-                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-                while (System.nanoTime() < deadline) {
-                    synchronized (out) { if (out.indexOf("ready") >= 0) break; }
-                    Thread.sleep(20);
-                }
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                    synchronized (out) {
+                        return out.indexOf("ready") >= 0;
+                    }
+                });
                 Thread.sleep(500); // the terminal goes raw right after the container starts
                 // Ctrl-P Ctrl-Q, docker's detach keys; a lone Ctrl-P before them passes through
                 p.getOutputStream().write(new byte[] {0x10, 'x', 0x10, 0x11});

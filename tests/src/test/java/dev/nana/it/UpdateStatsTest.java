@@ -1,5 +1,7 @@
 package dev.nana.it;
 
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,13 +56,8 @@ class UpdateStatsTest {
             assertEquals("512", cgroupFile(pid, "cpu", "cpu.shares"));
             assertEquals("50000", cgroupFile(pid, "cpu", "cpu.cfs_quota_us"));
 
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
-            JsonNode after = stats(nana, "u");
-            while (after.path("memoryBytes").asLong() < (20L << 20) && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-                after = stats(nana, "u");
-            }
-            assertTrue(after.path("memoryBytes").asLong() >= (20L << 20), "24 MiB in /dev/shm show up: " + after);
+            JsonNode after = await("24 MiB in /dev/shm show up in the stats").atMost(Duration.ofSeconds(20)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
+                    .until(() -> stats(nana, "u"), s -> s.path("memoryBytes").asLong() >= (20L << 20));
             assertEquals(48L << 20, after.path("memoryLimitBytes").asLong());
             assertEquals(20, after.path("pidsLimit").asLong());
             assertTrue(after.path("cpuNanos").asLong() > 0);
