@@ -23,13 +23,14 @@ namespace {
 
 std::string TempDir() {
     char dir[] = "/tmp/nana-bench-XXXXXX";
-    if (mkdtemp(dir) == nullptr) abort();
+    if (mkdtemp(dir) == nullptr)
+        abort();
     return dir;
 }
 
 // posix_spawn of /bin/true with a mapped fd set, then waitpid: the JVM's only way to start a shim.
-void BM_SpawnTrue(benchmark::State& state) {
-    const char* argv[] = {"/bin/true", nullptr};
+void BM_SpawnTrue(benchmark::State &state) {
+    const char *argv[] = {"/bin/true", nullptr};
     int fds[3] = {-1, -1, -1};
     for (auto _ : state) {
         int pid = nana_spawn("/bin/true", argv, nullptr, nullptr, fds, 3, NANA_SPAWN_SETSID);
@@ -42,7 +43,7 @@ BENCHMARK(BM_SpawnTrue)->Unit(benchmark::kMicrosecond);
 
 // The exit FIFO's whole life: mkfifo, supervisor's read end, shim's write end, shim
 // exits (close), supervisor sees HUP, unlink.
-void BM_ExitFifoOpenAndHup(benchmark::State& state) {
+void BM_ExitFifoOpenAndHup(benchmark::State &state) {
     std::string path = TempDir() + "/exit";
     for (auto _ : state) {
         nana_mkfifo(path.c_str(), 0600);
@@ -50,7 +51,8 @@ void BM_ExitFifoOpenAndHup(benchmark::State& state) {
         int w = nana_fifo_open_write(path.c_str());
         close(w);
         int revents = nana_poll(r, POLLIN, 1000);
-        if (!(revents & POLLHUP)) state.SkipWithError("no HUP");
+        if (!(revents & POLLHUP))
+            state.SkipWithError("no HUP");
         close(r);
         unlink(path.c_str());
     }
@@ -59,7 +61,7 @@ BENCHMARK(BM_ExitFifoOpenAndHup)->Unit(benchmark::kMicrosecond);
 
 // Arming the cgroup v1 OOM watch on a fresh memory cgroup (eventfd + cgroup.event_control),
 // as the shim does between create and start. Needs root and a v1 memory hierarchy.
-void BM_OomRegisterV1(benchmark::State& state) {
+void BM_OomRegisterV1(benchmark::State &state) {
     std::string cg = "/sys/fs/cgroup/memory/nana-bench-" + std::to_string(getpid());
     if (mkdir(cg.c_str(), 0755) != 0) {
         state.SkipWithError("cannot make a v1 memory cgroup (not root, or no v1 memory hierarchy)");
@@ -72,7 +74,8 @@ void BM_OomRegisterV1(benchmark::State& state) {
         int cfd = open(events.c_str(), O_WRONLY | O_CLOEXEC);
         char line[64];
         int n = snprintf(line, sizeof line, "%d %d", efd, ofd);
-        if (write(cfd, line, n) != n) state.SkipWithError("register failed");
+        if (write(cfd, line, n) != n)
+            state.SkipWithError("register failed");
         close(cfd);
         close(ofd);
         close(efd);
@@ -82,27 +85,29 @@ void BM_OomRegisterV1(benchmark::State& state) {
 BENCHMARK(BM_OomRegisterV1)->Unit(benchmark::kMicrosecond);
 
 // Reading the oom_kill counter: done at every OOM wake-up and at every exit.
-void BM_OomCounterParse(benchmark::State& state) {
-    const char* text = "oom_kill_disable 0\nunder_oom 0\noom_kill 12\n";
-    for (auto _ : state) benchmark::DoNotOptimize(oom_parse_counter(text, "oom_kill"));
+void BM_OomCounterParse(benchmark::State &state) {
+    const char *text = "oom_kill_disable 0\nunder_oom 0\noom_kill 12\n";
+    for (auto _ : state)
+        benchmark::DoNotOptimize(oom_parse_counter(text, "oom_kill"));
 }
 BENCHMARK(BM_OomCounterParse);
 
 // The shim's control FIFO path: split lines, parse a command.
-void BM_ControlParse(benchmark::State& state) {
+void BM_ControlParse(benchmark::State &state) {
     const char data[] = "resize 40 100\nstart\n";
     char line[64];
     for (auto _ : state) {
         struct line_buffer lb = {};
         line_buffer_feed(&lb, data, sizeof data - 1);
-        while (line_buffer_take(&lb, line, sizeof line)) benchmark::DoNotOptimize(control_parse(line));
+        while (line_buffer_take(&lb, line, sizeof line))
+            benchmark::DoNotOptimize(control_parse(line));
     }
 }
 BENCHMARK(BM_ControlParse);
 
 // One 64 KiB chunk of container output through the shim: into the log, and into a
 // client FIFO that nobody drains (the drop path once it is full).
-void BM_OutputChunk(benchmark::State& state) {
+void BM_OutputChunk(benchmark::State &state) {
     std::string dir = TempDir();
     struct output_log log;
     nana_err err;
@@ -119,6 +124,6 @@ void BM_OutputChunk(benchmark::State& state) {
 }
 BENCHMARK(BM_OutputChunk)->Unit(benchmark::kMicrosecond);
 
-}  // namespace
+} // namespace
 
 BENCHMARK_MAIN();

@@ -124,7 +124,8 @@ int32_t nana_accept(int32_t fd);
 
 /* Receives up to len bytes and up to maxfds descriptors passed with SCM_RIGHTS (they
  * arrive close-on-exec); *nfds is how many came. Returns the byte count (0 at EOF). */
-int32_t nana_recv_fds(int32_t fd, void *buf, int32_t len, int32_t *fds, int32_t maxfds, int32_t *nfds);
+int32_t nana_recv_fds(int32_t fd, void *buf, int32_t len, int32_t *fds, int32_t maxfds,
+                      int32_t *nfds);
 
 /* The uid of the process at the other end of a unix socket (SO_PEERCRED). */
 int32_t nana_peer_uid(int32_t fd);

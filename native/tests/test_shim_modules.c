@@ -91,8 +91,9 @@ static void errors_read_like_a_stack(void) {
     nana_err err;
     CHECK_EQ_INT(nerr_set(&err, 2, "open exit fifo \"%s\"", "/run/nana/web/init/exit"), -1);
     CHECK_EQ_INT(nerr_wrap(&err, "start \"%s\"", "web"), -1);
-    CHECK_EQ_STR(err.msg,
-                 "start \"web\": open exit fifo \"/run/nana/web/init/exit\": No such file or directory");
+    CHECK_EQ_STR(
+        err.msg,
+        "start \"web\": open exit fifo \"/run/nana/web/init/exit\": No such file or directory");
     CHECK_EQ_INT(err.code, 2);
 }
 
@@ -104,7 +105,8 @@ static void escapes_json_and_finds_the_runtime_error(void) {
     FILE *f = fopen(path, "w");
     fputs("{\"level\":\"info\",\"msg\":\"hello\",\"time\":\"t\"}\n", f);
     fputs("{\"level\":\"error\",\"msg\":\"container_linux.go:380: starting container process "
-          "caused: exec: \\\"nope\\\": executable file not found\",\"time\":\"t\"}\n", f);
+          "caused: exec: \\\"nope\\\": executable file not found\",\"time\":\"t\"}\n",
+          f);
     fclose(f);
     char why[256];
     CHECK_EQ_INT(log_last_error(path, 0, why, sizeof why), 1);
@@ -169,29 +171,56 @@ static void client_fifo_drops_instead_of_blocking(void) {
 static void parses_options_and_names_what_is_wrong(void) {
     struct shim_options o;
     nana_err err;
-    char *ok[] = {"nana-shim", "--id", "web", "--bundle", "/b", "--runtime", "/usr/sbin/runc",
-                  "--runtime-arg", "--root", "--runtime-arg", "/run/r", "--start-now", NULL};
+    char *ok[] = {"nana-shim",
+                  "--id",
+                  "web",
+                  "--bundle",
+                  "/b",
+                  "--runtime",
+                  "/usr/sbin/runc",
+                  "--runtime-arg",
+                  "--root",
+                  "--runtime-arg",
+                  "/run/r",
+                  "--start-now",
+                  NULL};
     CHECK_EQ_INT(options_parse(&o, 12, ok, &err), 0);
     CHECK_EQ_STR(o.id, "web");
     CHECK_EQ_INT(o.nruntime_args, 2);
     CHECK_EQ_STR(o.runtime_args[1], "/run/r");
     CHECK_EQ_INT(o.start_now, 1);
     CHECK_EQ_INT(o.log_max_size, 16 << 20);
-    char *both[] = {"nana-shim", "--id", "x", "--bundle", "/b", "--exec", "p.json",
-                    "--runtime", "/r", NULL};
+    char *both[] = {"nana-shim", "--id",   "x",         "--bundle", "/b",
+                    "--exec",    "p.json", "--runtime", "/r",       NULL};
     CHECK_EQ_INT(options_parse(&o, 9, both, &err), -1);
     CHECK(strstr(err.msg, "exactly one of --bundle") != NULL);
-    char *bad_size[] = {"nana-shim", "--id", "x", "--bundle", "/b", "--runtime", "/r",
-                        "--log-max-size", "-5", NULL};
+    char *bad_size[] = {"nana-shim", "--id",           "x",  "--bundle", "/b", "--runtime",
+                        "/r",        "--log-max-size", "-5", NULL};
     CHECK_EQ_INT(options_parse(&o, 9, bad_size, &err), -1);
     CHECK(strstr(err.msg, "--log-max-size \"-5\"") != NULL);
-    char *fifo[] = {"nana-shim", "--id", "x", "--bundle", "/b", "--runtime", "/r",
-                    "--start-fifo-read", "/run/runc/x/exec.fifo", NULL};
+    char *fifo[] = {"nana-shim",
+                    "--id",
+                    "x",
+                    "--bundle",
+                    "/b",
+                    "--runtime",
+                    "/r",
+                    "--start-fifo-read",
+                    "/run/runc/x/exec.fifo",
+                    NULL};
     CHECK_EQ_INT(options_parse(&o, 9, fifo, &err), 0);
     CHECK_EQ_INT(o.start_fifo, START_FIFO_READ);
     CHECK_EQ_STR(o.start_fifo_path, "/run/runc/x/exec.fifo");
-    char *fifo_exec[] = {"nana-shim", "--id", "x", "--exec", "/p.json", "--runtime", "/r",
-                         "--start-fifo-write", "/run/crun/x/exec.fifo", NULL};
+    char *fifo_exec[] = {"nana-shim",
+                         "--id",
+                         "x",
+                         "--exec",
+                         "/p.json",
+                         "--runtime",
+                         "/r",
+                         "--start-fifo-write",
+                         "/run/crun/x/exec.fifo",
+                         NULL};
     CHECK_EQ_INT(options_parse(&o, 9, fifo_exec, &err), -1);
     CHECK(strstr(err.msg, "need --bundle") != NULL);
     char *unknown[] = {"nana-shim", "--frobnicate", NULL};
@@ -255,8 +284,10 @@ static void releases_a_crun_style_init_by_writing(void) {
 
 static void a_dead_init_or_a_missing_fifo_are_told_apart(void) {
     nana_err err = {0};
-    CHECK_EQ_INT(start_fifo_release(START_FIFO_READ, "/tmp/nana-no-such-fifo", 1, &err), START_FIFO_ABSENT);
-    CHECK_EQ_INT(start_fifo_release(START_FIFO_WRITE, "/tmp/nana-no-such-fifo", 1, &err), START_FIFO_ABSENT);
+    CHECK_EQ_INT(start_fifo_release(START_FIFO_READ, "/tmp/nana-no-such-fifo", 1, &err),
+                 START_FIFO_ABSENT);
+    CHECK_EQ_INT(start_fifo_release(START_FIFO_WRITE, "/tmp/nana-no-such-fifo", 1, &err),
+                 START_FIFO_ABSENT);
     char path[128];
     for (int mode = START_FIFO_READ; mode <= START_FIFO_WRITE; mode++) {
         fifo_path(path, sizeof path, "dead");

@@ -57,7 +57,8 @@ static void put_string(struct buffer *b, const char *s) {
 }
 
 /* A global option's value: NAME X / NAME=X (before "--"), else $ENV, else the default. */
-static const char *global_option(int argc, char **argv, const char *name, const char *env, const char *fallback) {
+static const char *global_option(int argc, char **argv, const char *name, const char *env,
+                                 const char *fallback) {
     size_t len = strlen(name);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0)
@@ -111,13 +112,14 @@ static const char *jvm_launcher(char *buf, size_t len) {
     if (env != NULL && *env)
         return env;
     char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
+    ssize_t got = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (got <= 0)
         return NULL;
+    size_t n = (size_t)got;
     self[n] = '\0';
     static const char built[] = "/build/native/bin/nana-client";
     size_t blen = sizeof built - 1;
-    if ((size_t)n > blen && strcmp(self + n - blen, built) == 0) {
+    if (n > blen && strcmp(self + n - blen, built) == 0) {
         self[n - blen] = '\0';
         snprintf(buf, len, "%s/bin/nana-jvm", self);
     } else {
@@ -132,7 +134,8 @@ static __attribute__((noreturn)) void run_jvm(char **argv) {
     char buf[PATH_MAX + 32];
     const char *jvm = jvm_launcher(buf, sizeof buf);
     if (jvm == NULL) {
-        fprintf(stderr, "nana: no daemon listens, and the JVM CLI cannot be found: set NANA_JVM_LAUNCHER to bin/nana-jvm\n");
+        fprintf(stderr, "nana: no daemon listens, and the JVM CLI cannot be found: set "
+                        "NANA_JVM_LAUNCHER to bin/nana-jvm\n");
         exit(125);
     }
     argv[0] = (char *)jvm;
@@ -175,8 +178,11 @@ static void send_request(int fd, int argc, char **argv) {
     put_string(&body, getcwd(cwd, sizeof cwd) ? cwd : "/");
 
     if (body.len > FORWARD_MAX_REQUEST) {
-        fprintf(stderr, "nana: the command line and environment are %zu bytes; the daemon takes at most %d: pass less"
-                        " (e.g. fewer or smaller environment variables)\n", body.len, FORWARD_MAX_REQUEST);
+        fprintf(stderr,
+                "nana: the command line and environment are %zu bytes; the daemon takes at most "
+                "%d: pass less"
+                " (e.g. fewer or smaller environment variables)\n",
+                body.len, FORWARD_MAX_REQUEST);
         exit(125);
     }
     struct buffer msg = {0};
@@ -231,7 +237,9 @@ static void set_raw(int on) {
     }
 }
 
-static void restore_terminal(void) { set_raw(0); }
+static void restore_terminal(void) {
+    set_raw(0);
+}
 
 static int send_frame(int fd, char type, uint32_t value) {
     unsigned char f[5] = {(unsigned char)type};
@@ -267,7 +275,8 @@ int main(int argc, char **argv) {
     const char *word = command_word(argc, argv);
     if (strcmp(word, "daemon") == 0 || strcmp(word, "bench") == 0)
         run_jvm(argv); /* JVMs of their own, never commands a daemon runs for a client */
-    const char *address = global_option(argc, argv, "--address", "NANA_ADDRESS", "/run/nana/nana.sock");
+    const char *address =
+        global_option(argc, argv, "--address", "NANA_ADDRESS", "/run/nana/nana.sock");
     const char *state_dir = global_option(argc, argv, "--state-dir", "NANA_STATE_DIR", "/run/nana");
     char path[PATH_MAX];
     int fd = connect_daemon(address, path, sizeof path);
@@ -276,13 +285,17 @@ int main(int argc, char **argv) {
      * restores every container before it listens. Waiting for it is much cheaper than a JVM
      * CLI (which would wait for it too). Once the lock is free, the JVM CLI takes over.
      */
-    for (int waited_ms = 0; fd < 0 && fd != -EACCES && fd != -EPERM && waited_ms < 30000 && state_locked(state_dir);
+    for (int waited_ms = 0;
+         fd < 0 && fd != -EACCES && fd != -EPERM && waited_ms < 30000 && state_locked(state_dir);
          waited_ms += 10) {
         usleep(10000);
         fd = connect_daemon(address, path, sizeof path);
     }
     if (fd == -EACCES || fd == -EPERM) {
-        fprintf(stderr, "nana: permission denied on the nana daemon's socket \"%s\": run as root, or as a member of the daemon's --group\n", path);
+        fprintf(stderr,
+                "nana: permission denied on the nana daemon's socket \"%s\": run as root, or as a "
+                "member of the daemon's --group\n",
+                path);
         return 125;
     }
     if (fd < 0)
@@ -310,8 +323,11 @@ int main(int argc, char **argv) {
     for (;;) {
         int timeout = accepted ? -1 : (int)(answer_by - now_ms());
         if (!accepted && timeout <= 0) {
-            fprintf(stderr, "nana: the daemon at %s is not responding (pid %d): it took no command within %d s;"
-                            " is it stopped or wedged? (see its log)\n", path, peer_pid(fd), ANSWER_DEADLINE_MS / 1000);
+            fprintf(
+                stderr,
+                "nana: the daemon at %s is not responding (pid %d): it took no command within %d s;"
+                " is it stopped or wedged? (see its log)\n",
+                path, peer_pid(fd), ANSWER_DEADLINE_MS / 1000);
             return 125;
         }
         int r = poll(p, 2, timeout);
@@ -323,7 +339,8 @@ int main(int argc, char **argv) {
             struct signalfd_siginfo si;
             if (read(sfd, &si, sizeof si) == sizeof si) {
                 if ((si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) && ++interrupts >= 2) {
-                    fprintf(stderr, "nana: interrupted again; leaving the daemon's answer behind (the command may"
+                    fprintf(stderr, "nana: interrupted again; leaving the daemon's answer behind "
+                                    "(the command may"
                                     " still be under way there)\n");
                     return 125;
                 }
@@ -349,12 +366,15 @@ int main(int argc, char **argv) {
             case FORWARD_EXIT: exit((int)value); /* atexit restores the terminal */
             case FORWARD_RAW: set_raw(value != 0); break;
             case FORWARD_BUSY:
-                fprintf(stderr, "nana: the daemon at %s serves %u clients at once, its most; try again\n", path, value);
+                fprintf(stderr,
+                        "nana: the daemon at %s serves %u clients at once, its most; try again\n",
+                        path, value);
                 return 125;
             default: break; /* a newer daemon's frame */
             }
         }
     }
-    fprintf(stderr, "nana: the daemon closed the connection before the command finished (see its log)\n");
+    fprintf(stderr,
+            "nana: the daemon closed the connection before the command finished (see its log)\n");
     return 125;
 }

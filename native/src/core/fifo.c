@@ -32,9 +32,13 @@ static int32_t open_fifo(const char *path, int flags) {
     return fd;
 }
 
-int32_t nana_fifo_open_read(const char *path) { return open_fifo(path, O_RDONLY | O_NONBLOCK); }
+int32_t nana_fifo_open_read(const char *path) {
+    return open_fifo(path, O_RDONLY | O_NONBLOCK);
+}
 
-int32_t nana_fifo_open_rdwr(const char *path) { return open_fifo(path, O_RDWR | O_NONBLOCK); }
+int32_t nana_fifo_open_rdwr(const char *path) {
+    return open_fifo(path, O_RDWR | O_NONBLOCK);
+}
 
 int32_t nana_fifo_open_write(const char *path) {
     /* O_WRONLY alone blocks until a reader exists; holding our own O_RDWR

@@ -70,7 +70,8 @@ int32_t nana_accept(int32_t fd) {
     return c < 0 ? NANA_NEG_ERRNO() : c;
 }
 
-int32_t nana_recv_fds(int32_t fd, void *buf, int32_t len, int32_t *fds, int32_t maxfds, int32_t *nfds) {
+int32_t nana_recv_fds(int32_t fd, void *buf, int32_t len, int32_t *fds, int32_t maxfds,
+                      int32_t *nfds) {
     if (len < 0 || maxfds < 0 || maxfds > 16 || nfds == NULL)
         return -EINVAL;
     union {
@@ -78,7 +79,9 @@ int32_t nana_recv_fds(int32_t fd, void *buf, int32_t len, int32_t *fds, int32_t 
         struct cmsghdr align;
     } ctl;
     struct iovec iov = {.iov_base = buf, .iov_len = (size_t)len};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = ctl.buf,
                          .msg_controllen = CMSG_SPACE((size_t)maxfds * sizeof(int))};
     if (maxfds == 0) {
         msg.msg_control = NULL;
@@ -94,8 +97,8 @@ int32_t nana_recv_fds(int32_t fd, void *buf, int32_t len, int32_t *fds, int32_t 
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
             continue;
-        int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-        for (int i = 0; i < count; i++) {
+        size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; i++) {
             int got;
             memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
             if (*nfds < maxfds)
@@ -121,4 +124,6 @@ int32_t nana_peer_uid(int32_t fd) {
     return (int32_t)cred.uid;
 }
 
-int32_t nana_isatty(int32_t fd) { return isatty(fd) ? 1 : 0; }
+int32_t nana_isatty(int32_t fd) {
+    return isatty(fd) ? 1 : 0;
+}

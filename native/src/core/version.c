@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
-int32_t nana_abi_version(void) { return NANA_ABI_VERSION; }
+int32_t nana_abi_version(void) {
+    return NANA_ABI_VERSION;
+}
 
 int32_t nana_strerror(int32_t errnum, char *buf, int32_t len) {
     if (buf == NULL || len <= 0)

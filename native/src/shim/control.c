@@ -35,7 +35,7 @@ struct control_cmd control_parse(const char *line) {
         if (n == 3 && *p == '\0')
             cmd.kind = CONTROL_ATTACH;
     } else if (sscanf(line, SHIM_CONTROL_RESIZE " %u %u%c", &rows, &cols, &tail) == 2 && rows > 0 &&
-             cols > 0 && rows <= 0xffff && cols <= 0xffff) {
+               cols > 0 && rows <= 0xffff && cols <= 0xffff) {
         cmd.kind = CONTROL_RESIZE;
         cmd.rows = (unsigned short)rows;
         cmd.cols = (unsigned short)cols;

@@ -15,8 +15,7 @@ typedef struct nana_err {
 } nana_err;
 
 /* Sets err to "<fmt>: strerror(code)" (or "<fmt>" when code is 0); returns -1. */
-int nerr_set(nana_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int nerr_set(nana_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Prefixes err with "<fmt>: "; returns -1. */
 int nerr_wrap(nana_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

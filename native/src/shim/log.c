@@ -19,7 +19,9 @@ void log_open(const char *path) {
         log_fd = fd;
 }
 
-void log_set_sync_fd(int fd) { sync_fd = fd; }
+void log_set_sync_fd(int fd) {
+    sync_fd = fd;
+}
 
 char *json_escape(const char *src, char *dst, size_t len) {
     size_t o = 0;
@@ -104,7 +106,10 @@ static int json_string_field(const char *line, const char *key, char *out, size_
             switch (*p) {
             case 'n': out[o++] = ' '; break;
             case 't': out[o++] = ' '; break;
-            case 'u': p += 4 <= strlen(p) ? 4 : 0; out[o++] = '?'; break;
+            case 'u':
+                p += 4 <= strlen(p) ? 4 : 0;
+                out[o++] = '?';
+                break;
             default: out[o++] = *p;
             }
         } else {

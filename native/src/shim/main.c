@@ -44,8 +44,8 @@
 
 enum token { T_SIGNAL, T_CONTROL, T_STDOUT, T_STDERR, T_MASTER, T_STDIN_FIFO, T_STDIN_PIPE, T_OOM };
 
-#define DRAIN_IDLE_MS 100   /* after the process exits: stop when output is idle this long */
-#define DRAIN_MAX_MS 2000   /* ... or after this long, whoever still holds the pipes */
+#define DRAIN_IDLE_MS 100 /* after the process exits: stop when output is idle this long */
+#define DRAIN_MAX_MS 2000 /* ... or after this long, whoever still holds the pipes */
 
 struct shim {
     const struct shim_options *opt;
@@ -53,14 +53,14 @@ struct shim {
     char cwd[PATH_MAX];
     char path[4][PATH_MAX + 16]; /* absolute: log.json, pid, tty.sock, process.json */
     int exit_fd, control_fd, signal_fd, epoll_fd;
-    int out[2];       /* read ends of the container's stdout/stderr pipes (or -1) */
-    int out_fifo[2];  /* client FIFOs for stdout/stderr (or -1) */
-    int master;       /* pty master (terminal) or -1 */
-    int in_fifo;      /* client FIFO for stdin, or -1 */
-    int in_target;    /* where stdin goes: the pipe's write end or the master */
+    int out[2];      /* read ends of the container's stdout/stderr pipes (or -1) */
+    int out_fifo[2]; /* client FIFOs for stdout/stderr (or -1) */
+    int master;      /* pty master (terminal) or -1 */
+    int in_fifo;     /* client FIFO for stdin, or -1 */
+    int in_target;   /* where stdin goes: the pipe's write end or the master */
     char in_buf[65536];
-    size_t in_len;    /* bytes read from in_fifo not yet written to in_target */
-    int close_stdin;  /* close in_target once in_buf is flushed */
+    size_t in_len;   /* bytes read from in_fifo not yet written to in_target */
+    int close_stdin; /* close in_target once in_buf is flushed */
     struct output_log log;
     struct oom_watch oom;
     struct line_buffer control_lines;
@@ -126,7 +126,8 @@ static int prepare_lifetime(struct shim *s, nana_err *err) {
         return nerr_set(err, -s->exit_fd, "open exit fifo \"%s/%s\"", s->cwd, SHIM_EXIT_FIFO);
     s->control_fd = nana_fifo_open_rdwr(SHIM_CONTROL_FIFO);
     if (s->control_fd < 0)
-        return nerr_set(err, -s->control_fd, "open control fifo \"%s/%s\"", s->cwd, SHIM_CONTROL_FIFO);
+        return nerr_set(err, -s->control_fd, "open control fifo \"%s/%s\"", s->cwd,
+                        SHIM_CONTROL_FIFO);
 
     char who[64];
     uint64_t start = 0;
@@ -436,7 +437,8 @@ static void attach_client(struct shim *s, const struct control_cmd *cmd) {
     }
     if (cmd->paths[2][0]) {
         if (s->in_target < 0) {
-            shim_warn("attach: \"%s\" was started without stdin; attach its output only", s->opt->id);
+            shim_warn("attach: \"%s\" was started without stdin; attach its output only",
+                      s->opt->id);
             return;
         }
         close_fd(s, &s->in_fifo);
@@ -477,12 +479,8 @@ static void handle_control(struct shim *s) {
             else if (console_resize(s->master, cmd.rows, cmd.cols, &err) < 0)
                 shim_warn("%s", err.msg);
             break;
-        case CONTROL_ATTACH:
-            attach_client(s, &cmd);
-            break;
-        case CONTROL_INVALID:
-            shim_warn("control fifo: unknown command \"%.200s\"", line);
-            break;
+        case CONTROL_ATTACH: attach_client(s, &cmd); break;
+        case CONTROL_INVALID: shim_warn("control fifo: unknown command \"%.200s\"", line); break;
         }
     }
 }
@@ -546,9 +544,17 @@ static void absolute(struct shim *s, int which, const char *name) {
 
 int main(int argc, char **argv) {
     struct shim_options opt;
-    struct shim s = {.opt = &opt, .exit_fd = -1, .control_fd = -1, .signal_fd = -1,
-                     .epoll_fd = -1, .out = {-1, -1}, .out_fifo = {-1, -1}, .master = -1,
-                     .in_fifo = -1, .in_target = -1, .oom = {.fd = -1}};
+    struct shim s = {.opt = &opt,
+                     .exit_fd = -1,
+                     .control_fd = -1,
+                     .signal_fd = -1,
+                     .epoll_fd = -1,
+                     .out = {-1, -1},
+                     .out_fifo = {-1, -1},
+                     .master = -1,
+                     .in_fifo = -1,
+                     .in_target = -1,
+                     .oom = {.fd = -1}};
     nana_err err = {0};
 
     log_open(SHIM_RUNTIME_LOG);
@@ -569,8 +575,10 @@ int main(int argc, char **argv) {
     absolute(&s, AT_CONSOLE, CONSOLE_SOCKET);
     if (opt.exec_process != NULL)
         snprintf(s.path[AT_PROCESS], sizeof s.path[AT_PROCESS], "%s", opt.exec_process);
-    s.rt = (struct runtime){.path = opt.runtime, .args = opt.runtime_args,
-                            .nargs = opt.nruntime_args, .log_path = s.path[AT_LOG_JSON],
+    s.rt = (struct runtime){.path = opt.runtime,
+                            .args = opt.runtime_args,
+                            .nargs = opt.nruntime_args,
+                            .log_path = s.path[AT_LOG_JSON],
                             .unshare_cgroup2 = opt.unshare_cgroup2};
 
     if (prepare_lifetime(&s, &err) < 0) {
@@ -584,7 +592,8 @@ int main(int argc, char **argv) {
     if (opt.exec_process == NULL)
         arm_oom_watch(&s);
     say(&s, SHIM_SYNC_CREATED " %d\n", (int)s.pid);
-    if ((opt.start_now || opt.exec_process != NULL || opt.restore_image != NULL) && start_process(&s, &err) < 0) {
+    if ((opt.start_now || opt.exec_process != NULL || opt.restore_image != NULL) &&
+        start_process(&s, &err) < 0) {
         nerr_wrap(&err, "start \"%s\"", opt.id);
         start_failed(&s, &err);
     }

@@ -139,7 +139,8 @@ int oom_watch_open(struct oom_watch *w, pid_t pid, nana_err *err) {
     } else if (oom_cgroup_path(text, 0, cg, sizeof cg) == 0) {
         w->v2 = 0;
         rc = open_v1(w, cg, err);
-    } else if (is_cgroup2("/sys/fs/cgroup/unified") && oom_cgroup_path(text, 1, cg, sizeof cg) == 0) {
+    } else if (is_cgroup2("/sys/fs/cgroup/unified") &&
+               oom_cgroup_path(text, 1, cg, sizeof cg) == 0) {
         w->v2 = 1;
         rc = open_v2(w, "/sys/fs/cgroup/unified", cg, err);
     } else {

@@ -13,10 +13,10 @@
 #include "error.h"
 
 struct oom_watch {
-    int fd;                /* eventfd (v1) or inotify (v2); -1 when none */
-    int v2;                /* 1 on the unified hierarchy */
+    int fd;                  /* eventfd (v1) or inotify (v2); -1 when none */
+    int v2;                  /* 1 on the unified hierarchy */
     char counter_path[4096]; /* memory.oom_control (v1) or memory.events (v2) */
-    uint64_t kills;        /* oom_kill as last read */
+    uint64_t kills;          /* oom_kill as last read */
 };
 
 /* Finds pid's memory cgroup and arms the watch. */

@@ -7,9 +7,22 @@
 #include <string.h>
 
 enum {
-    OPT_ID = 1, OPT_BUNDLE, OPT_EXEC, OPT_RUNTIME, OPT_RUNTIME_ARG, OPT_STDIN, OPT_STDOUT,
-    OPT_STDERR, OPT_TERMINAL, OPT_START_NOW, OPT_UNSHARE_CGROUP2, OPT_LOG_MAX_SIZE, OPT_SYNC_FD, OPT_RESTORE,
-    OPT_START_FIFO_READ, OPT_START_FIFO_WRITE,
+    OPT_ID = 1,
+    OPT_BUNDLE,
+    OPT_EXEC,
+    OPT_RUNTIME,
+    OPT_RUNTIME_ARG,
+    OPT_STDIN,
+    OPT_STDOUT,
+    OPT_STDERR,
+    OPT_TERMINAL,
+    OPT_START_NOW,
+    OPT_UNSHARE_CGROUP2,
+    OPT_LOG_MAX_SIZE,
+    OPT_SYNC_FD,
+    OPT_RESTORE,
+    OPT_START_FIFO_READ,
+    OPT_START_FIFO_WRITE,
 };
 
 static const struct option long_options[] = {
@@ -73,12 +86,12 @@ int options_parse(struct shim_options *o, int argc, char **argv, nana_err *err) 
         case OPT_START_FIFO_WRITE:
             if (optarg[0] != '/')
                 return nerr_set(err, 0, "--%s \"%s\": want an absolute path",
-                                c == OPT_START_FIFO_READ ? "start-fifo-read" : "start-fifo-write", optarg);
+                                c == OPT_START_FIFO_READ ? "start-fifo-read" : "start-fifo-write",
+                                optarg);
             o->start_fifo = c == OPT_START_FIFO_READ ? START_FIFO_READ : START_FIFO_WRITE;
             o->start_fifo_path = optarg;
             break;
-        default:
-            return nerr_set(err, 0, "unknown option \"%s\"", argv[optind - 1]);
+        default: return nerr_set(err, 0, "unknown option \"%s\"", argv[optind - 1]);
         }
     }
     if (optind != argc)
@@ -88,7 +101,9 @@ int options_parse(struct shim_options *o, int argc, char **argv, nana_err *err) 
     if ((o->bundle == NULL) == (o->exec_process == NULL))
         return nerr_set(err, 0, "give exactly one of --bundle (create) and --exec (exec)");
     if (o->start_fifo != START_FIFO_NONE && (o->bundle == NULL || o->restore_image != NULL))
-        return nerr_set(err, 0, "--start-fifo-read/--start-fifo-write start a created container: they need --bundle, without --restore");
+        return nerr_set(err, 0,
+                        "--start-fifo-read/--start-fifo-write start a created container: they need "
+                        "--bundle, without --restore");
     if (o->restore_image != NULL && o->bundle == NULL)
         return nerr_set(err, 0, "--restore needs --bundle");
     return 0;

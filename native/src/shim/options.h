@@ -19,11 +19,11 @@ struct shim_options {
     const char *runtime_args[MAX_RUNTIME_ARGS];
     int nruntime_args;
     const char *stdin_path, *stdout_path, *stderr_path; /* client FIFOs, or NULL */
-    int terminal;              /* allocate a pty through --console-socket */
-    int start_now;             /* run: start right after create */
-    int unshare_cgroup2;       /* crun on hybrid cgroups */
-    off_t log_max_size;        /* per output log file, 0 = unbounded */
-    int sync_fd;               /* pipe to the supervisor, -1 when none */
+    int terminal;                    /* allocate a pty through --console-socket */
+    int start_now;                   /* run: start right after create */
+    int unshare_cgroup2;             /* crun on hybrid cgroups */
+    off_t log_max_size;              /* per output log file, 0 = unbounded */
+    int sync_fd;                     /* pipe to the supervisor, -1 when none */
     enum start_fifo_mode start_fifo; /* start by the runtime's exec.fifo (startfifo.h) */
     const char *start_fifo_path;     /* ... found here; absent there: `<runtime> start` */
 };

@@ -80,7 +80,7 @@ int runtime_call(const struct runtime *rt, const char *const *sub, const int std
     if (log_last_error(rt->log_path, log_offset, why, sizeof why))
         return nerr_set(err, 0, "%s %s: %s", rt->path, sub[0], why);
     if (WIFSIGNALED(status))
-        return nerr_set(err, 0, "%s %s: killed by signal %d (%s)", rt->path, sub[0], WTERMSIG(status),
-                        strsignal(WTERMSIG(status)));
+        return nerr_set(err, 0, "%s %s: killed by signal %d (%s)", rt->path, sub[0],
+                        WTERMSIG(status), strsignal(WTERMSIG(status)));
     return nerr_set(err, 0, "%s %s: exited with status %d", rt->path, sub[0], code);
 }

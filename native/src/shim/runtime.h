@@ -6,11 +6,11 @@
 #include "error.h"
 
 struct runtime {
-    const char *path;         /* the runtime binary */
-    const char *const *args;  /* per-container global args, before the subcommand */
+    const char *path;        /* the runtime binary */
+    const char *const *args; /* per-container global args, before the subcommand */
     int nargs;
-    const char *log_path;     /* absolute path of log.json */
-    int unshare_cgroup2;      /* crun on hybrid cgroups: create in a private mount
+    const char *log_path; /* absolute path of log.json */
+    int unshare_cgroup2;  /* crun on hybrid cgroups: create in a private mount
                                  namespace without /sys/fs/cgroup/unified */
 };
 

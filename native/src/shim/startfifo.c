@@ -55,7 +55,8 @@ static int release_by_reading(const char *path, pid_t pid, nana_err *err) {
     }
     close(fd);
     if (got == 0)
-        return nerr_set(err, 0, "\"%s\" gave nothing: the container was started by someone else", path);
+        return nerr_set(err, 0, "\"%s\" gave nothing: the container was started by someone else",
+                        path);
     if (unlink(path) < 0 && errno != ENOENT)
         return nerr_set(err, errno, "remove \"%s\"", path);
     return 0;
