@@ -167,9 +167,20 @@ final class EventLoop {
                 for (CompletableFuture<ExitStatus> w : p.waiters) {
                     core.fail(w, new UnavailableException("the supervisor was closed before \"" + c.id() + "\" exited"));
                 }
-                if (p.shim != null) p.shim.close();
             }
         }
         core.complete(t.reply(), null);
+    }
+
+    /**
+     * Lets go of every shim's descriptors, once the loop has stopped (join) and the monitor
+     * too: closed while the monitor still waits on them, a shim's exit FIFO could hang up
+     * under it (a container ending during a close) and be read closed.
+     */
+    void releaseShims() {
+        if (thread.isAlive()) return; // it did not stop in time: the table is still its own
+        for (Container c : core.table.values()) {
+            for (Proc p : c.procs.values()) if (p.shim != null) p.shim.close();
+        }
     }
 }

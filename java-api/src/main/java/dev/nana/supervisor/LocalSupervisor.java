@@ -270,6 +270,7 @@ public final class LocalSupervisor implements Supervisor {
             log.warn("closing the event loop: {}", e.toString());
         }
         monitor.close();
+        loop.releaseShims(); // the loop thread has ended, and no HUP is read any more
         starts.shutdownNow();
         workers.shutdown(); // queued work (a retired folder's removal) gets a moment; restore finishes the rest
         persister.shutdown();

@@ -121,8 +121,8 @@ final class Monitor implements AutoCloseable {
                     // level-triggered HUP would repeat: take it out of the set now
                     try {
                         LibNana.epollDel(epoll, w.fd());
-                    } catch (OsException e) {
-                        // closed meanwhile
+                    } catch (OsException | IllegalStateException e) {
+                        // closed meanwhile (its owner let it go): the watch is gone either way
                     }
                     post.accept(new Task.ShimGone(w.id(), w.process(), token));
                 }
