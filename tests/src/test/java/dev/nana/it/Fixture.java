@@ -25,17 +25,17 @@ import java.util.function.Consumer;
  * rootfs, unique container ids, and a cleanup that leaves no container, runtime state
  * or folder behind whatever the test did.
  */
-final class Fixture implements AutoCloseable {
+public final class Fixture implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    final String runtimeName;
-    final OciRuntime runtime;
-    final Path stateDir;
-    final Launcher launcher;
+    public final String runtimeName;
+    public final OciRuntime runtime;
+    public final Path stateDir;
+    public final Launcher launcher;
     private final Path bundles;
     private final List<String> ids = new ArrayList<>();
 
-    Fixture(String runtimeName) throws IOException {
+    public Fixture(String runtimeName) throws IOException {
         assertTrue(isRoot(), "integration tests need root (real runtimes, real cgroups)");
         this.runtimeName = runtimeName;
         this.runtime = OciRuntime.resolve(runtimeName);
@@ -44,7 +44,7 @@ final class Fixture implements AutoCloseable {
         this.launcher = new Launcher(new StateDir(stateDir));
     }
 
-    static boolean isRoot() {
+    public static boolean isRoot() {
         try {
             return Files.readString(Path.of("/proc/self/status")).lines()
                     .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
@@ -53,21 +53,21 @@ final class Fixture implements AutoCloseable {
         }
     }
 
-    static Path demoBundle() {
+    public static Path demoBundle() {
         Path p = Path.of(System.getProperty("nana.home", "."), "build", "demo-bundle");
         if (!Files.isRegularFile(p.resolve("config.json"))) fail("demo bundle missing at " + p + ": run scripts/setup");
         return p;
     }
 
     /** A fresh id, cleaned up at the end. */
-    String id(String base) {
+    public String id(String base) {
         String id = base + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
         ids.add(id);
         return id;
     }
 
     /** A bundle running the demo rootfs with the given args and config edits. */
-    Path bundle(List<String> args, Consumer<ObjectNode> edit) throws IOException {
+    public Path bundle(List<String> args, Consumer<ObjectNode> edit) throws IOException {
         ObjectNode config = (ObjectNode) JSON.readTree(demoBundle().resolve("config.json").toFile());
         config.with("root").put("path", demoBundle().resolve("rootfs").toString());
         var a = ((ObjectNode) config.get("process")).putArray("args");
@@ -78,26 +78,26 @@ final class Fixture implements AutoCloseable {
         return dir;
     }
 
-    Path bundle(String... args) throws IOException {
+    public Path bundle(String... args) throws IOException {
         return bundle(List.of(args), c -> {});
     }
 
     /** A spec for this fixture's runtime. */
-    ContainerSpec.Builder spec(String id, Path bundle) {
+    public ContainerSpec.Builder spec(String id, Path bundle) {
         return ContainerSpec.builder(id, bundle).runtime(runtimeName);
     }
 
     /** Resolves, prepares and launches, as the supervisor's workers do. */
-    ShimHandle launch(ContainerSpec spec, boolean startNow) {
+    public ShimHandle launch(ContainerSpec spec, boolean startNow) {
         return launcher.launch(launcher.prepare(Launcher.resolve(spec, runtimeName)), startNow, Duration.ofSeconds(60));
     }
 
     /** Creates and starts; the handle's container runs. */
-    ShimHandle run(String id, Path bundle) {
+    public ShimHandle run(String id, Path bundle) {
         return launch(spec(id, bundle).build(), true);
     }
 
-    Path containerDir(String id) {
+    public Path containerDir(String id) {
         return stateDir.resolve(id);
     }
 

@@ -15,11 +15,11 @@ import java.util.stream.Stream;
  * folders and the cgroup tree: shims, zombies, runtime state, cgroups, mounts, open files.
  * Each method returns what it found, described for an assertion message; empty is clean.
  */
-final class Leaks {
+public final class Leaks {
     private Leaks() {}
 
     /** Pids of the nana-shim processes working in the given state directory. */
-    static List<Integer> shims(Path stateDir) {
+    public static List<Integer> shims(Path stateDir) {
         List<Integer> out = new ArrayList<>();
         for (int pid : pids()) {
             if (!"nana-shim".equals(comm(pid))) continue;
@@ -33,7 +33,7 @@ final class Leaks {
     }
 
     /** Zombies whose parent is a nana-shim or one of the given pids (a supervisor). */
-    static List<String> zombies(Collection<Long> parents) {
+    public static List<String> zombies(Collection<Long> parents) {
         List<String> out = new ArrayList<>();
         for (int pid : pids()) {
             String stat = read(Path.of("/proc", "" + pid, "stat"));
@@ -54,7 +54,7 @@ final class Leaks {
      * journaled; the runtime's state, its cgroup and the folder go right after. Polls for up
      * to 10 s and returns the last finding.
      */
-    static List<String> settled(java.util.function.Supplier<List<String>> check) {
+    public static List<String> settled(java.util.function.Supplier<List<String>> check) {
         try {
             return await().atMost(java.time.Duration.ofSeconds(10)).pollDelay(java.time.Duration.ZERO)
                     .pollInterval(java.time.Duration.ofMillis(20)).until(check::get, List::isEmpty);
@@ -64,7 +64,7 @@ final class Leaks {
     }
 
     /** Runtime state left for any of the ids, by runc or crun (their default roots). */
-    static List<String> runtimeState(Set<String> ids) {
+    public static List<String> runtimeState(Set<String> ids) {
         List<String> out = new ArrayList<>();
         for (String root : List.of("/run/runc", "/run/crun")) {
             for (String id : ids) if (Files.exists(Path.of(root, id))) out.add(root + "/" + id);
@@ -73,7 +73,7 @@ final class Leaks {
     }
 
     /** Cgroups named after any of the ids, in the v1 hierarchies and the v2 mount (3 levels deep). */
-    static List<String> cgroups(Set<String> ids) {
+    public static List<String> cgroups(Set<String> ids) {
         List<String> out = new ArrayList<>();
         try (Stream<Path> controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
             for (Path c : controllers.toList()) {
@@ -96,7 +96,7 @@ final class Leaks {
     }
 
     /** Mount points under the state directory, in this (the host's) mount namespace. */
-    static List<String> mounts(Path stateDir) {
+    public static List<String> mounts(Path stateDir) {
         String info = read(Path.of("/proc/self/mountinfo"));
         List<String> out = new ArrayList<>();
         if (info != null) info.lines().filter(l -> l.split(" ")[4].startsWith(stateDir.toString())).forEach(out::add);
@@ -104,7 +104,7 @@ final class Leaks {
     }
 
     /** Files the process holds open inside the state directory's container folders. */
-    static List<String> openFiles(long pid, Path stateDir) {
+    public static List<String> openFiles(long pid, Path stateDir) {
         List<String> out = new ArrayList<>();
         try (Stream<Path> fds = Files.list(Path.of("/proc", "" + pid, "fd"))) {
             for (Path fd : fds.toList()) {
@@ -124,7 +124,7 @@ final class Leaks {
     }
 
     /** Entries of the state directory that are container folders or left-overs of one. */
-    static List<String> stateFolders(Path stateDir) {
+    public static List<String> stateFolders(Path stateDir) {
         Set<String> own = Set.of("nana.lock", "events.log", "events.log.1", "nana.sock", "nana.sock.cli");
         List<String> out = new ArrayList<>();
         try (Stream<Path> list = Files.list(stateDir)) {

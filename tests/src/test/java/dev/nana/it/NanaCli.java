@@ -18,30 +18,30 @@ import java.util.concurrent.TimeUnit;
  * bin/nana as a user runs it, on a private state directory and socket; and `nana daemon`
  * as a process of its own, started, stopped with SIGTERM or killed with SIGKILL.
  */
-final class NanaCli implements AutoCloseable {
-    record Run(int exit, String out, String err) {}
+public final class NanaCli implements AutoCloseable {
+    public record Run(int exit, String out, String err) {}
 
-    final Path stateDir;
-    final Path socket;
+    public final Path stateDir;
+    public final Path socket;
     private Process daemon;
 
-    NanaCli() throws IOException {
+    public NanaCli() throws IOException {
         assertTrue(Fixture.isRoot(), "integration tests need root");
         stateDir = Files.createTempDirectory(Path.of("/run"), "nana-cli-");
         socket = stateDir.resolve("nana.sock");
     }
 
-    static Path bin() {
+    public static Path bin() {
         return bin("nana");
     }
 
     /** bin/nana (the thin client, or the JVM CLI when no daemon listens) or bin/nana-jvm. */
-    static Path bin(String name) {
+    public static Path bin(String name) {
         return Path.of(System.getProperty("nana.home", "."), "bin", name);
     }
 
     /** Runs bin/nana with this nana's environment. */
-    Run run(String... args) throws IOException, InterruptedException {
+    public Run run(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(bin().toString());
         cmd.addAll(List.of(args));
@@ -49,12 +49,12 @@ final class NanaCli implements AutoCloseable {
     }
 
     /** A container's status as `nana inspect` reports it ("running", "stopped"…). */
-    String status(String id) throws IOException, InterruptedException {
+    public String status(String id) throws IOException, InterruptedException {
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(run("inspect", id).out()).path("status").asText();
     }
 
     /** Runs a command line with this nana's environment, feeding it stdin (or nothing). */
-    Run exec(List<String> cmd, byte[] stdin) throws IOException, InterruptedException {
+    public Run exec(List<String> cmd, byte[] stdin) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("NANA_STATE_DIR", stateDir.toString());
         pb.environment().put("NANA_ADDRESS", socket.toString());
@@ -77,7 +77,7 @@ final class NanaCli implements AutoCloseable {
     }
 
     /** Starts `nana daemon` and waits until its socket accepts connections. */
-    Process startDaemon(String... extra) throws IOException, InterruptedException {
+    public Process startDaemon(String... extra) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(bin().toString(), "daemon"));
         cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -97,12 +97,12 @@ final class NanaCli implements AutoCloseable {
     }
 
     /** The running daemon's pid (the JVM: bin/nana execs its way there). */
-    long daemonPid() {
+    public long daemonPid() {
         return daemon.pid();
     }
 
     /** The running daemon's resident memory (KiB) and thread count, from /proc. */
-    long[] daemonUsage() throws IOException {
+    public long[] daemonUsage() throws IOException {
         long rss = 0;
         long threads = 0;
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(daemonPid()), "status"))) {
@@ -112,12 +112,12 @@ final class NanaCli implements AutoCloseable {
         return new long[] {rss, threads};
     }
 
-    String daemonLog() throws IOException {
+    public String daemonLog() throws IOException {
         Path log = stateDir.resolveSibling(stateDir.getFileName() + ".daemon.log");
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
-    boolean listening() {
+    public boolean listening() {
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             return true;
         } catch (IOException e) {
@@ -126,19 +126,19 @@ final class NanaCli implements AutoCloseable {
     }
 
     /** SIGTERM: the daemon stops, its containers do not. */
-    void stopDaemon() throws InterruptedException {
+    public void stopDaemon() throws InterruptedException {
         if (daemon == null) return;
         daemon.destroy();
         assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon stops on SIGTERM");
         daemon = null;
     }
 
-    void killDaemonIfRunning() throws InterruptedException {
+    public void killDaemonIfRunning() throws InterruptedException {
         if (daemon != null) killDaemon();
     }
 
     /** SIGKILL, at any moment. */
-    void killDaemon() throws InterruptedException {
+    public void killDaemon() throws InterruptedException {
         daemon.destroyForcibly();
         daemon.waitFor(10, TimeUnit.SECONDS);
         daemon = null;

@@ -1,5 +1,7 @@
-package dev.nana.it;
+package dev.nana.it.shim;
 
+import dev.nana.it.Procs;
+import dev.nana.it.Fixture;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -96,7 +98,7 @@ abstract class ShimContract {
             ShimExit s = shim.awaitExit(Duration.ofSeconds(2)).orElseThrow(() ->
                     new AssertionError("no HUP within 2 s of killing the shim"));
             assertEquals(new ShimExit(137, true, 0), s, "derived: nana killed the orphaned process");
-            waitUntil(() -> !alive(pid), "the orphaned container process dies");
+            waitUntil(() -> !Procs.alive(pid), "the orphaned container process dies");
         }
     }
 
@@ -191,7 +193,7 @@ abstract class ShimContract {
     void startWaitsForTheControlFifo() throws Exception {
         String id = fx.id("created");
         try (ShimHandle shim = fx.launch(fx.spec(id, fx.bundle("sh", "-c", "exit 5")).build(), false)) {
-            assertTrue(alive(shim.pid()), "created: the process exists");
+            assertTrue(Procs.alive(shim.pid()), "created: the process exists");
             assertFalse(Files.exists(shim.dir().startedFile()));
             assertTrue(shim.awaitExit(Duration.ofMillis(300)).isEmpty(), "not started, so not exited");
             shim.start(Duration.ofSeconds(30));
@@ -240,38 +242,7 @@ abstract class ShimContract {
         try (Stream<Path> left = Files.list(fx.stateDir)) {
             assertEquals(List.of(), left.toList(), "a refused create leaves no folder");
         }
-        assertEquals(List.of(), shimsUnder(fx.stateDir), "a refused create leaves no shim");
-    }
-
-    /**
-     * Pids of nana-shim processes whose cwd is below dir; not counting a shim's own child in
-     * the moment between its fork and its exec of the runtime.
-     */
-    static List<Long> shimsUnder(Path dir) {
-        return ProcessHandle.allProcesses()
-                .filter(ShimContract::isShim)
-                .filter(p -> p.parent().map(parent -> !isShim(parent)).orElse(true))
-                .filter(p -> {
-                    try {
-                        return Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/cwd")).startsWith(dir);
-                    } catch (IOException e) {
-                        return false;
-                    }
-                })
-                .map(ProcessHandle::pid).toList();
-    }
-
-    static boolean isShim(ProcessHandle p) {
-        return p.info().command().map(c -> c.endsWith("nana-shim")).orElse(false);
-    }
-
-    static boolean alive(int pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException e) {
-            return false;
-        }
+        assertEquals(List.of(), Procs.shimsUnder(fx.stateDir), "a refused create leaves no shim");
     }
 
     static String readLog(ShimHandle shim) {

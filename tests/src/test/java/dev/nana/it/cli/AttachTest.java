@@ -1,5 +1,6 @@
-package dev.nana.it;
+package dev.nana.it.cli;
 
+import dev.nana.it.NanaCli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package dev.nana.it;
+package dev.nana.it.shim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

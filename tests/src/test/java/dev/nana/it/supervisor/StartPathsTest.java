@@ -1,5 +1,6 @@
-package dev.nana.it;
+package dev.nana.it.supervisor;
 
+import dev.nana.it.Fixture;
 import java.time.Duration;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;

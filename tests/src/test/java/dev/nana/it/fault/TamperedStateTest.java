@@ -1,5 +1,7 @@
-package dev.nana.it;
+package dev.nana.it.fault;
 
+import dev.nana.it.NanaCli;
+import dev.nana.it.Leaks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

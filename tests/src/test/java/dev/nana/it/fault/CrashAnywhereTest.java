@@ -1,5 +1,9 @@
-package dev.nana.it;
+package dev.nana.it.fault;
 
+import dev.nana.it.Fixture;
+import dev.nana.it.NanaCli;
+import dev.nana.it.Leaks;
+import dev.nana.it.FaultSize;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.nana.it;
+package dev.nana.it.supervisor;
 
 /** The supervisor with runc. */
 class RuncSupervisorTest extends SupervisorContract {

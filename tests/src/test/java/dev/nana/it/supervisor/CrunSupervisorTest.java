@@ -1,4 +1,4 @@
-package dev.nana.it;
+package dev.nana.it.supervisor;
 
 /** The supervisor with crun (and its hybrid-cgroup workaround on this kind of host). */
 class CrunSupervisorTest extends SupervisorContract {

@@ -1,5 +1,6 @@
-package dev.nana.it;
+package dev.nana.it.cli;
 
+import dev.nana.it.NanaCli;
 import java.time.Duration;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;

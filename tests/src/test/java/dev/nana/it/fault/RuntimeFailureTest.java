@@ -1,5 +1,7 @@
-package dev.nana.it;
+package dev.nana.it.fault;
 
+import dev.nana.it.Fixture;
+import dev.nana.it.Leaks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

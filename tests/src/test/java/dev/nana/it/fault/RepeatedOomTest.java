@@ -1,5 +1,8 @@
-package dev.nana.it;
+package dev.nana.it.fault;
 
+import dev.nana.it.Fixture;
+import dev.nana.it.NanaCli;
+import dev.nana.it.FaultSize;
 import java.time.Duration;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package dev.nana.it;
+package dev.nana.it.shim;
 
 /** The shim contract with runc. */
 class RuncShimTest extends ShimContract {

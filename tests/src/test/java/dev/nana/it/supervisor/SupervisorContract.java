@@ -1,5 +1,8 @@
-package dev.nana.it;
+package dev.nana.it.supervisor;
 
+import dev.nana.it.Fixture;
+import dev.nana.it.StartManyMain;
+import dev.nana.it.Procs;
 import java.time.Duration;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -138,12 +141,12 @@ abstract class SupervisorContract {
         // kill it once its first shims run: most starts are then under way, some not begun
         // killed mid-start: polled every millisecond, so it dies while containers are being started
         await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
-                .until(() -> ShimContract.shimsUnder(fx.stateDir).size() >= 3 || !p.isAlive());
+                .until(() -> Procs.shimsUnder(fx.stateDir).size() >= 3 || !p.isAlive());
         assertTrue(p.isAlive(), "the supervisor was still starting containers");
         p.destroyForcibly(); // SIGKILL
         assertTrue(p.waitFor(10, TimeUnit.SECONDS));
         int folders = countFolders();
-        int shims = ShimContract.shimsUnder(fx.stateDir).size();
+        int shims = Procs.shimsUnder(fx.stateDir).size();
 
         try (LocalSupervisor nana = open()) {
             Map<String, ContainerInfo> listed = nana.list().stream().collect(Collectors.toMap(ContainerInfo::id, c -> c));
@@ -153,7 +156,7 @@ abstract class SupervisorContract {
                 ContainerInfo c = listed.get(id);
                 if (c != null) {
                     assertEquals(ContainerStatus.RUNNING, c.status(), id + " is listed, so it must run");
-                    assertTrue(ShimContract.alive(c.pid()), id + "'s process lives");
+                    assertTrue(Procs.alive(c.pid()), id + "'s process lives");
                     runningCount++;
                 } else {
                     assertFalse(Files.exists(fx.stateDir.resolve(id)), id + " is gone: no folder");
@@ -166,7 +169,7 @@ abstract class SupervisorContract {
             System.out.printf("%s: supervisor SIGKILLed amid 20 starts: %d running and listed, %d gone without a trace%n",
                     runtime(), runningCount, 20 - runningCount);
             System.out.printf("%s: at the kill: %d folders, %d shims%n", runtime(), folders, shims);
-            assertEquals(runningCount, ShimContract.shimsUnder(fx.stateDir).size(), "one shim per listed container, no stray");
+            assertEquals(runningCount, Procs.shimsUnder(fx.stateDir).size(), "one shim per listed container, no stray");
             for (String id : listed.keySet()) nana.delete(id, true);
         }
     }
