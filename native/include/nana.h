@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define NANA_ABI_VERSION 3
+#define NANA_ABI_VERSION 4
 
 /* nana_spawn flags */
 #define NANA_SPAWN_SETSID 1 /* the child starts a new session (no controlling tty) */
@@ -132,6 +132,9 @@ int32_t nana_peer_uid(int32_t fd);
 
 /* 1 when fd is a terminal, 0 when not. */
 int32_t nana_isatty(int32_t fd);
+
+/* The size of the terminal fd is (TIOCGWINSZ): rows << 16 | columns. */
+int32_t nana_term_size(int32_t fd);
 
 /* strerror of a positive errno into buf (NUL-terminated); returns length. */
 int32_t nana_strerror(int32_t errnum, char *buf, int32_t len);

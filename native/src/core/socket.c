@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -126,4 +127,11 @@ int32_t nana_peer_uid(int32_t fd) {
 
 int32_t nana_isatty(int32_t fd) {
     return isatty(fd) ? 1 : 0;
+}
+
+int32_t nana_term_size(int32_t fd) {
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) < 0)
+        return NANA_NEG_ERRNO();
+    return (int32_t)((uint32_t)ws.ws_row << 16 | ws.ws_col);
 }

@@ -96,7 +96,7 @@ public final class EventsCommand extends Subcommand implements Callable<Integer>
         PrintWriter out = spec.commandLine().getOut();
         if (!noFollow && (nana.io.daemonSupervisor != null || Nana.daemonListening(nana.global.address))) {
             try (Supervisor s = Nana.open(nana);
-                    Subscription sub = s.subscribe(filter, from, e -> print(out, e))) {
+                    Subscription _ = s.subscribe(filter, from, e -> print(out, e))) {
                 new CountDownLatch(1).await(); // until interrupted
             }
             return 0;

@@ -2,6 +2,7 @@ package dev.nana.cli;
 
 import dev.nana.os.Fd;
 import dev.nana.os.LibNana;
+import dev.nana.os.OsException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The caller's terminal, for {@code run -it}: whether stdin is one, raw mode on and off,
- * its size, and a hook for its resizes. The JVM CLI drives its own terminal with stty(1)
- * and SIGWINCH; a command forwarded by the thin client asks the client to (see
+ * its size, and a hook for its resizes. The JVM CLI drives its own terminal: stty(1) for
+ * raw mode, an ioctl for its size; a command forwarded by the thin client asks the client to (see
  * ForwardServer), since the client owns the terminal and restores it however it exits.
  */
 interface Terminal {
@@ -33,7 +34,7 @@ interface Terminal {
 
         @Override
         public boolean isTty() {
-            return LibNana.isatty(new Fd(0)); // fd 0 is never closed through this Fd
+            return LibNana.isatty(STDIN);
         }
 
         private static String stty(String... args) {
@@ -67,24 +68,39 @@ interface Terminal {
 
         @Override
         public int[] size() {
-            String s = stty("size");
-            if (s == null) return null;
-            String[] f = s.split(" ");
             try {
-                return new int[] {Integer.parseInt(f[0]), Integer.parseInt(f[1])};
-            } catch (RuntimeException e) {
-                return null;
+                int[] size = LibNana.termSize(STDIN);
+                return size[0] > 0 && size[1] > 0 ? size : null;
+            } catch (OsException e) {
+                return null; // not a terminal after all
             }
         }
 
+        /**
+         * Follows the size by asking the terminal five times a second (an ioctl each, no
+         * process) on a virtual thread: the JVM keeps SIGWINCH to itself, and only an
+         * internal API (sun.misc.Signal) would hand it over.
+         */
         @Override
-        @SuppressWarnings("restriction")
         public void onResize(Runnable handler) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), sig -> handler.run());
-            } catch (IllegalArgumentException e) {
-                // no SIGWINCH here: the size stays as it was
-            }
+            Thread.ofVirtual().name("nana-resize").start(() -> {
+                int[] last = size();
+                while (true) {
+                    try {
+                        Thread.sleep(RESIZE_POLL);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    int[] now = size();
+                    if (now != null && !java.util.Arrays.equals(now, last)) {
+                        last = now;
+                        handler.run();
+                    }
+                }
+            });
         }
+
+        private static final Fd STDIN = new Fd(0); // never closed through this Fd
+        private static final java.time.Duration RESIZE_POLL = java.time.Duration.ofMillis(200);
     }
 }

@@ -31,7 +31,7 @@ import java.util.Map;
  */
 public final class LibNana {
     /** Must equal NANA_ABI_VERSION of the library that is loaded. */
-    public static final int ABI_VERSION = 3;
+    public static final int ABI_VERSION = 4;
 
     public static final int SPAWN_SETSID = 1;
     public static final int EV_IN = 0x001;
@@ -94,6 +94,7 @@ public final class LibNana {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
     private static final MethodHandle PEER_UID = fn("nana_peer_uid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle ISATTY = fn("nana_isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle TERM_SIZE = fn("nana_term_size", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle STRERROR = fn("nana_strerror",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
 
@@ -104,6 +105,7 @@ public final class LibNana {
      * remembered {@link NativeUnavailableException} at each call, so the class itself
      * always initialises and the error says what to fix.
      */
+    @SuppressWarnings("restricted") // a downcall is what this class is for; the JVM runs with --enable-native-access
     private static MethodHandle fn(String name, FunctionDescriptor descriptor) {
         SIGNATURE_MAP.put(name, descriptor);
         try {
@@ -379,6 +381,12 @@ public final class LibNana {
 
     public static boolean isatty(Fd fd) {
         return call(() -> (int) ISATTY.invokeExact(fd.get())) == 1;
+    }
+
+    /** The size of the terminal fd is: {rows, columns}. */
+    public static int[] termSize(Fd fd) throws OsException {
+        int packed = Errors.check(call(() -> (int) TERM_SIZE.invokeExact(fd.get())), "terminal size of fd " + fd.get());
+        return new int[] {packed >>> 16, packed & 0xffff};
     }
 
     // ---- nana_strerror (raw: used by Errors itself)

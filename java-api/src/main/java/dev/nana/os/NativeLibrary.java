@@ -63,6 +63,7 @@ public final class NativeLibrary {
         return out;
     }
 
+    @SuppressWarnings("restricted") // loading libnana is the point; the JVM runs with --enable-native-access
     private static SymbolLookup load() {
         if (!NativeLibrary.class.getModule().isNativeAccessEnabled()) {
             throw new NativeUnavailableException(

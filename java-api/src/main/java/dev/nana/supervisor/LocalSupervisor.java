@@ -310,7 +310,6 @@ public final class LocalSupervisor implements Supervisor {
         return Thread.ofPlatform().name(prefix, 1).daemon().factory();
     }
 
-    /** Configures a {@link LocalSupervisor}. */
     /** A malformed id is refused as such (naming it), not looked up: no request carries a path or control character further. */
     private static void requireId(String id) {
         dev.nana.ContainerId.require(id, "container id");
@@ -322,6 +321,7 @@ public final class LocalSupervisor implements Supervisor {
         return new Launcher.Resolved(r.spec(), r.runtime().withTimeout(timeout), r.bundle(), r.config());
     }
 
+    /** Configures a {@link LocalSupervisor}. */
     public static final class Builder {
         private Path stateDir = StateDir.DEFAULT;
         private String defaultRuntime = "runc";

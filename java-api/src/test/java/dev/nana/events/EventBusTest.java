@@ -35,8 +35,8 @@ class EventBusTest {
         try (Journal j = new Journal(dir.resolve("events.log"), 1 << 20); EventBus bus = new EventBus(j, 64)) {
             List<Event> a = new CopyOnWriteArrayList<>();
             List<Event> b = new CopyOnWriteArrayList<>();
-            try (Subscription sa = bus.subscribe(EventFilter.ALL, null, a::add);
-                    Subscription sb = bus.subscribe(EventFilter.ALL, null, b::add)) {
+            try (Subscription _ = bus.subscribe(EventFilter.ALL, null, a::add);
+                    Subscription _ = bus.subscribe(EventFilter.ALL, null, b::add)) {
                 for (int i = 0; i < 50; i++) bus.publish(EventType.OOM, "c" + (i % 3), "init", null, "u", i);
                 await(a, 50);
                 await(b, 50);
@@ -55,7 +55,7 @@ class EventBusTest {
                 if (i == 4) cut = e.time();
             }
             List<Event> got = new CopyOnWriteArrayList<>();
-            try (Subscription s = bus.subscribe(EventFilter.ALL, cut, got::add)) {
+            try (Subscription _ = bus.subscribe(EventFilter.ALL, cut, got::add)) {
                 await(got, 6);
                 bus.publish(EventType.EXIT, "c1", "init", 0, "u1", null); // and then live, no gap
                 await(got, 7);
@@ -68,7 +68,7 @@ class EventBusTest {
     void filtersByTypeAndId() throws Exception {
         try (Journal j = new Journal(dir.resolve("events.log"), 1 << 20); EventBus bus = new EventBus(j, 64)) {
             List<Event> got = new CopyOnWriteArrayList<>();
-            try (Subscription s = bus.subscribe(new EventFilter(Set.of(EventType.EXIT), Set.of("web")), null, got::add)) {
+            try (Subscription _ = bus.subscribe(new EventFilter(Set.of(EventType.EXIT), Set.of("web")), null, got::add)) {
                 bus.publish(EventType.START, "web", "init", null, "u", null);
                 bus.publish(EventType.EXIT, "db", "init", 1, "v", null);
                 bus.publish(EventType.EXIT, "web", "init", 2, "u", null);
@@ -93,7 +93,7 @@ class EventBusTest {
                 }
                 got.add(e);
             };
-            try (Subscription s = bus.subscribe(EventFilter.ALL, null, slow)) {
+            try (Subscription _ = bus.subscribe(EventFilter.ALL, null, slow)) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < 1000; i++) bus.publish(EventType.OOM, "c", "init", null, "u", i);
                 assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "publishing did not wait for the listener");
@@ -126,7 +126,7 @@ class EventBusTest {
                     lost.set(lostFrom);
                 }
             };
-            try (Subscription s = bus.subscribe(EventFilter.ALL, null, slow)) {
+            try (Subscription _ = bus.subscribe(EventFilter.ALL, null, slow)) {
                 for (int i = 0; i < 200; i++) bus.publish(EventType.OOM, "c", "init", null, "u", i);
                 release.countDown();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -79,7 +79,7 @@ class LocalSupervisorTest {
         Files.createDirectory(b.resolve("rootfs"));
         ObjectNode c = JSON.createObjectNode();
         c.putObject("process").putArray("args").add("fake");
-        c.with("process").putArray("env").add("NANA_FAKE=" + mode);
+        c.withObjectProperty("process").putArray("env").add("NANA_FAKE=" + mode);
         c.putObject("root").put("path", "rootfs");
         JSON.writeValue(b.resolve("config.json").toFile(), c);
         return b;
@@ -103,7 +103,7 @@ class LocalSupervisorTest {
     void createStartKillDeletePublishesEachStepInOrder() throws Exception {
         try (LocalSupervisor nana = open()) {
             List<Event> events = new CopyOnWriteArrayList<>();
-            try (Subscription s = nana.subscribe(EventFilter.ALL, null, events::add)) {
+            try (Subscription _ = nana.subscribe(EventFilter.ALL, null, events::add)) {
                 ContainerInfo created = nana.create(spec("web", "sleep"));
                 assertEquals(ContainerStatus.CREATED, created.status());
                 assertTrue(created.pid() > 0);
@@ -172,7 +172,7 @@ class LocalSupervisorTest {
     void forceDeleteKillsPublishesTheExitThenTheDelete() throws Exception {
         try (LocalSupervisor nana = open()) {
             List<Event> events = new CopyOnWriteArrayList<>();
-            try (Subscription s = nana.subscribe(EventFilter.of("web"), null, events::add)) {
+            try (Subscription _ = nana.subscribe(EventFilter.of("web"), null, events::add)) {
                 nana.run(spec("web", "sleep"));
                 nana.delete("web", true);
                 awaitSize(events, 4);
@@ -232,7 +232,7 @@ class LocalSupervisorTest {
             nana.kill("b", 15, false);
             assertEquals(143, nana.waitForExit("b").get(20, TimeUnit.SECONDS).code());
             List<Event> replay = new CopyOnWriteArrayList<>();
-            try (Subscription s = nana.subscribe(EventFilter.of("a"), before, replay::add)) {
+            try (Subscription _ = nana.subscribe(EventFilter.of("a"), before, replay::add)) {
                 awaitSize(replay, 3);
                 assertEquals(List.of(EventType.CREATE, EventType.START, EventType.EXIT), types(replay, "a"));
                 assertEquals(137, replay.get(2).exitCode());
@@ -277,7 +277,7 @@ class LocalSupervisorTest {
 
     @Test
     void aSecondSupervisorOnTheSameDirectoryIsRefused() {
-        try (LocalSupervisor nana = open()) {
+        try (LocalSupervisor _ = open()) {
             var e = assertThrows(UnavailableException.class, this::open);
             assertTrue(e.getMessage().contains("is in use by another nana supervisor (pid "
                     + ProcessHandle.current().pid() + ")"), e.getMessage());

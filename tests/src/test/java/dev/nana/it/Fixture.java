@@ -69,7 +69,7 @@ public final class Fixture implements AutoCloseable {
     /** A bundle running the demo rootfs with the given args and config edits. */
     public Path bundle(List<String> args, Consumer<ObjectNode> edit) throws IOException {
         ObjectNode config = (ObjectNode) JSON.readTree(demoBundle().resolve("config.json").toFile());
-        config.with("root").put("path", demoBundle().resolve("rootfs").toString());
+        config.withObjectProperty("root").put("path", demoBundle().resolve("rootfs").toString());
         var a = ((ObjectNode) config.get("process")).putArray("args");
         args.forEach(a::add);
         edit.accept(config);

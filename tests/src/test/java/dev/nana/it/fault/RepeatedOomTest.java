@@ -35,7 +35,7 @@ class RepeatedOomTest {
             nana.startDaemon();
             Set<String> oomEvents = ConcurrentHashMap.newKeySet();
             try (Supervisor s = Supervisor.connect(nana.socket);
-                    Subscription sub = s.subscribe(new EventFilter(Set.of(EventType.OOM), Set.of()), null, e -> oomEvents.add(e.id()))) {
+                    Subscription _ = s.subscribe(new EventFilter(Set.of(EventType.OOM), Set.of()), null, e -> oomEvents.add(e.id()))) {
                 for (int i = 0; i < repeats; i++) {
                     String id = "oom-" + i;
                     s.run(ContainerSpec.builder(id, Fixture.demoBundle()).runtime(i % 2 == 0 ? "runc" : "crun")

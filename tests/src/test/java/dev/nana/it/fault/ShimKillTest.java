@@ -37,7 +37,7 @@ class ShimKillTest {
                     String id = "victim-" + runtime;
                     s.run(ContainerSpec.builder(id, Fixture.demoBundle()).runtime(runtime).args("sleep", "1000").build());
                     CompletableFuture<Event> exit = new CompletableFuture<>();
-                    try (Subscription sub = s.subscribe(new EventFilter(Set.of(EventType.EXIT), Set.of(id)), null, exit::complete)) {
+                    try (Subscription _ = s.subscribe(new EventFilter(Set.of(EventType.EXIT), Set.of(id)), null, exit::complete)) {
                         int shim = Integer.parseInt(Files.readString(nana.stateDir.resolve(id).resolve("init").resolve("shim"))
                                 .strip().split(" ")[0]);
                         int container = s.state(id).pid();

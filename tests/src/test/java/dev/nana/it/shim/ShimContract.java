@@ -154,7 +154,7 @@ abstract class ShimContract {
         // dd allocates its 64 MiB buffer before anything else: the OOM watch must
         // already be armed when the user's program starts.
         Path bundle = fx.bundle(List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"),
-                c -> c.with("linux").with("resources").with("memory").put("limit", 16L << 20));
+                c -> c.withObjectProperty("linux").withObjectProperty("resources").withObjectProperty("memory").put("limit", 16L << 20));
         ShimExit s = runToExit("oom", bundle);
         assertEquals(137, s.code());
         assertTrue(s.oomKills() >= 1, "oom kills recorded: " + s.oomKills());

@@ -35,7 +35,7 @@ class StartPathsTest {
     void theProgramRunsOnlyOnceStartedAndEndsTheSameWay(String runtime, boolean fast) throws Exception {
         try (Fixture fx = new Fixture(runtime); LocalSupervisor nana = supervisor(fx, runtime, fast)) {
             List<Event> events = new CopyOnWriteArrayList<>();
-            try (Subscription sub = nana.subscribe(EventFilter.ALL, null, events::add)) {
+            try (Subscription _ = nana.subscribe(EventFilter.ALL, null, events::add)) {
                 String id = fx.id("paths");
                 ContainerInfo created = nana.create(fx.spec(id, fx.bundle("sh", "-c", "sleep 0.3; exit 3")).build());
                 assertEquals(ContainerStatus.CREATED, created.status());
@@ -57,7 +57,7 @@ class StartPathsTest {
 
                 String oom = fx.id("oom");
                 nana.run(fx.spec(oom, fx.bundle(List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"),
-                        c -> c.with("linux").with("resources").with("memory").put("limit", 16L << 20))).build());
+                        c -> c.withObjectProperty("linux").withObjectProperty("resources").withObjectProperty("memory").put("limit", 16L << 20))).build());
                 ExitStatus killed = nana.waitForExit(oom).get(30, TimeUnit.SECONDS);
                 assertEquals(137, killed.code());
                 assertTrue(killed.oomKilled(), "the OOM kill at the first instruction is seen");

@@ -117,7 +117,7 @@ abstract class SupervisorContract {
             assertTrue(listed.get("c19").exit().oomKilled(), "the OOM kill in the gap is known");
 
             List<Event> events = new CopyOnWriteArrayList<>();
-            try (Subscription s = nana.subscribe(EventFilter.ALL, before, events::add)) {
+            try (Subscription _ = nana.subscribe(EventFilter.ALL, before, events::add)) {
                 await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
                         .until(() -> events.stream().filter(e -> e.type() == EventType.EXIT).count() >= 8);
                 Map<String, Integer> exits = events.stream().filter(e -> e.type() == EventType.EXIT)
@@ -185,8 +185,8 @@ abstract class SupervisorContract {
         try (LocalSupervisor nana = open()) {
             List<Event> a = new CopyOnWriteArrayList<>();
             List<Event> b = new CopyOnWriteArrayList<>();
-            try (Subscription sa = nana.subscribe(EventFilter.ALL, null, a::add);
-                    Subscription sb = nana.subscribe(EventFilter.ALL, null, b::add)) {
+            try (Subscription _ = nana.subscribe(EventFilter.ALL, null, a::add);
+                    Subscription _ = nana.subscribe(EventFilter.ALL, null, b::add)) {
                 for (int i = 0; i < 5; i++) nana.run(spec("e" + i, "sh", "-c", "exit " + i).build());
                 for (int i = 0; i < 5; i++) assertEquals(i, nana.waitForExit("e" + i).get(30, TimeUnit.SECONDS).code());
                 await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> a.size() >= 15 && b.size() >= 15);
@@ -194,7 +194,7 @@ abstract class SupervisorContract {
                 assertEquals(a, b);
                 Event third = a.get(2);
                 List<Event> replay = new CopyOnWriteArrayList<>();
-                try (Subscription s = nana.subscribe(EventFilter.ALL, third.time(), replay::add)) {
+                try (Subscription _ = nana.subscribe(EventFilter.ALL, third.time(), replay::add)) {
                     await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> replay.size() >= 12);
                     assertEquals(a.subList(3, 15), replay, "replay since a time gives exactly the events after it");
                 }
