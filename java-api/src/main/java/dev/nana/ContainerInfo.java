@@ -17,5 +17,13 @@ import java.util.Map;
  * @param exit how it ended, when it is stopped (else null)
  * @param oomKills OOM kills seen in its memory cgroup
  */
-public record ContainerInfo(String id, ContainerStatus status, int pid, Path bundle, String runtime,
-        Map<String, String> labels, Instant createdAt, ExitStatus exit, int oomKills) {}
+public record ContainerInfo(
+        String id,
+        ContainerStatus status,
+        int pid,
+        Path bundle,
+        String runtime,
+        Map<String, String> labels,
+        Instant createdAt,
+        ExitStatus exit,
+        int oomKills) {}

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What to create: an id, an OCI bundle, the runtime to drive it with, and the overrides a
- * user expects without editing config.json. nana never writes into the bundle: overrides
- * go into its own copy of config.json, which runs the same rootfs.
+ * What to create: an id, an OCI bundle, the runtime to drive it with, and the overrides a user
+ * expects without editing config.json. nana never writes into the bundle: overrides go into its own
+ * copy of config.json, which runs the same rootfs.
  *
  * @param id {@code [A-Za-z0-9][A-Za-z0-9_.-]{0,75}}
  * @param bundle absolute path of the bundle (config.json and rootfs)
@@ -24,8 +24,18 @@ import java.util.Objects;
  * @param cwd replaces process.cwd when not null
  * @param memoryLimitBytes sets linux.resources.memory.limit when not null
  */
-public record ContainerSpec(String id, Path bundle, String runtime, List<String> runtimeArgs, Map<String, String> labels,
-        Stdio stdio, boolean terminal, List<String> args, List<String> env, String cwd, Long memoryLimitBytes) {
+public record ContainerSpec(
+        String id,
+        Path bundle,
+        String runtime,
+        List<String> runtimeArgs,
+        Map<String, String> labels,
+        Stdio stdio,
+        boolean terminal,
+        List<String> args,
+        List<String> env,
+        String cwd,
+        Long memoryLimitBytes) {
 
     public ContainerSpec {
         runtimeArgs = List.copyOf(runtimeArgs);
@@ -58,20 +68,73 @@ public record ContainerSpec(String id, Path bundle, String runtime, List<String>
             this.bundle = bundle;
         }
 
-        public Builder runtime(String nameOrPath) { this.runtime = nameOrPath; return this; }
-        public Builder runtimeArgs(List<String> a) { runtimeArgs.addAll(a); return this; }
-        public Builder label(String key, String value) { labels.put(key, value); return this; }
-        public Builder labels(Map<String, String> l) { labels.putAll(l); return this; }
-        public Builder stdio(Stdio s) { this.stdio = s; return this; }
-        public Builder terminal(boolean t) { this.terminal = t; return this; }
-        public Builder args(List<String> a) { args.clear(); args.addAll(a); return this; }
-        public Builder args(String... a) { return args(List.of(a)); }
-        public Builder env(List<String> e) { env.addAll(e); return this; }
-        public Builder cwd(String c) { this.cwd = c; return this; }
-        public Builder memoryLimitBytes(Long bytes) { this.memoryLimitBytes = bytes; return this; }
+        public Builder runtime(String nameOrPath) {
+            this.runtime = nameOrPath;
+            return this;
+        }
+
+        public Builder runtimeArgs(List<String> a) {
+            runtimeArgs.addAll(a);
+            return this;
+        }
+
+        public Builder label(String key, String value) {
+            labels.put(key, value);
+            return this;
+        }
+
+        public Builder labels(Map<String, String> l) {
+            labels.putAll(l);
+            return this;
+        }
+
+        public Builder stdio(Stdio s) {
+            this.stdio = s;
+            return this;
+        }
+
+        public Builder terminal(boolean t) {
+            this.terminal = t;
+            return this;
+        }
+
+        public Builder args(List<String> a) {
+            args.clear();
+            args.addAll(a);
+            return this;
+        }
+
+        public Builder args(String... a) {
+            return args(List.of(a));
+        }
+
+        public Builder env(List<String> e) {
+            env.addAll(e);
+            return this;
+        }
+
+        public Builder cwd(String c) {
+            this.cwd = c;
+            return this;
+        }
+
+        public Builder memoryLimitBytes(Long bytes) {
+            this.memoryLimitBytes = bytes;
+            return this;
+        }
 
         public ContainerSpec build() {
-            return new ContainerSpec(id, bundle, runtime, runtimeArgs, labels, stdio, terminal, args, env, cwd,
+            return new ContainerSpec(
+                    id,
+                    bundle,
+                    runtime,
+                    runtimeArgs,
+                    labels,
+                    stdio,
+                    terminal,
+                    args,
+                    env,
+                    cwd,
                     memoryLimitBytes);
         }
     }

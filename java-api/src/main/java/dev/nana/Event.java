@@ -12,4 +12,5 @@ import java.time.Instant;
  * @param process "init", or an exec id
  * @param exitCode for EXIT: the exit code (or 128 + signal); else null
  */
-public record Event(long seq, Instant time, EventType type, String id, String process, Integer exitCode) {}
+public record Event(
+        long seq, Instant time, EventType type, String id, String process, Integer exitCode) {}

@@ -21,6 +21,7 @@ public record EventFilter(Set<EventType> types, Set<String> ids) {
     }
 
     public boolean test(Event e) {
-        return (types.isEmpty() || types.contains(e.type())) && (ids.isEmpty() || ids.contains(e.id()));
+        return (types.isEmpty() || types.contains(e.type()))
+                && (ids.isEmpty() || ids.contains(e.id()));
     }
 }

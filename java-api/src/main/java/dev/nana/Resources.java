@@ -14,36 +14,54 @@ import java.util.List;
  * @param cpusetCpus CPUs it may run on, such as "0" or "0-1"
  * @param pidsLimit how many processes it may have; -1 for no limit
  */
-public record Resources(Long memoryLimitBytes, Long memoryReservationBytes, Long cpuShares, Long cpuQuotaMicros,
-        Long cpuPeriodMicros, String cpusetCpus, Long pidsLimit) {
+public record Resources(
+        Long memoryLimitBytes,
+        Long memoryReservationBytes,
+        Long cpuShares,
+        Long cpuQuotaMicros,
+        Long cpuPeriodMicros,
+        String cpusetCpus,
+        Long pidsLimit) {
 
     public Resources {
         positive("memory limit", memoryLimitBytes);
         positive("memory reservation", memoryReservationBytes);
         if (cpuShares != null && (cpuShares < 2 || cpuShares > 262144)) {
-            throw new InvalidArgumentException("cpu shares " + cpuShares + " must be from 2 to 262144");
+            throw new InvalidArgumentException(
+                    "cpu shares " + cpuShares + " must be from 2 to 262144");
         }
         if (cpuQuotaMicros != null && cpuQuotaMicros != -1 && cpuQuotaMicros < 1000) {
-            throw new InvalidArgumentException("cpu quota " + cpuQuotaMicros + " must be at least 1000 µs, or -1 for none");
+            throw new InvalidArgumentException(
+                    "cpu quota " + cpuQuotaMicros + " must be at least 1000 µs, or -1 for none");
         }
         if (cpuPeriodMicros != null && (cpuPeriodMicros < 1000 || cpuPeriodMicros > 1_000_000)) {
-            throw new InvalidArgumentException("cpu period " + cpuPeriodMicros + " must be from 1000 to 1000000 µs");
+            throw new InvalidArgumentException(
+                    "cpu period " + cpuPeriodMicros + " must be from 1000 to 1000000 µs");
         }
         if (cpusetCpus != null && !cpusetCpus.matches("[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*")) {
-            throw new InvalidArgumentException("cpuset \"" + cpusetCpus + "\" is not a CPU list such as 0 or 0-1 or 0,2");
+            throw new InvalidArgumentException(
+                    "cpuset \"" + cpusetCpus + "\" is not a CPU list such as 0 or 0-1 or 0,2");
         }
         if (pidsLimit != null && pidsLimit != -1 && pidsLimit < 1) {
-            throw new InvalidArgumentException("pids limit " + pidsLimit + " must be at least 1, or -1 for no limit");
+            throw new InvalidArgumentException(
+                    "pids limit " + pidsLimit + " must be at least 1, or -1 for no limit");
         }
     }
 
     private static void positive(String what, Long v) {
-        if (v != null && v <= 0) throw new InvalidArgumentException(what + " " + v + " must be a positive number of bytes");
+        if (v != null && v <= 0)
+            throw new InvalidArgumentException(
+                    what + " " + v + " must be a positive number of bytes");
     }
 
     public boolean isEmpty() {
-        return memoryLimitBytes == null && memoryReservationBytes == null && cpuShares == null && cpuQuotaMicros == null
-                && cpuPeriodMicros == null && cpusetCpus == null && pidsLimit == null;
+        return memoryLimitBytes == null
+                && memoryReservationBytes == null
+                && cpuShares == null
+                && cpuQuotaMicros == null
+                && cpuPeriodMicros == null
+                && cpusetCpus == null
+                && pidsLimit == null;
     }
 
     /** The runtime's update flags (runc and crun take the same). */

@@ -17,5 +17,15 @@ import java.time.Instant;
  * @param blockReadBytes bytes read from block devices
  * @param blockWriteBytes bytes written to block devices
  */
-public record Stats(String id, Instant time, long cpuNanos, long memoryBytes, long memoryLimitBytes, long memoryCacheBytes,
-        long oomKills, long pids, long pidsLimit, long blockReadBytes, long blockWriteBytes) {}
+public record Stats(
+        String id,
+        Instant time,
+        long cpuNanos,
+        long memoryBytes,
+        long memoryLimitBytes,
+        long memoryCacheBytes,
+        long oomKills,
+        long pids,
+        long pidsLimit,
+        long blockReadBytes,
+        long blockWriteBytes) {}

@@ -5,13 +5,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * nana's API: runs OCI containers through runc, crun or another runtime, each watched by
- * its own nana-shim. The in-process implementation comes from {@link #builder()}.
+ * nana's API: runs OCI containers through runc, crun or another runtime, each watched by its own
+ * nana-shim. The in-process implementation comes from {@link #builder()}.
  *
- * <p>A supervisor keeps nothing only in memory: everything is in its state directory. Closing
- * it (or killing its process) leaves every container running; a new supervisor on the same
- * directory restores them all and reports what happened meanwhile. Errors are the
- * {@link NanaException} family; every message names the container and what to do.
+ * <p>A supervisor keeps nothing only in memory: everything is in its state directory. Closing it
+ * (or killing its process) leaves every container running; a new supervisor on the same directory
+ * restores them all and reports what happened meanwhile. Errors are the {@link NanaException}
+ * family; every message names the container and what to do.
  *
  * <pre>{@code
  * try (Supervisor nana = Supervisor.builder().build()) {
@@ -28,18 +28,21 @@ public interface Supervisor extends AutoCloseable {
     }
 
     /**
-     * The supervisor of a nana daemon, over gRPC on its unix socket (default
-     * /run/nana/nana.sock). Needs nana-daemon (dev.nana:nana-daemon) on the class path.
+     * The supervisor of a nana daemon, over gRPC on its unix socket (default /run/nana/nana.sock).
+     * Needs nana-daemon (dev.nana:nana-daemon) on the class path.
      */
     static Supervisor connect(java.nio.file.Path socket) {
         try {
             Class<?> remote = Class.forName("dev.nana.client.RemoteSupervisor");
-            return (Supervisor) remote.getMethod("connect", java.nio.file.Path.class).invoke(null, socket);
+            return (Supervisor)
+                    remote.getMethod("connect", java.nio.file.Path.class).invoke(null, socket);
         } catch (ClassNotFoundException e) {
-            throw new UnavailableException("Supervisor.connect needs the gRPC client: add dev.nana:nana-daemon to the class path");
+            throw new UnavailableException(
+                    "Supervisor.connect needs the gRPC client: add dev.nana:nana-daemon to the class path");
         } catch (java.lang.reflect.InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
-            throw new UnavailableException("connect to \"" + socket + "\": " + e.getCause(), e.getCause());
+            throw new UnavailableException(
+                    "connect to \"" + socket + "\": " + e.getCause(), e.getCause());
         } catch (ReflectiveOperationException e) {
             throw new UnavailableException("connect to \"" + socket + "\": " + e, e);
         }
@@ -58,8 +61,8 @@ public interface Supervisor extends AutoCloseable {
     void kill(String id, int signal, boolean all);
 
     /**
-     * Runs an extra process in a running container, watched by its own shim. Its exit is an
-     * EXIT event whose process is the exec id, always published before the container's own.
+     * Runs an extra process in a running container, watched by its own shim. Its exit is an EXIT
+     * event whose process is the exec id, always published before the container's own.
      */
     ExecInfo exec(String id, ExecSpec spec);
 
@@ -72,7 +75,10 @@ public interface Supervisor extends AutoCloseable {
     /** Thaws a paused container. */
     ContainerInfo resume(String id);
 
-    /** Changes a live container's resource limits (the runtime's update); null fields stay as they are. */
+    /**
+     * Changes a live container's resource limits (the runtime's update); null fields stay as they
+     * are.
+     */
     ContainerInfo update(String id, Resources resources);
 
     /** The container's resource use now, from its cgroup. */
@@ -80,22 +86,27 @@ public interface Supervisor extends AutoCloseable {
 
     /**
      * Checkpoints a running container with CRIU into imagePath (it stops, unless leaveRunning).
-     * criu may be null to use the one on PATH. Refused, before anything is touched, when CRIU
-     * or the runtime cannot do it, with what to install.
+     * criu may be null to use the one on PATH. Refused, before anything is touched, when CRIU or
+     * the runtime cannot do it, with what to install.
      */
-    void checkpoint(String id, java.nio.file.Path imagePath, boolean leaveRunning, java.nio.file.Path criu);
+    void checkpoint(
+            String id, java.nio.file.Path imagePath, boolean leaveRunning, java.nio.file.Path criu);
 
-    /** Creates a container from spec by restoring a CRIU image: it runs at once, watched like any other. */
-    ContainerInfo restore(ContainerSpec spec, java.nio.file.Path imagePath, java.nio.file.Path criu);
+    /**
+     * Creates a container from spec by restoring a CRIU image: it runs at once, watched like any
+     * other.
+     */
+    ContainerInfo restore(
+            ContainerSpec spec, java.nio.file.Path imagePath, java.nio.file.Path criu);
 
     /** Deletes a stopped or created container; with {@code force}, kills a running one first. */
     void delete(String id, boolean force);
 
     /**
-     * Deletes a container whose program has exited, as {@code run --rm} does: answered once
-     * the container is gone from the list (and its DELETE journaled). The runtime's own
-     * cleanup follows; should it fail, it is logged, and retried before the id is used again
-     * and at the next restore. {@link #delete} waits for the runtime and reports its failure.
+     * Deletes a container whose program has exited, as {@code run --rm} does: answered once the
+     * container is gone from the list (and its DELETE journaled). The runtime's own cleanup
+     * follows; should it fail, it is logged, and retried before the id is used again and at the
+     * next restore. {@link #delete} waits for the runtime and reports its failure.
      */
     default void remove(String id) {
         delete(id, true);
@@ -111,9 +122,8 @@ public interface Supervisor extends AutoCloseable {
     CompletableFuture<ExitStatus> waitForExit(String id);
 
     /**
-     * Subscribes to events matching filter. With {@code since} (may be null), first replays
-     * the journaled events strictly after that time, then continues live, without gap or
-     * duplicate.
+     * Subscribes to events matching filter. With {@code since} (may be null), first replays the
+     * journaled events strictly after that time, then continues live, without gap or duplicate.
      */
     Subscription subscribe(EventFilter filter, Instant since, EventListener listener);
 

@@ -17,7 +17,10 @@ class ContainerIdTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "../x", "a/b", ".hidden", "-x", "x y", "é", "a\0b", ".."})
     void refusesAnythingThatCouldBeAPath(String id) {
-        var e = assertThrows(InvalidArgumentException.class, () -> ContainerId.require(id, "container id"));
+        var e =
+                assertThrows(
+                        InvalidArgumentException.class,
+                        () -> ContainerId.require(id, "container id"));
         assertTrue(e.getMessage().startsWith("container id"), e.getMessage());
     }
 

@@ -26,8 +26,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Events published and delivered to every one of 1, 10 or 100 subscribers: journal write
- * included, measured until the last subscriber has the last event.
+ * Events published and delivered to every one of 1, 10 or 100 subscribers: journal write included,
+ * measured until the last subscriber has the last event.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -71,7 +71,8 @@ public class FanOutBenchmark {
     @OperationsPerInvocation(BATCH)
     public void publishToAll() {
         long last = 0;
-        for (int i = 0; i < BATCH; i++) last = bus.publish(EventType.EXIT, "c", "init", 0, "u", null).seq();
+        for (int i = 0; i < BATCH; i++)
+            last = bus.publish(EventType.EXIT, "c", "init", 0, "u", null).seq();
         for (AtomicLong d : delivered) {
             while (d.get() < last) Thread.onSpinWait();
         }

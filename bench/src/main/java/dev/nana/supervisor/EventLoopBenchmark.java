@@ -26,9 +26,9 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The event loop alone: how many tasks a second its lock-free queue and single consumer
- * take, from one producer and from several, and the round trip of a request (a query
- * posted, handled, and its future completed).
+ * The event loop alone: how many tasks a second its lock-free queue and single consumer take, from
+ * one producer and from several, and the round trip of a request (a query posted, handled, and its
+ * future completed).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -51,8 +51,15 @@ public class EventLoopBenchmark {
         journal = new Journal(dir.resolve("events.log"), Journal.DEFAULT_MAX_BYTES);
         pool = Executors.newCachedThreadPool();
         callbacks = Executors.newVirtualThreadPerTaskExecutor();
-        loop = new EventLoop(new Launcher(new StateDir(dir.resolve("state"))), new EventBus(journal, 16),
-                pool, pool, pool, callbacks, Duration.ofSeconds(10));
+        loop =
+                new EventLoop(
+                        new Launcher(new StateDir(dir.resolve("state"))),
+                        new EventBus(journal, 16),
+                        pool,
+                        pool,
+                        pool,
+                        callbacks,
+                        Duration.ofSeconds(10));
         loop.start();
     }
 

@@ -16,19 +16,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code nana attach ID}: connects this terminal to a running container's output (and with
- * -i its input), after the CLI that started it, or the daemon, went away. The container's
- * shim swaps its client FIFOs for new ones; the daemon is not involved, so this works
- * across any restart. Exits with the container's exit code.
+ * {@code nana attach ID}: connects this terminal to a running container's output (and with -i its
+ * input), after the CLI that started it, or the daemon, went away. The container's shim swaps its
+ * client FIFOs for new ones; the daemon is not involved, so this works across any restart. Exits
+ * with the container's exit code.
  */
-@Command(name = "attach", mixinStandardHelpOptions = true,
-        description = {"Attach to a running container's output (and with -i its input) until it exits.",
-                "Works after the CLI that ran it, or the daemon, restarted; exits with its exit code."})
+@Command(
+        name = "attach",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Attach to a running container's output (and with -i its input) until it exits.",
+            "Works after the CLI that ran it, or the daemon, restarted; exits with its exit code."
+        })
 public final class AttachCommand extends Subcommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "container id")
     String id;
 
-    @Option(names = {"-i", "--interactive"}, description = "pass this terminal's stdin to the container (if it was started with stdin)")
+    @Option(
+            names = {"-i", "--interactive"},
+            description =
+                    "pass this terminal's stdin to the container (if it was started with stdin)")
     boolean interactive;
 
     @Override
@@ -36,11 +43,16 @@ public final class AttachCommand extends Subcommand implements Callable<Integer>
         ContainerId.require(id, "container id");
         ProcessDir dir = new ProcessDir(Nana.stateDir(nana).resolve(id).resolve("init"));
         if (!Files.isDirectory(dir.dir())) {
-            throw new NotFoundException("no container \"" + id + "\": nana ps lists the containers there are");
+            throw new NotFoundException(
+                    "no container \"" + id + "\": nana ps lists the containers there are");
         }
         if (Files.exists(dir.exitStatusFile()) || !dir.shimAlive()) {
-            throw new FailedPreconditionException("cannot attach to \"" + id + "\": it is not running; nana logs "
-                    + id + " shows its output");
+            throw new FailedPreconditionException(
+                    "cannot attach to \""
+                            + id
+                            + "\": it is not running; nana logs "
+                            + id
+                            + " shows its output");
         }
         Path io = ClientStdio.folder(nana, "attach-");
         try {
@@ -55,7 +67,10 @@ public final class AttachCommand extends Subcommand implements Callable<Integer>
         Path out = client.stdio().stdout();
         Path err = client.stdio().stderr();
         Path in = client.stdio().stdin();
-        Fd inFifo = in != null ? LibNana.fifoOpenReadWrite(in) : null; // held open: the shim's open finds a reader
+        Fd inFifo =
+                in != null
+                        ? LibNana.fifoOpenReadWrite(in)
+                        : null; // held open: the shim's open finds a reader
         try (Fd control = LibNana.fifoOpenReadWrite(dir.controlFifo())) {
             LibNana.writeFully(control, dev.nana.shim.ShimProtocol.attach(out, err, in));
         } catch (OsException e) {
@@ -66,7 +81,8 @@ public final class AttachCommand extends Subcommand implements Callable<Integer>
             RunCommand.InputPump.start(nana.io.in, LibNana.fifoOpenWrite(in), dir.controlFifo());
         }
         // until the container exits, or the reader of our output goes (attach x | head)
-        java.util.Optional<dev.nana.shim.ShimHandle> shim = dev.nana.shim.ShimHandle.attach(dir, id);
+        java.util.Optional<dev.nana.shim.ShimHandle> shim =
+                dev.nana.shim.ShimHandle.attach(dir, id);
         if (shim.isPresent()) {
             try (dev.nana.shim.ShimHandle h = shim.get()) {
                 while (h.awaitExit(java.time.Duration.ofMillis(200)).isEmpty()) {

@@ -8,20 +8,33 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code nana checkpoint ID --image-path DIR [--leave-running] [--criu PATH]}. */
-@Command(name = "checkpoint", mixinStandardHelpOptions = true,
-        description = {"Checkpoint a running container with CRIU into a directory (it stops, unless --leave-running).",
-                "Needs a CRIU >= 4.1 on kernels 6.13 and later, and a runtime built with CRIU (runc)."})
+@Command(
+        name = "checkpoint",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Checkpoint a running container with CRIU into a directory (it stops, unless --leave-running).",
+            "Needs a CRIU >= 4.1 on kernels 6.13 and later, and a runtime built with CRIU (runc)."
+        })
 public final class CheckpointCommand extends Subcommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "container id")
     String id;
 
-    @Option(names = "--image-path", required = true, paramLabel = "DIR", description = "directory for the image")
+    @Option(
+            names = "--image-path",
+            required = true,
+            paramLabel = "DIR",
+            description = "directory for the image")
     Path imagePath;
 
-    @Option(names = "--leave-running", description = "keep the container running after the checkpoint")
+    @Option(
+            names = "--leave-running",
+            description = "keep the container running after the checkpoint")
     boolean leaveRunning;
 
-    @Option(names = "--criu", paramLabel = "PATH", description = "the CRIU binary (default: criu on PATH)")
+    @Option(
+            names = "--criu",
+            paramLabel = "PATH",
+            description = "the CRIU binary (default: criu on PATH)")
     Path criu;
 
     @Override

@@ -13,17 +13,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A client's end of a process's stdio (run, exec, attach): FIFOs in a private folder whose
- * read ends are open — and copied to the caller's stdout and stderr — before the shim
- * starts, so nothing written early is lost.
+ * A client's end of a process's stdio (run, exec, attach): FIFOs in a private folder whose read
+ * ends are open — and copied to the caller's stdout and stderr — before the shim starts, so nothing
+ * written early is lost.
  */
 record ClientStdio(Stdio stdio, List<OutputPump> pumps) {
     static final ClientStdio NONE = new ClientStdio(Stdio.NONE, List.of());
 
     /**
-     * A fresh private folder for one command's FIFOs, under the state directory's
-     * {@link StateDir#STDIO} (as containerd keeps its FIFOs under /run/containerd/fifo);
-     * under the system's temporary folder when this user may not write there.
+     * A fresh private folder for one command's FIFOs, under the state directory's {@link
+     * StateDir#STDIO} (as containerd keeps its FIFOs under /run/containerd/fifo); under the
+     * system's temporary folder when this user may not write there.
      */
     static Path folder(NanaCommand nana, String prefix) throws IOException {
         Path parent = Nana.stateDir(nana).resolve(StateDir.STDIO);
@@ -38,11 +38,17 @@ record ClientStdio(Stdio stdio, List<OutputPump> pumps) {
 
     /** FIFOs in dir: stdin if asked, stdout, and stderr unless a terminal merges it into stdout. */
     static ClientStdio open(Path dir, boolean stdin, boolean stderr, Io io) throws OsException {
-        Stdio stdio = new Stdio(stdin ? dir.resolve("stdin") : null, dir.resolve("stdout"), stderr ? dir.resolve("stderr") : null);
-        for (Path p : new Path[] {stdio.stdin(), stdio.stdout(), stdio.stderr()}) if (p != null) LibNana.mkfifo(p, 0600);
+        Stdio stdio =
+                new Stdio(
+                        stdin ? dir.resolve("stdin") : null,
+                        dir.resolve("stdout"),
+                        stderr ? dir.resolve("stderr") : null);
+        for (Path p : new Path[] {stdio.stdin(), stdio.stdout(), stdio.stderr()})
+            if (p != null) LibNana.mkfifo(p, 0600);
         List<OutputPump> pumps = new ArrayList<>();
         pumps.add(OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()), io.out));
-        if (stdio.stderr() != null) pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()), io.err));
+        if (stdio.stderr() != null)
+            pumps.add(OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()), io.err));
         return new ClientStdio(stdio, pumps);
     }
 
@@ -53,7 +59,11 @@ record ClientStdio(Stdio stdio, List<OutputPump> pumps) {
 
     /** The caller's output that went away under a pump (its reader exited), if one did. */
     java.util.Optional<OutputGone> gone() {
-        return pumps.stream().map(OutputPump::failure).filter(f -> f instanceof OutputGone).map(f -> (OutputGone) f).findFirst();
+        return pumps.stream()
+                .map(OutputPump::failure)
+                .filter(f -> f instanceof OutputGone)
+                .map(f -> (OutputGone) f)
+                .findFirst();
     }
 
     /** Sends the caller's terminal size to a process's control FIFO ("resize ROWS COLS"). */

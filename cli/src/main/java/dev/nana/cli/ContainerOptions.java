@@ -13,46 +13,83 @@ import picocli.CommandLine.Parameters;
 
 /** What run and create take to describe a container. */
 final class ContainerOptions {
-    @Option(names = "--bundle", paramLabel = "DIR", description = "OCI bundle directory (default: the demo busybox bundle)")
+    @Option(
+            names = "--bundle",
+            paramLabel = "DIR",
+            description = "OCI bundle directory (default: the demo busybox bundle)")
     Path bundle;
 
-    @Option(names = "--runtime", paramLabel = "NAME|PATH", description = "OCI runtime: runc, crun or an absolute path (default: ${NANA_RUNTIME:-runc})")
+    @Option(
+            names = "--runtime",
+            paramLabel = "NAME|PATH",
+            description =
+                    "OCI runtime: runc, crun or an absolute path (default: ${NANA_RUNTIME:-runc})")
     String runtime;
 
-    @Option(names = "--runtime-arg", paramLabel = "ARG", description = "extra global argument for the runtime (repeatable)")
+    @Option(
+            names = "--runtime-arg",
+            paramLabel = "ARG",
+            description = "extra global argument for the runtime (repeatable)")
     List<String> runtimeArgs = new ArrayList<>();
 
-    @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE", description = "a label to keep with the container (repeatable)")
+    @Option(
+            names = {"-l", "--label"},
+            paramLabel = "KEY=VALUE",
+            description = "a label to keep with the container (repeatable)")
     List<String> labels = new ArrayList<>();
 
-    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "set an environment variable (repeatable)")
+    @Option(
+            names = {"-e", "--env"},
+            paramLabel = "KEY=VALUE",
+            description = "set an environment variable (repeatable)")
     List<String> env = new ArrayList<>();
 
-    @Option(names = "--cwd", paramLabel = "DIR", description = "working directory inside the container")
+    @Option(
+            names = "--cwd",
+            paramLabel = "DIR",
+            description = "working directory inside the container")
     String cwd;
 
     @Option(names = "--memory", paramLabel = "SIZE", description = "memory limit, e.g. 64m")
     String memory;
 
-    @Option(names = {"-t", "--tty"}, description = "give the container a terminal")
+    @Option(
+            names = {"-t", "--tty"},
+            description = "give the container a terminal")
     boolean tty;
 
-    @Parameters(index = "0", paramLabel = "ID", description = "container id: letters, digits, '_', '.', '-'")
+    @Parameters(
+            index = "0",
+            paramLabel = "ID",
+            description = "container id: letters, digits, '_', '.', '-'")
     String id;
 
-    @Parameters(index = "1..*", paramLabel = "CMD", description = "command and arguments (after --), instead of the bundle's")
+    @Parameters(
+            index = "1..*",
+            paramLabel = "CMD",
+            description = "command and arguments (after --), instead of the bundle's")
     List<String> command = new ArrayList<>();
 
     ContainerSpec spec(Io io, Stdio stdio) {
         Map<String, String> l = new LinkedHashMap<>();
         for (String kv : labels) {
             int eq = kv.indexOf('=');
-            if (eq <= 0) throw new InvalidArgumentException("label \"" + kv + "\" is not KEY=VALUE");
+            if (eq <= 0)
+                throw new InvalidArgumentException("label \"" + kv + "\" is not KEY=VALUE");
             l.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
         String rt = runtime != null ? runtime : io.env("NANA_RUNTIME", "runc");
-        return ContainerSpec.builder(id, bundle != null ? io.resolve(bundle) : RunCommand.demoBundle())
-                .runtime(rt).runtimeArgs(runtimeArgs).labels(l).env(env).cwd(cwd).args(command).terminal(tty)
-                .stdio(stdio).memoryLimitBytes(memory == null ? null : Sizes.parse("--memory", memory)).build();
+        return ContainerSpec.builder(
+                        id, bundle != null ? io.resolve(bundle) : RunCommand.demoBundle())
+                .runtime(rt)
+                .runtimeArgs(runtimeArgs)
+                .labels(l)
+                .env(env)
+                .cwd(cwd)
+                .args(command)
+                .terminal(tty)
+                .stdio(stdio)
+                .memoryLimitBytes(memory == null ? null : Sizes.parse("--memory", memory))
+                .build();
     }
 }

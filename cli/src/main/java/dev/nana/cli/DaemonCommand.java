@@ -7,63 +7,97 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code nana daemon}: restores the state directory, then serves the gRPC API on a unix
- * socket. SIGTERM or SIGINT stop the daemon and leave every container running.
+ * {@code nana daemon}: restores the state directory, then serves the gRPC API on a unix socket.
+ * SIGTERM or SIGINT stop the daemon and leave every container running.
  */
-@Command(name = "daemon", mixinStandardHelpOptions = true,
-        description = {"Run the nana daemon: restore the state directory, then serve the gRPC API (nana.v1) on a unix socket.",
-                "SIGTERM and SIGINT stop it and leave every container running; the next daemon restores them."})
+@Command(
+        name = "daemon",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the nana daemon: restore the state directory, then serve the gRPC API (nana.v1) on a unix socket.",
+            "SIGTERM and SIGINT stop it and leave every container running; the next daemon restores them."
+        })
 public final class DaemonCommand extends Subcommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(DaemonCommand.class);
 
-    @Option(names = "--socket", paramLabel = "PATH", description = "socket to serve on (default: --address)")
+    @Option(
+            names = "--socket",
+            paramLabel = "PATH",
+            description = "socket to serve on (default: --address)")
     Path socket;
 
-    @Option(names = "--runtime", paramLabel = "NAME|PATH", defaultValue = "${NANA_RUNTIME:-runc}",
-            description = "default runtime for containers that name none (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--runtime",
+            paramLabel = "NAME|PATH",
+            defaultValue = "${NANA_RUNTIME:-runc}",
+            description =
+                    "default runtime for containers that name none (default: ${DEFAULT-VALUE})")
     String runtime;
 
-    @Option(names = "--max-concurrent-starts", paramLabel = "N", defaultValue = "10",
+    @Option(
+            names = "--max-concurrent-starts",
+            paramLabel = "N",
+            defaultValue = "10",
             description = "creates and starts under way at once (default: ${DEFAULT-VALUE})")
     int maxConcurrentStarts;
 
-    @Option(names = "--runtime-timeout", paramLabel = "SECONDS", defaultValue = "60",
-            description = "how long a runtime call (create, start, kill, delete…) may take before it is killed and"
-                    + " reported as hanging (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--runtime-timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "60",
+            description =
+                    "how long a runtime call (create, start, kill, delete…) may take before it is killed and"
+                            + " reported as hanging (default: ${DEFAULT-VALUE})")
     double runtimeTimeout;
 
-    @Option(names = "--no-fast-start", description = "start every container with `<runtime> start` (by default the shim"
-            + " starts runc and crun containers through the runtime's exec FIFO, one runtime process fewer)")
+    @Option(
+            names = "--no-fast-start",
+            description =
+                    "start every container with `<runtime> start` (by default the shim"
+                            + " starts runc and crun containers through the runtime's exec FIFO, one runtime process fewer)")
     boolean noFastStart;
 
-    @Option(names = "--group", paramLabel = "NAME", description = "make the socket 0660 for this group (default: root only, 0600)")
+    @Option(
+            names = "--group",
+            paramLabel = "NAME",
+            description = "make the socket 0660 for this group (default: root only, 0600)")
     String group;
 
-    @Option(names = "--debug", arity = "0..1", fallbackValue = "nana", paramLabel = "nana|all",
-            description = "log at debug level: nana's own log (each restored container, each request); with =all,"
-                    + " every library's too (gRPC, Netty)")
+    @Option(
+            names = "--debug",
+            arity = "0..1",
+            fallbackValue = "nana",
+            paramLabel = "nana|all",
+            description =
+                    "log at debug level: nana's own log (each restored container, each request); with =all,"
+                            + " every library's too (gRPC, Netty)")
     String debug;
 
-    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
-            description = "serve Prometheus metrics on http://HOST:PORT/metrics (off by default), e.g. 127.0.0.1:9464")
+    @Option(
+            names = "--metrics-address",
+            paramLabel = "HOST:PORT",
+            description =
+                    "serve Prometheus metrics on http://HOST:PORT/metrics (off by default), e.g. 127.0.0.1:9464")
     String metricsAddress;
 
     /**
-     * The state directory belongs on a tmpfs (as /run is on a standard host): its contents
-     * mean nothing after a reboot, and on a disk every state write's fsync costs
-     * milliseconds on the start path (docs/BENCHMARKS.md).
+     * The state directory belongs on a tmpfs (as /run is on a standard host): its contents mean
+     * nothing after a reboot, and on a disk every state write's fsync costs milliseconds on the
+     * start path (docs/BENCHMARKS.md).
      */
     private static void warnUnlessTmpfs(Path stateDir) {
         try {
             String type = java.nio.file.Files.getFileStore(stateDir).type();
             if (!type.equals("tmpfs") && !type.equals("ramfs")) {
-                log.warn("state directory {} is on {}, not a tmpfs: each state write is synced to disk, which slows every"
-                        + " start; mount a tmpfs there (as /run is on a standard host)", stateDir, type);
+                log.warn(
+                        "state directory {} is on {}, not a tmpfs: each state write is synced to disk, which slows every"
+                                + " start; mount a tmpfs there (as /run is on a standard host)",
+                        stateDir,
+                        type);
             }
         } catch (java.io.IOException e) {
             // nothing to say
@@ -74,27 +108,55 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
     public Integer call() throws Exception {
         Path sock = socket != null ? socket : nana.global.address;
         if (debug != null && !debug.equals("nana") && !debug.equals("all")) {
-            throw new dev.nana.InvalidArgumentException("--debug=" + debug + ": give --debug (nana's own log) or --debug=all"
-                    + " (every library's too)");
+            throw new dev.nana.InvalidArgumentException(
+                    "--debug="
+                            + debug
+                            + ": give --debug (nana's own log) or --debug=all"
+                            + " (every library's too)");
         }
         if (!(runtimeTimeout > 0)) {
-            throw new dev.nana.InvalidArgumentException("--runtime-timeout " + runtimeTimeout + " must be more than 0 seconds");
+            throw new dev.nana.InvalidArgumentException(
+                    "--runtime-timeout " + runtimeTimeout + " must be more than 0 seconds");
         }
-        LocalSupervisor supervisor = LocalSupervisor.builder().stateDir(nana.global.stateDir).defaultRuntime(runtime)
-                .maxConcurrentStarts(maxConcurrentStarts).fastStart(!noFastStart).daemon(true).lockWait(java.time.Duration.ofSeconds(60))
-                .timeout(java.time.Duration.ofMillis(Math.round(runtimeTimeout * 1000))).build();
+        LocalSupervisor supervisor =
+                LocalSupervisor.builder()
+                        .stateDir(nana.global.stateDir)
+                        .defaultRuntime(runtime)
+                        .maxConcurrentStarts(maxConcurrentStarts)
+                        .fastStart(!noFastStart)
+                        .daemon(true)
+                        .lockWait(java.time.Duration.ofSeconds(60))
+                        .timeout(java.time.Duration.ofMillis(Math.round(runtimeTimeout * 1000)))
+                        .build();
         // the thin CLI's socket first: once the gRPC socket answers, both do
         ForwardServer forward;
         try {
-            forward = ForwardServer.start(sock, supervisor, group == null ? null
-                    : sock.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group));
+            forward =
+                    ForwardServer.start(
+                            sock,
+                            supervisor,
+                            group == null
+                                    ? null
+                                    : sock.getFileSystem()
+                                            .getUserPrincipalLookupService()
+                                            .lookupPrincipalByGroupName(group));
         } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
             supervisor.close();
-            throw new dev.nana.UnavailableException("group \"" + group + "\" does not exist: create it (groupadd " + group
-                    + "), or leave --group out for a root-only socket", e);
+            throw new dev.nana.UnavailableException(
+                    "group \""
+                            + group
+                            + "\" does not exist: create it (groupadd "
+                            + group
+                            + "), or leave --group out for a root-only socket",
+                    e);
         } catch (java.io.IOException | RuntimeException e) {
             supervisor.close();
-            throw new dev.nana.UnavailableException("serve the thin CLI on \"" + ForwardServer.socketFor(sock) + "\": " + e.getMessage(), e);
+            throw new dev.nana.UnavailableException(
+                    "serve the thin CLI on \""
+                            + ForwardServer.socketFor(sock)
+                            + "\": "
+                            + e.getMessage(),
+                    e);
         }
         DaemonServer server;
         try {
@@ -112,23 +174,36 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                 server.close();
                 forward.close();
                 supervisor.close();
-                throw new dev.nana.InvalidArgumentException("--metrics-address \"" + metricsAddress + "\": " + e.getMessage()
-                        + "; give HOST:PORT such as 127.0.0.1:9464", e);
+                throw new dev.nana.InvalidArgumentException(
+                        "--metrics-address \""
+                                + metricsAddress
+                                + "\": "
+                                + e.getMessage()
+                                + "; give HOST:PORT such as 127.0.0.1:9464",
+                        e);
             }
         }
         com.sun.net.httpserver.HttpServer metricsServer = metrics;
-        log.info("nana daemon pid {}: {} containers restored from {}, serving on {}", ProcessHandle.current().pid(),
-                supervisor.restoredCount(), nana.global.stateDir, sock);
+        log.info(
+                "nana daemon pid {}: {} containers restored from {}, serving on {}",
+                ProcessHandle.current().pid(),
+                supervisor.restoredCount(),
+                nana.global.stateDir,
+                sock);
         warnUnlessTmpfs(nana.global.stateDir);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
-            log.info("stopping; containers keep running");
-            if (metricsServer != null) metricsServer.stop(0);
-            forward.close();
-            server.close();
-            supervisor.close();
-            stopped.countDown();
-        }));
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        Thread.ofPlatform()
+                                .unstarted(
+                                        () -> {
+                                            log.info("stopping; containers keep running");
+                                            if (metricsServer != null) metricsServer.stop(0);
+                                            forward.close();
+                                            server.close();
+                                            supervisor.close();
+                                            stopped.countDown();
+                                        }));
         stopped.await();
         return 0;
     }

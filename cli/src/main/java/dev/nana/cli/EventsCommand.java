@@ -17,30 +17,45 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code nana events}: the event stream. From a daemon it is live; with no daemon it is the
- * journal (events.log) itself, followed as other nana commands append to it.
+ * {@code nana events}: the event stream. From a daemon it is live; with no daemon it is the journal
+ * (events.log) itself, followed as other nana commands append to it.
  */
-@Command(name = "events", mixinStandardHelpOptions = true,
-        description = {"Print events: create, start, exit, oom, delete.",
-                "With --since, first those journaled after that time; then live until interrupted."})
+@Command(
+        name = "events",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Print events: create, start, exit, oom, delete.",
+            "With --since, first those journaled after that time; then live until interrupted."
+        })
 public final class EventsCommand extends Subcommand implements Callable<Integer> {
-    @Option(names = "--since", paramLabel = "TIME", description = "RFC 3339 time (2026-11-28T10:00:00Z) or a duration back from now (5m, 2h, 30s)")
+    @Option(
+            names = "--since",
+            paramLabel = "TIME",
+            description =
+                    "RFC 3339 time (2026-11-28T10:00:00Z) or a duration back from now (5m, 2h, 30s)")
     String since;
 
-    @Option(names = {"-f", "--filter"}, paramLabel = "KEY=VALUE", description = "type=exit or id=web (repeatable)")
+    @Option(
+            names = {"-f", "--filter"},
+            paramLabel = "KEY=VALUE",
+            description = "type=exit or id=web (repeatable)")
     List<String> filters = new java.util.ArrayList<>();
 
-    @Option(names = "--no-follow", description = "print what is journaled (in --state-dir's events.log) and exit")
+    @Option(
+            names = "--no-follow",
+            description = "print what is journaled (in --state-dir's events.log) and exit")
     boolean noFollow;
 
-    @Option(names = "--format", defaultValue = "table", description = "table or json (JSON lines) (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--format",
+            defaultValue = "table",
+            description = "table or json (JSON lines) (default: ${DEFAULT-VALUE})")
     Output.Format format;
 
     static Instant parseSince(String text, Instant now) {
@@ -53,17 +68,20 @@ public final class EventsCommand extends Subcommand implements Callable<Integer>
         String t = text.strip().toLowerCase(Locale.ROOT);
         try {
             long n = Long.parseLong(t.substring(0, t.length() - 1));
-            Duration d = switch (t.charAt(t.length() - 1)) {
-                case 's' -> Duration.ofSeconds(n);
-                case 'm' -> Duration.ofMinutes(n);
-                case 'h' -> Duration.ofHours(n);
-                case 'd' -> Duration.ofDays(n);
-                default -> throw new NumberFormatException();
-            };
+            Duration d =
+                    switch (t.charAt(t.length() - 1)) {
+                        case 's' -> Duration.ofSeconds(n);
+                        case 'm' -> Duration.ofMinutes(n);
+                        case 'h' -> Duration.ofHours(n);
+                        case 'd' -> Duration.ofDays(n);
+                        default -> throw new NumberFormatException();
+                    };
             return now.minus(d);
         } catch (RuntimeException e) {
-            throw new InvalidArgumentException("--since \"" + text
-                    + "\" is neither an RFC 3339 time (2026-11-28T10:00:00Z) nor a duration (5m, 2h, 30s)");
+            throw new InvalidArgumentException(
+                    "--since \""
+                            + text
+                            + "\" is neither an RFC 3339 time (2026-11-28T10:00:00Z) nor a duration (5m, 2h, 30s)");
         }
     }
 
@@ -79,11 +97,16 @@ public final class EventsCommand extends Subcommand implements Callable<Integer>
                     try {
                         types.add(EventType.valueOf(value.toUpperCase(Locale.ROOT)));
                     } catch (IllegalArgumentException e) {
-                        throw new InvalidArgumentException("--filter type=" + value + ": give create, start, exit, oom or delete");
+                        throw new InvalidArgumentException(
+                                "--filter type="
+                                        + value
+                                        + ": give create, start, exit, oom or delete");
                     }
                 }
                 case "id" -> ids.add(value);
-                default -> throw new InvalidArgumentException("--filter \"" + f + "\": give type=TYPE or id=ID");
+                default ->
+                        throw new InvalidArgumentException(
+                                "--filter \"" + f + "\": give type=TYPE or id=ID");
             }
         }
         return new EventFilter(types, ids);
@@ -94,7 +117,9 @@ public final class EventsCommand extends Subcommand implements Callable<Integer>
         Instant from = parseSince(since, Instant.now());
         EventFilter filter = filter();
         PrintWriter out = spec.commandLine().getOut();
-        if (!noFollow && (nana.io.daemonSupervisor != null || Nana.daemonListening(nana.global.address))) {
+        if (!noFollow
+                && (nana.io.daemonSupervisor != null
+                        || Nana.daemonListening(nana.global.address))) {
             try (Supervisor s = Nana.open(nana);
                     Subscription _ = s.subscribe(filter, from, e -> print(out, e))) {
                 new CountDownLatch(1).await(); // until interrupted
@@ -106,13 +131,19 @@ public final class EventsCommand extends Subcommand implements Callable<Integer>
     }
 
     /** No daemon: the journal is the stream. */
-    private void followJournal(Path file, EventFilter filter, Instant from, PrintWriter out) throws Exception {
+    private void followJournal(Path file, EventFilter filter, Instant from, PrintWriter out)
+            throws Exception {
         long cursor = -1;
         while (true) {
             long after = cursor;
             List<JournalEntry> entries;
             try (Journal j = new Journal(file, Journal.DEFAULT_MAX_BYTES)) {
-                entries = j.read(e -> after >= 0 ? e.seq() > after : from == null || e.time().isAfter(from));
+                entries =
+                        j.read(
+                                e ->
+                                        after >= 0
+                                                ? e.seq() > after
+                                                : from == null || e.time().isAfter(from));
                 if (cursor < 0 && from == null) {
                     cursor = j.lastSeq(); // live only: start at the end
                     entries = List.of();
@@ -130,7 +161,10 @@ public final class EventsCommand extends Subcommand implements Callable<Integer>
 
     private synchronized void print(PrintWriter out, Event e) {
         try {
-            out.println(format == Output.Format.json ? Output.JSON.writeValueAsString(Output.json(e)) : Output.line(e));
+            out.println(
+                    format == Output.Format.json
+                            ? Output.JSON.writeValueAsString(Output.json(e))
+                            : Output.line(e));
         } catch (Exception ex) {
             out.println(Output.line(e));
         }

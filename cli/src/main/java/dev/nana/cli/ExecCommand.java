@@ -8,7 +8,6 @@ import dev.nana.os.LibNana;
 import dev.nana.shim.ProcessDir;
 import dev.nana.state.StateDir;
 import dev.nana.supervisor.LocalSupervisor;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,33 +17,58 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code nana exec [-it] ID -- CMD…}: an extra process in a running container, with its exit code. */
-@Command(name = "exec", mixinStandardHelpOptions = true,
-        description = {"Run a command in a running container, print its output and exit with its exit code.",
-                "-it gives it an interactive terminal."})
+/**
+ * {@code nana exec [-it] ID -- CMD…}: an extra process in a running container, with its exit code.
+ */
+@Command(
+        name = "exec",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run a command in a running container, print its output and exit with its exit code.",
+            "-it gives it an interactive terminal."
+        })
 public final class ExecCommand extends Subcommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "container id")
     String id;
 
-    @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "command and arguments (after --)")
+    @Parameters(
+            index = "1..*",
+            arity = "1..*",
+            paramLabel = "CMD",
+            description = "command and arguments (after --)")
     List<String> command = new ArrayList<>();
 
-    @Option(names = {"-i", "--interactive"}, description = "pass this terminal's stdin to the process")
+    @Option(
+            names = {"-i", "--interactive"},
+            description = "pass this terminal's stdin to the process")
     boolean interactive;
 
-    @Option(names = {"-t", "--tty"}, description = "give the process a terminal")
+    @Option(
+            names = {"-t", "--tty"},
+            description = "give the process a terminal")
     boolean tty;
 
-    @Option(names = {"-d", "--detach"}, description = "print the exec id and leave the process running")
+    @Option(
+            names = {"-d", "--detach"},
+            description = "print the exec id and leave the process running")
     boolean detach;
 
-    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "set an environment variable (repeatable)")
+    @Option(
+            names = {"-e", "--env"},
+            paramLabel = "KEY=VALUE",
+            description = "set an environment variable (repeatable)")
     List<String> env = new ArrayList<>();
 
-    @Option(names = "--cwd", paramLabel = "DIR", description = "working directory inside the container")
+    @Option(
+            names = "--cwd",
+            paramLabel = "DIR",
+            description = "working directory inside the container")
     String cwd;
 
-    @Option(names = {"-u", "--user"}, paramLabel = "UID[:GID]", description = "run as this user")
+    @Option(
+            names = {"-u", "--user"},
+            paramLabel = "UID[:GID]",
+            description = "run as this user")
     String user;
 
     @Option(names = "--exec-id", paramLabel = "NAME", description = "its id (default: generated)")
@@ -53,7 +77,8 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (detach && interactive) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--interactive and --detach cannot be used together");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--interactive and --detach cannot be used together");
         }
         if (detach) return exec(ClientStdio.NONE); // no stdio to carry: no FIFO folder to make
         Path io = ClientStdio.folder(nana, "exec-");
@@ -69,8 +94,17 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
         Terminal terminal = nana.io.terminal;
         boolean raw = interactive && tty && terminal.isTty();
         int[] initial = raw ? terminal.size() : null;
-        ExecSpec execSpec = new ExecSpec(execId, command, env, cwd, user, tty, stdio,
-                initial == null ? 0 : initial[0], initial == null ? 0 : initial[1]);
+        ExecSpec execSpec =
+                new ExecSpec(
+                        execId,
+                        command,
+                        env,
+                        cwd,
+                        user,
+                        tty,
+                        stdio,
+                        initial == null ? 0 : initial[0],
+                        initial == null ? 0 : initial[1]);
         Supervisor s = Nana.open(nana);
         boolean local = s instanceof LocalSupervisor;
         ExecInfo info;
@@ -90,7 +124,9 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
             terminal.raw(true);
             terminal.onResize(ClientStdio.resizer(terminal, dir.controlFifo()));
         }
-        if (interactive) RunCommand.InputPump.start(nana.io.in, LibNana.fifoOpenWrite(stdio.stdin()), dir.controlFifo());
+        if (interactive)
+            RunCommand.InputPump.start(
+                    nana.io.in, LibNana.fifoOpenWrite(stdio.stdin()), dir.controlFifo());
         int code;
         try {
             if (local) {

@@ -9,9 +9,9 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Waits for a container's exit without holding the state directory: straight on its exit
- * FIFO, as any process may. An in-process CLI closes its supervisor as soon as the container
- * runs, so that other CLIs (and a daemon) are not kept waiting while it streams output.
+ * Waits for a container's exit without holding the state directory: straight on its exit FIFO, as
+ * any process may. An in-process CLI closes its supervisor as soon as the container runs, so that
+ * other CLIs (and a daemon) are not kept waiting while it streams output.
  */
 final class ExitWatch {
     private ExitWatch() {}

@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * The thin CLI's protocol with the daemon, named once on this side as native/src/client/forward.h
- * names it on the other (ForwardProtocolDriftTest keeps the two equal). Big-endian integers
- * on the unix stream socket {@code <daemon address>.cli}:
+ * names it on the other (ForwardProtocolDriftTest keeps the two equal). Big-endian integers on the
+ * unix stream socket {@code <daemon address>.cli}:
  *
  * <pre>
  * client → daemon  u32 length, then: "NANA" u32 version
@@ -26,8 +26,8 @@ import java.util.Map;
  * daemon → client  'B' u32 limit               refused: the daemon serves its limit of clients
  * </pre>
  *
- * <p>Every length and count in a request is checked against the limits below and against
- * the bytes that actually came, before anything is allocated for it.
+ * <p>Every length and count in a request is checked against the limits below and against the bytes
+ * that actually came, before anything is allocated for it.
  */
 final class ForwardProtocol {
     static final String MAGIC = "NANA";
@@ -38,17 +38,20 @@ final class ForwardProtocol {
     static final byte RAW = 'R';
     static final byte EXIT = 'X';
     static final byte BUSY = 'B';
+
     /** Every frame after the request: a type byte and a u32 (FORWARD_FRAME). */
     static final int FRAME = 5;
 
     /**
      * A request's size at most: argv, environment and working directory. Linux itself caps a
-     * command line and environment at 2 MiB together with 128 KiB a string; a CLI call's are
-     * a few KiB.
+     * command line and environment at 2 MiB together with 128 KiB a string; a CLI call's are a few
+     * KiB.
      */
     static final int MAX_REQUEST = 1 << 20;
+
     /** Arguments at most, and environment entries at most. */
     static final int MAX_ARGS = 4096;
+
     static final int MAX_ENV = 4096;
 
     private ForwardProtocol() {}
@@ -63,13 +66,16 @@ final class ForwardProtocol {
     record Request(List<String> args, Map<String, String> env, Path cwd) {
         /** Parses a request's body (after its length), every count checked before use. */
         static Request parse(ByteBuffer b) throws BadRequest {
-            if (b.remaining() < 8) throw new BadRequest("a request of " + b.remaining() + " bytes is too short");
+            if (b.remaining() < 8)
+                throw new BadRequest("a request of " + b.remaining() + " bytes is too short");
             byte[] magic = new byte[4];
             b.get(magic);
             int version = b.getInt();
             if (!new String(magic, StandardCharsets.US_ASCII).equals(MAGIC) || version != VERSION) {
-                throw new BadRequest("not a nana forwarding request of version " + VERSION
-                        + " (a thin client of another nana version? use the bin/nana of the daemon's build)");
+                throw new BadRequest(
+                        "not a nana forwarding request of version "
+                                + VERSION
+                                + " (a thin client of another nana version? use the bin/nana of the daemon's build)");
             }
             List<String> args = strings(b, MAX_ARGS, "arguments");
             Map<String, String> env = new HashMap<>();
@@ -78,10 +84,12 @@ final class ForwardProtocol {
                 if (eq > 0) env.put(kv.substring(0, eq), kv.substring(eq + 1));
             }
             String cwd = string(b, "working directory");
-            if (b.hasRemaining()) throw new BadRequest(b.remaining() + " bytes after the request's end");
+            if (b.hasRemaining())
+                throw new BadRequest(b.remaining() + " bytes after the request's end");
             try {
                 Path p = Path.of(cwd);
-                if (!p.isAbsolute()) throw new BadRequest("working directory \"" + cwd + "\" is not absolute");
+                if (!p.isAbsolute())
+                    throw new BadRequest("working directory \"" + cwd + "\" is not absolute");
                 return new Request(List.copyOf(args), env, p);
             } catch (InvalidPathException e) {
                 throw new BadRequest("working directory is not a path: " + e.getReason());
@@ -90,9 +98,11 @@ final class ForwardProtocol {
 
         private static List<String> strings(ByteBuffer b, int max, String what) throws BadRequest {
             int n = count(b, what);
-            if (n > max) throw new BadRequest(n + " " + what + ": the most a request may carry is " + max);
+            if (n > max)
+                throw new BadRequest(n + " " + what + ": the most a request may carry is " + max);
             // each string takes 4 bytes at least: a count the bytes cannot hold is a lie
-            if ((long) n * 4 > b.remaining()) throw new BadRequest(n + " " + what + " claimed in " + b.remaining() + " bytes");
+            if ((long) n * 4 > b.remaining())
+                throw new BadRequest(n + " " + what + " claimed in " + b.remaining() + " bytes");
             List<String> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) out.add(string(b, what));
             return out;
@@ -100,8 +110,18 @@ final class ForwardProtocol {
 
         private static String string(ByteBuffer b, String what) throws BadRequest {
             int len = count(b, what);
-            if (len > b.remaining()) throw new BadRequest("a string of " + len + " bytes claimed in " + b.remaining() + " (" + what + ")");
-            String s = new String(b.array(), b.arrayOffset() + b.position(), len, StandardCharsets.UTF_8);
+            if (len > b.remaining())
+                throw new BadRequest(
+                        "a string of "
+                                + len
+                                + " bytes claimed in "
+                                + b.remaining()
+                                + " ("
+                                + what
+                                + ")");
+            String s =
+                    new String(
+                            b.array(), b.arrayOffset() + b.position(), len, StandardCharsets.UTF_8);
             b.position(b.position() + len);
             return s;
         }

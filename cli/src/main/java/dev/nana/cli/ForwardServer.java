@@ -28,31 +28,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon's end of the thin CLI (native/src/client): on {@code <address>.cli}, a client
- * hands over its argv, environment, working directory and stdio descriptors; the daemon
- * runs the same picocli command tree in its warm JVM on its own supervisor, writing straight
- * to the client's descriptors, and answers with the exit code. The client forwards the
- * signals it gets. The wire format is {@link ForwardProtocol}.
+ * The daemon's end of the thin CLI (native/src/client): on {@code <address>.cli}, a client hands
+ * over its argv, environment, working directory and stdio descriptors; the daemon runs the same
+ * picocli command tree in its warm JVM on its own supervisor, writing straight to the client's
+ * descriptors, and answers with the exit code. The client forwards the signals it gets. The wire
+ * format is {@link ForwardProtocol}.
  *
- * <p>One reactor thread (an epoll through libnana) accepts connections, reads requests and
- * the frames that follow them, without blocking: a connection costs no thread until its
- * request is whole, and a request must be whole within {@link Limits#requestDeadlineMillis}.
- * Each length is checked before anything is allocated for it, requests being read share a
- * byte budget, and connections are capped (a client over the cap is told so, 'B'). Only
- * then does the command get a thread of its own. The accept loop outlives a full
- * descriptor table: it pauses, says so, and accepts again.
+ * <p>One reactor thread (an epoll through libnana) accepts connections, reads requests and the
+ * frames that follow them, without blocking: a connection costs no thread until its request is
+ * whole, and a request must be whole within {@link Limits#requestDeadlineMillis}. Each length is
+ * checked before anything is allocated for it, requests being read share a byte budget, and
+ * connections are capped (a client over the cap is told so, 'B'). Only then does the command get a
+ * thread of its own. The accept loop outlives a full descriptor table: it pauses, says so, and
+ * accepts again.
  */
 final class ForwardServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ForwardServer.class);
 
-    /** Commands a client may not have the daemon run: another daemon, or a benchmark inside this one. */
+    /**
+     * Commands a client may not have the daemon run: another daemon, or a benchmark inside this
+     * one.
+     */
     static final List<String> NOT_FORWARDED = List.of("daemon", "bench");
 
     /**
      * What the server takes at most (docs/SECURITY.md lists them).
      *
      * @param maxConnections clients connected at once, waiting or running
-     * @param requestBudgetBytes bytes of requests larger than {@link ForwardServer#SMALL_REQUEST} being read, all together
+     * @param requestBudgetBytes bytes of requests larger than {@link ForwardServer#SMALL_REQUEST}
+     *     being read, all together
      * @param requestDeadlineMillis how long a client has to send its whole request
      */
     record Limits(int maxConnections, int requestBudgetBytes, int requestDeadlineMillis) {
@@ -60,15 +64,16 @@ final class ForwardServer implements AutoCloseable {
     }
 
     /**
-     * A request this size or smaller (a CLI call's argv and environment are a few KiB) is
-     * read without the shared budget: the connection cap bounds them (512 × 16 KiB), so
-     * clients holding large requests half-sent never crowd out ordinary ones.
+     * A request this size or smaller (a CLI call's argv and environment are a few KiB) is read
+     * without the shared budget: the connection cap bounds them (512 × 16 KiB), so clients holding
+     * large requests half-sent never crowd out ordinary ones.
      */
     static final int SMALL_REQUEST = 16 * 1024;
 
     private static final long WAKE = 0;
     private static final long LISTENER = 1;
     private static final int MAX_EVENTS = 64;
+
     /** How long accepting pauses when the process is out of descriptors. */
     private static final int ACCEPT_PAUSE_MILLIS = 200;
 
@@ -116,7 +121,8 @@ final class ForwardServer implements AutoCloseable {
         }
     }
 
-    private ForwardServer(Path path, Fd listener, Supervisor supervisor, boolean groupAccess, Limits limits)
+    private ForwardServer(
+            Path path, Fd listener, Supervisor supervisor, boolean groupAccess, Limits limits)
             throws OsException {
         this.path = path;
         this.listener = listener;
@@ -128,8 +134,11 @@ final class ForwardServer implements AutoCloseable {
         LibNana.setNonblock(listener, true);
         LibNana.epollAdd(epoll, wake, WAKE, LibNana.EV_IN);
         LibNana.epollAdd(epoll, listener, LISTENER, LibNana.EV_IN);
-        // a command holds its thread while it runs (a foreground run, attach, logs -f); idle ones are reused
-        this.commands = Executors.newCachedThreadPool(Thread.ofPlatform().name("nana-forwarded-", 0).daemon().factory());
+        // a command holds its thread while it runs (a foreground run, attach, logs -f); idle ones
+        // are reused
+        this.commands =
+                Executors.newCachedThreadPool(
+                        Thread.ofPlatform().name("nana-forwarded-", 0).daemon().factory());
         this.reactor = Thread.ofPlatform().name("nana-forward").daemon().start(this::react);
     }
 
@@ -138,11 +147,14 @@ final class ForwardServer implements AutoCloseable {
         return address.resolveSibling(address.getFileName() + ".cli");
     }
 
-    static ForwardServer start(Path address, Supervisor supervisor, GroupPrincipal group) throws IOException {
+    static ForwardServer start(Path address, Supervisor supervisor, GroupPrincipal group)
+            throws IOException {
         return start(address, supervisor, group, Limits.DEFAULT);
     }
 
-    static ForwardServer start(Path address, Supervisor supervisor, GroupPrincipal group, Limits limits) throws IOException {
+    static ForwardServer start(
+            Path address, Supervisor supervisor, GroupPrincipal group, Limits limits)
+            throws IOException {
         Path path = socketFor(address);
         Fd l = LibNana.unixListen(path, 128);
         try {
@@ -183,8 +195,12 @@ final class ForwardServer implements AutoCloseable {
             }
         } catch (OsException | RuntimeException e) {
             if (!closed) {
-                // without its reactor the daemon cannot serve the CLI: let it be restarted (restore loses nothing)
-                log.error("the forwarding server stopped: {}; the daemon exits so that it can be restarted", e.toString(), e);
+                // without its reactor the daemon cannot serve the CLI: let it be restarted (restore
+                // loses nothing)
+                log.error(
+                        "the forwarding server stopped: {}; the daemon exits so that it can be restarted",
+                        e.toString(),
+                        e);
                 Runtime.getRuntime().halt(70);
             }
         }
@@ -215,7 +231,9 @@ final class ForwardServer implements AutoCloseable {
             } catch (OsException.WouldBlock e) {
                 return;
             } catch (OsException e) {
-                if (e.errno() == 24 /* EMFILE */ || e.errno() == 23 /* ENFILE */ || e.errno() == 12 /* ENOMEM */
+                if (e.errno() == 24 /* EMFILE */
+                        || e.errno() == 23 /* ENFILE */
+                        || e.errno() == 12 /* ENOMEM */
                         || e.errno() == 105 /* ENOBUFS */) {
                     pauseAccepting(e);
                     return;
@@ -228,14 +246,20 @@ final class ForwardServer implements AutoCloseable {
         }
     }
 
-    /** Out of descriptors: stop accepting for a moment (the listener would wake us in a loop), and say so. */
+    /**
+     * Out of descriptors: stop accepting for a moment (the listener would wake us in a loop), and
+     * say so.
+     */
     private void pauseAccepting(OsException e) {
         long now = System.nanoTime();
         acceptPausedUntil = now + ACCEPT_PAUSE_MILLIS * 1_000_000L;
         if (now - lastEmfileWarning > 10_000_000_000L) {
             lastEmfileWarning = now;
-            log.warn("forwarding socket {}: accept: {} ({} clients connected): pausing, then accepting again", path,
-                    e.getMessage(), conns.size());
+            log.warn(
+                    "forwarding socket {}: accept: {} ({} clients connected): pausing, then accepting again",
+                    path,
+                    e.getMessage(),
+                    conns.size());
         }
         try {
             LibNana.epollDel(epoll, listener);
@@ -257,41 +281,54 @@ final class ForwardServer implements AutoCloseable {
 
     private void admit(Fd fd) {
         try {
-            // the socket's mode already keeps others out; the kernel's word on who called settles it
+            // the socket's mode already keeps others out; the kernel's word on who called settles
+            // it
             int uid = LibNana.peerUid(fd);
             if (uid != 0 && !groupAccess) {
-                log.warn("forwarded command from uid {} refused: the socket is root-only (start the daemon with --group)", uid);
+                log.warn(
+                        "forwarded command from uid {} refused: the socket is root-only (start the daemon with --group)",
+                        uid);
                 fd.close();
                 return;
             }
             if (conns.size() >= limits.maxConnections()) forgetClosed();
             if (conns.size() >= limits.maxConnections()) {
-                log.warn("forwarding socket {}: a client refused: {} are connected, the most this daemon serves", path,
+                log.warn(
+                        "forwarding socket {}: a client refused: {} are connected, the most this daemon serves",
+                        path,
                         conns.size());
                 sendFrame(fd, ForwardProtocol.BUSY, limits.maxConnections());
                 fd.close();
                 return;
             }
             LibNana.setNonblock(fd, true);
-            Conn c = new Conn(nextToken++, fd, System.nanoTime() + limits.requestDeadlineMillis() * 1_000_000L);
+            Conn c =
+                    new Conn(
+                            nextToken++,
+                            fd,
+                            System.nanoTime() + limits.requestDeadlineMillis() * 1_000_000L);
             LibNana.epollAdd(epoll, fd, c.token, LibNana.EV_IN);
             conns.put(c.token, c);
         } catch (OsException e) {
-            log.debug("forwarding socket {}: a client went before it was served: {}", path, e.getMessage());
+            log.debug(
+                    "forwarding socket {}: a client went before it was served: {}",
+                    path,
+                    e.getMessage());
             fd.close();
         }
     }
 
     /**
-     * At the cap: clients that hung up before sending their request may not have been read
-     * yet (their EOFs wait in the epoll queue behind this accept); they are let go now, so
-     * that they do not turn away a client that came after them.
+     * At the cap: clients that hung up before sending their request may not have been read yet
+     * (their EOFs wait in the epoll queue behind this accept); they are let go now, so that they do
+     * not turn away a client that came after them.
      */
     private void forgetClosed() {
         List<Conn> closed = new ArrayList<>();
         for (Conn c : conns.values()) {
             try {
-                if (!c.running() && (LibNana.poll(c.fd, LibNana.POLLIN, 0) & LibNana.POLLHUP) != 0) closed.add(c);
+                if (!c.running() && (LibNana.poll(c.fd, LibNana.POLLIN, 0) & LibNana.POLLHUP) != 0)
+                    closed.add(c);
             } catch (OsException e) {
                 closed.add(c);
             }
@@ -311,7 +348,11 @@ final class ForwardServer implements AutoCloseable {
         } catch (OsException | ForwardProtocol.BadRequest e) {
             if (!c.running()) {
                 log.warn("forwarded command refused: {}", e.getMessage());
-                refuse(c, e instanceof ForwardProtocol.BadRequest ? "nana: the daemon refused the command: " + e.getMessage() : null);
+                refuse(
+                        c,
+                        e instanceof ForwardProtocol.BadRequest
+                                ? "nana: the daemon refused the command: " + e.getMessage()
+                                : null);
             } else {
                 clientGone(c);
             }
@@ -319,7 +360,8 @@ final class ForwardServer implements AutoCloseable {
     }
 
     /** Reads what has come of a request; once whole, runs it. */
-    private void readRequest(Conn c, MemorySegment buf) throws OsException, ForwardProtocol.BadRequest {
+    private void readRequest(Conn c, MemorySegment buf)
+            throws OsException, ForwardProtocol.BadRequest {
         while (true) {
             ByteBuffer into = c.body != null ? c.body : c.header;
             int want = Math.min(into.remaining(), (int) buf.byteSize());
@@ -330,25 +372,37 @@ final class ForwardServer implements AutoCloseable {
                 forget(c);
                 return;
             }
-            if (c.stdio.size() != 3) throw new ForwardProtocol.BadRequest("a request must bring its 3 stdio descriptors with its first bytes");
+            if (c.stdio.size() != 3)
+                throw new ForwardProtocol.BadRequest(
+                        "a request must bring its 3 stdio descriptors with its first bytes");
             into.put(got.data());
             if (into.hasRemaining()) continue;
             if (c.body == null) {
                 int total = c.header.flip().getInt();
                 if (total <= 0 || total > ForwardProtocol.MAX_REQUEST) {
-                    throw new ForwardProtocol.BadRequest("a request of " + total + " bytes: the most the daemon takes is "
-                            + ForwardProtocol.MAX_REQUEST + " (argv, environment and working directory together)");
+                    throw new ForwardProtocol.BadRequest(
+                            "a request of "
+                                    + total
+                                    + " bytes: the most the daemon takes is "
+                                    + ForwardProtocol.MAX_REQUEST
+                                    + " (argv, environment and working directory together)");
                 }
-                // a request of a usual size needs no budget (the connection cap bounds those); large ones share one
+                // a request of a usual size needs no budget (the connection cap bounds those);
+                // large ones share one
                 if (total > SMALL_REQUEST && budgetUsed + total > limits.requestBudgetBytes()) {
-                    throw new ForwardProtocol.BadRequest("the daemon is reading " + budgetUsed + " bytes of requests"
-                            + " already, the most it holds at once; try again");
+                    throw new ForwardProtocol.BadRequest(
+                            "the daemon is reading "
+                                    + budgetUsed
+                                    + " bytes of requests"
+                                    + " already, the most it holds at once; try again");
                 }
                 if (total > SMALL_REQUEST) {
                     budgetUsed += total;
                     c.budgeted = total;
                 }
-                c.body = ByteBuffer.allocate(total); // only now, and only as much as the budget allowed
+                c.body =
+                        ByteBuffer.allocate(
+                                total); // only now, and only as much as the budget allowed
                 continue;
             }
             ForwardProtocol.Request r = ForwardProtocol.Request.parse(c.body.flip());
@@ -364,7 +418,9 @@ final class ForwardServer implements AutoCloseable {
         c.body = null;
     }
 
-    /** Frames from a client whose command runs: signals go to the command, sizes to its terminal. */
+    /**
+     * Frames from a client whose command runs: signals go to the command, sizes to its terminal.
+     */
     private void readFrames(Conn c, MemorySegment buf) throws OsException {
         while (!c.clientGone) {
             int n = LibNana.read(c.fd, buf, c.frame.remaining());
@@ -381,12 +437,18 @@ final class ForwardServer implements AutoCloseable {
             Io io = c.io;
             ClientTerminal terminal = c.terminal;
             switch (type) {
-                // the handlers may block (run proxies a signal to its container): never on this thread
-                case ForwardProtocol.SIGNAL -> Thread.ofVirtual().start(() -> {
-                    if (!io.signal(value)) interruptCommand(c);
-                });
-                case ForwardProtocol.WINSIZE -> Thread.ofVirtual().start(() -> terminal.resized(value >>> 16, value & 0xffff));
-                default -> { } // a newer client's frame: ignored
+                // the handlers may block (run proxies a signal to its container): never on this
+                // thread
+                case ForwardProtocol.SIGNAL ->
+                        Thread.ofVirtual()
+                                .start(
+                                        () -> {
+                                            if (!io.signal(value)) interruptCommand(c);
+                                        });
+                case ForwardProtocol.WINSIZE ->
+                        Thread.ofVirtual()
+                                .start(() -> terminal.resized(value >>> 16, value & 0xffff));
+                default -> {} // a newer client's frame: ignored
             }
         }
     }
@@ -403,7 +465,10 @@ final class ForwardServer implements AutoCloseable {
         interruptCommand(c);
     }
 
-    /** Interrupts the connection's command if it still runs, and never the next command of its pooled thread. */
+    /**
+     * Interrupts the connection's command if it still runs, and never the next command of its
+     * pooled thread.
+     */
     private static void interruptCommand(Conn c) {
         synchronized (c) {
             if (c.command != null) c.command.interrupt();
@@ -416,8 +481,14 @@ final class ForwardServer implements AutoCloseable {
         List<Conn> late = new ArrayList<>();
         for (Conn c : conns.values()) if (!c.running() && now - c.deadline > 0) late.add(c);
         for (Conn c : late) {
-            log.warn("forwarded command refused: the client sent no whole request within {} ms", limits.requestDeadlineMillis());
-            refuse(c, "nana: the daemon got no whole command within " + limits.requestDeadlineMillis() + " ms");
+            log.warn(
+                    "forwarded command refused: the client sent no whole request within {} ms",
+                    limits.requestDeadlineMillis());
+            refuse(
+                    c,
+                    "nana: the daemon got no whole command within "
+                            + limits.requestDeadlineMillis()
+                            + " ms");
         }
     }
 
@@ -456,12 +527,23 @@ final class ForwardServer implements AutoCloseable {
     // ---- commands
 
     private void run(Conn c, ForwardProtocol.Request r) {
-        if (log.isDebugEnabled()) log.debug("forwarded command: nana {}", String.join(" ", redacted(r.args())));
+        if (log.isDebugEnabled())
+            log.debug("forwarded command: nana {}", String.join(" ", redacted(r.args())));
         c.terminal = new ClientTerminal(c.fd, c.stdio.get(0));
-        c.io = new Io(new FdInputStream(c.stdio.get(0)), new FdOutputStream(c.stdio.get(1)),
-                new FdOutputStream(c.stdio.get(2)), r.env(), r.cwd(), supervisor, c.terminal);
+        c.io =
+                new Io(
+                        new FdInputStream(c.stdio.get(0)),
+                        new FdOutputStream(c.stdio.get(1)),
+                        new FdOutputStream(c.stdio.get(2)),
+                        r.env(),
+                        r.cwd(),
+                        supervisor,
+                        c.terminal);
         try {
-            sendFrame(c.fd, ForwardProtocol.ACCEPTED, 0); // the client's deadline for a first answer ends here
+            sendFrame(
+                    c.fd,
+                    ForwardProtocol.ACCEPTED,
+                    0); // the client's deadline for a first answer ends here
             commands.execute(() -> execute(c, r));
         } catch (OsException e) {
             clientGone(c);
@@ -484,7 +566,8 @@ final class ForwardServer implements AutoCloseable {
             synchronized (c) {
                 c.command = null;
             }
-            Thread.interrupted(); // after the above, no interrupt meant for this command can land: the next starts clean
+            Thread.interrupted(); // after the above, no interrupt meant for this command can
+            // land: the next starts clean
             finished.add(c);
             wakeReactor();
         }
@@ -525,9 +608,8 @@ final class ForwardServer implements AutoCloseable {
     }
 
     /**
-     * A command line fit for a log: environment values hidden (-e K=V, --env K=V, --env=K=V
-     * become K=***), and the container's own command after "--" only counted; either may
-     * carry secrets.
+     * A command line fit for a log: environment values hidden (-e K=V, --env K=V, --env=K=V become
+     * K=***), and the container's own command after "--" only counted; either may carry secrets.
      */
     static List<String> redacted(List<String> args) {
         List<String> out = new ArrayList<>();
@@ -540,7 +622,8 @@ final class ForwardServer implements AutoCloseable {
             }
             if (envValue) out.add(hideValue(a));
             else if (a.startsWith("--env=")) out.add("--env=" + hideValue(a.substring(6)));
-            else if (a.startsWith("-e") && a.length() > 2 && !a.startsWith("--")) out.add("-e" + hideValue(a.substring(2)));
+            else if (a.startsWith("-e") && a.length() > 2 && !a.startsWith("--"))
+                out.add("-e" + hideValue(a.substring(2)));
             else out.add(a);
             envValue = a.equals("-e") || a.equals("--env");
         }
@@ -642,7 +725,8 @@ final class ForwardServer implements AutoCloseable {
                 int done = 0;
                 while (done < len) done += LibNana.write(fd, buf.asSlice(done), len - done);
             } catch (OsException e) {
-                if (e.errno() == 32 /* EPIPE */ || e.errno() == 104 /* ECONNRESET */) throw new OutputGone(e);
+                if (e.errno() == 32 /* EPIPE */ || e.errno() == 104 /* ECONNRESET */)
+                    throw new OutputGone(e);
                 throw e;
             }
         }

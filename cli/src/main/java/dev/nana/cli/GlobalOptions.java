@@ -5,27 +5,46 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * Options every command takes, also from the environment (NANA_ADDRESS, NANA_STATE_DIR), so
- * several nanas can share a host. Defaults come from the caller's environment, which for a
- * command forwarded by the thin client is the client's, not the daemon's.
+ * Options every command takes, also from the environment (NANA_ADDRESS, NANA_STATE_DIR), so several
+ * nanas can share a host. Defaults come from the caller's environment, which for a command
+ * forwarded by the thin client is the client's, not the daemon's.
  */
 final class GlobalOptions {
     static final String DEFAULT_ADDRESS = "/run/nana/nana.sock";
     static final String DEFAULT_STATE_DIR = "/run/nana";
 
-    @Option(names = "--address", paramLabel = "SOCKET", scope = ScopeType.INHERIT,
-            description = "the daemon's socket; without a daemon there, nana works in-process"
-                    + " (default: $NANA_ADDRESS, else " + DEFAULT_ADDRESS + ")")
+    @Option(
+            names = "--address",
+            paramLabel = "SOCKET",
+            scope = ScopeType.INHERIT,
+            description =
+                    "the daemon's socket; without a daemon there, nana works in-process"
+                            + " (default: $NANA_ADDRESS, else "
+                            + DEFAULT_ADDRESS
+                            + ")")
     Path address;
 
-    @Option(names = "--state-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
-            description = "state directory, used when no daemon listens (default: $NANA_STATE_DIR, else "
-                    + DEFAULT_STATE_DIR + ")")
+    @Option(
+            names = "--state-dir",
+            paramLabel = "DIR",
+            scope = ScopeType.INHERIT,
+            description =
+                    "state directory, used when no daemon listens (default: $NANA_STATE_DIR, else "
+                            + DEFAULT_STATE_DIR
+                            + ")")
     Path stateDir;
 
     /** Fills in what was not given, from io's environment, relative to io's working directory. */
     void resolve(Io io) {
-        address = io.resolve(address != null ? address : Path.of(io.env("NANA_ADDRESS", DEFAULT_ADDRESS)));
-        stateDir = io.resolve(stateDir != null ? stateDir : Path.of(io.env("NANA_STATE_DIR", DEFAULT_STATE_DIR)));
+        address =
+                io.resolve(
+                        address != null
+                                ? address
+                                : Path.of(io.env("NANA_ADDRESS", DEFAULT_ADDRESS)));
+        stateDir =
+                io.resolve(
+                        stateDir != null
+                                ? stateDir
+                                : Path.of(io.env("NANA_STATE_DIR", DEFAULT_STATE_DIR)));
     }
 }

@@ -5,18 +5,23 @@ import dev.nana.Supervisor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code nana inspect ID…}: everything nana knows of containers, JSON by default. */
-@Command(name = "inspect", mixinStandardHelpOptions = true, description = "Show containers in detail (JSON by default).")
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
+        description = "Show containers in detail (JSON by default).")
 public final class InspectCommand extends Subcommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "ID", description = "container ids")
     List<String> ids;
 
-    @Option(names = "--format", defaultValue = "json", description = "json or table (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--format",
+            defaultValue = "json",
+            description = "json or table (default: ${DEFAULT-VALUE})")
     Output.Format format;
 
     @Override
@@ -27,7 +32,10 @@ public final class InspectCommand extends Subcommand implements Callable<Integer
         }
         var out = spec.commandLine().getOut();
         if (format == Output.Format.json && found.size() == 1) {
-            out.println(Output.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Output.json(found.getFirst())));
+            out.println(
+                    Output.JSON
+                            .writerWithDefaultPrettyPrinter()
+                            .writeValueAsString(Output.json(found.getFirst())));
         } else {
             Output.containers(out, found, format);
         }

@@ -11,10 +11,9 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
- * Where one command invocation reads and writes, and whose environment it sees: this
- * process's own (the JVM CLI), or a thin client's forwarded to the daemon (its stdio
- * descriptors, environment and working directory), which then runs on the daemon's
- * supervisor.
+ * Where one command invocation reads and writes, and whose environment it sees: this process's own
+ * (the JVM CLI), or a thin client's forwarded to the daemon (its stdio descriptors, environment and
+ * working directory), which then runs on the daemon's supervisor.
  */
 final class Io {
     final InputStream in;
@@ -22,12 +21,20 @@ final class Io {
     final OutputStream err;
     final Map<String, String> env;
     final Path cwd;
+
     /** The daemon's own supervisor when this command was forwarded to it; else null. */
     final Supervisor daemonSupervisor;
+
     final Terminal terminal;
     private volatile IntConsumer signalHandler;
 
-    Io(InputStream in, OutputStream out, OutputStream err, Map<String, String> env, Path cwd, Supervisor daemonSupervisor,
+    Io(
+            InputStream in,
+            OutputStream out,
+            OutputStream err,
+            Map<String, String> env,
+            Path cwd,
+            Supervisor daemonSupervisor,
             Terminal terminal) {
         this.in = in;
         this.out = out;
@@ -39,12 +46,20 @@ final class Io {
     }
 
     static Io system() {
-        return new Io(new FileInputStream(FileDescriptor.in), goneAware(new FileOutputStream(FileDescriptor.out)),
-                goneAware(new FileOutputStream(FileDescriptor.err)), System.getenv(), Path.of("").toAbsolutePath(), null,
+        return new Io(
+                new FileInputStream(FileDescriptor.in),
+                goneAware(new FileOutputStream(FileDescriptor.out)),
+                goneAware(new FileOutputStream(FileDescriptor.err)),
+                System.getenv(),
+                Path.of("").toAbsolutePath(),
+                null,
                 Terminal.system());
     }
 
-    /** This JVM's own stdout or stderr, whose broken pipe is an {@link OutputGone} as a forwarded one's is. */
+    /**
+     * This JVM's own stdout or stderr, whose broken pipe is an {@link OutputGone} as a forwarded
+     * one's is.
+     */
     private static OutputStream goneAware(OutputStream out) {
         return new java.io.FilterOutputStream(out) {
             @Override
@@ -52,7 +67,8 @@ final class Io {
                 try {
                     out.write(b, off, len);
                 } catch (java.io.IOException e) {
-                    if (String.valueOf(e.getMessage()).contains("Broken pipe")) throw new OutputGone(e);
+                    if (String.valueOf(e.getMessage()).contains("Broken pipe"))
+                        throw new OutputGone(e);
                     throw e;
                 }
             }

@@ -8,23 +8,28 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code nana logs [-f] ID}: the container's output as its shim logged it (stdout and
- * stderr, interleaved), read from its folder in the state directory.
+ * {@code nana logs [-f] ID}: the container's output as its shim logged it (stdout and stderr,
+ * interleaved), read from its folder in the state directory.
  */
-@Command(name = "logs", mixinStandardHelpOptions = true,
-        description = {"Print a container's output (from its log in the state directory).",
-                "With --follow, keep printing until it exits."})
+@Command(
+        name = "logs",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Print a container's output (from its log in the state directory).",
+            "With --follow, keep printing until it exits."
+        })
 public final class LogsCommand extends Subcommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "container id")
     String id;
 
-    @Option(names = {"-f", "--follow"}, description = "keep printing new output until the container exits")
+    @Option(
+            names = {"-f", "--follow"},
+            description = "keep printing new output until the container exits")
     boolean follow;
 
     @Override
@@ -32,8 +37,12 @@ public final class LogsCommand extends Subcommand implements Callable<Integer> {
         dev.nana.ContainerId.require(id, "container id");
         ProcessDir dir = new ProcessDir(Nana.stateDir(nana).resolve(id).resolve("init"));
         if (!Files.isDirectory(dir.dir())) {
-            throw new NotFoundException("no container \"" + id + "\" in " + Nana.stateDir(nana)
-                    + ": nana ps lists the containers there are");
+            throw new NotFoundException(
+                    "no container \""
+                            + id
+                            + "\" in "
+                            + Nana.stateDir(nana)
+                            + ": nana ps lists the containers there are");
         }
         OutputStream out = nana.io.out;
         Path rotated = dir.outputLog().resolveSibling("log.1");

@@ -1,7 +1,5 @@
 package dev.nana.cli;
 
-import picocli.CommandLine;
-
 /** Entry point of the JVM CLI (bin/nana). */
 public final class Main {
     private Main() {}

@@ -17,14 +17,17 @@ final class MetricsEndpoint {
         String host = hostPort.substring(0, colon);
         int port = Integer.parseInt(hostPort.substring(colon + 1));
         HttpServer http = HttpServer.create(new InetSocketAddress(host, port), 16);
-        http.createContext("/metrics", exchange -> {
-            byte[] body = supervisor.metricsText().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
+        http.createContext(
+                "/metrics",
+                exchange -> {
+                    byte[] body = supervisor.metricsText().getBytes(StandardCharsets.UTF_8);
+                    exchange.getResponseHeaders()
+                            .set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                    exchange.sendResponseHeaders(200, body.length);
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        out.write(body);
+                    }
+                });
         http.setExecutor(null);
         http.start();
         return http;

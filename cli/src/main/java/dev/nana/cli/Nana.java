@@ -12,19 +12,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * How a command reaches nana: the daemon when one listens on --address, else a supervisor
- * in this process for this one command (it waits briefly for another CLI's to finish, and
- * closes at once, leaving containers running: a later daemon restores them).
+ * How a command reaches nana: the daemon when one listens on --address, else a supervisor in this
+ * process for this one command (it waits briefly for another CLI's to finish, and closes at once,
+ * leaving containers running: a later daemon restores them).
  */
 final class Nana {
-    /** A CLI waits this long for another CLI's in-process supervisor to let go of the state directory. */
+    /**
+     * A CLI waits this long for another CLI's in-process supervisor to let go of the state
+     * directory.
+     */
     static final Duration LOCK_WAIT = Duration.ofSeconds(30);
 
     private Nana() {}
 
     /**
-     * Whether a daemon accepts connections on the socket (a stale socket file does not). A
-     * socket this user may not open is an error that says so, not a reason to go in-process.
+     * Whether a daemon accepts connections on the socket (a stale socket file does not). A socket
+     * this user may not open is an error that says so, not a reason to go in-process.
      */
     static boolean daemonListening(Path socket) {
         if (!Files.exists(socket)) return false;
@@ -32,8 +35,10 @@ final class Nana {
             return ch.isConnected();
         } catch (IOException e) {
             if (String.valueOf(e.getMessage()).contains("Permission denied")) {
-                throw new UnavailableException("permission denied on the nana daemon's socket \"" + socket
-                        + "\": run as root, or as a member of the daemon's --group");
+                throw new UnavailableException(
+                        "permission denied on the nana daemon's socket \""
+                                + socket
+                                + "\": run as root, or as a member of the daemon's --group");
             }
             return false;
         }
@@ -41,8 +46,8 @@ final class Nana {
 
     /**
      * The daemon if one listens, else an in-process supervisor. While another holds the state
-     * directory — a CLI, or a daemon still restoring before it listens — this waits, and goes
-     * to the daemon as soon as it answers.
+     * directory — a CLI, or a daemon still restoring before it listens — this waits, and goes to
+     * the daemon as soon as it answers.
      */
     static Supervisor open(NanaCommand nana) {
         if (nana.io.daemonSupervisor != null) return new Borrowed(nana.io.daemonSupervisor);
@@ -50,7 +55,8 @@ final class Nana {
         long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
         while (true) {
             if (daemonListening(g.address)) return RemoteSupervisor.connect(g.address);
-            if (LocalSupervisor.lockHolder(g.stateDir).isEmpty() || System.nanoTime() > deadline) return local(g);
+            if (LocalSupervisor.lockHolder(g.stateDir).isEmpty() || System.nanoTime() > deadline)
+                return local(g);
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -61,8 +67,8 @@ final class Nana {
     }
 
     /**
-     * The state directory the containers live in: the daemon's own for a command forwarded
-     * to it, else --state-dir (which must then match the daemon's, when one is used).
+     * The state directory the containers live in: the daemon's own for a command forwarded to it,
+     * else --state-dir (which must then match the daemon's, when one is used).
      */
     static Path stateDir(NanaCommand nana) {
         if (nana.io.daemonSupervisor instanceof LocalSupervisor own) return own.stateDir();
@@ -71,30 +77,80 @@ final class Nana {
 
     /** The daemon's own supervisor, lent to a forwarded command: closing it closes nothing. */
     record Borrowed(Supervisor s) implements Supervisor {
-        public dev.nana.ContainerInfo create(dev.nana.ContainerSpec spec) { return s.create(spec); }
-        public dev.nana.ContainerInfo start(String id) { return s.start(id); }
-        public dev.nana.ContainerInfo run(dev.nana.ContainerSpec spec) { return s.run(spec); }
-        public dev.nana.ContainerInfo pause(String id) { return s.pause(id); }
-        public dev.nana.ExecInfo exec(String id, dev.nana.ExecSpec spec) { return s.exec(id, spec); }
-        public java.util.concurrent.CompletableFuture<dev.nana.ExitStatus> waitForExec(String id, String execId) {
+        public dev.nana.ContainerInfo create(dev.nana.ContainerSpec spec) {
+            return s.create(spec);
+        }
+
+        public dev.nana.ContainerInfo start(String id) {
+            return s.start(id);
+        }
+
+        public dev.nana.ContainerInfo run(dev.nana.ContainerSpec spec) {
+            return s.run(spec);
+        }
+
+        public dev.nana.ContainerInfo pause(String id) {
+            return s.pause(id);
+        }
+
+        public dev.nana.ExecInfo exec(String id, dev.nana.ExecSpec spec) {
+            return s.exec(id, spec);
+        }
+
+        public java.util.concurrent.CompletableFuture<dev.nana.ExitStatus> waitForExec(
+                String id, String execId) {
             return s.waitForExec(id, execId);
         }
-        public void checkpoint(String id, Path image, boolean leave, Path criu) { s.checkpoint(id, image, leave, criu); }
+
+        public void checkpoint(String id, Path image, boolean leave, Path criu) {
+            s.checkpoint(id, image, leave, criu);
+        }
+
         public dev.nana.ContainerInfo restore(dev.nana.ContainerSpec spec, Path image, Path criu) {
             return s.restore(spec, image, criu);
         }
-        public dev.nana.ContainerInfo update(String id, dev.nana.Resources r) { return s.update(id, r); }
-        public dev.nana.Stats stats(String id) { return s.stats(id); }
-        public dev.nana.ContainerInfo resume(String id) { return s.resume(id); }
-        public void kill(String id, int signal, boolean all) { s.kill(id, signal, all); }
-        public void delete(String id, boolean force) { s.delete(id, force); }
-        public void remove(String id) { s.remove(id); }
-        public java.util.List<dev.nana.ContainerInfo> list() { return s.list(); }
-        public dev.nana.ContainerInfo state(String id) { return s.state(id); }
-        public java.util.concurrent.CompletableFuture<dev.nana.ExitStatus> waitForExit(String id) { return s.waitForExit(id); }
-        public dev.nana.Subscription subscribe(dev.nana.EventFilter f, java.time.Instant since, dev.nana.EventListener l) {
+
+        public dev.nana.ContainerInfo update(String id, dev.nana.Resources r) {
+            return s.update(id, r);
+        }
+
+        public dev.nana.Stats stats(String id) {
+            return s.stats(id);
+        }
+
+        public dev.nana.ContainerInfo resume(String id) {
+            return s.resume(id);
+        }
+
+        public void kill(String id, int signal, boolean all) {
+            s.kill(id, signal, all);
+        }
+
+        public void delete(String id, boolean force) {
+            s.delete(id, force);
+        }
+
+        public void remove(String id) {
+            s.remove(id);
+        }
+
+        public java.util.List<dev.nana.ContainerInfo> list() {
+            return s.list();
+        }
+
+        public dev.nana.ContainerInfo state(String id) {
+            return s.state(id);
+        }
+
+        public java.util.concurrent.CompletableFuture<dev.nana.ExitStatus> waitForExit(String id) {
+            return s.waitForExit(id);
+        }
+
+        public dev.nana.Subscription subscribe(
+                dev.nana.EventFilter f, java.time.Instant since, dev.nana.EventListener l) {
             return s.subscribe(f, since, l);
         }
+
         public void close() {}
     }
 

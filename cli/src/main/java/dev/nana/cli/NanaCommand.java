@@ -6,24 +6,42 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The top of the command tree: {@code nana <command>}. */
-@Command(name = "nana",
+@Command(
+        name = "nana",
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "A container supervisor for OCI runtimes (runc, crun).",
-        subcommands = {RunCommand.class, CreateCommand.class, StartCommand.class, KillCommand.class, PauseCommand.class,
-                ResumeCommand.class, ExecCommand.class, UpdateCommand.class, StatsCommand.class, CheckpointCommand.class,
-                RestoreCommand.class,
-                DeleteCommand.class,
-                PsCommand.class, InspectCommand.class, WaitCommand.class, EventsCommand.class, LogsCommand.class,
-                AttachCommand.class, BenchCommand.class, DaemonCommand.class, VersionCommand.class, CompletionCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {
+            RunCommand.class,
+            CreateCommand.class,
+            StartCommand.class,
+            KillCommand.class,
+            PauseCommand.class,
+            ResumeCommand.class,
+            ExecCommand.class,
+            UpdateCommand.class,
+            StatsCommand.class,
+            CheckpointCommand.class,
+            RestoreCommand.class,
+            DeleteCommand.class,
+            PsCommand.class,
+            InspectCommand.class,
+            WaitCommand.class,
+            EventsCommand.class,
+            LogsCommand.class,
+            AttachCommand.class,
+            BenchCommand.class,
+            DaemonCommand.class,
+            VersionCommand.class,
+            CompletionCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class NanaCommand implements Runnable {
-    @CommandLine.Mixin
-    GlobalOptions global = new GlobalOptions();
+    @CommandLine.Mixin GlobalOptions global = new GlobalOptions();
 
     /**
-     * This invocation's stdio, environment and working directory: set before each execution
-     * (a forwarded command's tree is reused, see {@link #executeForwarded}).
+     * This invocation's stdio, environment and working directory: set before each execution (a
+     * forwarded command's tree is reused, see {@link #executeForwarded}).
      */
     Io io;
 
@@ -32,12 +50,12 @@ public final class NanaCommand implements Runnable {
     /** nana's own failure (docker and runc use 125 the same way). */
     public static final int EXIT_NANA_FAILED = 125;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: try nana --help");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "a command is required: try nana --help");
     }
 
     /** The command line of this JVM's own invocation. */
@@ -54,13 +72,16 @@ public final class NanaCommand implements Runnable {
 
     /**
      * Command trees kept for forwarded commands. Building one (picocli reads every command's
-     * annotations and interpolates its texts) cost the daemon ~7 ms of CPU per command, 92 %
-     * of a forwarded {@code nana version} (JFR, docs/BENCHMARKS.md); picocli resets every
-     * option to its initial value at each parse, so a tree serves one command after another.
-     * One tree serves one command at a time; a few are kept for concurrent ones.
+     * annotations and interpolates its texts) cost the daemon ~7 ms of CPU per command, 92 % of a
+     * forwarded {@code nana version} (JFR, docs/BENCHMARKS.md); picocli resets every option to its
+     * initial value at each parse, so a tree serves one command after another. One tree serves one
+     * command at a time; a few are kept for concurrent ones.
      */
-    private static final java.util.concurrent.ConcurrentLinkedQueue<CommandLine> IDLE = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private static final java.util.concurrent.atomic.AtomicInteger IDLE_COUNT = new java.util.concurrent.atomic.AtomicInteger();
+    private static final java.util.concurrent.ConcurrentLinkedQueue<CommandLine> IDLE =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private static final java.util.concurrent.atomic.AtomicInteger IDLE_COUNT =
+            new java.util.concurrent.atomic.AtomicInteger();
     static final int MAX_IDLE_TREES = 16;
 
     /** Runs a command a thin client forwarded (io has the daemon's supervisor) on a reused tree. */
@@ -79,41 +100,54 @@ public final class NanaCommand implements Runnable {
     }
 
     /**
-     * A configured command tree: usage errors exit 2, nana's own errors 125 with one clear
-     * line, an interrupted command (a forwarded SIGINT) 130.
+     * A configured command tree: usage errors exit 2, nana's own errors 125 with one clear line, an
+     * interrupted command (a forwarded SIGINT) 130.
      */
     private static CommandLine build() {
         NanaCommand top = new NanaCommand();
         CommandLine cli = new CommandLine(top);
         cli.setOut(top.out);
         cli.setErr(top.err);
-        cli.setExecutionStrategy(parsed -> {
-            Io io = top.io;
-            if (io.daemonSupervisor != null && parsed.hasSubcommand()) {
-                String name = parsed.subcommand().commandSpec().name();
-                if (ForwardServer.NOT_FORWARDED.contains(name)) {
-                    // the thin client runs these in a JVM of their own; a daemon never runs them for a client
-                    cli.getErr().println("nana: a daemon does not run \"" + name + "\" for a client: run it with bin/nana-jvm " + name);
+        cli.setExecutionStrategy(
+                parsed -> {
+                    Io io = top.io;
+                    if (io.daemonSupervisor != null && parsed.hasSubcommand()) {
+                        String name = parsed.subcommand().commandSpec().name();
+                        if (ForwardServer.NOT_FORWARDED.contains(name)) {
+                            // the thin client runs these in a JVM of their own; a daemon never runs
+                            // them for a client
+                            cli.getErr()
+                                    .println(
+                                            "nana: a daemon does not run \""
+                                                    + name
+                                                    + "\" for a client: run it with bin/nana-jvm "
+                                                    + name);
+                            return EXIT_NANA_FAILED;
+                        }
+                    }
+                    top.global.resolve(io);
+                    int code = new CommandLine.RunLast().execute(parsed);
+                    if (cli.getOut()
+                            .checkError()) { // println swallows a write error: the output was lost,
+                        // say so
+                        cli.getErr()
+                                .println("nana: writing the output failed: its reader went away");
+                        return code != 0 ? code : OutputGone.EXIT_CODE;
+                    }
+                    return code;
+                });
+        cli.setExecutionExceptionHandler(
+                (e, cmd, parsed) -> {
+                    if (e instanceof InterruptedException) return 130;
+                    if (e instanceof OutputGone gone) {
+                        cmd.getErr()
+                                .println(
+                                        "nana: " + cmd.getCommandName() + ": " + gone.getMessage());
+                        return OutputGone.EXIT_CODE;
+                    }
+                    cmd.getErr().println("nana: " + message(e));
                     return EXIT_NANA_FAILED;
-                }
-            }
-            top.global.resolve(io);
-            int code = new CommandLine.RunLast().execute(parsed);
-            if (cli.getOut().checkError()) { // println swallows a write error: the output was lost, say so
-                cli.getErr().println("nana: writing the output failed: its reader went away");
-                return code != 0 ? code : OutputGone.EXIT_CODE;
-            }
-            return code;
-        });
-        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof InterruptedException) return 130;
-            if (e instanceof OutputGone gone) {
-                cmd.getErr().println("nana: " + cmd.getCommandName() + ": " + gone.getMessage());
-                return OutputGone.EXIT_CODE;
-            }
-            cmd.getErr().println("nana: " + message(e));
-            return EXIT_NANA_FAILED;
-        });
+                });
         return cli;
     }
 
@@ -125,14 +159,18 @@ public final class NanaCommand implements Runnable {
         top.err.pointAt(io == null ? null : io.err);
     }
 
-    /** picocli's out and err of this tree: set once in {@link #build}, pointed at each command's streams. */
+    /**
+     * picocli's out and err of this tree: set once in {@link #build}, pointed at each command's
+     * streams.
+     */
     private final CallWriter out = new CallWriter();
+
     private final CallWriter err = new CallWriter();
 
     /**
-     * A writer made once per tree and pointed at one command's stream after another:
-     * setting picocli's writers walks the whole tree (a tenth of a forwarded ps's CPU), so
-     * the tree keeps these two and only their target changes.
+     * A writer made once per tree and pointed at one command's stream after another: setting
+     * picocli's writers walks the whole tree (a tenth of a forwarded ps's CPU), so the tree keeps
+     * these two and only their target changes.
      */
     private static final class CallWriter extends java.io.PrintWriter {
         private final Target target;
@@ -142,7 +180,9 @@ public final class NanaCommand implements Runnable {
         }
 
         private CallWriter(Target target) {
-            super(new java.io.OutputStreamWriter(target, java.nio.charset.StandardCharsets.UTF_8), true);
+            super(
+                    new java.io.OutputStreamWriter(target, java.nio.charset.StandardCharsets.UTF_8),
+                    true);
             this.target = target;
         }
 
@@ -174,7 +214,8 @@ public final class NanaCommand implements Runnable {
     }
 
     static String message(Throwable e) {
-        if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) return message(e.getCause());
+        if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null)
+            return message(e.getCause());
         return switch (e) {
             case NanaException n -> n.getMessage();
             case NativeUnavailableException n -> n.getMessage();

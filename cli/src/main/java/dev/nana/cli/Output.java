@@ -15,17 +15,24 @@ import java.util.Locale;
 
 /** Tables for people, JSON for scripts: one place that shapes what commands print. */
 final class Output {
-    static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    static final ObjectMapper JSON =
+            new ObjectMapper()
+                    .registerModule(new JavaTimeModule())
+                    .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
-    enum Format { table, json }
+    enum Format {
+        table,
+        json
+    }
 
     private Output() {}
 
     static ObjectNode json(ContainerInfo c) {
         ObjectNode n = JSON.createObjectNode();
         n.put("id", c.id());
-        n.put("status", c.status() == null ? "unknown" : c.status().name().toLowerCase(Locale.ROOT));
+        n.put(
+                "status",
+                c.status() == null ? "unknown" : c.status().name().toLowerCase(Locale.ROOT));
         n.put("pid", c.pid());
         if (c.exit() != null) {
             n.put("exitStatus", c.exit().code());
@@ -52,12 +59,17 @@ final class Output {
     }
 
     static String line(Event e) {
-        return e.time() + " " + e.type().name().toLowerCase(Locale.ROOT) + " " + e.id()
+        return e.time()
+                + " "
+                + e.type().name().toLowerCase(Locale.ROOT)
+                + " "
+                + e.id()
                 + (e.process().equals("init") ? "" : " process=" + e.process())
                 + (e.exitCode() != null ? " exitCode=" + e.exitCode() : "");
     }
 
-    static void containers(PrintWriter out, List<ContainerInfo> list, Format format) throws Exception {
+    static void containers(PrintWriter out, List<ContainerInfo> list, Format format)
+            throws Exception {
         if (format == Format.json) {
             var arr = JSON.createArrayNode();
             list.forEach(c -> arr.add(json(c)));
@@ -68,17 +80,25 @@ final class Output {
         rows.add(new String[] {"ID", "STATUS", "PID", "EXIT", "RUNTIME", "CREATED"});
         Instant now = Instant.now();
         for (ContainerInfo c : list) {
-            rows.add(new String[] {c.id(), c.status() == null ? "unknown" : c.status().name().toLowerCase(Locale.ROOT),
-                    c.pid() > 0 ? Integer.toString(c.pid()) : "-",
-                    c.exit() != null ? c.exit().code() + (c.exit().oomKilled() ? " (oom)" : "") : "-",
-                    c.runtime(), ago(Duration.between(c.createdAt(), now))});
+            rows.add(
+                    new String[] {
+                        c.id(),
+                        c.status() == null ? "unknown" : c.status().name().toLowerCase(Locale.ROOT),
+                        c.pid() > 0 ? Integer.toString(c.pid()) : "-",
+                        c.exit() != null
+                                ? c.exit().code() + (c.exit().oomKilled() ? " (oom)" : "")
+                                : "-",
+                        c.runtime(),
+                        ago(Duration.between(c.createdAt(), now))
+                    });
         }
         table(out, rows);
     }
 
     static void table(PrintWriter out, List<String[]> rows) {
         int[] w = new int[rows.getFirst().length];
-        for (String[] r : rows) for (int i = 0; i < r.length; i++) w[i] = Math.max(w[i], r[i].length());
+        for (String[] r : rows)
+            for (int i = 0; i < r.length; i++) w[i] = Math.max(w[i], r[i].length());
         // one write for the whole table: println flushes (and so writes) at every line
         StringBuilder b = new StringBuilder();
         String nl = System.lineSeparator();

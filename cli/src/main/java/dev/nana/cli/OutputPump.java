@@ -10,9 +10,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Copies a container's output FIFO to one of our streams until the shim closes it. The
- * FIFO is opened non-blocking before the shim starts, so nothing written early is lost
- * and no open() hangs; poll reports HUP only once the shim (its writer) is gone.
+ * Copies a container's output FIFO to one of our streams until the shim closes it. The FIFO is
+ * opened non-blocking before the shim starts, so nothing written early is lost and no open() hangs;
+ * poll reports HUP only once the shim (its writer) is gone.
  */
 final class OutputPump implements Runnable {
     private final Fd fifo;
@@ -25,23 +25,26 @@ final class OutputPump implements Runnable {
     }
 
     /**
-     * Pumps block in poll(2) through libnana, which would pin a virtual thread's carrier: they
-     * get platform threads, reused from one command to the next (a daemon runs many).
+     * Pumps block in poll(2) through libnana, which would pin a virtual thread's carrier: they get
+     * platform threads, reused from one command to the next (a daemon runs many).
      */
     private static final java.util.concurrent.ExecutorService THREADS =
-            java.util.concurrent.Executors.newCachedThreadPool(Thread.ofPlatform().name("nana-pump-", 0).daemon().factory());
+            java.util.concurrent.Executors.newCachedThreadPool(
+                    Thread.ofPlatform().name("nana-pump-", 0).daemon().factory());
 
-    private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.CountDownLatch done =
+            new java.util.concurrent.CountDownLatch(1);
 
     static OutputPump start(String name, Fd fifo, OutputStream out) {
         OutputPump p = new OutputPump(fifo, out);
-        THREADS.execute(() -> {
-            try {
-                p.run();
-            } finally {
-                p.done.countDown();
-            }
-        });
+        THREADS.execute(
+                () -> {
+                    try {
+                        p.run();
+                    } finally {
+                        p.done.countDown();
+                    }
+                });
         return p;
     }
 
@@ -54,7 +57,8 @@ final class OutputPump implements Runnable {
 
     @Override
     public void run() {
-        try (Arena arena = Arena.ofConfined(); fifo) {
+        try (Arena arena = Arena.ofConfined();
+                fifo) {
             MemorySegment buf = arena.allocate(65536);
             while (true) {
                 int revents = LibNana.poll(fifo, LibNana.POLLIN, -1);

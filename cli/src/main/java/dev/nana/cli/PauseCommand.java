@@ -6,8 +6,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code nana pause ID…}: freeze every process of running containers. */
-@Command(name = "pause", mixinStandardHelpOptions = true,
-        description = "Freeze every process of running containers (the cgroup freezer); nana resume thaws them.")
+@Command(
+        name = "pause",
+        mixinStandardHelpOptions = true,
+        description =
+                "Freeze every process of running containers (the cgroup freezer); nana resume thaws them.")
 public final class PauseCommand extends Subcommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "ID", description = "container ids")
     List<String> ids;

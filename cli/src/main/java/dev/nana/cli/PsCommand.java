@@ -2,17 +2,25 @@ package dev.nana.cli;
 
 import dev.nana.Supervisor;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code nana ps|list}. */
-@Command(name = "ps", aliases = "list", mixinStandardHelpOptions = true, description = "List containers.")
+@Command(
+        name = "ps",
+        aliases = "list",
+        mixinStandardHelpOptions = true,
+        description = "List containers.")
 public final class PsCommand extends Subcommand implements Callable<Integer> {
-    @Option(names = "--format", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--format",
+            defaultValue = "table",
+            description = "table or json (default: ${DEFAULT-VALUE})")
     Output.Format format;
 
-    @Option(names = {"-q", "--quiet"}, description = "print the ids only, one a line")
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "print the ids only, one a line")
     boolean quiet;
 
     @Override

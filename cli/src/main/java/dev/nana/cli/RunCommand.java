@@ -17,29 +17,38 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code nana run}: create and start a container, stream its output, exit with its code. */
-@Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Create and start a container, print its output and exit with its exit code.",
-                "With no --bundle, runs the demo busybox bundle (scripts/setup builds it)."})
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Create and start a container, print its output and exit with its exit code.",
+            "With no --bundle, runs the demo busybox bundle (scripts/setup builds it)."
+        })
 public final class RunCommand extends Subcommand implements Callable<Integer> {
-    @Mixin
-    ContainerOptions container;
+    @Mixin ContainerOptions container;
 
     @Option(names = "--rm", description = "delete the container when it exits")
     boolean remove;
 
-    @Option(names = {"-d", "--detach"}, description = "print the id and leave the container running")
+    @Option(
+            names = {"-d", "--detach"},
+            description = "print the id and leave the container running")
     boolean detach;
 
-    @Option(names = {"-i", "--interactive"}, description = "pass this terminal's stdin to the container")
+    @Option(
+            names = {"-i", "--interactive"},
+            description = "pass this terminal's stdin to the container")
     boolean interactive;
 
     @Override
     public Integer call() throws Exception {
         if (detach && remove) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--rm and --detach cannot be used together");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--rm and --detach cannot be used together");
         }
         if (detach && interactive) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--interactive and --detach cannot be used together");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--interactive and --detach cannot be used together");
         }
         LibNana.requireAbi();
         if (detach) return run(ClientStdio.NONE); // no stdio to carry: no FIFO folder to make
@@ -85,35 +94,54 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
         }
         CompletableFuture<Void> detached = new CompletableFuture<>();
         if (interactive) {
-            InputPump.start(nana.io.in, LibNana.fifoOpenWrite(stdio.stdin()), control,
+            InputPump.start(
+                    nana.io.in,
+                    LibNana.fifoOpenWrite(stdio.stdin()),
+                    control,
                     rawTerminal ? () -> detached.complete(null) : null);
         }
         if (!local) {
             // a signal the caller gets (Ctrl-C) goes to the container, as docker's sig-proxy does
-            nana.io.onSignal(sig -> {
-                try {
-                    s.kill(id, sig, false);
-                } catch (RuntimeException e) {
-                    // it has exited already
-                }
-            });
+            nana.io.onSignal(
+                    sig -> {
+                        try {
+                            s.kill(id, sig, false);
+                        } catch (RuntimeException e) {
+                            // it has exited already
+                        }
+                    });
         }
         if (local) s.close(); // let other CLIs in while this one streams
-        CompletableFuture<int[]> exited = local
-                ? CompletableFuture.supplyAsync(() -> {
-                    try {
-                        var exit = ExitWatch.await(g.stateDir, id);
-                        return new int[] {exit.code(), exit.oomKills()};
-                    } catch (Exception e) {
-                        throw new java.util.concurrent.CompletionException(e);
-                    }
-                }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
-                : s.waitForExit(id).thenApply(e -> new int[] {e.code(), e.oomKilled() ? 1 : 0});
+        CompletableFuture<int[]> exited =
+                local
+                        ? CompletableFuture.supplyAsync(
+                                () -> {
+                                    try {
+                                        var exit = ExitWatch.await(g.stateDir, id);
+                                        return new int[] {exit.code(), exit.oomKills()};
+                                    } catch (Exception e) {
+                                        throw new java.util.concurrent.CompletionException(e);
+                                    }
+                                },
+                                java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
+                        : s.waitForExit(id)
+                                .thenApply(e -> new int[] {e.code(), e.oomKilled() ? 1 : 0});
         CompletableFuture.anyOf(exited, detached).join();
         if (detached.isDone() && !exited.isDone()) {
             if (rawTerminal) terminal.raw(false);
-            spec.commandLine().getErr().println("\r\nnana: detached from \"" + id + "\", which runs on; nana attach " + id
-                    + " reattaches" + (remove ? " (--rm no longer applies: nana rm -f " + id + " removes it)" : ""));
+            spec.commandLine()
+                    .getErr()
+                    .println(
+                            "\r\nnana: detached from \""
+                                    + id
+                                    + "\", which runs on; nana attach "
+                                    + id
+                                    + " reattaches"
+                                    + (remove
+                                            ? " (--rm no longer applies: nana rm -f "
+                                                    + id
+                                                    + " removes it)"
+                                            : ""));
             if (!local) s.close();
             return 0;
         }
@@ -124,7 +152,8 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
         if (oom) spec.commandLine().getErr().println("nana: \"" + id + "\" was OOM-killed");
         if (remove) {
             try (Supervisor again = local ? Nana.local(g) : s) {
-                again.remove(id); // answered once it is gone from the list; the runtime's delete follows
+                again.remove(
+                        id); // answered once it is gone from the list; the runtime's delete follows
             }
         } else if (!local) {
             s.close();
@@ -135,18 +164,23 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
     static Path demoBundle() {
         String explicit = System.getProperty("nana.demoBundle");
         String home = System.getProperty("nana.home");
-        Path p = explicit != null ? Path.of(explicit) : home != null ? Path.of(home, "build", "demo-bundle") : null;
+        Path p =
+                explicit != null
+                        ? Path.of(explicit)
+                        : home != null ? Path.of(home, "build", "demo-bundle") : null;
         if (p == null || !Files.isRegularFile(p.resolve("config.json"))) {
-            throw new UnavailableException("the demo bundle is not built" + (p == null ? "" : " (" + p + ")")
-                    + ": run scripts/setup, or give --bundle DIR");
+            throw new UnavailableException(
+                    "the demo bundle is not built"
+                            + (p == null ? "" : " (" + p + ")")
+                            + ": run scripts/setup, or give --bundle DIR");
         }
         return p;
     }
 
     /**
-     * Copies the caller's stdin into the container's stdin FIFO; at EOF, closes the
-     * container's stdin. With onDetach, the detach keys Ctrl-P Ctrl-Q (docker's) stop the
-     * copy and call it instead, leaving the container running.
+     * Copies the caller's stdin into the container's stdin FIFO; at EOF, closes the container's
+     * stdin. With onDetach, the detach keys Ctrl-P Ctrl-Q (docker's) stop the copy and call it
+     * instead, leaving the container running.
      */
     static final class InputPump {
         static final byte CTRL_P = 0x10;
@@ -159,45 +193,56 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
         }
 
         static void start(java.io.InputStream in, Fd fifo, Path control, Runnable onDetach) {
-            Thread.ofPlatform().name("stdin").daemon().start(() -> {
-                byte[] buf = new byte[65536];
-                try (fifo; var arena = java.lang.foreign.Arena.ofConfined()) {
-                    var seg = arena.allocate(buf.length + 1);
-                    boolean pendingCtrlP = false;
-                    int n;
-                    while ((n = in.read(buf)) > 0) {
-                        int len = 0;
-                        byte[] chunk = new byte[n + 1];
-                        for (int i = 0; i < n; i++) {
-                            byte b = buf[i];
-                            if (onDetach != null && pendingCtrlP) {
-                                pendingCtrlP = false;
-                                if (b == CTRL_Q) {
-                                    write(fifo, seg, chunk, len);
-                                    onDetach.run();
-                                    return;
+            Thread.ofPlatform()
+                    .name("stdin")
+                    .daemon()
+                    .start(
+                            () -> {
+                                byte[] buf = new byte[65536];
+                                try (fifo;
+                                        var arena = java.lang.foreign.Arena.ofConfined()) {
+                                    var seg = arena.allocate(buf.length + 1);
+                                    boolean pendingCtrlP = false;
+                                    int n;
+                                    while ((n = in.read(buf)) > 0) {
+                                        int len = 0;
+                                        byte[] chunk = new byte[n + 1];
+                                        for (int i = 0; i < n; i++) {
+                                            byte b = buf[i];
+                                            if (onDetach != null && pendingCtrlP) {
+                                                pendingCtrlP = false;
+                                                if (b == CTRL_Q) {
+                                                    write(fifo, seg, chunk, len);
+                                                    onDetach.run();
+                                                    return;
+                                                }
+                                                chunk[len++] =
+                                                        CTRL_P; // not the sequence: pass the Ctrl-P
+                                                // on
+                                            }
+                                            if (onDetach != null && b == CTRL_P) {
+                                                pendingCtrlP = true;
+                                                continue;
+                                            }
+                                            chunk[len++] = b;
+                                        }
+                                        write(fifo, seg, chunk, len);
+                                    }
+                                    try (Fd c = LibNana.fifoOpenReadWrite(control)) {
+                                        LibNana.writeFully(
+                                                c, dev.nana.shim.ShimProtocol.closeStdin());
+                                    }
+                                } catch (Exception e) {
+                                    // the container is gone; nothing to feed
                                 }
-                                chunk[len++] = CTRL_P; // not the sequence: pass the Ctrl-P on
-                            }
-                            if (onDetach != null && b == CTRL_P) {
-                                pendingCtrlP = true;
-                                continue;
-                            }
-                            chunk[len++] = b;
-                        }
-                        write(fifo, seg, chunk, len);
-                    }
-                    try (Fd c = LibNana.fifoOpenReadWrite(control)) {
-                        LibNana.writeFully(c, dev.nana.shim.ShimProtocol.closeStdin());
-                    }
-                } catch (Exception e) {
-                    // the container is gone; nothing to feed
-                }
-            });
+                            });
         }
 
-        private static void write(Fd fifo, java.lang.foreign.MemorySegment seg, byte[] data, int len) throws Exception {
-            java.lang.foreign.MemorySegment.copy(data, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, len);
+        private static void write(
+                Fd fifo, java.lang.foreign.MemorySegment seg, byte[] data, int len)
+                throws Exception {
+            java.lang.foreign.MemorySegment.copy(
+                    data, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, len);
             int off = 0;
             while (off < len) off += LibNana.write(fifo, seg.asSlice(off), len - off);
         }

@@ -26,7 +26,11 @@ final class Sizes {
             if (n <= 0) throw new NumberFormatException();
             return Math.multiplyExact(n, unit);
         } catch (NumberFormatException | ArithmeticException e) {
-            throw new InvalidArgumentException(what + " \"" + text + "\" is not a size: give bytes, or a number with k, m or g (e.g. 64m)");
+            throw new InvalidArgumentException(
+                    what
+                            + " \""
+                            + text
+                            + "\" is not a size: give bytes, or a number with k, m or g (e.g. 64m)");
         }
     }
 }

@@ -12,9 +12,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code nana stats ID… [--stream]}: resource use from the cgroup. */
-@Command(name = "stats", mixinStandardHelpOptions = true,
-        description = {"Show containers' resource use (CPU, memory, OOM kills, pids, block I/O) from their cgroups.",
-                "With --stream, refresh every second until interrupted."})
+@Command(
+        name = "stats",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Show containers' resource use (CPU, memory, OOM kills, pids, block I/O) from their cgroups.",
+            "With --stream, refresh every second until interrupted."
+        })
 public final class StatsCommand extends Subcommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "ID", description = "container ids")
     List<String> ids;
@@ -22,7 +26,10 @@ public final class StatsCommand extends Subcommand implements Callable<Integer> 
     @Option(names = "--stream", description = "refresh every second")
     boolean stream;
 
-    @Option(names = "--format", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--format",
+            defaultValue = "table",
+            description = "table or json (default: ${DEFAULT-VALUE})")
     Output.Format format;
 
     @Override
@@ -48,13 +55,25 @@ public final class StatsCommand extends Subcommand implements Callable<Integer> 
             return;
         }
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"ID", "CPU", "MEM USAGE / LIMIT", "CACHE", "OOM", "PIDS", "BLOCK I/O"});
+        rows.add(
+                new String[] {
+                    "ID", "CPU", "MEM USAGE / LIMIT", "CACHE", "OOM", "PIDS", "BLOCK I/O"
+                });
         for (Stats st : all) {
-            rows.add(new String[] {st.id(), String.format("%.2fs", st.cpuNanos() / 1e9),
-                    bytes(st.memoryBytes()) + " / " + (st.memoryLimitBytes() == Long.MAX_VALUE ? "-" : bytes(st.memoryLimitBytes())),
-                    bytes(st.memoryCacheBytes()), Long.toString(st.oomKills()),
-                    st.pids() + (st.pidsLimit() < 0 ? "" : " / " + st.pidsLimit()),
-                    bytes(st.blockReadBytes()) + " / " + bytes(st.blockWriteBytes())});
+            rows.add(
+                    new String[] {
+                        st.id(),
+                        String.format("%.2fs", st.cpuNanos() / 1e9),
+                        bytes(st.memoryBytes())
+                                + " / "
+                                + (st.memoryLimitBytes() == Long.MAX_VALUE
+                                        ? "-"
+                                        : bytes(st.memoryLimitBytes())),
+                        bytes(st.memoryCacheBytes()),
+                        Long.toString(st.oomKills()),
+                        st.pids() + (st.pidsLimit() < 0 ? "" : " / " + st.pidsLimit()),
+                        bytes(st.blockReadBytes()) + " / " + bytes(st.blockWriteBytes())
+                    });
         }
         Output.table(out, rows);
     }

@@ -5,13 +5,14 @@ import java.util.List;
 import java.util.function.BiConsumer;
 import picocli.CommandLine;
 
-/** What every nana subcommand has: its parent (global options, the invocation's Io) and its own spec. */
+/**
+ * What every nana subcommand has: its parent (global options, the invocation's Io) and its own
+ * spec.
+ */
 abstract class Subcommand {
-    @CommandLine.ParentCommand
-    NanaCommand nana;
+    @CommandLine.ParentCommand NanaCommand nana;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     /** Does op to each id through one supervisor, printing each id once done (as docker does). */
     int eachId(List<String> ids, BiConsumer<Supervisor, String> op) {

@@ -9,10 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The caller's terminal, for {@code run -it}: whether stdin is one, raw mode on and off,
- * its size, and a hook for its resizes. The JVM CLI drives its own terminal: stty(1) for
- * raw mode, an ioctl for its size; a command forwarded by the thin client asks the client to (see
- * ForwardServer), since the client owns the terminal and restores it however it exits.
+ * The caller's terminal, for {@code run -it}: whether stdin is one, raw mode on and off, its size,
+ * and a hook for its resizes. The JVM CLI drives its own terminal: stty(1) for raw mode, an ioctl
+ * for its size; a command forwarded by the thin client asks the client to (see ForwardServer),
+ * since the client owns the terminal and restores it however it exits.
  */
 interface Terminal {
     boolean isTty();
@@ -42,9 +42,14 @@ interface Terminal {
                 String[] cmd = new String[args.length + 1];
                 cmd[0] = "stty";
                 System.arraycopy(args, 0, cmd, 1, args.length);
-                Process p = new ProcessBuilder(cmd).redirectInput(new File("/dev/tty"))
-                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                Process p =
+                        new ProcessBuilder(cmd)
+                                .redirectInput(new File("/dev/tty"))
+                                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                                .start();
+                String out =
+                        new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                                .strip();
                 return p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0 ? out : null;
             } catch (IOException e) {
                 return null;
@@ -59,7 +64,8 @@ interface Terminal {
             if (on && saved == null) {
                 saved = stty("-g");
                 stty("raw", "-echo");
-                Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> raw(false)));
+                Runtime.getRuntime()
+                        .addShutdownHook(Thread.ofPlatform().unstarted(() -> raw(false)));
             } else if (!on && saved != null) {
                 stty(saved);
                 saved = null;
@@ -77,27 +83,30 @@ interface Terminal {
         }
 
         /**
-         * Follows the size by asking the terminal five times a second (an ioctl each, no
-         * process) on a virtual thread: the JVM keeps SIGWINCH to itself, and only an
-         * internal API (sun.misc.Signal) would hand it over.
+         * Follows the size by asking the terminal five times a second (an ioctl each, no process)
+         * on a virtual thread: the JVM keeps SIGWINCH to itself, and only an internal API
+         * (sun.misc.Signal) would hand it over.
          */
         @Override
         public void onResize(Runnable handler) {
-            Thread.ofVirtual().name("nana-resize").start(() -> {
-                int[] last = size();
-                while (true) {
-                    try {
-                        Thread.sleep(RESIZE_POLL);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    int[] now = size();
-                    if (now != null && !java.util.Arrays.equals(now, last)) {
-                        last = now;
-                        handler.run();
-                    }
-                }
-            });
+            Thread.ofVirtual()
+                    .name("nana-resize")
+                    .start(
+                            () -> {
+                                int[] last = size();
+                                while (true) {
+                                    try {
+                                        Thread.sleep(RESIZE_POLL);
+                                    } catch (InterruptedException e) {
+                                        return;
+                                    }
+                                    int[] now = size();
+                                    if (now != null && !java.util.Arrays.equals(now, last)) {
+                                        last = now;
+                                        handler.run();
+                                    }
+                                }
+                            });
         }
 
         private static final Fd STDIN = new Fd(0); // never closed through this Fd

@@ -10,7 +10,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code nana version}: nana's version and where its native parts are. */
-@Command(name = "version", mixinStandardHelpOptions = true, description = "Print nana's version, its libnana ABI and its nana-shim.")
+@Command(
+        name = "version",
+        mixinStandardHelpOptions = true,
+        description = "Print nana's version, its libnana ABI and its nana-shim.")
 public final class VersionCommand extends Subcommand implements Runnable {
 
     @Override

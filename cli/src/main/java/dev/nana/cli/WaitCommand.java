@@ -4,12 +4,13 @@ import dev.nana.ContainerStatus;
 import dev.nana.Supervisor;
 import dev.nana.supervisor.LocalSupervisor;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code nana wait ID}: exits with the container's exit code once it has exited. */
-@Command(name = "wait", mixinStandardHelpOptions = true,
+@Command(
+        name = "wait",
+        mixinStandardHelpOptions = true,
         description = "Wait for a container to exit; print its exit code and exit with it.")
 public final class WaitCommand extends Subcommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "container id")
@@ -22,8 +23,10 @@ public final class WaitCommand extends Subcommand implements Callable<Integer> {
         if (s instanceof LocalSupervisor) {
             var info = s.state(id); // not found is reported here
             s.close(); // wait without holding the state directory
-            code = info.status() == ContainerStatus.STOPPED ? info.exit().code()
-                    : ExitWatch.await(nana.global.stateDir, id).code();
+            code =
+                    info.status() == ContainerStatus.STOPPED
+                            ? info.exit().code()
+                            : ExitWatch.await(nana.global.stateDir, id).code();
         } else {
             try (s) {
                 code = s.waitForExit(id).join().code();

@@ -11,16 +11,24 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The thin client's protocol is named once on each side: native/src/client/forward.h and
- * {@link ForwardProtocol}. This parses the header and fails when a word differs, or when a
- * name is on one side only.
+ * The thin client's protocol is named once on each side: native/src/client/forward.h and {@link
+ * ForwardProtocol}. This parses the header and fails when a word differs, or when a name is on one
+ * side only.
  */
 class ForwardProtocolDriftTest {
-    private static final Pattern DEFINE = Pattern.compile("(?m)^#define FORWARD_(\\w+)\\s+(.+?)\\s*(/\\*.*)?$");
+    private static final Pattern DEFINE =
+            Pattern.compile("(?m)^#define FORWARD_(\\w+)\\s+(.+?)\\s*(/\\*.*)?$");
 
     /** FORWARD_* in forward.h, as Java values: 'c' a byte, "s" a string, N or (1 << N) an int. */
     static Map<String, Object> header() throws Exception {
-        String h = Files.readString(Path.of(System.getProperty("nana.home", ".."), "native", "src", "client", "forward.h"));
+        String h =
+                Files.readString(
+                        Path.of(
+                                System.getProperty("nana.home", ".."),
+                                "native",
+                                "src",
+                                "client",
+                                "forward.h"));
         Map<String, Object> out = new LinkedHashMap<>();
         Matcher m = DEFINE.matcher(h);
         while (m.find()) {
@@ -28,7 +36,8 @@ class ForwardProtocolDriftTest {
             Object value;
             if (v.matches("'.'")) value = (byte) v.charAt(1);
             else if (v.matches("\".*\"")) value = v.substring(1, v.length() - 1);
-            else if (v.matches("\\(1 << \\d+\\)")) value = 1 << Integer.parseInt(v.replaceAll("\\D+", " ").strip().split(" ")[1]);
+            else if (v.matches("\\(1 << \\d+\\)"))
+                value = 1 << Integer.parseInt(v.replaceAll("\\D+", " ").strip().split(" ")[1]);
             else value = Integer.parseInt(v);
             out.put(m.group(1), value);
         }
@@ -48,6 +57,9 @@ class ForwardProtocolDriftTest {
         java.put("BUSY", ForwardProtocol.BUSY);
         java.put("FRAME", ForwardProtocol.FRAME);
         java.put("MAX_REQUEST", ForwardProtocol.MAX_REQUEST);
-        assertEquals(new java.util.TreeMap<>(java), new java.util.TreeMap<>(header()), "forward.h and ForwardProtocol disagree");
+        assertEquals(
+                new java.util.TreeMap<>(java),
+                new java.util.TreeMap<>(header()),
+                "forward.h and ForwardProtocol disagree");
     }
 }

@@ -19,24 +19,39 @@ import org.junit.jupiter.api.io.TempDir;
 class ForwardedTreeTest {
     private final List<Object[]> calls = new ArrayList<>();
 
-    /** A daemon's supervisor that records what it is asked (kill, create) and answers nothing else. */
+    /**
+     * A daemon's supervisor that records what it is asked (kill, create) and answers nothing else.
+     */
     private Supervisor recording() {
-        return (Supervisor) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Supervisor.class},
-                (proxy, method, args) -> {
-                    if (method.getName().equals("kill") || method.getName().equals("create")) calls.add(args);
-                    return null;
-                });
+        return (Supervisor)
+                Proxy.newProxyInstance(
+                        getClass().getClassLoader(),
+                        new Class<?>[] {Supervisor.class},
+                        (proxy, method, args) -> {
+                            if (method.getName().equals("kill")
+                                    || method.getName().equals("create")) calls.add(args);
+                            return null;
+                        });
     }
 
     private int forward(Supervisor s, Path cwd, String... args) {
-        Io io = new Io(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(), new ByteArrayOutputStream(),
-                Map.of(), cwd, s, Terminal.system());
+        Io io =
+                new Io(
+                        new ByteArrayInputStream(new byte[0]),
+                        new ByteArrayOutputStream(),
+                        new ByteArrayOutputStream(),
+                        Map.of(),
+                        cwd,
+                        s,
+                        Terminal.system());
         return NanaCommand.executeForwarded(io, args);
     }
 
     @Test
     void optionsAndListsAreResetBetweenCommands(@TempDir Path dir) throws Exception {
-        Files.writeString(dir.resolve("config.json"), "{\"process\":{\"args\":[\"sh\"]},\"root\":{\"path\":\"rootfs\"}}");
+        Files.writeString(
+                dir.resolve("config.json"),
+                "{\"process\":{\"args\":[\"sh\"]},\"root\":{\"path\":\"rootfs\"}}");
         Supervisor s = recording();
         // many times, so that the same trees serve commands one after another
         for (int round = 0; round < NanaCommand.MAX_IDLE_TREES + 2; round++) {
@@ -44,9 +59,27 @@ class ForwardedTreeTest {
             assertEquals(0, forward(s, dir, "kill", "--all", "a", "KILL"));
             assertEquals(0, forward(s, dir, "kill", "b"));
             assertEquals(List.of("a", 9, true), List.of(calls.get(0)));
-            assertEquals(List.of("b", 15, false), List.of(calls.get(1)), "--all and the signal of the kill before are gone (TERM by default)");
+            assertEquals(
+                    List.of("b", 15, false),
+                    List.of(calls.get(1)),
+                    "--all and the signal of the kill before are gone (TERM by default)");
 
-            forward(s, dir, "create", "--bundle", ".", "-e", "SECRET=1", "-l", "k=v", "--memory", "16m", "c", "--", "sleep", "1");
+            forward(
+                    s,
+                    dir,
+                    "create",
+                    "--bundle",
+                    ".",
+                    "-e",
+                    "SECRET=1",
+                    "-l",
+                    "k=v",
+                    "--memory",
+                    "16m",
+                    "c",
+                    "--",
+                    "sleep",
+                    "1");
             forward(s, dir, "create", "--bundle", ".", "d");
             ContainerSpec first = (ContainerSpec) calls.get(2)[0];
             ContainerSpec second = (ContainerSpec) calls.get(3)[0];

@@ -40,9 +40,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The {@link Supervisor} of a nana daemon, over gRPC on its unix socket: the same calls,
- * results and errors as the in-process supervisor. Obtain one with
- * {@link Supervisor#connect(Path)}.
+ * The {@link Supervisor} of a nana daemon, over gRPC on its unix socket: the same calls, results
+ * and errors as the in-process supervisor. Obtain one with {@link Supervisor#connect(Path)}.
  */
 public final class RemoteSupervisor implements Supervisor {
     private final Path socket;
@@ -54,12 +53,13 @@ public final class RemoteSupervisor implements Supervisor {
     private RemoteSupervisor(Path socket) {
         this.socket = socket;
         this.group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .channelType(EpollDomainSocketChannel.class)
-                .eventLoopGroup(group)
-                .withOption(ChannelOption.SO_KEEPALIVE, null)
-                .usePlaintext()
-                .build();
+        this.channel =
+                NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                        .channelType(EpollDomainSocketChannel.class)
+                        .eventLoopGroup(group)
+                        .withOption(ChannelOption.SO_KEEPALIVE, null)
+                        .usePlaintext()
+                        .build();
         this.blocking = ContainersGrpc.newBlockingStub(channel);
         this.async = ContainersGrpc.newStub(channel);
     }
@@ -67,8 +67,11 @@ public final class RemoteSupervisor implements Supervisor {
     /** Connects to the daemon listening on socket; fails at once if none is. */
     public static RemoteSupervisor connect(Path socket) {
         if (!Files.exists(socket)) {
-            throw new UnavailableException("no nana daemon at \"" + socket + "\": start one with nana daemon,"
-                    + " or use nana without a daemon (leave --address out)");
+            throw new UnavailableException(
+                    "no nana daemon at \""
+                            + socket
+                            + "\": start one with nana daemon,"
+                            + " or use nana without a daemon (leave --address out)");
         }
         return new RemoteSupervisor(socket);
     }
@@ -82,10 +85,16 @@ public final class RemoteSupervisor implements Supervisor {
     }
 
     private NanaException translate(StatusRuntimeException e) {
-        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && e.getStatus().getDescription() != null
+        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE
+                && e.getStatus().getDescription() != null
                 && !e.getStatus().getDescription().contains("\"")) {
-            return new UnavailableException("cannot reach the nana daemon at \"" + socket + "\": "
-                    + e.getStatus().getDescription() + "; is it running? (nana daemon)", e);
+            return new UnavailableException(
+                    "cannot reach the nana daemon at \""
+                            + socket
+                            + "\": "
+                            + e.getStatus().getDescription()
+                            + "; is it running? (nana daemon)",
+                    e);
         }
         return Statuses.fromStatus(e);
     }
@@ -97,7 +106,10 @@ public final class RemoteSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo start(String id) {
-        return call(() -> Convert.fromProto(blocking.start(StartRequest.newBuilder().setId(id).build())));
+        return call(
+                () ->
+                        Convert.fromProto(
+                                blocking.start(StartRequest.newBuilder().setId(id).build())));
     }
 
     @Override
@@ -112,51 +124,91 @@ public final class RemoteSupervisor implements Supervisor {
 
     @Override
     public dev.nana.Stats stats(String id) {
-        return call(() -> Convert.fromProto(blocking.stats(dev.nana.api.v1.StatsRequest.newBuilder().setId(id).build())));
+        return call(
+                () ->
+                        Convert.fromProto(
+                                blocking.stats(
+                                        dev.nana.api.v1.StatsRequest.newBuilder()
+                                                .setId(id)
+                                                .build())));
     }
 
     @Override
     public void checkpoint(String id, Path imagePath, boolean leaveRunning, Path criu) {
-        call(() -> blocking.checkpoint(dev.nana.api.v1.CheckpointRequest.newBuilder().setId(id)
-                .setImagePath(imagePath.toString()).setLeaveRunning(leaveRunning)
-                .setCriu(criu == null ? "" : criu.toString()).build()));
+        call(
+                () ->
+                        blocking.checkpoint(
+                                dev.nana.api.v1.CheckpointRequest.newBuilder()
+                                        .setId(id)
+                                        .setImagePath(imagePath.toString())
+                                        .setLeaveRunning(leaveRunning)
+                                        .setCriu(criu == null ? "" : criu.toString())
+                                        .build()));
     }
 
     @Override
     public ContainerInfo restore(ContainerSpec spec, Path imagePath, Path criu) {
-        return call(() -> Convert.fromProto(blocking.restore(dev.nana.api.v1.RestoreRequest.newBuilder()
-                .setContainer(Convert.toProto(spec)).setImagePath(imagePath.toString())
-                .setCriu(criu == null ? "" : criu.toString()).build())));
+        return call(
+                () ->
+                        Convert.fromProto(
+                                blocking.restore(
+                                        dev.nana.api.v1.RestoreRequest.newBuilder()
+                                                .setContainer(Convert.toProto(spec))
+                                                .setImagePath(imagePath.toString())
+                                                .setCriu(criu == null ? "" : criu.toString())
+                                                .build())));
     }
 
     @Override
     public dev.nana.ExecInfo exec(String id, dev.nana.ExecSpec spec) {
-        return call(() -> {
-            var r = blocking.exec(Convert.toProto(id, spec));
-            return new dev.nana.ExecInfo(r.getId(), r.getExecId(), r.getPid());
-        });
+        return call(
+                () -> {
+                    var r = blocking.exec(Convert.toProto(id, spec));
+                    return new dev.nana.ExecInfo(r.getId(), r.getExecId(), r.getPid());
+                });
     }
 
     @Override
     public CompletableFuture<ExitStatus> waitForExec(String id, String execId) {
         CompletableFuture<ExitStatus> f = new CompletableFuture<>();
-        async.waitExec(dev.nana.api.v1.WaitExecRequest.newBuilder().setId(id).setExecId(execId).build(), exitObserver(f));
+        async.waitExec(
+                dev.nana.api.v1.WaitExecRequest.newBuilder().setId(id).setExecId(execId).build(),
+                exitObserver(f));
         return f;
     }
 
     @Override
     public ContainerInfo pause(String id) {
-        return call(() -> Convert.fromProto(blocking.pause(dev.nana.api.v1.PauseRequest.newBuilder().setId(id).build())));
+        return call(
+                () ->
+                        Convert.fromProto(
+                                blocking.pause(
+                                        dev.nana.api.v1.PauseRequest.newBuilder()
+                                                .setId(id)
+                                                .build())));
     }
 
     @Override
     public ContainerInfo resume(String id) {
-        return call(() -> Convert.fromProto(blocking.resume(dev.nana.api.v1.ResumeRequest.newBuilder().setId(id).build())));
+        return call(
+                () ->
+                        Convert.fromProto(
+                                blocking.resume(
+                                        dev.nana.api.v1.ResumeRequest.newBuilder()
+                                                .setId(id)
+                                                .build())));
     }
 
     @Override
     public void kill(String id, int signal, boolean all) {
-        call(() -> blocking.kill(KillRequest.newBuilder().setId(id).setSignal(signal).setAll(all).build()));
+        call(
+                () ->
+                        blocking.kill(
+                                KillRequest.newBuilder()
+                                        .setId(id)
+                                        .setSignal(signal)
+                                        .setAll(all)
+                                        .build()));
     }
 
     @Override
@@ -166,13 +218,17 @@ public final class RemoteSupervisor implements Supervisor {
 
     @Override
     public List<ContainerInfo> list() {
-        return call(() -> blocking.list(ListRequest.getDefaultInstance()).getContainersList().stream()
-                .map(Convert::fromProto).toList());
+        return call(
+                () ->
+                        blocking.list(ListRequest.getDefaultInstance()).getContainersList().stream()
+                                .map(Convert::fromProto)
+                                .toList());
     }
 
     @Override
     public ContainerInfo state(String id) {
-        return call(() -> Convert.fromProto(blocking.get(GetRequest.newBuilder().setId(id).build())));
+        return call(
+                () -> Convert.fromProto(blocking.get(GetRequest.newBuilder().setId(id).build())));
     }
 
     @Override
@@ -182,7 +238,8 @@ public final class RemoteSupervisor implements Supervisor {
         return f;
     }
 
-    private StreamObserver<dev.nana.api.v1.ExitStatus> exitObserver(CompletableFuture<ExitStatus> f) {
+    private StreamObserver<dev.nana.api.v1.ExitStatus> exitObserver(
+            CompletableFuture<ExitStatus> f) {
         return new StreamObserver<>() {
             @Override
             public void onNext(dev.nana.api.v1.ExitStatus value) {
@@ -202,20 +259,25 @@ public final class RemoteSupervisor implements Supervisor {
     @Override
     public Subscription subscribe(EventFilter filter, Instant since, EventListener listener) {
         Context.CancellableContext context = Context.current().withCancellation();
-        context.run(() -> async.events(Convert.toProto(filter == null ? EventFilter.ALL : filter, since),
-                new StreamObserver<>() {
-                    @Override
-                    public void onNext(Event e) {
-                        if (e.hasFellBehindFrom()) listener.onFellBehind(Convert.instant(e.getFellBehindFrom()));
-                        else listener.onEvent(Convert.fromProto(e));
-                    }
+        context.run(
+                () ->
+                        async.events(
+                                Convert.toProto(filter == null ? EventFilter.ALL : filter, since),
+                                new StreamObserver<>() {
+                                    @Override
+                                    public void onNext(Event e) {
+                                        if (e.hasFellBehindFrom())
+                                            listener.onFellBehind(
+                                                    Convert.instant(e.getFellBehindFrom()));
+                                        else listener.onEvent(Convert.fromProto(e));
+                                    }
 
-                    @Override
-                    public void onError(Throwable t) {}
+                                    @Override
+                                    public void onError(Throwable t) {}
 
-                    @Override
-                    public void onCompleted() {}
-                }));
+                                    @Override
+                                    public void onCompleted() {}
+                                }));
         return () -> context.cancel(null);
     }
 
@@ -227,6 +289,7 @@ public final class RemoteSupervisor implements Supervisor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS); // no quiet period: a CLI exits at once
+        group.shutdownGracefully(
+                0, 0, TimeUnit.MILLISECONDS); // no quiet period: a CLI exits at once
     }
 }

@@ -64,31 +64,54 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
     }
 
     @Override
-    public void stats(dev.nana.api.v1.StatsRequest r, StreamObserver<dev.nana.api.v1.ContainerStats> out) {
+    public void stats(
+            dev.nana.api.v1.StatsRequest r, StreamObserver<dev.nana.api.v1.ContainerStats> out) {
         reply(out, () -> Convert.toProto(supervisor.stats(r.getId())));
     }
 
     @Override
-    public void checkpoint(dev.nana.api.v1.CheckpointRequest r, StreamObserver<dev.nana.api.v1.CheckpointResponse> out) {
-        reply(out, () -> {
-            supervisor.checkpoint(r.getId(), java.nio.file.Path.of(r.getImagePath()), r.getLeaveRunning(),
-                    r.getCriu().isEmpty() ? null : java.nio.file.Path.of(r.getCriu()));
-            return dev.nana.api.v1.CheckpointResponse.getDefaultInstance();
-        });
+    public void checkpoint(
+            dev.nana.api.v1.CheckpointRequest r,
+            StreamObserver<dev.nana.api.v1.CheckpointResponse> out) {
+        reply(
+                out,
+                () -> {
+                    supervisor.checkpoint(
+                            r.getId(),
+                            java.nio.file.Path.of(r.getImagePath()),
+                            r.getLeaveRunning(),
+                            r.getCriu().isEmpty() ? null : java.nio.file.Path.of(r.getCriu()));
+                    return dev.nana.api.v1.CheckpointResponse.getDefaultInstance();
+                });
     }
 
     @Override
     public void restore(dev.nana.api.v1.RestoreRequest r, StreamObserver<Container> out) {
-        reply(out, () -> Convert.toProto(supervisor.restore(Convert.fromProto(r.getContainer()),
-                java.nio.file.Path.of(r.getImagePath()), r.getCriu().isEmpty() ? null : java.nio.file.Path.of(r.getCriu()))));
+        reply(
+                out,
+                () ->
+                        Convert.toProto(
+                                supervisor.restore(
+                                        Convert.fromProto(r.getContainer()),
+                                        java.nio.file.Path.of(r.getImagePath()),
+                                        r.getCriu().isEmpty()
+                                                ? null
+                                                : java.nio.file.Path.of(r.getCriu()))));
     }
 
     @Override
-    public void exec(dev.nana.api.v1.ExecRequest r, StreamObserver<dev.nana.api.v1.ExecResponse> out) {
-        reply(out, () -> {
-            dev.nana.ExecInfo e = supervisor.exec(r.getId(), Convert.fromProto(r));
-            return dev.nana.api.v1.ExecResponse.newBuilder().setId(e.id()).setExecId(e.execId()).setPid(e.pid()).build();
-        });
+    public void exec(
+            dev.nana.api.v1.ExecRequest r, StreamObserver<dev.nana.api.v1.ExecResponse> out) {
+        reply(
+                out,
+                () -> {
+                    dev.nana.ExecInfo e = supervisor.exec(r.getId(), Convert.fromProto(r));
+                    return dev.nana.api.v1.ExecResponse.newBuilder()
+                            .setId(e.id())
+                            .setExecId(e.execId())
+                            .setPid(e.pid())
+                            .build();
+                });
     }
 
     @Override
@@ -108,24 +131,33 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
 
     @Override
     public void kill(KillRequest r, StreamObserver<KillResponse> out) {
-        reply(out, () -> {
-            supervisor.kill(r.getId(), r.getSignal(), r.getAll());
-            return KillResponse.getDefaultInstance();
-        });
+        reply(
+                out,
+                () -> {
+                    supervisor.kill(r.getId(), r.getSignal(), r.getAll());
+                    return KillResponse.getDefaultInstance();
+                });
     }
 
     @Override
     public void delete(DeleteRequest r, StreamObserver<DeleteResponse> out) {
-        reply(out, () -> {
-            supervisor.delete(r.getId(), r.getForce());
-            return DeleteResponse.getDefaultInstance();
-        });
+        reply(
+                out,
+                () -> {
+                    supervisor.delete(r.getId(), r.getForce());
+                    return DeleteResponse.getDefaultInstance();
+                });
     }
 
     @Override
     public void list(ListRequest r, StreamObserver<ListResponse> out) {
-        reply(out, () -> ListResponse.newBuilder()
-                .addAllContainers(supervisor.list().stream().map(Convert::toProto).toList()).build());
+        reply(
+                out,
+                () ->
+                        ListResponse.newBuilder()
+                                .addAllContainers(
+                                        supervisor.list().stream().map(Convert::toProto).toList())
+                                .build());
     }
 
     @Override
@@ -138,16 +170,24 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
         answer(supervisor.waitForExit(r.getId()), out);
     }
 
-    private static void answer(java.util.concurrent.CompletableFuture<dev.nana.ExitStatus> future, StreamObserver<ExitStatus> out) {
-        future.whenComplete((exit, error) -> {
-            if (error != null) {
-                Throwable cause = error instanceof CompletionException ? error.getCause() : error;
-                out.onError(Statuses.toStatus(cause instanceof RuntimeException re ? re : new RuntimeException(cause)));
-            } else {
-                out.onNext(Convert.toProto(exit));
-                out.onCompleted();
-            }
-        });
+    private static void answer(
+            java.util.concurrent.CompletableFuture<dev.nana.ExitStatus> future,
+            StreamObserver<ExitStatus> out) {
+        future.whenComplete(
+                (exit, error) -> {
+                    if (error != null) {
+                        Throwable cause =
+                                error instanceof CompletionException ? error.getCause() : error;
+                        out.onError(
+                                Statuses.toStatus(
+                                        cause instanceof RuntimeException re
+                                                ? re
+                                                : new RuntimeException(cause)));
+                    } else {
+                        out.onNext(Convert.toProto(exit));
+                        out.onCompleted();
+                    }
+                });
     }
 
     @Override
@@ -159,36 +199,41 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
         // when the client reads again (no gap, no duplicate): a client that never reads costs
         // a parked virtual thread and a bounded queue, never a growing buffer in the server.
         Object ready = new Object();
-        call.setOnReadyHandler(() -> {
-            synchronized (ready) {
-                ready.notifyAll();
-            }
-        });
-        EventListener listener = new EventListener() {
-            @Override
-            public void onEvent(dev.nana.Event e) {
-                send(Convert.toProto(e));
-            }
-
-            @Override
-            public void onFellBehind(Instant lostFrom) {
-                send(Event.newBuilder().setFellBehindFrom(Convert.timestamp(lostFrom)).build());
-            }
-
-            private void send(Event e) {
-                synchronized (ready) {
-                    while (!call.isReady() && !call.isCancelled()) {
-                        try {
-                            ready.wait(200);
-                        } catch (InterruptedException ex) {
-                            Thread.currentThread().interrupt();
-                            return;
-                        }
+        call.setOnReadyHandler(
+                () -> {
+                    synchronized (ready) {
+                        ready.notifyAll();
                     }
-                }
-                if (!call.isCancelled()) call.onNext(e);
-            }
-        };
+                });
+        EventListener listener =
+                new EventListener() {
+                    @Override
+                    public void onEvent(dev.nana.Event e) {
+                        send(Convert.toProto(e));
+                    }
+
+                    @Override
+                    public void onFellBehind(Instant lostFrom) {
+                        send(
+                                Event.newBuilder()
+                                        .setFellBehindFrom(Convert.timestamp(lostFrom))
+                                        .build());
+                    }
+
+                    private void send(Event e) {
+                        synchronized (ready) {
+                            while (!call.isReady() && !call.isCancelled()) {
+                                try {
+                                    ready.wait(200);
+                                } catch (InterruptedException ex) {
+                                    Thread.currentThread().interrupt();
+                                    return;
+                                }
+                            }
+                        }
+                        if (!call.isCancelled()) call.onNext(e);
+                    }
+                };
         try {
             var subscription = supervisor.subscribe(Convert.filter(r), since, listener);
             call.setOnCancelHandler(subscription::close);

@@ -35,11 +35,19 @@ public final class Convert {
     }
 
     public static CreateRequest toProto(ContainerSpec s) {
-        CreateRequest.Builder b = CreateRequest.newBuilder().setId(s.id()).setBundle(s.bundle() == null ? "" : s.bundle().toString())
-                .setRuntime(s.runtime() == null ? "" : s.runtime()).addAllRuntimeArgs(s.runtimeArgs())
-                .putAllLabels(s.labels()).setTerminal(s.terminal()).addAllArgs(s.args()).addAllEnv(s.env())
-                .setCwd(s.cwd() == null ? "" : s.cwd())
-                .setMemoryLimitBytes(s.memoryLimitBytes() == null ? 0 : s.memoryLimitBytes());
+        CreateRequest.Builder b =
+                CreateRequest.newBuilder()
+                        .setId(s.id())
+                        .setBundle(s.bundle() == null ? "" : s.bundle().toString())
+                        .setRuntime(s.runtime() == null ? "" : s.runtime())
+                        .addAllRuntimeArgs(s.runtimeArgs())
+                        .putAllLabels(s.labels())
+                        .setTerminal(s.terminal())
+                        .addAllArgs(s.args())
+                        .addAllEnv(s.env())
+                        .setCwd(s.cwd() == null ? "" : s.cwd())
+                        .setMemoryLimitBytes(
+                                s.memoryLimitBytes() == null ? 0 : s.memoryLimitBytes());
         dev.nana.api.v1.Stdio.Builder io = dev.nana.api.v1.Stdio.newBuilder();
         if (s.stdio().stdin() != null) io.setStdin(s.stdio().stdin().toString());
         if (s.stdio().stdout() != null) io.setStdout(s.stdio().stdout().toString());
@@ -50,33 +58,61 @@ public final class Convert {
     public static ContainerSpec fromProto(CreateRequest r) {
         return ContainerSpec.builder(r.getId(), path(r.getBundle()))
                 .runtime(r.getRuntime().isEmpty() ? null : r.getRuntime())
-                .runtimeArgs(r.getRuntimeArgsList()).labels(r.getLabelsMap())
-                .stdio(new Stdio(path(r.getStdio().getStdin()), path(r.getStdio().getStdout()), path(r.getStdio().getStderr())))
-                .terminal(r.getTerminal()).args(r.getArgsList()).env(r.getEnvList())
+                .runtimeArgs(r.getRuntimeArgsList())
+                .labels(r.getLabelsMap())
+                .stdio(
+                        new Stdio(
+                                path(r.getStdio().getStdin()),
+                                path(r.getStdio().getStdout()),
+                                path(r.getStdio().getStderr())))
+                .terminal(r.getTerminal())
+                .args(r.getArgsList())
+                .env(r.getEnvList())
                 .cwd(r.getCwd().isEmpty() ? null : r.getCwd())
-                .memoryLimitBytes(r.getMemoryLimitBytes() != 0 ? r.getMemoryLimitBytes() : null).build(); // < 0 is refused there
+                .memoryLimitBytes(r.getMemoryLimitBytes() != 0 ? r.getMemoryLimitBytes() : null)
+                .build(); // < 0 is refused there
     }
 
     public static Container toProto(ContainerInfo c) {
-        Container.Builder b = Container.newBuilder().setId(c.id()).setStatus(toProto(c.status())).setPid(c.pid())
-                .setBundle(c.bundle().toString()).setRuntime(c.runtime()).putAllLabels(c.labels())
-                .setCreatedAt(timestamp(c.createdAt())).setOomKills(c.oomKills());
+        Container.Builder b =
+                Container.newBuilder()
+                        .setId(c.id())
+                        .setStatus(toProto(c.status()))
+                        .setPid(c.pid())
+                        .setBundle(c.bundle().toString())
+                        .setRuntime(c.runtime())
+                        .putAllLabels(c.labels())
+                        .setCreatedAt(timestamp(c.createdAt()))
+                        .setOomKills(c.oomKills());
         if (c.exit() != null) b.setExit(toProto(c.exit()));
         return b.build();
     }
 
     public static ContainerInfo fromProto(Container c) {
-        return new ContainerInfo(c.getId(), fromProto(c.getStatus()), c.getPid(), Path.of(c.getBundle()), c.getRuntime(),
-                c.getLabelsMap(), instant(c.getCreatedAt()), c.hasExit() ? fromProto(c.getExit()) : null, c.getOomKills());
+        return new ContainerInfo(
+                c.getId(),
+                fromProto(c.getStatus()),
+                c.getPid(),
+                Path.of(c.getBundle()),
+                c.getRuntime(),
+                c.getLabelsMap(),
+                instant(c.getCreatedAt()),
+                c.hasExit() ? fromProto(c.getExit()) : null,
+                c.getOomKills());
     }
 
     public static dev.nana.api.v1.ExitStatus toProto(ExitStatus e) {
-        return dev.nana.api.v1.ExitStatus.newBuilder().setCode(e.code()).setExitedAt(timestamp(e.exitedAt()))
-                .setOomKilled(e.oomKilled()).setDerived(e.derived()).build();
+        return dev.nana.api.v1.ExitStatus.newBuilder()
+                .setCode(e.code())
+                .setExitedAt(timestamp(e.exitedAt()))
+                .setOomKilled(e.oomKilled())
+                .setDerived(e.derived())
+                .build();
     }
 
     public static ExitStatus fromProto(dev.nana.api.v1.ExitStatus e) {
-        return new ExitStatus(e.getCode(), instant(e.getExitedAt()), e.getOomKilled(), e.getDerived());
+        return new ExitStatus(
+                e.getCode(), instant(e.getExitedAt()), e.getOomKilled(), e.getDerived());
     }
 
     public static Status toProto(ContainerStatus s) {
@@ -126,22 +162,33 @@ public final class Convert {
     }
 
     public static dev.nana.api.v1.Event toProto(Event e) {
-        dev.nana.api.v1.Event.Builder b = dev.nana.api.v1.Event.newBuilder().setSeq(e.seq()).setTime(timestamp(e.time()))
-                .setType(toProto(e.type())).setId(e.id()).setProcess(e.process());
+        dev.nana.api.v1.Event.Builder b =
+                dev.nana.api.v1.Event.newBuilder()
+                        .setSeq(e.seq())
+                        .setTime(timestamp(e.time()))
+                        .setType(toProto(e.type()))
+                        .setId(e.id())
+                        .setProcess(e.process());
         if (e.exitCode() != null) b.setExitCode(e.exitCode());
         return b.build();
     }
 
     public static Event fromProto(dev.nana.api.v1.Event e) {
         EventType type = fromProto(e.getType());
-        return new Event(e.getSeq(), instant(e.getTime()), type, e.getId(), e.getProcess(),
+        return new Event(
+                e.getSeq(),
+                instant(e.getTime()),
+                type,
+                e.getId(),
+                e.getProcess(),
                 type == EventType.EXIT ? e.getExitCode() : null);
     }
 
     public static dev.nana.api.v1.UpdateRequest toProto(String id, dev.nana.Resources r) {
         var b = dev.nana.api.v1.UpdateRequest.newBuilder().setId(id);
         if (r.memoryLimitBytes() != null) b.setMemoryLimitBytes(r.memoryLimitBytes());
-        if (r.memoryReservationBytes() != null) b.setMemoryReservationBytes(r.memoryReservationBytes());
+        if (r.memoryReservationBytes() != null)
+            b.setMemoryReservationBytes(r.memoryReservationBytes());
         if (r.cpuShares() != null) b.setCpuShares(r.cpuShares());
         if (r.cpuQuotaMicros() != null) b.setCpuQuotaMicros(r.cpuQuotaMicros());
         if (r.cpuPeriodMicros() != null) b.setCpuPeriodMicros(r.cpuPeriodMicros());
@@ -151,23 +198,44 @@ public final class Convert {
     }
 
     public static dev.nana.Resources fromProto(dev.nana.api.v1.UpdateRequest r) {
-        return new dev.nana.Resources(r.hasMemoryLimitBytes() ? r.getMemoryLimitBytes() : null,
+        return new dev.nana.Resources(
+                r.hasMemoryLimitBytes() ? r.getMemoryLimitBytes() : null,
                 r.hasMemoryReservationBytes() ? r.getMemoryReservationBytes() : null,
-                r.hasCpuShares() ? r.getCpuShares() : null, r.hasCpuQuotaMicros() ? r.getCpuQuotaMicros() : null,
-                r.hasCpuPeriodMicros() ? r.getCpuPeriodMicros() : null, r.hasCpusetCpus() ? r.getCpusetCpus() : null,
+                r.hasCpuShares() ? r.getCpuShares() : null,
+                r.hasCpuQuotaMicros() ? r.getCpuQuotaMicros() : null,
+                r.hasCpuPeriodMicros() ? r.getCpuPeriodMicros() : null,
+                r.hasCpusetCpus() ? r.getCpusetCpus() : null,
                 r.hasPidsLimit() ? r.getPidsLimit() : null);
     }
 
     public static dev.nana.api.v1.ContainerStats toProto(dev.nana.Stats s) {
-        return dev.nana.api.v1.ContainerStats.newBuilder().setId(s.id()).setTime(timestamp(s.time())).setCpuNanos(s.cpuNanos())
-                .setMemoryBytes(s.memoryBytes()).setMemoryLimitBytes(s.memoryLimitBytes()).setMemoryCacheBytes(s.memoryCacheBytes())
-                .setOomKills(s.oomKills()).setPids(s.pids()).setPidsLimit(s.pidsLimit()).setBlockReadBytes(s.blockReadBytes())
-                .setBlockWriteBytes(s.blockWriteBytes()).build();
+        return dev.nana.api.v1.ContainerStats.newBuilder()
+                .setId(s.id())
+                .setTime(timestamp(s.time()))
+                .setCpuNanos(s.cpuNanos())
+                .setMemoryBytes(s.memoryBytes())
+                .setMemoryLimitBytes(s.memoryLimitBytes())
+                .setMemoryCacheBytes(s.memoryCacheBytes())
+                .setOomKills(s.oomKills())
+                .setPids(s.pids())
+                .setPidsLimit(s.pidsLimit())
+                .setBlockReadBytes(s.blockReadBytes())
+                .setBlockWriteBytes(s.blockWriteBytes())
+                .build();
     }
 
     public static dev.nana.Stats fromProto(dev.nana.api.v1.ContainerStats s) {
-        return new dev.nana.Stats(s.getId(), instant(s.getTime()), s.getCpuNanos(), s.getMemoryBytes(), s.getMemoryLimitBytes(),
-                s.getMemoryCacheBytes(), s.getOomKills(), s.getPids(), s.getPidsLimit(), s.getBlockReadBytes(),
+        return new dev.nana.Stats(
+                s.getId(),
+                instant(s.getTime()),
+                s.getCpuNanos(),
+                s.getMemoryBytes(),
+                s.getMemoryLimitBytes(),
+                s.getMemoryCacheBytes(),
+                s.getOomKills(),
+                s.getPids(),
+                s.getPidsLimit(),
+                s.getBlockReadBytes(),
                 s.getBlockWriteBytes());
     }
 
@@ -176,17 +244,34 @@ public final class Convert {
         if (e.stdio().stdin() != null) io.setStdin(e.stdio().stdin().toString());
         if (e.stdio().stdout() != null) io.setStdout(e.stdio().stdout().toString());
         if (e.stdio().stderr() != null) io.setStderr(e.stdio().stderr().toString());
-        return dev.nana.api.v1.ExecRequest.newBuilder().setId(id).setExecId(e.execId() == null ? "" : e.execId())
-                .addAllArgs(e.args()).addAllEnv(e.env()).setCwd(e.cwd() == null ? "" : e.cwd())
-                .setUser(e.user() == null ? "" : e.user()).setTerminal(e.terminal()).setStdio(io)
-                .setConsoleRows(e.consoleRows()).setConsoleCols(e.consoleCols()).build();
+        return dev.nana.api.v1.ExecRequest.newBuilder()
+                .setId(id)
+                .setExecId(e.execId() == null ? "" : e.execId())
+                .addAllArgs(e.args())
+                .addAllEnv(e.env())
+                .setCwd(e.cwd() == null ? "" : e.cwd())
+                .setUser(e.user() == null ? "" : e.user())
+                .setTerminal(e.terminal())
+                .setStdio(io)
+                .setConsoleRows(e.consoleRows())
+                .setConsoleCols(e.consoleCols())
+                .build();
     }
 
     public static dev.nana.ExecSpec fromProto(dev.nana.api.v1.ExecRequest r) {
-        return new dev.nana.ExecSpec(r.getExecId().isEmpty() ? null : r.getExecId(), r.getArgsList(), r.getEnvList(),
-                r.getCwd().isEmpty() ? null : r.getCwd(), r.getUser().isEmpty() ? null : r.getUser(), r.getTerminal(),
-                new Stdio(path(r.getStdio().getStdin()), path(r.getStdio().getStdout()), path(r.getStdio().getStderr())),
-                r.getConsoleRows(), r.getConsoleCols());
+        return new dev.nana.ExecSpec(
+                r.getExecId().isEmpty() ? null : r.getExecId(),
+                r.getArgsList(),
+                r.getEnvList(),
+                r.getCwd().isEmpty() ? null : r.getCwd(),
+                r.getUser().isEmpty() ? null : r.getUser(),
+                r.getTerminal(),
+                new Stdio(
+                        path(r.getStdio().getStdin()),
+                        path(r.getStdio().getStdout()),
+                        path(r.getStdio().getStderr())),
+                r.getConsoleRows(),
+                r.getConsoleCols());
     }
 
     public static EventsRequest toProto(EventFilter f, Instant since) {

@@ -23,9 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * nana's gRPC server on a unix socket: nana.v1.Containers over a Supervisor, the standard
- * health service, and server reflection. The socket is 0600 (root only), or 0660 owned by a
- * group when one is given, so its members may use nana too.
+ * nana's gRPC server on a unix socket: nana.v1.Containers over a Supervisor, the standard health
+ * service, and server reflection. The socket is 0600 (root only), or 0660 owned by a group when one
+ * is given, so its members may use nana too.
  */
 public final class DaemonServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DaemonServer.class);
@@ -35,7 +35,8 @@ public final class DaemonServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final HealthStatusManager health;
 
-    private DaemonServer(Path socket, Server server, EventLoopGroup group, HealthStatusManager health) {
+    private DaemonServer(
+            Path socket, Server server, EventLoopGroup group, HealthStatusManager health) {
         this.socket = socket;
         this.server = server;
         this.group = group;
@@ -43,7 +44,9 @@ public final class DaemonServer implements AutoCloseable {
     }
 
     private static boolean isSocket(Path p) throws IOException {
-        int mode = (Integer) Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        int mode =
+                (Integer)
+                        Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
         return (mode & 0170000) == 0140000; // S_IFSOCK
     }
 
@@ -51,35 +54,52 @@ public final class DaemonServer implements AutoCloseable {
     public static DaemonServer start(Supervisor supervisor, Path socket, String group) {
         try {
             Files.createDirectories(socket.getParent());
-            if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !isSocket(socket)) {
-                throw new dev.nana.InvalidArgumentException("socket \"" + socket + "\" exists and is not a socket:"
-                        + " nana replaces only a stale socket; remove it, or give another --socket");
+            if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    && !isSocket(socket)) {
+                throw new dev.nana.InvalidArgumentException(
+                        "socket \""
+                                + socket
+                                + "\" exists and is not a socket:"
+                                + " nana replaces only a stale socket; remove it, or give another --socket");
             }
-            Files.deleteIfExists(socket); // a stale socket of a dead daemon: the state lock says we are the only one
+            Files.deleteIfExists(
+                    socket); // a stale socket of a dead daemon: the state lock says we are the only
+            // one
         } catch (IOException e) {
-            throw new UnavailableException("prepare socket \"" + socket + "\": " + e.getMessage(), e);
+            throw new UnavailableException(
+                    "prepare socket \"" + socket + "\": " + e.getMessage(), e);
         }
         // bound under a temporary name, secured, then renamed into place: no client ever
         // finds the socket before its mode and group are right
-        Path bound = socket.resolveSibling(socket.getFileName() + ".new-" + ProcessHandle.current().pid());
+        Path bound =
+                socket.resolveSibling(
+                        socket.getFileName() + ".new-" + ProcessHandle.current().pid());
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
         HealthStatusManager health = new HealthStatusManager();
-        Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(bound.toString()))
-                .channelType(EpollServerDomainSocketChannel.class)
-                // calls wait on the supervisor: a virtual thread each, so that a burst of calls
-                // (thousands of event subscriptions) costs no pile of platform threads
-                .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
-                .bossEventLoopGroup(loop)
-                .workerEventLoopGroup(loop)
-                .withChildOption(ChannelOption.SO_KEEPALIVE, null) // not a TCP socket: no warning per connection
-                .addService(new ContainersService(supervisor))
-                .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance())
-                .build();
+        Server server =
+                NettyServerBuilder.forAddress(new DomainSocketAddress(bound.toString()))
+                        .channelType(EpollServerDomainSocketChannel.class)
+                        // calls wait on the supervisor: a virtual thread each, so that a burst of
+                        // calls
+                        // (thousands of event subscriptions) costs no pile of platform threads
+                        .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
+                        .bossEventLoopGroup(loop)
+                        .workerEventLoopGroup(loop)
+                        .withChildOption(
+                                ChannelOption.SO_KEEPALIVE,
+                                null) // not a TCP socket: no warning per connection
+                        .addService(new ContainersService(supervisor))
+                        .addService(health.getHealthService())
+                        .addService(ProtoReflectionServiceV1.newInstance())
+                        .build();
         try {
             server.start();
             secure(bound, group);
-            Files.move(bound, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(
+                    bound,
+                    socket,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
             try {
                 Files.deleteIfExists(bound);
@@ -91,7 +111,8 @@ public final class DaemonServer implements AutoCloseable {
             throw new UnavailableException("serve on \"" + socket + "\": " + e.getMessage(), e);
         }
         health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
-        health.setStatus("nana.v1.Containers", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+        health.setStatus(
+                "nana.v1.Containers", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
         log.info("serving on {}", socket);
         return new DaemonServer(socket, server, loop, health);
     }
@@ -103,10 +124,18 @@ public final class DaemonServer implements AutoCloseable {
         }
         GroupPrincipal g;
         try {
-            g = socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+            g =
+                    socket.getFileSystem()
+                            .getUserPrincipalLookupService()
+                            .lookupPrincipalByGroupName(group);
         } catch (IOException e) {
-            throw new UnavailableException("group \"" + group + "\" does not exist: create it (groupadd " + group
-                    + "), or leave --group out for a root-only socket", e);
+            throw new UnavailableException(
+                    "group \""
+                            + group
+                            + "\" does not exist: create it (groupadd "
+                            + group
+                            + "), or leave --group out for a root-only socket",
+                    e);
         }
         Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(g);
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));

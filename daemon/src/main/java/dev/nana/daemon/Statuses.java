@@ -14,27 +14,35 @@ public final class Statuses {
     private Statuses() {}
 
     public static StatusRuntimeException toStatus(RuntimeException e) {
-        Status code = switch (e) {
-            case NotFoundException x -> Status.NOT_FOUND;
-            case AlreadyExistsException x -> Status.ALREADY_EXISTS;
-            case InvalidArgumentException x -> Status.INVALID_ARGUMENT;
-            case FailedPreconditionException x -> Status.FAILED_PRECONDITION;
-            case UnavailableException x -> Status.UNAVAILABLE;
-            default -> Status.INTERNAL;
-        };
+        Status code =
+                switch (e) {
+                    case NotFoundException x -> Status.NOT_FOUND;
+                    case AlreadyExistsException x -> Status.ALREADY_EXISTS;
+                    case InvalidArgumentException x -> Status.INVALID_ARGUMENT;
+                    case FailedPreconditionException x -> Status.FAILED_PRECONDITION;
+                    case UnavailableException x -> Status.UNAVAILABLE;
+                    default -> Status.INTERNAL;
+                };
         String message = e instanceof NanaException ? e.getMessage() : "nana failed: " + e;
         return code.withDescription(message).asRuntimeException();
     }
 
     public static NanaException fromStatus(StatusRuntimeException e) {
-        String m = e.getStatus().getDescription() != null ? e.getStatus().getDescription() : e.getStatus().getCode().toString();
+        String m =
+                e.getStatus().getDescription() != null
+                        ? e.getStatus().getDescription()
+                        : e.getStatus().getCode().toString();
         return switch (e.getStatus().getCode()) {
             case NOT_FOUND -> new NotFoundException(m, e);
             case ALREADY_EXISTS -> new AlreadyExistsException(m, e);
             case INVALID_ARGUMENT -> new InvalidArgumentException(m, e);
             case FAILED_PRECONDITION -> new FailedPreconditionException(m, e);
-            default -> new UnavailableException(e.getStatus().getCode() == Status.Code.UNAVAILABLE ? m
-                    : "the nana daemon failed: " + m, e);
+            default ->
+                    new UnavailableException(
+                            e.getStatus().getCode() == Status.Code.UNAVAILABLE
+                                    ? m
+                                    : "the nana daemon failed: " + m,
+                            e);
         };
     }
 }

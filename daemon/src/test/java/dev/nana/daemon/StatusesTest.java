@@ -15,15 +15,27 @@ import io.grpc.StatusRuntimeException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** nana's error family crosses gRPC as status codes and comes back as the same type with the same message. */
+/**
+ * nana's error family crosses gRPC as status codes and comes back as the same type with the same
+ * message.
+ */
 class StatusesTest {
     @Test
     void eachErrorCrossesAsItsCodeWithItsMessage() {
-        List<NanaException> family = List.of(new NotFoundException("no container \"x\""),
-                new AlreadyExistsException("container \"x\" already exists"), new InvalidArgumentException("bad id"),
-                new FailedPreconditionException("cannot start \"x\": it is running"), new UnavailableException("runc hangs"));
-        List<Status.Code> codes = List.of(Status.Code.NOT_FOUND, Status.Code.ALREADY_EXISTS, Status.Code.INVALID_ARGUMENT,
-                Status.Code.FAILED_PRECONDITION, Status.Code.UNAVAILABLE);
+        List<NanaException> family =
+                List.of(
+                        new NotFoundException("no container \"x\""),
+                        new AlreadyExistsException("container \"x\" already exists"),
+                        new InvalidArgumentException("bad id"),
+                        new FailedPreconditionException("cannot start \"x\": it is running"),
+                        new UnavailableException("runc hangs"));
+        List<Status.Code> codes =
+                List.of(
+                        Status.Code.NOT_FOUND,
+                        Status.Code.ALREADY_EXISTS,
+                        Status.Code.INVALID_ARGUMENT,
+                        Status.Code.FAILED_PRECONDITION,
+                        Status.Code.UNAVAILABLE);
         for (int i = 0; i < family.size(); i++) {
             NanaException e = family.get(i);
             StatusRuntimeException wire = Statuses.toStatus(e);
@@ -40,7 +52,9 @@ class StatusesTest {
         assertEquals(Status.Code.INTERNAL, wire.getStatus().getCode());
         NanaException back = Statuses.fromStatus(wire);
         assertInstanceOf(UnavailableException.class, back);
-        assertTrue(back.getMessage().startsWith("the nana daemon failed: nana failed: "), back.getMessage());
+        assertTrue(
+                back.getMessage().startsWith("the nana daemon failed: nana failed: "),
+                back.getMessage());
         assertTrue(back.getMessage().contains("boom"), back.getMessage());
     }
 }

@@ -13,9 +13,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A user's OCI bundle: a directory with config.json and a root filesystem. nana never
- * writes into it: overrides (args, env, …) go into a copy of config.json in nana's own
- * state, whose root.path points at the same rootfs.
+ * A user's OCI bundle: a directory with config.json and a root filesystem. nana never writes into
+ * it: overrides (args, env, …) go into a copy of config.json in nana's own state, whose root.path
+ * points at the same rootfs.
  *
  * @param dir the bundle directory (absolute)
  * @param config the parsed config.json
@@ -30,56 +30,88 @@ public record Bundle(Path dir, ObjectNode config) {
     public static Bundle open(Path dir) {
         if (dir == null) throw new InvalidArgumentException("bundle is missing: give --bundle DIR");
         if (!dir.isAbsolute()) {
-            throw new InvalidArgumentException("bundle \"" + dir + "\" is a relative path: give an absolute one");
+            throw new InvalidArgumentException(
+                    "bundle \"" + dir + "\" is a relative path: give an absolute one");
         }
         if (!Files.exists(dir)) {
-            throw new InvalidArgumentException("bundle \"" + dir + "\" does not exist: give a directory holding config.json and a rootfs");
+            throw new InvalidArgumentException(
+                    "bundle \""
+                            + dir
+                            + "\" does not exist: give a directory holding config.json and a rootfs");
         }
         if (!Files.isDirectory(dir)) {
-            throw new InvalidArgumentException("bundle \"" + dir + "\" is not a directory: give the directory that holds config.json");
+            throw new InvalidArgumentException(
+                    "bundle \""
+                            + dir
+                            + "\" is not a directory: give the directory that holds config.json");
         }
         Path configFile = dir.resolve("config.json");
         if (!Files.isRegularFile(configFile)) {
-            throw new InvalidArgumentException("bundle \"" + dir + "\" has no config.json: create one (runc spec writes a template)");
+            throw new InvalidArgumentException(
+                    "bundle \""
+                            + dir
+                            + "\" has no config.json: create one (runc spec writes a template)");
         }
         JsonNode root;
         try {
             if (Files.size(configFile) > MAX_CONFIG_BYTES) {
-                throw new InvalidArgumentException("config.json of bundle \"" + dir + "\" is larger than "
-                        + (MAX_CONFIG_BYTES >> 20) + " MiB: that is not an OCI runtime config");
+                throw new InvalidArgumentException(
+                        "config.json of bundle \""
+                                + dir
+                                + "\" is larger than "
+                                + (MAX_CONFIG_BYTES >> 20)
+                                + " MiB: that is not an OCI runtime config");
             }
             root = JSON.readTree(configFile.toFile());
         } catch (JsonProcessingException e) {
-            throw new InvalidArgumentException("config.json of bundle \"" + dir + "\" is "
-                    + dev.nana.state.JsonErrors.describe(e), e);
+            throw new InvalidArgumentException(
+                    "config.json of bundle \""
+                            + dir
+                            + "\" is "
+                            + dev.nana.state.JsonErrors.describe(e),
+                    e);
         } catch (IOException e) {
-            throw new InvalidArgumentException("config.json of bundle \"" + dir + "\" cannot be read: " + e.getMessage(), e);
+            throw new InvalidArgumentException(
+                    "config.json of bundle \"" + dir + "\" cannot be read: " + e.getMessage(), e);
         }
         if (!(root instanceof ObjectNode config)) {
-            throw new InvalidArgumentException("config.json of bundle \"" + dir + "\" is not a JSON object");
+            throw new InvalidArgumentException(
+                    "config.json of bundle \"" + dir + "\" is not a JSON object");
         }
         requireObject(dir, config, "process");
         requireObject(dir, config, "root");
         JsonNode args = config.path("process").path("args");
         if (!args.isArray() || args.isEmpty()) {
-            throw new InvalidArgumentException("config.json of bundle \"" + dir + "\": process.args must be a non-empty array");
+            throw new InvalidArgumentException(
+                    "config.json of bundle \""
+                            + dir
+                            + "\": process.args must be a non-empty array");
         }
         JsonNode rootPath = config.path("root").path("path");
         if (!rootPath.isTextual() || rootPath.asText().isEmpty()) {
-            throw new InvalidArgumentException("config.json of bundle \"" + dir + "\": root.path must be a string");
+            throw new InvalidArgumentException(
+                    "config.json of bundle \"" + dir + "\": root.path must be a string");
         }
         Path rootfs = dir.resolve(rootPath.asText());
         if (!Files.isDirectory(rootfs, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(rootfs)) {
-            throw new InvalidArgumentException("bundle \"" + dir + "\": root.path \"" + rootPath.asText()
-                    + "\" is not a directory");
+            throw new InvalidArgumentException(
+                    "bundle \""
+                            + dir
+                            + "\": root.path \""
+                            + rootPath.asText()
+                            + "\" is not a directory");
         }
         return new Bundle(dir, config);
     }
 
     private static void requireObject(Path dir, ObjectNode config, String field) {
         if (!config.path(field).isObject()) {
-            throw new InvalidArgumentException("config.json of bundle \"" + dir + "\": \"" + field
-                    + "\" is missing or not an object");
+            throw new InvalidArgumentException(
+                    "config.json of bundle \""
+                            + dir
+                            + "\": \""
+                            + field
+                            + "\" is missing or not an object");
         }
     }
 
@@ -89,8 +121,8 @@ public record Bundle(Path dir, ObjectNode config) {
     }
 
     /**
-     * A copy of config.json with the overrides applied and root.path made absolute, so
-     * that it can live in nana's state directory and run the same rootfs.
+     * A copy of config.json with the overrides applied and root.path made absolute, so that it can
+     * live in nana's state directory and run the same rootfs.
      */
     public ObjectNode configWith(Overrides o) {
         ObjectNode copy = config.deepCopy();
@@ -113,20 +145,30 @@ public record Bundle(Path dir, ObjectNode config) {
         if (o.cwd() != null) process.put("cwd", o.cwd());
         if (o.terminal() != null) process.put("terminal", o.terminal());
         if (o.memoryLimitBytes() != null) {
-            copy.withObject("/linux").withObject("/resources").withObject("/memory").put("limit", o.memoryLimitBytes());
+            copy.withObject("/linux")
+                    .withObject("/resources")
+                    .withObject("/memory")
+                    .put("limit", o.memoryLimitBytes());
         }
         return copy;
     }
 
     /** Writes config to dir/config.json (what the runtime reads as its bundle). */
     public static void writeConfig(Path dir, ObjectNode config) throws IOException {
-        dev.nana.state.StateFiles.writeBytes(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
+        dev.nana.state.StateFiles.writeBytes(
+                dir.resolve("config.json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
     }
 
     /**
      * What a user may change without editing config.json; null or empty means "as the bundle says".
      */
-    public record Overrides(List<String> args, List<String> env, String cwd, Boolean terminal, Long memoryLimitBytes) {
+    public record Overrides(
+            List<String> args,
+            List<String> env,
+            String cwd,
+            Boolean terminal,
+            Long memoryLimitBytes) {
         public static final Overrides NONE = new Overrides(List.of(), List.of(), null, null, null);
 
         public Overrides {
@@ -138,10 +180,12 @@ public record Bundle(Path dir, ObjectNode config) {
                 }
             }
             if (memoryLimitBytes != null && memoryLimitBytes <= 0) {
-                throw new InvalidArgumentException("memory limit " + memoryLimitBytes + " must be a positive number of bytes");
+                throw new InvalidArgumentException(
+                        "memory limit " + memoryLimitBytes + " must be a positive number of bytes");
             }
             if (cwd != null && !cwd.startsWith("/")) {
-                throw new InvalidArgumentException("cwd \"" + cwd + "\" must be an absolute path inside the container");
+                throw new InvalidArgumentException(
+                        "cwd \"" + cwd + "\" must be an absolute path inside the container");
             }
         }
     }

@@ -15,11 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publish and subscribe-with-filters, nothing else. Every event is journaled before any
- * subscriber sees it. Each subscriber has a bounded queue and a thread of its own, so a
- * slow one delays only itself: when its queue overflows, publishing does not wait; the
- * subscriber's thread instead catches up from the journal, by sequence number, and then
- * goes on live — without gap or duplicate.
+ * Publish and subscribe-with-filters, nothing else. Every event is journaled before any subscriber
+ * sees it. Each subscriber has a bounded queue and a thread of its own, so a slow one delays only
+ * itself: when its queue overflows, publishing does not wait; the subscriber's thread instead
+ * catches up from the journal, by sequence number, and then goes on live — without gap or
+ * duplicate.
  */
 public final class EventBus implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventBus.class);
@@ -27,8 +27,13 @@ public final class EventBus implements AutoCloseable {
 
     private final Journal journal;
     private final int queueCapacity;
-    /** Subscribers at once, at most: each costs a virtual thread and a queue of up to queueCapacity events. */
+
+    /**
+     * Subscribers at once, at most: each costs a virtual thread and a queue of up to queueCapacity
+     * events.
+     */
     public static final int MAX_SUBSCRIBERS = 1024;
+
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
 
     public EventBus(Journal journal, int queueCapacity) {
@@ -41,7 +46,8 @@ public final class EventBus implements AutoCloseable {
     }
 
     /** Journals an event and hands it to every subscriber; never blocks on a subscriber. */
-    public synchronized Event publish(EventType type, String id, String process, Integer exitCode, String uid, Integer n) {
+    public synchronized Event publish(
+            EventType type, String id, String process, Integer exitCode, String uid, Integer n) {
         Event e = journal.append(type, id, process, exitCode, uid, n).event();
         for (Subscriber s : subscribers) s.offer(e);
         return e;
@@ -49,20 +55,30 @@ public final class EventBus implements AutoCloseable {
 
     /**
      * Subscribes. With since, first replays the journaled events strictly after it; then live.
-     * Registration and the starting point are taken under the publish lock, so nothing
-     * published concurrently is missed or doubled.
+     * Registration and the starting point are taken under the publish lock, so nothing published
+     * concurrently is missed or doubled.
      */
     public Subscription subscribe(EventFilter filter, Instant since, EventListener listener) {
         Subscriber s;
         synchronized (this) {
             if (subscribers.size() >= MAX_SUBSCRIBERS) {
-                throw new dev.nana.UnavailableException("there are " + subscribers.size() + " event subscribers, the most"
-                        + " this supervisor serves: close one, or try again later");
+                throw new dev.nana.UnavailableException(
+                        "there are "
+                                + subscribers.size()
+                                + " event subscribers, the most"
+                                + " this supervisor serves: close one, or try again later");
             }
-            s = new Subscriber(filter, listener, since, since == null ? journal.lastSeq() : -1, queueCapacity);
+            s =
+                    new Subscriber(
+                            filter,
+                            listener,
+                            since,
+                            since == null ? journal.lastSeq() : -1,
+                            queueCapacity);
             subscribers.add(s);
         }
-        // a virtual thread: a subscriber that waits (on its queue, or on a slow reader) costs no platform thread
+        // a virtual thread: a subscriber that waits (on its queue, or on a slow reader) costs no
+        // platform thread
         s.thread = Thread.ofVirtual().name("nana-events-" + subscribers.size()).start(s::deliver);
         return () -> {
             subscribers.remove(s);
@@ -90,12 +106,19 @@ public final class EventBus implements AutoCloseable {
         private long cursor; // the last seq handled (delivered or filtered out)
         Thread thread;
 
-        Subscriber(EventFilter filter, EventListener listener, Instant since, long cursor, int capacity) {
+        Subscriber(
+                EventFilter filter,
+                EventListener listener,
+                Instant since,
+                long cursor,
+                int capacity) {
             this.filter = filter;
             this.listener = listener;
             this.since = since;
             this.cursor = cursor;
-            this.queue = new java.util.concurrent.LinkedBlockingQueue<>(capacity); // memory for what is queued only
+            this.queue =
+                    new java.util.concurrent.LinkedBlockingQueue<>(
+                            capacity); // memory for what is queued only
             this.overflowed = since != null; // a "since" subscriber starts by replaying
         }
 
@@ -129,7 +152,8 @@ public final class EventBus implements AutoCloseable {
         private void catchUp() {
             List<JournalEntry> missed;
             try {
-                missed = journal.read(e -> cursor >= 0 ? e.seq() > cursor : e.time().isAfter(since));
+                missed =
+                        journal.read(e -> cursor >= 0 ? e.seq() > cursor : e.time().isAfter(since));
             } catch (IOException e) {
                 log.warn("replay events from the journal: {}", e.getMessage());
                 return;
@@ -144,7 +168,8 @@ public final class EventBus implements AutoCloseable {
         }
 
         private void handle(Event e) {
-            if (cursor >= 0 && e.seq() <= cursor) return; // already delivered (replay and live overlap)
+            if (cursor >= 0 && e.seq() <= cursor)
+                return; // already delivered (replay and live overlap)
             cursor = e.seq();
             if (!filter.test(e)) return;
             try {

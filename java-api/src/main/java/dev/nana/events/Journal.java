@@ -25,21 +25,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * events.log: the append-only journal of events, one JSON line each, for replay since a
- * time or a sequence number. Rotated by size into events.log.1 (one older generation is
- * kept); never truncated at startup; a torn last line (a crash mid-write) is skipped and
- * the next line starts clean.
+ * events.log: the append-only journal of events, one JSON line each, for replay since a time or a
+ * sequence number. Rotated by size into events.log.1 (one older generation is kept); never
+ * truncated at startup; a torn last line (a crash mid-write) is skipped and the next line starts
+ * clean.
  *
- * <p>Sequence numbers continue across restarts, and times strictly increase, so "events
- * after T" and "events after N" are both exact.
+ * <p>Sequence numbers continue across restarts, and times strictly increase, so "events after T"
+ * and "events after N" are both exact.
  */
 public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
     public static final long DEFAULT_MAX_BYTES = 16L << 20;
 
-    static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    static final ObjectMapper JSON =
+            new ObjectMapper()
+                    .registerModule(new JavaTimeModule())
+                    .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                    .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final Path file;
     private final Path previous;
@@ -60,16 +62,25 @@ public final class Journal implements AutoCloseable {
                 if (e.time().isAfter(lastTime)) lastTime = e.time();
             }
         } catch (IOException e) {
-            throw new UnavailableException("open the event journal \"" + file + "\": " + e.getMessage(), e);
+            throw new UnavailableException(
+                    "open the event journal \"" + file + "\": " + e.getMessage(), e);
         }
     }
 
     private void open() throws IOException {
-        channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
-                dev.nana.state.StateFiles.OWNER_ONLY);
+        channel =
+                FileChannel.open(
+                        file,
+                        java.util.Set.of(
+                                StandardOpenOption.CREATE,
+                                StandardOpenOption.WRITE,
+                                StandardOpenOption.APPEND),
+                        dev.nana.state.StateFiles.OWNER_ONLY);
         size = channel.size();
         if (size > 0 && !endsWithNewline()) {
-            log.warn("event journal {} ends in a torn line (a crash mid-write): it is skipped", file);
+            log.warn(
+                    "event journal {} ends in a torn line (a crash mid-write): it is skipped",
+                    file);
             write("\n".getBytes(StandardCharsets.UTF_8));
         }
     }
@@ -93,8 +104,8 @@ public final class Journal implements AutoCloseable {
     }
 
     /** Appends one event; assigns its sequence number and a time later than every earlier one. */
-    public synchronized JournalEntry append(EventType type, String id, String process, Integer exitCode, String uid,
-            Integer n) {
+    public synchronized JournalEntry append(
+            EventType type, String id, String process, Integer exitCode, String uid, Integer n) {
         Instant now = Instant.now();
         if (!now.isAfter(lastTime)) now = lastTime.plusNanos(1);
         JournalEntry e = new JournalEntry(lastSeq + 1, now, type, id, process, exitCode, uid, n);
@@ -103,8 +114,13 @@ public final class Journal implements AutoCloseable {
             if (size > 0 && size + line.length > maxBytes) rotate();
             write(line);
         } catch (IOException ex) {
-            throw new UnavailableException("append to the event journal \"" + file + "\": " + ex.getMessage()
-                    + " (is the state directory's file system full?)", ex);
+            throw new UnavailableException(
+                    "append to the event journal \""
+                            + file
+                            + "\": "
+                            + ex.getMessage()
+                            + " (is the state directory's file system full?)",
+                    ex);
         }
         lastSeq = e.seq();
         lastTime = now;
@@ -113,9 +129,19 @@ public final class Journal implements AutoCloseable {
 
     private void rotate() throws IOException {
         channel.close();
-        Files.move(file, previous, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
-                dev.nana.state.StateFiles.OWNER_ONLY);
+        Files.move(
+                file,
+                previous,
+                StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        channel =
+                FileChannel.open(
+                        file,
+                        java.util.Set.of(
+                                StandardOpenOption.CREATE_NEW,
+                                StandardOpenOption.WRITE,
+                                StandardOpenOption.APPEND),
+                        dev.nana.state.StateFiles.OWNER_ONLY);
         size = 0;
     }
 

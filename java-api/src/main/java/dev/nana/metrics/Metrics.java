@@ -4,8 +4,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The supervisor's counters, in Prometheus's text exposition format: plain atomics, updated
- * where things happen, read without locks by the metrics endpoint.
+ * The supervisor's counters, in Prometheus's text exposition format: plain atomics, updated where
+ * things happen, read without locks by the metrics endpoint.
  */
 public final class Metrics {
     /** Upper bounds (seconds) of the start latency histogram's buckets. */
@@ -40,7 +40,8 @@ public final class Metrics {
     }
 
     /** What the supervisor knows at the moment of a scrape. */
-    public record Gauges(int created, int running, int paused, int stopped, int queueDepth, int subscribers) {}
+    public record Gauges(
+            int created, int running, int paused, int stopped, int queueDepth, int subscribers) {}
 
     /** The exposition text. */
     public String render(Gauges g) {
@@ -51,7 +52,11 @@ public final class Metrics {
         b.append("nana_containers{state=\"paused\"} ").append(g.paused()).append('\n');
         b.append("nana_containers{state=\"stopped\"} ").append(g.stopped()).append('\n');
         counter(b, "nana_starts_total", "Containers started.", starts.get());
-        counter(b, "nana_start_failures_total", "Creates or starts that failed.", startFailures.get());
+        counter(
+                b,
+                "nana_start_failures_total",
+                "Creates or starts that failed.",
+                startFailures.get());
         counter(b, "nana_exits_total", "Container exits seen.", exits.get());
         counter(b, "nana_oom_kills_total", "OOM kills seen.", oomKills.get());
         b.append("# HELP nana_start_seconds Time from a create request to a running container.\n");
@@ -59,7 +64,11 @@ public final class Metrics {
         long cumulative = 0;
         for (int i = 0; i < START_BUCKETS.length; i++) {
             cumulative += startBuckets.get(i);
-            b.append("nana_start_seconds_bucket{le=\"").append(START_BUCKETS[i]).append("\"} ").append(cumulative).append('\n');
+            b.append("nana_start_seconds_bucket{le=\"")
+                    .append(START_BUCKETS[i])
+                    .append("\"} ")
+                    .append(cumulative)
+                    .append('\n');
         }
         cumulative += startBuckets.get(START_BUCKETS.length);
         b.append("nana_start_seconds_bucket{le=\"+Inf\"} ").append(cumulative).append('\n');
@@ -71,12 +80,30 @@ public final class Metrics {
     }
 
     private static void counter(StringBuilder b, String name, String help, long v) {
-        b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" counter\n")
-                .append(name).append(' ').append(v).append('\n');
+        b.append("# HELP ")
+                .append(name)
+                .append(' ')
+                .append(help)
+                .append("\n# TYPE ")
+                .append(name)
+                .append(" counter\n")
+                .append(name)
+                .append(' ')
+                .append(v)
+                .append('\n');
     }
 
     private static void gauge(StringBuilder b, String name, String help, long v) {
-        b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" gauge\n")
-                .append(name).append(' ').append(v).append('\n');
+        b.append("# HELP ")
+                .append(name)
+                .append(' ')
+                .append(help)
+                .append("\n# TYPE ")
+                .append(name)
+                .append(" gauge\n")
+                .append(name)
+                .append(' ')
+                .append(v)
+                .append('\n');
     }
 }

@@ -18,7 +18,9 @@ public final class Errors {
 
     private Errors() {}
 
-    /** Returns rc when it is >= 0; otherwise throws the exception for errno -rc, naming what failed. */
+    /**
+     * Returns rc when it is >= 0; otherwise throws the exception for errno -rc, naming what failed.
+     */
     public static int check(int rc, String what) throws OsException {
         if (rc >= 0) return rc;
         throw exception(-rc, what);

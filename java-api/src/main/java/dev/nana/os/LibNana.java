@@ -20,14 +20,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The FFM binding of {@code native/include/nana.h}, written by hand (jextract is not
- * available on nana's machines) in the header's order. Each C function has a raw
- * {@link MethodHandle} and, beside it, a checked wrapper: the wrapper allocates its
- * temporaries in a confined arena and turns a negative return into an {@link OsException}
- * through {@link Errors}. Callers only use the wrappers.
+ * The FFM binding of {@code native/include/nana.h}, written by hand (jextract is not available on
+ * nana's machines) in the header's order. Each C function has a raw {@link MethodHandle} and,
+ * beside it, a checked wrapper: the wrapper allocates its temporaries in a confined arena and turns
+ * a negative return into an {@link OsException} through {@link Errors}. Callers only use the
+ * wrappers.
  *
- * <p>{@code NanaHeaderDriftTest} parses nana.h and fails when a function has no entry in
- * {@link #SIGNATURES} or when an entry's signature differs from the header.
+ * <p>{@code NanaHeaderDriftTest} parses nana.h and fails when a function has no entry in {@link
+ * #SIGNATURES} or when an entry's signature differs from the header.
  */
 public final class LibNana {
     /** Must equal NANA_ABI_VERSION of the library that is loaded. */
@@ -38,8 +38,10 @@ public final class LibNana {
     public static final int EV_OUT = 0x004;
     public static final int EV_ERR = 0x008;
     public static final int EV_HUP = 0x010;
+
     /** poll(2) bits, for {@link #poll}. */
     public static final int POLLIN = 0x001;
+
     public static final int POLLOUT = 0x004;
     public static final int POLLHUP = 0x010;
 
@@ -47,75 +49,120 @@ public final class LibNana {
     private static final Map<String, FunctionDescriptor> SIGNATURE_MAP = new LinkedHashMap<>();
 
     /** Every bound function's signature, by C name, for the drift test. */
-    public static final Map<String, FunctionDescriptor> SIGNATURES = Collections.unmodifiableMap(SIGNATURE_MAP);
+    public static final Map<String, FunctionDescriptor> SIGNATURES =
+            Collections.unmodifiableMap(SIGNATURE_MAP);
 
-    private static final MethodHandle ABI_VERSION_FN = fn("nana_abi_version", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle SPAWN = fn("nana_spawn",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle WAITPID = fn("nana_waitpid",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle EXIT_CODE = fn("nana_exit_code", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle KILL = fn("nana_kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle KILL_GROUP = fn("nana_kill_group", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SET_SUBREAPER = fn("nana_set_subreaper",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle MKFIFO = fn("nana_mkfifo", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle FIFO_OPEN_READ = fn("nana_fifo_open_read", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle FIFO_OPEN_WRITE = fn("nana_fifo_open_write", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle FIFO_OPEN_RDWR = fn("nana_fifo_open_rdwr", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle PIPE = fn("nana_pipe", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle PIPE_SET_SIZE = fn("nana_pipe_set_size",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SET_NONBLOCK = fn("nana_set_nonblock",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle READ = fn("nana_read", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle WRITE = fn("nana_write", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle CLOSE = fn("nana_close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle POLL = fn("nana_poll", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle EPOLL_CREATE = fn("nana_epoll_create", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle EPOLL_ADD = fn("nana_epoll_add",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle EPOLL_DEL = fn("nana_epoll_del", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle EPOLL_WAIT = fn("nana_epoll_wait",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle INOTIFY_INIT = fn("nana_inotify_init", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle INOTIFY_ADD = fn("nana_inotify_add",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle ABI_VERSION_FN =
+            fn("nana_abi_version", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle SPAWN =
+            fn(
+                    "nana_spawn",
+                    FunctionDescriptor.of(
+                            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT,
+                            JAVA_INT));
+    private static final MethodHandle WAITPID =
+            fn("nana_waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle EXIT_CODE =
+            fn("nana_exit_code", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle KILL =
+            fn("nana_kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle KILL_GROUP =
+            fn("nana_kill_group", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SET_SUBREAPER =
+            fn("nana_set_subreaper", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle MKFIFO =
+            fn("nana_mkfifo", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle FIFO_OPEN_READ =
+            fn("nana_fifo_open_read", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle FIFO_OPEN_WRITE =
+            fn("nana_fifo_open_write", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle FIFO_OPEN_RDWR =
+            fn("nana_fifo_open_rdwr", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle PIPE =
+            fn("nana_pipe", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle PIPE_SET_SIZE =
+            fn("nana_pipe_set_size", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SET_NONBLOCK =
+            fn("nana_set_nonblock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle READ =
+            fn("nana_read", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle WRITE =
+            fn("nana_write", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle CLOSE =
+            fn("nana_close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle POLL =
+            fn("nana_poll", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle EPOLL_CREATE =
+            fn("nana_epoll_create", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle EPOLL_ADD =
+            fn(
+                    "nana_epoll_add",
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle EPOLL_DEL =
+            fn("nana_epoll_del", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle EPOLL_WAIT =
+            fn(
+                    "nana_epoll_wait",
+                    FunctionDescriptor.of(
+                            JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle INOTIFY_INIT =
+            fn("nana_inotify_init", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle INOTIFY_ADD =
+            fn("nana_inotify_add", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle EVENTFD = fn("nana_eventfd", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle PROC_STARTTIME = fn("nana_proc_starttime",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle PIDFD_OPEN = fn("nana_pidfd_open", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle PIDFD_SEND_SIGNAL = fn("nana_pidfd_send_signal",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle UNIX_LISTEN = fn("nana_unix_listen", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle UNIX_CONNECT = fn("nana_unix_connect", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle ACCEPT = fn("nana_accept", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle RECV_FDS = fn("nana_recv_fds",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
-    private static final MethodHandle PEER_UID = fn("nana_peer_uid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle ISATTY = fn("nana_isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle TERM_SIZE = fn("nana_term_size", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle STRERROR = fn("nana_strerror",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle PROC_STARTTIME =
+            fn("nana_proc_starttime", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle PIDFD_OPEN =
+            fn("nana_pidfd_open", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle PIDFD_SEND_SIGNAL =
+            fn("nana_pidfd_send_signal", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle UNIX_LISTEN =
+            fn("nana_unix_listen", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle UNIX_CONNECT =
+            fn("nana_unix_connect", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle ACCEPT =
+            fn("nana_accept", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle RECV_FDS =
+            fn(
+                    "nana_recv_fds",
+                    FunctionDescriptor.of(
+                            JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+    private static final MethodHandle PEER_UID =
+            fn("nana_peer_uid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle ISATTY =
+            fn("nana_isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle TERM_SIZE =
+            fn("nana_term_size", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle STRERROR =
+            fn("nana_strerror", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
 
     private LibNana() {}
 
     /**
-     * Binds one function. When libnana cannot be loaded the handle throws the loader's
-     * remembered {@link NativeUnavailableException} at each call, so the class itself
-     * always initialises and the error says what to fix.
+     * Binds one function. When libnana cannot be loaded the handle throws the loader's remembered
+     * {@link NativeUnavailableException} at each call, so the class itself always initialises and
+     * the error says what to fix.
      */
-    @SuppressWarnings("restricted") // a downcall is what this class is for; the JVM runs with --enable-native-access
+    @SuppressWarnings("restricted") // a downcall is what this class is for; the JVM runs with
+    // --enable-native-access
     private static MethodHandle fn(String name, FunctionDescriptor descriptor) {
         SIGNATURE_MAP.put(name, descriptor);
         try {
-            MemorySegment symbol = NativeLibrary.lookup().find(name).orElseThrow(() ->
-                    new NativeUnavailableException("libnana has no symbol " + name
-                            + ": it is older than this jar; rebuild it with scripts/build"));
+            MemorySegment symbol =
+                    NativeLibrary.lookup()
+                            .find(name)
+                            .orElseThrow(
+                                    () ->
+                                            new NativeUnavailableException(
+                                                    "libnana has no symbol "
+                                                            + name
+                                                            + ": it is older than this jar; rebuild it with scripts/build"));
             return LINKER.downcallHandle(symbol, descriptor);
         } catch (NativeUnavailableException e) {
             MethodType type = descriptor.toMethodType();
-            MethodHandle thrower = MethodHandles.throwException(type.returnType(), NativeUnavailableException.class);
+            MethodHandle thrower =
+                    MethodHandles.throwException(
+                            type.returnType(), NativeUnavailableException.class);
             thrower = MethodHandles.insertArguments(thrower, 0, e);
             return MethodHandles.dropArguments(thrower, 0, type.parameterList());
         }
@@ -125,8 +172,14 @@ public final class LibNana {
     public static void requireAbi() {
         int loaded = abiVersion();
         if (loaded != ABI_VERSION) {
-            throw new NativeUnavailableException("libnana " + NativeLibrary.locate() + " has ABI version " + loaded
-                    + " but this jar needs " + ABI_VERSION + ": rebuild both with scripts/build");
+            throw new NativeUnavailableException(
+                    "libnana "
+                            + NativeLibrary.locate()
+                            + " has ABI version "
+                            + loaded
+                            + " but this jar needs "
+                            + ABI_VERSION
+                            + ": rebuild both with scripts/build");
         }
     }
 
@@ -138,8 +191,8 @@ public final class LibNana {
 
     /**
      * Runs a downcall. Every call site uses invokeExact with the handle's exact types:
-     * invokeWithArguments would box, spread and adapt at each call (JFR found it in the
-     * daemon's hot path), where invokeExact links once.
+     * invokeWithArguments would box, spread and adapt at each call (JFR found it in the daemon's
+     * hot path), where invokeExact links once.
      */
     private static int call(Downcall downcall) {
         try {
@@ -158,35 +211,54 @@ public final class LibNana {
 
     // ---- nana_spawn
     /**
-     * Spawns a process (posix_spawn: the JVM never forks). Child fd i becomes a copy of
-     * {@code fds[i]}, or /dev/null where it is negative; every other fd is closed.
+     * Spawns a process (posix_spawn: the JVM never forks). Child fd i becomes a copy of {@code
+     * fds[i]}, or /dev/null where it is negative; every other fd is closed.
      */
-    public static int spawn(String path, List<String> argv, List<String> env, Path cwd, int[] fds, int flags)
+    public static int spawn(
+            String path, List<String> argv, List<String> env, Path cwd, int[] fds, int flags)
             throws OsException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fdArray = arena.allocate(JAVA_INT, Math.max(1, fds.length));
             for (int i = 0; i < fds.length; i++) fdArray.setAtIndex(JAVA_INT, i, fds[i]);
             MemorySegment envArray = env == null ? MemorySegment.NULL : stringArray(arena, env);
-            MemorySegment cwdString = cwd == null ? MemorySegment.NULL : arena.allocateFrom(cwd.toString());
-            int rc = call(() -> (int) SPAWN.invokeExact(arena.allocateFrom(path), stringArray(arena, argv),
-                    envArray, cwdString, fdArray, fds.length, flags));
+            MemorySegment cwdString =
+                    cwd == null ? MemorySegment.NULL : arena.allocateFrom(cwd.toString());
+            int rc =
+                    call(
+                            () ->
+                                    (int)
+                                            SPAWN.invokeExact(
+                                                    arena.allocateFrom(path),
+                                                    stringArray(arena, argv),
+                                                    envArray,
+                                                    cwdString,
+                                                    fdArray,
+                                                    fds.length,
+                                                    flags));
             return Errors.check(rc, "spawn " + path);
         }
     }
 
     private static MemorySegment stringArray(Arena arena, List<String> strings) {
         MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L);
-        for (int i = 0; i < strings.size(); i++) array.setAtIndex(ADDRESS, i, arena.allocateFrom(strings.get(i)));
+        for (int i = 0; i < strings.size(); i++)
+            array.setAtIndex(ADDRESS, i, arena.allocateFrom(strings.get(i)));
         array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
         return array;
     }
 
     // ---- nana_waitpid / nana_exit_code
-    /** Waits for one given child; returns its exit code (or 128 + signal), or -1 with nohang while it runs. */
+    /**
+     * Waits for one given child; returns its exit code (or 128 + signal), or -1 with nohang while
+     * it runs.
+     */
     public static int waitExitCode(int pid, boolean nohang) throws OsException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment status = arena.allocate(JAVA_INT);
-            int rc = Errors.check(call(() -> (int) WAITPID.invokeExact(pid, status, nohang ? 1 : 0)), "wait for pid " + pid);
+            int rc =
+                    Errors.check(
+                            call(() -> (int) WAITPID.invokeExact(pid, status, nohang ? 1 : 0)),
+                            "wait for pid " + pid);
             return rc == 0 ? -1 : exitCode(status.get(JAVA_INT, 0));
         }
     }
@@ -197,26 +269,38 @@ public final class LibNana {
 
     // ---- nana_kill / nana_kill_group / nana_set_subreaper
     public static void kill(int pid, int signal) throws OsException {
-        Errors.check(call(() -> (int) KILL.invokeExact(pid, signal)), "kill pid " + pid + " with signal " + signal);
+        Errors.check(
+                call(() -> (int) KILL.invokeExact(pid, signal)),
+                "kill pid " + pid + " with signal " + signal);
     }
 
-    /** Signals a whole process group: a program spawned with SPAWN_SETSID and everything it started. */
+    /**
+     * Signals a whole process group: a program spawned with SPAWN_SETSID and everything it started.
+     */
     public static void killGroup(int pgid, int signal) throws OsException {
-        Errors.check(call(() -> (int) KILL_GROUP.invokeExact(pgid, signal)), "kill process group " + pgid + " with signal " + signal);
+        Errors.check(
+                call(() -> (int) KILL_GROUP.invokeExact(pgid, signal)),
+                "kill process group " + pgid + " with signal " + signal);
     }
 
     public static void setSubreaper(boolean on) throws OsException {
-        Errors.check(call(() -> (int) SET_SUBREAPER.invokeExact(on ? 1 : 0)), "PR_SET_CHILD_SUBREAPER");
+        Errors.check(
+                call(() -> (int) SET_SUBREAPER.invokeExact(on ? 1 : 0)), "PR_SET_CHILD_SUBREAPER");
     }
 
     // ---- FIFOs and pipes
     public static void mkfifo(Path path, int mode) throws OsException {
         try (Arena arena = Arena.ofConfined()) {
-            Errors.check(call(() -> (int) MKFIFO.invokeExact(arena.allocateFrom(path.toString()), mode)), "mkfifo \"" + path + "\"");
+            Errors.check(
+                    call(() -> (int) MKFIFO.invokeExact(arena.allocateFrom(path.toString()), mode)),
+                    "mkfifo \"" + path + "\"");
         }
     }
 
-    /** The read end of a FIFO, non-blocking; sees HUP once every writer is gone, not before the first. */
+    /**
+     * The read end of a FIFO, non-blocking; sees HUP once every writer is gone, not before the
+     * first.
+     */
     public static Fd fifoOpenRead(Path path) throws OsException {
         return openFifo(FIFO_OPEN_READ, path, "open fifo for reading");
     }
@@ -233,8 +317,14 @@ public final class LibNana {
 
     private static Fd openFifo(MethodHandle handle, Path path, String what) throws OsException {
         try (Arena arena = Arena.ofConfined()) {
-            return new Fd(Errors.check(call(() -> (int) handle.invokeExact(arena.allocateFrom(path.toString()))),
-                    what + " \"" + path + "\""));
+            return new Fd(
+                    Errors.check(
+                            call(
+                                    () ->
+                                            (int)
+                                                    handle.invokeExact(
+                                                            arena.allocateFrom(path.toString()))),
+                            what + " \"" + path + "\""));
         }
     }
 
@@ -243,26 +333,36 @@ public final class LibNana {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
             Errors.check(call(() -> (int) PIPE.invokeExact(fds)), "pipe");
-            return new Fd[] {new Fd(fds.getAtIndex(JAVA_INT, 0)), new Fd(fds.getAtIndex(JAVA_INT, 1))};
+            return new Fd[] {
+                new Fd(fds.getAtIndex(JAVA_INT, 0)), new Fd(fds.getAtIndex(JAVA_INT, 1))
+            };
         }
     }
 
     public static int pipeSetSize(Fd fd, int size) throws OsException {
-        return Errors.check(call(() -> (int) PIPE_SET_SIZE.invokeExact(fd.get(), size)), "F_SETPIPE_SZ " + size);
+        return Errors.check(
+                call(() -> (int) PIPE_SET_SIZE.invokeExact(fd.get(), size)),
+                "F_SETPIPE_SZ " + size);
     }
 
     public static void setNonblock(Fd fd, boolean on) throws OsException {
-        Errors.check(call(() -> (int) SET_NONBLOCK.invokeExact(fd.get(), on ? 1 : 0)), "set O_NONBLOCK");
+        Errors.check(
+                call(() -> (int) SET_NONBLOCK.invokeExact(fd.get(), on ? 1 : 0)), "set O_NONBLOCK");
     }
 
     // ---- read / write / close / poll
-    /** Reads up to len bytes into buf; returns the count, 0 at EOF. Throws WouldBlock when non-blocking and empty. */
+    /**
+     * Reads up to len bytes into buf; returns the count, 0 at EOF. Throws WouldBlock when
+     * non-blocking and empty.
+     */
     public static int read(Fd fd, MemorySegment buf, int len) throws OsException {
-        return Errors.check(call(() -> (int) READ.invokeExact(fd.get(), buf, len)), "read fd " + fd.get());
+        return Errors.check(
+                call(() -> (int) READ.invokeExact(fd.get(), buf, len)), "read fd " + fd.get());
     }
 
     public static int write(Fd fd, MemorySegment buf, int len) throws OsException {
-        return Errors.check(call(() -> (int) WRITE.invokeExact(fd.get(), buf, len)), "write fd " + fd.get());
+        return Errors.check(
+                call(() -> (int) WRITE.invokeExact(fd.get(), buf, len)), "write fd " + fd.get());
     }
 
     /** Writes all of text (UTF-8), retrying short writes. */
@@ -281,7 +381,9 @@ public final class LibNana {
 
     /** poll(2) of one fd: the revents, 0 on timeout. */
     public static int poll(Fd fd, int events, int timeoutMillis) throws OsException {
-        return Errors.check(call(() -> (int) POLL.invokeExact(fd.get(), events, timeoutMillis)), "poll fd " + fd.get());
+        return Errors.check(
+                call(() -> (int) POLL.invokeExact(fd.get(), events, timeoutMillis)),
+                "poll fd " + fd.get());
     }
 
     // ---- epoll
@@ -290,17 +392,28 @@ public final class LibNana {
     }
 
     public static void epollAdd(Fd epoll, Fd fd, long token, int events) throws OsException {
-        Errors.check(call(() -> (int) EPOLL_ADD.invokeExact(epoll.get(), fd.get(), token, events)), "epoll add fd " + fd.get());
+        Errors.check(
+                call(() -> (int) EPOLL_ADD.invokeExact(epoll.get(), fd.get(), token, events)),
+                "epoll add fd " + fd.get());
     }
 
     public static void epollDel(Fd epoll, Fd fd) throws OsException {
-        Errors.check(call(() -> (int) EPOLL_DEL.invokeExact(epoll.get(), fd.get())), "epoll del fd " + fd.get());
+        Errors.check(
+                call(() -> (int) EPOLL_DEL.invokeExact(epoll.get(), fd.get())),
+                "epoll del fd " + fd.get());
     }
 
     /** Waits; fills tokens/events (native arrays of at least max entries); returns the count. */
-    public static int epollWait(Fd epoll, MemorySegment tokens, MemorySegment events, int max, int timeoutMillis)
+    public static int epollWait(
+            Fd epoll, MemorySegment tokens, MemorySegment events, int max, int timeoutMillis)
             throws OsException {
-        return Errors.check(call(() -> (int) EPOLL_WAIT.invokeExact(epoll.get(), tokens, events, max, timeoutMillis)), "epoll_wait");
+        return Errors.check(
+                call(
+                        () ->
+                                (int)
+                                        EPOLL_WAIT.invokeExact(
+                                                epoll.get(), tokens, events, max, timeoutMillis)),
+                "epoll_wait");
     }
 
     // ---- inotify / eventfd
@@ -310,7 +423,14 @@ public final class LibNana {
 
     public static int inotifyAdd(Fd inotify, Path path, int mask) throws OsException {
         try (Arena arena = Arena.ofConfined()) {
-            return Errors.check(call(() -> (int) INOTIFY_ADD.invokeExact(inotify.get(), arena.allocateFrom(path.toString()), mask)),
+            return Errors.check(
+                    call(
+                            () ->
+                                    (int)
+                                            INOTIFY_ADD.invokeExact(
+                                                    inotify.get(),
+                                                    arena.allocateFrom(path.toString()),
+                                                    mask)),
                     "watch \"" + path + "\"");
         }
     }
@@ -324,33 +444,51 @@ public final class LibNana {
     public static long procStartTime(int pid) throws OsException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(JAVA_LONG);
-            Errors.check(call(() -> (int) PROC_STARTTIME.invokeExact(pid, out)), "read start time of pid " + pid);
+            Errors.check(
+                    call(() -> (int) PROC_STARTTIME.invokeExact(pid, out)),
+                    "read start time of pid " + pid);
             return out.get(JAVA_LONG, 0);
         }
     }
 
     /** A pidfd; throws with ENOSYS on kernels without pidfd_open. */
     public static Fd pidfdOpen(int pid) throws OsException {
-        return new Fd(Errors.check(call(() -> (int) PIDFD_OPEN.invokeExact(pid)), "pidfd_open " + pid));
+        return new Fd(
+                Errors.check(call(() -> (int) PIDFD_OPEN.invokeExact(pid)), "pidfd_open " + pid));
     }
 
     public static void pidfdSendSignal(Fd pidfd, int signal) throws OsException {
-        Errors.check(call(() -> (int) PIDFD_SEND_SIGNAL.invokeExact(pidfd.get(), signal)), "pidfd_send_signal " + signal);
+        Errors.check(
+                call(() -> (int) PIDFD_SEND_SIGNAL.invokeExact(pidfd.get(), signal)),
+                "pidfd_send_signal " + signal);
     }
 
     // ---- unix sockets with descriptor passing
     /** A listening unix stream socket at path (a stale one replaced), 0600. */
     public static Fd unixListen(Path path, int backlog) throws OsException {
         try (Arena arena = Arena.ofConfined()) {
-            return new Fd(Errors.check(call(() -> (int) UNIX_LISTEN.invokeExact(arena.allocateFrom(path.toString()), backlog)),
-                    "listen on \"" + path + "\""));
+            return new Fd(
+                    Errors.check(
+                            call(
+                                    () ->
+                                            (int)
+                                                    UNIX_LISTEN.invokeExact(
+                                                            arena.allocateFrom(path.toString()),
+                                                            backlog)),
+                            "listen on \"" + path + "\""));
         }
     }
 
     public static Fd unixConnect(Path path) throws OsException {
         try (Arena arena = Arena.ofConfined()) {
-            return new Fd(Errors.check(call(() -> (int) UNIX_CONNECT.invokeExact(arena.allocateFrom(path.toString()))),
-                    "connect to \"" + path + "\""));
+            return new Fd(
+                    Errors.check(
+                            call(
+                                    () ->
+                                            (int)
+                                                    UNIX_CONNECT.invokeExact(
+                                                            arena.allocateFrom(path.toString()))),
+                            "connect to \"" + path + "\""));
         }
     }
 
@@ -367,9 +505,22 @@ public final class LibNana {
             MemorySegment buf = arena.allocate(Math.max(1, len));
             MemorySegment fds = arena.allocate(JAVA_INT, Math.max(1, maxFds));
             MemorySegment nfds = arena.allocate(JAVA_INT);
-            int n = Errors.check(call(() -> (int) RECV_FDS.invokeExact(socket.get(), buf, len, fds, maxFds, nfds)), "receive descriptors");
+            int n =
+                    Errors.check(
+                            call(
+                                    () ->
+                                            (int)
+                                                    RECV_FDS.invokeExact(
+                                                            socket.get(),
+                                                            buf,
+                                                            len,
+                                                            fds,
+                                                            maxFds,
+                                                            nfds)),
+                            "receive descriptors");
             java.util.List<Fd> got = new java.util.ArrayList<>();
-            for (int i = 0; i < nfds.get(JAVA_INT, 0); i++) got.add(new Fd(fds.getAtIndex(JAVA_INT, i)));
+            for (int i = 0; i < nfds.get(JAVA_INT, 0); i++)
+                got.add(new Fd(fds.getAtIndex(JAVA_INT, i)));
             return new Received(buf.asSlice(0, n).toArray(JAVA_BYTE), got);
         }
     }
@@ -385,7 +536,10 @@ public final class LibNana {
 
     /** The size of the terminal fd is: {rows, columns}. */
     public static int[] termSize(Fd fd) throws OsException {
-        int packed = Errors.check(call(() -> (int) TERM_SIZE.invokeExact(fd.get())), "terminal size of fd " + fd.get());
+        int packed =
+                Errors.check(
+                        call(() -> (int) TERM_SIZE.invokeExact(fd.get())),
+                        "terminal size of fd " + fd.get());
         return new int[] {packed >>> 16, packed & 0xffff};
     }
 

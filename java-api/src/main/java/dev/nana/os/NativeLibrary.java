@@ -8,12 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Finds and loads libnana.so, once. A failure is remembered and reported at every use
- * with the exact fix, instead of failing class initialisation somewhere unrelated.
+ * Finds and loads libnana.so, once. A failure is remembered and reported at every use with the
+ * exact fix, instead of failing class initialisation somewhere unrelated.
  *
- * <p>Where it looks, in order: the system property {@code nana.library} (a file), then
- * {@code <nana.home>/build/native/lib/libnana.so} ({@code nana.home} is set by bin/nana
- * and by the Maven build), then each directory of {@code java.library.path}.
+ * <p>Where it looks, in order: the system property {@code nana.library} (a file), then {@code
+ * <nana.home>/build/native/lib/libnana.so} ({@code nana.home} is set by bin/nana and by the Maven
+ * build), then each directory of {@code java.library.path}.
  */
 public final class NativeLibrary {
     private static final Object LOCK = new Object();
@@ -45,7 +45,10 @@ public final class NativeLibrary {
         return null;
     }
 
-    /** Where nana's native parts live: the directory of libnana.so's build ({@code lib/}, {@code bin/}). */
+    /**
+     * Where nana's native parts live: the directory of libnana.so's build ({@code lib/}, {@code
+     * bin/}).
+     */
     public static Path nativeHome() {
         String home = System.getProperty("nana.home");
         return home == null ? null : Path.of(home, "build", "native");
@@ -63,7 +66,8 @@ public final class NativeLibrary {
         return out;
     }
 
-    @SuppressWarnings("restricted") // loading libnana is the point; the JVM runs with --enable-native-access
+    @SuppressWarnings(
+            "restricted") // loading libnana is the point; the JVM runs with --enable-native-access
     private static SymbolLookup load() {
         if (!NativeLibrary.class.getModule().isNativeAccessEnabled()) {
             throw new NativeUnavailableException(
@@ -72,15 +76,21 @@ public final class NativeLibrary {
         }
         Path file = locate();
         if (file == null) {
-            throw new NativeUnavailableException("libnana.so not found in " + candidates()
-                    + ": build it with scripts/build, or point -Dnana.library=/path/to/libnana.so at it");
+            throw new NativeUnavailableException(
+                    "libnana.so not found in "
+                            + candidates()
+                            + ": build it with scripts/build, or point -Dnana.library=/path/to/libnana.so at it");
         }
         SymbolLookup symbols;
         try {
             symbols = SymbolLookup.libraryLookup(file, Arena.global());
         } catch (IllegalArgumentException e) {
-            throw new NativeUnavailableException("cannot load " + file + ": " + e.getMessage()
-                    + "; rebuild it with scripts/build");
+            throw new NativeUnavailableException(
+                    "cannot load "
+                            + file
+                            + ": "
+                            + e.getMessage()
+                            + "; rebuild it with scripts/build");
         }
         return symbols;
     }

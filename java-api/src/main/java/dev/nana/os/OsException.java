@@ -3,13 +3,16 @@ package dev.nana.os;
 import java.io.IOException;
 
 /**
- * A failed call into libnana: which operation, on what, and the errno. {@link Errors} is
- * the one place that turns an errno into one of these types, so callers can catch the
- * case they handle ({@link NoEntry}, {@link Exists}, {@link NoProcess}, {@link Denied},
- * {@link WouldBlock}) and let the rest travel.
+ * A failed call into libnana: which operation, on what, and the errno. {@link Errors} is the one
+ * place that turns an errno into one of these types, so callers can catch the case they handle
+ * ({@link NoEntry}, {@link Exists}, {@link NoProcess}, {@link Denied}, {@link WouldBlock}) and let
+ * the rest travel.
  */
 public sealed class OsException extends IOException
-        permits OsException.NoEntry, OsException.Exists, OsException.NoProcess, OsException.Denied,
+        permits OsException.NoEntry,
+                OsException.Exists,
+                OsException.NoProcess,
+                OsException.Denied,
                 OsException.WouldBlock {
     private static final long serialVersionUID = 1L;
     private final String what;
@@ -24,9 +27,8 @@ public sealed class OsException extends IOException
     }
 
     /**
-     * "what: strerror (errno N)", made when asked for: most of these are answers that are
-     * caught and dropped (EAGAIN, ENOENT of a file that may be gone), and strerror is a
-     * downcall.
+     * "what: strerror (errno N)", made when asked for: most of these are answers that are caught
+     * and dropped (EAGAIN, ENOENT of a file that may be gone), and strerror is a downcall.
      */
     @Override
     public synchronized String getMessage() {
@@ -76,9 +78,9 @@ public sealed class OsException extends IOException
     }
 
     /**
-     * EAGAIN: nothing to read or no room to write now. An answer, not a fault: non-blocking
-     * loops meet it on every pass, so it carries no stack trace (filling one in was a
-     * measurable share of a forwarded command's CPU).
+     * EAGAIN: nothing to read or no room to write now. An answer, not a fault: non-blocking loops
+     * meet it on every pass, so it carries no stack trace (filling one in was a measurable share of
+     * a forwarded command's CPU).
      */
     public static final class WouldBlock extends OsException {
         private static final long serialVersionUID = 1L;

@@ -5,7 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Which cgroup hierarchies this host mounts: v1, v2 (unified), or hybrid (v1 beside a cgroup2 mount). */
+/**
+ * Which cgroup hierarchies this host mounts: v1, v2 (unified), or hybrid (v1 beside a cgroup2
+ * mount).
+ */
 public enum CgroupLayout {
     V1,
     V2,

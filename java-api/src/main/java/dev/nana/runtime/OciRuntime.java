@@ -13,19 +13,20 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * An OCI runtime binary nana drives: runc, crun, or any compatible one given by absolute
- * path. Resolution happens before anything is created, so an unknown runtime is a clear
- * error and leaves nothing behind.
+ * An OCI runtime binary nana drives: runc, crun, or any compatible one given by absolute path.
+ * Resolution happens before anything is created, so an unknown runtime is a clear error and leaves
+ * nothing behind.
  *
  * @param name what the user asked for ("runc", "crun" or a path)
  * @param binary the absolute path that is executed
- * @param unshareCgroup2 crun 1.8 refuses hybrid cgroups ("drop all controllers from
- *     cgroupv2"); with this set, the shim runs its create in a private mount namespace
- *     without /sys/fs/cgroup/unified
- * @param timeout how long a runtime call (kill, delete, pause, update, checkpoint) may take
- *     before nana kills it and reports the runtime as hanging
+ * @param unshareCgroup2 crun 1.8 refuses hybrid cgroups ("drop all controllers from cgroupv2");
+ *     with this set, the shim runs its create in a private mount namespace without
+ *     /sys/fs/cgroup/unified
+ * @param timeout how long a runtime call (kill, delete, pause, update, checkpoint) may take before
+ *     nana kills it and reports the runtime as hanging
  */
-public record OciRuntime(String name, Path binary, boolean unshareCgroup2, java.time.Duration timeout) {
+public record OciRuntime(
+        String name, Path binary, boolean unshareCgroup2, java.time.Duration timeout) {
     /** How long runtime calls may take unless a supervisor says otherwise. */
     public static final java.time.Duration DEFAULT_TIMEOUT = java.time.Duration.ofSeconds(60);
 
@@ -48,48 +49,68 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2, java.
         return r;
     }
 
-    private static final java.util.Map<String, OciRuntime> RESOLVED = new java.util.concurrent.ConcurrentHashMap<>();
-    /** The host's cgroup layout, read once from /proc/self/mounts: it does not change under a running supervisor. */
-    private static final java.util.function.Supplier<CgroupLayout> LAYOUT = new java.util.function.Supplier<>() {
-        private volatile CgroupLayout layout;
+    private static final java.util.Map<String, OciRuntime> RESOLVED =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
-        @Override
-        public CgroupLayout get() {
-            CgroupLayout l = layout;
-            return l != null ? l : (layout = CgroupLayout.detect());
-        }
-    };
+    /**
+     * The host's cgroup layout, read once from /proc/self/mounts: it does not change under a
+     * running supervisor.
+     */
+    private static final java.util.function.Supplier<CgroupLayout> LAYOUT =
+            new java.util.function.Supplier<>() {
+                private volatile CgroupLayout layout;
+
+                @Override
+                public CgroupLayout get() {
+                    CgroupLayout l = layout;
+                    return l != null ? l : (layout = CgroupLayout.detect());
+                }
+            };
 
     static OciRuntime resolve(String nameOrPath, String pathVariable, CgroupLayout layout) {
         if (nameOrPath == null || nameOrPath.isBlank()) {
-            throw new InvalidArgumentException("runtime is empty: give runc, crun, or the absolute path of an OCI runtime");
+            throw new InvalidArgumentException(
+                    "runtime is empty: give runc, crun, or the absolute path of an OCI runtime");
         }
         Path binary;
         if (nameOrPath.contains("/")) {
             binary = Path.of(nameOrPath);
             if (!binary.isAbsolute()) {
-                throw new InvalidArgumentException("runtime \"" + nameOrPath
-                        + "\" is a relative path: give an absolute path, or a name such as runc or crun");
+                throw new InvalidArgumentException(
+                        "runtime \""
+                                + nameOrPath
+                                + "\" is a relative path: give an absolute path, or a name such as runc or crun");
             }
             if (!Files.isRegularFile(binary) || !Files.isExecutable(binary)) {
-                throw new InvalidArgumentException("runtime \"" + nameOrPath + "\" is not an executable file");
+                throw new InvalidArgumentException(
+                        "runtime \"" + nameOrPath + "\" is not an executable file");
             }
         } else {
             binary = search(nameOrPath, pathVariable);
             if (binary == null) {
-                throw new InvalidArgumentException("unknown runtime \"" + nameOrPath
-                        + "\": no such executable on PATH or in /usr/sbin, /sbin; install it"
-                        + " (scripts/setup installs runc and crun), or give an absolute path");
+                throw new InvalidArgumentException(
+                        "unknown runtime \""
+                                + nameOrPath
+                                + "\": no such executable on PATH or in /usr/sbin, /sbin; install it"
+                                + " (scripts/setup installs runc and crun), or give an absolute path");
             }
         }
         boolean crun = binary.getFileName().toString().startsWith("crun");
-        return new OciRuntime(nameOrPath, binary.toAbsolutePath(), crun && layout == CgroupLayout.HYBRID);
+        return new OciRuntime(
+                nameOrPath, binary.toAbsolutePath(), crun && layout == CgroupLayout.HYBRID);
     }
 
     private static Path search(String name, String pathVariable) {
         Set<String> dirs = new LinkedHashSet<>();
         if (pathVariable != null) dirs.addAll(List.of(pathVariable.split(":")));
-        dirs.addAll(List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"));
+        dirs.addAll(
+                List.of(
+                        "/usr/local/sbin",
+                        "/usr/local/bin",
+                        "/usr/sbin",
+                        "/usr/bin",
+                        "/sbin",
+                        "/bin"));
         for (String dir : dirs) {
             if (dir.isEmpty()) continue;
             Path p = Path.of(dir, name);
@@ -98,14 +119,18 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2, java.
         return null;
     }
 
-    /** {@code <runtime> [args] delete [--force] ID}; a container the runtime does not know is not an error. */
+    /**
+     * {@code <runtime> [args] delete [--force] ID}; a container the runtime does not know is not an
+     * error.
+     */
     public void delete(String id, List<String> runtimeArgs, boolean force) {
         List<String> sub = new ArrayList<>(List.of("delete"));
         if (force) sub.add("--force");
         sub.add(id);
         Command.Result r = call(id, runtimeArgs, sub);
         if (!r.ok() && !notFound(r)) {
-            throw new FailedPreconditionException("delete \"" + id + "\": " + name + " said: " + said(r));
+            throw new FailedPreconditionException(
+                    "delete \"" + id + "\": " + name + " said: " + said(r));
         }
     }
 
@@ -118,19 +143,28 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2, java.
         Command.Result r = call(id, runtimeArgs, sub);
         if (!r.ok() && !r.timedOut() && gone(r)) {
             // a race with its exit or a delete: nana's own words, not the runtime's
-            throw new FailedPreconditionException("cannot kill \"" + id + "\": it is not running (it exited, or was"
-                    + " deleted, meanwhile)");
+            throw new FailedPreconditionException(
+                    "cannot kill \""
+                            + id
+                            + "\": it is not running (it exited, or was"
+                            + " deleted, meanwhile)");
         }
         if (!r.ok()) {
-            throw new FailedPreconditionException("kill \"" + id + "\": " + name + " said: " + said(r));
+            throw new FailedPreconditionException(
+                    "kill \"" + id + "\": " + name + " said: " + said(r));
         }
     }
 
-    /** Whether a runtime's failure says the container is gone or stopped (runc's and crun's words). */
+    /**
+     * Whether a runtime's failure says the container is gone or stopped (runc's and crun's words).
+     */
     public static boolean gone(String said) {
         String s = said.toLowerCase(java.util.Locale.ROOT);
-        return s.contains("does not exist") || s.contains("not running") || s.contains("container not found")
-                || s.contains("no such process") || s.contains("is stopped");
+        return s.contains("does not exist")
+                || s.contains("not running")
+                || s.contains("container not found")
+                || s.contains("no such process")
+                || s.contains("is stopped");
     }
 
     private static boolean gone(Command.Result r) {
@@ -142,7 +176,8 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2, java.
         String verb = pause ? "pause" : "resume";
         Command.Result r = call(id, runtimeArgs, List.of(verb, id));
         if (!r.ok()) {
-            throw new FailedPreconditionException(verb + " \"" + id + "\": " + name + " said: " + said(r));
+            throw new FailedPreconditionException(
+                    verb + " \"" + id + "\": " + name + " said: " + said(r));
         }
     }
 
@@ -153,20 +188,24 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2, java.
         sub.add(id);
         Command.Result r = call(id, runtimeArgs, sub);
         if (!r.ok()) {
-            throw new FailedPreconditionException("update \"" + id + "\": " + name + " said: " + said(r));
+            throw new FailedPreconditionException(
+                    "update \"" + id + "\": " + name + " said: " + said(r));
         }
     }
 
     /** {@code <runtime> --criu PATH [args] checkpoint --image-path DIR [--leave-running] ID}. */
-    public void checkpoint(String id, List<String> runtimeArgs, Path criu, Path imagePath, boolean leaveRunning) {
+    public void checkpoint(
+            String id, List<String> runtimeArgs, Path criu, Path imagePath, boolean leaveRunning) {
         List<String> args = new ArrayList<>(List.of("--criu", criu.toString()));
         args.addAll(runtimeArgs);
-        List<String> sub = new ArrayList<>(List.of("checkpoint", "--image-path", imagePath.toString()));
+        List<String> sub =
+                new ArrayList<>(List.of("checkpoint", "--image-path", imagePath.toString()));
         if (leaveRunning) sub.add("--leave-running");
         sub.add(id);
         Command.Result r = call(id, args, sub);
         if (!r.ok()) {
-            throw new FailedPreconditionException("checkpoint \"" + id + "\": " + name + " said: " + said(r));
+            throw new FailedPreconditionException(
+                    "checkpoint \"" + id + "\": " + name + " said: " + said(r));
         }
     }
 
@@ -178,9 +217,16 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2, java.
         try {
             Command.Result r = Command.run(argv, null, timeout);
             if (r.timedOut()) {
-                throw new UnavailableException(sub.getFirst() + " \"" + id + "\": " + name + " did not finish within "
-                        + timeout.toMillis() + " ms and was killed: is the runtime hanging? (the supervisor's"
-                        + " runtime timeout sets the limit; nana daemon --runtime-timeout)");
+                throw new UnavailableException(
+                        sub.getFirst()
+                                + " \""
+                                + id
+                                + "\": "
+                                + name
+                                + " did not finish within "
+                                + timeout.toMillis()
+                                + " ms and was killed: is the runtime hanging? (the supervisor's"
+                                + " runtime timeout sets the limit; nana daemon --runtime-timeout)");
             }
             return r;
         } catch (OsException e) {
@@ -197,7 +243,8 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2, java.
     private static String said(Command.Result r) {
         String line = firstLine(r.stderr());
         if (!line.isEmpty()) return line;
-        return r.exitCode() > 128 ? "(nothing; killed by signal " + (r.exitCode() - 128) + ")"
+        return r.exitCode() > 128
+                ? "(nothing; killed by signal " + (r.exitCode() - 128) + ")"
                 : "(nothing; exited with status " + r.exitCode() + ")";
     }
 

@@ -14,41 +14,93 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
- * One process's folder in the state directory ({@code /run/nana/<id>/init/} or
- * {@code /run/nana/<id>/<exec-id>/}): the shim's cwd and everything it leaves behind.
- * The names the shim writes too are {@link ShimProtocol}'s; see docs/ARCHITECTURE.md.
+ * One process's folder in the state directory ({@code /run/nana/<id>/init/} or {@code
+ * /run/nana/<id>/<exec-id>/}): the shim's cwd and everything it leaves behind. The names the shim
+ * writes too are {@link ShimProtocol}'s; see docs/ARCHITECTURE.md.
  */
 public record ProcessDir(Path dir) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public Path exitFifo() { return dir.resolve(ShimProtocol.EXIT_FIFO); }
-    public Path controlFifo() { return dir.resolve(ShimProtocol.CONTROL_FIFO); }
-    public Path stdinFifo() { return dir.resolve("stdin"); }
-    public Path stdoutFifo() { return dir.resolve("stdout"); }
-    public Path stderrFifo() { return dir.resolve("stderr"); }
-    public Path pidFile() { return dir.resolve(ShimProtocol.PID_FILE); }
-    public Path startTimeFile() { return dir.resolve(ShimProtocol.STARTTIME_FILE); }
-    public Path shimFile() { return dir.resolve(ShimProtocol.SHIM_FILE); }
-    public Path startedFile() { return dir.resolve(ShimProtocol.STARTED_FILE); }
-    public Path exitStatusFile() { return dir.resolve(ShimProtocol.EXIT_STATUS_FILE); }
-    public Path oomFile() { return dir.resolve(ShimProtocol.OOM_FILE); }
-    public Path outputLog() { return dir.resolve(ShimProtocol.OUTPUT_LOG); }
-    public Path runtimeLog() { return dir.resolve(ShimProtocol.RUNTIME_LOG); }
-    public Path processJson() { return dir.resolve("process.json"); }
-    public Path reportedFile() { return dir.resolve("reported"); }
-    /** Present while the container is paused (written by the supervisor after the runtime's pause). */
-    public Path pausedFile() { return dir.resolve("paused"); }
+    public Path exitFifo() {
+        return dir.resolve(ShimProtocol.EXIT_FIFO);
+    }
+
+    public Path controlFifo() {
+        return dir.resolve(ShimProtocol.CONTROL_FIFO);
+    }
+
+    public Path stdinFifo() {
+        return dir.resolve("stdin");
+    }
+
+    public Path stdoutFifo() {
+        return dir.resolve("stdout");
+    }
+
+    public Path stderrFifo() {
+        return dir.resolve("stderr");
+    }
+
+    public Path pidFile() {
+        return dir.resolve(ShimProtocol.PID_FILE);
+    }
+
+    public Path startTimeFile() {
+        return dir.resolve(ShimProtocol.STARTTIME_FILE);
+    }
+
+    public Path shimFile() {
+        return dir.resolve(ShimProtocol.SHIM_FILE);
+    }
+
+    public Path startedFile() {
+        return dir.resolve(ShimProtocol.STARTED_FILE);
+    }
+
+    public Path exitStatusFile() {
+        return dir.resolve(ShimProtocol.EXIT_STATUS_FILE);
+    }
+
+    public Path oomFile() {
+        return dir.resolve(ShimProtocol.OOM_FILE);
+    }
+
+    public Path outputLog() {
+        return dir.resolve(ShimProtocol.OUTPUT_LOG);
+    }
+
+    public Path runtimeLog() {
+        return dir.resolve(ShimProtocol.RUNTIME_LOG);
+    }
+
+    public Path processJson() {
+        return dir.resolve("process.json");
+    }
+
+    public Path reportedFile() {
+        return dir.resolve("reported");
+    }
+
+    /**
+     * Present while the container is paused (written by the supervisor after the runtime's pause).
+     */
+    public Path pausedFile() {
+        return dir.resolve("paused");
+    }
 
     /** Makes the folder (0700) and the FIFOs every shim needs: exit and control. */
     public void create() throws IOException {
         Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(
+                dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         mkfifo(exitFifo());
         mkfifo(controlFifo());
         Files.write(oomFile(), new byte[0]); // exists from the start, so it can be watched
     }
 
-    /** Makes the stdio FIFOs in this folder, for a client that attaches through the state directory. */
+    /**
+     * Makes the stdio FIFOs in this folder, for a client that attaches through the state directory.
+     */
     public void createStdioFifos(boolean stdin) throws OsException {
         if (stdin) mkfifo(stdinFifo());
         mkfifo(stdoutFifo());
@@ -90,13 +142,15 @@ public record ProcessDir(Path dir) {
 
     /** Whether the shim that recorded itself here still runs (same pid and start time). */
     public boolean shimAlive() {
-        return shim().map(s -> {
-            try {
-                return LibNana.procStartTime((int) s[0]) == s[1];
-            } catch (OsException e) {
-                return false;
-            }
-        }).orElse(false);
+        return shim().map(
+                        s -> {
+                            try {
+                                return LibNana.procStartTime((int) s[0]) == s[1];
+                            } catch (OsException e) {
+                                return false;
+                            }
+                        })
+                .orElse(false);
     }
 
     /** The command line of the shim recorded here, while it lives. */
@@ -120,10 +174,10 @@ public record ProcessDir(Path dir) {
     }
 
     /**
-     * A live process working in this folder, found by its cwd: a shim so young that it has
-     * not yet written its "shim" file, the runtime call it runs, or the shim's process
-     * between the supervisor's spawn and its exec (still a copy of the JVM then: matching on
-     * the command alone missed it, and restore took a create under way for one cut short).
+     * A live process working in this folder, found by its cwd: a shim so young that it has not yet
+     * written its "shim" file, the runtime call it runs, or the shim's process between the
+     * supervisor's spawn and its exec (still a copy of the JVM then: matching on the command alone
+     * missed it, and restore took a create under way for one cut short).
      */
     public Optional<ProcessHandle> liveShimByCwd() {
         Path real;
@@ -135,13 +189,16 @@ public record ProcessDir(Path dir) {
         long self = ProcessHandle.current().pid();
         return ProcessHandle.allProcesses()
                 .filter(p -> p.pid() != self)
-                .filter(p -> {
-                    try {
-                        return Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "cwd")).equals(real);
-                    } catch (IOException | UnsupportedOperationException e) {
-                        return false;
-                    }
-                })
+                .filter(
+                        p -> {
+                            try {
+                                return Files.readSymbolicLink(
+                                                Path.of("/proc", Long.toString(p.pid()), "cwd"))
+                                        .equals(real);
+                            } catch (IOException | UnsupportedOperationException e) {
+                                return false;
+                            }
+                        })
                 .findFirst();
     }
 
@@ -179,7 +236,8 @@ public record ProcessDir(Path dir) {
             try {
                 JsonNode line = JSON.readTree(lines.get(i));
                 String level = line.path("level").asText();
-                if (level.equals("error") || level.equals("fatal")) return Optional.of(line.path("msg").asText());
+                if (level.equals("error") || level.equals("fatal"))
+                    return Optional.of(line.path("msg").asText());
             } catch (IOException e) {
                 // a torn or foreign line: skip it
             }

@@ -11,12 +11,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Starts nana-shim for one process and waits until the process exists (created, and
- * started when asked), or fails with the shim's own error message.
+ * Starts nana-shim for one process and waits until the process exists (created, and started when
+ * asked), or fails with the shim's own error message.
  *
- * <p>The exit FIFO's read end is opened before the shim is spawned: whatever happens
- * next, its HUP tells that the shim is gone. The shim reports its steps on a sync pipe
- * (its fd 3): {@code created <pid>}, {@code started}, or {@code error <message>}.
+ * <p>The exit FIFO's read end is opened before the shim is spawned: whatever happens next, its HUP
+ * tells that the shim is gone. The shim reports its steps on a sync pipe (its fd 3): {@code created
+ * <pid>}, {@code started}, or {@code error <message>}.
  */
 public final class Shim {
     /** The sync pipe is the shim's fd 3 (0-2 are /dev/null). */
@@ -27,19 +27,24 @@ public final class Shim {
     /** The nana-shim executable: -Dnana.shim, else beside libnana in nana.home's build. */
     public static Path binary() {
         String explicit = System.getProperty("nana.shim");
-        Path p = explicit != null ? Path.of(explicit)
-                : NativeLibrary.nativeHome() != null ? NativeLibrary.nativeHome().resolve("bin").resolve("nana-shim")
-                : null;
+        Path p =
+                explicit != null
+                        ? Path.of(explicit)
+                        : NativeLibrary.nativeHome() != null
+                                ? NativeLibrary.nativeHome().resolve("bin").resolve("nana-shim")
+                                : null;
         if (p == null || !Files.isExecutable(p)) {
-            throw new UnavailableException("nana-shim not found" + (p == null ? "" : " at " + p)
-                    + ": build it with scripts/build, or point -Dnana.shim=/path/to/nana-shim at it");
+            throw new UnavailableException(
+                    "nana-shim not found"
+                            + (p == null ? "" : " at " + p)
+                            + ": build it with scripts/build, or point -Dnana.shim=/path/to/nana-shim at it");
         }
         return p;
     }
 
     /**
-     * Spawns the shim in dir (which must exist with its FIFOs: {@link ProcessDir#create()})
-     * and returns once the process is created (and started, with startNow or for an exec).
+     * Spawns the shim in dir (which must exist with its FIFOs: {@link ProcessDir#create()}) and
+     * returns once the process is created (and started, with startNow or for an exec).
      */
     public static ShimHandle launch(ProcessDir dir, ShimSpec spec, Duration timeout) {
         Path shim = binary();
@@ -51,14 +56,22 @@ public final class Shim {
             Fd[] sync = LibNana.pipe();
             syncRead = sync[0];
             try (Fd syncWrite = sync[1]) {
-                shimPid = LibNana.spawn(shim.toString(), spec.argv(shim, SYNC_FD), null, dir.dir(),
-                        new int[] {-1, -1, -1, syncWrite.get()}, LibNana.SPAWN_SETSID);
+                shimPid =
+                        LibNana.spawn(
+                                shim.toString(),
+                                spec.argv(shim, SYNC_FD),
+                                null,
+                                dir.dir(),
+                                new int[] {-1, -1, -1, syncWrite.get()},
+                                LibNana.SPAWN_SETSID);
             }
         } catch (OsException e) {
             closeAll(exitFd, syncRead);
-            throw new UnavailableException("start nana-shim for \"" + spec.id() + "\": " + e.getMessage(), e);
+            throw new UnavailableException(
+                    "start nana-shim for \"" + spec.id() + "\": " + e.getMessage(), e);
         }
-        ShimHandle handle = new ShimHandle(dir, spec.id(), shimPid, exitFd, new SyncChannel(syncRead));
+        ShimHandle handle =
+                new ShimHandle(dir, spec.id(), shimPid, exitFd, new SyncChannel(syncRead));
         try {
             handle.awaitCreated(timeout);
             if (spec.startNow() || spec.execProcess() != null) handle.awaitStarted(timeout);
@@ -74,10 +87,18 @@ public final class Shim {
     }
 
     /** The error a shim gave, or what its log and exit code say when it gave none. */
-    static FailedPreconditionException failure(ProcessDir dir, String id, String fromShim, int shimExit) {
+    static FailedPreconditionException failure(
+            ProcessDir dir, String id, String fromShim, int shimExit) {
         if (fromShim != null) return new FailedPreconditionException(fromShim);
         String logged = dir.lastError().orElse(null);
-        return new FailedPreconditionException(logged != null ? logged
-                : "nana-shim for \"" + id + "\" exited with status " + shimExit + " before reporting; see " + dir.runtimeLog());
+        return new FailedPreconditionException(
+                logged != null
+                        ? logged
+                        : "nana-shim for \""
+                                + id
+                                + "\" exited with status "
+                                + shimExit
+                                + " before reporting; see "
+                                + dir.runtimeLog());
     }
 }

@@ -9,10 +9,10 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * A running nana-shim: its process folder and the read end of its exit FIFO. A shim this
- * JVM spawned also has its sync pipe and is this JVM's child, reaped by pid (never -1); a
- * shim found again by restore ({@link #attach}) has neither. Closing the handle leaves the
- * shim and its container running.
+ * A running nana-shim: its process folder and the read end of its exit FIFO. A shim this JVM
+ * spawned also has its sync pipe and is this JVM's child, reaped by pid (never -1); a shim found
+ * again by restore ({@link #attach}) has neither. Closing the handle leaves the shim and its
+ * container running.
  */
 public final class ShimHandle implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(5);
@@ -34,16 +34,17 @@ public final class ShimHandle implements AutoCloseable {
     }
 
     /**
-     * Finds a shim again (after a supervisor restart): opens its exit FIFO, then checks that
-     * it still lives, in that order — a shim that dies after the open gives HUP, one that died
-     * before is seen dead here. Empty when it is gone.
+     * Finds a shim again (after a supervisor restart): opens its exit FIFO, then checks that it
+     * still lives, in that order — a shim that dies after the open gives HUP, one that died before
+     * is seen dead here. Empty when it is gone.
      */
     public static Optional<ShimHandle> attach(ProcessDir dir, String id) throws OsException {
         Optional<long[]> shim = dir.shim();
         if (shim.isEmpty()) return Optional.empty();
         Fd exit = LibNana.fifoOpenRead(dir.exitFifo());
         // A shim that wrote exitStatus is exiting: it may have closed the FIFO before this open
-        // (so no HUP would ever come) while /proc still shows it alive. It is done: read it as gone.
+        // (so no HUP would ever come) while /proc still shows it alive. It is done: read it as
+        // gone.
         if (!dir.shimAlive() || Files.exists(dir.exitStatusFile())) {
             exit.close();
             return Optional.empty();
@@ -96,13 +97,23 @@ public final class ShimHandle implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             while (!Files.exists(dir.startedFile())) {
-                if ((LibNana.poll(exitFd, LibNana.POLLIN, (int) POLL.toMillis()) & LibNana.POLLHUP) != 0) {
-                    throw new FailedPreconditionException("start \"" + id + "\": "
-                            + dir.lastError().orElse("nana-shim exited; see " + dir.runtimeLog()));
+                if ((LibNana.poll(exitFd, LibNana.POLLIN, (int) POLL.toMillis()) & LibNana.POLLHUP)
+                        != 0) {
+                    throw new FailedPreconditionException(
+                            "start \""
+                                    + id
+                                    + "\": "
+                                    + dir.lastError()
+                                            .orElse("nana-shim exited; see " + dir.runtimeLog()));
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new FailedPreconditionException("start \"" + id + "\": not started within "
-                            + timeout.toMillis() + " ms; see " + dir.runtimeLog());
+                    throw new FailedPreconditionException(
+                            "start \""
+                                    + id
+                                    + "\": not started within "
+                                    + timeout.toMillis()
+                                    + " ms; see "
+                                    + dir.runtimeLog());
                 }
             }
         } catch (OsException e) {
@@ -117,26 +128,39 @@ public final class ShimHandle implements AutoCloseable {
             line = sync.readLine(deadline);
         } catch (SyncChannel.SyncTimeoutException e) {
             abandon();
-            throw new FailedPreconditionException("\"" + id + "\": nana-shim did not report \"" + prefix.strip()
-                    + "\" within " + timeout.toMillis() + " ms (is the runtime hanging?); see " + dir.runtimeLog());
+            throw new FailedPreconditionException(
+                    "\""
+                            + id
+                            + "\": nana-shim did not report \""
+                            + prefix.strip()
+                            + "\" within "
+                            + timeout.toMillis()
+                            + " ms (is the runtime hanging?); see "
+                            + dir.runtimeLog());
         } catch (OsException e) {
             abandon();
-            throw new FailedPreconditionException("\"" + id + "\": read from nana-shim: " + e.getMessage(), e);
+            throw new FailedPreconditionException(
+                    "\"" + id + "\": read from nana-shim: " + e.getMessage(), e);
         }
         if (line != null && line.startsWith(prefix)) return line;
         String error = ShimProtocol.SYNC_ERROR + " ";
-        String fromShim = line != null && line.startsWith(error) ? line.substring(error.length()) : null;
+        String fromShim =
+                line != null && line.startsWith(error) ? line.substring(error.length()) : null;
         int code = reap();
         throw Shim.failure(dir, id, fromShim, code);
     }
 
     /**
-     * Waits up to timeout for the shim to exit (HUP on the exit FIFO), then reads how the
-     * process ended. Empty when it still runs.
+     * Waits up to timeout for the shim to exit (HUP on the exit FIFO), then reads how the process
+     * ended. Empty when it still runs.
      */
     public Optional<ShimExit> awaitExit(Duration timeout) {
         try {
-            int revents = LibNana.poll(exitFd, LibNana.POLLIN, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE));
+            int revents =
+                    LibNana.poll(
+                            exitFd,
+                            LibNana.POLLIN,
+                            (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE));
             if ((revents & LibNana.POLLHUP) == 0) return Optional.empty();
         } catch (OsException e) {
             throw new FailedPreconditionException("wait for \"" + id + "\": " + e.getMessage(), e);
@@ -159,8 +183,8 @@ public final class ShimHandle implements AutoCloseable {
     }
 
     /**
-     * Reaps the shim if it is this JVM's child (blocking: call it once HUP was seen, when the
-     * shim is exiting); returns its exit code, or -1 when there is nothing to reap.
+     * Reaps the shim if it is this JVM's child (blocking: call it once HUP was seen, when the shim
+     * is exiting); returns its exit code, or -1 when there is nothing to reap.
      */
     public int reap() {
         if (reaped) return -1;

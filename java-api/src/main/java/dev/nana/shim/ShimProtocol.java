@@ -1,15 +1,15 @@
 package dev.nana.shim;
 
 /**
- * What nana-shim and its supervisor say to each other, named once on this side; the C side
- * is native/src/shim/protocol.h (each constant here is its {@code SHIM_} define), and
+ * What nana-shim and its supervisor say to each other, named once on this side; the C side is
+ * native/src/shim/protocol.h (each constant here is its {@code SHIM_} define), and
  * ShimProtocolDriftTest fails when the two differ.
  *
- * <p>The sync pipe (the shim's stdout while it starts) carries one line each:
- * {@code created <pid>}, {@code started}, or {@code error <message>} (then the shim exits
- * 1). The control FIFO takes one command a line: {@code start}, {@code close-stdin},
- * {@code resize ROWS COLS}, {@code attach OUT ERR IN} ({@code -} for none). The rest are
- * names in the process folder, the shim's cwd, that both sides read or write.
+ * <p>The sync pipe (the shim's stdout while it starts) carries one line each: {@code created
+ * <pid>}, {@code started}, or {@code error <message>} (then the shim exits 1). The control FIFO
+ * takes one command a line: {@code start}, {@code close-stdin}, {@code resize ROWS COLS}, {@code
+ * attach OUT ERR IN} ({@code -} for none). The rest are names in the process folder, the shim's
+ * cwd, that both sides read or write.
  */
 public final class ShimProtocol {
     public static final String SYNC_CREATED = "created";
@@ -50,9 +50,20 @@ public final class ShimProtocol {
         return CONTROL_RESIZE + " " + rows + " " + cols + "\n";
     }
 
-    /** The control command that points the process's output (and input) at a client's FIFOs; null for none. */
-    public static String attach(java.nio.file.Path stdout, java.nio.file.Path stderr, java.nio.file.Path stdin) {
-        return CONTROL_ATTACH + " " + orNone(stdout) + " " + orNone(stderr) + " " + orNone(stdin) + "\n";
+    /**
+     * The control command that points the process's output (and input) at a client's FIFOs; null
+     * for none.
+     */
+    public static String attach(
+            java.nio.file.Path stdout, java.nio.file.Path stderr, java.nio.file.Path stdin) {
+        return CONTROL_ATTACH
+                + " "
+                + orNone(stdout)
+                + " "
+                + orNone(stderr)
+                + " "
+                + orNone(stdin)
+                + "\n";
     }
 
     private static String orNone(java.nio.file.Path path) {

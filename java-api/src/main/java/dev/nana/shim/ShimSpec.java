@@ -21,26 +21,47 @@ import java.util.List;
  * @param startNow start right after create (run), instead of waiting for "start"
  * @param logMaxSize bytes per output log file before it rotates
  * @param restoreImage a CRIU image to restore the container from instead of creating it, or null
- * @param startFifo how the shim starts the container without {@code <runtime> start}, or null to use it
+ * @param startFifo how the shim starts the container without {@code <runtime> start}, or null to
+ *     use it
  */
-public record ShimSpec(String id, Path bundle, Path execProcess, OciRuntime runtime, List<String> runtimeArgs,
-        Path stdin, Path stdout, Path stderr, boolean terminal, boolean startNow, long logMaxSize, Path restoreImage,
+public record ShimSpec(
+        String id,
+        Path bundle,
+        Path execProcess,
+        OciRuntime runtime,
+        List<String> runtimeArgs,
+        Path stdin,
+        Path stdout,
+        Path stderr,
+        boolean terminal,
+        boolean startNow,
+        long logMaxSize,
+        Path restoreImage,
         StartFifo startFifo) {
     public static final long DEFAULT_LOG_MAX_SIZE = 16L << 20;
 
     public ShimSpec {
         runtimeArgs = List.copyOf(runtimeArgs);
         if ((bundle == null) == (execProcess == null)) {
-            throw new IllegalArgumentException("a shim takes exactly one of bundle (create) and execProcess (exec)");
+            throw new IllegalArgumentException(
+                    "a shim takes exactly one of bundle (create) and execProcess (exec)");
         }
         if (startFifo != null && (bundle == null || restoreImage != null)) {
-            throw new IllegalArgumentException("a start FIFO starts a created container: not an exec or a restore");
+            throw new IllegalArgumentException(
+                    "a start FIFO starts a created container: not an exec or a restore");
         }
     }
 
     /** nana-shim's command line for this spec. */
     List<String> argv(Path shimBinary, int syncFd) {
-        List<String> a = new ArrayList<>(List.of(shimBinary.toString(), "--id", id, "--runtime", runtime.binary().toString()));
+        List<String> a =
+                new ArrayList<>(
+                        List.of(
+                                shimBinary.toString(),
+                                "--id",
+                                id,
+                                "--runtime",
+                                runtime.binary().toString()));
         if (bundle != null) a.addAll(List.of("--bundle", bundle.toString()));
         if (execProcess != null) a.addAll(List.of("--exec", execProcess.toString()));
         if (restoreImage != null) a.addAll(List.of("--restore", restoreImage.toString()));
@@ -52,7 +73,12 @@ public record ShimSpec(String id, Path bundle, Path execProcess, OciRuntime runt
         if (startNow) a.add("--start-now");
         if (runtime.unshareCgroup2()) a.add("--unshare-cgroup2");
         if (startFifo != null) a.addAll(startFifo.shimArgs());
-        a.addAll(List.of("--log-max-size", Long.toString(logMaxSize), "--sync-fd", Integer.toString(syncFd)));
+        a.addAll(
+                List.of(
+                        "--log-max-size",
+                        Long.toString(logMaxSize),
+                        "--sync-fd",
+                        Integer.toString(syncFd)));
         return a;
     }
 }

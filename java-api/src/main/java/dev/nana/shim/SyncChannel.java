@@ -32,12 +32,16 @@ final class SyncChannel implements AutoCloseable {
                 if (eof) return null;
                 long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
                 if (left <= 0) throw new SyncTimeoutException();
-                if (LibNana.poll(fd, LibNana.POLLIN, (int) Math.min(left, Integer.MAX_VALUE)) == 0) continue;
+                if (LibNana.poll(fd, LibNana.POLLIN, (int) Math.min(left, Integer.MAX_VALUE)) == 0)
+                    continue;
                 int n = LibNana.read(fd, buf, 4096);
                 if (n == 0) {
                     eof = true;
                 } else {
-                    pending.append(new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
+                    pending.append(
+                            new String(
+                                    buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE),
+                                    StandardCharsets.UTF_8));
                 }
             }
         }

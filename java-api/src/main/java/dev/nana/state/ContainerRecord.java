@@ -17,8 +17,15 @@ import java.util.Map;
  * @param labels the container's labels
  * @param createdAt when nana created it
  */
-public record ContainerRecord(String id, String uid, Path bundle, String runtime, Path runtimeBinary,
-        List<String> runtimeArgs, Map<String, String> labels, Instant createdAt) {
+public record ContainerRecord(
+        String id,
+        String uid,
+        Path bundle,
+        String runtime,
+        Path runtimeBinary,
+        List<String> runtimeArgs,
+        Map<String, String> labels,
+        Instant createdAt) {
     public ContainerRecord {
         runtimeArgs = runtimeArgs == null ? List.of() : List.copyOf(runtimeArgs);
         labels = labels == null ? Map.of() : Map.copyOf(labels);

@@ -13,15 +13,16 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * The state directory (default /run/nana, a tmpfs): one folder per container, named by
- * its id. Ids are validated before they become a path, so no request reaches outside it.
+ * The state directory (default /run/nana, a tmpfs): one folder per container, named by its id. Ids
+ * are validated before they become a path, so no request reaches outside it.
  */
 public record StateDir(Path root) {
     public static final Path DEFAULT = Path.of("/run/nana");
+
     /**
-     * The folder of clients' stdio FIFOs (nana run, exec, attach), one subfolder a command:
-     * beside the containers, on the state directory's tmpfs (a disk's metadata writes cost
-     * a run --rm milliseconds). Not a container: restore skips it.
+     * The folder of clients' stdio FIFOs (nana run, exec, attach), one subfolder a command: beside
+     * the containers, on the state directory's tmpfs (a disk's metadata writes cost a run --rm
+     * milliseconds). Not a container: restore skips it.
      */
     public static final String STDIO = ".stdio";
 
@@ -36,8 +37,13 @@ public record StateDir(Path root) {
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
             return this;
         } catch (IOException e) {
-            throw new UnavailableException("state directory \"" + root + "\" cannot be created: " + e.getMessage()
-                    + "; give a writable --state-dir", e);
+            throw new UnavailableException(
+                    "state directory \""
+                            + root
+                            + "\" cannot be created: "
+                            + e.getMessage()
+                            + "; give a writable --state-dir",
+                    e);
         }
     }
 
@@ -50,40 +56,53 @@ public record StateDir(Path root) {
     public Path claim(String id) {
         Path dir = container(id);
         try {
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(
+                    dir,
+                    PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rwx------")));
             return dir;
         } catch (FileAlreadyExistsException e) {
-            throw new AlreadyExistsException("container \"" + id + "\" already exists: delete it first, or choose another id");
+            throw new AlreadyExistsException(
+                    "container \""
+                            + id
+                            + "\" already exists: delete it first, or choose another id");
         } catch (IOException e) {
             throw new UnavailableException("create \"" + dir + "\": " + e.getMessage(), e);
         }
     }
 
     /**
-     * Removes a folder and everything below it, never following symlinks out of it. What
-     * vanishes meanwhile (another remover at work on part of it) is simply gone already.
+     * Removes a folder and everything below it, never following symlinks out of it. What vanishes
+     * meanwhile (another remover at work on part of it) is simply gone already.
      */
     public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
+        Files.walkFileTree(
+                dir,
+                new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                            throws IOException {
+                        Files.deleteIfExists(file);
+                        return FileVisitResult.CONTINUE;
+                    }
 
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
-                if (exc instanceof java.nio.file.NoSuchFileException) return FileVisitResult.CONTINUE;
-                throw exc;
-            }
+                    @Override
+                    public FileVisitResult visitFileFailed(Path file, IOException exc)
+                            throws IOException {
+                        if (exc instanceof java.nio.file.NoSuchFileException)
+                            return FileVisitResult.CONTINUE;
+                        throw exc;
+                    }
 
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                if (exc != null && !(exc instanceof java.nio.file.NoSuchFileException)) throw exc;
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+                    @Override
+                    public FileVisitResult postVisitDirectory(Path d, IOException exc)
+                            throws IOException {
+                        if (exc != null && !(exc instanceof java.nio.file.NoSuchFileException))
+                            throw exc;
+                        Files.deleteIfExists(d);
+                        return FileVisitResult.CONTINUE;
+                    }
+                });
     }
 }

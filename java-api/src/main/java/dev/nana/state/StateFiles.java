@@ -12,15 +12,23 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
-/** Reads and writes nana's JSON state files; every write is atomic (temporary file, fsync, rename). */
+/**
+ * Reads and writes nana's JSON state files; every write is atomic (temporary file, fsync, rename).
+ */
 public final class StateFiles {
-    public static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    public static final ObjectMapper JSON =
+            new ObjectMapper()
+                    .registerModule(new JavaTimeModule())
+                    .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                    .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** State files are root's alone (a config holds the container's environment), whatever the umask. */
+    /**
+     * State files are root's alone (a config holds the container's environment), whatever the
+     * umask.
+     */
     public static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
-            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
     private StateFiles() {}
 
@@ -30,8 +38,15 @@ public final class StateFiles {
 
     public static void writeBytes(Path file, byte[] bytes) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.LinkOption.NOFOLLOW_LINKS), OWNER_ONLY)) {
+        try (FileChannel ch =
+                FileChannel.open(
+                        tmp,
+                        java.util.Set.of(
+                                StandardOpenOption.CREATE,
+                                StandardOpenOption.WRITE,
+                                StandardOpenOption.TRUNCATE_EXISTING,
+                                java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                        OWNER_ONLY)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) ch.write(buf);
             ch.force(true);
@@ -41,10 +56,16 @@ public final class StateFiles {
 
     /** Reads a state file; a symlink planted in its place is refused, never followed. */
     public static <T> T read(Path file, Class<T> type) throws IOException {
-        if (Files.isSymbolicLink(file)) throw new IOException(file + " is a symbolic link, not nana's state file");
+        if (Files.isSymbolicLink(file))
+            throw new IOException(file + " is a symbolic link, not nana's state file");
         long size = Files.size(file);
         if (size > dev.nana.Limits.MAX_STATE_FILE_BYTES) {
-            throw new IOException(file + " is " + size + " bytes: a state file is at most " + dev.nana.Limits.MAX_STATE_FILE_BYTES);
+            throw new IOException(
+                    file
+                            + " is "
+                            + size
+                            + " bytes: a state file is at most "
+                            + dev.nana.Limits.MAX_STATE_FILE_BYTES);
         }
         try {
             return JSON.readValue(file.toFile(), type);

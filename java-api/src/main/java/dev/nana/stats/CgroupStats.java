@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * Reads a process's cgroup counters, on cgroup v1 (one hierarchy per controller under
- * /sys/fs/cgroup/CONTROLLER) and v2 (one unified hierarchy). The parsers are pure and
- * unit-tested with the kernel's own text; only {@link #of} touches the files.
+ * /sys/fs/cgroup/CONTROLLER) and v2 (one unified hierarchy). The parsers are pure and unit-tested
+ * with the kernel's own text; only {@link #of} touches the files.
  */
 public final class CgroupStats {
     private static final Path ROOT = Path.of("/sys/fs/cgroup");
@@ -24,19 +24,26 @@ public final class CgroupStats {
         try {
             cgroups = Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"));
         } catch (IOException e) {
-            throw new FailedPreconditionException("stats of \"" + id + "\": its process " + pid + " is gone", e);
+            throw new FailedPreconditionException(
+                    "stats of \"" + id + "\": its process " + pid + " is gone", e);
         }
-        if (Files.exists(ROOT.resolve("cgroup.controllers"))) return v2(id, ROOT.resolve(path(cgroups, "")));
+        if (Files.exists(ROOT.resolve("cgroup.controllers")))
+            return v2(id, ROOT.resolve(path(cgroups, "")));
         return v1(id, cgroups);
     }
 
-    /** The path of the hierarchy holding controller ("" for the unified one) in /proc/PID/cgroup text. */
+    /**
+     * The path of the hierarchy holding controller ("" for the unified one) in /proc/PID/cgroup
+     * text.
+     */
     static String path(List<String> cgroups, String controller) {
         for (String line : cgroups) {
             String[] f = line.split(":", 3);
             if (f.length < 3) continue;
-            boolean match = controller.isEmpty() ? f[0].equals("0") && f[1].isEmpty()
-                    : List.of(f[1].split(",")).contains(controller);
+            boolean match =
+                    controller.isEmpty()
+                            ? f[0].equals("0") && f[1].isEmpty()
+                            : List.of(f[1].split(",")).contains(controller);
             if (match) return f[2].startsWith("/") ? f[2].substring(1) : f[2];
         }
         return null;
@@ -47,9 +54,14 @@ public final class CgroupStats {
         Path mem = dir("memory", cgroups);
         Path pids = dir("pids", cgroups);
         Path blkio = dir("blkio", cgroups);
-        long[] io = blkio == null ? new long[2] : v1Blkio(read(blkio.resolve("blkio.throttle.io_service_bytes")));
+        long[] io =
+                blkio == null
+                        ? new long[2]
+                        : v1Blkio(read(blkio.resolve("blkio.throttle.io_service_bytes")));
         String memStat = mem == null ? "" : read(mem.resolve("memory.stat"));
-        return new Stats(id, Instant.now(),
+        return new Stats(
+                id,
+                Instant.now(),
                 cpu == null ? 0 : number(read(cpu.resolve("cpuacct.usage"))),
                 mem == null ? 0 : number(read(mem.resolve("memory.usage_in_bytes"))),
                 mem == null ? Long.MAX_VALUE : limit(read(mem.resolve("memory.limit_in_bytes"))),
@@ -57,7 +69,8 @@ public final class CgroupStats {
                 mem == null ? 0 : field(read(mem.resolve("memory.oom_control")), "oom_kill"),
                 pids == null ? 0 : number(read(pids.resolve("pids.current"))),
                 pids == null ? -1 : pidsMax(read(pids.resolve("pids.max"))),
-                io[0], io[1]);
+                io[0],
+                io[1]);
     }
 
     private static Path dir(String controller, List<String> cgroups) {
@@ -67,7 +80,9 @@ public final class CgroupStats {
 
     private static Stats v2(String id, Path dir) {
         long[] io = v2Io(read(dir.resolve("io.stat")));
-        return new Stats(id, Instant.now(),
+        return new Stats(
+                id,
+                Instant.now(),
                 field(read(dir.resolve("cpu.stat")), "usage_usec") * 1000,
                 number(read(dir.resolve("memory.current"))),
                 limit(read(dir.resolve("memory.max"))),
@@ -75,7 +90,8 @@ public final class CgroupStats {
                 field(read(dir.resolve("memory.events")), "oom_kill"),
                 number(read(dir.resolve("pids.current"))),
                 pidsMax(read(dir.resolve("pids.max"))),
-                io[0], io[1]);
+                io[0],
+                io[1]);
     }
 
     private static String read(Path p) {

@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A container as the event loop holds it: its record, its processes by id (its own,
- * {@link Proc#INIT}, first, then its execs in the order they were added), and where it is
- * in its life. Only the loop thread reads or writes these fields; everything here can be
- * rebuilt from the state directory (restore does).
+ * A container as the event loop holds it: its record, its processes by id (its own, {@link
+ * Proc#INIT}, first, then its execs in the order they were added), and where it is in its life.
+ * Only the loop thread reads or writes these fields; everything here can be rebuilt from the state
+ * directory (restore does).
  */
 final class Container {
     final ContainerRecord record;
@@ -25,12 +25,20 @@ final class Container {
     final Map<String, Proc> procs = new LinkedHashMap<>();
 
     ContainerStatus status;
-    /** An operation under way on a worker that excludes others (Lifecycle.Op#exclusive); null when idle. */
+
+    /**
+     * An operation under way on a worker that excludes others (Lifecycle.Op#exclusive); null when
+     * idle.
+     */
     Lifecycle.Op busy;
+
     int oomKills;
+
     /** A delete that waits for the exit its kill will cause. */
     CompletableFuture<Void> deleteAfterExit;
+
     boolean deleteAfterExitLazily;
+
     /** The init's exit, held back until its execs' exits are told (they come first). */
     ShimExit pendingInitExit;
 
@@ -59,7 +67,15 @@ final class Container {
     }
 
     ContainerInfo info() {
-        return new ContainerInfo(record.id(), status, init.pid, record.bundle(), record.runtime(), record.labels(),
-                record.createdAt(), init.exit, oomKills);
+        return new ContainerInfo(
+                record.id(),
+                status,
+                init.pid,
+                record.bundle(),
+                record.runtime(),
+                record.labels(),
+                record.createdAt(),
+                init.exit,
+                oomKills);
     }
 }

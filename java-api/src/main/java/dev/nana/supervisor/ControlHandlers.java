@@ -22,33 +22,36 @@ final class ControlHandlers {
     void kill(Task.Kill t) {
         Container c = core.allowing(t.id(), Lifecycle.Op.KILL, false, t.reply());
         if (c == null) return;
-        core.workers.execute(() -> {
-            try {
-                c.runtime.kill(c.id(), c.record.runtimeArgs(), t.signal(), t.all());
-                core.complete(t.reply(), null);
-            } catch (RuntimeException e) {
-                core.fail(t.reply(), e);
-            }
-        });
+        core.workers.execute(
+                () -> {
+                    try {
+                        c.runtime.kill(c.id(), c.record.runtimeArgs(), t.signal(), t.all());
+                        core.complete(t.reply(), null);
+                    } catch (RuntimeException e) {
+                        core.fail(t.reply(), e);
+                    }
+                });
     }
 
     void update(Task.Update t) {
         Container c = core.allowing(t.id(), Lifecycle.Op.UPDATE, false, t.reply());
         if (c == null) return;
-        core.workers.execute(() -> {
-            try {
-                c.runtime.update(c.id(), c.record.runtimeArgs(), t.resources());
-                // answer with the container as the loop sees it now
-                CompletableFuture<List<ContainerInfo>> now = new CompletableFuture<>();
-                now.whenComplete((list, e) -> {
-                    if (e != null) t.reply().completeExceptionally(e);
-                    else t.reply().complete(list.getFirst());
+        core.workers.execute(
+                () -> {
+                    try {
+                        c.runtime.update(c.id(), c.record.runtimeArgs(), t.resources());
+                        // answer with the container as the loop sees it now
+                        CompletableFuture<List<ContainerInfo>> now = new CompletableFuture<>();
+                        now.whenComplete(
+                                (list, e) -> {
+                                    if (e != null) t.reply().completeExceptionally(e);
+                                    else t.reply().complete(list.getFirst());
+                                });
+                        core.post(new Task.Query(c.id(), null, now));
+                    } catch (RuntimeException e) {
+                        core.fail(t.reply(), e);
+                    }
                 });
-                core.post(new Task.Query(c.id(), null, now));
-            } catch (RuntimeException e) {
-                core.fail(t.reply(), e);
-            }
-        });
     }
 
     void pause(Task.Pause t) {
@@ -57,20 +60,33 @@ final class ControlHandlers {
         if (c == null) return;
         c.busy = op;
         Path paused = c.init.dir.pausedFile();
-        core.workers.execute(() -> {
-            try {
-                c.runtime.pause(c.id(), c.record.runtimeArgs(), t.pause());
-                // on disk, so that a restarted supervisor knows it is frozen
-                if (t.pause()) Files.write(paused, new byte[0]);
-                else Files.deleteIfExists(paused);
-                core.post(new Task.PauseDone(c.id(), t.pause(), null, t.reply()));
-            } catch (RuntimeException e) {
-                core.post(new Task.PauseDone(c.id(), t.pause(), e, t.reply()));
-            } catch (IOException e) {
-                core.post(new Task.PauseDone(c.id(), t.pause(), new UnavailableException(op.name().toLowerCase(java.util.Locale.ROOT)
-                        + " \"" + c.id() + "\": record it in " + c.init.dir.dir() + ": " + e.getMessage(), e), t.reply()));
-            }
-        });
+        core.workers.execute(
+                () -> {
+                    try {
+                        c.runtime.pause(c.id(), c.record.runtimeArgs(), t.pause());
+                        // on disk, so that a restarted supervisor knows it is frozen
+                        if (t.pause()) Files.write(paused, new byte[0]);
+                        else Files.deleteIfExists(paused);
+                        core.post(new Task.PauseDone(c.id(), t.pause(), null, t.reply()));
+                    } catch (RuntimeException e) {
+                        core.post(new Task.PauseDone(c.id(), t.pause(), e, t.reply()));
+                    } catch (IOException e) {
+                        core.post(
+                                new Task.PauseDone(
+                                        c.id(),
+                                        t.pause(),
+                                        new UnavailableException(
+                                                op.name().toLowerCase(java.util.Locale.ROOT)
+                                                        + " \""
+                                                        + c.id()
+                                                        + "\": record it in "
+                                                        + c.init.dir.dir()
+                                                        + ": "
+                                                        + e.getMessage(),
+                                                e),
+                                        t.reply()));
+                    }
+                });
     }
 
     void pauseDone(Task.PauseDone t) {
@@ -86,14 +102,22 @@ final class ControlHandlers {
     void checkpoint(Task.Checkpoint t) {
         Container c = core.allowing(t.id(), Lifecycle.Op.CHECKPOINT, false, t.reply());
         if (c == null) return;
-        core.workers.execute(() -> {
-            try {
-                Path criu = Criu.require(c.runtime, t.criu());
-                c.runtime.checkpoint(c.id(), c.record.runtimeArgs(), criu, t.imagePath(), t.leaveRunning());
-                core.complete(t.reply(), null); // without leave-running, its exit follows as an event
-            } catch (RuntimeException e) {
-                core.fail(t.reply(), e);
-            }
-        });
+        core.workers.execute(
+                () -> {
+                    try {
+                        Path criu = Criu.require(c.runtime, t.criu());
+                        c.runtime.checkpoint(
+                                c.id(),
+                                c.record.runtimeArgs(),
+                                criu,
+                                t.imagePath(),
+                                t.leaveRunning());
+                        core.complete(
+                                t.reply(),
+                                null); // without leave-running, its exit follows as an event
+                    } catch (RuntimeException e) {
+                        core.fail(t.reply(), e);
+                    }
+                });
     }
 }

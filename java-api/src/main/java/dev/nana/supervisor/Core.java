@@ -24,32 +24,45 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the event loop's handlers share: the container table, the executors slow work goes
- * to, and the few verbs every handler speaks (find, refuse, answer, publish, watch). Only
- * the loop thread touches the table; workers hand their results back as tasks (post).
+ * What the event loop's handlers share: the container table, the executors slow work goes to, and
+ * the few verbs every handler speaks (find, refuse, answer, publish, watch). Only the loop thread
+ * touches the table; workers hand their results back as tasks (post).
  */
 final class Core {
     private static final Logger log = LoggerFactory.getLogger(Core.class);
 
     final Map<String, Container> table = new HashMap<>();
+
     /** Ids whose create is under way: reserved, not containers yet. */
     final Set<String> creating = new HashSet<>();
+
     final Launcher launcher;
     final EventBus bus;
+
     /** The bounded start pool: shim spawns and starts. */
     final ExecutorService starts;
+
     /** Runtime calls and file reads. */
     final ExecutorService workers;
+
     /** "reported" writes, one thread, in order. */
     final ExecutorService persister;
+
     private final Executor callbacks;
     final Duration timeout;
     final Metrics metrics = new Metrics();
     final Consumer<Task> post;
     Monitor monitor;
 
-    Core(Launcher launcher, EventBus bus, ExecutorService starts, ExecutorService workers, ExecutorService persister,
-            Executor callbacks, Duration timeout, Consumer<Task> post) {
+    Core(
+            Launcher launcher,
+            EventBus bus,
+            ExecutorService starts,
+            ExecutorService workers,
+            ExecutorService persister,
+            Executor callbacks,
+            Duration timeout,
+            Consumer<Task> post) {
         this.launcher = launcher;
         this.bus = bus;
         this.starts = starts;
@@ -73,7 +86,9 @@ final class Core {
         return c;
     }
 
-    /** The container if op may happen to it now (Lifecycle's table); else null, the reply told why. */
+    /**
+     * The container if op may happen to it now (Lifecycle's table); else null, the reply told why.
+     */
     Container allowing(String id, Lifecycle.Op op, boolean force, CompletableFuture<?> reply) {
         Container c = find(id, reply);
         if (c == null) return null;
@@ -84,8 +99,8 @@ final class Core {
     }
 
     /**
-     * The end of an exclusive operation: the container, freed; or null when it is gone or
-     * the operation failed (the reply is told either way).
+     * The end of an exclusive operation: the container, freed; or null when it is gone or the
+     * operation failed (the reply is told either way).
      */
     Container endBusy(String id, RuntimeException error, CompletableFuture<?> reply) {
         Container c = find(id, reply);
@@ -99,7 +114,8 @@ final class Core {
     }
 
     static NotFoundException notFound(String id) {
-        return new NotFoundException("no container \"" + id + "\": nana ps lists the containers there are");
+        return new NotFoundException(
+                "no container \"" + id + "\": nana ps lists the containers there are");
     }
 
     <T> void complete(CompletableFuture<T> f, T value) {
@@ -108,46 +124,56 @@ final class Core {
     }
 
     void fail(CompletableFuture<?> f, RuntimeException e) {
-        RuntimeException error = e instanceof NanaException ? e : new UnavailableException("unexpected failure: " + e, e);
+        RuntimeException error =
+                e instanceof NanaException
+                        ? e
+                        : new UnavailableException("unexpected failure: " + e, e);
         if (f instanceof Awaited) f.completeExceptionally(error);
         else callbacks.execute(() -> f.completeExceptionally(error));
     }
 
     /**
-     * The reply of a synchronous call, whose caller blocks in join until it comes and hands
-     * it to nobody: nothing can hang on it, so the loop completes it itself. A reply handed
-     * to callers (waitForExit) is completed on the callbacks executor, so their stages never
-     * run on the loop; that costs a thread hop each, which a forwarded `nana ps` showed.
+     * The reply of a synchronous call, whose caller blocks in join until it comes and hands it to
+     * nobody: nothing can hang on it, so the loop completes it itself. A reply handed to callers
+     * (waitForExit) is completed on the callbacks executor, so their stages never run on the loop;
+     * that costs a thread hop each, which a forwarded `nana ps` showed.
      */
     static final class Awaited<T> extends CompletableFuture<T> {}
 
     // ---- events
 
     /**
-     * Journals and fans out one event of a process, then records in its folder that it was
-     * told (written by the persister thread, in order). Restore compares the two.
+     * Journals and fans out one event of a process, then records in its folder that it was told
+     * (written by the persister thread, in order). Restore compares the two.
      */
     void publish(Container c, Proc p, EventType type, Integer exitCode, Integer n) {
         bus.publish(type, c.id(), p.id, exitCode, c.record.uid(), n);
         if (p.isInit() && type == EventType.EXIT) metrics.exited();
         if (type == EventType.OOM) metrics.oomKilled();
-        p.reported = switch (type) {
-            case CREATE -> p.reported.withCreate();
-            case START, EXEC_STARTED -> p.reported.withStart();
-            case OOM -> p.reported.withOom(n);
-            case EXIT -> p.reported.withExit();
-            case DELETE, PAUSE, RESUME -> p.reported; // live news only: restore reads "paused" itself
-        };
+        p.reported =
+                switch (type) {
+                    case CREATE -> p.reported.withCreate();
+                    case START, EXEC_STARTED -> p.reported.withStart();
+                    case OOM -> p.reported.withOom(n);
+                    case EXIT -> p.reported.withExit();
+                    case DELETE, PAUSE, RESUME ->
+                            p.reported; // live news only: restore reads "paused" itself
+                };
         var snapshot = p.reported;
-        persister.execute(() -> {
-            try {
-                if (Files.isDirectory(p.dir.dir())) p.dir.writeReported(snapshot);
-            } catch (NoSuchFileException e) {
-                // deleted meanwhile
-            } catch (IOException e) {
-                log.warn("container {}: record the reported events of {}: {}", c.id(), p.id, e.getMessage());
-            }
-        });
+        persister.execute(
+                () -> {
+                    try {
+                        if (Files.isDirectory(p.dir.dir())) p.dir.writeReported(snapshot);
+                    } catch (NoSuchFileException e) {
+                        // deleted meanwhile
+                    } catch (IOException e) {
+                        log.warn(
+                                "container {}: record the reported events of {}: {}",
+                                c.id(),
+                                p.id,
+                                e.getMessage());
+                    }
+                });
     }
 
     /** Journals and fans out DELETE: the container's folder has been retired (Launcher#retire). */
@@ -157,17 +183,18 @@ final class Core {
 
     /** Publishes the OOM kills the count reveals that were not yet told. */
     void reconcileOom(Container c, int kills) {
-        for (int n = c.init.reported.oom() + 1; n <= kills; n++) publish(c, c.init, EventType.OOM, null, n);
+        for (int n = c.init.reported.oom() + 1; n <= kills; n++)
+            publish(c, c.init, EventType.OOM, null, n);
         c.oomKills = Math.max(c.oomKills, kills);
     }
 
     // ---- the monitor
 
     /**
-     * Puts a live process's shim under the monitor's eye: its exit FIFO; for the init also
-     * its oom file and its folder (for a start that happens without this supervisor: a run
-     * whose supervisor died between create and start). A created container is checked once
-     * more after the watch is in place, so a start just before it is not missed.
+     * Puts a live process's shim under the monitor's eye: its exit FIFO; for the init also its oom
+     * file and its folder (for a start that happens without this supervisor: a run whose supervisor
+     * died between create and start). A created container is checked once more after the watch is
+     * in place, so a start just before it is not missed.
      */
     void watch(Container c, Proc p) {
         try {
@@ -177,8 +204,10 @@ final class Core {
                 monitor.watchFolder(c.id(), p.id, p.dir.dir());
             }
         } catch (OsException e) {
-            log.error("container {}: cannot watch the shim of {}: {}", c.id(), p.id, e.getMessage());
+            log.error(
+                    "container {}: cannot watch the shim of {}: {}", c.id(), p.id, e.getMessage());
         }
-        if (p.isInit() && c.status == dev.nana.ContainerStatus.CREATED) post(new Task.StartNoticed(c.id(), p.id));
+        if (p.isInit() && c.status == dev.nana.ContainerStatus.CREATED)
+            post(new Task.StartNoticed(c.id(), p.id));
     }
 }

@@ -16,29 +16,48 @@ final class CreateHandlers {
     void create(Task.Create t) {
         String id = t.spec().spec().id();
         if (core.table.containsKey(id) || core.creating.contains(id)) {
-            core.fail(t.reply(), new AlreadyExistsException("container \"" + id
-                    + "\" already exists: delete it first, or choose another id"));
+            core.fail(
+                    t.reply(),
+                    new AlreadyExistsException(
+                            "container \""
+                                    + id
+                                    + "\" already exists: delete it first, or choose another id"));
             return;
         }
         core.creating.add(id);
         long requestedAt = System.nanoTime();
-        core.starts.execute(() -> {
-            try {
-                Launcher.Prepared prepared = core.launcher.prepare(t.spec());
-                boolean running = t.start() || t.restoreImage() != null;
-                core.post(new Task.Launched(prepared, core.launcher.launch(prepared, t.start(), core.timeout,
-                        t.restoreImage(), t.criu()), running, requestedAt, t.reply()));
-            } catch (RuntimeException e) {
-                core.post(new Task.LaunchFailed(id, e, t.reply()));
-            }
-        });
+        core.starts.execute(
+                () -> {
+                    try {
+                        Launcher.Prepared prepared = core.launcher.prepare(t.spec());
+                        boolean running = t.start() || t.restoreImage() != null;
+                        core.post(
+                                new Task.Launched(
+                                        prepared,
+                                        core.launcher.launch(
+                                                prepared,
+                                                t.start(),
+                                                core.timeout,
+                                                t.restoreImage(),
+                                                t.criu()),
+                                        running,
+                                        requestedAt,
+                                        t.reply()));
+                    } catch (RuntimeException e) {
+                        core.post(new Task.LaunchFailed(id, e, t.reply()));
+                    }
+                });
     }
 
     void launched(Task.Launched t) {
         Launcher.Prepared p = t.prepared();
         core.creating.remove(p.record().id());
-        Container c = new Container(p.record(), p.runtime(), p.dir(),
-                t.started() ? ContainerStatus.RUNNING : ContainerStatus.CREATED);
+        Container c =
+                new Container(
+                        p.record(),
+                        p.runtime(),
+                        p.dir(),
+                        t.started() ? ContainerStatus.RUNNING : ContainerStatus.CREATED);
         c.init.attach(t.shim());
         core.table.put(c.id(), c);
         core.watch(c, c.init);
@@ -61,14 +80,15 @@ final class CreateHandlers {
         if (c == null) return;
         c.busy = Lifecycle.Op.START;
         long requestedAt = System.nanoTime();
-        core.starts.execute(() -> {
-            try {
-                c.init.shim.start(core.timeout);
-                core.post(new Task.StartDone(c.id(), null, requestedAt, t.reply()));
-            } catch (RuntimeException e) {
-                core.post(new Task.StartDone(c.id(), e, requestedAt, t.reply()));
-            }
-        });
+        core.starts.execute(
+                () -> {
+                    try {
+                        c.init.shim.start(core.timeout);
+                        core.post(new Task.StartDone(c.id(), null, requestedAt, t.reply()));
+                    } catch (RuntimeException e) {
+                        core.post(new Task.StartDone(c.id(), e, requestedAt, t.reply()));
+                    }
+                });
     }
 
     void startDone(Task.StartDone t) {
@@ -81,7 +101,9 @@ final class CreateHandlers {
         core.complete(t.reply(), c.info());
     }
 
-    /** The shim wrote "started": a start this supervisor did not ask for (its run was cut short). */
+    /**
+     * The shim wrote "started": a start this supervisor did not ask for (its run was cut short).
+     */
     void startNoticed(Task.StartNoticed t) {
         Container c = core.table.get(t.id());
         if (c == null || c.status != ContainerStatus.CREATED || c.busy != null) return;

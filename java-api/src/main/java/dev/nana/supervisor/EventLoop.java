@@ -21,13 +21,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one thread that owns the container table. Every change arrives as a {@link Task} on a
- * lock-free queue (many producers, this single consumer) and is handled in {@link #handle},
- * one switch over the sealed task type, by the handlers of its topic (create, exec,
- * control, delete, exit, restore). Nothing slow runs here: shim spawns and runtime calls go
- * to the start pool or the workers, file reads to the workers, and their results come back
- * as tasks. Replies complete on the callbacks executor, so no caller's code ever runs on
- * this thread; a synchronous call's reply ({@link Core.Awaited}), which has no code hanging
- * on it, is completed here.
+ * lock-free queue (many producers, this single consumer) and is handled in {@link #handle}, one
+ * switch over the sealed task type, by the handlers of its topic (create, exec, control, delete,
+ * exit, restore). Nothing slow runs here: shim spawns and runtime calls go to the start pool or the
+ * workers, file reads to the workers, and their results come back as tasks. Replies complete on the
+ * callbacks executor, so no caller's code ever runs on this thread; a synchronous call's reply
+ * ({@link Core.Awaited}), which has no code hanging on it, is completed here.
  */
 final class EventLoop {
     private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
@@ -41,13 +40,20 @@ final class EventLoop {
     private final DeleteHandlers deletes;
     private final ExitHandlers exits;
     private final RestoreHandlers restores;
-    private Runnable onDeath = () -> { };
+    private Runnable onDeath = () -> {};
     private Thread thread;
     private volatile boolean stopped;
 
-    EventLoop(Launcher launcher, EventBus bus, ExecutorService starts, ExecutorService workers,
-            ExecutorService persister, Executor callbacks, Duration timeout) {
-        this.core = new Core(launcher, bus, starts, workers, persister, callbacks, timeout, this::post);
+    EventLoop(
+            Launcher launcher,
+            EventBus bus,
+            ExecutorService starts,
+            ExecutorService workers,
+            ExecutorService persister,
+            Executor callbacks,
+            Duration timeout) {
+        this.core =
+                new Core(launcher, bus, starts, workers, persister, callbacks, timeout, this::post);
         this.creates = new CreateHandlers(core);
         this.execs = new ExecHandlers(core);
         this.controls = new ControlHandlers(core);
@@ -69,7 +75,10 @@ final class EventLoop {
         thread = Thread.ofPlatform().name("nana-loop").start(this::run);
     }
 
-    /** Puts a task on the queue; safe from any thread, never blocks (tasks posted before start wait for it). */
+    /**
+     * Puts a task on the queue; safe from any thread, never blocks (tasks posted before start wait
+     * for it).
+     */
     void post(Task task) {
         queue.add(task);
         if (thread != null) LockSupport.unpark(thread);
@@ -104,8 +113,13 @@ final class EventLoop {
             } catch (RuntimeException e) {
                 log.error("event loop: {} failed", task.getClass().getSimpleName(), e);
             } catch (Error e) {
-                // no thread owns the table any more: nothing this supervisor is asked would be answered
-                log.error("the event loop died handling {}: {}", task.getClass().getSimpleName(), e.toString(), e);
+                // no thread owns the table any more: nothing this supervisor is asked would be
+                // answered
+                log.error(
+                        "the event loop died handling {}: {}",
+                        task.getClass().getSimpleName(),
+                        e.toString(),
+                        e);
                 onDeath.run();
                 throw e;
             }
@@ -165,7 +179,10 @@ final class EventLoop {
         for (Container c : core.table.values()) {
             for (Proc p : c.procs.values()) {
                 for (CompletableFuture<ExitStatus> w : p.waiters) {
-                    core.fail(w, new UnavailableException("the supervisor was closed before \"" + c.id() + "\" exited"));
+                    core.fail(
+                            w,
+                            new UnavailableException(
+                                    "the supervisor was closed before \"" + c.id() + "\" exited"));
                 }
             }
         }
@@ -173,9 +190,9 @@ final class EventLoop {
     }
 
     /**
-     * Lets go of every shim's descriptors, once the loop has stopped (join) and the monitor
-     * too: closed while the monitor still waits on them, a shim's exit FIFO could hang up
-     * under it (a container ending during a close) and be read closed.
+     * Lets go of every shim's descriptors, once the loop has stopped (join) and the monitor too:
+     * closed while the monitor still waits on them, a shim's exit FIFO could hang up under it (a
+     * container ending during a close) and be read closed.
      */
     void releaseShims() {
         if (thread.isAlive()) return; // it did not stop in time: the table is still its own

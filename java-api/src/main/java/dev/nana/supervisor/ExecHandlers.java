@@ -18,22 +18,43 @@ final class ExecHandlers {
     void exec(Task.Exec t) {
         Container c = core.allowing(t.id(), Lifecycle.Op.EXEC, false, t.reply());
         if (c == null) return;
-        String execId = t.spec().execId() != null ? t.spec().execId()
-                : "exec-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        String execId =
+                t.spec().execId() != null
+                        ? t.spec().execId()
+                        : "exec-"
+                                + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         if (c.procs.containsKey(execId)) {
-            core.fail(t.reply(), new AlreadyExistsException("exec \"" + execId + "\" already exists in \"" + c.id()
-                    + "\": choose another exec id"));
+            core.fail(
+                    t.reply(),
+                    new AlreadyExistsException(
+                            "exec \""
+                                    + execId
+                                    + "\" already exists in \""
+                                    + c.id()
+                                    + "\": choose another exec id"));
             return;
         }
         Proc p = c.add(execId);
-        core.starts.execute(() -> {
-            try {
-                core.post(new Task.ExecLaunched(c.id(), execId, core.launcher.launchExec(c.id(), c.dir, c.runtime,
-                        c.record.runtimeArgs(), p.dir, t.spec(), core.timeout), t.reply()));
-            } catch (RuntimeException e) {
-                core.post(new Task.ExecFailed(c.id(), execId, e, t.reply()));
-            }
-        });
+        core.starts.execute(
+                () -> {
+                    try {
+                        core.post(
+                                new Task.ExecLaunched(
+                                        c.id(),
+                                        execId,
+                                        core.launcher.launchExec(
+                                                c.id(),
+                                                c.dir,
+                                                c.runtime,
+                                                c.record.runtimeArgs(),
+                                                p.dir,
+                                                t.spec(),
+                                                core.timeout),
+                                        t.reply()));
+                    } catch (RuntimeException e) {
+                        core.post(new Task.ExecFailed(c.id(), execId, e, t.reply()));
+                    }
+                });
     }
 
     void launched(Task.ExecLaunched t) {
@@ -61,7 +82,9 @@ final class ExecHandlers {
         if (c == null) return;
         Proc p = c.procs.get(t.execId());
         if (p == null || p.isInit()) {
-            core.fail(t.reply(), new NotFoundException("no exec \"" + t.execId() + "\" in \"" + c.id() + "\""));
+            core.fail(
+                    t.reply(),
+                    new NotFoundException("no exec \"" + t.execId() + "\" in \"" + c.id() + "\""));
         } else if (p.exit != null) {
             core.complete(t.reply(), p.exit);
         } else {

@@ -9,9 +9,9 @@ import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Exits and OOM kills, live or found by restore: a shim's exit FIFO hangs up, its exit is
- * read from the folder on a worker, and the loop tells it. An exec's exit is told before
- * its container's (its execs die with the init, one pid namespace).
+ * Exits and OOM kills, live or found by restore: a shim's exit FIFO hangs up, its exit is read from
+ * the folder on a worker, and the loop tells it. An exec's exit is told before its container's (its
+ * execs die with the init, one pid namespace).
  */
 final class ExitHandlers {
     private final Core core;
@@ -28,10 +28,11 @@ final class ExitHandlers {
         Proc p = c == null ? null : c.procs.get(t.process());
         if (p == null || p.token != t.token()) return;
         p.token = -1;
-        core.workers.execute(() -> {
-            if (p.shim != null) p.shim.reap();
-            core.post(new Task.ExitRead(c.id(), p.id, ShimExit.of(p.dir)));
-        });
+        core.workers.execute(
+                () -> {
+                    if (p.shim != null) p.shim.reap();
+                    core.post(new Task.ExitRead(c.id(), p.id, ShimExit.of(p.dir)));
+                });
     }
 
     void exitRead(Task.ExitRead t) {
@@ -48,14 +49,15 @@ final class ExitHandlers {
             return;
         }
         // its execs die with it (one pid namespace) and tell first; give them two seconds
-        core.workers.execute(() -> {
-            try {
-                Thread.sleep(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            core.post(new Task.FlushInitExit(c.id()));
-        });
+        core.workers.execute(
+                () -> {
+                    try {
+                        Thread.sleep(2000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    core.post(new Task.FlushInitExit(c.id()));
+                });
     }
 
     /** The init's exit, held back for its execs' exits, is due now regardless. */
@@ -73,16 +75,19 @@ final class ExitHandlers {
 
     /**
      * Publishes, in order, whatever the exit reveals that was not yet told (for the init: its
-     * start, its OOM kills; then the exit), and answers the process's waiters. An exec's exit
-     * may be the last one its container's held-back exit waited for.
+     * start, its OOM kills; then the exit), and answers the process's waiters. An exec's exit may
+     * be the last one its container's held-back exit waited for.
      */
     private void recordExit(Container c, Proc p, ShimExit exit) {
         if (p.isInit()) {
-            if (!p.reported.start() && Files.exists(p.dir.startedFile())) core.publish(c, p, EventType.START, null, null);
+            if (!p.reported.start() && Files.exists(p.dir.startedFile()))
+                core.publish(c, p, EventType.START, null, null);
             core.reconcileOom(c, exit.oomKills());
             c.status = ContainerStatus.STOPPED;
         }
-        p.exit = new ExitStatus(exit.code(), Instant.now(), p.isInit() && c.oomKills > 0, exit.derived());
+        p.exit =
+                new ExitStatus(
+                        exit.code(), Instant.now(), p.isInit() && c.oomKills > 0, exit.derived());
         if (!p.reported.exit()) core.publish(c, p, EventType.EXIT, exit.code(), null);
         if (p.shim != null) p.shim.close();
         for (CompletableFuture<ExitStatus> w : p.waiters) core.complete(w, p.exit);
@@ -101,7 +106,8 @@ final class ExitHandlers {
     void oomNoticed(Task.OomNoticed t) {
         Container c = core.table.get(t.id());
         if (c == null) return;
-        core.workers.execute(() -> core.post(new Task.OomRead(c.id(), t.process(), c.init.dir.oomKills())));
+        core.workers.execute(
+                () -> core.post(new Task.OomRead(c.id(), t.process(), c.init.dir.oomKills())));
     }
 
     void oomRead(Task.OomRead t) {

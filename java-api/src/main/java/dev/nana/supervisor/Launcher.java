@@ -24,20 +24,27 @@ import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Puts a container on disk and starts its shim, in steps: {@link #resolve} checks
- * everything without touching anything; {@link #prepare} claims the id and writes the
- * state; {@link #launch} spawns the shim. A failure at any step undoes the earlier ones,
- * so a failed create leaves no folder, no shim and no runtime state.
+ * Puts a container on disk and starts its shim, in steps: {@link #resolve} checks everything
+ * without touching anything; {@link #prepare} claims the id and writes the state; {@link #launch}
+ * spawns the shim. A failure at any step undoes the earlier ones, so a failed create leaves no
+ * folder, no shim and no runtime state.
  */
 public final class Launcher {
-    /** A folder being deleted is first renamed to this prefix: a delete cut short is finished by restore. */
+    /**
+     * A folder being deleted is first renamed to this prefix: a delete cut short is finished by
+     * restore.
+     */
     static final String DELETING = ".deleting-";
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Launcher.class);
 
     private final StateDir state;
     private final boolean fastStart;
-    /** Ids whose runtime state is being deleted after their delete was answered (see {@link #forget}). */
+
+    /**
+     * Ids whose runtime state is being deleted after their delete was answered (see {@link
+     * #forget}).
+     */
     private final java.util.Map<String, java.util.concurrent.CompletableFuture<Void>> forgetting =
             new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -46,8 +53,8 @@ public final class Launcher {
     }
 
     /**
-     * @param fastStart whether shims start runc and crun containers through the runtime's
-     *     exec FIFO (see {@link StartFifo}) instead of a {@code <runtime> start} process
+     * @param fastStart whether shims start runc and crun containers through the runtime's exec FIFO
+     *     (see {@link StartFifo}) instead of a {@code <runtime> start} process
      */
     public Launcher(StateDir state, boolean fastStart) {
         this.state = state.ensure();
@@ -59,22 +66,34 @@ public final class Launcher {
     }
 
     /** A spec with everything checked: the runtime found, the bundle read, nana's config built. */
-    public record Resolved(ContainerSpec spec, OciRuntime runtime, Path bundle, ObjectNode config) {}
+    public record Resolved(
+            ContainerSpec spec, OciRuntime runtime, Path bundle, ObjectNode config) {}
 
     /**
-     * A container whose folder, state.json and config exist, and whose shim is not yet
-     * started; startFifo is how its shim will start it without the runtime, or null.
+     * A container whose folder, state.json and config exist, and whose shim is not yet started;
+     * startFifo is how its shim will start it without the runtime, or null.
      */
-    public record Prepared(ContainerRecord record, Path dir, ProcessDir init, OciRuntime runtime, ContainerSpec spec,
+    public record Prepared(
+            ContainerRecord record,
+            Path dir,
+            ProcessDir init,
+            OciRuntime runtime,
+            ContainerSpec spec,
             StartFifo startFifo) {}
 
     /** Checks a spec; touches nothing. Errors name the field and the fix. */
     public static Resolved resolve(ContainerSpec spec, String defaultRuntime) {
         ContainerId.require(spec.id(), "container id");
         dev.nana.Limits.checkLabels(spec.id(), spec.labels());
-        OciRuntime runtime = OciRuntime.resolve(spec.runtime() != null ? spec.runtime() : defaultRuntime);
-        Bundle.Overrides overrides = new Bundle.Overrides(spec.args(), spec.env(), spec.cwd(),
-                spec.terminal() ? Boolean.TRUE : null, spec.memoryLimitBytes());
+        OciRuntime runtime =
+                OciRuntime.resolve(spec.runtime() != null ? spec.runtime() : defaultRuntime);
+        Bundle.Overrides overrides =
+                new Bundle.Overrides(
+                        spec.args(),
+                        spec.env(),
+                        spec.cwd(),
+                        spec.terminal() ? Boolean.TRUE : null,
+                        spec.memoryLimitBytes());
         Bundle bundle = Bundle.open(spec.bundle());
         return new Resolved(spec, runtime, bundle.dir(), bundle.configWith(overrides));
     }
@@ -87,18 +106,35 @@ public final class Launcher {
         try {
             Path ownBundle = Files.createDirectory(dir.resolve("bundle"));
             Bundle.writeConfig(ownBundle, r.config());
-            ContainerRecord record = new ContainerRecord(spec.id(), newUid(), r.bundle(), r.runtime().name(),
-                    r.runtime().binary(), spec.runtimeArgs(), spec.labels(), Instant.now());
+            ContainerRecord record =
+                    new ContainerRecord(
+                            spec.id(),
+                            newUid(),
+                            r.bundle(),
+                            r.runtime().name(),
+                            r.runtime().binary(),
+                            spec.runtimeArgs(),
+                            spec.labels(),
+                            Instant.now());
             StateFiles.write(dir.resolve("state.json"), record);
             ProcessDir init = new ProcessDir(dir.resolve("init"));
             init.create();
-            StartFifo startFifo = fastStart ? StartFifo.of(r.runtime(), spec.runtimeArgs(), spec.id(), r.config()).orElse(null)
-                    : null;
+            StartFifo startFifo =
+                    fastStart
+                            ? StartFifo.of(r.runtime(), spec.runtimeArgs(), spec.id(), r.config())
+                                    .orElse(null)
+                            : null;
             return new Prepared(record, dir, init, r.runtime(), spec, startFifo);
         } catch (IOException e) {
             removeQuietly(dir);
-            throw new UnavailableException("create \"" + spec.id() + "\": write its state in \"" + dir + "\": "
-                    + e.getMessage(), e);
+            throw new UnavailableException(
+                    "create \""
+                            + spec.id()
+                            + "\": write its state in \""
+                            + dir
+                            + "\": "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -108,17 +144,30 @@ public final class Launcher {
     }
 
     /**
-     * The same, or with restoreImage, restores the container from a CRIU image with the given
-     * CRIU binary (it then runs at once).
+     * The same, or with restoreImage, restores the container from a CRIU image with the given CRIU
+     * binary (it then runs at once).
      */
-    public ShimHandle launch(Prepared p, boolean startNow, Duration timeout, Path restoreImage, Path criu) {
+    public ShimHandle launch(
+            Prepared p, boolean startNow, Duration timeout, Path restoreImage, Path criu) {
         ContainerSpec spec = p.spec();
         java.util.List<String> runtimeArgs = new java.util.ArrayList<>();
         if (restoreImage != null) runtimeArgs.addAll(java.util.List.of("--criu", criu.toString()));
         runtimeArgs.addAll(spec.runtimeArgs());
-        ShimSpec shim = new ShimSpec(spec.id(), p.dir().resolve("bundle"), null, p.runtime(), runtimeArgs,
-                spec.stdio().stdin(), spec.stdio().stdout(), spec.stdio().stderr(), spec.terminal(), startNow,
-                ShimSpec.DEFAULT_LOG_MAX_SIZE, restoreImage, restoreImage == null ? p.startFifo() : null);
+        ShimSpec shim =
+                new ShimSpec(
+                        spec.id(),
+                        p.dir().resolve("bundle"),
+                        null,
+                        p.runtime(),
+                        runtimeArgs,
+                        spec.stdio().stdin(),
+                        spec.stdio().stdout(),
+                        spec.stdio().stderr(),
+                        spec.terminal(),
+                        startNow,
+                        ShimSpec.DEFAULT_LOG_MAX_SIZE,
+                        restoreImage,
+                        restoreImage == null ? p.startFifo() : null);
         try {
             return Shim.launch(p.init(), shim, timeout);
         } catch (NanaException e) {
@@ -128,28 +177,40 @@ public final class Launcher {
     }
 
     /**
-     * Starts an exec process in a running container: its folder (the exec id's), its
-     * process.json (the container's process with the exec's changes), its own shim in exec
-     * mode. A failure removes the folder.
+     * Starts an exec process in a running container: its folder (the exec id's), its process.json
+     * (the container's process with the exec's changes), its own shim in exec mode. A failure
+     * removes the folder.
      */
-    public ShimHandle launchExec(String id, Path containerDir, OciRuntime runtime, java.util.List<String> runtimeArgs,
-            ProcessDir dir, dev.nana.ExecSpec spec, Duration timeout) {
+    public ShimHandle launchExec(
+            String id,
+            Path containerDir,
+            OciRuntime runtime,
+            java.util.List<String> runtimeArgs,
+            ProcessDir dir,
+            dev.nana.ExecSpec spec,
+            Duration timeout) {
         try {
-            ObjectNode config = (ObjectNode) StateFiles.JSON.readTree(containerDir.resolve("bundle").resolve("config.json").toFile());
+            ObjectNode config =
+                    (ObjectNode)
+                            StateFiles.JSON.readTree(
+                                    containerDir.resolve("bundle").resolve("config.json").toFile());
             ObjectNode process = ((ObjectNode) config.get("process")).deepCopy();
             var args = process.putArray("args");
             spec.args().forEach(args::add);
             var env = process.withArray("env");
             for (String kv : spec.env()) {
                 String key = kv.substring(0, kv.indexOf('=') + 1);
-                for (int i = env.size() - 1; i >= 0; i--) if (env.get(i).asText().startsWith(key)) env.remove(i);
+                for (int i = env.size() - 1; i >= 0; i--)
+                    if (env.get(i).asText().startsWith(key)) env.remove(i);
                 env.add(kv);
             }
             if (spec.cwd() != null) process.put("cwd", spec.cwd());
             process.put("terminal", spec.terminal());
             if (spec.terminal() && spec.consoleRows() > 0 && spec.consoleCols() > 0) {
                 // the pty has the caller's size from the first instruction: an exec starts at once
-                process.putObject("consoleSize").put("height", spec.consoleRows()).put("width", spec.consoleCols());
+                process.putObject("consoleSize")
+                        .put("height", spec.consoleRows())
+                        .put("width", spec.consoleCols());
             }
             if (spec.user() != null) {
                 String[] ug = spec.user().split(":");
@@ -161,18 +222,37 @@ public final class Launcher {
             StateFiles.write(dir.processJson(), process);
         } catch (IOException e) {
             removeQuietly(dir.dir());
-            throw new UnavailableException("exec in \"" + id + "\": prepare \"" + dir.dir() + "\": " + e.getMessage(), e);
+            throw new UnavailableException(
+                    "exec in \"" + id + "\": prepare \"" + dir.dir() + "\": " + e.getMessage(), e);
         }
-        ShimSpec shim = new ShimSpec(id, null, dir.processJson(), runtime, runtimeArgs, spec.stdio().stdin(),
-                spec.stdio().stdout(), spec.stdio().stderr(), spec.terminal(), false, ShimSpec.DEFAULT_LOG_MAX_SIZE, null, null);
+        ShimSpec shim =
+                new ShimSpec(
+                        id,
+                        null,
+                        dir.processJson(),
+                        runtime,
+                        runtimeArgs,
+                        spec.stdio().stdin(),
+                        spec.stdio().stdout(),
+                        spec.stdio().stderr(),
+                        spec.terminal(),
+                        false,
+                        ShimSpec.DEFAULT_LOG_MAX_SIZE,
+                        null,
+                        null);
         try {
             return Shim.launch(dir, shim, timeout);
         } catch (NanaException e) {
             removeQuietly(dir.dir());
-            if (e instanceof dev.nana.FailedPreconditionException && OciRuntime.gone(e.getMessage())) {
+            if (e instanceof dev.nana.FailedPreconditionException
+                    && OciRuntime.gone(e.getMessage())) {
                 // a race with its exit or a delete: nana's own words, not the runtime's
-                throw new dev.nana.FailedPreconditionException("cannot exec in \"" + id + "\": it is not running (it"
-                        + " exited, or was deleted, meanwhile)", e);
+                throw new dev.nana.FailedPreconditionException(
+                        "cannot exec in \""
+                                + id
+                                + "\": it is not running (it"
+                                + " exited, or was deleted, meanwhile)",
+                        e);
             }
             throw e;
         }
@@ -189,11 +269,11 @@ public final class Launcher {
     }
 
     /**
-     * Retires a container whose processes are gone: renames its folder out of the way (the
-     * id is free at once) and returns the new name. The rename is the commit point: after it
-     * the container no longer exists. The caller journals DELETE, then {@link #forget}s the
-     * runtime's state and the folder; restore does both for a delete that a crash cut
-     * between the two (see {@link #DELETING}).
+     * Retires a container whose processes are gone: renames its folder out of the way (the id is
+     * free at once) and returns the new name. The rename is the commit point: after it the
+     * container no longer exists. The caller journals DELETE, then {@link #forget}s the runtime's
+     * state and the folder; restore does both for a delete that a crash cut between the two (see
+     * {@link #DELETING}).
      */
     public Path retire(String id) {
         Path dir = state.container(id);
@@ -202,35 +282,48 @@ public final class Launcher {
             Files.move(dir, doomed, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             return doomed;
         } catch (IOException e) {
-            throw new UnavailableException("delete \"" + id + "\": move \"" + dir + "\" aside: " + e.getMessage(), e);
+            throw new UnavailableException(
+                    "delete \"" + id + "\": move \"" + dir + "\" aside: " + e.getMessage(), e);
         }
     }
 
     /**
-     * After a retire: deletes the container from the runtime, then removes its folder. It
-     * runs after the caller was answered (a {@code run --rm} need not wait for
-     * {@code runc delete}); a create of the same id waits for it first ({@link #prepare}),
-     * since the runtime refuses an id it still knows.
+     * After a retire: deletes the container from the runtime, then removes its folder. It runs
+     * after the caller was answered (a {@code run --rm} need not wait for {@code runc delete}); a
+     * create of the same id waits for it first ({@link #prepare}), since the runtime refuses an id
+     * it still knows.
      */
-    public void forget(String id, OciRuntime runtime, java.util.List<String> runtimeArgs, Path retired,
+    public void forget(
+            String id,
+            OciRuntime runtime,
+            java.util.List<String> runtimeArgs,
+            Path retired,
             java.util.concurrent.Executor executor) {
-        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Void> done =
+                new java.util.concurrent.CompletableFuture<>();
         forgetting.put(id, done);
         try {
-            executor.execute(() -> {
-                try {
-                    runtime.delete(id, runtimeArgs, true);
-                    removeQuietly(retired);
-                    forgetting.remove(id, done);
-                    done.complete(null);
-                } catch (RuntimeException e) {
-                    // kept: a create of this id tries again first, and so does the next restore (the folder stays retired)
-                    log.warn("delete \"{}\" from {}: {} (tried again before the id is used again, and at the next start)",
-                            id, runtime.name(), e.getMessage());
-                    done.completeExceptionally(new Retry(runtime, runtimeArgs, retired, e));
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) { // shut down: the next start's restore does it
+            executor.execute(
+                    () -> {
+                        try {
+                            runtime.delete(id, runtimeArgs, true);
+                            removeQuietly(retired);
+                            forgetting.remove(id, done);
+                            done.complete(null);
+                        } catch (RuntimeException e) {
+                            // kept: a create of this id tries again first, and so does the next
+                            // restore (the folder stays retired)
+                            log.warn(
+                                    "delete \"{}\" from {}: {} (tried again before the id is used again, and at the next start)",
+                                    id,
+                                    runtime.name(),
+                                    e.getMessage());
+                            done.completeExceptionally(new Retry(runtime, runtimeArgs, retired, e));
+                        }
+                    });
+        } catch (
+                java.util.concurrent.RejectedExecutionException
+                        e) { // shut down: the next start's restore does it
             forgetting.remove(id, done);
             done.complete(null);
         }
@@ -243,7 +336,11 @@ public final class Launcher {
         final transient java.util.List<String> runtimeArgs;
         final transient Path retired;
 
-        Retry(OciRuntime runtime, java.util.List<String> runtimeArgs, Path retired, RuntimeException cause) {
+        Retry(
+                OciRuntime runtime,
+                java.util.List<String> runtimeArgs,
+                Path retired,
+                RuntimeException cause) {
             super(cause.getMessage(), cause, false, false);
             this.runtime = runtime;
             this.runtimeArgs = runtimeArgs;
@@ -252,8 +349,8 @@ public final class Launcher {
     }
 
     /**
-     * Waits until a delete of this id still under way in the runtime is done; one that
-     * failed is tried once more, and if the runtime still refuses, so does this create.
+     * Waits until a delete of this id still under way in the runtime is done; one that failed is
+     * tried once more, and if the runtime still refuses, so does this create.
      */
     private void awaitForgotten(String id) {
         java.util.concurrent.CompletableFuture<Void> pending = forgetting.get(id);
@@ -262,7 +359,10 @@ public final class Launcher {
             pending.join();
         } catch (java.util.concurrent.CompletionException e) {
             if (!(e.getCause() instanceof Retry retry)) throw e;
-            retry.runtime.delete(id, retry.runtimeArgs, true); // throws with the runtime's word if it still fails
+            retry.runtime.delete(
+                    id,
+                    retry.runtimeArgs,
+                    true); // throws with the runtime's word if it still fails
             removeQuietly(retry.retired);
             forgetting.remove(id, pending);
         }

@@ -30,10 +30,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The in-process {@link Supervisor}: an event loop that owns the container table, a
- * monitor thread on every shim's exit FIFO, a bounded start pool, workers for runtime
- * calls, and the event bus with its journal. Built with {@link #builder()}; on build it
- * locks its state directory, restores every container found there, then serves.
+ * The in-process {@link Supervisor}: an event loop that owns the container table, a monitor thread
+ * on every shim's exit FIFO, a bounded start pool, workers for runtime calls, and the event bus
+ * with its journal. Built with {@link #builder()}; on build it locks its state directory, restores
+ * every container found there, then serves.
  */
 public final class LocalSupervisor implements Supervisor {
     private static final Logger log = LoggerFactory.getLogger(LocalSupervisor.class);
@@ -70,24 +70,31 @@ public final class LocalSupervisor implements Supervisor {
             this.persister = Executors.newSingleThreadExecutor(named("nana-persist-"));
             this.callbacks = Executors.newVirtualThreadPerTaskExecutor();
             Launcher launcher = new Launcher(state, b.fastStart);
-            this.loop = new EventLoop(launcher, bus, starts, workers, persister, callbacks, b.timeout);
+            this.loop =
+                    new EventLoop(launcher, bus, starts, workers, persister, callbacks, b.timeout);
             if (b.daemon) {
-                // a daemon that cannot answer is worse than one that is gone: systemd restarts it, restore loses nothing
-                loop.onDeath(() -> {
-                    log.error("nana daemon exits: its event loop died");
-                    Runtime.getRuntime().halt(70);
-                });
+                // a daemon that cannot answer is worse than one that is gone: systemd restarts it,
+                // restore loses nothing
+                loop.onDeath(
+                        () -> {
+                            log.error("nana daemon exits: its event loop died");
+                            Runtime.getRuntime().halt(70);
+                        });
             }
             this.monitor = new Monitor(loop::post);
             loop.setMonitor(monitor);
             long t0 = System.nanoTime();
             this.restored = new Restorer(state, loop, journal, launcher, b.timeout).restore();
-            log.debug("restored {} containers from {} in {} ms", restored, state.root(),
+            log.debug(
+                    "restored {} containers from {} in {} ms",
+                    restored,
+                    state.root(),
                     (System.nanoTime() - t0) / 1_000_000);
             loop.start();
         } catch (IOException e) {
             lock.close();
-            throw new UnavailableException("restore from \"" + state.root() + "\": " + e.getMessage(), e);
+            throw new UnavailableException(
+                    "restore from \"" + state.root() + "\": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             lock.close();
             throw e;
@@ -134,7 +141,8 @@ public final class LocalSupervisor implements Supervisor {
     public ContainerInfo update(String id, dev.nana.Resources resources) {
         requireId(id);
         if (resources == null || resources.isEmpty()) {
-            throw new InvalidArgumentException("update \"" + id + "\": nothing to change: give a memory, cpu or pids limit");
+            throw new InvalidArgumentException(
+                    "update \"" + id + "\": nothing to change: give a memory, cpu or pids limit");
         }
         return call(f -> new Task.Update(id, resources, f));
     }
@@ -142,15 +150,19 @@ public final class LocalSupervisor implements Supervisor {
     @Override
     public dev.nana.Stats stats(String id) {
         requireId(id);
-        ContainerInfo c = this.<List<ContainerInfo>>call(f -> new Task.Query(id, Lifecycle.Op.STATS, f)).getFirst();
-        return dev.nana.stats.CgroupStats.of(id, c.pid()); // file reads: on the caller's thread, not the loop's
+        ContainerInfo c =
+                this.<List<ContainerInfo>>call(f -> new Task.Query(id, Lifecycle.Op.STATS, f))
+                        .getFirst();
+        return dev.nana.stats.CgroupStats.of(
+                id, c.pid()); // file reads: on the caller's thread, not the loop's
     }
 
     @Override
     public void checkpoint(String id, Path imagePath, boolean leaveRunning, Path criu) {
         requireId(id);
         if (imagePath == null || !imagePath.isAbsolute()) {
-            throw new InvalidArgumentException("checkpoint \"" + id + "\": the image path must be an absolute directory");
+            throw new InvalidArgumentException(
+                    "checkpoint \"" + id + "\": the image path must be an absolute directory");
         }
         this.<Void>call(f -> new Task.Checkpoint(id, imagePath, leaveRunning, criu, f));
     }
@@ -159,10 +171,16 @@ public final class LocalSupervisor implements Supervisor {
     public ContainerInfo restore(ContainerSpec spec, Path imagePath, Path criu) {
         Launcher.Resolved r = resolve(spec);
         if (imagePath == null || !java.nio.file.Files.isDirectory(imagePath)) {
-            throw new InvalidArgumentException("restore \"" + spec.id() + "\": image path \"" + imagePath
-                    + "\" is not a directory: give the --image-path of a checkpoint");
+            throw new InvalidArgumentException(
+                    "restore \""
+                            + spec.id()
+                            + "\": image path \""
+                            + imagePath
+                            + "\" is not a directory: give the --image-path of a checkpoint");
         }
-        Path criuBinary = dev.nana.runtime.Criu.require(r.runtime(), criu); // refuse before anything is created
+        Path criuBinary =
+                dev.nana.runtime.Criu.require(
+                        r.runtime(), criu); // refuse before anything is created
         return call(f -> new Task.Create(r, true, imagePath, criuBinary, f));
     }
 
@@ -196,7 +214,10 @@ public final class LocalSupervisor implements Supervisor {
     public void kill(String id, int signal, boolean all) {
         requireId(id);
         if (signal < 1 || signal > 64) {
-            throw new InvalidArgumentException("signal " + signal + " is not a signal: give 1 to 64 (9 is SIGKILL, 15 SIGTERM)");
+            throw new InvalidArgumentException(
+                    "signal "
+                            + signal
+                            + " is not a signal: give 1 to 64 (9 is SIGKILL, 15 SIGTERM)");
         }
         this.<Void>call(f -> new Task.Kill(id, signal, all, f));
     }
@@ -252,9 +273,15 @@ public final class LocalSupervisor implements Supervisor {
     public String metricsText() {
         int[] by = new int[dev.nana.ContainerStatus.values().length];
         for (ContainerInfo c : list()) if (c.status() != null) by[c.status().ordinal()]++;
-        return loop.metrics().render(new dev.nana.metrics.Metrics.Gauges(by[dev.nana.ContainerStatus.CREATED.ordinal()],
-                by[dev.nana.ContainerStatus.RUNNING.ordinal()], by[dev.nana.ContainerStatus.PAUSED.ordinal()],
-                by[dev.nana.ContainerStatus.STOPPED.ordinal()], queueDepth(), subscriberCount()));
+        return loop.metrics()
+                .render(
+                        new dev.nana.metrics.Metrics.Gauges(
+                                by[dev.nana.ContainerStatus.CREATED.ordinal()],
+                                by[dev.nana.ContainerStatus.RUNNING.ordinal()],
+                                by[dev.nana.ContainerStatus.PAUSED.ordinal()],
+                                by[dev.nana.ContainerStatus.STOPPED.ordinal()],
+                                queueDepth(),
+                                subscriberCount()));
     }
 
     @Override
@@ -272,7 +299,8 @@ public final class LocalSupervisor implements Supervisor {
         monitor.close();
         loop.releaseShims(); // the loop thread has ended, and no HUP is read any more
         starts.shutdownNow();
-        workers.shutdown(); // queued work (a retired folder's removal) gets a moment; restore finishes the rest
+        workers.shutdown(); // queued work (a retired folder's removal) gets a moment; restore
+        // finishes the rest
         persister.shutdown();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);
@@ -288,7 +316,9 @@ public final class LocalSupervisor implements Supervisor {
     }
 
     private void post(Task t) {
-        if (closed) throw new UnavailableException("this supervisor is closed: build a new one on " + state.root());
+        if (closed)
+            throw new UnavailableException(
+                    "this supervisor is closed: build a new one on " + state.root());
         loop.post(t);
     }
 
@@ -310,15 +340,21 @@ public final class LocalSupervisor implements Supervisor {
         return Thread.ofPlatform().name(prefix, 1).daemon().factory();
     }
 
-    /** A malformed id is refused as such (naming it), not looked up: no request carries a path or control character further. */
+    /**
+     * A malformed id is refused as such (naming it), not looked up: no request carries a path or
+     * control character further.
+     */
     private static void requireId(String id) {
         dev.nana.ContainerId.require(id, "container id");
     }
 
-    /** Checks a spec (touching nothing); its runtime's calls bounded by this supervisor's timeout. */
+    /**
+     * Checks a spec (touching nothing); its runtime's calls bounded by this supervisor's timeout.
+     */
     private Launcher.Resolved resolve(ContainerSpec spec) {
         Launcher.Resolved r = Launcher.resolve(spec, defaultRuntime);
-        return new Launcher.Resolved(r.spec(), r.runtime().withTimeout(timeout), r.bundle(), r.config());
+        return new Launcher.Resolved(
+                r.spec(), r.runtime().withTimeout(timeout), r.bundle(), r.config());
     }
 
     /** Configures a {@link LocalSupervisor}. */
@@ -336,55 +372,79 @@ public final class LocalSupervisor implements Supervisor {
         private Builder() {}
 
         /**
-         * How long to wait for another supervisor on the same state directory to let go
-         * (default: not at all). A short-lived CLI supervisor waits for another CLI's.
+         * How long to wait for another supervisor on the same state directory to let go (default:
+         * not at all). A short-lived CLI supervisor waits for another CLI's.
          */
-        public Builder lockWait(Duration wait) { this.lockWait = Objects.requireNonNull(wait); return this; }
+        public Builder lockWait(Duration wait) {
+            this.lockWait = Objects.requireNonNull(wait);
+            return this;
+        }
 
         /**
-         * This supervisor serves a daemon: within lockWait it waits for a CLI that works
-         * in-process to let go of the state directory (one may have taken it while no
-         * daemon ran), but another daemon is refused at once.
+         * This supervisor serves a daemon: within lockWait it waits for a CLI that works in-process
+         * to let go of the state directory (one may have taken it while no daemon ran), but another
+         * daemon is refused at once.
          */
-        public Builder daemon(boolean d) { this.daemon = d; return this; }
+        public Builder daemon(boolean d) {
+            this.daemon = d;
+            return this;
+        }
 
         /** The state directory (default /run/nana; a tmpfs is best). */
-        public Builder stateDir(Path dir) { this.stateDir = Objects.requireNonNull(dir); return this; }
+        public Builder stateDir(Path dir) {
+            this.stateDir = Objects.requireNonNull(dir);
+            return this;
+        }
 
         /** The runtime for specs that name none: runc, crun or an absolute path (default runc). */
-        public Builder defaultRuntime(String nameOrPath) { this.defaultRuntime = Objects.requireNonNull(nameOrPath); return this; }
+        public Builder defaultRuntime(String nameOrPath) {
+            this.defaultRuntime = Objects.requireNonNull(nameOrPath);
+            return this;
+        }
 
         /** Creates and starts under way at once (default 10). */
         public Builder maxConcurrentStarts(int n) {
-            if (n < 1) throw new InvalidArgumentException("max concurrent starts " + n + " must be at least 1");
+            if (n < 1)
+                throw new InvalidArgumentException(
+                        "max concurrent starts " + n + " must be at least 1");
             this.maxConcurrentStarts = n;
             return this;
         }
 
         /**
-         * How long any runtime call may take: create and start (through the shim), kill,
-         * delete, pause, update, checkpoint (default 60 s). Past it the call and all it
-         * started are killed, and the operation fails saying the runtime hangs.
+         * How long any runtime call may take: create and start (through the shim), kill, delete,
+         * pause, update, checkpoint (default 60 s). Past it the call and all it started are killed,
+         * and the operation fails saying the runtime hangs.
          */
         public Builder timeout(Duration t) {
-            if (t.isNegative() || t.isZero()) throw new InvalidArgumentException("timeout " + t + " must be positive");
+            if (t.isNegative() || t.isZero())
+                throw new InvalidArgumentException("timeout " + t + " must be positive");
             this.timeout = t;
             return this;
         }
 
         /**
-         * Whether runc and crun containers are started by their shim through the runtime's
-         * exec FIFO, as {@code runc start} and {@code crun start} do, instead of by a second
-         * runtime process (default true). Any other runtime, or a bundle with poststart
-         * hooks, starts through {@code <runtime> start} either way.
+         * Whether runc and crun containers are started by their shim through the runtime's exec
+         * FIFO, as {@code runc start} and {@code crun start} do, instead of by a second runtime
+         * process (default true). Any other runtime, or a bundle with poststart hooks, starts
+         * through {@code <runtime> start} either way.
          */
-        public Builder fastStart(boolean on) { this.fastStart = on; return this; }
+        public Builder fastStart(boolean on) {
+            this.fastStart = on;
+            return this;
+        }
 
         /** Size at which events.log rotates (default 16 MiB). */
-        public Builder journalMaxBytes(long bytes) { this.journalMaxBytes = bytes; return this; }
+        public Builder journalMaxBytes(long bytes) {
+            this.journalMaxBytes = bytes;
+            return this;
+        }
 
         /** Events buffered per subscriber before it catches up from the journal (default 4096). */
-        public Builder subscriberQueue(int n) { this.subscriberQueue = n; return this; }
+        public Builder subscriberQueue(int n) {
+            this.subscriberQueue = n;
+            return this;
+        }
 
         /** Locks the state directory, restores what is in it, and starts serving. */
         public LocalSupervisor build() {

@@ -18,11 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The monitor thread: one epoll (through libnana) over every shim's exit FIFO, plus one
- * inotify instance over every process's {@code oom} file and folder. It only turns what the kernel
- * says into tasks for the event loop: HUP on an exit FIFO → {@link Task.ShimGone}; a change
- * to an oom file → {@link Task.OomNoticed}; "started" renamed into a process folder →
- * {@link Task.StartNoticed}. It never touches the container table.
+ * The monitor thread: one epoll (through libnana) over every shim's exit FIFO, plus one inotify
+ * instance over every process's {@code oom} file and folder. It only turns what the kernel says
+ * into tasks for the event loop: HUP on an exit FIFO → {@link Task.ShimGone}; a change to an oom
+ * file → {@link Task.OomNoticed}; "started" renamed into a process folder → {@link
+ * Task.StartNoticed}. It never touches the container table.
  */
 final class Monitor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Monitor.class);
@@ -89,8 +89,8 @@ final class Monitor implements AutoCloseable {
     }
 
     /**
-     * Watches a process folder for files the shim renames into place; "started" becomes a
-     * {@link Task.StartNoticed} (a start this supervisor did not ask for, or did not see end).
+     * Watches a process folder for files the shim renames into place; "started" becomes a {@link
+     * Task.StartNoticed} (a start this supervisor did not ask for, or did not see end).
      */
     int watchFolder(String id, String process, Path dir) throws OsException {
         int wd = LibNana.inotifyAdd(inotify, dir, IN_MOVED_TO);
@@ -144,7 +144,8 @@ final class Monitor implements AutoCloseable {
             for (int off = 0; off + 16 <= n; off += 16 + buf.get(JAVA_INT, off + 12)) {
                 int wd = buf.get(JAVA_INT, off);
                 int mask = buf.get(JAVA_INT, off + 4);
-                if ((mask & IN_IGNORED) != 0) { // the file or folder is gone (its container was deleted)
+                if ((mask & IN_IGNORED)
+                        != 0) { // the file or folder is gone (its container was deleted)
                     ooms.remove(wd);
                     dirs.remove(wd);
                     continue;
@@ -153,7 +154,11 @@ final class Monitor implements AutoCloseable {
                 if (oom != null) post.accept(new Task.OomNoticed(oom.id(), oom.process()));
                 Watch dir = dirs.get(wd);
                 int len = buf.get(JAVA_INT, off + 12);
-                if (dir != null && len > 0 && buf.asSlice(off + 16, len).getString(0).equals(dev.nana.shim.ShimProtocol.STARTED_FILE)) {
+                if (dir != null
+                        && len > 0
+                        && buf.asSlice(off + 16, len)
+                                .getString(0)
+                                .equals(dev.nana.shim.ShimProtocol.STARTED_FILE)) {
                     post.accept(new Task.StartNoticed(dir.id(), dir.process()));
                 }
             }

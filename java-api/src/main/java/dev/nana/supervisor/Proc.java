@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One process of a container as the event loop holds it: the container's own (its init,
- * {@link #INIT}) or one of its execs. Each has a folder, a shim, the monitor's token for
- * the shim's exit FIFO, a pid, an exit once it ends, what of it has been told (reported),
- * and callers waiting for its exit. Only the loop thread reads or writes these fields.
+ * One process of a container as the event loop holds it: the container's own (its init, {@link
+ * #INIT}) or one of its execs. Each has a folder, a shim, the monitor's token for the shim's exit
+ * FIFO, a pid, an exit once it ends, what of it has been told (reported), and callers waiting for
+ * its exit. Only the loop thread reads or writes these fields.
  */
 final class Proc {
     /** The id of a container's own process, and the name of its folder. */
@@ -21,8 +21,10 @@ final class Proc {
     final String id;
     final ProcessDir dir;
     ShimHandle shim;
+
     /** The monitor's token for the shim's exit FIFO; -1 when not watched. */
     long token = -1;
+
     int pid;
     ExitStatus exit;
     Reported reported = Reported.NOTHING;

@@ -4,9 +4,9 @@ import dev.nana.ContainerStatus;
 import dev.nana.EventType;
 
 /**
- * What restore found, told through the loop like any live news: a container adopted into
- * the table (Restorer posts its exits after it, as the monitor would), and the DELETE of a
- * container whose delete was cut short after its commit point.
+ * What restore found, told through the loop like any live news: a container adopted into the table
+ * (Restorer posts its exits after it, as the monitor would), and the DELETE of a container whose
+ * delete was cut short after its commit point.
  */
 final class RestoreHandlers {
     private final Core core;
@@ -16,9 +16,9 @@ final class RestoreHandlers {
     }
 
     /**
-     * Takes a container restore rebuilt from its folder (its "reported" already merged with
-     * the journal), tells what it shows and was not told — its create, its start, its OOM
-     * kills — and watches its live shims again.
+     * Takes a container restore rebuilt from its folder (its "reported" already merged with the
+     * journal), tells what it shows and was not told — its create, its start, its OOM kills — and
+     * watches its live shims again.
      */
     void adopt(Task.Adopt t) {
         Container c = t.container();

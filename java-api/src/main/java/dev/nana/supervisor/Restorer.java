@@ -31,20 +31,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Rebuilds the container table from the state directory when a supervisor starts, before
- * its event loop takes any request: "managing state is easy when you don't have any".
+ * Rebuilds the container table from the state directory when a supervisor starts, before its event
+ * loop takes any request: "managing state is easy when you don't have any".
  *
- * <p>For each container folder: a shim that still lives is watched again (its exit FIFO
- * opened before its liveness is checked, so no exit slips between); a shim that died
- * meanwhile left exitStatus (or gets a derived status); a create that never finished is
- * removed without a trace. Events the folder shows but its "reported" file does not — an
- * exit or OOM kill while no supervisor ran — are published now, unless the journal already
- * has them (a crash between journaling and recording). A folder that cannot be read is
- * moved aside to {@code .trash/} with a warning; it never stops the supervisor.
+ * <p>For each container folder: a shim that still lives is watched again (its exit FIFO opened
+ * before its liveness is checked, so no exit slips between); a shim that died meanwhile left
+ * exitStatus (or gets a derived status); a create that never finished is removed without a trace.
+ * Events the folder shows but its "reported" file does not — an exit or OOM kill while no
+ * supervisor ran — are published now, unless the journal already has them (a crash between
+ * journaling and recording). A folder that cannot be read is moved aside to {@code .trash/} with a
+ * warning; it never stops the supervisor.
  */
 final class Restorer {
     private static final Logger log = LoggerFactory.getLogger(Restorer.class);
     static final String TRASH = ".trash";
+
     /** How long a shim caught mid-create may take to get its container created. */
     private static final Duration CREATE_GRACE = Duration.ofSeconds(30);
 
@@ -55,7 +56,12 @@ final class Restorer {
     private final java.time.Duration runtimeTimeout;
     private final Set<String> journaled = new HashSet<>();
 
-    Restorer(StateDir state, EventLoop loop, Journal journal, Launcher launcher, java.time.Duration runtimeTimeout) {
+    Restorer(
+            StateDir state,
+            EventLoop loop,
+            Journal journal,
+            Launcher launcher,
+            java.time.Duration runtimeTimeout) {
         this.state = state;
         this.loop = loop;
         this.journal = journal;
@@ -64,12 +70,13 @@ final class Restorer {
     }
 
     /**
-     * Restores every container; returns how many. Runs on the constructing thread before the
-     * loop starts, and tells the loop what it finds only by posting tasks (Adopt, ExitRead,
-     * Deleted), which the loop handles before any request.
+     * Restores every container; returns how many. Runs on the constructing thread before the loop
+     * starts, and tells the loop what it finds only by posting tasks (Adopt, ExitRead, Deleted),
+     * which the loop handles before any request.
      */
     int restore() throws IOException {
-        for (JournalEntry e : journal.readAll()) journaled.add(key(e.uid(), e.process(), e.type(), e.n()));
+        for (JournalEntry e : journal.readAll())
+            journaled.add(key(e.uid(), e.process(), e.type(), e.n()));
         List<Path> dirs;
         try (Stream<Path> s = Files.list(state.root())) {
             dirs = s.filter(Files::isDirectory).sorted().toList();
@@ -107,18 +114,26 @@ final class Restorer {
             return false;
         }
         if (record.id() == null || !record.id().equals(name) || record.uid() == null) {
-            evict(dir, "state.json names \"" + record.id() + "\", not the folder's \"" + name + "\"");
+            evict(
+                    dir,
+                    "state.json names \"" + record.id() + "\", not the folder's \"" + name + "\"");
             return false;
         }
         ContainerId.require(record.id(), "container id");
         OciRuntime runtime = runtimeOf(record);
         ProcessDir init = new ProcessDir(dir.resolve(Proc.INIT));
-        Optional<ShimHandle> shim = Files.isDirectory(init.dir()) ? attachWhenCreated(init, record.id()) : Optional.empty();
+        Optional<ShimHandle> shim =
+                Files.isDirectory(init.dir())
+                        ? attachWhenCreated(init, record.id())
+                        : Optional.empty();
         if (shim.isEmpty() && (!Files.isDirectory(init.dir()) || init.pid().isEmpty())) {
             // the shim is gone and no process was ever created: a create cut short
-            log.info("container {} was being created when its supervisor stopped: removed", record.id());
+            log.info(
+                    "container {} was being created when its supervisor stopped: removed",
+                    record.id());
             try {
-                runtime.delete(record.id(), record.runtimeArgs(), true); // it never existed: no event
+                runtime.delete(
+                        record.id(), record.runtimeArgs(), true); // it never existed: no event
                 Launcher.removeQuietly(launcher.retire(record.id()));
             } catch (NanaException e) {
                 setAside(dir, "half-created and cannot be removed: " + e.getMessage());
@@ -126,8 +141,12 @@ final class Restorer {
             return false;
         }
         boolean started = Files.exists(init.startedFile());
-        ContainerStatus status = !started ? ContainerStatus.CREATED
-                : shim.isPresent() && Files.exists(init.pausedFile()) ? ContainerStatus.PAUSED : ContainerStatus.RUNNING;
+        ContainerStatus status =
+                !started
+                        ? ContainerStatus.CREATED
+                        : shim.isPresent() && Files.exists(init.pausedFile())
+                                ? ContainerStatus.PAUSED
+                                : ContainerStatus.RUNNING;
         Container c = new Container(record, runtime, dir, status);
         // a live shim is watched again; a gone one exited (or, without exitStatus, is made to)
         ShimExit initExit = shim.isPresent() ? null : ShimExit.of(init);
@@ -141,28 +160,39 @@ final class Restorer {
     }
 
     /**
-     * The container's exec processes: a live one is watched again (by adopt); for one that
-     * exited while no supervisor ran, the exit to post after the container's adoption.
+     * The container's exec processes: a live one is watched again (by adopt); for one that exited
+     * while no supervisor ran, the exit to post after the container's adoption.
      */
     private List<Task> restoreExecs(Container c) throws IOException {
         List<Path> dirs;
         try (Stream<Path> s = Files.list(c.dir)) {
-            dirs = s.filter(Files::isDirectory).filter(d -> {
-                String n = d.getFileName().toString();
-                return !n.equals(Proc.INIT) && !n.equals("bundle") && Files.exists(d.resolve("process.json"));
-            }).sorted().toList();
+            dirs =
+                    s.filter(Files::isDirectory)
+                            .filter(
+                                    d -> {
+                                        String n = d.getFileName().toString();
+                                        return !n.equals(Proc.INIT)
+                                                && !n.equals("bundle")
+                                                && Files.exists(d.resolve("process.json"));
+                                    })
+                            .sorted()
+                            .toList();
         }
         List<Task> exits = new ArrayList<>();
         for (Path d : dirs) {
             Proc p = c.add(d.getFileName().toString());
-            Optional<ShimHandle> shim = attachWhenYoung(p.dir, c.id(), System.nanoTime() + CREATE_GRACE.toNanos());
+            Optional<ShimHandle> shim =
+                    attachWhenYoung(p.dir, c.id(), System.nanoTime() + CREATE_GRACE.toNanos());
             found(c, p, shim);
             if (shim.isEmpty()) exits.add(new Task.ExitRead(c.id(), p.id, ShimExit.of(p.dir)));
         }
         return exits;
     }
 
-    /** A process as its folder shows it: its shim if it lives, its pid, and what was told of it (folder and journal). */
+    /**
+     * A process as its folder shows it: its shim if it lives, its pid, and what was told of it
+     * (folder and journal).
+     */
     private void found(Container c, Proc p, Optional<ShimHandle> shim) {
         p.shim = shim.orElse(null);
         p.pid = p.dir.pid().orElse(0);
@@ -170,28 +200,32 @@ final class Restorer {
     }
 
     /**
-     * What was told of a process: its "reported" file, plus what the journal has that the
-     * file missed (a crash between journaling an event and recording it).
+     * What was told of a process: its "reported" file, plus what the journal has that the file
+     * missed (a crash between journaling an event and recording it).
      */
     private Reported told(String uid, String process, Reported r) {
-        if (!r.create() && journaled.contains(key(uid, process, EventType.CREATE, null))) r = r.withCreate();
-        if (!r.start() && journaled.contains(key(uid, process, EventType.START, null))) r = r.withStart();
+        if (!r.create() && journaled.contains(key(uid, process, EventType.CREATE, null)))
+            r = r.withCreate();
+        if (!r.start() && journaled.contains(key(uid, process, EventType.START, null)))
+            r = r.withStart();
         int oom = r.oom();
         while (journaled.contains(key(uid, process, EventType.OOM, oom + 1))) oom++;
         r = r.withOom(oom);
-        if (!r.exit() && journaled.contains(key(uid, process, EventType.EXIT, null))) r = r.withExit();
+        if (!r.exit() && journaled.contains(key(uid, process, EventType.EXIT, null)))
+            r = r.withExit();
         return r;
     }
 
     /**
-     * The shim, if it lives; one caught mid-create is given time to finish creating, and one
-     * so young that it has not yet recorded itself is found by its cwd and waited for.
+     * The shim, if it lives; one caught mid-create is given time to finish creating, and one so
+     * young that it has not yet recorded itself is found by its cwd and waited for.
      */
     private Optional<ShimHandle> attachWhenCreated(ProcessDir init, String id) throws OsException {
         long deadline = System.nanoTime() + CREATE_GRACE.toNanos();
         while (true) {
             Optional<ShimHandle> shim = attachWhenYoung(init, id, deadline);
-            // a live shim has no exitStatus (attach counts one that wrote it as gone): only the pid tells
+            // a live shim has no exitStatus (attach counts one that wrote it as gone): only the pid
+            // tells
             if (shim.isEmpty() || init.pid().isPresent()) return shim;
             shim.get().close();
             if (System.nanoTime() > deadline) return Optional.empty();
@@ -204,10 +238,14 @@ final class Restorer {
      * supervisor died just after spawning it) is found by its cwd and waited for until the
      * deadline, so that a process under way is not taken for one that ended without a status.
      */
-    private static Optional<ShimHandle> attachWhenYoung(ProcessDir dir, String id, long deadline) throws OsException {
+    private static Optional<ShimHandle> attachWhenYoung(ProcessDir dir, String id, long deadline)
+            throws OsException {
         while (true) {
             Optional<ShimHandle> shim = ShimHandle.attach(dir, id);
-            if (shim.isPresent() || dir.shim().isPresent() || dir.liveShimByCwd().isEmpty() || System.nanoTime() > deadline) {
+            if (shim.isPresent()
+                    || dir.shim().isPresent()
+                    || dir.liveShimByCwd().isEmpty()
+                    || System.nanoTime() > deadline) {
                 return shim;
             }
             sleep();
@@ -228,27 +266,40 @@ final class Restorer {
         } catch (NanaException e) {
             // resolvable when created; use what it resolved to then
             boolean crun = r.runtimeBinary().getFileName().toString().startsWith("crun");
-            return new OciRuntime(r.runtime(), r.runtimeBinary(), crun && CgroupLayout.detect() == CgroupLayout.HYBRID,
+            return new OciRuntime(
+                    r.runtime(),
+                    r.runtimeBinary(),
+                    crun && CgroupLayout.detect() == CgroupLayout.HYBRID,
                     runtimeTimeout);
         }
     }
 
     /**
-     * A delete cut after its commit point (the folder retired): journals its DELETE unless
-     * the journal has it, then removes the folder. The event comes once whatever the moment.
+     * A delete cut after its commit point (the folder retired): journals its DELETE unless the
+     * journal has it, then removes the folder. The event comes once whatever the moment.
      */
     private void finishDelete(Path dir) {
         ContainerRecord r;
         try {
             r = StateFiles.read(dir.resolve("state.json"), ContainerRecord.class);
         } catch (IOException | RuntimeException e) {
-            // its removal had begun, which comes only after its DELETE was journaled and its runtime state deleted
-            log.debug("a retired container folder {} is half removed ({}): removing the rest", dir, e.toString());
+            // its removal had begun, which comes only after its DELETE was journaled and its
+            // runtime state deleted
+            log.debug(
+                    "a retired container folder {} is half removed ({}): removing the rest",
+                    dir,
+                    e.toString());
             Launcher.removeQuietly(dir);
             return;
         }
-        if (!journaled.contains(key(r.uid(), Proc.INIT, EventType.DELETE, null))) loop.post(new Task.Deleted(r.id(), r.uid()));
-        launcher.forget(r.id(), runtimeOf(r), r.runtimeArgs(), dir, Runnable::run); // the runtime's state may be left
+        if (!journaled.contains(key(r.uid(), Proc.INIT, EventType.DELETE, null)))
+            loop.post(new Task.Deleted(r.id(), r.uid()));
+        launcher.forget(
+                r.id(),
+                runtimeOf(r),
+                r.runtimeArgs(),
+                dir,
+                Runnable::run); // the runtime's state may be left
     }
 
     private static String key(String uid, String process, EventType type, Integer n) {
@@ -256,12 +307,12 @@ final class Restorer {
     }
 
     /**
-     * A folder whose state.json cannot be trusted, of a container that may still run: its
-     * container is killed and deleted through the runtime (the live shim's command line
-     * names the runtime and its arguments; with the shim gone, the process is killed by its
-     * recorded pid and start time, and runc and crun are asked to forget the id), its
-     * DELETE is journaled, and the folder set aside. Left alone it would run on unseen, its
-     * id taken in the runtime, and no exit would ever be told.
+     * A folder whose state.json cannot be trusted, of a container that may still run: its container
+     * is killed and deleted through the runtime (the live shim's command line names the runtime and
+     * its arguments; with the shim gone, the process is killed by its recorded pid and start time,
+     * and runc and crun are asked to forget the id), its DELETE is journaled, and the folder set
+     * aside. Left alone it would run on unseen, its id taken in the runtime, and no exit would ever
+     * be told.
      */
     private void evict(Path dir, String why) {
         String id = dir.getFileName().toString();
@@ -273,7 +324,13 @@ final class Restorer {
             List<String> argv = shimArgv.get();
             List<String> args = new ArrayList<>();
             for (int i = 0; i + 1 < argv.size(); i++) {
-                if (argv.get(i).equals("--runtime")) runtimes.add(new OciRuntime(argv.get(i + 1), Path.of(argv.get(i + 1)), false, runtimeTimeout));
+                if (argv.get(i).equals("--runtime"))
+                    runtimes.add(
+                            new OciRuntime(
+                                    argv.get(i + 1),
+                                    Path.of(argv.get(i + 1)),
+                                    false,
+                                    runtimeTimeout));
                 if (argv.get(i).equals("--runtime-arg")) args.add(argv.get(i + 1));
             }
             runtimeArgs = args;
@@ -287,8 +344,10 @@ final class Restorer {
                 }
             }
         }
-        // with its shim gone, a process that outlived it is killed by its recorded pid and start time
-        if (shimArgv.isEmpty() && init.pid().isPresent() && init.exitStatus().isEmpty()) ShimExit.of(init);
+        // with its shim gone, a process that outlived it is killed by its recorded pid and start
+        // time
+        if (shimArgv.isEmpty() && init.pid().isPresent() && init.exitStatus().isEmpty())
+            ShimExit.of(init);
         for (OciRuntime rt : runtimes) {
             try {
                 rt.kill(id, runtimeArgs, 9, true);
@@ -297,7 +356,8 @@ final class Restorer {
             }
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (init.shimAlive() && System.nanoTime() < deadline) sleep(); // the shim records the exit and goes
+        while (init.shimAlive() && System.nanoTime() < deadline)
+            sleep(); // the shim records the exit and goes
         for (OciRuntime rt : runtimes) {
             try {
                 rt.delete(id, runtimeArgs, true);
@@ -306,7 +366,11 @@ final class Restorer {
             }
         }
         loop.post(new Task.Deleted(id, UNREADABLE_UID));
-        log.warn("container {}: {}: killed and deleted through {}", id, why, runtimes.stream().map(OciRuntime::name).toList());
+        log.warn(
+                "container {}: {}: killed and deleted through {}",
+                id,
+                why,
+                runtimes.stream().map(OciRuntime::name).toList());
         setAside(dir, why);
     }
 
@@ -318,11 +382,16 @@ final class Restorer {
         Path target = trash.resolve(dir.getFileName() + "." + Instant.now().toEpochMilli());
         try {
             Files.createDirectories(trash);
-            Files.setPosixFilePermissions(trash, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            Files.setPosixFilePermissions(
+                    trash, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
             Files.move(dir, target);
             log.warn("state folder {} is unreadable ({}): moved to {}", dir, why, target);
         } catch (IOException e) {
-            log.warn("state folder {} is unreadable ({}) and cannot be moved aside: {}", dir, why, e.getMessage());
+            log.warn(
+                    "state folder {} is unreadable ({}) and cannot be moved aside: {}",
+                    dir,
+                    why,
+                    e.getMessage());
         }
     }
 

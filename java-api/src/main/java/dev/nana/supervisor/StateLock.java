@@ -12,18 +12,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * One supervisor per state directory: an fcntl lock on {@code nana.lock}, holding the
- * owner's pid. The kernel drops the lock when its process dies, however it dies, so a
- * SIGKILLed supervisor never leaves a stale lock behind.
+ * One supervisor per state directory: an fcntl lock on {@code nana.lock}, holding the owner's pid.
+ * The kernel drops the lock when its process dies, however it dies, so a SIGKILLed supervisor never
+ * leaves a stale lock behind.
  */
 final class StateLock implements AutoCloseable {
     /**
-     * The state directories this process holds. An fcntl lock belongs to the process, and
-     * closing any descriptor of the file drops it: so while this process holds a directory,
-     * nothing here opens nana.lock again (a second supervisor asked for in this process, or a
-     * question about the holder, is answered from this set).
+     * The state directories this process holds. An fcntl lock belongs to the process, and closing
+     * any descriptor of the file drops it: so while this process holds a directory, nothing here
+     * opens nana.lock again (a second supervisor asked for in this process, or a question about the
+     * holder, is answered from this set).
      */
-    private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final java.util.Set<Path> HELD =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final Path root;
     private final FileChannel channel;
@@ -44,21 +45,30 @@ final class StateLock implements AutoCloseable {
     }
 
     /**
-     * Takes the lock, waiting up to wait while another process holds it. A daemon marks
-     * the lock as its own ("PID daemon"): a daemon never waits for another daemon (that
-     * is refused at once, naming it), only for a CLI working in-process for a moment.
+     * Takes the lock, waiting up to wait while another process holds it. A daemon marks the lock as
+     * its own ("PID daemon"): a daemon never waits for another daemon (that is refused at once,
+     * naming it), only for a CLI working in-process for a moment.
      */
     static StateLock acquire(Path root, java.time.Duration wait, boolean daemon) {
         Path file = root.resolve("nana.lock");
         Path key = key(root);
         if (!HELD.add(key)) {
-            throw new UnavailableException("state directory \"" + root + "\" is in use by another nana supervisor (pid "
-                    + ProcessHandle.current().pid() + ") in this same process: use that one, close it first, or give another"
-                    + " state directory");
+            throw new UnavailableException(
+                    "state directory \""
+                            + root
+                            + "\" is in use by another nana supervisor (pid "
+                            + ProcessHandle.current().pid()
+                            + ") in this same process: use that one, close it first, or give another"
+                            + " state directory");
         }
         FileChannel ch = null;
         try {
-            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ch =
+                    FileChannel.open(
+                            file,
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.READ,
+                            StandardOpenOption.WRITE);
             long deadline = System.nanoTime() + wait.toNanos();
             FileLock lock;
             while (true) {
@@ -68,7 +78,8 @@ final class StateLock implements AutoCloseable {
                     lock = null; // this very process holds it
                 }
                 if (lock != null || System.nanoTime() >= deadline) break;
-                if (daemon && Files.readString(file).strip().endsWith(" daemon")) break; // another daemon: no waiting
+                if (daemon && Files.readString(file).strip().endsWith(" daemon"))
+                    break; // another daemon: no waiting
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException e) {
@@ -80,9 +91,12 @@ final class StateLock implements AutoCloseable {
                 String owner = Files.readString(file).strip().split(" ")[0];
                 ch.close();
                 HELD.remove(key);
-                throw new UnavailableException("state directory \"" + root + "\" is in use by another nana supervisor"
-                        + (owner.isEmpty() ? "" : " (pid " + owner + ")")
-                        + ": use that one, stop it, or give another state directory");
+                throw new UnavailableException(
+                        "state directory \""
+                                + root
+                                + "\" is in use by another nana supervisor"
+                                + (owner.isEmpty() ? "" : " (pid " + owner + ")")
+                                + ": use that one, stop it, or give another state directory");
             }
             ch.truncate(0);
             String who = ProcessHandle.current().pid() + (daemon ? " daemon" : "");
@@ -95,7 +109,8 @@ final class StateLock implements AutoCloseable {
             } catch (IOException ignored) {
                 // reporting the first failure
             }
-            throw new UnavailableException("lock state directory \"" + root + "\": " + e.getMessage(), e);
+            throw new UnavailableException(
+                    "lock state directory \"" + root + "\": " + e.getMessage(), e);
         }
     }
 
@@ -103,8 +118,10 @@ final class StateLock implements AutoCloseable {
     static java.util.Optional<Long> holder(Path root) {
         Path file = root.resolve("nana.lock");
         if (!Files.exists(file)) return java.util.Optional.empty();
-        if (HELD.contains(key(root))) return java.util.Optional.of(ProcessHandle.current().pid()); // never open it again
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        if (HELD.contains(key(root)))
+            return java.util.Optional.of(ProcessHandle.current().pid()); // never open it again
+        try (FileChannel ch =
+                FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             FileLock probe;
             try {
                 probe = ch.tryLock();

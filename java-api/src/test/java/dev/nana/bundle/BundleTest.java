@@ -15,15 +15,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class BundleTest {
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private void config(String json) throws IOException {
         Files.createDirectories(dir.resolve("rootfs"));
         Files.writeString(dir.resolve("config.json"), json);
     }
 
-    private static final String GOOD = """
+    private static final String GOOD =
+            """
             {"process": {"args": ["sh"], "env": ["PATH=/bin", "A=1"], "cwd": "/"},
              "root": {"path": "rootfs"}, "linux": {}}""";
 
@@ -54,8 +54,10 @@ class BundleTest {
 
     @Test
     void refusesAHugeConfig() throws IOException {
-        config("{\"process\": {\"args\": [\"sh\"]}, \"root\": {\"path\": \"rootfs\"}, \"x\": \""
-                + "a".repeat((int) Bundle.MAX_CONFIG_BYTES) + "\"}");
+        config(
+                "{\"process\": {\"args\": [\"sh\"]}, \"root\": {\"path\": \"rootfs\"}, \"x\": \""
+                        + "a".repeat((int) Bundle.MAX_CONFIG_BYTES)
+                        + "\"}");
         assertTrue(refusal(dir).contains("larger than"));
     }
 
@@ -63,24 +65,45 @@ class BundleTest {
     void overridesGoIntoACopyWithAnAbsoluteRoot() throws IOException {
         config(GOOD);
         Bundle b = Bundle.open(dir);
-        ObjectNode c = b.configWith(new Bundle.Overrides(List.of("echo", "hi"), List.of("A=2", "B=3"), "/tmp", true, 16L << 20));
+        ObjectNode c =
+                b.configWith(
+                        new Bundle.Overrides(
+                                List.of("echo", "hi"),
+                                List.of("A=2", "B=3"),
+                                "/tmp",
+                                true,
+                                16L << 20));
         assertEquals(dir.resolve("rootfs").toString(), c.at("/root/path").asText());
         assertEquals("[\"echo\",\"hi\"]", c.at("/process/args").toString());
         assertEquals("[\"PATH=/bin\",\"A=2\",\"B=3\"]", c.at("/process/env").toString());
         assertEquals("/tmp", c.at("/process/cwd").asText());
         assertTrue(c.at("/process/terminal").asBoolean());
         assertEquals(16L << 20, c.at("/linux/resources/memory/limit").asLong());
-        assertEquals("[\"sh\"]", b.config().at("/process/args").toString(), "the user's config is untouched");
+        assertEquals(
+                "[\"sh\"]",
+                b.config().at("/process/args").toString(),
+                "the user's config is untouched");
         assertFalse(b.config().at("/root/path").asText().startsWith("/"));
         ObjectNode plain = b.configWith(Bundle.Overrides.NONE);
-        assertEquals(b.config().at("/process"), plain.at("/process"), "no overrides: the bundle's process as is");
+        assertEquals(
+                b.config().at("/process"),
+                plain.at("/process"),
+                "no overrides: the bundle's process as is");
     }
 
     @Test
     void refusesBadOverrides() {
-        assertThrows(InvalidArgumentException.class, () -> new Bundle.Overrides(List.of(), List.of("NOEQUALS"), null, null, null));
-        assertThrows(InvalidArgumentException.class, () -> new Bundle.Overrides(List.of(), List.of("=x"), null, null, null));
-        assertThrows(InvalidArgumentException.class, () -> new Bundle.Overrides(List.of(), List.of(), "rel", null, null));
-        assertThrows(InvalidArgumentException.class, () -> new Bundle.Overrides(List.of(), List.of(), null, null, -1L));
+        assertThrows(
+                InvalidArgumentException.class,
+                () -> new Bundle.Overrides(List.of(), List.of("NOEQUALS"), null, null, null));
+        assertThrows(
+                InvalidArgumentException.class,
+                () -> new Bundle.Overrides(List.of(), List.of("=x"), null, null, null));
+        assertThrows(
+                InvalidArgumentException.class,
+                () -> new Bundle.Overrides(List.of(), List.of(), "rel", null, null));
+        assertThrows(
+                InvalidArgumentException.class,
+                () -> new Bundle.Overrides(List.of(), List.of(), null, null, -1L));
     }
 }

@@ -13,8 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class JournalTest {
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     @Test
     void sequenceAndTimeIncreaseAcrossReopening() throws Exception {
@@ -29,7 +28,8 @@ class JournalTest {
             assertEquals(3, e.seq());
             List<JournalEntry> all = j.readAll();
             assertEquals(List.of(1L, 2L, 3L), all.stream().map(JournalEntry::seq).toList());
-            for (int i = 1; i < all.size(); i++) assertTrue(all.get(i).time().isAfter(all.get(i - 1).time()));
+            for (int i = 1; i < all.size(); i++)
+                assertTrue(all.get(i).time().isAfter(all.get(i - 1).time()));
             assertEquals(3, all.get(1).exitCode());
         }
     }
@@ -40,15 +40,23 @@ class JournalTest {
         try (Journal j = new Journal(f, 1 << 20)) {
             j.append(EventType.START, "a", "init", null, "u1", null);
         }
-        Files.writeString(f, "{\"seq\":2,\"time\":\"2026-", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        Files.writeString(
+                f,
+                "{\"seq\":2,\"time\":\"2026-",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
         long before = Files.size(f);
         try (Journal j = new Journal(f, 1 << 20)) {
             assertTrue(Files.size(f) >= before, "never truncated");
             assertEquals(1, j.lastSeq());
             j.append(EventType.EXIT, "a", "init", 0, "u1", null);
-            assertEquals(List.of(EventType.START, EventType.EXIT), j.readAll().stream().map(JournalEntry::type).toList());
+            assertEquals(
+                    List.of(EventType.START, EventType.EXIT),
+                    j.readAll().stream().map(JournalEntry::type).toList());
         }
-        assertTrue(Files.readString(f).contains("{\"seq\":2,\"time\":\"2026-\n"), "the torn bytes are still there");
+        assertTrue(
+                Files.readString(f).contains("{\"seq\":2,\"time\":\"2026-\n"),
+                "the torn bytes are still there");
     }
 
     @Test
@@ -60,7 +68,8 @@ class JournalTest {
             assertTrue(Files.size(f) <= 600);
             List<JournalEntry> kept = j.readAll();
             assertEquals(8, kept.getLast().seq());
-            for (int i = 1; i < kept.size(); i++) assertEquals(kept.get(i - 1).seq() + 1, kept.get(i).seq());
+            for (int i = 1; i < kept.size(); i++)
+                assertEquals(kept.get(i - 1).seq() + 1, kept.get(i).seq());
             assertTrue(j.contains("u1", "init", EventType.OOM, 8));
             assertTrue(!j.contains("u2", "init", EventType.OOM, 8));
         }

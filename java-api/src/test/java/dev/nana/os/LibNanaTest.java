@@ -14,13 +14,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The checked wrappers over the real libnana: errno to exceptions, fds, spawn, FIFOs. */
 class LibNanaTest {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void errnoBecomesTypedExceptionsNamingTheOperation() throws OsException {
-        var e = assertThrows(OsException.NoEntry.class, () -> LibNana.fifoOpenRead(tmp.resolve("missing")));
-        assertTrue(e.getMessage().contains("open fifo for reading \"" + tmp.resolve("missing") + "\""), e.getMessage());
+        var e =
+                assertThrows(
+                        OsException.NoEntry.class,
+                        () -> LibNana.fifoOpenRead(tmp.resolve("missing")));
+        assertTrue(
+                e.getMessage().contains("open fifo for reading \"" + tmp.resolve("missing") + "\""),
+                e.getMessage());
         assertTrue(e.getMessage().endsWith("No such file or directory"), e.getMessage());
         assertEquals(Errors.ENOENT, e.errno());
         assertInstanceOf(OsException.Exists.class, Errors.exception(Errors.EEXIST, "x"));
@@ -44,22 +48,31 @@ class LibNanaTest {
 
     @Test
     void spawnRunsAProgramWithItsExitCode() throws Exception {
-        Command.Result r = Command.run(List.of("/bin/sh", "-c", "echo out; echo err >&2; exit 3"), tmp);
+        Command.Result r =
+                Command.run(List.of("/bin/sh", "-c", "echo out; echo err >&2; exit 3"), tmp);
         assertEquals(new Command.Result(3, "out\n", "err\n", false), r);
-        assertThrows(OsException.NoEntry.class, () -> Command.run(List.of("/nonexistent/prog"), null));
+        assertThrows(
+                OsException.NoEntry.class, () -> Command.run(List.of("/nonexistent/prog"), null));
     }
 
     @Test
     void aProgramPastItsTimeIsKilledWithWhatItStarted() throws Exception {
         Path pidFile = tmp.resolve("grandchild");
-        Command.Result r = Command.run(List.of("/bin/sh", "-c", "sleep 100 & echo $! > " + pidFile + "; wait"), tmp,
-                java.time.Duration.ofMillis(300));
+        Command.Result r =
+                Command.run(
+                        List.of("/bin/sh", "-c", "sleep 100 & echo $! > " + pidFile + "; wait"),
+                        tmp,
+                        java.time.Duration.ofMillis(300));
         assertTrue(r.timedOut(), "timed out");
         assertTrue(!r.ok());
         long grandchild = Long.parseLong(Files.readString(pidFile).strip());
-        for (int i = 0; i < 200 && ProcessHandle.of(grandchild).map(ProcessHandle::isAlive).orElse(false); i++) Thread.sleep(10);
-        assertTrue(ProcessHandle.of(grandchild).map(ProcessHandle::isAlive).isEmpty()
-                || !ProcessHandle.of(grandchild).get().isAlive(), "the grandchild was killed with its group");
+        for (int i = 0;
+                i < 200 && ProcessHandle.of(grandchild).map(ProcessHandle::isAlive).orElse(false);
+                i++) Thread.sleep(10);
+        assertTrue(
+                ProcessHandle.of(grandchild).map(ProcessHandle::isAlive).isEmpty()
+                        || !ProcessHandle.of(grandchild).get().isAlive(),
+                "the grandchild was killed with its group");
     }
 
     @Test
@@ -87,7 +100,9 @@ class LibNanaTest {
 
     @Test
     void epollDeliversTokens() throws Exception {
-        try (Fd ep = LibNana.epollCreate(); Fd ev = LibNana.eventfd(); var arena = java.lang.foreign.Arena.ofConfined()) {
+        try (Fd ep = LibNana.epollCreate();
+                Fd ev = LibNana.eventfd();
+                var arena = java.lang.foreign.Arena.ofConfined()) {
             LibNana.epollAdd(ep, ev, 42L, LibNana.EV_IN);
             var tokens = arena.allocate(java.lang.foreign.ValueLayout.JAVA_LONG, 4);
             var events = arena.allocate(java.lang.foreign.ValueLayout.JAVA_INT, 4);

@@ -22,8 +22,11 @@ import org.junit.jupiter.api.Test;
 
 /** The hand-written binding must match native/include/nana.h function for function. */
 class NanaHeaderDriftTest {
-    private static final Pattern FUNCTION = Pattern.compile("([A-Za-z_][A-Za-z0-9_ ]*?\\**)\\s*\\b(nana_[a-z0-9_]+)\\s*\\(([^)]*)\\)\\s*;");
-    private static final Pattern DEFINE = Pattern.compile("#define\\s+(NANA_[A-Z0-9_]+)\\s+(0x[0-9a-fA-F]+|\\d+)");
+    private static final Pattern FUNCTION =
+            Pattern.compile(
+                    "([A-Za-z_][A-Za-z0-9_ ]*?\\**)\\s*\\b(nana_[a-z0-9_]+)\\s*\\(([^)]*)\\)\\s*;");
+    private static final Pattern DEFINE =
+            Pattern.compile("#define\\s+(NANA_[A-Z0-9_]+)\\s+(0x[0-9a-fA-F]+|\\d+)");
 
     static String header() throws IOException {
         Path h = Path.of(System.getProperty("nana.home", "."), "native", "include", "nana.h");
@@ -32,8 +35,11 @@ class NanaHeaderDriftTest {
 
     /** nana.h's prototypes as FFM descriptors, parsed from the header text. */
     static Map<String, FunctionDescriptor> parse(String header) {
-        String code = header.replaceAll("(?s)/\\*.*?\\*/", " ").replaceAll("//[^\n]*", " ")
-                .replaceAll("(?m)^\\s*#.*$", " ").replaceAll("\\s+", " ");
+        String code =
+                header.replaceAll("(?s)/\\*.*?\\*/", " ")
+                        .replaceAll("//[^\n]*", " ")
+                        .replaceAll("(?m)^\\s*#.*$", " ")
+                        .replaceAll("\\s+", " ");
         Map<String, FunctionDescriptor> out = new LinkedHashMap<>();
         Matcher m = FUNCTION.matcher(code);
         while (m.find()) {
@@ -43,13 +49,17 @@ class NanaHeaderDriftTest {
             if (!p.equals("void") && !p.isEmpty()) {
                 for (String param : p.split(",")) {
                     // "const char *const *argv" is a pointer; "int32_t n" is its type and a name
-                    String type = param.contains("*") ? param : param.strip().replaceAll("\\s+\\w+$", "");
+                    String type =
+                            param.contains("*") ? param : param.strip().replaceAll("\\s+\\w+$", "");
                     params.add(layout(type));
                 }
             }
             MemoryLayout[] args = params.toArray(MemoryLayout[]::new);
-            out.put(m.group(2), returnType.endsWith("void") ? FunctionDescriptor.ofVoid(args)
-                    : FunctionDescriptor.of(layout(returnType), args));
+            out.put(
+                    m.group(2),
+                    returnType.endsWith("void")
+                            ? FunctionDescriptor.ofVoid(args)
+                            : FunctionDescriptor.of(layout(returnType), args));
         }
         return out;
     }
@@ -60,21 +70,31 @@ class NanaHeaderDriftTest {
         return switch (t) {
             case "int32_t", "uint32_t" -> JAVA_INT;
             case "int64_t", "uint64_t" -> JAVA_LONG;
-            default -> throw new AssertionError("nana.h uses C type \"" + cType
-                    + "\": the ABI allows only fixed-width integers and pointers");
+            default ->
+                    throw new AssertionError(
+                            "nana.h uses C type \""
+                                    + cType
+                                    + "\": the ABI allows only fixed-width integers and pointers");
         };
     }
 
     @Test
     void parserReadsTheHeaderShapes() {
-        var parsed = parse("""
+        var parsed =
+                parse(
+                        """
                 /* comment int32_t nana_fake(void); */
                 int32_t nana_a(void);
                 int32_t nana_b(const char *const *argv, int32_t n,
                                uint64_t *out);
                 """);
-        assertEquals(Map.of("nana_a", FunctionDescriptor.of(JAVA_INT),
-                "nana_b", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS)), parsed);
+        assertEquals(
+                Map.of(
+                        "nana_a",
+                        FunctionDescriptor.of(JAVA_INT),
+                        "nana_b",
+                        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS)),
+                parsed);
     }
 
     @Test
@@ -82,12 +102,16 @@ class NanaHeaderDriftTest {
         Map<String, FunctionDescriptor> header = parse(header());
         assertTrue(header.size() >= 20, "parsed only " + header.keySet());
         List<String> problems = new ArrayList<>();
-        header.forEach((name, descriptor) -> {
-            FunctionDescriptor bound = LibNana.SIGNATURES.get(name);
-            if (bound == null) problems.add(name + ": in nana.h, not bound in LibNana");
-            else if (!bound.equals(descriptor)) problems.add(name + ": nana.h says " + descriptor + ", LibNana binds " + bound);
-        });
-        LibNana.SIGNATURES.keySet().stream().filter(n -> !header.containsKey(n))
+        header.forEach(
+                (name, descriptor) -> {
+                    FunctionDescriptor bound = LibNana.SIGNATURES.get(name);
+                    if (bound == null) problems.add(name + ": in nana.h, not bound in LibNana");
+                    else if (!bound.equals(descriptor))
+                        problems.add(
+                                name + ": nana.h says " + descriptor + ", LibNana binds " + bound);
+                });
+        LibNana.SIGNATURES.keySet().stream()
+                .filter(n -> !header.containsKey(n))
                 .forEach(n -> problems.add(n + ": bound in LibNana, not in nana.h"));
         assertEquals(List.of(), problems);
     }

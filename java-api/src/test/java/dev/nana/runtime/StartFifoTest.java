@@ -23,18 +23,28 @@ class StartFifoTest {
 
     @Test
     void runcIsStartedByReadingItsFifoAndCrunByWritingIt() {
-        assertEquals(Optional.of(new StartFifo("--start-fifo-read", Path.of("/run/runc/web/exec.fifo"))),
+        assertEquals(
+                Optional.of(new StartFifo("--start-fifo-read", Path.of("/run/runc/web/exec.fifo"))),
                 StartFifo.of(RUNC, List.of(), "web", config()));
-        assertEquals(Optional.of(new StartFifo("--start-fifo-write", Path.of("/run/crun/web/exec.fifo"))),
+        assertEquals(
+                Optional.of(
+                        new StartFifo("--start-fifo-write", Path.of("/run/crun/web/exec.fifo"))),
                 StartFifo.of(CRUN, List.of(), "web", config()));
     }
 
     @Test
     void followsTheRuntimesRoot() {
-        assertEquals(Path.of("/var/r/web/exec.fifo"), StartFifo.of(RUNC, List.of("--root", "/var/r"), "web", config()).get().path());
-        assertEquals(Path.of("/b/web/exec.fifo"),
-                StartFifo.of(CRUN, List.of("--root=/a", "--debug", "--root", "/b"), "web", config()).get().path());
-        assertTrue(StartFifo.of(RUNC, List.of("--root", "relative"), "web", config()).isEmpty(), "a relative root is the runtime's business");
+        assertEquals(
+                Path.of("/var/r/web/exec.fifo"),
+                StartFifo.of(RUNC, List.of("--root", "/var/r"), "web", config()).get().path());
+        assertEquals(
+                Path.of("/b/web/exec.fifo"),
+                StartFifo.of(CRUN, List.of("--root=/a", "--debug", "--root", "/b"), "web", config())
+                        .get()
+                        .path());
+        assertTrue(
+                StartFifo.of(RUNC, List.of("--root", "relative"), "web", config()).isEmpty(),
+                "a relative root is the runtime's business");
     }
 
     @Test
@@ -47,6 +57,8 @@ class StartFifoTest {
         assertTrue(StartFifo.of(RUNC, List.of(), "web", hooked).isEmpty());
         ObjectNode emptyHooks = config();
         emptyHooks.putObject("hooks").putArray("poststart");
-        assertTrue(StartFifo.of(RUNC, List.of(), "web", emptyHooks).isPresent(), "an empty poststart list is no hook");
+        assertTrue(
+                StartFifo.of(RUNC, List.of(), "web", emptyHooks).isPresent(),
+                "an empty poststart list is no hook");
     }
 }

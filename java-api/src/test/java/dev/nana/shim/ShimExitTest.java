@@ -13,8 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What nana reports when a shim dies with or without writing exitStatus. */
 class ShimExitTest {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void readsWhatTheShimRecorded() throws Exception {
@@ -39,12 +38,14 @@ class ShimExitTest {
         int self = (int) ProcessHandle.current().pid();
         Files.writeString(d.pidFile(), Integer.toString(self));
         Files.writeString(d.startTimeFile(), Long.toString(LibNana.procStartTime(self) + 1));
-        assertEquals(255, ShimExit.of(d).code(), "a different start time is someone else: never killed");
+        assertEquals(
+                255, ShimExit.of(d).code(), "a different start time is someone else: never killed");
     }
 
     @Test
     void killsAnOrphanThatOutlivedItsShimAndReports137() throws Exception {
-        int pid = LibNana.spawn("/bin/sleep", List.of("/bin/sleep", "30"), null, null, new int[0], 0);
+        int pid =
+                LibNana.spawn("/bin/sleep", List.of("/bin/sleep", "30"), null, null, new int[0], 0);
         ProcessDir d = new ProcessDir(tmp);
         Files.writeString(d.pidFile(), Integer.toString(pid));
         Files.writeString(d.startTimeFile(), Long.toString(LibNana.procStartTime(pid)));

@@ -14,15 +14,23 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The shim's protocol is named once on each side: native/src/shim/protocol.h and
- * {@link ShimProtocol}. This parses the header and fails when a word differs, or when a
- * name is on one side only.
+ * The shim's protocol is named once on each side: native/src/shim/protocol.h and {@link
+ * ShimProtocol}. This parses the header and fails when a word differs, or when a name is on one
+ * side only.
  */
 class ShimProtocolDriftTest {
-    private static final Pattern DEFINE = Pattern.compile("(?m)^#define SHIM_(\\w+)\\s+\"([^\"]*)\"");
+    private static final Pattern DEFINE =
+            Pattern.compile("(?m)^#define SHIM_(\\w+)\\s+\"([^\"]*)\"");
 
     static Map<String, String> header() throws Exception {
-        String h = Files.readString(Path.of(System.getProperty("nana.home", ".."), "native", "src", "shim", "protocol.h"));
+        String h =
+                Files.readString(
+                        Path.of(
+                                System.getProperty("nana.home", ".."),
+                                "native",
+                                "src",
+                                "shim",
+                                "protocol.h"));
         Map<String, String> out = new TreeMap<>();
         Matcher m = DEFINE.matcher(h);
         while (m.find()) out.put(m.group(1), m.group(2));
@@ -32,7 +40,8 @@ class ShimProtocolDriftTest {
     static Map<String, String> java() throws IllegalAccessException {
         Map<String, String> out = new TreeMap<>();
         for (Field f : ShimProtocol.class.getDeclaredFields()) {
-            if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) out.put(f.getName(), (String) f.get(null));
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class)
+                out.put(f.getName(), (String) f.get(null));
         }
         return out;
     }

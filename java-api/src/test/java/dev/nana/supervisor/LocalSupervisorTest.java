@@ -40,14 +40,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The supervisor's loop, state, journal and restore, with real shims driving a fake
- * runtime (a shell script: no namespaces, no cgroups), so that it runs anywhere.
+ * The supervisor's loop, state, journal and restore, with real shims driving a fake runtime (a
+ * shell script: no namespaces, no cgroups), so that it runs anywhere.
  */
 class LocalSupervisorTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     Path state;
     Path runtime;
@@ -69,8 +68,11 @@ class LocalSupervisorTest {
     }
 
     LocalSupervisor open(int starts) {
-        return LocalSupervisor.builder().stateDir(state).defaultRuntime(runtime.toString())
-                .maxConcurrentStarts(starts).build();
+        return LocalSupervisor.builder()
+                .stateDir(state)
+                .defaultRuntime(runtime.toString())
+                .maxConcurrentStarts(starts)
+                .build();
     }
 
     /** A bundle whose fake process behaves as mode says (sleep, exit:N, fail, slow). */
@@ -86,7 +88,9 @@ class LocalSupervisorTest {
     }
 
     ContainerSpec spec(String id, String mode) throws IOException {
-        return ContainerSpec.builder(id, bundle(mode)).runtimeArgs(List.of("--root", runtimeRoot.toString())).build();
+        return ContainerSpec.builder(id, bundle(mode))
+                .runtimeArgs(List.of("--root", runtimeRoot.toString()))
+                .build();
     }
 
     static List<EventType> types(List<Event> events, String id) {
@@ -116,7 +120,13 @@ class LocalSupervisorTest {
                 nana.delete("web", false);
                 assertThrows(NotFoundException.class, () -> nana.state("web"));
                 awaitSize(events, 4);
-                assertEquals(List.of(EventType.CREATE, EventType.START, EventType.EXIT, EventType.DELETE), types(events, "web"));
+                assertEquals(
+                        List.of(
+                                EventType.CREATE,
+                                EventType.START,
+                                EventType.EXIT,
+                                EventType.DELETE),
+                        types(events, "web"));
                 assertEquals(137, events.get(2).exitCode());
                 assertFalse(Files.exists(state.resolve("web")), "the folder is gone");
             }
@@ -128,7 +138,10 @@ class LocalSupervisorTest {
         try (LocalSupervisor nana = open()) {
             nana.run(spec("three", "exit:3"));
             assertEquals(3, nana.waitForExit("three").get(20, TimeUnit.SECONDS).code());
-            assertEquals(3, nana.waitForExit("three").get(1, TimeUnit.SECONDS).code(), "at once when already stopped");
+            assertEquals(
+                    3,
+                    nana.waitForExit("three").get(1, TimeUnit.SECONDS).code(),
+                    "at once when already stopped");
             assertEquals(List.of("three"), nana.list().stream().map(ContainerInfo::id).toList());
         }
     }
@@ -137,17 +150,32 @@ class LocalSupervisorTest {
     void refusesWhatMakesNoSenseWithAClearMessage() throws Exception {
         try (LocalSupervisor nana = open()) {
             nana.run(spec("web", "sleep"));
-            assertTrue(assertThrows(AlreadyExistsException.class, () -> nana.create(spec("web", "sleep")))
-                    .getMessage().contains("container \"web\" already exists"));
-            assertTrue(assertThrows(FailedPreconditionException.class, () -> nana.start("web"))
-                    .getMessage().contains("cannot start \"web\": it is running"));
-            assertTrue(assertThrows(FailedPreconditionException.class, () -> nana.delete("web", false))
-                    .getMessage().contains("kill it first, or delete with force"));
+            assertTrue(
+                    assertThrows(
+                                    AlreadyExistsException.class,
+                                    () -> nana.create(spec("web", "sleep")))
+                            .getMessage()
+                            .contains("container \"web\" already exists"));
+            assertTrue(
+                    assertThrows(FailedPreconditionException.class, () -> nana.start("web"))
+                            .getMessage()
+                            .contains("cannot start \"web\": it is running"));
+            assertTrue(
+                    assertThrows(FailedPreconditionException.class, () -> nana.delete("web", false))
+                            .getMessage()
+                            .contains("kill it first, or delete with force"));
             assertThrows(InvalidArgumentException.class, () -> nana.kill("web", 0, false));
             assertThrows(InvalidArgumentException.class, () -> nana.kill("web", 65, false));
-            for (var call : List.<Runnable>of(() -> nana.start("ghost"), () -> nana.kill("ghost", 9, false),
-                    () -> nana.delete("ghost", true), () -> nana.state("ghost"))) {
-                assertTrue(assertThrows(NotFoundException.class, call::run).getMessage().contains("no container \"ghost\""));
+            for (var call :
+                    List.<Runnable>of(
+                            () -> nana.start("ghost"),
+                            () -> nana.kill("ghost", 9, false),
+                            () -> nana.delete("ghost", true),
+                            () -> nana.state("ghost"))) {
+                assertTrue(
+                        assertThrows(NotFoundException.class, call::run)
+                                .getMessage()
+                                .contains("no container \"ghost\""));
             }
             var wait = nana.waitForExit("ghost");
             assertThrows(Exception.class, () -> wait.get(5, TimeUnit.SECONDS));
@@ -159,7 +187,10 @@ class LocalSupervisorTest {
     @Test
     void aFailedCreateLeavesNothingBehind() throws Exception {
         try (LocalSupervisor nana = open()) {
-            var e = assertThrows(FailedPreconditionException.class, () -> nana.create(spec("bad", "fail")));
+            var e =
+                    assertThrows(
+                            FailedPreconditionException.class,
+                            () -> nana.create(spec("bad", "fail")));
             assertTrue(e.getMessage().contains("fake create refused"), e.getMessage());
             assertFalse(Files.exists(state.resolve("bad")));
             assertEquals(List.of(), nana.list());
@@ -176,7 +207,13 @@ class LocalSupervisorTest {
                 nana.run(spec("web", "sleep"));
                 nana.delete("web", true);
                 awaitSize(events, 4);
-                assertEquals(List.of(EventType.CREATE, EventType.START, EventType.EXIT, EventType.DELETE), types(events, "web"));
+                assertEquals(
+                        List.of(
+                                EventType.CREATE,
+                                EventType.START,
+                                EventType.EXIT,
+                                EventType.DELETE),
+                        types(events, "web"));
             }
         }
     }
@@ -194,9 +231,14 @@ class LocalSupervisorTest {
             // the fake runtime logged "begin"/"end" of each create: never more than 2 at once
             int running = 0;
             int max = 0;
-            List<String[]> marks = Files.readAllLines(runtimeRoot.resolve("concurrency")).stream()
-                    .map(l -> l.split(" ")).sorted((a, b) -> Long.compare(Long.parseLong(a[1]), Long.parseLong(b[1])))
-                    .toList();
+            List<String[]> marks =
+                    Files.readAllLines(runtimeRoot.resolve("concurrency")).stream()
+                            .map(l -> l.split(" "))
+                            .sorted(
+                                    (a, b) ->
+                                            Long.compare(
+                                                    Long.parseLong(a[1]), Long.parseLong(b[1])))
+                            .toList();
             for (String[] m : marks) {
                 running += m[0].equals("begin") ? 1 : -1;
                 max = Math.max(max, running);
@@ -234,7 +276,9 @@ class LocalSupervisorTest {
             List<Event> replay = new CopyOnWriteArrayList<>();
             try (Subscription _ = nana.subscribe(EventFilter.of("a"), before, replay::add)) {
                 awaitSize(replay, 3);
-                assertEquals(List.of(EventType.CREATE, EventType.START, EventType.EXIT), types(replay, "a"));
+                assertEquals(
+                        List.of(EventType.CREATE, EventType.START, EventType.EXIT),
+                        types(replay, "a"));
                 assertEquals(137, replay.get(2).exitCode());
             }
         }
@@ -243,7 +287,8 @@ class LocalSupervisorTest {
             nana.delete("d", true);
         }
         try (Journal j = new Journal(state.resolve("events.log"), Journal.DEFAULT_MAX_BYTES)) {
-            List<JournalEntry> exitsOfA = j.read(e -> e.id().equals("a") && e.type() == EventType.EXIT);
+            List<JournalEntry> exitsOfA =
+                    j.read(e -> e.id().equals("a") && e.type() == EventType.EXIT);
             assertEquals(1, exitsOfA.size(), "a's exit journaled once: " + exitsOfA);
             assertEquals(1, j.read(e -> e.id().equals("b") && e.type() == EventType.EXIT).size());
         }
@@ -258,19 +303,24 @@ class LocalSupervisorTest {
         Files.createDirectories(state.resolve("half"));
         Files.writeString(state.resolve("half").resolve("state.json"), "{\"id\": \"ha");
         Files.createDirectories(state.resolve("empty"));
-        Files.writeString(state.resolve("events.log"), "{\"seq\":99,\"ti", StandardOpenOption.APPEND);
+        Files.writeString(
+                state.resolve("events.log"), "{\"seq\":99,\"ti", StandardOpenOption.APPEND);
         try (LocalSupervisor nana = open()) {
             assertEquals(List.of("good"), nana.list().stream().map(ContainerInfo::id).toList());
             List<String> trash = Restorer.trashed(new StateDir(state));
             assertEquals(1, trash.size(), "set aside: " + trash);
             assertTrue(trash.getFirst().startsWith("half."), "a torn state.json is set aside");
-            assertFalse(Files.exists(state.resolve("empty")), "a claim with nothing in it (a create cut short) is removed");
+            assertFalse(
+                    Files.exists(state.resolve("empty")),
+                    "a claim with nothing in it (a create cut short) is removed");
             nana.run(spec("next", "exit:0"));
             nana.waitForExit("next").get(20, TimeUnit.SECONDS);
         }
         try (Journal j = new Journal(state.resolve("events.log"), Journal.DEFAULT_MAX_BYTES)) {
             List<Long> seqs = j.readAll().stream().map(JournalEntry::seq).toList();
-            assertEquals(IntStream.rangeClosed(1, seqs.size()).mapToObj(Long::valueOf).toList(), seqs,
+            assertEquals(
+                    IntStream.rangeClosed(1, seqs.size()).mapToObj(Long::valueOf).toList(),
+                    seqs,
                     "sequence numbers continue past the torn line");
         }
     }
@@ -279,8 +329,13 @@ class LocalSupervisorTest {
     void aSecondSupervisorOnTheSameDirectoryIsRefused() {
         try (LocalSupervisor _ = open()) {
             var e = assertThrows(UnavailableException.class, this::open);
-            assertTrue(e.getMessage().contains("is in use by another nana supervisor (pid "
-                    + ProcessHandle.current().pid() + ")"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .contains(
+                                    "is in use by another nana supervisor (pid "
+                                            + ProcessHandle.current().pid()
+                                            + ")"),
+                    e.getMessage());
         }
         open().close(); // free again once closed
     }

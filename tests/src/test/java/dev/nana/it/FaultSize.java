@@ -1,9 +1,9 @@
 package dev.nana.it;
 
 /**
- * How hard the fault tests push: {@code -Dnana.fault.size=ci} (the default, what CI runs
- * within its time limit) or {@code full} (scripts/fault-test --full). Each figure can also
- * be set alone, e.g. {@code -Dnana.fault.rounds=200}.
+ * How hard the fault tests push: {@code -Dnana.fault.size=ci} (the default, what CI runs within its
+ * time limit) or {@code full} (scripts/fault-test --full). Each figure can also be set alone, e.g.
+ * {@code -Dnana.fault.rounds=200}.
  */
 public final class FaultSize {
     public static final boolean FULL = "full".equals(System.getProperty("nana.fault.size", "ci"));
@@ -18,7 +18,8 @@ public final class FaultSize {
     /** The seed of a randomised test: -Dnana.fault.seed, else a new one (printed, to rerun it). */
     public static long seed(String test) {
         long seed = Long.getLong("nana.fault.seed", System.nanoTime());
-        System.out.println(test + ": seed " + seed + " (rerun with -Dnana.fault.seed=" + seed + ")");
+        System.out.println(
+                test + ": seed " + seed + " (rerun with -Dnana.fault.seed=" + seed + ")");
         return seed;
     }
 }

@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nana.NanaException;
 import dev.nana.ContainerSpec;
-import java.time.Duration;
+import dev.nana.NanaException;
 import dev.nana.runtime.OciRuntime;
 import dev.nana.shim.ShimHandle;
 import dev.nana.state.StateDir;
@@ -15,15 +14,16 @@ import dev.nana.supervisor.Launcher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
- * One test's world: a private state directory, bundles made from the demo bundle's
- * rootfs, unique container ids, and a cleanup that leaves no container, runtime state
- * or folder behind whatever the test did.
+ * One test's world: a private state directory, bundles made from the demo bundle's rootfs, unique
+ * container ids, and a cleanup that leaves no container, runtime state or folder behind whatever
+ * the test did.
  */
 public final class Fixture implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,7 +46,8 @@ public final class Fixture implements AutoCloseable {
 
     public static boolean isRoot() {
         try {
-            return Files.readString(Path.of("/proc/self/status")).lines()
+            return Files.readString(Path.of("/proc/self/status"))
+                    .lines()
                     .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
         } catch (IOException e) {
             return false;
@@ -55,20 +56,26 @@ public final class Fixture implements AutoCloseable {
 
     public static Path demoBundle() {
         Path p = Path.of(System.getProperty("nana.home", "."), "build", "demo-bundle");
-        if (!Files.isRegularFile(p.resolve("config.json"))) fail("demo bundle missing at " + p + ": run scripts/setup");
+        if (!Files.isRegularFile(p.resolve("config.json")))
+            fail("demo bundle missing at " + p + ": run scripts/setup");
         return p;
     }
 
     /** A fresh id, cleaned up at the end. */
     public String id(String base) {
-        String id = base + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
+        String id =
+                base
+                        + "-"
+                        + Integer.toHexString(
+                                ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
         ids.add(id);
         return id;
     }
 
     /** A bundle running the demo rootfs with the given args and config edits. */
     public Path bundle(List<String> args, Consumer<ObjectNode> edit) throws IOException {
-        ObjectNode config = (ObjectNode) JSON.readTree(demoBundle().resolve("config.json").toFile());
+        ObjectNode config =
+                (ObjectNode) JSON.readTree(demoBundle().resolve("config.json").toFile());
         config.withObjectProperty("root").put("path", demoBundle().resolve("rootfs").toString());
         var a = ((ObjectNode) config.get("process")).putArray("args");
         args.forEach(a::add);
@@ -89,7 +96,10 @@ public final class Fixture implements AutoCloseable {
 
     /** Resolves, prepares and launches, as the supervisor's workers do. */
     public ShimHandle launch(ContainerSpec spec, boolean startNow) {
-        return launcher.launch(launcher.prepare(Launcher.resolve(spec, runtimeName)), startNow, Duration.ofSeconds(60));
+        return launcher.launch(
+                launcher.prepare(Launcher.resolve(spec, runtimeName)),
+                startNow,
+                Duration.ofSeconds(60));
     }
 
     /** Creates and starts; the handle's container runs. */

@@ -1,6 +1,7 @@
 package dev.nana.it;
 
 import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,9 +12,9 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * What a supervisor may leave behind on the host, read from /proc, the runtimes' state
- * folders and the cgroup tree: shims, zombies, runtime state, cgroups, mounts, open files.
- * Each method returns what it found, described for an assertion message; empty is clean.
+ * What a supervisor may leave behind on the host, read from /proc, the runtimes' state folders and
+ * the cgroup tree: shims, zombies, runtime state, cgroups, mounts, open files. Each method returns
+ * what it found, described for an assertion message; empty is clean.
  */
 public final class Leaks {
     private Leaks() {}
@@ -24,7 +25,8 @@ public final class Leaks {
         for (int pid : pids()) {
             if (!"nana-shim".equals(comm(pid))) continue;
             try {
-                if (Files.readSymbolicLink(Path.of("/proc", "" + pid, "cwd")).startsWith(stateDir)) out.add(pid);
+                if (Files.readSymbolicLink(Path.of("/proc", "" + pid, "cwd")).startsWith(stateDir))
+                    out.add(pid);
             } catch (IOException e) {
                 // gone meanwhile
             }
@@ -42,22 +44,33 @@ public final class Leaks {
             if (!f[0].equals("Z")) continue;
             long ppid = Long.parseLong(f[1]);
             if (parents.contains(ppid) || "nana-shim".equals(comm((int) ppid))) {
-                out.add("zombie " + pid + " (" + comm(pid) + ") of " + ppid + " (" + comm((int) ppid) + ")");
+                out.add(
+                        "zombie "
+                                + pid
+                                + " ("
+                                + comm(pid)
+                                + ") of "
+                                + ppid
+                                + " ("
+                                + comm((int) ppid)
+                                + ")");
             }
         }
         return out;
     }
 
     /**
-     * What a check finds once the supervisor's cleanup after a delete has had its moment:
-     * a delete is answered once the container is gone from the table and its DELETE
-     * journaled; the runtime's state, its cgroup and the folder go right after. Polls for up
-     * to 10 s and returns the last finding.
+     * What a check finds once the supervisor's cleanup after a delete has had its moment: a delete
+     * is answered once the container is gone from the table and its DELETE journaled; the runtime's
+     * state, its cgroup and the folder go right after. Polls for up to 10 s and returns the last
+     * finding.
      */
     public static List<String> settled(java.util.function.Supplier<List<String>> check) {
         try {
-            return await().atMost(java.time.Duration.ofSeconds(10)).pollDelay(java.time.Duration.ZERO)
-                    .pollInterval(java.time.Duration.ofMillis(20)).until(check::get, List::isEmpty);
+            return await().atMost(java.time.Duration.ofSeconds(10))
+                    .pollDelay(java.time.Duration.ZERO)
+                    .pollInterval(java.time.Duration.ofMillis(20))
+                    .until(check::get, List::isEmpty);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             return check.get();
         }
@@ -72,7 +85,9 @@ public final class Leaks {
         return out;
     }
 
-    /** Cgroups named after any of the ids, in the v1 hierarchies and the v2 mount (3 levels deep). */
+    /**
+     * Cgroups named after any of the ids, in the v1 hierarchies and the v2 mount (3 levels deep).
+     */
     public static List<String> cgroups(Set<String> ids) {
         List<String> out = new ArrayList<>();
         try (Stream<Path> controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
@@ -80,8 +95,11 @@ public final class Leaks {
                 if (!Files.isDirectory(c) || Files.isSymbolicLink(c)) continue;
                 for (int attempt = 0; ; attempt++) { // a cgroup removed during the walk: walk again
                     try (Stream<Path> walk = Files.walk(c, 3)) {
-                        List<String> found = walk.filter(Files::isDirectory).filter(p -> ids.contains(p.getFileName().toString()))
-                                .map(Path::toString).toList();
+                        List<String> found =
+                                walk.filter(Files::isDirectory)
+                                        .filter(p -> ids.contains(p.getFileName().toString()))
+                                        .map(Path::toString)
+                                        .toList();
                         out.addAll(found);
                         break;
                     } catch (java.io.UncheckedIOException e) {
@@ -99,7 +117,10 @@ public final class Leaks {
     public static List<String> mounts(Path stateDir) {
         String info = read(Path.of("/proc/self/mountinfo"));
         List<String> out = new ArrayList<>();
-        if (info != null) info.lines().filter(l -> l.split(" ")[4].startsWith(stateDir.toString())).forEach(out::add);
+        if (info != null)
+            info.lines()
+                    .filter(l -> l.split(" ")[4].startsWith(stateDir.toString()))
+                    .forEach(out::add);
         return out;
     }
 
@@ -110,7 +131,8 @@ public final class Leaks {
             for (Path fd : fds.toList()) {
                 try {
                     Path target = Files.readSymbolicLink(fd);
-                    if (target.startsWith(stateDir) && target.getNameCount() > stateDir.getNameCount() + 1) {
+                    if (target.startsWith(stateDir)
+                            && target.getNameCount() > stateDir.getNameCount() + 1) {
                         out.add(fd.getFileName() + " -> " + target);
                     }
                 } catch (IOException e) {
@@ -125,10 +147,13 @@ public final class Leaks {
 
     /** Entries of the state directory that are container folders or left-overs of one. */
     public static List<String> stateFolders(Path stateDir) {
-        Set<String> own = Set.of("nana.lock", "events.log", "events.log.1", "nana.sock", "nana.sock.cli");
+        Set<String> own =
+                Set.of("nana.lock", "events.log", "events.log.1", "nana.sock", "nana.sock.cli");
         List<String> out = new ArrayList<>();
         try (Stream<Path> list = Files.list(stateDir)) {
-            list.map(p -> p.getFileName().toString()).filter(n -> !own.contains(n) && !n.equals(".stdio")).forEach(out::add);
+            list.map(p -> p.getFileName().toString())
+                    .filter(n -> !own.contains(n) && !n.equals(".stdio"))
+                    .forEach(out::add);
         } catch (IOException e) {
             out.add("cannot list " + stateDir + ": " + e);
         }
@@ -146,8 +171,10 @@ public final class Leaks {
 
     private static List<Integer> pids() {
         try (Stream<Path> list = Files.list(Path.of("/proc"))) {
-            return list.map(p -> p.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit))
-                    .map(Integer::parseInt).toList();
+            return list.map(p -> p.getFileName().toString())
+                    .filter(n -> n.chars().allMatch(Character::isDigit))
+                    .map(Integer::parseInt)
+                    .toList();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * bin/nana as a user runs it, on a private state directory and socket; and `nana daemon`
- * as a process of its own, started, stopped with SIGTERM or killed with SIGKILL.
+ * bin/nana as a user runs it, on a private state directory and socket; and `nana daemon` as a
+ * process of its own, started, stopped with SIGTERM or killed with SIGKILL.
  */
 public final class NanaCli implements AutoCloseable {
     public record Run(int exit, String out, String err) {}
@@ -50,7 +50,10 @@ public final class NanaCli implements AutoCloseable {
 
     /** A container's status as `nana inspect` reports it ("running", "stopped"…). */
     public String status(String id) throws IOException, InterruptedException {
-        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(run("inspect", id).out()).path("status").asText();
+        return new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(run("inspect", id).out())
+                .path("status")
+                .asText();
     }
 
     /** Runs a command line with this nana's environment, feeding it stdin (or nothing). */
@@ -59,13 +62,17 @@ public final class NanaCli implements AutoCloseable {
         pb.environment().put("NANA_STATE_DIR", stateDir.toString());
         pb.environment().put("NANA_ADDRESS", socket.toString());
         Process p = pb.start();
-        Thread feeder = Thread.ofPlatform().daemon().start(() -> {
-            try (var in = p.getOutputStream()) {
-                if (stdin != null) in.write(stdin);
-            } catch (IOException e) {
-                // the process is gone
-            }
-        });
+        Thread feeder =
+                Thread.ofPlatform()
+                        .daemon()
+                        .start(
+                                () -> {
+                                    try (var in = p.getOutputStream()) {
+                                        if (stdin != null) in.write(stdin);
+                                    } catch (IOException e) {
+                                        // the process is gone
+                                    }
+                                });
         var out = p.getInputStream().readAllBytes();
         var err = p.getErrorStream().readAllBytes();
         feeder.join(1000);
@@ -73,23 +80,40 @@ public final class NanaCli implements AutoCloseable {
             p.destroyForcibly();
             fail(String.join(" ", cmd) + " did not finish");
         }
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+        return new Run(
+                p.exitValue(),
+                new String(out, StandardCharsets.UTF_8),
+                new String(err, StandardCharsets.UTF_8));
     }
 
     /** Starts `nana daemon` and waits until its socket accepts connections. */
     public Process startDaemon(String... extra) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(bin().toString(), "daemon"));
         cmd.addAll(List.of(extra));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(stateDir.resolveSibling(stateDir.getFileName() + ".daemon.log").toFile()));
+        ProcessBuilder pb =
+                new ProcessBuilder(cmd)
+                        .redirectErrorStream(true)
+                        .redirectOutput(
+                                ProcessBuilder.Redirect.appendTo(
+                                        stateDir.resolveSibling(
+                                                        stateDir.getFileName() + ".daemon.log")
+                                                .toFile()));
         pb.environment().put("NANA_STATE_DIR", stateDir.toString());
         pb.environment().put("NANA_ADDRESS", socket.toString());
         daemon = pb.start();
         try {
-            await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(20)).until(() -> {
-                if (!daemon.isAlive()) fail("the daemon exited with " + daemon.exitValue() + ": " + daemonLog());
-                return listening();
-            });
+            await().atMost(java.time.Duration.ofSeconds(60))
+                    .pollInterval(java.time.Duration.ofMillis(20))
+                    .until(
+                            () -> {
+                                if (!daemon.isAlive())
+                                    fail(
+                                            "the daemon exited with "
+                                                    + daemon.exitValue()
+                                                    + ": "
+                                                    + daemonLog());
+                                return listening();
+                            });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             fail("the daemon did not listen within 60 s: " + daemonLog());
         }
@@ -105,7 +129,8 @@ public final class NanaCli implements AutoCloseable {
     public long[] daemonUsage() throws IOException {
         long rss = 0;
         long threads = 0;
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(daemonPid()), "status"))) {
+        for (String line :
+                Files.readAllLines(Path.of("/proc", Long.toString(daemonPid()), "status"))) {
             if (line.startsWith("VmRSS:")) rss = Long.parseLong(line.replaceAll("\\D", ""));
             if (line.startsWith("Threads:")) threads = Long.parseLong(line.replaceAll("\\D", ""));
         }
@@ -150,7 +175,8 @@ public final class NanaCli implements AutoCloseable {
             if (daemon != null) killDaemon();
             // whatever the test left: force-delete through an in-process nana
             for (String id : stateDir.toFile().list()) {
-                if (!id.startsWith(".") && Files.isDirectory(stateDir.resolve(id))) run("rm", "-f", id);
+                if (!id.startsWith(".") && Files.isDirectory(stateDir.resolve(id)))
+                    run("rm", "-f", id);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // the folder goes all the same, then the test ends

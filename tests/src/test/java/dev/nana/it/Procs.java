@@ -10,21 +10,24 @@ public final class Procs {
     private Procs() {}
 
     /**
-     * Pids of nana-shim processes whose cwd is below dir; not counting a shim's own child in
-     * the moment between its fork and its exec of the runtime.
+     * Pids of nana-shim processes whose cwd is below dir; not counting a shim's own child in the
+     * moment between its fork and its exec of the runtime.
      */
     public static List<Long> shimsUnder(Path dir) {
         return ProcessHandle.allProcesses()
                 .filter(Procs::isShim)
                 .filter(p -> p.parent().map(parent -> !isShim(parent)).orElse(true))
-                .filter(p -> {
-                    try {
-                        return Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/cwd")).startsWith(dir);
-                    } catch (IOException e) {
-                        return false;
-                    }
-                })
-                .map(ProcessHandle::pid).toList();
+                .filter(
+                        p -> {
+                            try {
+                                return Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/cwd"))
+                                        .startsWith(dir);
+                            } catch (IOException e) {
+                                return false;
+                            }
+                        })
+                .map(ProcessHandle::pid)
+                .toList();
     }
 
     public static boolean isShim(ProcessHandle p) {

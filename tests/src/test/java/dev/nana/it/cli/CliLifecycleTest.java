@@ -1,12 +1,11 @@
 package dev.nana.it.cli;
 
-import dev.nana.it.NanaCli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nana.it.NanaCli;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
@@ -21,8 +20,11 @@ class CliLifecycleTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static Stream<Arguments> runtimesAndModes() {
-        return Stream.of(Arguments.of("runc", false), Arguments.of("runc", true),
-                Arguments.of("crun", false), Arguments.of("crun", true));
+        return Stream.of(
+                Arguments.of("runc", false),
+                Arguments.of("runc", true),
+                Arguments.of("crun", false),
+                Arguments.of("crun", true));
     }
 
     @ParameterizedTest(name = "{0}, daemon={1}")
@@ -33,11 +35,34 @@ class CliLifecycleTest {
             String t0 = Instant.now().toString();
             String rt = "--runtime=" + runtime;
 
-            assertEquals(new NanaCli.Run(0, "hi\n", ""), nana.run("run", "--rm", rt, "hello", "--", "echo", "hi"));
-            assertEquals(new NanaCli.Run(3, "out\n", "err\n"),
-                    nana.run("run", "--rm", rt, "three", "--", "sh", "-c", "echo out; echo err >&2; exit 3"));
+            assertEquals(
+                    new NanaCli.Run(0, "hi\n", ""),
+                    nana.run("run", "--rm", rt, "hello", "--", "echo", "hi"));
+            assertEquals(
+                    new NanaCli.Run(3, "out\n", "err\n"),
+                    nana.run(
+                            "run",
+                            "--rm",
+                            rt,
+                            "three",
+                            "--",
+                            "sh",
+                            "-c",
+                            "echo out; echo err >&2; exit 3"));
 
-            assertEquals(0, nana.run("create", rt, "-l", "team=blue", "web", "--", "sh", "-c", "echo started; sleep 100").exit());
+            assertEquals(
+                    0,
+                    nana.run(
+                                    "create",
+                                    rt,
+                                    "-l",
+                                    "team=blue",
+                                    "web",
+                                    "--",
+                                    "sh",
+                                    "-c",
+                                    "echo started; sleep 100")
+                            .exit());
             JsonNode created = JSON.readTree(nana.run("inspect", "web").out());
             assertEquals("created", created.path("status").asText());
             assertTrue(created.path("pid").asInt() > 0);
@@ -47,12 +72,17 @@ class CliLifecycleTest {
             JsonNode ps = JSON.readTree(nana.run("ps", "--format", "json").out());
             assertEquals(1, ps.size());
             assertEquals("running", ps.get(0).path("status").asText());
-            assertTrue(nana.run("ps").out().lines().anyMatch(l -> l.startsWith("web ") && l.contains("running")));
+            assertTrue(
+                    nana.run("ps")
+                            .out()
+                            .lines()
+                            .anyMatch(l -> l.startsWith("web ") && l.contains("running")));
             assertEquals("web", nana.run("ps", "-q").out().strip());
 
             NanaCli.Run refused = nana.run("rm", "web");
             assertEquals(125, refused.exit());
-            assertTrue(refused.err().contains("cannot delete \"web\": it is running"), refused.err());
+            assertTrue(
+                    refused.err().contains("cannot delete \"web\": it is running"), refused.err());
             assertEquals(0, nana.run("kill", "web", "KILL").exit());
             assertEquals(new NanaCli.Run(137, "137\n", ""), nana.run("wait", "web"));
             JsonNode stopped = JSON.readTree(nana.run("inspect", "web").out());
@@ -63,9 +93,12 @@ class CliLifecycleTest {
             assertEquals("[]", nana.run("ps", "--format", "json").out().strip());
 
             // everything above, as events since t0
-            String events = nana.run("events", "--since", t0, "--no-follow", "--filter", "id=web").out();
-            assertEquals(java.util.List.of("create", "start", "exit", "delete"),
-                    events.lines().map(l -> l.split(" ")[1]).toList(), events);
+            String events =
+                    nana.run("events", "--since", t0, "--no-follow", "--filter", "id=web").out();
+            assertEquals(
+                    java.util.List.of("create", "start", "exit", "delete"),
+                    events.lines().map(l -> l.split(" ")[1]).toList(),
+                    events);
             assertTrue(events.contains("exit web exitCode=137"), events);
 
             NanaCli.Run unknown = nana.run("kill", "ghost");
@@ -73,7 +106,8 @@ class CliLifecycleTest {
             assertTrue(unknown.err().contains("no container \"ghost\""), unknown.err());
             NanaCli.Run badSignal = nana.run("kill", "ghost", "NOPE");
             assertEquals(125, badSignal.exit());
-            assertTrue(badSignal.err().contains("signal \"NOPE\" is not a signal"), badSignal.err());
+            assertTrue(
+                    badSignal.err().contains("signal \"NOPE\" is not a signal"), badSignal.err());
         }
     }
 
@@ -81,17 +115,37 @@ class CliLifecycleTest {
     void benchStartsAndRemovesItsContainersAndReportsEachPhase() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             for (String runtime : new String[] {"runc", "crun"}) {
-                NanaCli.Run r = nana.run("bench", "--count", "4", "--warmup", "2", "--concurrency", "2", "--runtime", runtime, "--json");
+                NanaCli.Run r =
+                        nana.run(
+                                "bench",
+                                "--count",
+                                "4",
+                                "--warmup",
+                                "2",
+                                "--concurrency",
+                                "2",
+                                "--runtime",
+                                runtime,
+                                "--json");
                 assertEquals(0, r.exit(), r.err());
                 JsonNode b = JSON.readTree(r.out());
                 assertEquals(4, b.path("count").asInt());
                 assertEquals(2, b.path("warmup").asInt());
-                assertEquals(List.of("create+start", "kill+delete"),
-                        List.of(b.path("phases").get(0).path("name").asText(), b.path("phases").get(1).path("name").asText()));
+                assertEquals(
+                        List.of("create+start", "kill+delete"),
+                        List.of(
+                                b.path("phases").get(0).path("name").asText(),
+                                b.path("phases").get(1).path("name").asText()));
                 JsonNode start = b.path("phases").get(0);
-                assertTrue(start.path("seconds").asDouble() > 0 && start.path("p50").asDouble() <= start.path("p99").asDouble(), r.out());
+                assertTrue(
+                        start.path("seconds").asDouble() > 0
+                                && start.path("p50").asDouble() <= start.path("p99").asDouble(),
+                        r.out());
             }
-            assertEquals("[]", nana.run("ps", "--format", "json").out().strip(), "bench leaves nothing in the user's state");
+            assertEquals(
+                    "[]",
+                    nana.run("ps", "--format", "json").out().strip(),
+                    "bench leaves nothing in the user's state");
         }
     }
 
@@ -99,20 +153,31 @@ class CliLifecycleTest {
     void severalCliInvocationsAtOnceWithoutADaemonShareTheStateDirectory() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             assertEquals(0, nana.run("run", "-d", "long", "--", "sleep", "100").exit());
-            var runs = new java.util.ArrayList<java.util.concurrent.CompletableFuture<NanaCli.Run>>();
+            var runs =
+                    new java.util.ArrayList<java.util.concurrent.CompletableFuture<NanaCli.Run>>();
             for (int i = 0; i < 4; i++) {
                 String id = "par" + i;
-                runs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return nana.run("run", "--rm", id, "--", "sh", "-c", "sleep 1; echo " + id);
-                    } catch (Exception e) {
-                        throw new RuntimeException(e);
-                    }
-                }));
+                runs.add(
+                        java.util.concurrent.CompletableFuture.supplyAsync(
+                                () -> {
+                                    try {
+                                        return nana.run(
+                                                "run",
+                                                "--rm",
+                                                id,
+                                                "--",
+                                                "sh",
+                                                "-c",
+                                                "sleep 1; echo " + id);
+                                    } catch (Exception e) {
+                                        throw new RuntimeException(e);
+                                    }
+                                }));
             }
             NanaCli.Run ps = nana.run("ps", "--format", "json"); // while they all run
             assertEquals(0, ps.exit(), ps.err());
-            for (int i = 0; i < 4; i++) assertEquals(new NanaCli.Run(0, "par" + i + "\n", ""), runs.get(i).get());
+            for (int i = 0; i < 4; i++)
+                assertEquals(new NanaCli.Run(0, "par" + i + "\n", ""), runs.get(i).get());
             JsonNode left = JSON.readTree(nana.run("ps", "--format", "json").out());
             assertEquals(1, left.size(), "only the long one is left: " + left);
             assertEquals("running", left.get(0).path("status").asText());
@@ -124,8 +189,21 @@ class CliLifecycleTest {
     @ValueSource(strings = {"runc", "crun"})
     void runReportsAnOomKill(String runtime) throws Exception {
         try (NanaCli nana = new NanaCli()) {
-            NanaCli.Run oom = nana.run("run", "--rm", "--runtime", runtime, "--memory", "16m", "oom", "--",
-                    "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1");
+            NanaCli.Run oom =
+                    nana.run(
+                            "run",
+                            "--rm",
+                            "--runtime",
+                            runtime,
+                            "--memory",
+                            "16m",
+                            "oom",
+                            "--",
+                            "dd",
+                            "if=/dev/zero",
+                            "of=/dev/null",
+                            "bs=64M",
+                            "count=1");
             assertEquals(137, oom.exit(), oom.err());
             assertTrue(oom.err().contains("was OOM-killed"), oom.err());
         }
@@ -134,7 +212,9 @@ class CliLifecycleTest {
     @Test
     void interactiveStdinReachesTheContainerAndItsEofEndsIt() throws Exception {
         try (NanaCli nana = new NanaCli()) {
-            ProcessBuilder pb = new ProcessBuilder(NanaCli.bin().toString(), "run", "--rm", "-i", "cat", "--", "cat");
+            ProcessBuilder pb =
+                    new ProcessBuilder(
+                            NanaCli.bin().toString(), "run", "--rm", "-i", "cat", "--", "cat");
             pb.environment().put("NANA_STATE_DIR", nana.stateDir.toString());
             pb.environment().put("NANA_ADDRESS", nana.socket.toString());
             Process p = pb.start();
@@ -165,10 +245,13 @@ class CliLifecycleTest {
             assertTrue(noRuntime.err().contains("unknown runtime \"nope\""), noRuntime.err());
             NanaCli.Run noBundle = nana.run("run", "--bundle", "/nonexistent", "x");
             assertEquals(125, noBundle.exit());
-            assertTrue(noBundle.err().contains("bundle \"/nonexistent\" does not exist"), noBundle.err());
+            assertTrue(
+                    noBundle.err().contains("bundle \"/nonexistent\" does not exist"),
+                    noBundle.err());
             NanaCli.Run badMemory = nana.run("run", "--memory", "lots", "x", "--", "true");
             assertEquals(125, badMemory.exit());
-            assertTrue(badMemory.err().contains("--memory \"lots\" is not a size"), badMemory.err());
+            assertTrue(
+                    badMemory.err().contains("--memory \"lots\" is not a size"), badMemory.err());
             NanaCli.Run badSince = nana.run("events", "--since", "yesterday-ish", "--no-follow");
             assertEquals(125, badSince.exit());
             assertTrue(badSince.err().contains("--since \"yesterday-ish\""), badSince.err());
@@ -185,14 +268,39 @@ class CliLifecycleTest {
             assertTrue(v.out().startsWith("nana 0."), v.out());
             assertTrue(v.out().contains("libnana ABI " + dev.nana.os.LibNana.ABI_VERSION), v.out());
             String help = nana.run("--help").out();
-            for (String cmd : new String[] {"run", "create", "start", "exec", "kill", "pause", "resume", "update", "stats", "checkpoint", "restore", "delete", "ps", "inspect", "wait", "events",
-                    "logs", "attach", "bench", "daemon", "version", "completion"}) {
+            for (String cmd :
+                    new String[] {
+                        "run",
+                        "create",
+                        "start",
+                        "exec",
+                        "kill",
+                        "pause",
+                        "resume",
+                        "update",
+                        "stats",
+                        "checkpoint",
+                        "restore",
+                        "delete",
+                        "ps",
+                        "inspect",
+                        "wait",
+                        "events",
+                        "logs",
+                        "attach",
+                        "bench",
+                        "daemon",
+                        "version",
+                        "completion"
+                    }) {
                 assertTrue(help.contains("  " + cmd), "nana --help lists " + cmd + ":\n" + help);
                 NanaCli.Run sub = nana.run(cmd, "--help");
                 assertEquals(0, sub.exit(), cmd);
                 assertTrue(sub.out().startsWith("Usage: nana " + cmd), sub.out());
             }
-            assertTrue(nana.run("completion", "bash").out().contains("complete -F"), "a bash completion script");
+            assertTrue(
+                    nana.run("completion", "bash").out().contains("complete -F"),
+                    "a bash completion script");
         }
     }
 }

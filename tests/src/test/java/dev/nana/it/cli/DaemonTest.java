@@ -1,7 +1,5 @@
 package dev.nana.it.cli;
 
-import dev.nana.it.Fixture;
-import dev.nana.it.NanaCli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +15,8 @@ import dev.nana.api.v1.EventsRequest;
 import dev.nana.api.v1.GetRequest;
 import dev.nana.api.v1.Status;
 import dev.nana.api.v1.WaitRequest;
+import dev.nana.it.Fixture;
+import dev.nana.it.NanaCli;
 import dev.nana.os.Command;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -45,7 +45,9 @@ import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 
-/** `nana daemon` as a process: restarts, crashes, its socket, and clients generated from nana.proto. */
+/**
+ * `nana daemon` as a process: restarts, crashes, its socket, and clients generated from nana.proto.
+ */
 class DaemonTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -63,17 +65,24 @@ class DaemonTest {
             Thread.sleep(3000); // b exits 5 meanwhile
 
             nana.startDaemon();
-            Map<String, JsonNode> ps = StreamSupport.stream(JSON.readTree(nana.run("ps", "--format", "json").out()).spliterator(), false)
-                    .collect(Collectors.toMap(n -> n.path("id").asText(), n -> n));
+            Map<String, JsonNode> ps =
+                    StreamSupport.stream(
+                                    JSON.readTree(nana.run("ps", "--format", "json").out())
+                                            .spliterator(),
+                                    false)
+                            .collect(Collectors.toMap(n -> n.path("id").asText(), n -> n));
             assertEquals(3, ps.size());
             assertEquals("stopped", ps.get("a").path("status").asText());
             assertEquals(137, ps.get("a").path("exitStatus").asInt());
             assertEquals("stopped", ps.get("b").path("status").asText());
             assertEquals(5, ps.get("b").path("exitStatus").asInt());
             assertEquals("running", ps.get("c").path("status").asText());
-            String exits = nana.run("events", "--since", t0, "--no-follow", "--filter", "type=exit").out();
-            assertEquals(List.of("exit a exitCode=137", "exit b exitCode=5"),
-                    exits.lines().map(l -> l.substring(l.indexOf(' ') + 1)).sorted().toList(), exits);
+            String exits =
+                    nana.run("events", "--since", t0, "--no-follow", "--filter", "type=exit").out();
+            assertEquals(
+                    List.of("exit a exitCode=137", "exit b exitCode=5"),
+                    exits.lines().map(l -> l.substring(l.indexOf(' ') + 1)).sorted().toList(),
+                    exits);
             assertEquals(0, nana.run("rm", "-f", "a", "b", "c").exit());
         }
     }
@@ -82,9 +91,14 @@ class DaemonTest {
     void aSecondDaemonIsRefusedNamingTheFirst() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             Process first = nana.startDaemon();
-            NanaCli.Run second = nana.run("daemon", "--socket", nana.stateDir.resolve("other.sock").toString());
+            NanaCli.Run second =
+                    nana.run("daemon", "--socket", nana.stateDir.resolve("other.sock").toString());
             assertEquals(125, second.exit());
-            assertTrue(second.err().contains("in use by another nana supervisor (pid " + first.pid() + ")"), second.err());
+            assertTrue(
+                    second.err()
+                            .contains(
+                                    "in use by another nana supervisor (pid " + first.pid() + ")"),
+                    second.err());
             assertTrue(nana.listening(), "the first one still serves");
         }
     }
@@ -94,14 +108,16 @@ class DaemonTest {
         try (NanaCli nana = new NanaCli()) {
             // a CLI took the state directory while no daemon ran (as bin/nana does then)
             var cli = dev.nana.supervisor.LocalSupervisor.builder().stateDir(nana.stateDir).build();
-            Thread.ofPlatform().start(() -> {
-                try {
-                    Thread.sleep(1500);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                cli.close();
-            });
+            Thread.ofPlatform()
+                    .start(
+                            () -> {
+                                try {
+                                    Thread.sleep(1500);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                                cli.close();
+                            });
             nana.startDaemon(); // fails unless it waits for the CLI instead of refusing
             assertEquals(0, nana.run("ps").exit());
         }
@@ -111,7 +127,9 @@ class DaemonTest {
     void theSocketIsRootOnlyAndAnotherUserIsRefused() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
-            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(nana.socket)));
+            assertEquals(
+                    "rw-------",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(nana.socket)));
             NanaCli.Run r = asNobody(nana, List.of("ps"), false);
             assertEquals(125, r.exit(), r.out() + r.err());
             assertTrue(r.err().contains("permission denied on the nana daemon's socket"), r.err());
@@ -122,10 +140,13 @@ class DaemonTest {
     void aGroupSocketIs0660AndServesAMemberOfTheGroup() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon("--group", "nogroup");
-            assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(nana.socket)));
+            assertEquals(
+                    "rw-rw----",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(nana.socket)));
             assertEquals("nogroup", Files.getAttribute(nana.socket, "posix:group").toString());
             NanaCli.Run outsider = asNobody(nana, List.of("ps"), false);
-            assertEquals(125, outsider.exit(), "nobody without the group is refused: " + outsider.err());
+            assertEquals(
+                    125, outsider.exit(), "nobody without the group is refused: " + outsider.err());
             NanaCli.Run member = asNobody(nana, List.of("ps"), true);
             assertEquals(0, member.exit(), member.err());
             assertTrue(member.out().startsWith("ID"), member.out());
@@ -134,66 +155,108 @@ class DaemonTest {
 
     /**
      * Runs the thin client as the unprivileged user nobody (in the group nogroup, or only in
-     * users), from a copy where nobody may run it whatever the permissions
-     * of the checkout; the state directory is made traversable so the socket is reachable.
+     * users), from a copy where nobody may run it whatever the permissions of the checkout; the
+     * state directory is made traversable so the socket is reachable.
      */
-    private static NanaCli.Run asNobody(NanaCli nana, List<String> args, boolean inNogroup) throws Exception {
+    private static NanaCli.Run asNobody(NanaCli nana, List<String> args, boolean inNogroup)
+            throws Exception {
         Files.setPosixFilePermissions(nana.stateDir, PosixFilePermissions.fromString("rwx--x--x"));
-        java.nio.file.Path client = Files.createTempFile(java.nio.file.Path.of("/tmp"), "nana-client-", "");
+        java.nio.file.Path client =
+                Files.createTempFile(java.nio.file.Path.of("/tmp"), "nana-client-", "");
         try {
-            Files.copy(java.nio.file.Path.of(System.getProperty("nana.home"), "build", "native", "bin", "nana-client"), client,
+            Files.copy(
+                    java.nio.file.Path.of(
+                            System.getProperty("nana.home"),
+                            "build",
+                            "native",
+                            "bin",
+                            "nana-client"),
+                    client,
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(client, PosixFilePermissions.fromString("rwxr-xr-x"));
             List<String> cmd = new java.util.ArrayList<>(List.of("runuser", "-u", "nobody"));
-            cmd.addAll(List.of("-g", inNogroup ? "nogroup" : "users")); // nobody's own group is nogroup
+            cmd.addAll(
+                    List.of(
+                            "-g",
+                            inNogroup ? "nogroup" : "users")); // nobody's own group is nogroup
             cmd.add("--");
             cmd.add(client.toString());
             cmd.addAll(args);
             return nana.exec(cmd, null);
         } finally {
             Files.deleteIfExists(client);
-            Files.setPosixFilePermissions(nana.stateDir, PosixFilePermissions.fromString("rwx------"));
+            Files.setPosixFilePermissions(
+                    nana.stateDir, PosixFilePermissions.fromString("rwx------"));
         }
     }
 
     @Test
-    void aClientGeneratedFromTheProtoDrivesTheDaemonAndHealthAndReflectionAnswer() throws Exception {
+    void aClientGeneratedFromTheProtoDrivesTheDaemonAndHealthAndReflectionAnswer()
+            throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
             var group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-            ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(nana.socket.toString()))
-                    .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group)
-                    .withOption(ChannelOption.SO_KEEPALIVE, null).usePlaintext().build();
+            ManagedChannel channel =
+                    NettyChannelBuilder.forAddress(new DomainSocketAddress(nana.socket.toString()))
+                            .channelType(EpollDomainSocketChannel.class)
+                            .eventLoopGroup(group)
+                            .withOption(ChannelOption.SO_KEEPALIVE, null)
+                            .usePlaintext()
+                            .build();
             try {
-                assertEquals(HealthCheckResponse.ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel)
-                        .check(HealthCheckRequest.newBuilder().setService("nana.v1.Containers").build()).getStatus());
+                assertEquals(
+                        HealthCheckResponse.ServingStatus.SERVING,
+                        HealthGrpc.newBlockingStub(channel)
+                                .check(
+                                        HealthCheckRequest.newBuilder()
+                                                .setService("nana.v1.Containers")
+                                                .build())
+                                .getStatus());
 
                 CompletableFuture<List<String>> services = new CompletableFuture<>();
-                var reflection = ServerReflectionGrpc.newStub(channel).serverReflectionInfo(new StreamObserver<>() {
-                    @Override
-                    public void onNext(ServerReflectionResponse r) {
-                        services.complete(r.getListServicesResponse().getServiceList().stream().map(s -> s.getName()).toList());
-                    }
+                var reflection =
+                        ServerReflectionGrpc.newStub(channel)
+                                .serverReflectionInfo(
+                                        new StreamObserver<>() {
+                                            @Override
+                                            public void onNext(ServerReflectionResponse r) {
+                                                services.complete(
+                                                        r
+                                                                .getListServicesResponse()
+                                                                .getServiceList()
+                                                                .stream()
+                                                                .map(s -> s.getName())
+                                                                .toList());
+                                            }
 
-                    @Override
-                    public void onError(Throwable t) {
-                        services.completeExceptionally(t);
-                    }
+                                            @Override
+                                            public void onError(Throwable t) {
+                                                services.completeExceptionally(t);
+                                            }
 
-                    @Override
-                    public void onCompleted() {}
-                });
+                                            @Override
+                                            public void onCompleted() {}
+                                        });
                 reflection.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-                assertTrue(services.get(10, TimeUnit.SECONDS).contains("nana.v1.Containers"), services.get().toString());
+                assertTrue(
+                        services.get(10, TimeUnit.SECONDS).contains("nana.v1.Containers"),
+                        services.get().toString());
                 reflection.onCompleted();
 
                 var api = ContainersGrpc.newBlockingStub(channel);
                 Iterator<Event> events = api.events(EventsRequest.newBuilder().addIds("g").build());
-                var created = api.run(CreateRequest.newBuilder().setId("g").setBundle(Fixture.demoBundle().toString())
-                        .addAllArgs(List.of("sh", "-c", "exit 4")).build());
+                var created =
+                        api.run(
+                                CreateRequest.newBuilder()
+                                        .setId("g")
+                                        .setBundle(Fixture.demoBundle().toString())
+                                        .addAllArgs(List.of("sh", "-c", "exit 4"))
+                                        .build());
                 assertEquals(Status.STATUS_RUNNING, created.getStatus());
                 assertEquals(4, api.wait(WaitRequest.newBuilder().setId("g").build()).getCode());
-                assertEquals(Status.STATUS_STOPPED, api.get(GetRequest.newBuilder().setId("g").build()).getStatus());
+                assertEquals(
+                        Status.STATUS_STOPPED,
+                        api.get(GetRequest.newBuilder().setId("g").build()).getStatus());
                 assertEquals(EventType.EVENT_TYPE_CREATE, events.next().getType());
                 assertEquals(EventType.EVENT_TYPE_START, events.next().getType());
                 Event exit = events.next();
@@ -201,12 +264,21 @@ class DaemonTest {
                 assertEquals(4, exit.getExitCode());
                 api.delete(DeleteRequest.newBuilder().setId("g").build());
 
-                StatusRuntimeException notFound = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
-                        () -> api.get(GetRequest.newBuilder().setId("g").build()));
+                StatusRuntimeException notFound =
+                        org.junit.jupiter.api.Assertions.assertThrows(
+                                StatusRuntimeException.class,
+                                () -> api.get(GetRequest.newBuilder().setId("g").build()));
                 assertEquals(io.grpc.Status.Code.NOT_FOUND, notFound.getStatus().getCode());
                 assertTrue(notFound.getStatus().getDescription().contains("no container \"g\""));
-                StatusRuntimeException invalid = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
-                        () -> api.run(CreateRequest.newBuilder().setId("../x").setBundle("/b").build()));
+                StatusRuntimeException invalid =
+                        org.junit.jupiter.api.Assertions.assertThrows(
+                                StatusRuntimeException.class,
+                                () ->
+                                        api.run(
+                                                CreateRequest.newBuilder()
+                                                        .setId("../x")
+                                                        .setBundle("/b")
+                                                        .build()));
                 assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, invalid.getStatus().getCode());
                 assertFalse(Files.exists(nana.stateDir.resolve("g")));
             } finally {
@@ -219,7 +291,8 @@ class DaemonTest {
     @Test
     void theDaemonServesPrometheusMetricsWhenAsked() throws Exception {
         int port;
-        try (var probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (var probe =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
         try (NanaCli nana = new NanaCli()) {
@@ -227,8 +300,16 @@ class DaemonTest {
             assertEquals(0, nana.run("run", "--rm", "m1", "--", "true").exit());
             assertEquals(0, nana.run("run", "-d", "m2", "--", "sleep", "100").exit());
             var http = java.net.http.HttpClient.newHttpClient();
-            String text = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            String text =
+                    http.send(
+                                    java.net.http.HttpRequest.newBuilder(
+                                                    java.net.URI.create(
+                                                            "http://127.0.0.1:"
+                                                                    + port
+                                                                    + "/metrics"))
+                                            .build(),
+                                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                            .body();
             assertTrue(text.contains("nana_containers{state=\"running\"} 1\n"), text);
             assertTrue(text.contains("nana_starts_total 2\n"), text);
             assertTrue(text.contains("nana_exits_total 1\n"), text);
@@ -244,12 +325,17 @@ class DaemonTest {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
             try (dev.nana.Supervisor s = dev.nana.Supervisor.connect(nana.socket)) {
-                s.run(dev.nana.ContainerSpec.builder("j", Fixture.demoBundle()).args("sh", "-c", "exit 6").build());
+                s.run(
+                        dev.nana.ContainerSpec.builder("j", Fixture.demoBundle())
+                                .args("sh", "-c", "exit 6")
+                                .build());
                 assertEquals(6, s.waitForExit("j").get(30, TimeUnit.SECONDS).code());
                 assertEquals(dev.nana.ContainerStatus.STOPPED, s.state("j").status());
-                org.junit.jupiter.api.Assertions.assertThrows(dev.nana.FailedPreconditionException.class, () -> s.start("j"));
+                org.junit.jupiter.api.Assertions.assertThrows(
+                        dev.nana.FailedPreconditionException.class, () -> s.start("j"));
                 s.delete("j", false);
-                org.junit.jupiter.api.Assertions.assertThrows(dev.nana.NotFoundException.class, () -> s.state("j"));
+                org.junit.jupiter.api.Assertions.assertThrows(
+                        dev.nana.NotFoundException.class, () -> s.state("j"));
             }
         }
     }

@@ -1,23 +1,24 @@
 package dev.nana.it.cli;
 
-import dev.nana.it.NanaCli;
-import java.time.Duration;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nana.it.NanaCli;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * With a daemon listening, bin/nana is the thin native client, which has the daemon's warm
- * JVM run the command; bin/nana-jvm is the JVM CLI, which talks gRPC to the same daemon.
- * The two must be indistinguishable: same output, same exit code.
+ * With a daemon listening, bin/nana is the thin native client, which has the daemon's warm JVM run
+ * the command; bin/nana-jvm is the JVM CLI, which talks gRPC to the same daemon. The two must be
+ * indistinguishable: same output, same exit code.
  */
 class ThinClientTest {
-    private static NanaCli.Run on(NanaCli nana, String launcher, byte[] stdin, String... args) throws Exception {
+    private static NanaCli.Run on(NanaCli nana, String launcher, byte[] stdin, String... args)
+            throws Exception {
         List<String> cmd = new ArrayList<>(List.of(NanaCli.bin(launcher).toString()));
         cmd.addAll(List.of(args));
         return nana.exec(cmd, stdin);
@@ -33,21 +34,57 @@ class ThinClientTest {
     void theThinClientAndTheJvmCliGiveTheSameOutputAndExitCode() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
-            assertTrue(java.nio.file.Files.exists(nana.socket.resolveSibling("nana.sock.cli")), "the forwarding socket");
+            assertTrue(
+                    java.nio.file.Files.exists(nana.socket.resolveSibling("nana.sock.cli")),
+                    "the forwarding socket");
             String t0 = Instant.now().toString();
 
             // the same container twice would collide: each launcher runs its own id, same output
-            NanaCli.Run thinRun = on(nana, "nana", null, "run", "--rm", "a1", "--", "sh", "-c", "echo out; echo err >&2; exit 3");
-            NanaCli.Run jvmRun = on(nana, "nana-jvm", null, "run", "--rm", "a2", "--", "sh", "-c", "echo out; echo err >&2; exit 3");
+            NanaCli.Run thinRun =
+                    on(
+                            nana,
+                            "nana",
+                            null,
+                            "run",
+                            "--rm",
+                            "a1",
+                            "--",
+                            "sh",
+                            "-c",
+                            "echo out; echo err >&2; exit 3");
+            NanaCli.Run jvmRun =
+                    on(
+                            nana,
+                            "nana-jvm",
+                            null,
+                            "run",
+                            "--rm",
+                            "a2",
+                            "--",
+                            "sh",
+                            "-c",
+                            "echo out; echo err >&2; exit 3");
             assertEquals(new NanaCli.Run(3, "out\n", "err\n"), thinRun);
             assertEquals(jvmRun, thinRun);
 
-            NanaCli.Run thinCat = on(nana, "nana", "x\ny\n".getBytes(), "run", "--rm", "-i", "c1", "--", "cat");
-            NanaCli.Run jvmCat = on(nana, "nana-jvm", "x\ny\n".getBytes(), "run", "--rm", "-i", "c2", "--", "cat");
+            NanaCli.Run thinCat =
+                    on(nana, "nana", "x\ny\n".getBytes(), "run", "--rm", "-i", "c1", "--", "cat");
+            NanaCli.Run jvmCat =
+                    on(
+                            nana,
+                            "nana-jvm",
+                            "x\ny\n".getBytes(),
+                            "run",
+                            "--rm",
+                            "-i",
+                            "c2",
+                            "--",
+                            "cat");
             assertEquals(new NanaCli.Run(0, "x\ny\n", ""), thinCat);
             assertEquals(jvmCat, thinCat);
 
-            assertEquals(0, nana.run("run", "-d", "w", "--", "sh", "-c", "echo logged; exit 7").exit());
+            assertEquals(
+                    0, nana.run("run", "-d", "w", "--", "sh", "-c", "echo logged; exit 7").exit());
             same(nana, null, "wait", "w");
             same(nana, null, "ps", "--format", "json");
             same(nana, null, "inspect", "w");
@@ -70,12 +107,22 @@ class ThinClientTest {
             for (String launcher : List.of("nana", "nana-jvm")) {
                 // script(1) gives the CLI a terminal of 33x77; -it makes it raw and gives the
                 // container a pty of the same size before its program runs
-                String cmd = "stty rows 33 cols 77; " + NanaCli.bin(launcher) + " run --rm -it tty-" + launcher
-                        + " -- sh -c 'stty size; read line; echo got:$line; exit 6'";
-                NanaCli.Run r = nana.exec(List.of("script", "-qec", cmd, "/dev/null"), "hello\r".getBytes());
+                String cmd =
+                        "stty rows 33 cols 77; "
+                                + NanaCli.bin(launcher)
+                                + " run --rm -it tty-"
+                                + launcher
+                                + " -- sh -c 'stty size; read line; echo got:$line; exit 6'";
+                NanaCli.Run r =
+                        nana.exec(
+                                List.of("script", "-qec", cmd, "/dev/null"), "hello\r".getBytes());
                 assertEquals(6, r.exit(), launcher + ": " + r);
-                assertTrue(r.out().contains("33 77"), launcher + ": the container's pty has the caller's size: " + r.out());
-                assertTrue(r.out().contains("got:hello"), launcher + ": typed input reached the container: " + r.out());
+                assertTrue(
+                        r.out().contains("33 77"),
+                        launcher + ": the container's pty has the caller's size: " + r.out());
+                assertTrue(
+                        r.out().contains("got:hello"),
+                        launcher + ": typed input reached the container: " + r.out());
             }
         }
     }
@@ -86,35 +133,57 @@ class ThinClientTest {
             nana.startDaemon();
             for (String launcher : List.of("nana", "nana-jvm")) {
                 String id = "det-" + launcher;
-                String cmd = NanaCli.bin(launcher) + " run -it " + id + " -- sh -c 'echo ready; sleep 100'";
-                ProcessBuilder pb = new ProcessBuilder("script", "-qec", cmd, "/dev/null").redirectErrorStream(true);
+                String cmd =
+                        NanaCli.bin(launcher)
+                                + " run -it "
+                                + id
+                                + " -- sh -c 'echo ready; sleep 100'";
+                ProcessBuilder pb =
+                        new ProcessBuilder("script", "-qec", cmd, "/dev/null")
+                                .redirectErrorStream(true);
                 pb.environment().put("NANA_STATE_DIR", nana.stateDir.toString());
                 pb.environment().put("NANA_ADDRESS", nana.socket.toString());
                 Process p = pb.start();
                 StringBuilder out = new StringBuilder();
-                Thread reader = Thread.ofPlatform().daemon().start(() -> {
-                    try (var in = p.getInputStream()) {
-                        int c;
-                        while ((c = in.read()) >= 0) synchronized (out) { out.append((char) c); }
-                    } catch (java.io.IOException e) {
-                        // done
-                    }
-                });
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> {
-                    synchronized (out) {
-                        return out.indexOf("ready") >= 0;
-                    }
-                });
+                Thread reader =
+                        Thread.ofPlatform()
+                                .daemon()
+                                .start(
+                                        () -> {
+                                            try (var in = p.getInputStream()) {
+                                                int c;
+                                                while ((c = in.read()) >= 0)
+                                                    synchronized (out) {
+                                                        out.append((char) c);
+                                                    }
+                                            } catch (java.io.IOException e) {
+                                                // done
+                                            }
+                                        });
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(
+                                () -> {
+                                    synchronized (out) {
+                                        return out.indexOf("ready") >= 0;
+                                    }
+                                });
                 Thread.sleep(500); // the terminal goes raw right after the container starts
                 // Ctrl-P Ctrl-Q, docker's detach keys; a lone Ctrl-P before them passes through
                 p.getOutputStream().write(new byte[] {0x10, 'x', 0x10, 0x11});
                 p.getOutputStream().flush();
-                assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), launcher + ": detached: " + out);
+                assertTrue(
+                        p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS),
+                        launcher + ": detached: " + out);
                 reader.join(2000);
                 assertEquals(0, p.exitValue(), launcher + ": " + out);
-                assertTrue(out.toString().contains("detached from \"" + id + "\""), launcher + ": " + out);
+                assertTrue(
+                        out.toString().contains("detached from \"" + id + "\""),
+                        launcher + ": " + out);
                 String state = nana.run("inspect", id).out();
-                assertTrue(state.contains("\"status\" : \"running\""), launcher + ": it runs on: " + state);
+                assertTrue(
+                        state.contains("\"status\" : \"running\""),
+                        launcher + ": it runs on: " + state);
                 assertEquals(0, nana.run("rm", "-f", id).exit());
             }
         }

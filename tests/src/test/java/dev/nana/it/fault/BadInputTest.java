@@ -1,8 +1,5 @@
 package dev.nana.it.fault;
 
-import dev.nana.it.Fixture;
-import dev.nana.it.NanaCli;
-import dev.nana.it.Leaks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +13,9 @@ import dev.nana.api.v1.ExecRequest;
 import dev.nana.api.v1.KillRequest;
 import dev.nana.api.v1.ListRequest;
 import dev.nana.api.v1.Stdio;
+import dev.nana.it.Fixture;
+import dev.nana.it.Leaks;
+import dev.nana.it.NanaCli;
 import dev.nana.state.StateDir;
 import dev.nana.supervisor.LocalSupervisor;
 import io.grpc.ManagedChannel;
@@ -43,12 +43,11 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * Hostile input, generated (jqwik), against both doors: the gRPC API of a real daemon, driven
- * with the raw generated stub as any client in any language would, and the in-process Java
- * API. Ids, bundle paths and configs, runtime names and paths, signals, limits, FIFO paths
- * and exec specs: each bad one is refused with INVALID_ARGUMENT (or the Java API's
- * InvalidArgumentException) naming the field, the daemon stays up, and nothing is left in
- * either state directory.
+ * Hostile input, generated (jqwik), against both doors: the gRPC API of a real daemon, driven with
+ * the raw generated stub as any client in any language would, and the in-process Java API. Ids,
+ * bundle paths and configs, runtime names and paths, signals, limits, FIFO paths and exec specs:
+ * each bad one is refused with INVALID_ARGUMENT (or the Java API's InvalidArgumentException) naming
+ * the field, the daemon stays up, and nothing is left in either state directory.
  */
 @Tag("fault")
 class BadInputTest {
@@ -69,8 +68,12 @@ class BadInputTest {
         nana = new NanaCli();
         nana.startDaemon();
         group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(nana.socket.toString()))
-                .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
+        channel =
+                NettyChannelBuilder.forAddress(new DomainSocketAddress(nana.socket.toString()))
+                        .channelType(EpollDomainSocketChannel.class)
+                        .eventLoopGroup(group)
+                        .usePlaintext()
+                        .build();
         grpc = ContainersGrpc.newBlockingStub(channel);
         localState = Files.createTempDirectory(Path.of("/run"), "nana-badinput-");
         local = LocalSupervisor.builder().stateDir(localState).build();
@@ -81,8 +84,11 @@ class BadInputTest {
     @AfterContainer
     static void down() throws Exception {
         int total = CASES.values().stream().mapToInt(AtomicInteger::get).sum();
-        System.out.println("bad input: " + total + " cases refused, none crashed the daemon or left state: "
-                + new java.util.TreeMap<>(CASES));
+        System.out.println(
+                "bad input: "
+                        + total
+                        + " cases refused, none crashed the daemon or left state: "
+                        + new java.util.TreeMap<>(CASES));
         channel.shutdownNow();
         group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
         local.close();
@@ -96,8 +102,25 @@ class BadInputTest {
     @Provide
     Arbitrary<String> ids() {
         return Arbitraries.oneOf(
-                Arbitraries.of("", ".", "..", "../x", "a/b", "/etc", "a\0b", "ü", "a b", "-x", "_x", "x".repeat(76), "x".repeat(77),
-                        "web-1", "a\nb", "$(id)", "*", "x/../../etc"),
+                Arbitraries.of(
+                        "",
+                        ".",
+                        "..",
+                        "../x",
+                        "a/b",
+                        "/etc",
+                        "a\0b",
+                        "ü",
+                        "a b",
+                        "-x",
+                        "_x",
+                        "x".repeat(76),
+                        "x".repeat(77),
+                        "web-1",
+                        "a\nb",
+                        "$(id)",
+                        "*",
+                        "x/../../etc"),
                 Arbitraries.strings().withChars("ab1./-_\0 \u00e9\u4e2d").ofMaxLength(12),
                 Arbitraries.strings().all().ofMaxLength(90));
     }
@@ -106,7 +129,15 @@ class BadInputTest {
     void idsAreCheckedBeforeAnythingIsTouched(@ForAll("ids") String id) {
         Path missing = files.resolve("no-such-bundle");
         String field = VALID_ID.matcher(id).matches() ? "bundle" : "container id";
-        refusedByGrpc("id", field, () -> grpc.run(CreateRequest.newBuilder().setId(id).setBundle(missing.toString()).build()));
+        refusedByGrpc(
+                "id",
+                field,
+                () ->
+                        grpc.run(
+                                CreateRequest.newBuilder()
+                                        .setId(id)
+                                        .setBundle(missing.toString())
+                                        .build()));
         refusedByJava("id", field, () -> local.run(ContainerSpec.builder(id, missing).build()));
     }
 
@@ -119,9 +150,19 @@ class BadInputTest {
 
     @Property(tries = 40)
     void badBundlesAndConfigsAreRefusedNamingThem(@ForAll("bundles") String which) {
-        String bundle = which.equals("relative") ? "relative/bundle" : which.equals("empty") ? "" : badBundles.get(which).toString();
-        refusedByGrpc("bundle", "bundle", () -> grpc.run(CreateRequest.newBuilder().setId("b1").setBundle(bundle).build()));
-        if (!bundle.isEmpty()) refusedByJava("bundle", "bundle", () -> local.run(ContainerSpec.builder("b1", Path.of(bundle)).build()));
+        String bundle =
+                which.equals("relative")
+                        ? "relative/bundle"
+                        : which.equals("empty") ? "" : badBundles.get(which).toString();
+        refusedByGrpc(
+                "bundle",
+                "bundle",
+                () -> grpc.run(CreateRequest.newBuilder().setId("b1").setBundle(bundle).build()));
+        if (!bundle.isEmpty())
+            refusedByJava(
+                    "bundle",
+                    "bundle",
+                    () -> local.run(ContainerSpec.builder("b1", Path.of(bundle)).build()));
     }
 
     // ---- runtimes
@@ -129,16 +170,44 @@ class BadInputTest {
     @Provide
     Arbitrary<String> runtimes() {
         return Arbitraries.oneOf(
-                Arbitraries.of("relative/runc", "/nonexistent/runc", "/etc/passwd", "/tmp", "../runc", "runc ", " ", "/",
+                Arbitraries.of(
+                        "relative/runc",
+                        "/nonexistent/runc",
+                        "/etc/passwd",
+                        "/tmp",
+                        "../runc",
+                        "runc ",
+                        " ",
+                        "/",
                         "no-such-runtime"),
-                Arbitraries.strings().withChars("qxz/._-").ofMinLength(1).ofMaxLength(10).map(s -> "nana-no-" + s));
+                Arbitraries.strings()
+                        .withChars("qxz/._-")
+                        .ofMinLength(1)
+                        .ofMaxLength(10)
+                        .map(s -> "nana-no-" + s));
     }
 
     @Property(tries = 60)
     void unknownRuntimesAreRefusedNamingTheRuntime(@ForAll("runtimes") String runtime) {
         String demo = Fixture.demoBundle().toString();
-        refusedByGrpc("runtime", "runtime", () -> grpc.run(CreateRequest.newBuilder().setId("r1").setBundle(demo).setRuntime(runtime).build()));
-        refusedByJava("runtime", "runtime", () -> local.run(ContainerSpec.builder("r1", Fixture.demoBundle()).runtime(runtime).build()));
+        refusedByGrpc(
+                "runtime",
+                "runtime",
+                () ->
+                        grpc.run(
+                                CreateRequest.newBuilder()
+                                        .setId("r1")
+                                        .setBundle(demo)
+                                        .setRuntime(runtime)
+                                        .build()));
+        refusedByJava(
+                "runtime",
+                "runtime",
+                () ->
+                        local.run(
+                                ContainerSpec.builder("r1", Fixture.demoBundle())
+                                        .runtime(runtime)
+                                        .build()));
     }
 
     // ---- signals and limits
@@ -147,7 +216,10 @@ class BadInputTest {
     void signalsOutsideOneToSixtyFourAreRefused(@ForAll int signal) {
         if (signal >= 1 && signal <= 64) signal = -signal;
         int s = signal;
-        refusedByGrpc("signal", "signal", () -> grpc.kill(KillRequest.newBuilder().setId("any").setSignal(s).build()));
+        refusedByGrpc(
+                "signal",
+                "signal",
+                () -> grpc.kill(KillRequest.newBuilder().setId("any").setSignal(s).build()));
         refusedByJava("signal", "signal", () -> local.kill("any", s, false));
     }
 
@@ -155,10 +227,24 @@ class BadInputTest {
     void negativeMemoryLimitsAreRefused(@ForAll long limit) {
         long bad = limit < 0 ? limit : -1 - limit;
         String demo = Fixture.demoBundle().toString();
-        refusedByGrpc("memory limit", "memory limit", () -> grpc.run(CreateRequest.newBuilder().setId("m1").setBundle(demo)
-                .setMemoryLimitBytes(bad).build()));
-        refusedByJava("memory limit", "memory limit", () -> local.run(ContainerSpec.builder("m1", Fixture.demoBundle())
-                .memoryLimitBytes(bad).build()));
+        refusedByGrpc(
+                "memory limit",
+                "memory limit",
+                () ->
+                        grpc.run(
+                                CreateRequest.newBuilder()
+                                        .setId("m1")
+                                        .setBundle(demo)
+                                        .setMemoryLimitBytes(bad)
+                                        .build()));
+        refusedByJava(
+                "memory limit",
+                "memory limit",
+                () ->
+                        local.run(
+                                ContainerSpec.builder("m1", Fixture.demoBundle())
+                                        .memoryLimitBytes(bad)
+                                        .build()));
     }
 
     // ---- labels: bounded on every path (dev.nana.Limits)
@@ -169,31 +255,67 @@ class BadInputTest {
         for (int i = 0; i < 100_000; i++) many.put("k" + i, "v");
         Map<String, String> wide = new java.util.HashMap<>();
         for (int i = 0; i < 20; i++) wide.put("k" + i, "v".repeat(1000));
-        return Arbitraries.of(many, Map.of("big", "x".repeat(3 << 20)), Map.of("k", "x".repeat(4096)), wide,
-                java.util.stream.IntStream.range(0, 65).boxed().collect(java.util.stream.Collectors.toMap(i -> "l" + i, i -> "")));
+        return Arbitraries.of(
+                many,
+                Map.of("big", "x".repeat(3 << 20)),
+                Map.of("k", "x".repeat(4096)),
+                wide,
+                java.util.stream.IntStream.range(0, 65)
+                        .boxed()
+                        .collect(java.util.stream.Collectors.toMap(i -> "l" + i, i -> "")));
     }
 
     @Property(tries = 5)
     void labelsOverTheLimitsAreRefused(@ForAll("hugeLabels") Map<String, String> labels) {
         String demo = Fixture.demoBundle().toString();
-        refusedByGrpc("labels", "label", () -> grpc.run(CreateRequest.newBuilder().setId("l1").setBundle(demo)
-                .putAllLabels(labels).build()));
-        refusedByJava("labels", "label", () -> local.run(ContainerSpec.builder("l1", Fixture.demoBundle()).labels(labels).build()));
+        refusedByGrpc(
+                "labels",
+                "label",
+                () ->
+                        grpc.run(
+                                CreateRequest.newBuilder()
+                                        .setId("l1")
+                                        .setBundle(demo)
+                                        .putAllLabels(labels)
+                                        .build()));
+        refusedByJava(
+                "labels",
+                "label",
+                () ->
+                        local.run(
+                                ContainerSpec.builder("l1", Fixture.demoBundle())
+                                        .labels(labels)
+                                        .build()));
     }
 
     // ---- FIFO paths
 
     @Provide
     Arbitrary<String> fifoPaths() {
-        return Arbitraries.of("relative/fifo", files.resolve("no-such-fifo").toString(), "/etc/hostname", "/tmp", "/dev/null",
-                files.resolve("file").toString(), "/proc/self/mem");
+        return Arbitraries.of(
+                "relative/fifo",
+                files.resolve("no-such-fifo").toString(),
+                "/etc/hostname",
+                "/tmp",
+                "/dev/null",
+                files.resolve("file").toString(),
+                "/proc/self/mem");
     }
 
     @Property(tries = 20)
     void stdioPathsThatAreNotFifosAreRefused(@ForAll("fifoPaths") String path) {
         String demo = Fixture.demoBundle().toString();
-        refusedByGrpc("stdio path", path.startsWith("/") ? path : "stdio", () -> grpc.run(CreateRequest.newBuilder().setId("f1")
-                .setBundle(demo).setStdio(Stdio.newBuilder().setStdout(path)).addArgs("true").build()));
+        refusedByGrpc(
+                "stdio path",
+                path.startsWith("/") ? path : "stdio",
+                () ->
+                        grpc.run(
+                                CreateRequest.newBuilder()
+                                        .setId("f1")
+                                        .setBundle(demo)
+                                        .setStdio(Stdio.newBuilder().setStdout(path))
+                                        .addArgs("true")
+                                        .build()));
     }
 
     // ---- exec specs
@@ -219,7 +341,10 @@ class BadInputTest {
 
     // ---- CLI arguments (through the thin client and the daemon, as a user types them)
 
-    /** A command line, the exit code it must end with (2 usage, 125 refused) and a word the error must contain. */
+    /**
+     * A command line, the exit code it must end with (2 usage, 125 refused) and a word the error
+     * must contain.
+     */
     record Cli(List<String> args, int exit, String names) {
         Cli(String names, int exit, String... args) {
             this(List.of(args), exit, names);
@@ -257,25 +382,44 @@ class BadInputTest {
     void cliArgumentsAreRefusedNamingThem(@ForAll("cliLines") Cli line) throws Exception {
         NanaCli.Run r = nana.run(line.args().toArray(String[]::new));
         assertEquals(line.exit(), r.exit(), line.args() + ": " + r.err());
-        assertTrue(r.err().contains(line.names()), line.args() + " names " + line.names() + ": " + r.err());
-        assertEquals(0, grpc.list(ListRequest.getDefaultInstance()).getContainersCount(), "nothing created");
+        assertTrue(
+                r.err().contains(line.names()),
+                line.args() + " names " + line.names() + ": " + r.err());
+        assertEquals(
+                0,
+                grpc.list(ListRequest.getDefaultInstance()).getContainersCount(),
+                "nothing created");
         assertEquals(List.of(), Leaks.stateFolders(nana.stateDir), "no folder left");
         CASES.computeIfAbsent("cli", k -> new AtomicInteger()).incrementAndGet();
     }
 
     // ---- helpers
 
-    /** The call fails with INVALID_ARGUMENT naming the field; the daemon still answers; its state is untouched. */
+    /**
+     * The call fails with INVALID_ARGUMENT naming the field; the daemon still answers; its state is
+     * untouched.
+     */
     private static void refusedByGrpc(String kind, String field, Runnable call) {
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run, kind + " accepted");
+        StatusRuntimeException e =
+                assertThrows(StatusRuntimeException.class, call::run, kind + " accepted");
         String said = e.getStatus().getDescription();
-        assertTrue(e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT
-                || e.getStatus().getCode() == io.grpc.Status.Code.FAILED_PRECONDITION
-                || e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND, e.getStatus().toString());
+        assertTrue(
+                e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT
+                        || e.getStatus().getCode() == io.grpc.Status.Code.FAILED_PRECONDITION
+                        || e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND,
+                e.getStatus().toString());
         assertTrue(said != null && said.contains(field), "\"" + said + "\" names " + field);
-        List<String> created = grpc.list(ListRequest.getDefaultInstance()).getContainersList().stream()
-                .map(dev.nana.api.v1.Container::getId).toList();
-        created.forEach(id -> grpc.delete(dev.nana.api.v1.DeleteRequest.newBuilder().setId(id).setForce(true).build())); // no cascade
+        List<String> created =
+                grpc.list(ListRequest.getDefaultInstance()).getContainersList().stream()
+                        .map(dev.nana.api.v1.Container::getId)
+                        .toList();
+        created.forEach(
+                id ->
+                        grpc.delete(
+                                dev.nana.api.v1.DeleteRequest.newBuilder()
+                                        .setId(id)
+                                        .setForce(true)
+                                        .build())); // no cascade
         assertEquals(List.of(), created, kind + " case accepted: nothing may be created");
         assertEquals(List.of(), Leaks.stateFolders(nana.stateDir), "no folder left");
         CASES.computeIfAbsent("grpc " + kind, k -> new AtomicInteger()).incrementAndGet();
@@ -304,8 +448,18 @@ class BadInputTest {
         m.put("no config.json", Files.createDirectory(dir.resolve("empty-bundle")));
         m.put("config not JSON", config(dir, "not-json", "{ this is not json"));
         m.put("config an array", config(dir, "array", "[1, 2]"));
-        m.put("args a string", config(dir, "args-string", "{\"process\": {\"args\": \"sh\"}, \"root\": {\"path\": \"rootfs\"}}"));
-        m.put("root.path a number", config(dir, "root-number", "{\"process\": {\"args\": [\"sh\"]}, \"root\": {\"path\": 7}}"));
+        m.put(
+                "args a string",
+                config(
+                        dir,
+                        "args-string",
+                        "{\"process\": {\"args\": \"sh\"}, \"root\": {\"path\": \"rootfs\"}}"));
+        m.put(
+                "root.path a number",
+                config(
+                        dir,
+                        "root-number",
+                        "{\"process\": {\"args\": [\"sh\"]}, \"root\": {\"path\": 7}}"));
         m.put("huge config", config(dir, "huge", "{\"pad\": \"" + "x".repeat(12 << 20) + "\"}"));
         Files.writeString(dir.resolve("file"), "a regular file, not a FIFO");
         return m;

@@ -1,9 +1,5 @@
 package dev.nana.it.fault;
 
-import dev.nana.it.Fixture;
-import dev.nana.it.NanaCli;
-import dev.nana.it.Leaks;
-import dev.nana.it.FaultSize;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,6 +18,10 @@ import dev.nana.Stdio;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
+import dev.nana.it.FaultSize;
+import dev.nana.it.Fixture;
+import dev.nana.it.Leaks;
+import dev.nana.it.NanaCli;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,13 +40,12 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Crash anywhere, lose nothing: a churn of run, exec, kill and delete through a real
- * daemon, which is SIGKILLed at random moments (seeded); while it is down some containers
- * are killed behind its back and others end by themselves. After every restart each
- * container the test knows of is where it must be, with the right exit code; at the end
- * every event was delivered exactly once to a subscriber that replays from its last
- * event's time after each crash, and nothing is left: no shim, zombie, runtime state,
- * cgroup, mount, open file or folder.
+ * Crash anywhere, lose nothing: a churn of run, exec, kill and delete through a real daemon, which
+ * is SIGKILLed at random moments (seeded); while it is down some containers are killed behind its
+ * back and others end by themselves. After every restart each container the test knows of is where
+ * it must be, with the right exit code; at the end every event was delivered exactly once to a
+ * subscriber that replays from its last event's time after each crash, and nothing is left: no
+ * shim, zombie, runtime state, cgroup, mount, open file or folder.
  */
 @Tag("fault")
 class CrashAnywhereTest {
@@ -59,8 +58,13 @@ class CrashAnywhereTest {
         volatile boolean unsureCreate = true;
         volatile boolean unsureKill; // a kill (or force delete) was asked, and the answer was cut
         volatile boolean killed;
-        /** Killed while down with its run cut short: it may have died before it started (no START, exit 137). */
+
+        /**
+         * Killed while down with its run cut short: it may have died before it started (no START,
+         * exit 137).
+         */
         volatile boolean mayNeverStart;
+
         volatile boolean unsureDelete;
         volatile boolean deleted;
 
@@ -82,11 +86,16 @@ class CrashAnywhereTest {
     private final AtomicInteger killedWhileDown = new AtomicInteger();
     private final AtomicInteger cutCalls = new AtomicInteger();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
-    /** Ids are unique to a run: what an aborted run left on the host can never pass for this one's. */
+
+    /**
+     * Ids are unique to a run: what an aborted run left on the host can never pass for this one's.
+     */
     private final String runTag = "k" + Long.toHexString(System.nanoTime() & 0xffffff);
 
     @Test
-    @org.junit.jupiter.api.Timeout(value = 30, unit = TimeUnit.MINUTES) // the full size runs 60 rounds
+    @org.junit.jupiter.api.Timeout(
+            value = 30,
+            unit = TimeUnit.MINUTES) // the full size runs 60 rounds
     void daemonKilledAtRandomMomentsLosesNoContainerNoExitAndNoEvent() throws Exception {
         int rounds = FaultSize.of("rounds", 6, 60);
         Random rnd = new Random(FaultSize.seed("crash-anywhere"));
@@ -109,13 +118,20 @@ class CrashAnywhereTest {
                     stop.set(true);
                     for (Thread t : churn) t.join(TimeUnit.SECONDS.toMillis(60));
                     sub.close();
-                    if (!failures.isEmpty()) throw new AssertionError("a churn thread failed", failures.get(0));
+                    if (!failures.isEmpty())
+                        throw new AssertionError("a churn thread failed", failures.get(0));
                 }
                 // while it is down: kill some sleepers behind its back; let others end
                 for (var e : known.entrySet()) {
                     Known k = e.getValue();
-                    if (k.plan.exitsWith == null && !k.killed && !k.deleted && rnd.nextInt(4) == 0) {
-                        Process p = new ProcessBuilder(k.plan.runtime, "kill", e.getKey(), "KILL").redirectErrorStream(true).start();
+                    if (k.plan.exitsWith == null
+                            && !k.killed
+                            && !k.deleted
+                            && rnd.nextInt(4) == 0) {
+                        Process p =
+                                new ProcessBuilder(k.plan.runtime, "kill", e.getKey(), "KILL")
+                                        .redirectErrorStream(true)
+                                        .start();
                         if (p.waitFor() == 0) {
                             k.killed = true;
                             k.mayNeverStart |= k.unsureCreate;
@@ -142,23 +158,43 @@ class CrashAnywhereTest {
                         k.deleted = true;
                     }
                 }
-                awaitEvents(known.keySet().stream().filter(id -> !goneWithoutTrace.contains(id)).collect(Collectors.toSet()));
+                awaitEvents(
+                        known.keySet().stream()
+                                .filter(id -> !goneWithoutTrace.contains(id))
+                                .collect(Collectors.toSet()));
                 sub.close();
             }
             assertExactlyOnce();
             Set<String> all = known.keySet();
             assertEquals(List.of(), Leaks.shims(nana.stateDir), "no shim left");
             assertEquals(List.of(), Leaks.zombies(supervisors), "no zombie");
-            assertEquals(List.of(), Leaks.settled(() -> Leaks.runtimeState(all)), "no runtime state left");
+            assertEquals(
+                    List.of(),
+                    Leaks.settled(() -> Leaks.runtimeState(all)),
+                    "no runtime state left");
             assertEquals(List.of(), Leaks.settled(() -> Leaks.cgroups(all)), "no cgroup left");
             assertEquals(List.of(), Leaks.mounts(nana.stateDir), "no mount left");
-            assertEquals(List.of(), Leaks.openFiles(nana.daemonPid(), nana.stateDir), "no file of a container held open");
-            assertEquals(List.of(), Leaks.settled(() -> Leaks.stateFolders(nana.stateDir)), "no folder left");
-            System.out.printf("crash-anywhere: %d rounds, %d daemon SIGKILLs, %d containers (%d created for sure, %d cut short"
-                    + " without a trace), %d killed while the daemon was down, %d execs, %d calls cut by a crash,"
-                    + " %d events each delivered once, 0 lost%n",
-                    rounds, rounds, all.size(), all.size() - goneWithoutTrace.size(), goneWithoutTrace.size(),
-                    killedWhileDown.get(), execsDone.get(), cutCalls.get(), events.size());
+            assertEquals(
+                    List.of(),
+                    Leaks.openFiles(nana.daemonPid(), nana.stateDir),
+                    "no file of a container held open");
+            assertEquals(
+                    List.of(),
+                    Leaks.settled(() -> Leaks.stateFolders(nana.stateDir)),
+                    "no folder left");
+            System.out.printf(
+                    "crash-anywhere: %d rounds, %d daemon SIGKILLs, %d containers (%d created for sure, %d cut short"
+                            + " without a trace), %d killed while the daemon was down, %d execs, %d calls cut by a crash,"
+                            + " %d events each delivered once, 0 lost%n",
+                    rounds,
+                    rounds,
+                    all.size(),
+                    all.size() - goneWithoutTrace.size(),
+                    goneWithoutTrace.size(),
+                    killedWhileDown.get(),
+                    execsDone.get(),
+                    cutCalls.get(),
+                    events.size());
         }
     }
 
@@ -182,11 +218,19 @@ class CrashAnywhereTest {
                     }
                 }
             } catch (RuntimeException e) {
-                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-                if (cause instanceof UnavailableException && !cause.getMessage().contains("unexpected failure")) {
-                    cutCalls.incrementAndGet(); // the daemon died under the call: this thread is done
+                Throwable cause =
+                        e instanceof java.util.concurrent.CompletionException
+                                        && e.getCause() != null
+                                ? e.getCause()
+                                : e;
+                if (cause instanceof UnavailableException
+                        && !cause.getMessage().contains("unexpected failure")) {
+                    cutCalls.incrementAndGet(); // the daemon died under the call: this thread is
+                    // done
                     return;
-                } else if (!(cause instanceof NanaException)) { // a refusal of the moment (it exited meanwhile) is fine
+                } else if (!(cause
+                        instanceof
+                        NanaException)) { // a refusal of the moment (it exited meanwhile) is fine
                     failures.add(cause);
                     return;
                 }
@@ -205,9 +249,15 @@ class CrashAnywhereTest {
         known.put(id, k);
         busy.add(id);
         try {
-            List<String> args = exits == null ? List.of("sleep", "1000")
-                    : List.of("sh", "-c", "sleep 0." + r.nextInt(1, 9) + "; exit " + exits);
-            s.run(ContainerSpec.builder(id, Fixture.demoBundle()).runtime(plan.runtime).args(args.toArray(String[]::new)).build());
+            List<String> args =
+                    exits == null
+                            ? List.of("sleep", "1000")
+                            : List.of("sh", "-c", "sleep 0." + r.nextInt(1, 9) + "; exit " + exits);
+            s.run(
+                    ContainerSpec.builder(id, Fixture.demoBundle())
+                            .runtime(plan.runtime)
+                            .args(args.toArray(String[]::new))
+                            .build());
             k.unsureCreate = false;
         } finally {
             busy.remove(id);
@@ -223,7 +273,19 @@ class CrashAnywhereTest {
             k.killed = true;
             k.unsureKill = false;
         } else if (op < 8 && c.status() == ContainerStatus.RUNNING && k.plan.exitsWith == null) {
-            var exec = s.exec(id, new ExecSpec(null, List.of("sh", "-c", "exit 3"), List.of(), null, null, false, Stdio.NONE, 0, 0));
+            var exec =
+                    s.exec(
+                            id,
+                            new ExecSpec(
+                                    null,
+                                    List.of("sh", "-c", "exit 3"),
+                                    List.of(),
+                                    null,
+                                    null,
+                                    false,
+                                    Stdio.NONE,
+                                    0,
+                                    0));
             ExitStatus st = s.waitForExec(id, exec.execId()).orTimeout(30, TimeUnit.SECONDS).join();
             assertEquals(3, st.code(), "exec exit code in " + id);
             execsDone.incrementAndGet();
@@ -241,17 +303,24 @@ class CrashAnywhereTest {
 
     /** A container no other churn thread works on, claimed; null if none. */
     private String pick(Random r) {
-        List<String> free = known.entrySet().stream()
-                .filter(e -> !e.getValue().deleted && !e.getValue().unsureCreate && !busy.contains(e.getKey()))
-                .map(Map.Entry::getKey).sorted().toList();
+        List<String> free =
+                known.entrySet().stream()
+                        .filter(
+                                e ->
+                                        !e.getValue().deleted
+                                                && !e.getValue().unsureCreate
+                                                && !busy.contains(e.getKey()))
+                        .map(Map.Entry::getKey)
+                        .sorted()
+                        .toList();
         if (free.isEmpty()) return null;
         String id = free.get(r.nextInt(free.size()));
         return busy.add(id) ? id : null;
     }
 
     /**
-     * Subscribes, replaying from the last event seen: the test's own exactly-once client. A
-     * dead stream's late deliveries are dropped (under the same lock), the new one replays them.
+     * Subscribes, replaying from the last event seen: the test's own exactly-once client. A dead
+     * stream's late deliveries are dropped (under the same lock), the new one replays them.
      */
     private Subscription subscribe(Supervisor s) {
         int gen;
@@ -260,28 +329,57 @@ class CrashAnywhereTest {
             gen = generation.incrementAndGet();
             since = events.isEmpty() ? Instant.EPOCH : events.get(events.size() - 1).time();
         }
-        return s.subscribe(EventFilter.ALL, since, e -> {
-            synchronized (events) {
-                if (generation.get() == gen) events.add(e);
-            }
-        });
+        return s.subscribe(
+                EventFilter.ALL,
+                since,
+                e -> {
+                    synchronized (events) {
+                        if (generation.get() == gen) events.add(e);
+                    }
+                });
     }
 
     /** After a restart: every container where it must be. */
-    private void check(Supervisor s, NanaCli nana, int round, Set<Long> supervisors) throws Exception {
-        Map<String, ContainerInfo> listed = s.list().stream().collect(Collectors.toMap(ContainerInfo::id, c -> c));
+    private void check(Supervisor s, NanaCli nana, int round, Set<Long> supervisors)
+            throws Exception {
+        Map<String, ContainerInfo> listed =
+                s.list().stream().collect(Collectors.toMap(ContainerInfo::id, c -> c));
         for (var e : known.entrySet()) {
             String id = e.getKey();
             Known k = e.getValue();
             ContainerInfo c = listed.get(id);
             if (k.unsureCreate) { // the run was cut by the crash: it exists whole, or not at all
                 if (c == null) {
-                    assertTrue(!Files.exists(nana.stateDir.resolve(id)), id + ": a create cut short leaves no folder");
-                    waitFor(() -> Leaks.runtimeState(Set.of(id)).isEmpty(), () -> id + " (" + k.plan + "): a create cut short leaves"
-                            + " no runtime state, but " + Leaks.runtimeState(Set.of(id)) + " remains; processes: "
-                            + ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(id))
-                                    .map(p -> p.pid() + " " + p.info().commandLine().orElse("")).toList()
-                            + "; state dir: " + Leaks.stateFolders(nana.stateDir));
+                    assertTrue(
+                            !Files.exists(nana.stateDir.resolve(id)),
+                            id + ": a create cut short leaves no folder");
+                    waitFor(
+                            () -> Leaks.runtimeState(Set.of(id)).isEmpty(),
+                            () ->
+                                    id
+                                            + " ("
+                                            + k.plan
+                                            + "): a create cut short leaves"
+                                            + " no runtime state, but "
+                                            + Leaks.runtimeState(Set.of(id))
+                                            + " remains; processes: "
+                                            + ProcessHandle.allProcesses()
+                                                    .filter(
+                                                            p ->
+                                                                    p.info()
+                                                                            .commandLine()
+                                                                            .orElse("")
+                                                                            .contains(id))
+                                                    .map(
+                                                            p ->
+                                                                    p.pid()
+                                                                            + " "
+                                                                            + p.info()
+                                                                                    .commandLine()
+                                                                                    .orElse(""))
+                                                    .toList()
+                                            + "; state dir: "
+                                            + Leaks.stateFolders(nana.stateDir));
                     goneWithoutTrace.add(id);
                     k.deleted = true;
                 }
@@ -305,7 +403,15 @@ class CrashAnywhereTest {
                 k.killed |= c.status() == ContainerStatus.STOPPED;
                 k.unsureKill = false;
             }
-            if (c == null) fail("round " + round + ": " + id + " (" + k.plan + ") is lost: not listed after the restart");
+            if (c == null)
+                fail(
+                        "round "
+                                + round
+                                + ": "
+                                + id
+                                + " ("
+                                + k.plan
+                                + ") is lost: not listed after the restart");
         }
         // every exit that happened, or will, has the right code
         for (var e : known.entrySet()) {
@@ -313,36 +419,86 @@ class CrashAnywhereTest {
             if (k.deleted || k.expectedExit() == null) continue;
             ExitStatus st = s.waitForExit(e.getKey()).orTimeout(30, TimeUnit.SECONDS).join();
             if (k.expectedExit() != st.code()) {
-                fail("round " + round + ": exit code of " + e.getKey() + " " + k.plan + ": expected " + k.expectedExit()
-                        + ", got " + st + "; what the daemons logged of it:\n" + nana.daemonLog().lines()
-                                .filter(l -> l.contains(e.getKey())).collect(Collectors.joining("\n")));
+                fail(
+                        "round "
+                                + round
+                                + ": exit code of "
+                                + e.getKey()
+                                + " "
+                                + k.plan
+                                + ": expected "
+                                + k.expectedExit()
+                                + ", got "
+                                + st
+                                + "; what the daemons logged of it:\n"
+                                + nana.daemonLog()
+                                        .lines()
+                                        .filter(l -> l.contains(e.getKey()))
+                                        .collect(Collectors.joining("\n")));
             }
         }
         // sleepers nobody killed still run
         for (var e : known.entrySet()) {
             Known k = e.getValue();
             if (k.deleted || k.expectedExit() != null) continue;
-            assertEquals(ContainerStatus.RUNNING, s.state(e.getKey()).status(), "round " + round + ": " + e.getKey() + " runs");
+            assertEquals(
+                    ContainerStatus.RUNNING,
+                    s.state(e.getKey()).status(),
+                    "round " + round + ": " + e.getKey() + " runs");
         }
         // a shim for each live container, and none for the others; no zombie
         long live = s.list().stream().filter(c -> c.status() != ContainerStatus.STOPPED).count();
-        waitFor(() -> Leaks.shims(nana.stateDir).size() == live && Leaks.zombies(supervisors).isEmpty(),
-                () -> "round " + round + ": " + live + " live containers, shims " + Leaks.shims(nana.stateDir)
-                        + ", " + Leaks.zombies(supervisors));
+        waitFor(
+                () ->
+                        Leaks.shims(nana.stateDir).size() == live
+                                && Leaks.zombies(supervisors).isEmpty(),
+                () ->
+                        "round "
+                                + round
+                                + ": "
+                                + live
+                                + " live containers, shims "
+                                + Leaks.shims(nana.stateDir)
+                                + ", "
+                                + Leaks.zombies(supervisors));
     }
 
     /** Waits until every container's DELETE event (the last of its life) has arrived. */
     private void awaitEvents(Set<String> ids) throws InterruptedException {
-        waitFor(() -> ids.stream().allMatch(id -> events.stream().anyMatch(e -> e.id().equals(id) && e.type() == EventType.DELETE)),
-                () -> "DELETE events missing for " + ids.stream().filter(id -> events.stream()
-                        .noneMatch(e -> e.id().equals(id) && e.type() == EventType.DELETE)).toList());
+        waitFor(
+                () ->
+                        ids.stream()
+                                .allMatch(
+                                        id ->
+                                                events.stream()
+                                                        .anyMatch(
+                                                                e ->
+                                                                        e.id().equals(id)
+                                                                                && e.type()
+                                                                                        == EventType
+                                                                                                .DELETE)),
+                () ->
+                        "DELETE events missing for "
+                                + ids.stream()
+                                        .filter(
+                                                id ->
+                                                        events.stream()
+                                                                .noneMatch(
+                                                                        e ->
+                                                                                e.id().equals(id)
+                                                                                        && e.type()
+                                                                                                == EventType
+                                                                                                        .DELETE))
+                                        .toList());
     }
 
     private void assertExactlyOnce() {
         Map<String, Map<EventType, List<Event>>> byId = new HashMap<>();
         for (Event e : events) {
             if (!e.process().equals("init")) continue;
-            byId.computeIfAbsent(e.id(), x -> new HashMap<>()).computeIfAbsent(e.type(), x -> new ArrayList<>()).add(e);
+            byId.computeIfAbsent(e.id(), x -> new HashMap<>())
+                    .computeIfAbsent(e.type(), x -> new ArrayList<>())
+                    .add(e);
         }
         for (var entry : known.entrySet()) {
             String id = entry.getKey();
@@ -351,24 +507,41 @@ class CrashAnywhereTest {
                 assertEquals(Map.of(), got, id + " never existed: no event");
                 continue;
             }
-            for (EventType t : List.of(EventType.CREATE, EventType.START, EventType.EXIT, EventType.DELETE)) {
+            for (EventType t :
+                    List.of(EventType.CREATE, EventType.START, EventType.EXIT, EventType.DELETE)) {
                 int n = got.getOrDefault(t, List.of()).size();
-                if (t == EventType.START && entry.getValue().mayNeverStart && n == 0) continue; // killed before it started
-                assertEquals(1, n, id + " " + entry.getValue().plan + ": " + t + " exactly once, got " + got.getOrDefault(t, List.of()));
+                if (t == EventType.START && entry.getValue().mayNeverStart && n == 0)
+                    continue; // killed before it started
+                assertEquals(
+                        1,
+                        n,
+                        id
+                                + " "
+                                + entry.getValue().plan
+                                + ": "
+                                + t
+                                + " exactly once, got "
+                                + got.getOrDefault(t, List.of()));
             }
             Integer expected = entry.getValue().expectedExit();
             if (expected != null) {
-                assertEquals(expected, got.get(EventType.EXIT).get(0).exitCode(), id + ": the EXIT event's code");
+                assertEquals(
+                        expected,
+                        got.get(EventType.EXIT).get(0).exitCode(),
+                        id + ": the EXIT event's code");
             }
         }
         long seqs = events.stream().map(Event::seq).distinct().count();
         assertEquals(events.size(), seqs, "no event delivered twice");
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier done, java.util.function.Supplier<String> what) {
+    private static void waitFor(
+            java.util.function.BooleanSupplier done, java.util.function.Supplier<String> what) {
         try {
-            await().atMost(java.time.Duration.ofSeconds(20)).pollDelay(java.time.Duration.ZERO)
-                    .pollInterval(java.time.Duration.ofMillis(20)).until(done::getAsBoolean);
+            await().atMost(java.time.Duration.ofSeconds(20))
+                    .pollDelay(java.time.Duration.ZERO)
+                    .pollInterval(java.time.Duration.ofMillis(20))
+                    .until(done::getAsBoolean);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             fail(what.get());
         }

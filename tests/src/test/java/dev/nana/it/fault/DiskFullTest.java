@@ -1,10 +1,10 @@
 package dev.nana.it.fault;
 
-import dev.nana.it.NanaCli;
-import dev.nana.it.Leaks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nana.it.Leaks;
+import dev.nana.it.NanaCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,17 +12,29 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The state directory's file system full (a 4 MiB tmpfs): a new container is refused with
- * an error that says so and leaves nothing; the container already running keeps running,
- * is listed, and can be killed and deleted; once space is freed everything works again.
+ * The state directory's file system full (a 4 MiB tmpfs): a new container is refused with an error
+ * that says so and leaves nothing; the container already running keeps running, is listed, and can
+ * be killed and deleted; once space is freed everything works again.
  */
 @Tag("fault")
 class DiskFullTest {
     @Test
     void aFullStateDirectoryRefusesNewContainersAndHarmsNoRunningOne() throws Exception {
         try (NanaCli nana = new NanaCli()) {
-            assertEquals(0, new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "nana-full", nana.stateDir.toString())
-                    .inheritIO().start().waitFor(), "mount a small tmpfs");
+            assertEquals(
+                    0,
+                    new ProcessBuilder(
+                                    "mount",
+                                    "-t",
+                                    "tmpfs",
+                                    "-o",
+                                    "size=4m,mode=0700",
+                                    "nana-full",
+                                    nana.stateDir.toString())
+                            .inheritIO()
+                            .start()
+                            .waitFor(),
+                    "mount a small tmpfs");
             try {
                 nana.startDaemon();
                 assertEquals(0, nana.run("run", "-d", "before", "--", "sleep", "1000").exit());
@@ -36,12 +48,18 @@ class DiskFullTest {
                 NanaCli.Run refused = nana.run("run", "-d", "after", "--", "sleep", "1000");
                 assertEquals(125, refused.exit(), refused.out() + refused.err());
                 assertTrue(refused.err().contains("No space left on device"), refused.err());
-                assertTrue(!Files.exists(nana.stateDir.resolve("after")), "no folder for the refused container");
-                assertEquals("running", nana.status("before"), "the running container is not harmed");
+                assertTrue(
+                        !Files.exists(nana.stateDir.resolve("after")),
+                        "no folder for the refused container");
+                assertEquals(
+                        "running", nana.status("before"), "the running container is not harmed");
                 assertTrue(nana.run("ps").out().contains("before"));
 
                 Files.delete(filler);
-                assertEquals(0, nana.run("run", "-d", "after", "--", "sleep", "1000").exit(), "works again once there is room");
+                assertEquals(
+                        0,
+                        nana.run("run", "-d", "after", "--", "sleep", "1000").exit(),
+                        "works again once there is room");
                 for (String id : List.of("before", "after")) {
                     assertEquals(0, nana.run("kill", id, "KILL").exit());
                     assertEquals(137, nana.run("wait", id).exit());
@@ -50,7 +68,10 @@ class DiskFullTest {
                 assertEquals(List.of(), Leaks.settled(() -> Leaks.stateFolders(nana.stateDir)));
             } finally {
                 nana.killDaemonIfRunning();
-                new ProcessBuilder("umount", "-l", nana.stateDir.toString()).inheritIO().start().waitFor();
+                new ProcessBuilder("umount", "-l", nana.stateDir.toString())
+                        .inheritIO()
+                        .start()
+                        .waitFor();
             }
         }
     }

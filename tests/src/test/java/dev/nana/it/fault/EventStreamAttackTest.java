@@ -1,8 +1,5 @@
 package dev.nana.it.fault;
 
-import dev.nana.it.NanaCli;
-import dev.nana.it.FaultSize;
-import java.time.Duration;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nana.api.v1.ContainersGrpc;
 import dev.nana.api.v1.Event;
 import dev.nana.api.v1.EventsRequest;
+import dev.nana.it.FaultSize;
+import dev.nana.it.NanaCli;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -22,6 +21,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -30,11 +30,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Thousands of gRPC event subscriptions that never read: each costs the daemon a parked
- * virtual thread and a queue of what is queued, the subscribers are capped (the rest are
- * refused with UNAVAILABLE), and nothing piles up in the server. While they hang on, events
- * keep flowing (containers run and go), `nana ps` answers within a second; once they are
- * cancelled the daemon's threads and memory are back where they were.
+ * Thousands of gRPC event subscriptions that never read: each costs the daemon a parked virtual
+ * thread and a queue of what is queued, the subscribers are capped (the rest are refused with
+ * UNAVAILABLE), and nothing piles up in the server. While they hang on, events keep flowing
+ * (containers run and go), `nana ps` answers within a second; once they are cancelled the daemon's
+ * threads and memory are back where they were.
  */
 @Tag("fault")
 class EventStreamAttackTest {
@@ -44,7 +44,10 @@ class EventStreamAttackTest {
         try (var tasks = Files.list(Path.of("/proc", Long.toString(nana.daemonPid()), "task"))) {
             for (Path t : tasks.toList()) {
                 try {
-                    names.merge(Files.readString(t.resolve("comm")).strip().replaceAll("\\d+", "N"), 1, Integer::sum);
+                    names.merge(
+                            Files.readString(t.resolve("comm")).strip().replaceAll("\\d+", "N"),
+                            1,
+                            Integer::sum);
                 } catch (java.io.IOException e) {
                     // gone meanwhile
                 }
@@ -58,52 +61,79 @@ class EventStreamAttackTest {
         int n = FaultSize.of("subscriptions", 2000, 2000);
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
-            for (int i = 0; i < 12; i++) assertEquals(0, nana.run("run", "--rm", "warm" + i, "--", "true").exit());
+            for (int i = 0; i < 12; i++)
+                assertEquals(0, nana.run("run", "--rm", "warm" + i, "--", "true").exit());
             long[] baseline = nana.daemonUsage(); // warm: the start pool's threads are there
             var group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-            ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(nana.socket.toString()))
-                    .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group)
-                    .withOption(ChannelOption.SO_KEEPALIVE, null).usePlaintext().build();
+            ManagedChannel channel =
+                    NettyChannelBuilder.forAddress(new DomainSocketAddress(nana.socket.toString()))
+                            .channelType(EpollDomainSocketChannel.class)
+                            .eventLoopGroup(group)
+                            .withOption(ChannelOption.SO_KEEPALIVE, null)
+                            .usePlaintext()
+                            .build();
             AtomicInteger refused = new AtomicInteger();
             List<ClientCallStreamObserver<EventsRequest>> calls = new ArrayList<>();
             try {
                 ContainersGrpc.ContainersStub api = ContainersGrpc.newStub(channel);
                 for (int i = 0; i < n; i++) {
-                    api.events(EventsRequest.getDefaultInstance(), new ClientResponseObserver<EventsRequest, Event>() {
-                        @Override
-                        public void beforeStart(ClientCallStreamObserver<EventsRequest> call) {
-                            call.disableAutoRequestWithInitial(0); // never reads a single event
-                            synchronized (calls) {
-                                calls.add(call);
-                            }
-                        }
+                    api.events(
+                            EventsRequest.getDefaultInstance(),
+                            new ClientResponseObserver<EventsRequest, Event>() {
+                                @Override
+                                public void beforeStart(
+                                        ClientCallStreamObserver<EventsRequest> call) {
+                                    call.disableAutoRequestWithInitial(
+                                            0); // never reads a single event
+                                    synchronized (calls) {
+                                        calls.add(call);
+                                    }
+                                }
 
-                        @Override
-                        public void onNext(Event e) {}
+                                @Override
+                                public void onNext(Event e) {}
 
-                        @Override
-                        public void onError(Throwable t) {
-                            if (Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE) refused.incrementAndGet();
-                        }
+                                @Override
+                                public void onError(Throwable t) {
+                                    if (Status.fromThrowable(t).getCode()
+                                            == Status.Code.UNAVAILABLE) refused.incrementAndGet();
+                                }
 
-                        @Override
-                        public void onCompleted() {}
-                    });
+                                @Override
+                                public void onCompleted() {}
+                            });
                 }
                 // events flow meanwhile: containers run and go
                 for (int i = 0; i < 10; i++) {
                     assertEquals(0, nana.run("run", "--rm", "ev" + i, "--", "true").exit());
                 }
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).untilAsserted(
-                        () -> assertEquals(n - 1024, refused.get(), "over the cap of 1024 subscribers, UNAVAILABLE"));
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(50))
+                        .untilAsserted(
+                                () ->
+                                        assertEquals(
+                                                n - 1024,
+                                                refused.get(),
+                                                "over the cap of 1024 subscribers, UNAVAILABLE"));
                 long[] during = nana.daemonUsage();
-                assertTrue(during[1] <= baseline[1] + 8, n + " subscriptions: threads " + baseline[1] + " before, " + during[1]
-                        + " during: " + threadNames(nana));
+                assertTrue(
+                        during[1] <= baseline[1] + 8,
+                        n
+                                + " subscriptions: threads "
+                                + baseline[1]
+                                + " before, "
+                                + during[1]
+                                + " during: "
+                                + threadNames(nana));
                 long t0 = System.nanoTime();
                 assertEquals(0, nana.run("ps").exit());
-                assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(1), "nana ps answers within a second");
-                System.out.printf("events: %d never-read subscriptions, %d refused; daemon threads %d before, %d during;"
-                        + " RSS %d KiB before, %d KiB during%n", n, refused.get(), baseline[1], during[1], baseline[0], during[0]);
+                assertTrue(
+                        System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(1),
+                        "nana ps answers within a second");
+                System.out.printf(
+                        "events: %d never-read subscriptions, %d refused; daemon threads %d before, %d during;"
+                                + " RSS %d KiB before, %d KiB during%n",
+                        n, refused.get(), baseline[1], during[1], baseline[0], during[0]);
             } finally {
                 synchronized (calls) {
                     calls.forEach(c -> c.cancel("done", null));
@@ -112,16 +142,32 @@ class EventStreamAttackTest {
                 channel.awaitTermination(10, TimeUnit.SECONDS);
                 group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             }
-            // the bound is the one held during: the pools (virtual threads' carriers, gRPC's and nana's)
+            // the bound is the one held during: the pools (virtual threads' carriers, gRPC's and
+            // nana's)
             // keep a few idle threads for a while; a thread per subscription would be a thousand
-            await().atMost(Duration.ofSeconds(15)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-                long[] after = nana.daemonUsage();
-                assertTrue(after[1] <= baseline[1] + 8, "threads " + baseline[1] + " before, " + after[1] + " after: "
-                        + threadNames(nana));
-                assertTrue(after[0] <= baseline[0] + 32 * 1024, "RSS " + baseline[0] + " KiB before, " + after[0] + " KiB after");
-            });
+            await().atMost(Duration.ofSeconds(15))
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(
+                            () -> {
+                                long[] after = nana.daemonUsage();
+                                assertTrue(
+                                        after[1] <= baseline[1] + 8,
+                                        "threads "
+                                                + baseline[1]
+                                                + " before, "
+                                                + after[1]
+                                                + " after: "
+                                                + threadNames(nana));
+                                assertTrue(
+                                        after[0] <= baseline[0] + 32 * 1024,
+                                        "RSS "
+                                                + baseline[0]
+                                                + " KiB before, "
+                                                + after[0]
+                                                + " KiB after");
+                            });
             assertEquals(0, nana.run("ps").exit());
         }
     }
-
 }

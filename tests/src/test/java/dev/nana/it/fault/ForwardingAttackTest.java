@@ -1,8 +1,5 @@
 package dev.nana.it.fault;
 
-import dev.nana.it.NanaCli;
-import dev.nana.it.FaultSize;
-import java.time.Duration;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,21 +7,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nana.it.FaultSize;
+import dev.nana.it.NanaCli;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The thin client's socket attacked as an adversarial root caller would: hostile lengths in
- * raw frames, requests held half-sent, thousands of idle connections, a nested {@code daemon}
- * argv, a daemon that stops answering. After each the daemon answers {@code nana ps} within
- * a second, and its threads and memory are back where they were.
+ * The thin client's socket attacked as an adversarial root caller would: hostile lengths in raw
+ * frames, requests held half-sent, thousands of idle connections, a nested {@code daemon} argv, a
+ * daemon that stops answering. After each the daemon answers {@code nana ps} within a second, and
+ * its threads and memory are back where they were.
  */
 @Tag("fault")
 class ForwardingAttackTest {
@@ -43,30 +43,58 @@ class ForwardingAttackTest {
             Files.write(script, in.readAllBytes());
         }
         script.toFile().deleteOnExit();
-        List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/python3", script.toString(), nana.socket + ".cli"));
+        List<String> cmd =
+                new java.util.ArrayList<>(
+                        List.of("/usr/bin/python3", script.toString(), nana.socket + ".cli"));
         cmd.addAll(List.of(args));
         return cmd;
     }
 
-    /** The daemon answers `nana ps` at once, and has no more threads and not much more memory than before. */
+    /**
+     * The daemon answers `nana ps` at once, and has no more threads and not much more memory than
+     * before.
+     */
     private static void stillServes(NanaCli nana, long[] baseline, String after) throws Exception {
         long t0 = System.nanoTime();
         NanaCli.Run ps = nana.run("ps");
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(0, ps.exit(), after + ": nana ps: " + ps.err());
         assertTrue(ms < 1000, after + ": nana ps took " + ms + " ms");
-        await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-            long[] now = nana.daemonUsage();
-            assertTrue(now[1] <= baseline[1] + 2, after + ": threads " + baseline[1] + " before, " + now[1] + " after");
-            assertTrue(now[0] <= baseline[0] + 24 * 1024, after + ": RSS " + baseline[0] + " KiB before, " + now[0] + " KiB after");
-        });
+        await().atMost(Duration.ofSeconds(10))
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(
+                        () -> {
+                            long[] now = nana.daemonUsage();
+                            assertTrue(
+                                    now[1] <= baseline[1] + 2,
+                                    after
+                                            + ": threads "
+                                            + baseline[1]
+                                            + " before, "
+                                            + now[1]
+                                            + " after");
+                            assertTrue(
+                                    now[0] <= baseline[0] + 24 * 1024,
+                                    after
+                                            + ": RSS "
+                                            + baseline[0]
+                                            + " KiB before, "
+                                            + now[0]
+                                            + " KiB after");
+                        });
     }
-
 
     private static long[] warmBaseline(NanaCli nana) throws Exception {
         for (int i = 0; i < 20; i++) {
             NanaCli.Run ps = nana.run("ps");
-            assertEquals(0, ps.exit(), "nana ps on a fresh daemon: " + ps.err() + "; the daemon said: " + nana.daemonLog());
+            assertEquals(
+                    0,
+                    ps.exit(),
+                    "nana ps on a fresh daemon: "
+                            + ps.err()
+                            + "; the daemon said: "
+                            + nana.daemonLog());
         }
         return nana.daemonUsage();
     }
@@ -90,10 +118,17 @@ class ForwardingAttackTest {
             assertEquals(125, nofds.path("exit").asInt(), nofds.toString());
             stillServes(nana, baseline, "a request without its descriptors");
 
-            // requests of 1 MiB held half-sent: the read budget refuses what it cannot hold, the deadline ends the rest
+            // requests of 1 MiB held half-sent: the read budget refuses what it cannot hold, the
+            // deadline ends the rest
             Process hold = new ProcessBuilder(command(nana, "hold", "16")).start();
-            JsonNode held = JSON.readTree(new BufferedReader(new InputStreamReader(hold.getInputStream(), StandardCharsets.UTF_8)).readLine());
-            assertEquals(16, held.path("opened").asInt() + held.path("failed").asInt(), held.toString());
+            JsonNode held =
+                    JSON.readTree(
+                            new BufferedReader(
+                                            new InputStreamReader(
+                                                    hold.getInputStream(), StandardCharsets.UTF_8))
+                                    .readLine());
+            assertEquals(
+                    16, held.path("opened").asInt() + held.path("failed").asInt(), held.toString());
             stillServes(nana, baseline, "16 requests of 1 MiB held half-sent");
             hold.getOutputStream().close();
             assertTrue(hold.waitFor(30, TimeUnit.SECONDS));
@@ -108,14 +143,31 @@ class ForwardingAttackTest {
             nana.startDaemon();
             long[] baseline = warmBaseline(nana);
             Process idle = new ProcessBuilder(command(nana, "idle", Integer.toString(n))).start();
-            JsonNode r = JSON.readTree(new BufferedReader(new InputStreamReader(idle.getInputStream(), StandardCharsets.UTF_8)).readLine());
+            JsonNode r =
+                    JSON.readTree(
+                            new BufferedReader(
+                                            new InputStreamReader(
+                                                    idle.getInputStream(), StandardCharsets.UTF_8))
+                                    .readLine());
             long[] during = nana.daemonUsage();
-            assertTrue(during[1] <= baseline[1] + 2, n + " idle connections: threads " + baseline[1] + " before, " + during[1] + " during");
-            if (n > 512) assertTrue(r.path("refused").asInt() > 0, "over the cap, clients are told so ('B'): " + r);
+            assertTrue(
+                    during[1] <= baseline[1] + 2,
+                    n
+                            + " idle connections: threads "
+                            + baseline[1]
+                            + " before, "
+                            + during[1]
+                            + " during");
+            if (n > 512)
+                assertTrue(
+                        r.path("refused").asInt() > 0,
+                        "over the cap, clients are told so ('B'): " + r);
             idle.getOutputStream().close();
             assertTrue(idle.waitFor(60, TimeUnit.SECONDS));
             stillServes(nana, baseline, n + " idle connections");
-            System.out.printf("forwarding: %d idle connections: %s; threads %d before, %d during%n", n, r, baseline[1], during[1]);
+            System.out.printf(
+                    "forwarding: %d idle connections: %s; threads %d before, %d during%n",
+                    n, r, baseline[1], during[1]);
         }
     }
 
@@ -124,22 +176,39 @@ class ForwardingAttackTest {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
             long[] baseline = warmBaseline(nana);
-            // the daemon's descriptor table, cut to a little above what it uses: idle clients fill it up
+            // the daemon's descriptor table, cut to a little above what it uses: idle clients fill
+            // it up
             long open;
             try (var fds = Files.list(Path.of("/proc", Long.toString(nana.daemonPid()), "fd"))) {
                 open = fds.count();
             }
             long limit = open + 64;
-            Process prlimit = new ProcessBuilder("prlimit", "--pid", Long.toString(nana.daemonPid()), "--nofile=" + limit + ":" + limit)
-                    .redirectErrorStream(true).start();
+            Process prlimit =
+                    new ProcessBuilder(
+                                    "prlimit",
+                                    "--pid",
+                                    Long.toString(nana.daemonPid()),
+                                    "--nofile=" + limit + ":" + limit)
+                            .redirectErrorStream(true)
+                            .start();
             assertEquals(0, prlimit.waitFor(), new String(prlimit.getInputStream().readAllBytes()));
             Process idle = new ProcessBuilder(command(nana, "idle", "300")).start();
-            JsonNode r = JSON.readTree(new BufferedReader(new InputStreamReader(idle.getInputStream(), StandardCharsets.UTF_8)).readLine());
+            JsonNode r =
+                    JSON.readTree(
+                            new BufferedReader(
+                                            new InputStreamReader(
+                                                    idle.getInputStream(), StandardCharsets.UTF_8))
+                                    .readLine());
             Thread.sleep(500); // accept meets EMFILE, pauses, tries again
             idle.getOutputStream().close();
             assertTrue(idle.waitFor(60, TimeUnit.SECONDS));
-            stillServes(nana, baseline, "300 clients against a table of " + limit + " descriptors (" + r + ")");
-            assertTrue(nana.daemonLog().contains("pausing, then accepting again"), "the pause is said once: " + nana.daemonLog());
+            stillServes(
+                    nana,
+                    baseline,
+                    "300 clients against a table of " + limit + " descriptors (" + r + ")");
+            assertTrue(
+                    nana.daemonLog().contains("pausing, then accepting again"),
+                    "the pause is said once: " + nana.daemonLog());
         }
     }
 
@@ -148,8 +217,16 @@ class ForwardingAttackTest {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
             long[] baseline = warmBaseline(nana);
-            for (List<String> argv : List.of(List.of("daemon"), List.of("--state-dir", nana.stateDir.toString(), "daemon",
-                    "--socket", nana.stateDir.resolve("other.sock").toString()), List.of("bench", "--count", "1"))) {
+            for (List<String> argv :
+                    List.of(
+                            List.of("daemon"),
+                            List.of(
+                                    "--state-dir",
+                                    nana.stateDir.toString(),
+                                    "daemon",
+                                    "--socket",
+                                    nana.stateDir.resolve("other.sock").toString()),
+                            List.of("bench", "--count", "1"))) {
                 List<String> args = new java.util.ArrayList<>(List.of("request"));
                 args.addAll(argv);
                 JsonNode r = hostile(nana, args.toArray(String[]::new));
@@ -159,9 +236,22 @@ class ForwardingAttackTest {
             stillServes(nana, baseline, "nested daemon and bench");
             // the daemon's own lock held through the refusals: another daemon is still refused
             Path other = nana.stateDir.resolveSibling(nana.stateDir.getFileName() + ".other.sock");
-            NanaCli.Run second = nana.exec(List.of(NanaCli.bin().toString(), "daemon", "--socket", other.toString()), null);
+            NanaCli.Run second =
+                    nana.exec(
+                            List.of(
+                                    NanaCli.bin().toString(),
+                                    "daemon",
+                                    "--socket",
+                                    other.toString()),
+                            null);
             assertEquals(125, second.exit(), second.out() + second.err());
-            assertTrue(second.err().contains("in use by another nana supervisor (pid " + nana.daemonPid() + ")"), second.err());
+            assertTrue(
+                    second.err()
+                            .contains(
+                                    "in use by another nana supervisor (pid "
+                                            + nana.daemonPid()
+                                            + ")"),
+                    second.err());
         }
     }
 
@@ -171,7 +261,14 @@ class ForwardingAttackTest {
             Path file = nana.stateDir.resolveSibling(nana.stateDir.getFileName() + ".precious");
             Files.writeString(file, "keep me");
             try {
-                NanaCli.Run r = nana.exec(List.of(NanaCli.bin().toString(), "daemon", "--socket", file.toString()), null);
+                NanaCli.Run r =
+                        nana.exec(
+                                List.of(
+                                        NanaCli.bin().toString(),
+                                        "daemon",
+                                        "--socket",
+                                        file.toString()),
+                                null);
                 assertEquals(125, r.exit(), r.out() + r.err());
                 assertTrue(r.err().contains("is not a socket"), r.err());
                 assertEquals("keep me", Files.readString(file));
@@ -188,7 +285,10 @@ class ForwardingAttackTest {
     private static Process client(NanaCli nana, Path err, String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of(NanaCli.bin().toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(cmd)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(err.toFile());
         pb.environment().put("NANA_STATE_DIR", nana.stateDir.toString());
         pb.environment().put("NANA_ADDRESS", nana.socket.toString());
         return pb.start();

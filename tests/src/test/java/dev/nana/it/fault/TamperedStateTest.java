@@ -1,11 +1,11 @@
 package dev.nana.it.fault;
 
-import dev.nana.it.NanaCli;
-import dev.nana.it.Leaks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nana.it.Leaks;
+import dev.nana.it.NanaCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -16,35 +16,57 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * A state.json that cannot be trusted, of a container that still runs: torn, or swollen by a
- * 20 MB label. Restore must not leak the container (running on unseen, its id taken in the
- * runtime) nor die reading it: it kills and deletes it through the runtime, journals its
- * DELETE, and sets the folder aside in a root-only .trash.
+ * A state.json that cannot be trusted, of a container that still runs: torn, or swollen by a 20 MB
+ * label. Restore must not leak the container (running on unseen, its id taken in the runtime) nor
+ * die reading it: it kills and deletes it through the runtime, journals its DELETE, and sets the
+ * folder aside in a root-only .trash.
  */
 @Tag("fault")
 class TamperedStateTest {
-    private static void tamperedWhileDown(String runtime, String how, java.util.function.Consumer<Path> tamper) throws Exception {
+    private static void tamperedWhileDown(
+            String runtime, String how, java.util.function.Consumer<Path> tamper) throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
             String id = "tampered-" + runtime;
-            NanaCli.Run run = nana.run("run", "-d", "--runtime", runtime, id, "--", "sleep", "1000");
+            NanaCli.Run run =
+                    nana.run("run", "-d", "--runtime", runtime, id, "--", "sleep", "1000");
             assertEquals(0, run.exit(), run.err());
-            int pid = Integer.parseInt(Files.readString(nana.stateDir.resolve(id).resolve("init").resolve("pid")).strip());
+            int pid =
+                    Integer.parseInt(
+                            Files.readString(
+                                            nana.stateDir
+                                                    .resolve(id)
+                                                    .resolve("init")
+                                                    .resolve("pid"))
+                                    .strip());
             nana.killDaemon();
             tamper.accept(nana.stateDir.resolve(id).resolve("state.json"));
             nana.startDaemon();
 
             assertEquals("", nana.run("ps", "-q").out().strip(), how + ": not listed");
-            assertEquals(List.of(), Leaks.settled(() -> Leaks.runtimeState(Set.of(id))), how + ": the runtime forgot it");
-            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), how + ": its process was killed");
+            assertEquals(
+                    List.of(),
+                    Leaks.settled(() -> Leaks.runtimeState(Set.of(id))),
+                    how + ": the runtime forgot it");
+            assertFalse(
+                    ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+                    how + ": its process was killed");
             Path trash = nana.stateDir.resolve(".trash");
             try (Stream<Path> set = Files.list(trash)) {
-                assertEquals(1, set.filter(p -> p.getFileName().toString().startsWith(id + ".")).count(), how + ": set aside");
+                assertEquals(
+                        1,
+                        set.filter(p -> p.getFileName().toString().startsWith(id + ".")).count(),
+                        how + ": set aside");
             }
-            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(trash)));
-            NanaCli.Run events = nana.run("events", "--no-follow", "--since", "10m", "--filter", "type=delete");
-            assertTrue(events.out().contains(id), how + ": its DELETE is journaled: " + events.out());
-            NanaCli.Run again = nana.run("run", "-d", "--runtime", runtime, id, "--", "sleep", "1000");
+            assertEquals(
+                    "rwx------",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(trash)));
+            NanaCli.Run events =
+                    nana.run("events", "--no-follow", "--since", "10m", "--filter", "type=delete");
+            assertTrue(
+                    events.out().contains(id), how + ": its DELETE is journaled: " + events.out());
+            NanaCli.Run again =
+                    nana.run("run", "-d", "--runtime", runtime, id, "--", "sleep", "1000");
             assertEquals(0, again.exit(), how + ": the id is free again: " + again.err());
             assertEquals(0, nana.run("rm", "-f", id).exit());
         }
@@ -59,14 +81,23 @@ class TamperedStateTest {
 
     @Test
     void aStateJsonSwollenPastItsLimitIsNeverRead() throws Exception {
-        tamperedWhileDown("runc", "a 20 MB label", file -> {
-            try {
-                String json = Files.readString(file);
-                write(file, json.replaceFirst("\\{", "{\"labels\": {\"big\": \"" + "x".repeat(20 << 20) + "\"},"));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        tamperedWhileDown(
+                "runc",
+                "a 20 MB label",
+                file -> {
+                    try {
+                        String json = Files.readString(file);
+                        write(
+                                file,
+                                json.replaceFirst(
+                                        "\\{",
+                                        "{\"labels\": {\"big\": \""
+                                                + "x".repeat(20 << 20)
+                                                + "\"},"));
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
     }
 
     private static void write(Path file, String text) {

@@ -1,10 +1,10 @@
 package dev.nana.it.lifecycle;
 
-import dev.nana.it.NanaCli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nana.it.NanaCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -21,7 +21,8 @@ class PauseResumeTest {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
             String[] f = line.split(":", 3);
             if (f.length == 3 && List.of(f[1].split(",")).contains("freezer")) {
-                return Files.readString(Path.of("/sys/fs/cgroup/freezer" + f[2], "freezer.state")).strip();
+                return Files.readString(Path.of("/sys/fs/cgroup/freezer" + f[2], "freezer.state"))
+                        .strip();
             }
         }
         throw new AssertionError("pid " + pid + " has no v1 freezer cgroup");
@@ -53,10 +54,15 @@ class PauseResumeTest {
             assertEquals("THAWED", freezerState(pid));
             NanaCli.Run notPaused = nana.run("resume", "p");
             assertEquals(125, notPaused.exit());
-            assertTrue(notPaused.err().contains("only a paused container resumes"), notPaused.err());
+            assertTrue(
+                    notPaused.err().contains("only a paused container resumes"), notPaused.err());
 
-            String events = nana.run("events", "--since", t0, "--no-follow", "--filter", "id=p").out();
-            assertEquals(List.of("create", "start", "pause", "resume"), events.lines().map(l -> l.split(" ")[1]).toList(), events);
+            String events =
+                    nana.run("events", "--since", t0, "--no-follow", "--filter", "id=p").out();
+            assertEquals(
+                    List.of("create", "start", "pause", "resume"),
+                    events.lines().map(l -> l.split(" ")[1]).toList(),
+                    events);
 
             assertEquals(0, nana.run("kill", "p", "KILL").exit());
             assertEquals("137\n", nana.run("wait", "p").out());

@@ -1,15 +1,15 @@
 package dev.nana.it.lifecycle;
 
-import dev.nana.it.NanaCli;
-import java.time.Duration;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nana.it.NanaCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,7 +23,8 @@ class UpdateStatsTest {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
             String[] f = line.split(":", 3);
             if (f.length == 3 && List.of(f[1].split(",")).contains(controller)) {
-                return Files.readString(Path.of("/sys/fs/cgroup/" + controller + f[2], file)).strip();
+                return Files.readString(Path.of("/sys/fs/cgroup/" + controller + f[2], file))
+                        .strip();
             }
         }
         throw new AssertionError("pid " + pid + " has no v1 " + controller + " cgroup");
@@ -40,31 +41,75 @@ class UpdateStatsTest {
     void updateChangesTheCgroupAndStatsFollowTheContainer(String runtime) throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon("--runtime", runtime);
-            assertEquals(0, nana.run("run", "-d", "--memory", "64m", "u", "--",
-                    "sh", "-c", "sleep 1; dd if=/dev/zero of=/dev/shm/fill bs=1M count=24 2>/dev/null; sleep 100").exit());
+            assertEquals(
+                    0,
+                    nana.run(
+                                    "run",
+                                    "-d",
+                                    "--memory",
+                                    "64m",
+                                    "u",
+                                    "--",
+                                    "sh",
+                                    "-c",
+                                    "sleep 1; dd if=/dev/zero of=/dev/shm/fill bs=1M count=24 2>/dev/null; sleep 100")
+                            .exit());
             int pid = JSON.readTree(nana.run("inspect", "u").out()).path("pid").asInt();
-            assertEquals(Long.toString(64L << 20), cgroupFile(pid, "memory", "memory.limit_in_bytes"));
+            assertEquals(
+                    Long.toString(64L << 20), cgroupFile(pid, "memory", "memory.limit_in_bytes"));
 
             JsonNode before = stats(nana, "u");
             assertEquals(64L << 20, before.path("memoryLimitBytes").asLong());
-            assertTrue(before.path("memoryBytes").asLong() < (8L << 20), "small at first: " + before);
+            assertTrue(
+                    before.path("memoryBytes").asLong() < (8L << 20), "small at first: " + before);
 
-            assertEquals(0, nana.run("update", "u", "--memory", "48m", "--memory-reservation", "16m", "--pids-limit", "20",
-                    "--cpu-shares", "512", "--cpu-quota", "50000", "--cpu-period", "100000").exit());
-            assertEquals(Long.toString(48L << 20), cgroupFile(pid, "memory", "memory.limit_in_bytes"));
-            assertEquals(Long.toString(16L << 20), cgroupFile(pid, "memory", "memory.soft_limit_in_bytes"));
+            assertEquals(
+                    0,
+                    nana.run(
+                                    "update",
+                                    "u",
+                                    "--memory",
+                                    "48m",
+                                    "--memory-reservation",
+                                    "16m",
+                                    "--pids-limit",
+                                    "20",
+                                    "--cpu-shares",
+                                    "512",
+                                    "--cpu-quota",
+                                    "50000",
+                                    "--cpu-period",
+                                    "100000")
+                            .exit());
+            assertEquals(
+                    Long.toString(48L << 20), cgroupFile(pid, "memory", "memory.limit_in_bytes"));
+            assertEquals(
+                    Long.toString(16L << 20),
+                    cgroupFile(pid, "memory", "memory.soft_limit_in_bytes"));
             assertEquals("20", cgroupFile(pid, "pids", "pids.max"));
             assertEquals("512", cgroupFile(pid, "cpu", "cpu.shares"));
             assertEquals("50000", cgroupFile(pid, "cpu", "cpu.cfs_quota_us"));
 
-            JsonNode after = await("24 MiB in /dev/shm show up in the stats").atMost(Duration.ofSeconds(20)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
-                    .until(() -> stats(nana, "u"), s -> s.path("memoryBytes").asLong() >= (20L << 20));
+            JsonNode after =
+                    await("24 MiB in /dev/shm show up in the stats")
+                            .atMost(Duration.ofSeconds(20))
+                            .pollDelay(Duration.ZERO)
+                            .pollInterval(Duration.ofMillis(200))
+                            .until(
+                                    () -> stats(nana, "u"),
+                                    s -> s.path("memoryBytes").asLong() >= (20L << 20));
             assertEquals(48L << 20, after.path("memoryLimitBytes").asLong());
             assertEquals(20, after.path("pidsLimit").asLong());
             assertTrue(after.path("cpuNanos").asLong() > 0);
 
-            for (String[] bad : new String[][] {{"--memory", "-5"}, {"--cpu-shares", "1"}, {"--pids-limit", "0"},
-                    {"--cpuset-cpus", "zero"}, {"--cpu-period", "10"}}) {
+            for (String[] bad :
+                    new String[][] {
+                        {"--memory", "-5"},
+                        {"--cpu-shares", "1"},
+                        {"--pids-limit", "0"},
+                        {"--cpuset-cpus", "zero"},
+                        {"--cpu-period", "10"}
+                    }) {
                 NanaCli.Run r = nana.run("update", "u", bad[0], bad[1]);
                 assertEquals(125, r.exit(), String.join(" ", bad));
                 assertTrue(r.err().startsWith("nana: "), r.err());

@@ -1,28 +1,26 @@
 package dev.nana.it.shim;
 
-import dev.nana.it.Procs;
-import dev.nana.it.Fixture;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.AlreadyExistsException;
+import dev.nana.ContainerSpec;
 import dev.nana.FailedPreconditionException;
 import dev.nana.InvalidArgumentException;
 import dev.nana.NanaException;
-import dev.nana.ContainerSpec;
 import dev.nana.Stdio;
-import dev.nana.supervisor.Launcher;
+import dev.nana.it.Fixture;
+import dev.nana.it.Procs;
 import dev.nana.os.Fd;
 import dev.nana.os.LibNana;
 import dev.nana.shim.ShimExit;
 import dev.nana.shim.ShimHandle;
+import dev.nana.supervisor.Launcher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +34,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * nana-shim's contract, run against every runtime (RuncShimTest, CrunShimTest): real
- * containers, real cgroups, the shim spawned through libnana exactly as nana does it.
+ * nana-shim's contract, run against every runtime (RuncShimTest, CrunShimTest): real containers,
+ * real cgroups, the shim spawned through libnana exactly as nana does it.
  */
 abstract class ShimContract {
     private static final Duration EXIT_WAIT = Duration.ofSeconds(30);
@@ -58,14 +56,16 @@ abstract class ShimContract {
 
     private ShimExit runToExit(String base, Path bundle) {
         try (ShimHandle shim = fx.run(fx.id(base), bundle)) {
-            return shim.awaitExit(EXIT_WAIT).orElseThrow(() -> new AssertionError("no exit within " + EXIT_WAIT));
+            return shim.awaitExit(EXIT_WAIT)
+                    .orElseThrow(() -> new AssertionError("no exit within " + EXIT_WAIT));
         }
     }
 
     @Test
     void exitCodesLandInShimExit() throws Exception {
         assertEquals(new ShimExit(0, false, 0), runToExit("zero", fx.bundle("true")));
-        assertEquals(new ShimExit(3, false, 0), runToExit("three", fx.bundle("sh", "-c", "exit 3")));
+        assertEquals(
+                new ShimExit(3, false, 0), runToExit("three", fx.bundle("sh", "-c", "exit 3")));
 
         String id = fx.id("killed");
         try (ShimHandle shim = fx.run(id, fx.bundle("sleep", "100"))) {
@@ -84,7 +84,9 @@ abstract class ShimContract {
             assertEquals(0, LibNana.poll(other, LibNana.POLLIN, 0), "no HUP while the shim lives");
             int revents = LibNana.poll(other, LibNana.POLLIN, 10_000);
             assertNotEquals(0, revents & LibNana.POLLHUP, "HUP when the shim exits");
-            assertTrue(Files.exists(shim.dir().exitStatusFile()), "exitStatus is written before the HUP");
+            assertTrue(
+                    Files.exists(shim.dir().exitStatusFile()),
+                    "exitStatus is written before the HUP");
             assertEquals(0, shim.awaitExit(EXIT_WAIT).orElseThrow().code());
         }
     }
@@ -95,9 +97,14 @@ abstract class ShimContract {
         try (ShimHandle shim = fx.run(id, fx.bundle("sleep", "100"))) {
             int pid = shim.pid();
             LibNana.kill(shim.shimPid(), 9);
-            ShimExit s = shim.awaitExit(Duration.ofSeconds(2)).orElseThrow(() ->
-                    new AssertionError("no HUP within 2 s of killing the shim"));
-            assertEquals(new ShimExit(137, true, 0), s, "derived: nana killed the orphaned process");
+            ShimExit s =
+                    shim.awaitExit(Duration.ofSeconds(2))
+                            .orElseThrow(
+                                    () ->
+                                            new AssertionError(
+                                                    "no HUP within 2 s of killing the shim"));
+            assertEquals(
+                    new ShimExit(137, true, 0), s, "derived: nana killed the orphaned process");
             waitUntil(() -> !Procs.alive(pid), "the orphaned container process dies");
         }
     }
@@ -128,18 +135,31 @@ abstract class ShimContract {
     @Test
     void doubleForkedOrphanIsReapedByTheShim() throws Exception {
         // No pid namespace: the orphan's new parent is the nearest subreaper, the shim.
-        Path bundle = fx.bundle(List.of("sh", "-c", "(sleep 1 & echo $!); sleep 3"), c -> {
-            ArrayNode ns = (ArrayNode) c.at("/linux/namespaces");
-            for (int i = ns.size() - 1; i >= 0; i--) if (ns.get(i).path("type").asText().equals("pid")) ns.remove(i);
-        });
+        Path bundle =
+                fx.bundle(
+                        List.of("sh", "-c", "(sleep 1 & echo $!); sleep 3"),
+                        c -> {
+                            ArrayNode ns = (ArrayNode) c.at("/linux/namespaces");
+                            for (int i = ns.size() - 1; i >= 0; i--)
+                                if (ns.get(i).path("type").asText().equals("pid")) ns.remove(i);
+                        });
         String id = fx.id("orphan");
         try (ShimHandle shim = fx.run(id, bundle)) {
             waitUntil(() -> readLog(shim).strip().matches("\\d+"), "the orphan's pid is printed");
             int orphan = Integer.parseInt(readLog(shim).strip());
-            // its parent, the subshell, ends just after printing: until then the orphan is not one yet
-            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5)).untilAsserted(
-                    () -> assertEquals(shim.shimPid(), parentOf(orphan), "the orphan was reparented to the shim (subreaper)"));
-            waitUntil(() -> !Files.exists(Path.of("/proc/" + orphan)), "the orphan is reaped, not a zombie");
+            // its parent, the subshell, ends just after printing: until then the orphan is not one
+            // yet
+            await().atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(5))
+                    .untilAsserted(
+                            () ->
+                                    assertEquals(
+                                            shim.shimPid(),
+                                            parentOf(orphan),
+                                            "the orphan was reparented to the shim (subreaper)"));
+            waitUntil(
+                    () -> !Files.exists(Path.of("/proc/" + orphan)),
+                    "the orphan is reaped, not a zombie");
             assertEquals(0, shim.awaitExit(EXIT_WAIT).orElseThrow().code());
         }
     }
@@ -153,8 +173,14 @@ abstract class ShimContract {
     void oomKillIsRecordedEvenAtTheFirstInstruction() throws Exception {
         // dd allocates its 64 MiB buffer before anything else: the OOM watch must
         // already be armed when the user's program starts.
-        Path bundle = fx.bundle(List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"),
-                c -> c.withObjectProperty("linux").withObjectProperty("resources").withObjectProperty("memory").put("limit", 16L << 20));
+        Path bundle =
+                fx.bundle(
+                        List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"),
+                        c ->
+                                c.withObjectProperty("linux")
+                                        .withObjectProperty("resources")
+                                        .withObjectProperty("memory")
+                                        .put("limit", 16L << 20));
         ShimExit s = runToExit("oom", bundle);
         assertEquals(137, s.code());
         assertTrue(s.oomKills() >= 1, "oom kills recorded: " + s.oomKills());
@@ -165,11 +191,14 @@ abstract class ShimContract {
         String id = fx.id("flood");
         Path io = Files.createTempDirectory("nana-it-io");
         LibNana.mkfifo(io.resolve("stdout"), 0600);
-        ContainerSpec spec = fx.spec(id, fx.bundle("head", "-c", "10000000", "/dev/zero"))
-                .stdio(new Stdio(null, io.resolve("stdout"), null)).build();
+        ContainerSpec spec =
+                fx.spec(id, fx.bundle("head", "-c", "10000000", "/dev/zero"))
+                        .stdio(new Stdio(null, io.resolve("stdout"), null))
+                        .build();
         try (ShimHandle shim = fx.launch(spec, true)) { // the stdout FIFO exists; nobody reads it
             assertEquals(0, shim.awaitExit(EXIT_WAIT).orElseThrow().code());
-            assertEquals(10_000_000L, Files.size(shim.dir().outputLog()), "every byte is in the log");
+            assertEquals(
+                    10_000_000L, Files.size(shim.dir().outputLog()), "every byte is in the log");
         } finally {
             dev.nana.state.StateDir.deleteTree(io);
         }
@@ -192,10 +221,12 @@ abstract class ShimContract {
     @Test
     void startWaitsForTheControlFifo() throws Exception {
         String id = fx.id("created");
-        try (ShimHandle shim = fx.launch(fx.spec(id, fx.bundle("sh", "-c", "exit 5")).build(), false)) {
+        try (ShimHandle shim =
+                fx.launch(fx.spec(id, fx.bundle("sh", "-c", "exit 5")).build(), false)) {
             assertTrue(Procs.alive(shim.pid()), "created: the process exists");
             assertFalse(Files.exists(shim.dir().startedFile()));
-            assertTrue(shim.awaitExit(Duration.ofMillis(300)).isEmpty(), "not started, so not exited");
+            assertTrue(
+                    shim.awaitExit(Duration.ofMillis(300)).isEmpty(), "not started, so not exited");
             shim.start(Duration.ofSeconds(30));
             assertTrue(Files.exists(shim.dir().startedFile()));
             assertEquals(5, shim.awaitExit(EXIT_WAIT).orElseThrow().code());
@@ -208,33 +239,60 @@ abstract class ShimContract {
         Path notJson = Files.createTempDirectory("nana-it-bad");
         Files.writeString(notJson.resolve("config.json"), "{\"process\": ");
         try {
-            assertRefused(InvalidArgumentException.class, "does not exist",
+            assertRefused(
+                    InvalidArgumentException.class,
+                    "does not exist",
                     () -> fx.spec(fx.id("nobundle"), Path.of("/nonexistent/bundle")).build());
-            assertRefused(InvalidArgumentException.class, "is not valid JSON",
+            assertRefused(
+                    InvalidArgumentException.class,
+                    "is not valid JSON",
                     () -> fx.spec(fx.id("badjson"), notJson).build());
-            assertRefused(InvalidArgumentException.class, "is not valid", () -> fx.spec("../x", good).build());
-            assertRefused(InvalidArgumentException.class, "unknown runtime \"no-such-runtime\"",
+            assertRefused(
+                    InvalidArgumentException.class,
+                    "is not valid",
+                    () -> fx.spec("../x", good).build());
+            assertRefused(
+                    InvalidArgumentException.class,
+                    "unknown runtime \"no-such-runtime\"",
                     () -> fx.spec(fx.id("norun"), good).runtime("no-such-runtime").build());
             // the runtime itself refuses: its own message comes back
             Path noExec = fx.bundle("/bin/nope");
-            assertRefused(FailedPreconditionException.class, "/bin/nope", () -> fx.spec(fx.id("noexec"), noExec).build());
+            assertRefused(
+                    FailedPreconditionException.class,
+                    "/bin/nope",
+                    () -> fx.spec(fx.id("noexec"), noExec).build());
             // a config the runtime cannot use
-            Path badMount = fx.bundle(List.of("true"), c -> ((ArrayNode) c.get("mounts")).addObject()
-                    .put("destination", "/x").put("type", "nosuchfs").put("source", "none"));
-            assertRefused(FailedPreconditionException.class, "", () -> fx.spec(fx.id("badmount"), badMount).build());
+            Path badMount =
+                    fx.bundle(
+                            List.of("true"),
+                            c ->
+                                    ((ArrayNode) c.get("mounts"))
+                                            .addObject()
+                                            .put("destination", "/x")
+                                            .put("type", "nosuchfs")
+                                            .put("source", "none"));
+            assertRefused(
+                    FailedPreconditionException.class,
+                    "",
+                    () -> fx.spec(fx.id("badmount"), badMount).build());
         } finally {
             dev.nana.state.StateDir.deleteTree(notJson);
         }
         String id = fx.id("twice");
         try (ShimHandle shim = fx.run(id, good)) {
-            var dup = assertThrows(AlreadyExistsException.class,
-                    () -> fx.launcher.prepare(Launcher.resolve(fx.spec(id, good).build(), "runc")));
+            var dup =
+                    assertThrows(
+                            AlreadyExistsException.class,
+                            () ->
+                                    fx.launcher.prepare(
+                                            Launcher.resolve(fx.spec(id, good).build(), "runc")));
             assertTrue(dup.getMessage().contains("already exists"));
             shim.awaitExit(EXIT_WAIT).orElseThrow();
         }
     }
 
-    private void assertRefused(Class<? extends NanaException> type, String message, Supplier<ContainerSpec> spec)
+    private void assertRefused(
+            Class<? extends NanaException> type, String message, Supplier<ContainerSpec> spec)
             throws IOException {
         NanaException e = assertThrows(NanaException.class, () -> fx.launch(spec.get(), true));
         assertEquals(type, e.getClass(), e.getMessage());
@@ -254,6 +312,9 @@ abstract class ShimContract {
     }
 
     static void waitUntil(java.util.function.BooleanSupplier condition, String what) {
-        await(what).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
+        await(what)
+                .atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(20))
+                .until(condition::getAsBoolean);
     }
 }

@@ -1,9 +1,5 @@
 package dev.nana.it.supervisor;
 
-import dev.nana.it.Fixture;
-import dev.nana.it.StartManyMain;
-import dev.nana.it.Procs;
-import java.time.Duration;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,11 +13,15 @@ import dev.nana.EventFilter;
 import dev.nana.EventType;
 import dev.nana.NanaException;
 import dev.nana.Subscription;
+import dev.nana.it.Fixture;
+import dev.nana.it.Procs;
+import dev.nana.it.StartManyMain;
 import dev.nana.os.Command;
 import dev.nana.supervisor.LocalSupervisor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,9 +36,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The supervisor with a real runtime (RuncSupervisorTest, CrunSupervisorTest): restore
- * after a close and after a SIGKILL, events that happened while no supervisor ran, and
- * event fan-out.
+ * The supervisor with a real runtime (RuncSupervisorTest, CrunSupervisorTest): restore after a
+ * close and after a SIGKILL, events that happened while no supervisor ran, and event fan-out.
  */
 abstract class SupervisorContract {
     Fixture fx;
@@ -55,7 +54,8 @@ abstract class SupervisorContract {
     @AfterEach
     void tearDown() throws IOException {
         for (String id : fx.stateDir.toFile().list()) {
-            if (!id.startsWith(".") && Files.isDirectory(fx.stateDir.resolve(id))) fx.id(id); // clean these up too
+            if (!id.startsWith(".") && Files.isDirectory(fx.stateDir.resolve(id)))
+                fx.id(id); // clean these up too
         }
         fx.close();
     }
@@ -90,40 +90,63 @@ abstract class SupervisorContract {
                     spec = spec(id, "sh", "-c", "sleep 2; exit 7").build();
                     expectedExit.put(id, 7);
                 } else {
-                    spec = spec(id, "sh", "-c", "sleep 2; dd if=/dev/zero of=/dev/null bs=64M count=1")
-                            .memoryLimitBytes(16L << 20).build();
+                    spec =
+                            spec(
+                                            id,
+                                            "sh",
+                                            "-c",
+                                            "sleep 2; dd if=/dev/zero of=/dev/null bs=64M count=1")
+                                    .memoryLimitBytes(16L << 20)
+                                    .build();
                     expectedExit.put(id, 137);
                 }
                 starts.add(CompletableFuture.supplyAsync(() -> nana.run(spec)));
             }
-            for (var f : starts) assertEquals(ContainerStatus.RUNNING, f.get(120, TimeUnit.SECONDS).status());
+            for (var f : starts)
+                assertEquals(ContainerStatus.RUNNING, f.get(120, TimeUnit.SECONDS).status());
         } // closed; every container runs on
 
         for (String id : killed) {
-            Command.Result r = Command.run(List.of(fx.runtime.binary().toString(), "kill", id, "KILL"), null);
+            Command.Result r =
+                    Command.run(List.of(fx.runtime.binary().toString(), "kill", id, "KILL"), null);
             assertTrue(r.ok(), r.stderr());
         }
         Thread.sleep(4000); // the sleepers exit 7, the OOM container is killed
 
         try (LocalSupervisor nana = open()) {
             assertEquals(20, nana.restoredCount());
-            Map<String, ContainerInfo> listed = nana.list().stream().collect(Collectors.toMap(ContainerInfo::id, c -> c));
+            Map<String, ContainerInfo> listed =
+                    nana.list().stream().collect(Collectors.toMap(ContainerInfo::id, c -> c));
             assertEquals(20, listed.size());
-            for (String id : running) assertEquals(ContainerStatus.RUNNING, listed.get(id).status(), id);
-            expectedExit.forEach((id, code) -> {
-                assertEquals(ContainerStatus.STOPPED, listed.get(id).status(), id);
-                assertEquals(code, listed.get(id).exit().code(), id);
-            });
+            for (String id : running)
+                assertEquals(ContainerStatus.RUNNING, listed.get(id).status(), id);
+            expectedExit.forEach(
+                    (id, code) -> {
+                        assertEquals(ContainerStatus.STOPPED, listed.get(id).status(), id);
+                        assertEquals(code, listed.get(id).exit().code(), id);
+                    });
             assertTrue(listed.get("c19").exit().oomKilled(), "the OOM kill in the gap is known");
 
             List<Event> events = new CopyOnWriteArrayList<>();
             try (Subscription _ = nana.subscribe(EventFilter.ALL, before, events::add)) {
-                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
-                        .until(() -> events.stream().filter(e -> e.type() == EventType.EXIT).count() >= 8);
-                Map<String, Integer> exits = events.stream().filter(e -> e.type() == EventType.EXIT)
-                        .collect(Collectors.toMap(Event::id, Event::exitCode));
+                await().atMost(Duration.ofSeconds(20))
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(
+                                () ->
+                                        events.stream()
+                                                        .filter(e -> e.type() == EventType.EXIT)
+                                                        .count()
+                                                >= 8);
+                Map<String, Integer> exits =
+                        events.stream()
+                                .filter(e -> e.type() == EventType.EXIT)
+                                .collect(Collectors.toMap(Event::id, Event::exitCode));
                 assertEquals(expectedExit, exits, "one exit event each, with the right code");
-                assertEquals(1, events.stream().filter(e -> e.type() == EventType.OOM && e.id().equals("c19")).count());
+                assertEquals(
+                        1,
+                        events.stream()
+                                .filter(e -> e.type() == EventType.OOM && e.id().equals("c19"))
+                                .count());
                 assertEquals(20, events.stream().filter(e -> e.type() == EventType.START).count());
             }
             for (String id : listed.keySet()) nana.delete(id, true);
@@ -132,15 +155,29 @@ abstract class SupervisorContract {
     }
 
     @Test
-    void aSupervisorKilledInTheMiddleOfConcurrentStartsLosesNothingAndLeavesNoTrace() throws Exception {
+    void aSupervisorKilledInTheMiddleOfConcurrentStartsLosesNothingAndLeavesNoTrace()
+            throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
-                "-Dnana.home=" + System.getProperty("nana.home"), "-cp", System.getProperty("java.class.path"),
-                StartManyMain.class.getName(), fx.stateDir.toString(), runtime(), bundle.toString(), "20")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p =
+                new ProcessBuilder(
+                                java,
+                                "--enable-native-access=ALL-UNNAMED",
+                                "-Dnana.home=" + System.getProperty("nana.home"),
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                StartManyMain.class.getName(),
+                                fx.stateDir.toString(),
+                                runtime(),
+                                bundle.toString(),
+                                "20")
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
         // kill it once its first shims run: most starts are then under way, some not begun
         // killed mid-start: polled every millisecond, so it dies while containers are being started
-        await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
+        await().atMost(Duration.ofSeconds(60))
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(1))
                 .until(() -> Procs.shimsUnder(fx.stateDir).size() >= 3 || !p.isAlive());
         assertTrue(p.isAlive(), "the supervisor was still starting containers");
         p.destroyForcibly(); // SIGKILL
@@ -149,27 +186,37 @@ abstract class SupervisorContract {
         int shims = Procs.shimsUnder(fx.stateDir).size();
 
         try (LocalSupervisor nana = open()) {
-            Map<String, ContainerInfo> listed = nana.list().stream().collect(Collectors.toMap(ContainerInfo::id, c -> c));
+            Map<String, ContainerInfo> listed =
+                    nana.list().stream().collect(Collectors.toMap(ContainerInfo::id, c -> c));
             int runningCount = 0;
             for (int i = 0; i < 20; i++) {
                 String id = "many-" + i;
                 ContainerInfo c = listed.get(id);
                 if (c != null) {
-                    assertEquals(ContainerStatus.RUNNING, c.status(), id + " is listed, so it must run");
+                    assertEquals(
+                            ContainerStatus.RUNNING, c.status(), id + " is listed, so it must run");
                     assertTrue(Procs.alive(c.pid()), id + "'s process lives");
                     runningCount++;
                 } else {
                     assertFalse(Files.exists(fx.stateDir.resolve(id)), id + " is gone: no folder");
-                    Command.Result state = Command.run(List.of(fx.runtime.binary().toString(), "state", id), null);
+                    Command.Result state =
+                            Command.run(List.of(fx.runtime.binary().toString(), "state", id), null);
                     assertFalse(state.ok(), id + " is gone: the runtime does not know it");
                 }
             }
-            assertEquals(shims, runningCount, "every container that had a shim runs, and only those");
-            assertFalse(Files.exists(fx.stateDir.resolve(".trash")), "nothing set aside: a cut-short create leaves no trace");
-            System.out.printf("%s: supervisor SIGKILLed amid 20 starts: %d running and listed, %d gone without a trace%n",
+            assertEquals(
+                    shims, runningCount, "every container that had a shim runs, and only those");
+            assertFalse(
+                    Files.exists(fx.stateDir.resolve(".trash")),
+                    "nothing set aside: a cut-short create leaves no trace");
+            System.out.printf(
+                    "%s: supervisor SIGKILLed amid 20 starts: %d running and listed, %d gone without a trace%n",
                     runtime(), runningCount, 20 - runningCount);
             System.out.printf("%s: at the kill: %d folders, %d shims%n", runtime(), folders, shims);
-            assertEquals(runningCount, Procs.shimsUnder(fx.stateDir).size(), "one shim per listed container, no stray");
+            assertEquals(
+                    runningCount,
+                    Procs.shimsUnder(fx.stateDir).size(),
+                    "one shim per listed container, no stray");
             for (String id : listed.keySet()) nana.delete(id, true);
         }
     }
@@ -187,16 +234,25 @@ abstract class SupervisorContract {
             List<Event> b = new CopyOnWriteArrayList<>();
             try (Subscription _ = nana.subscribe(EventFilter.ALL, null, a::add);
                     Subscription _ = nana.subscribe(EventFilter.ALL, null, b::add)) {
-                for (int i = 0; i < 5; i++) nana.run(spec("e" + i, "sh", "-c", "exit " + i).build());
-                for (int i = 0; i < 5; i++) assertEquals(i, nana.waitForExit("e" + i).get(30, TimeUnit.SECONDS).code());
-                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> a.size() >= 15 && b.size() >= 15);
+                for (int i = 0; i < 5; i++)
+                    nana.run(spec("e" + i, "sh", "-c", "exit " + i).build());
+                for (int i = 0; i < 5; i++)
+                    assertEquals(i, nana.waitForExit("e" + i).get(30, TimeUnit.SECONDS).code());
+                await().atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(10))
+                        .until(() -> a.size() >= 15 && b.size() >= 15);
                 assertEquals(15, a.size());
                 assertEquals(a, b);
                 Event third = a.get(2);
                 List<Event> replay = new CopyOnWriteArrayList<>();
                 try (Subscription _ = nana.subscribe(EventFilter.ALL, third.time(), replay::add)) {
-                    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> replay.size() >= 12);
-                    assertEquals(a.subList(3, 15), replay, "replay since a time gives exactly the events after it");
+                    await().atMost(Duration.ofSeconds(10))
+                            .pollInterval(Duration.ofMillis(10))
+                            .until(() -> replay.size() >= 12);
+                    assertEquals(
+                            a.subList(3, 15),
+                            replay,
+                            "replay since a time gives exactly the events after it");
                 }
             }
             for (int i = 0; i < 5; i++) nana.delete("e" + i, false);
