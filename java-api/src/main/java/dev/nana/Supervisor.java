@@ -1,5 +1,8 @@
 package dev.nana;
 
+import dev.nana.supervisor.LocalSupervisor;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -23,23 +26,22 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Supervisor extends AutoCloseable {
     /** An in-process supervisor on a state directory (default /run/nana). */
-    static dev.nana.supervisor.LocalSupervisor.Builder builder() {
-        return dev.nana.supervisor.LocalSupervisor.builder();
+    static LocalSupervisor.Builder builder() {
+        return LocalSupervisor.builder();
     }
 
     /**
      * The supervisor of a nana daemon, over gRPC on its unix socket (default /run/nana/nana.sock).
      * Needs nana-daemon (dev.nana:nana-daemon) on the class path.
      */
-    static Supervisor connect(java.nio.file.Path socket) {
+    static Supervisor connect(Path socket) {
         try {
             Class<?> remote = Class.forName("dev.nana.client.RemoteSupervisor");
-            return (Supervisor)
-                    remote.getMethod("connect", java.nio.file.Path.class).invoke(null, socket);
+            return (Supervisor) remote.getMethod("connect", Path.class).invoke(null, socket);
         } catch (ClassNotFoundException e) {
             throw new UnavailableException(
                     "Supervisor.connect needs the gRPC client: add dev.nana:nana-daemon to the class path");
-        } catch (java.lang.reflect.InvocationTargetException e) {
+        } catch (InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw new UnavailableException(
                     "connect to \"" + socket + "\": " + e.getCause(), e.getCause());
@@ -89,15 +91,13 @@ public interface Supervisor extends AutoCloseable {
      * criu may be null to use the one on PATH. Refused, before anything is touched, when CRIU or
      * the runtime cannot do it, with what to install.
      */
-    void checkpoint(
-            String id, java.nio.file.Path imagePath, boolean leaveRunning, java.nio.file.Path criu);
+    void checkpoint(String id, Path imagePath, boolean leaveRunning, Path criu);
 
     /**
      * Creates a container from spec by restoring a CRIU image: it runs at once, watched like any
      * other.
      */
-    ContainerInfo restore(
-            ContainerSpec spec, java.nio.file.Path imagePath, java.nio.file.Path criu);
+    ContainerInfo restore(ContainerSpec spec, Path imagePath, Path criu);
 
     /** Deletes a stopped or created container; with {@code force}, kills a running one first. */
     void delete(String id, boolean force);

@@ -6,6 +6,7 @@ import dev.nana.state.StateDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -97,7 +98,7 @@ public class EventLoopBenchmark {
     /** A request's round trip: post, handle, complete the caller's future, wake the caller. */
     @Benchmark
     public Object queryRoundTrip() {
-        CompletableFuture<java.util.List<dev.nana.ContainerInfo>> f = new CompletableFuture<>();
+        CompletableFuture<List<dev.nana.ContainerInfo>> f = new CompletableFuture<>();
         loop.post(new Task.Query(null, null, f));
         return f.join();
     }

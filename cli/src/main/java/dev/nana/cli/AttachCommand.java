@@ -7,9 +7,14 @@ import dev.nana.os.Fd;
 import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
 import dev.nana.shim.ProcessDir;
+import dev.nana.shim.ShimExit;
+import dev.nana.shim.ShimHandle;
+import dev.nana.shim.ShimProtocol;
 import dev.nana.state.StateDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -72,7 +77,7 @@ public final class AttachCommand extends Subcommand implements Callable<Integer>
                         ? LibNana.fifoOpenReadWrite(in)
                         : null; // held open: the shim's open finds a reader
         try (Fd control = LibNana.fifoOpenReadWrite(dir.controlFifo())) {
-            LibNana.writeFully(control, dev.nana.shim.ShimProtocol.attach(out, err, in));
+            LibNana.writeFully(control, ShimProtocol.attach(out, err, in));
         } catch (OsException e) {
             throw new FailedPreconditionException("attach to \"" + id + "\": " + e.getMessage(), e);
         }
@@ -81,16 +86,15 @@ public final class AttachCommand extends Subcommand implements Callable<Integer>
             RunCommand.InputPump.start(nana.io.in, LibNana.fifoOpenWrite(in), dir.controlFifo());
         }
         // until the container exits, or the reader of our output goes (attach x | head)
-        java.util.Optional<dev.nana.shim.ShimHandle> shim =
-                dev.nana.shim.ShimHandle.attach(dir, id);
+        Optional<ShimHandle> shim = ShimHandle.attach(dir, id);
         if (shim.isPresent()) {
-            try (dev.nana.shim.ShimHandle h = shim.get()) {
-                while (h.awaitExit(java.time.Duration.ofMillis(200)).isEmpty()) {
+            try (ShimHandle h = shim.get()) {
+                while (h.awaitExit(Duration.ofMillis(200)).isEmpty()) {
                     if (client.gone().isPresent()) throw client.gone().get();
                 }
             }
         }
-        int code = dev.nana.shim.ShimExit.of(dir).code();
+        int code = ShimExit.of(dir).code();
         client.join(2000);
         if (client.gone().isPresent()) throw client.gone().get();
         return code;

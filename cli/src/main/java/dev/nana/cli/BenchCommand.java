@@ -6,6 +6,7 @@ import dev.nana.Supervisor;
 import dev.nana.client.RemoteSupervisor;
 import dev.nana.state.StateDir;
 import dev.nana.supervisor.LocalSupervisor;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -116,7 +118,7 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
         String prefix = "bench-" + ProcessHandle.current().pid() + "-";
         List<Phase> phases = new ArrayList<>();
         try (s) {
-            java.util.function.Function<String, Op> start =
+            Function<String, Op> start =
                     p ->
                             i ->
                                     s.run(
@@ -125,7 +127,7 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
                                                     .runtimeArgs(runtimeArgs)
                                                     .args("sleep", "1000")
                                                     .build());
-            java.util.function.Function<String, Op> stop = p -> i -> s.delete(p + i, true);
+            Function<String, Op> stop = p -> i -> s.delete(p + i, true);
             try {
                 if (warmup > 0) {
                     phase("warm-up", warmup, start.apply(prefix + "warm-"));
@@ -216,7 +218,7 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
         try {
             nana.io.err.write(line.getBytes());
             nana.io.err.flush();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // no terminal after all
         }
     }

@@ -4,6 +4,7 @@ import dev.nana.Stdio;
 import dev.nana.os.Fd;
 import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
+import dev.nana.shim.ShimProtocol;
 import dev.nana.state.StateDir;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A client's end of a process's stdio (run, exec, attach): FIFOs in a private folder whose read
@@ -58,7 +60,7 @@ record ClientStdio(Stdio stdio, List<OutputPump> pumps) {
     }
 
     /** The caller's output that went away under a pump (its reader exited), if one did. */
-    java.util.Optional<OutputGone> gone() {
+    Optional<OutputGone> gone() {
         return pumps.stream()
                 .map(OutputPump::failure)
                 .filter(f -> f instanceof OutputGone)
@@ -72,7 +74,7 @@ record ClientStdio(Stdio stdio, List<OutputPump> pumps) {
             int[] size = terminal.size();
             if (size == null) return;
             try (Fd c = LibNana.fifoOpenReadWrite(control)) {
-                LibNana.writeFully(c, dev.nana.shim.ShimProtocol.resize(size[0], size[1]));
+                LibNana.writeFully(c, ShimProtocol.resize(size[0], size[1]));
             } catch (Exception e) {
                 // it has exited
             }

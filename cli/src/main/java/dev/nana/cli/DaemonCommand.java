@@ -2,7 +2,11 @@ package dev.nana.cli;
 
 import dev.nana.daemon.DaemonServer;
 import dev.nana.supervisor.LocalSupervisor;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -91,7 +95,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
      */
     private static void warnUnlessTmpfs(Path stateDir) {
         try {
-            String type = java.nio.file.Files.getFileStore(stateDir).type();
+            String type = Files.getFileStore(stateDir).type();
             if (!type.equals("tmpfs") && !type.equals("ramfs")) {
                 log.warn(
                         "state directory {} is on {}, not a tmpfs: each state write is synced to disk, which slows every"
@@ -99,7 +103,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                         stateDir,
                         type);
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // nothing to say
         }
     }
@@ -125,8 +129,8 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                         .maxConcurrentStarts(maxConcurrentStarts)
                         .fastStart(!noFastStart)
                         .daemon(true)
-                        .lockWait(java.time.Duration.ofSeconds(60))
-                        .timeout(java.time.Duration.ofMillis(Math.round(runtimeTimeout * 1000)))
+                        .lockWait(Duration.ofSeconds(60))
+                        .timeout(Duration.ofMillis(Math.round(runtimeTimeout * 1000)))
                         .build();
         // the thin CLI's socket first: once the gRPC socket answers, both do
         ForwardServer forward;
@@ -140,7 +144,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                                     : sock.getFileSystem()
                                             .getUserPrincipalLookupService()
                                             .lookupPrincipalByGroupName(group));
-        } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+        } catch (UserPrincipalNotFoundException e) {
             supervisor.close();
             throw new dev.nana.UnavailableException(
                     "group \""
@@ -149,7 +153,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                             + group
                             + "), or leave --group out for a root-only socket",
                     e);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             supervisor.close();
             throw new dev.nana.UnavailableException(
                     "serve the thin CLI on \""
@@ -170,7 +174,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
         if (metricsAddress != null) {
             try {
                 metrics = MetricsEndpoint.start(metricsAddress, supervisor);
-            } catch (RuntimeException | java.io.IOException e) {
+            } catch (RuntimeException | IOException e) {
                 server.close();
                 forward.close();
                 supervisor.close();

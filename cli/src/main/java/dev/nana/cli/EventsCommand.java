@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -45,7 +46,7 @@ public final class EventsCommand extends Subcommand implements Callable<Integer>
             names = {"-f", "--filter"},
             paramLabel = "KEY=VALUE",
             description = "type=exit or id=web (repeatable)")
-    List<String> filters = new java.util.ArrayList<>();
+    List<String> filters = new ArrayList<>();
 
     @Option(
             names = "--no-follow",

@@ -4,6 +4,8 @@ import dev.nana.Supervisor;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -61,12 +63,12 @@ final class Io {
      * one's is.
      */
     private static OutputStream goneAware(OutputStream out) {
-        return new java.io.FilterOutputStream(out) {
+        return new FilterOutputStream(out) {
             @Override
-            public void write(byte[] b, int off, int len) throws java.io.IOException {
+            public void write(byte[] b, int off, int len) throws IOException {
                 try {
                     out.write(b, off, len);
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     if (String.valueOf(e.getMessage()).contains("Broken pipe"))
                         throw new OutputGone(e);
                     throw e;

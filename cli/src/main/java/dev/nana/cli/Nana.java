@@ -10,6 +10,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * How a command reaches nana: the daemon when one listens on --address, else a supervisor in this
@@ -97,8 +100,7 @@ final class Nana {
             return s.exec(id, spec);
         }
 
-        public java.util.concurrent.CompletableFuture<dev.nana.ExitStatus> waitForExec(
-                String id, String execId) {
+        public CompletableFuture<dev.nana.ExitStatus> waitForExec(String id, String execId) {
             return s.waitForExec(id, execId);
         }
 
@@ -134,7 +136,7 @@ final class Nana {
             s.remove(id);
         }
 
-        public java.util.List<dev.nana.ContainerInfo> list() {
+        public List<dev.nana.ContainerInfo> list() {
             return s.list();
         }
 
@@ -142,12 +144,12 @@ final class Nana {
             return s.state(id);
         }
 
-        public java.util.concurrent.CompletableFuture<dev.nana.ExitStatus> waitForExit(String id) {
+        public CompletableFuture<dev.nana.ExitStatus> waitForExit(String id) {
             return s.waitForExit(id);
         }
 
         public dev.nana.Subscription subscribe(
-                dev.nana.EventFilter f, java.time.Instant since, dev.nana.EventListener l) {
+                dev.nana.EventFilter f, Instant since, dev.nana.EventListener l) {
             return s.subscribe(f, since, l);
         }
 

@@ -2,6 +2,14 @@ package dev.nana.cli;
 
 import dev.nana.NanaException;
 import dev.nana.os.NativeUnavailableException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -77,11 +85,9 @@ public final class NanaCommand implements Runnable {
      * initial value at each parse, so a tree serves one command after another. One tree serves one
      * command at a time; a few are kept for concurrent ones.
      */
-    private static final java.util.concurrent.ConcurrentLinkedQueue<CommandLine> IDLE =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final ConcurrentLinkedQueue<CommandLine> IDLE = new ConcurrentLinkedQueue<>();
 
-    private static final java.util.concurrent.atomic.AtomicInteger IDLE_COUNT =
-            new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger IDLE_COUNT = new AtomicInteger();
     static final int MAX_IDLE_TREES = 16;
 
     /** Runs a command a thin client forwarded (io has the daemon's supervisor) on a reused tree. */
@@ -172,7 +178,7 @@ public final class NanaCommand implements Runnable {
      * picocli's writers walks the whole tree (a tenth of a forwarded ps's CPU), so the tree keeps
      * these two and only their target changes.
      */
-    private static final class CallWriter extends java.io.PrintWriter {
+    private static final class CallWriter extends PrintWriter {
         private final Target target;
 
         CallWriter() {
@@ -180,42 +186,39 @@ public final class NanaCommand implements Runnable {
         }
 
         private CallWriter(Target target) {
-            super(
-                    new java.io.OutputStreamWriter(target, java.nio.charset.StandardCharsets.UTF_8),
-                    true);
+            super(new OutputStreamWriter(target, StandardCharsets.UTF_8), true);
             this.target = target;
         }
 
         /** Hands what is buffered to the last stream, then writes to stream (nowhere when null). */
-        void pointAt(java.io.OutputStream stream) {
+        void pointAt(OutputStream stream) {
             flush();
             clearError(); // a lost reader of the last command is not this one's
-            target.stream = stream == null ? java.io.OutputStream.nullOutputStream() : stream;
+            target.stream = stream == null ? OutputStream.nullOutputStream() : stream;
         }
     }
 
-    private static final class Target extends java.io.OutputStream {
-        java.io.OutputStream stream = java.io.OutputStream.nullOutputStream();
+    private static final class Target extends OutputStream {
+        OutputStream stream = OutputStream.nullOutputStream();
 
         @Override
-        public void write(int b) throws java.io.IOException {
+        public void write(int b) throws IOException {
             stream.write(b);
         }
 
         @Override
-        public void write(byte[] b, int off, int len) throws java.io.IOException {
+        public void write(byte[] b, int off, int len) throws IOException {
             stream.write(b, off, len);
         }
 
         @Override
-        public void flush() throws java.io.IOException {
+        public void flush() throws IOException {
             stream.flush();
         }
     }
 
     static String message(Throwable e) {
-        if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null)
-            return message(e.getCause());
+        if (e instanceof CompletionException && e.getCause() != null) return message(e.getCause());
         return switch (e) {
             case NanaException n -> n.getMessage();
             case NativeUnavailableException n -> n.getMessage();

@@ -8,6 +8,10 @@ import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Copies a container's output FIFO to one of our streams until the shim closes it. The FIFO is
@@ -28,12 +32,11 @@ final class OutputPump implements Runnable {
      * Pumps block in poll(2) through libnana, which would pin a virtual thread's carrier: they get
      * platform threads, reused from one command to the next (a daemon runs many).
      */
-    private static final java.util.concurrent.ExecutorService THREADS =
-            java.util.concurrent.Executors.newCachedThreadPool(
+    private static final ExecutorService THREADS =
+            Executors.newCachedThreadPool(
                     Thread.ofPlatform().name("nana-pump-", 0).daemon().factory());
 
-    private final java.util.concurrent.CountDownLatch done =
-            new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch done = new CountDownLatch(1);
 
     static OutputPump start(String name, Fd fifo, OutputStream out) {
         OutputPump p = new OutputPump(fifo, out);
@@ -50,7 +53,7 @@ final class OutputPump implements Runnable {
 
     /** Waits until the pump is done (millis 0: however long it takes); false when it is not. */
     boolean join(long millis) throws InterruptedException {
-        if (millis > 0) return done.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (millis > 0) return done.await(millis, TimeUnit.MILLISECONDS);
         done.await();
         return true;
     }

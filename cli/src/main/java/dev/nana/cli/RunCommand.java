@@ -5,12 +5,19 @@ import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
 import dev.nana.os.Fd;
 import dev.nana.os.LibNana;
+import dev.nana.shim.ShimProtocol;
 import dev.nana.state.StateDir;
 import dev.nana.supervisor.LocalSupervisor;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -120,10 +127,10 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
                                         var exit = ExitWatch.await(g.stateDir, id);
                                         return new int[] {exit.code(), exit.oomKills()};
                                     } catch (Exception e) {
-                                        throw new java.util.concurrent.CompletionException(e);
+                                        throw new CompletionException(e);
                                     }
                                 },
-                                java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
+                                Executors.newVirtualThreadPerTaskExecutor())
                         : s.waitForExit(id)
                                 .thenApply(e -> new int[] {e.code(), e.oomKilled() ? 1 : 0});
         CompletableFuture.anyOf(exited, detached).join();
@@ -188,11 +195,11 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
 
         private InputPump() {}
 
-        static void start(java.io.InputStream in, Fd fifo, Path control) {
+        static void start(InputStream in, Fd fifo, Path control) {
             start(in, fifo, control, null);
         }
 
-        static void start(java.io.InputStream in, Fd fifo, Path control, Runnable onDetach) {
+        static void start(InputStream in, Fd fifo, Path control, Runnable onDetach) {
             Thread.ofPlatform()
                     .name("stdin")
                     .daemon()
@@ -200,7 +207,7 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
                             () -> {
                                 byte[] buf = new byte[65536];
                                 try (fifo;
-                                        var arena = java.lang.foreign.Arena.ofConfined()) {
+                                        var arena = Arena.ofConfined()) {
                                     var seg = arena.allocate(buf.length + 1);
                                     boolean pendingCtrlP = false;
                                     int n;
@@ -229,8 +236,7 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
                                         write(fifo, seg, chunk, len);
                                     }
                                     try (Fd c = LibNana.fifoOpenReadWrite(control)) {
-                                        LibNana.writeFully(
-                                                c, dev.nana.shim.ShimProtocol.closeStdin());
+                                        LibNana.writeFully(c, ShimProtocol.closeStdin());
                                     }
                                 } catch (Exception e) {
                                     // the container is gone; nothing to feed
@@ -238,11 +244,9 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
                             });
         }
 
-        private static void write(
-                Fd fifo, java.lang.foreign.MemorySegment seg, byte[] data, int len)
+        private static void write(Fd fifo, MemorySegment seg, byte[] data, int len)
                 throws Exception {
-            java.lang.foreign.MemorySegment.copy(
-                    data, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, len);
+            MemorySegment.copy(data, 0, seg, ValueLayout.JAVA_BYTE, 0, len);
             int off = 0;
             while (off < len) off += LibNana.write(fifo, seg.asSlice(off), len - off);
         }

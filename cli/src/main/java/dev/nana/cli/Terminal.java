@@ -6,6 +6,8 @@ import dev.nana.os.OsException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -101,7 +103,7 @@ interface Terminal {
                                         return;
                                     }
                                     int[] now = size();
-                                    if (now != null && !java.util.Arrays.equals(now, last)) {
+                                    if (now != null && !Arrays.equals(now, last)) {
                                         last = now;
                                         handler.run();
                                     }
@@ -110,6 +112,6 @@ interface Terminal {
         }
 
         private static final Fd STDIN = new Fd(0); // never closed through this Fd
-        private static final java.time.Duration RESIZE_POLL = java.time.Duration.ofMillis(200);
+        private static final Duration RESIZE_POLL = Duration.ofMillis(200);
     }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -58,8 +59,8 @@ class ForwardProtocolDriftTest {
         java.put("FRAME", ForwardProtocol.FRAME);
         java.put("MAX_REQUEST", ForwardProtocol.MAX_REQUEST);
         assertEquals(
-                new java.util.TreeMap<>(java),
-                new java.util.TreeMap<>(header()),
+                new TreeMap<>(java),
+                new TreeMap<>(header()),
                 "forward.h and ForwardProtocol disagree");
     }
 }

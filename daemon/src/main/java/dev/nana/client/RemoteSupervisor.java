@@ -9,13 +9,19 @@ import dev.nana.NanaException;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
+import dev.nana.api.v1.CheckpointRequest;
 import dev.nana.api.v1.ContainersGrpc;
 import dev.nana.api.v1.DeleteRequest;
 import dev.nana.api.v1.Event;
 import dev.nana.api.v1.GetRequest;
 import dev.nana.api.v1.KillRequest;
 import dev.nana.api.v1.ListRequest;
+import dev.nana.api.v1.PauseRequest;
+import dev.nana.api.v1.RestoreRequest;
+import dev.nana.api.v1.ResumeRequest;
 import dev.nana.api.v1.StartRequest;
+import dev.nana.api.v1.StatsRequest;
+import dev.nana.api.v1.WaitExecRequest;
 import dev.nana.api.v1.WaitRequest;
 import dev.nana.daemon.Convert;
 import dev.nana.daemon.Statuses;
@@ -127,10 +133,7 @@ public final class RemoteSupervisor implements Supervisor {
         return call(
                 () ->
                         Convert.fromProto(
-                                blocking.stats(
-                                        dev.nana.api.v1.StatsRequest.newBuilder()
-                                                .setId(id)
-                                                .build())));
+                                blocking.stats(StatsRequest.newBuilder().setId(id).build())));
     }
 
     @Override
@@ -138,7 +141,7 @@ public final class RemoteSupervisor implements Supervisor {
         call(
                 () ->
                         blocking.checkpoint(
-                                dev.nana.api.v1.CheckpointRequest.newBuilder()
+                                CheckpointRequest.newBuilder()
                                         .setId(id)
                                         .setImagePath(imagePath.toString())
                                         .setLeaveRunning(leaveRunning)
@@ -152,7 +155,7 @@ public final class RemoteSupervisor implements Supervisor {
                 () ->
                         Convert.fromProto(
                                 blocking.restore(
-                                        dev.nana.api.v1.RestoreRequest.newBuilder()
+                                        RestoreRequest.newBuilder()
                                                 .setContainer(Convert.toProto(spec))
                                                 .setImagePath(imagePath.toString())
                                                 .setCriu(criu == null ? "" : criu.toString())
@@ -172,8 +175,7 @@ public final class RemoteSupervisor implements Supervisor {
     public CompletableFuture<ExitStatus> waitForExec(String id, String execId) {
         CompletableFuture<ExitStatus> f = new CompletableFuture<>();
         async.waitExec(
-                dev.nana.api.v1.WaitExecRequest.newBuilder().setId(id).setExecId(execId).build(),
-                exitObserver(f));
+                WaitExecRequest.newBuilder().setId(id).setExecId(execId).build(), exitObserver(f));
         return f;
     }
 
@@ -182,10 +184,7 @@ public final class RemoteSupervisor implements Supervisor {
         return call(
                 () ->
                         Convert.fromProto(
-                                blocking.pause(
-                                        dev.nana.api.v1.PauseRequest.newBuilder()
-                                                .setId(id)
-                                                .build())));
+                                blocking.pause(PauseRequest.newBuilder().setId(id).build())));
     }
 
     @Override
@@ -193,10 +192,7 @@ public final class RemoteSupervisor implements Supervisor {
         return call(
                 () ->
                         Convert.fromProto(
-                                blocking.resume(
-                                        dev.nana.api.v1.ResumeRequest.newBuilder()
-                                                .setId(id)
-                                                .build())));
+                                blocking.resume(ResumeRequest.newBuilder().setId(id).build())));
     }
 
     @Override

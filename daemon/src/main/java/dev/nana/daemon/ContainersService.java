@@ -2,24 +2,37 @@ package dev.nana.daemon;
 
 import dev.nana.EventListener;
 import dev.nana.Supervisor;
+import dev.nana.api.v1.CheckpointRequest;
+import dev.nana.api.v1.CheckpointResponse;
 import dev.nana.api.v1.Container;
+import dev.nana.api.v1.ContainerStats;
 import dev.nana.api.v1.ContainersGrpc;
 import dev.nana.api.v1.CreateRequest;
 import dev.nana.api.v1.DeleteRequest;
 import dev.nana.api.v1.DeleteResponse;
 import dev.nana.api.v1.Event;
 import dev.nana.api.v1.EventsRequest;
+import dev.nana.api.v1.ExecRequest;
+import dev.nana.api.v1.ExecResponse;
 import dev.nana.api.v1.ExitStatus;
 import dev.nana.api.v1.GetRequest;
 import dev.nana.api.v1.KillRequest;
 import dev.nana.api.v1.KillResponse;
 import dev.nana.api.v1.ListRequest;
 import dev.nana.api.v1.ListResponse;
+import dev.nana.api.v1.PauseRequest;
+import dev.nana.api.v1.RestoreRequest;
+import dev.nana.api.v1.ResumeRequest;
 import dev.nana.api.v1.StartRequest;
+import dev.nana.api.v1.StatsRequest;
+import dev.nana.api.v1.UpdateRequest;
+import dev.nana.api.v1.WaitExecRequest;
 import dev.nana.api.v1.WaitRequest;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
@@ -59,54 +72,48 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
     }
 
     @Override
-    public void update(dev.nana.api.v1.UpdateRequest r, StreamObserver<Container> out) {
+    public void update(UpdateRequest r, StreamObserver<Container> out) {
         reply(out, () -> Convert.toProto(supervisor.update(r.getId(), Convert.fromProto(r))));
     }
 
     @Override
-    public void stats(
-            dev.nana.api.v1.StatsRequest r, StreamObserver<dev.nana.api.v1.ContainerStats> out) {
+    public void stats(StatsRequest r, StreamObserver<ContainerStats> out) {
         reply(out, () -> Convert.toProto(supervisor.stats(r.getId())));
     }
 
     @Override
-    public void checkpoint(
-            dev.nana.api.v1.CheckpointRequest r,
-            StreamObserver<dev.nana.api.v1.CheckpointResponse> out) {
+    public void checkpoint(CheckpointRequest r, StreamObserver<CheckpointResponse> out) {
         reply(
                 out,
                 () -> {
                     supervisor.checkpoint(
                             r.getId(),
-                            java.nio.file.Path.of(r.getImagePath()),
+                            Path.of(r.getImagePath()),
                             r.getLeaveRunning(),
-                            r.getCriu().isEmpty() ? null : java.nio.file.Path.of(r.getCriu()));
-                    return dev.nana.api.v1.CheckpointResponse.getDefaultInstance();
+                            r.getCriu().isEmpty() ? null : Path.of(r.getCriu()));
+                    return CheckpointResponse.getDefaultInstance();
                 });
     }
 
     @Override
-    public void restore(dev.nana.api.v1.RestoreRequest r, StreamObserver<Container> out) {
+    public void restore(RestoreRequest r, StreamObserver<Container> out) {
         reply(
                 out,
                 () ->
                         Convert.toProto(
                                 supervisor.restore(
                                         Convert.fromProto(r.getContainer()),
-                                        java.nio.file.Path.of(r.getImagePath()),
-                                        r.getCriu().isEmpty()
-                                                ? null
-                                                : java.nio.file.Path.of(r.getCriu()))));
+                                        Path.of(r.getImagePath()),
+                                        r.getCriu().isEmpty() ? null : Path.of(r.getCriu()))));
     }
 
     @Override
-    public void exec(
-            dev.nana.api.v1.ExecRequest r, StreamObserver<dev.nana.api.v1.ExecResponse> out) {
+    public void exec(ExecRequest r, StreamObserver<ExecResponse> out) {
         reply(
                 out,
                 () -> {
                     dev.nana.ExecInfo e = supervisor.exec(r.getId(), Convert.fromProto(r));
-                    return dev.nana.api.v1.ExecResponse.newBuilder()
+                    return ExecResponse.newBuilder()
                             .setId(e.id())
                             .setExecId(e.execId())
                             .setPid(e.pid())
@@ -115,17 +122,17 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
     }
 
     @Override
-    public void waitExec(dev.nana.api.v1.WaitExecRequest r, StreamObserver<ExitStatus> out) {
+    public void waitExec(WaitExecRequest r, StreamObserver<ExitStatus> out) {
         answer(supervisor.waitForExec(r.getId(), r.getExecId()), out);
     }
 
     @Override
-    public void pause(dev.nana.api.v1.PauseRequest r, StreamObserver<Container> out) {
+    public void pause(PauseRequest r, StreamObserver<Container> out) {
         reply(out, () -> Convert.toProto(supervisor.pause(r.getId())));
     }
 
     @Override
-    public void resume(dev.nana.api.v1.ResumeRequest r, StreamObserver<Container> out) {
+    public void resume(ResumeRequest r, StreamObserver<Container> out) {
         reply(out, () -> Convert.toProto(supervisor.resume(r.getId())));
     }
 
@@ -171,8 +178,7 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
     }
 
     private static void answer(
-            java.util.concurrent.CompletableFuture<dev.nana.ExitStatus> future,
-            StreamObserver<ExitStatus> out) {
+            CompletableFuture<dev.nana.ExitStatus> future, StreamObserver<ExitStatus> out) {
         future.whenComplete(
                 (exit, error) -> {
                     if (error != null) {

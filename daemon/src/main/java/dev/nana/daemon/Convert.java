@@ -10,9 +10,12 @@ import dev.nana.EventType;
 import dev.nana.ExitStatus;
 import dev.nana.Stdio;
 import dev.nana.api.v1.Container;
+import dev.nana.api.v1.ContainerStats;
 import dev.nana.api.v1.CreateRequest;
 import dev.nana.api.v1.EventsRequest;
+import dev.nana.api.v1.ExecRequest;
 import dev.nana.api.v1.Status;
+import dev.nana.api.v1.UpdateRequest;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashSet;
@@ -184,8 +187,8 @@ public final class Convert {
                 type == EventType.EXIT ? e.getExitCode() : null);
     }
 
-    public static dev.nana.api.v1.UpdateRequest toProto(String id, dev.nana.Resources r) {
-        var b = dev.nana.api.v1.UpdateRequest.newBuilder().setId(id);
+    public static UpdateRequest toProto(String id, dev.nana.Resources r) {
+        var b = UpdateRequest.newBuilder().setId(id);
         if (r.memoryLimitBytes() != null) b.setMemoryLimitBytes(r.memoryLimitBytes());
         if (r.memoryReservationBytes() != null)
             b.setMemoryReservationBytes(r.memoryReservationBytes());
@@ -197,7 +200,7 @@ public final class Convert {
         return b.build();
     }
 
-    public static dev.nana.Resources fromProto(dev.nana.api.v1.UpdateRequest r) {
+    public static dev.nana.Resources fromProto(UpdateRequest r) {
         return new dev.nana.Resources(
                 r.hasMemoryLimitBytes() ? r.getMemoryLimitBytes() : null,
                 r.hasMemoryReservationBytes() ? r.getMemoryReservationBytes() : null,
@@ -208,8 +211,8 @@ public final class Convert {
                 r.hasPidsLimit() ? r.getPidsLimit() : null);
     }
 
-    public static dev.nana.api.v1.ContainerStats toProto(dev.nana.Stats s) {
-        return dev.nana.api.v1.ContainerStats.newBuilder()
+    public static ContainerStats toProto(dev.nana.Stats s) {
+        return ContainerStats.newBuilder()
                 .setId(s.id())
                 .setTime(timestamp(s.time()))
                 .setCpuNanos(s.cpuNanos())
@@ -224,7 +227,7 @@ public final class Convert {
                 .build();
     }
 
-    public static dev.nana.Stats fromProto(dev.nana.api.v1.ContainerStats s) {
+    public static dev.nana.Stats fromProto(ContainerStats s) {
         return new dev.nana.Stats(
                 s.getId(),
                 instant(s.getTime()),
@@ -239,12 +242,12 @@ public final class Convert {
                 s.getBlockWriteBytes());
     }
 
-    public static dev.nana.api.v1.ExecRequest toProto(String id, dev.nana.ExecSpec e) {
+    public static ExecRequest toProto(String id, dev.nana.ExecSpec e) {
         var io = dev.nana.api.v1.Stdio.newBuilder();
         if (e.stdio().stdin() != null) io.setStdin(e.stdio().stdin().toString());
         if (e.stdio().stdout() != null) io.setStdout(e.stdio().stdout().toString());
         if (e.stdio().stderr() != null) io.setStderr(e.stdio().stderr().toString());
-        return dev.nana.api.v1.ExecRequest.newBuilder()
+        return ExecRequest.newBuilder()
                 .setId(id)
                 .setExecId(e.execId() == null ? "" : e.execId())
                 .addAllArgs(e.args())
@@ -258,7 +261,7 @@ public final class Convert {
                 .build();
     }
 
-    public static dev.nana.ExecSpec fromProto(dev.nana.api.v1.ExecRequest r) {
+    public static dev.nana.ExecSpec fromProto(ExecRequest r) {
         return new dev.nana.ExecSpec(
                 r.getExecId().isEmpty() ? null : r.getExecId(),
                 r.getArgsList(),

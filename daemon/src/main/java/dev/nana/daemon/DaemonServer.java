@@ -3,6 +3,7 @@ package dev.nana.daemon;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
 import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -14,10 +15,13 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,9 +48,7 @@ public final class DaemonServer implements AutoCloseable {
     }
 
     private static boolean isSocket(Path p) throws IOException {
-        int mode =
-                (Integer)
-                        Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
         return (mode & 0170000) == 0140000; // S_IFSOCK
     }
 
@@ -54,8 +56,7 @@ public final class DaemonServer implements AutoCloseable {
     public static DaemonServer start(Supervisor supervisor, Path socket, String group) {
         try {
             Files.createDirectories(socket.getParent());
-            if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                    && !isSocket(socket)) {
+            if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && !isSocket(socket)) {
                 throw new dev.nana.InvalidArgumentException(
                         "socket \""
                                 + socket
@@ -82,7 +83,7 @@ public final class DaemonServer implements AutoCloseable {
                         // calls wait on the supervisor: a virtual thread each, so that a burst of
                         // calls
                         // (thousands of event subscriptions) costs no pile of platform threads
-                        .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
+                        .executor(Executors.newVirtualThreadPerTaskExecutor())
                         .bossEventLoopGroup(loop)
                         .workerEventLoopGroup(loop)
                         .withChildOption(
@@ -98,8 +99,8 @@ public final class DaemonServer implements AutoCloseable {
             Files.move(
                     bound,
                     socket,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
             try {
                 Files.deleteIfExists(bound);
@@ -110,9 +111,8 @@ public final class DaemonServer implements AutoCloseable {
             loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new UnavailableException("serve on \"" + socket + "\": " + e.getMessage(), e);
         }
-        health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
-        health.setStatus(
-                "nana.v1.Containers", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+        health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+        health.setStatus("nana.v1.Containers", HealthCheckResponse.ServingStatus.SERVING);
         log.info("serving on {}", socket);
         return new DaemonServer(socket, server, loop, health);
     }

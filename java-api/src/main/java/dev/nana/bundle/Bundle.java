@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.InvalidArgumentException;
+import dev.nana.state.JsonErrors;
+import dev.nana.state.StateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -65,11 +67,7 @@ public record Bundle(Path dir, ObjectNode config) {
             root = JSON.readTree(configFile.toFile());
         } catch (JsonProcessingException e) {
             throw new InvalidArgumentException(
-                    "config.json of bundle \""
-                            + dir
-                            + "\" is "
-                            + dev.nana.state.JsonErrors.describe(e),
-                    e);
+                    "config.json of bundle \"" + dir + "\" is " + JsonErrors.describe(e), e);
         } catch (IOException e) {
             throw new InvalidArgumentException(
                     "config.json of bundle \"" + dir + "\" cannot be read: " + e.getMessage(), e);
@@ -155,7 +153,7 @@ public record Bundle(Path dir, ObjectNode config) {
 
     /** Writes config to dir/config.json (what the runtime reads as its bundle). */
     public static void writeConfig(Path dir, ObjectNode config) throws IOException {
-        dev.nana.state.StateFiles.writeBytes(
+        StateFiles.writeBytes(
                 dir.resolve("config.json"),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
     }

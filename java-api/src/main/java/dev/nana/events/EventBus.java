@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,9 +117,7 @@ public final class EventBus implements AutoCloseable {
             this.listener = listener;
             this.since = since;
             this.cursor = cursor;
-            this.queue =
-                    new java.util.concurrent.LinkedBlockingQueue<>(
-                            capacity); // memory for what is queued only
+            this.queue = new LinkedBlockingQueue<>(capacity); // memory for what is queued only
             this.overflowed = since != null; // a "since" subscriber starts by replaying
         }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.nana.EventType;
 import dev.nana.UnavailableException;
+import dev.nana.state.StateFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +21,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,11 +73,11 @@ public final class Journal implements AutoCloseable {
         channel =
                 FileChannel.open(
                         file,
-                        java.util.Set.of(
+                        Set.of(
                                 StandardOpenOption.CREATE,
                                 StandardOpenOption.WRITE,
                                 StandardOpenOption.APPEND),
-                        dev.nana.state.StateFiles.OWNER_ONLY);
+                        StateFiles.OWNER_ONLY);
         size = channel.size();
         if (size > 0 && !endsWithNewline()) {
             log.warn(
@@ -137,11 +139,11 @@ public final class Journal implements AutoCloseable {
         channel =
                 FileChannel.open(
                         file,
-                        java.util.Set.of(
+                        Set.of(
                                 StandardOpenOption.CREATE_NEW,
                                 StandardOpenOption.WRITE,
                                 StandardOpenOption.APPEND),
-                        dev.nana.state.StateFiles.OWNER_ONLY);
+                        StateFiles.OWNER_ONLY);
         size = 0;
     }
 

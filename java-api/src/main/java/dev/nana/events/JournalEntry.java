@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.nana.Event;
 import dev.nana.EventType;
 import java.time.Instant;
+import java.util.Objects;
 
 /**
  * One line of events.log: the public {@link Event} plus what restore needs to tell a journaled
@@ -30,8 +31,8 @@ public record JournalEntry(
      */
     public boolean sameFact(String uid, String process, EventType type, Integer n) {
         return this.type == type
-                && java.util.Objects.equals(this.uid, uid)
-                && java.util.Objects.equals(this.process, process)
-                && java.util.Objects.equals(this.n, n);
+                && Objects.equals(this.uid, uid)
+                && Objects.equals(this.process, process)
+                && Objects.equals(this.n, n);
     }
 }

@@ -3,8 +3,10 @@ package dev.nana.os;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -28,11 +30,10 @@ public final class Command {
 
     /** Runs it with a minute to finish. */
     public static Result run(List<String> argv, Path cwd) throws OsException {
-        return run(argv, cwd, java.time.Duration.ofMinutes(1));
+        return run(argv, cwd, Duration.ofMinutes(1));
     }
 
-    public static Result run(List<String> argv, Path cwd, java.time.Duration timeout)
-            throws OsException {
+    public static Result run(List<String> argv, Path cwd, Duration timeout) throws OsException {
         Fd[] out = LibNana.pipe();
         Fd[] err = LibNana.pipe();
         int pid;
@@ -87,12 +88,7 @@ public final class Command {
                     try {
                         int n = LibNana.read(fds[i], buf, (int) buf.byteSize());
                         if (n == 0) open[i] = false;
-                        else
-                            bufs[i].write(
-                                    buf.asSlice(0, n)
-                                            .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
-                                    0,
-                                    n);
+                        else bufs[i].write(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), 0, n);
                         progressed = true;
                     } catch (OsException.WouldBlock e) {
                         // nothing now

@@ -14,6 +14,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -497,7 +498,7 @@ public final class LibNana {
     }
 
     /** What one receive brought: bytes, and descriptors now owned by the caller. */
-    public record Received(byte[] data, java.util.List<Fd> fds) {}
+    public record Received(byte[] data, List<Fd> fds) {}
 
     /** Receives up to len bytes and up to maxFds passed descriptors; empty data at EOF. */
     public static Received recvFds(Fd socket, int len, int maxFds) throws OsException {
@@ -518,7 +519,7 @@ public final class LibNana {
                                                             maxFds,
                                                             nfds)),
                             "receive descriptors");
-            java.util.List<Fd> got = new java.util.ArrayList<>();
+            List<Fd> got = new ArrayList<>();
             for (int i = 0; i < nfds.get(JAVA_INT, 0); i++)
                 got.add(new Fd(fds.getAtIndex(JAVA_INT, i)));
             return new Received(buf.asSlice(0, n).toArray(JAVA_BYTE), got);

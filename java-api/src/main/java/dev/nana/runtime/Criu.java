@@ -7,6 +7,7 @@ import dev.nana.os.OsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Checkpoint/restore needs a working CRIU and a runtime built with it. Both are checked before
@@ -57,7 +58,7 @@ public final class Criu {
                             + " install one and give it with --criu PATH");
         }
         Command.Result help = run(List.of(runtime.binary().toString(), "checkpoint", "--help"));
-        String said = (help.stdout() + help.stderr()).toLowerCase(java.util.Locale.ROOT);
+        String said = (help.stdout() + help.stderr()).toLowerCase(Locale.ROOT);
         if (said.contains("unknown command") || said.contains("no help topic")) {
             throw new FailedPreconditionException(
                     "the runtime \""

@@ -7,10 +7,15 @@ import dev.nana.os.Command;
 import dev.nana.os.OsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * An OCI runtime binary nana drives: runc, crun, or any compatible one given by absolute path.
@@ -25,17 +30,16 @@ import java.util.Set;
  * @param timeout how long a runtime call (kill, delete, pause, update, checkpoint) may take before
  *     nana kills it and reports the runtime as hanging
  */
-public record OciRuntime(
-        String name, Path binary, boolean unshareCgroup2, java.time.Duration timeout) {
+public record OciRuntime(String name, Path binary, boolean unshareCgroup2, Duration timeout) {
     /** How long runtime calls may take unless a supervisor says otherwise. */
-    public static final java.time.Duration DEFAULT_TIMEOUT = java.time.Duration.ofSeconds(60);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
     public OciRuntime(String name, Path binary, boolean unshareCgroup2) {
         this(name, binary, unshareCgroup2, DEFAULT_TIMEOUT);
     }
 
     /** The same runtime, its calls bounded by the given time. */
-    public OciRuntime withTimeout(java.time.Duration t) {
+    public OciRuntime withTimeout(Duration t) {
         return new OciRuntime(name, binary, unshareCgroup2, t);
     }
 
@@ -49,15 +53,14 @@ public record OciRuntime(
         return r;
     }
 
-    private static final java.util.Map<String, OciRuntime> RESOLVED =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, OciRuntime> RESOLVED = new ConcurrentHashMap<>();
 
     /**
      * The host's cgroup layout, read once from /proc/self/mounts: it does not change under a
      * running supervisor.
      */
-    private static final java.util.function.Supplier<CgroupLayout> LAYOUT =
-            new java.util.function.Supplier<>() {
+    private static final Supplier<CgroupLayout> LAYOUT =
+            new Supplier<>() {
                 private volatile CgroupLayout layout;
 
                 @Override
@@ -159,7 +162,7 @@ public record OciRuntime(
      * Whether a runtime's failure says the container is gone or stopped (runc's and crun's words).
      */
     public static boolean gone(String said) {
-        String s = said.toLowerCase(java.util.Locale.ROOT);
+        String s = said.toLowerCase(Locale.ROOT);
         return s.contains("does not exist")
                 || s.contains("not running")
                 || s.contains("container not found")
@@ -235,7 +238,7 @@ public record OciRuntime(
     }
 
     private static boolean notFound(Command.Result r) {
-        String s = r.stderr().toLowerCase(java.util.Locale.ROOT);
+        String s = r.stderr().toLowerCase(Locale.ROOT);
         return s.contains("does not exist") || s.contains("not found") || s.contains("no such");
     }
 

@@ -4,10 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
+import dev.nana.state.Reported;
+import dev.nana.state.StateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -91,8 +95,7 @@ public record ProcessDir(Path dir) {
     /** Makes the folder (0700) and the FIFOs every shim needs: exit and control. */
     public void create() throws IOException {
         Files.createDirectories(dir);
-        Files.setPosixFilePermissions(
-                dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         mkfifo(exitFifo());
         mkfifo(controlFifo());
         Files.write(oomFile(), new byte[0]); // exists from the start, so it can be watched
@@ -159,7 +162,7 @@ public record ProcessDir(Path dir) {
         if (s.isEmpty() || !shimAlive()) return Optional.empty();
         try {
             byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(s.get()[0]), "cmdline"));
-            List<String> argv = new java.util.ArrayList<>();
+            List<String> argv = new ArrayList<>();
             int from = 0;
             for (int i = 0; i < raw.length; i++) {
                 if (raw[i] == 0) {
@@ -203,16 +206,16 @@ public record ProcessDir(Path dir) {
     }
 
     /** Which events of this process were published. */
-    public dev.nana.state.Reported reported() {
+    public Reported reported() {
         try {
-            return dev.nana.state.StateFiles.read(reportedFile(), dev.nana.state.Reported.class);
+            return StateFiles.read(reportedFile(), Reported.class);
         } catch (IOException e) {
-            return dev.nana.state.Reported.NOTHING;
+            return Reported.NOTHING;
         }
     }
 
-    public void writeReported(dev.nana.state.Reported r) throws IOException {
-        dev.nana.state.StateFiles.write(reportedFile(), r);
+    public void writeReported(Reported r) throws IOException {
+        StateFiles.write(reportedFile(), r);
     }
 
     /** How many OOM kills the shim recorded. */

@@ -4,6 +4,7 @@ import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
@@ -48,7 +49,7 @@ public record ShimExit(int code, boolean derived, int oomKills) {
     }
 
     private static String contents(ProcessDir dir) {
-        try (Stream<java.nio.file.Path> files = Files.list(dir.dir())) {
+        try (Stream<Path> files = Files.list(dir.dir())) {
             return files.map(p -> p.getFileName().toString()).sorted().toList().toString();
         } catch (IOException e) {
             return "nothing readable: " + e.getMessage();

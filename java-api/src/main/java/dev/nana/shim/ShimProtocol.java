@@ -1,5 +1,7 @@
 package dev.nana.shim;
 
+import java.nio.file.Path;
+
 /**
  * What nana-shim and its supervisor say to each other, named once on this side; the C side is
  * native/src/shim/protocol.h (each constant here is its {@code SHIM_} define), and
@@ -54,8 +56,7 @@ public final class ShimProtocol {
      * The control command that points the process's output (and input) at a client's FIFOs; null
      * for none.
      */
-    public static String attach(
-            java.nio.file.Path stdout, java.nio.file.Path stderr, java.nio.file.Path stdin) {
+    public static String attach(Path stdout, Path stderr, Path stdin) {
         return CONTROL_ATTACH
                 + " "
                 + orNone(stdout)
@@ -66,7 +67,7 @@ public final class ShimProtocol {
                 + "\n";
     }
 
-    private static String orNone(java.nio.file.Path path) {
+    private static String orNone(Path path) {
         return path != null ? path.toString() : CONTROL_NO_PATH;
     }
 }

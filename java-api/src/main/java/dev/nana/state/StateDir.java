@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -76,7 +78,7 @@ public record StateDir(Path root) {
      * meanwhile (another remover at work on part of it) is simply gone already.
      */
     public static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
         Files.walkFileTree(
                 dir,
                 new SimpleFileVisitor<>() {
@@ -90,16 +92,14 @@ public record StateDir(Path root) {
                     @Override
                     public FileVisitResult visitFileFailed(Path file, IOException exc)
                             throws IOException {
-                        if (exc instanceof java.nio.file.NoSuchFileException)
-                            return FileVisitResult.CONTINUE;
+                        if (exc instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
                         throw exc;
                     }
 
                     @Override
                     public FileVisitResult postVisitDirectory(Path d, IOException exc)
                             throws IOException {
-                        if (exc != null && !(exc instanceof java.nio.file.NoSuchFileException))
-                            throw exc;
+                        if (exc != null && !(exc instanceof NoSuchFileException)) throw exc;
                         Files.deleteIfExists(d);
                         return FileVisitResult.CONTINUE;
                     }

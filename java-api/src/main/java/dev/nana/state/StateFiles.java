@@ -1,5 +1,6 @@
 package dev.nana.state;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -8,9 +9,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Reads and writes nana's JSON state files; every write is atomic (temporary file, fsync, rename).
@@ -26,9 +31,8 @@ public final class StateFiles {
      * State files are root's alone (a config holds the container's environment), whatever the
      * umask.
      */
-    public static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
-            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    public static final FileAttribute<?> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
     private StateFiles() {}
 
@@ -41,11 +45,11 @@ public final class StateFiles {
         try (FileChannel ch =
                 FileChannel.open(
                         tmp,
-                        java.util.Set.of(
+                        Set.of(
                                 StandardOpenOption.CREATE,
                                 StandardOpenOption.WRITE,
                                 StandardOpenOption.TRUNCATE_EXISTING,
-                                java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                                LinkOption.NOFOLLOW_LINKS),
                         OWNER_ONLY)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) ch.write(buf);
@@ -69,7 +73,7 @@ public final class StateFiles {
         }
         try {
             return JSON.readValue(file.toFile(), type);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IOException(file + " is " + JsonErrors.describe(e), e);
         }
     }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
 /** What is done to a live container through its runtime: signals, limits, freezing, checkpoints. */
@@ -76,7 +77,7 @@ final class ControlHandlers {
                                         c.id(),
                                         t.pause(),
                                         new UnavailableException(
-                                                op.name().toLowerCase(java.util.Locale.ROOT)
+                                                op.name().toLowerCase(Locale.ROOT)
                                                         + " \""
                                                         + c.id()
                                                         + "\": record it in "

@@ -18,9 +18,18 @@ import dev.nana.state.StateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -45,8 +54,7 @@ public final class Launcher {
      * Ids whose runtime state is being deleted after their delete was answered (see {@link
      * #forget}).
      */
-    private final java.util.Map<String, java.util.concurrent.CompletableFuture<Void>> forgetting =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Void>> forgetting = new ConcurrentHashMap<>();
 
     public Launcher(StateDir state) {
         this(state, true);
@@ -117,7 +125,7 @@ public final class Launcher {
                             spec.labels(),
                             Instant.now());
             StateFiles.write(dir.resolve("state.json"), record);
-            ProcessDir init = new ProcessDir(dir.resolve("init"));
+            ProcessDir init = new ProcessDir(dir.resolve(Proc.INIT));
             init.create();
             StartFifo startFifo =
                     fastStart
@@ -150,8 +158,8 @@ public final class Launcher {
     public ShimHandle launch(
             Prepared p, boolean startNow, Duration timeout, Path restoreImage, Path criu) {
         ContainerSpec spec = p.spec();
-        java.util.List<String> runtimeArgs = new java.util.ArrayList<>();
-        if (restoreImage != null) runtimeArgs.addAll(java.util.List.of("--criu", criu.toString()));
+        List<String> runtimeArgs = new ArrayList<>();
+        if (restoreImage != null) runtimeArgs.addAll(List.of("--criu", criu.toString()));
         runtimeArgs.addAll(spec.runtimeArgs());
         ShimSpec shim =
                 new ShimSpec(
@@ -185,7 +193,7 @@ public final class Launcher {
             String id,
             Path containerDir,
             OciRuntime runtime,
-            java.util.List<String> runtimeArgs,
+            List<String> runtimeArgs,
             ProcessDir dir,
             dev.nana.ExecSpec spec,
             Duration timeout) {
@@ -279,7 +287,7 @@ public final class Launcher {
         Path dir = state.container(id);
         Path doomed = dir.resolveSibling(DELETING + id + "-" + newUid());
         try {
-            Files.move(dir, doomed, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
             return doomed;
         } catch (IOException e) {
             throw new UnavailableException(
@@ -296,11 +304,10 @@ public final class Launcher {
     public void forget(
             String id,
             OciRuntime runtime,
-            java.util.List<String> runtimeArgs,
+            List<String> runtimeArgs,
             Path retired,
-            java.util.concurrent.Executor executor) {
-        java.util.concurrent.CompletableFuture<Void> done =
-                new java.util.concurrent.CompletableFuture<>();
+            Executor executor) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
         forgetting.put(id, done);
         try {
             executor.execute(
@@ -321,9 +328,7 @@ public final class Launcher {
                             done.completeExceptionally(new Retry(runtime, runtimeArgs, retired, e));
                         }
                     });
-        } catch (
-                java.util.concurrent.RejectedExecutionException
-                        e) { // shut down: the next start's restore does it
+        } catch (RejectedExecutionException e) { // shut down: the next start's restore does it
             forgetting.remove(id, done);
             done.complete(null);
         }
@@ -333,14 +338,10 @@ public final class Launcher {
     private static final class Retry extends RuntimeException {
         private static final long serialVersionUID = 1L;
         final transient OciRuntime runtime;
-        final transient java.util.List<String> runtimeArgs;
+        final transient List<String> runtimeArgs;
         final transient Path retired;
 
-        Retry(
-                OciRuntime runtime,
-                java.util.List<String> runtimeArgs,
-                Path retired,
-                RuntimeException cause) {
+        Retry(OciRuntime runtime, List<String> runtimeArgs, Path retired, RuntimeException cause) {
             super(cause.getMessage(), cause, false, false);
             this.runtime = runtime;
             this.runtimeArgs = runtimeArgs;
@@ -353,11 +354,11 @@ public final class Launcher {
      * tried once more, and if the runtime still refuses, so does this create.
      */
     private void awaitForgotten(String id) {
-        java.util.concurrent.CompletableFuture<Void> pending = forgetting.get(id);
+        CompletableFuture<Void> pending = forgetting.get(id);
         if (pending == null) return;
         try {
             pending.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             if (!(e.getCause() instanceof Retry retry)) throw e;
             retry.runtime.delete(
                     id,

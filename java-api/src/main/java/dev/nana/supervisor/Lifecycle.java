@@ -22,7 +22,7 @@ final class Lifecycle {
     private static final Set<ContainerStatus> LIVE = EnumSet.of(CREATED, RUNNING, PAUSED);
 
     enum Op {
-        //         refused as           noun          exclusive  allowed in
+        // refused as, called while under way, exclusive, the statuses that allow it
         START("cannot start", "start", true, EnumSet.of(CREATED)),
         KILL("cannot kill", "kill", false, LIVE),
         UPDATE("cannot update", "update", false, LIVE),

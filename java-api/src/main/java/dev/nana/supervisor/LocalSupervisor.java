@@ -11,14 +11,19 @@ import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
 import dev.nana.events.EventBus;
 import dev.nana.events.Journal;
+import dev.nana.metrics.Metrics;
 import dev.nana.os.LibNana;
+import dev.nana.runtime.Criu;
 import dev.nana.state.StateDir;
+import dev.nana.stats.CgroupStats;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -106,7 +111,7 @@ public final class LocalSupervisor implements Supervisor {
     }
 
     /** The pid of another process's supervisor holding stateDir, if one does right now. */
-    public static java.util.Optional<Long> lockHolder(Path stateDir) {
+    public static Optional<Long> lockHolder(Path stateDir) {
         return StateLock.holder(stateDir);
     }
 
@@ -153,8 +158,7 @@ public final class LocalSupervisor implements Supervisor {
         ContainerInfo c =
                 this.<List<ContainerInfo>>call(f -> new Task.Query(id, Lifecycle.Op.STATS, f))
                         .getFirst();
-        return dev.nana.stats.CgroupStats.of(
-                id, c.pid()); // file reads: on the caller's thread, not the loop's
+        return CgroupStats.of(id, c.pid()); // file reads: on the caller's thread, not the loop's
     }
 
     @Override
@@ -170,7 +174,7 @@ public final class LocalSupervisor implements Supervisor {
     @Override
     public ContainerInfo restore(ContainerSpec spec, Path imagePath, Path criu) {
         Launcher.Resolved r = resolve(spec);
-        if (imagePath == null || !java.nio.file.Files.isDirectory(imagePath)) {
+        if (imagePath == null || !Files.isDirectory(imagePath)) {
             throw new InvalidArgumentException(
                     "restore \""
                             + spec.id()
@@ -178,9 +182,7 @@ public final class LocalSupervisor implements Supervisor {
                             + imagePath
                             + "\" is not a directory: give the --image-path of a checkpoint");
         }
-        Path criuBinary =
-                dev.nana.runtime.Criu.require(
-                        r.runtime(), criu); // refuse before anything is created
+        Path criuBinary = Criu.require(r.runtime(), criu); // refuse before anything is created
         return call(f -> new Task.Create(r, true, imagePath, criuBinary, f));
     }
 
@@ -275,7 +277,7 @@ public final class LocalSupervisor implements Supervisor {
         for (ContainerInfo c : list()) if (c.status() != null) by[c.status().ordinal()]++;
         return loop.metrics()
                 .render(
-                        new dev.nana.metrics.Metrics.Gauges(
+                        new Metrics.Gauges(
                                 by[dev.nana.ContainerStatus.CREATED.ordinal()],
                                 by[dev.nana.ContainerStatus.RUNNING.ordinal()],
                                 by[dev.nana.ContainerStatus.PAUSED.ordinal()],

@@ -7,6 +7,7 @@ import dev.nana.UnavailableException;
 import dev.nana.os.Fd;
 import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
+import dev.nana.shim.ShimProtocol;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -158,7 +159,7 @@ final class Monitor implements AutoCloseable {
                         && len > 0
                         && buf.asSlice(off + 16, len)
                                 .getString(0)
-                                .equals(dev.nana.shim.ShimProtocol.STARTED_FILE)) {
+                                .equals(ShimProtocol.STARTED_FILE)) {
                     post.accept(new Task.StartNoticed(dir.id(), dir.process()));
                 }
             }

@@ -19,6 +19,7 @@ import dev.nana.state.StateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,7 +54,7 @@ final class Restorer {
     private final EventLoop loop;
     private final Journal journal;
     private final Launcher launcher;
-    private final java.time.Duration runtimeTimeout;
+    private final Duration runtimeTimeout;
     private final Set<String> journaled = new HashSet<>();
 
     Restorer(
@@ -61,7 +62,7 @@ final class Restorer {
             EventLoop loop,
             Journal journal,
             Launcher launcher,
-            java.time.Duration runtimeTimeout) {
+            Duration runtimeTimeout) {
         this.state = state;
         this.loop = loop;
         this.journal = journal;
@@ -382,8 +383,7 @@ final class Restorer {
         Path target = trash.resolve(dir.getFileName() + "." + Instant.now().toEpochMilli());
         try {
             Files.createDirectories(trash);
-            Files.setPosixFilePermissions(
-                    trash, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            Files.setPosixFilePermissions(trash, PosixFilePermissions.fromString("rwx------"));
             Files.move(dir, target);
             log.warn("state folder {} is unreadable ({}): moved to {}", dir, why, target);
         } catch (IOException e) {

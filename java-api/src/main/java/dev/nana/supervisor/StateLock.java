@@ -10,6 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One supervisor per state directory: an fcntl lock on {@code nana.lock}, holding the owner's pid.
@@ -23,8 +27,7 @@ final class StateLock implements AutoCloseable {
      * opens nana.lock again (a second supervisor asked for in this process, or a question about the
      * holder, is answered from this set).
      */
-    private static final java.util.Set<Path> HELD =
-            java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
     private final Path root;
     private final FileChannel channel;
@@ -49,7 +52,7 @@ final class StateLock implements AutoCloseable {
      * its own ("PID daemon"): a daemon never waits for another daemon (that is refused at once,
      * naming it), only for a CLI working in-process for a moment.
      */
-    static StateLock acquire(Path root, java.time.Duration wait, boolean daemon) {
+    static StateLock acquire(Path root, Duration wait, boolean daemon) {
         Path file = root.resolve("nana.lock");
         Path key = key(root);
         if (!HELD.add(key)) {
@@ -115,27 +118,27 @@ final class StateLock implements AutoCloseable {
     }
 
     /** The pid in nana.lock when another process holds the lock now; empty when it is free. */
-    static java.util.Optional<Long> holder(Path root) {
+    static Optional<Long> holder(Path root) {
         Path file = root.resolve("nana.lock");
-        if (!Files.exists(file)) return java.util.Optional.empty();
+        if (!Files.exists(file)) return Optional.empty();
         if (HELD.contains(key(root)))
-            return java.util.Optional.of(ProcessHandle.current().pid()); // never open it again
+            return Optional.of(ProcessHandle.current().pid()); // never open it again
         try (FileChannel ch =
                 FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             FileLock probe;
             try {
                 probe = ch.tryLock();
             } catch (OverlappingFileLockException e) {
-                return java.util.Optional.of(ProcessHandle.current().pid());
+                return Optional.of(ProcessHandle.current().pid());
             }
             if (probe != null) {
                 probe.release();
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
             String text = Files.readString(file).strip();
-            return java.util.Optional.of(text.isEmpty() ? -1L : Long.parseLong(text.split(" ")[0]));
+            return Optional.of(text.isEmpty() ? -1L : Long.parseLong(text.split(" ")[0]));
         } catch (IOException | NumberFormatException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 

@@ -4,6 +4,7 @@ import dev.nana.ContainerInfo;
 import dev.nana.ExitStatus;
 import dev.nana.shim.ShimExit;
 import dev.nana.shim.ShimHandle;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -22,8 +23,8 @@ sealed interface Task {
     record Create(
             Launcher.Resolved spec,
             boolean start,
-            java.nio.file.Path restoreImage,
-            java.nio.file.Path criu,
+            Path restoreImage,
+            Path criu,
             CompletableFuture<ContainerInfo> reply)
             implements Task {
         Create(Launcher.Resolved spec, boolean start, CompletableFuture<ContainerInfo> reply) {
@@ -33,9 +34,9 @@ sealed interface Task {
 
     record Checkpoint(
             String id,
-            java.nio.file.Path imagePath,
+            Path imagePath,
             boolean leaveRunning,
-            java.nio.file.Path criu,
+            Path criu,
             CompletableFuture<Void> reply)
             implements Task {}
 
@@ -121,7 +122,7 @@ sealed interface Task {
     /** A stopped or created container's runtime state and folder are gone. */
     record Removed(
             String id,
-            java.nio.file.Path retired,
+            Path retired,
             boolean runtimeDeleted,
             RuntimeException error,
             CompletableFuture<Void> reply)

@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,7 +65,7 @@ class LibNanaTest {
                 Command.run(
                         List.of("/bin/sh", "-c", "sleep 100 & echo $! > " + pidFile + "; wait"),
                         tmp,
-                        java.time.Duration.ofMillis(300));
+                        Duration.ofMillis(300));
         assertTrue(r.timedOut(), "timed out");
         assertTrue(!r.ok());
         long grandchild = Long.parseLong(Files.readString(pidFile).strip());
@@ -102,16 +105,16 @@ class LibNanaTest {
     void epollDeliversTokens() throws Exception {
         try (Fd ep = LibNana.epollCreate();
                 Fd ev = LibNana.eventfd();
-                var arena = java.lang.foreign.Arena.ofConfined()) {
+                var arena = Arena.ofConfined()) {
             LibNana.epollAdd(ep, ev, 42L, LibNana.EV_IN);
-            var tokens = arena.allocate(java.lang.foreign.ValueLayout.JAVA_LONG, 4);
-            var events = arena.allocate(java.lang.foreign.ValueLayout.JAVA_INT, 4);
+            var tokens = arena.allocate(ValueLayout.JAVA_LONG, 4);
+            var events = arena.allocate(ValueLayout.JAVA_INT, 4);
             assertEquals(0, LibNana.epollWait(ep, tokens, events, 4, 0));
             var one = arena.allocate(8);
-            one.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L);
+            one.set(ValueLayout.JAVA_LONG, 0, 1L);
             LibNana.write(ev, one, 8);
             assertEquals(1, LibNana.epollWait(ep, tokens, events, 4, 1000));
-            assertEquals(42L, tokens.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+            assertEquals(42L, tokens.getAtIndex(ValueLayout.JAVA_LONG, 0));
         }
     }
 }

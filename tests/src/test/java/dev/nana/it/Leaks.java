@@ -3,12 +3,15 @@ package dev.nana.it;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -65,11 +68,11 @@ public final class Leaks {
      * state, its cgroup and the folder go right after. Polls for up to 10 s and returns the last
      * finding.
      */
-    public static List<String> settled(java.util.function.Supplier<List<String>> check) {
+    public static List<String> settled(Supplier<List<String>> check) {
         try {
-            return await().atMost(java.time.Duration.ofSeconds(10))
-                    .pollDelay(java.time.Duration.ZERO)
-                    .pollInterval(java.time.Duration.ofMillis(20))
+            return await().atMost(Duration.ofSeconds(10))
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(20))
                     .until(check::get, List::isEmpty);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             return check.get();
@@ -102,7 +105,7 @@ public final class Leaks {
                                         .toList();
                         out.addAll(found);
                         break;
-                    } catch (java.io.UncheckedIOException e) {
+                    } catch (UncheckedIOException e) {
                         if (attempt == 5) throw e.getCause();
                     }
                 }

@@ -4,12 +4,15 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nana.state.StateDir;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -50,10 +53,7 @@ public final class NanaCli implements AutoCloseable {
 
     /** A container's status as `nana inspect` reports it ("running", "stopped"…). */
     public String status(String id) throws IOException, InterruptedException {
-        return new com.fasterxml.jackson.databind.ObjectMapper()
-                .readTree(run("inspect", id).out())
-                .path("status")
-                .asText();
+        return new ObjectMapper().readTree(run("inspect", id).out()).path("status").asText();
     }
 
     /** Runs a command line with this nana's environment, feeding it stdin (or nothing). */
@@ -102,8 +102,8 @@ public final class NanaCli implements AutoCloseable {
         pb.environment().put("NANA_ADDRESS", socket.toString());
         daemon = pb.start();
         try {
-            await().atMost(java.time.Duration.ofSeconds(60))
-                    .pollInterval(java.time.Duration.ofMillis(20))
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(20))
                     .until(
                             () -> {
                                 if (!daemon.isAlive())
@@ -181,7 +181,7 @@ public final class NanaCli implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // the folder goes all the same, then the test ends
         }
-        dev.nana.state.StateDir.deleteTree(stateDir);
+        StateDir.deleteTree(stateDir);
         Files.deleteIfExists(stateDir.resolveSibling(stateDir.getFileName() + ".daemon.log"));
     }
 }

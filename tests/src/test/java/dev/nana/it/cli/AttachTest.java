@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.it.NanaCli;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** nana attach: a running container's output reaches a new client, whatever restarted meanwhile. */
@@ -52,7 +53,7 @@ class AttachTest {
                 long t0 = System.nanoTime();
                 NanaCli.Run r =
                         nana.exec(
-                                java.util.List.of(
+                                List.of(
                                         "bash",
                                         "-c",
                                         NanaCli.bin()

@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nana.it.NanaCli;
+import dev.nana.os.LibNana;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -96,7 +100,7 @@ class CliLifecycleTest {
             String events =
                     nana.run("events", "--since", t0, "--no-follow", "--filter", "id=web").out();
             assertEquals(
-                    java.util.List.of("create", "start", "exit", "delete"),
+                    List.of("create", "start", "exit", "delete"),
                     events.lines().map(l -> l.split(" ")[1]).toList(),
                     events);
             assertTrue(events.contains("exit web exitCode=137"), events);
@@ -153,12 +157,11 @@ class CliLifecycleTest {
     void severalCliInvocationsAtOnceWithoutADaemonShareTheStateDirectory() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             assertEquals(0, nana.run("run", "-d", "long", "--", "sleep", "100").exit());
-            var runs =
-                    new java.util.ArrayList<java.util.concurrent.CompletableFuture<NanaCli.Run>>();
+            var runs = new ArrayList<CompletableFuture<NanaCli.Run>>();
             for (int i = 0; i < 4; i++) {
                 String id = "par" + i;
                 runs.add(
-                        java.util.concurrent.CompletableFuture.supplyAsync(
+                        CompletableFuture.supplyAsync(
                                 () -> {
                                     try {
                                         return nana.run(
@@ -221,7 +224,7 @@ class CliLifecycleTest {
             p.getOutputStream().write("one\ntwo\n".getBytes());
             p.getOutputStream().close();
             assertEquals("one\ntwo\n", new String(p.getInputStream().readAllBytes()));
-            assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue());
         }
     }
@@ -266,7 +269,7 @@ class CliLifecycleTest {
             NanaCli.Run v = nana.run("version");
             assertEquals(0, v.exit(), v.err());
             assertTrue(v.out().startsWith("nana 0."), v.out());
-            assertTrue(v.out().contains("libnana ABI " + dev.nana.os.LibNana.ABI_VERSION), v.out());
+            assertTrue(v.out().contains("libnana ABI " + LibNana.ABI_VERSION), v.out());
             String help = nana.run("--help").out();
             for (String cmd :
                     new String[] {

@@ -18,6 +18,7 @@ import dev.nana.api.v1.WaitRequest;
 import dev.nana.it.Fixture;
 import dev.nana.it.NanaCli;
 import dev.nana.os.Command;
+import dev.nana.supervisor.LocalSupervisor;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -33,9 +34,18 @@ import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -107,7 +117,7 @@ class DaemonTest {
     void aDaemonStartedWhileACliWorksInProcessWaitsForIt() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             // a CLI took the state directory while no daemon ran (as bin/nana does then)
-            var cli = dev.nana.supervisor.LocalSupervisor.builder().stateDir(nana.stateDir).build();
+            var cli = LocalSupervisor.builder().stateDir(nana.stateDir).build();
             Thread.ofPlatform()
                     .start(
                             () -> {
@@ -161,20 +171,19 @@ class DaemonTest {
     private static NanaCli.Run asNobody(NanaCli nana, List<String> args, boolean inNogroup)
             throws Exception {
         Files.setPosixFilePermissions(nana.stateDir, PosixFilePermissions.fromString("rwx--x--x"));
-        java.nio.file.Path client =
-                Files.createTempFile(java.nio.file.Path.of("/tmp"), "nana-client-", "");
+        Path client = Files.createTempFile(Path.of("/tmp"), "nana-client-", "");
         try {
             Files.copy(
-                    java.nio.file.Path.of(
+                    Path.of(
                             System.getProperty("nana.home"),
                             "build",
                             "native",
                             "bin",
                             "nana-client"),
                     client,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(client, PosixFilePermissions.fromString("rwxr-xr-x"));
-            List<String> cmd = new java.util.ArrayList<>(List.of("runuser", "-u", "nobody"));
+            List<String> cmd = new ArrayList<>(List.of("runuser", "-u", "nobody"));
             cmd.addAll(
                     List.of(
                             "-g",
@@ -291,24 +300,23 @@ class DaemonTest {
     @Test
     void theDaemonServesPrometheusMetricsWhenAsked() throws Exception {
         int port;
-        try (var probe =
-                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (var probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon("--metrics-address", "127.0.0.1:" + port);
             assertEquals(0, nana.run("run", "--rm", "m1", "--", "true").exit());
             assertEquals(0, nana.run("run", "-d", "m2", "--", "sleep", "100").exit());
-            var http = java.net.http.HttpClient.newHttpClient();
+            var http = HttpClient.newHttpClient();
             String text =
                     http.send(
-                                    java.net.http.HttpRequest.newBuilder(
-                                                    java.net.URI.create(
+                                    HttpRequest.newBuilder(
+                                                    URI.create(
                                                             "http://127.0.0.1:"
                                                                     + port
                                                                     + "/metrics"))
                                             .build(),
-                                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                                    HttpResponse.BodyHandlers.ofString())
                             .body();
             assertTrue(text.contains("nana_containers{state=\"running\"} 1\n"), text);
             assertTrue(text.contains("nana_starts_total 2\n"), text);

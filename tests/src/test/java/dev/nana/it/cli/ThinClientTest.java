@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.it.NanaCli;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +38,7 @@ class ThinClientTest {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
             assertTrue(
-                    java.nio.file.Files.exists(nana.socket.resolveSibling("nana.sock.cli")),
+                    Files.exists(nana.socket.resolveSibling("nana.sock.cli")),
                     "the forwarding socket");
             String t0 = Instant.now().toString();
 
@@ -156,7 +159,7 @@ class ThinClientTest {
                                                     synchronized (out) {
                                                         out.append((char) c);
                                                     }
-                                            } catch (java.io.IOException e) {
+                                            } catch (IOException e) {
                                                 // done
                                             }
                                         });
@@ -172,9 +175,7 @@ class ThinClientTest {
                 // Ctrl-P Ctrl-Q, docker's detach keys; a lone Ctrl-P before them passes through
                 p.getOutputStream().write(new byte[] {0x10, 'x', 0x10, 0x11});
                 p.getOutputStream().flush();
-                assertTrue(
-                        p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS),
-                        launcher + ": detached: " + out);
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS), launcher + ": detached: " + out);
                 reader.join(2000);
                 assertEquals(0, p.exitValue(), launcher + ": " + out);
                 assertTrue(

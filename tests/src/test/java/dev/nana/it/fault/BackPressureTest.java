@@ -8,6 +8,8 @@ import dev.nana.it.FaultSize;
 import dev.nana.it.NanaCli;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,9 +101,9 @@ class BackPressureTest {
     /** The last 64 KiB of a file, as text. */
     private static String tail(Path file) throws Exception {
         if (!Files.exists(file)) return "";
-        try (var ch = java.nio.channels.FileChannel.open(file)) {
+        try (var ch = FileChannel.open(file)) {
             long size = ch.size();
-            var buf = java.nio.ByteBuffer.allocate((int) Math.min(size, 65536));
+            var buf = ByteBuffer.allocate((int) Math.min(size, 65536));
             ch.read(buf, size - buf.capacity());
             return new String(buf.array(), 0, buf.position(), StandardCharsets.ISO_8859_1);
         }

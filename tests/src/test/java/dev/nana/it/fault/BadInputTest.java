@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nana.ContainerSpec;
 import dev.nana.NanaException;
 import dev.nana.Supervisor;
+import dev.nana.api.v1.Container;
 import dev.nana.api.v1.ContainersGrpc;
 import dev.nana.api.v1.CreateRequest;
+import dev.nana.api.v1.DeleteRequest;
 import dev.nana.api.v1.ExecRequest;
 import dev.nana.api.v1.KillRequest;
 import dev.nana.api.v1.ListRequest;
@@ -27,12 +29,17 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -88,7 +95,7 @@ class BadInputTest {
                 "bad input: "
                         + total
                         + " cases refused, none crashed the daemon or left state: "
-                        + new java.util.TreeMap<>(CASES));
+                        + new TreeMap<>(CASES));
         channel.shutdownNow();
         group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
         local.close();
@@ -251,18 +258,16 @@ class BadInputTest {
 
     @Provide
     Arbitrary<Map<String, String>> hugeLabels() {
-        Map<String, String> many = new java.util.HashMap<>();
+        Map<String, String> many = new HashMap<>();
         for (int i = 0; i < 100_000; i++) many.put("k" + i, "v");
-        Map<String, String> wide = new java.util.HashMap<>();
+        Map<String, String> wide = new HashMap<>();
         for (int i = 0; i < 20; i++) wide.put("k" + i, "v".repeat(1000));
         return Arbitraries.of(
                 many,
                 Map.of("big", "x".repeat(3 << 20)),
                 Map.of("k", "x".repeat(4096)),
                 wide,
-                java.util.stream.IntStream.range(0, 65)
-                        .boxed()
-                        .collect(java.util.stream.Collectors.toMap(i -> "l" + i, i -> "")));
+                IntStream.range(0, 65).boxed().collect(Collectors.toMap(i -> "l" + i, i -> "")));
     }
 
     @Property(tries = 5)
@@ -411,12 +416,12 @@ class BadInputTest {
         assertTrue(said != null && said.contains(field), "\"" + said + "\" names " + field);
         List<String> created =
                 grpc.list(ListRequest.getDefaultInstance()).getContainersList().stream()
-                        .map(dev.nana.api.v1.Container::getId)
+                        .map(Container::getId)
                         .toList();
         created.forEach(
                 id ->
                         grpc.delete(
-                                dev.nana.api.v1.DeleteRequest.newBuilder()
+                                DeleteRequest.newBuilder()
                                         .setId(id)
                                         .setForce(true)
                                         .build())); // no cascade
@@ -435,7 +440,7 @@ class BadInputTest {
 
     /** One bad bundle of each kind, under dir. */
     private static Map<String, Path> badBundles(Path dir) throws Exception {
-        Map<String, Path> m = new java.util.LinkedHashMap<>();
+        Map<String, Path> m = new LinkedHashMap<>();
         m.put("relative", null);
         m.put("empty", null);
         m.put("missing", dir.resolve("missing"));

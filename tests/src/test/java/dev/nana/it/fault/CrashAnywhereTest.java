@@ -23,6 +23,7 @@ import dev.nana.it.Fixture;
 import dev.nana.it.Leaks;
 import dev.nana.it.NanaCli;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,11 +31,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -219,10 +223,7 @@ class CrashAnywhereTest {
                 }
             } catch (RuntimeException e) {
                 Throwable cause =
-                        e instanceof java.util.concurrent.CompletionException
-                                        && e.getCause() != null
-                                ? e.getCause()
-                                : e;
+                        e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                 if (cause instanceof UnavailableException
                         && !cause.getMessage().contains("unexpected failure")) {
                     cutCalls.incrementAndGet(); // the daemon died under the call: this thread is
@@ -535,12 +536,11 @@ class CrashAnywhereTest {
         assertEquals(events.size(), seqs, "no event delivered twice");
     }
 
-    private static void waitFor(
-            java.util.function.BooleanSupplier done, java.util.function.Supplier<String> what) {
+    private static void waitFor(BooleanSupplier done, Supplier<String> what) {
         try {
-            await().atMost(java.time.Duration.ofSeconds(20))
-                    .pollDelay(java.time.Duration.ZERO)
-                    .pollInterval(java.time.Duration.ofMillis(20))
+            await().atMost(Duration.ofSeconds(20))
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(20))
                     .until(done::getAsBoolean);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             fail(what.get());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.it.Leaks;
 import dev.nana.it.NanaCli;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,7 +43,7 @@ class DiskFullTest {
                 try (var out = Files.newOutputStream(filler)) {
                     byte[] block = new byte[64 << 10];
                     while (true) out.write(block);
-                } catch (java.io.IOException full) {
+                } catch (IOException full) {
                     assertTrue(full.getMessage().contains("No space left"), full.toString());
                 }
                 NanaCli.Run refused = nana.run("run", "-d", "after", "--", "sleep", "1000");

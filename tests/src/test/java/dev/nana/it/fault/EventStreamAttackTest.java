@@ -19,11 +19,14 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Tag;
@@ -40,7 +43,7 @@ import org.junit.jupiter.api.Test;
 class EventStreamAttackTest {
     /** The daemon's threads by name, counted (digits folded), for a failure's message. */
     private static String threadNames(NanaCli nana) throws Exception {
-        java.util.Map<String, Integer> names = new java.util.TreeMap<>();
+        Map<String, Integer> names = new TreeMap<>();
         try (var tasks = Files.list(Path.of("/proc", Long.toString(nana.daemonPid()), "task"))) {
             for (Path t : tasks.toList()) {
                 try {
@@ -48,7 +51,7 @@ class EventStreamAttackTest {
                             Files.readString(t.resolve("comm")).strip().replaceAll("\\d+", "N"),
                             1,
                             Integer::sum);
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     // gone meanwhile
                 }
             }

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -44,7 +45,7 @@ class ForwardingAttackTest {
         }
         script.toFile().deleteOnExit();
         List<String> cmd =
-                new java.util.ArrayList<>(
+                new ArrayList<>(
                         List.of("/usr/bin/python3", script.toString(), nana.socket + ".cli"));
         cmd.addAll(List.of(args));
         return cmd;
@@ -227,7 +228,7 @@ class ForwardingAttackTest {
                                     "--socket",
                                     nana.stateDir.resolve("other.sock").toString()),
                             List.of("bench", "--count", "1"))) {
-                List<String> args = new java.util.ArrayList<>(List.of("request"));
+                List<String> args = new ArrayList<>(List.of("request"));
                 args.addAll(argv);
                 JsonNode r = hostile(nana, args.toArray(String[]::new));
                 assertEquals(125, r.path("exit").asInt(), argv + ": " + r);
@@ -283,7 +284,7 @@ class ForwardingAttackTest {
      * (passed with the request) until it runs again, so a pipe would not end before it does.
      */
     private static Process client(NanaCli nana, Path err, String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(NanaCli.bin().toString()));
+        List<String> cmd = new ArrayList<>(List.of(NanaCli.bin().toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb =
                 new ProcessBuilder(cmd)

@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.it.Leaks;
 import dev.nana.it.NanaCli;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -23,8 +26,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("fault")
 class TamperedStateTest {
-    private static void tamperedWhileDown(
-            String runtime, String how, java.util.function.Consumer<Path> tamper) throws Exception {
+    private static void tamperedWhileDown(String runtime, String how, Consumer<Path> tamper)
+            throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
             String id = "tampered-" + runtime;
@@ -94,8 +97,8 @@ class TamperedStateTest {
                                         "{\"labels\": {\"big\": \""
                                                 + "x".repeat(20 << 20)
                                                 + "\"},"));
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
                     }
                 });
     }
@@ -103,8 +106,8 @@ class TamperedStateTest {
     private static void write(Path file, String text) {
         try {
             Files.writeString(file, text);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -20,6 +20,7 @@ import dev.nana.os.Fd;
 import dev.nana.os.LibNana;
 import dev.nana.shim.ShimExit;
 import dev.nana.shim.ShimHandle;
+import dev.nana.state.StateDir;
 import dev.nana.supervisor.Launcher;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -164,7 +166,7 @@ abstract class ShimContract {
         }
     }
 
-    private static int parentOf(int pid) throws java.io.IOException {
+    private static int parentOf(int pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
     }
@@ -200,7 +202,7 @@ abstract class ShimContract {
             assertEquals(
                     10_000_000L, Files.size(shim.dir().outputLog()), "every byte is in the log");
         } finally {
-            dev.nana.state.StateDir.deleteTree(io);
+            StateDir.deleteTree(io);
         }
     }
 
@@ -276,7 +278,7 @@ abstract class ShimContract {
                     "",
                     () -> fx.spec(fx.id("badmount"), badMount).build());
         } finally {
-            dev.nana.state.StateDir.deleteTree(notJson);
+            StateDir.deleteTree(notJson);
         }
         String id = fx.id("twice");
         try (ShimHandle shim = fx.run(id, good)) {
@@ -311,7 +313,7 @@ abstract class ShimContract {
         }
     }
 
-    static void waitUntil(java.util.function.BooleanSupplier condition, String what) {
+    static void waitUntil(BooleanSupplier condition, String what) {
         await(what)
                 .atMost(Duration.ofSeconds(20))
                 .pollInterval(Duration.ofMillis(20))

@@ -13,10 +13,16 @@ import dev.nana.EventType;
 import dev.nana.ExitStatus;
 import dev.nana.Subscription;
 import dev.nana.it.Fixture;
+import dev.nana.shim.Shim;
+import dev.nana.shim.ShimSpec;
+import dev.nana.state.StateDir;
+import dev.nana.supervisor.Launcher;
 import dev.nana.supervisor.LocalSupervisor;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -190,20 +196,19 @@ class StartPathsTest {
                 done
                 exit 0
                 """);
-        Files.setPosixFilePermissions(
-                wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
         try (Fixture fx = new Fixture("runc")) {
             String id = fx.id("dies-early");
-            dev.nana.supervisor.Launcher.Prepared p =
+            Launcher.Prepared p =
                     fx.launcher.prepare(
-                            dev.nana.supervisor.Launcher.resolve(
+                            Launcher.resolve(
                                     fx.spec(id, fx.bundle("sleep", "100"))
                                             .runtime(wrapper.toString())
                                             .build(),
                                     "runc"));
             assertTrue(p.startFifo() != null, "a runc by name may start through its FIFO");
-            dev.nana.shim.ShimSpec shim =
-                    new dev.nana.shim.ShimSpec(
+            ShimSpec shim =
+                    new ShimSpec(
                             id,
                             p.dir().resolve("bundle"),
                             null,
@@ -214,22 +219,20 @@ class StartPathsTest {
                             null,
                             false,
                             true,
-                            dev.nana.shim.ShimSpec.DEFAULT_LOG_MAX_SIZE,
+                            ShimSpec.DEFAULT_LOG_MAX_SIZE,
                             null,
                             fast ? p.startFifo() : null);
             org.junit.jupiter.api.Assertions.assertThrows(
                     dev.nana.NanaException.class,
-                    () ->
-                            dev.nana.shim.Shim.launch(
-                                    p.init(), shim, java.time.Duration.ofSeconds(30)));
+                    () -> Shim.launch(p.init(), shim, Duration.ofSeconds(30)));
             assertEquals(
                     "137",
                     Files.readString(p.init().exitStatusFile()).strip(),
                     "the shim recorded how the process ended; the folder holds "
-                            + java.util.Arrays.toString(p.init().dir().toFile().list()));
+                            + Arrays.toString(p.init().dir().toFile().list()));
             fx.launcher.abort(p);
         } finally {
-            dev.nana.state.StateDir.deleteTree(dir);
+            StateDir.deleteTree(dir);
         }
     }
 
