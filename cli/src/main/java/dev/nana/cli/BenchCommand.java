@@ -8,6 +8,7 @@ import dev.nana.state.StateDir;
 import dev.nana.supervisor.LocalSupervisor;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -191,7 +192,7 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
             pool.shutdown();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        if (bar) nana.io.err.write("\r\033[K".getBytes());
+        if (bar) nana.io.err.write("\r\033[K".getBytes(StandardCharsets.UTF_8));
         Arrays.sort(latencies);
         return new Phase(
                 name,
@@ -216,7 +217,7 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
                         + "/"
                         + count;
         try {
-            nana.io.err.write(line.getBytes());
+            nana.io.err.write(line.getBytes(StandardCharsets.UTF_8));
             nana.io.err.flush();
         } catch (IOException e) {
             // no terminal after all

@@ -95,7 +95,7 @@ final class ForwardServer implements AutoCloseable {
     private volatile boolean closed;
 
     /** One client, from accept to close. Fields are the reactor's, except where said. */
-    private final class Conn {
+    private static final class Conn {
         final long token;
         final Fd fd;
         final long deadline;

@@ -80,79 +80,98 @@ final class Nana {
 
     /** The daemon's own supervisor, lent to a forwarded command: closing it closes nothing. */
     record Borrowed(Supervisor s) implements Supervisor {
+        @Override
         public dev.nana.ContainerInfo create(dev.nana.ContainerSpec spec) {
             return s.create(spec);
         }
 
+        @Override
         public dev.nana.ContainerInfo start(String id) {
             return s.start(id);
         }
 
+        @Override
         public dev.nana.ContainerInfo run(dev.nana.ContainerSpec spec) {
             return s.run(spec);
         }
 
+        @Override
         public dev.nana.ContainerInfo pause(String id) {
             return s.pause(id);
         }
 
+        @Override
         public dev.nana.ExecInfo exec(String id, dev.nana.ExecSpec spec) {
             return s.exec(id, spec);
         }
 
+        @Override
         public CompletableFuture<dev.nana.ExitStatus> waitForExec(String id, String execId) {
             return s.waitForExec(id, execId);
         }
 
+        @Override
         public void checkpoint(String id, Path image, boolean leave, Path criu) {
             s.checkpoint(id, image, leave, criu);
         }
 
+        @Override
         public dev.nana.ContainerInfo restore(dev.nana.ContainerSpec spec, Path image, Path criu) {
             return s.restore(spec, image, criu);
         }
 
+        @Override
         public dev.nana.ContainerInfo update(String id, dev.nana.Resources r) {
             return s.update(id, r);
         }
 
+        @Override
         public dev.nana.Stats stats(String id) {
             return s.stats(id);
         }
 
+        @Override
         public dev.nana.ContainerInfo resume(String id) {
             return s.resume(id);
         }
 
+        @Override
         public void kill(String id, int signal, boolean all) {
             s.kill(id, signal, all);
         }
 
+        @Override
         public void delete(String id, boolean force) {
             s.delete(id, force);
         }
 
+        @Override
         public void remove(String id) {
             s.remove(id);
         }
 
+        @Override
         public List<dev.nana.ContainerInfo> list() {
             return s.list();
         }
 
+        @Override
         public dev.nana.ContainerInfo state(String id) {
             return s.state(id);
         }
 
+        @Override
         public CompletableFuture<dev.nana.ExitStatus> waitForExit(String id) {
             return s.waitForExit(id);
         }
 
+        @Override
         public dev.nana.Subscription subscribe(
                 dev.nana.EventFilter f, Instant since, dev.nana.EventListener l) {
             return s.subscribe(f, since, l);
         }
 
+        @Override
         public void close() {}
     }
 

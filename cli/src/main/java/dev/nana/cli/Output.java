@@ -114,7 +114,7 @@ final class Output {
     }
 
     static String ago(Duration d) {
-        long s = Math.max(0, d.getSeconds());
+        long s = Math.max(0, d.toSeconds());
         if (s < 60) return s + "s ago";
         if (s < 3600) return s / 60 + "m ago";
         if (s < 86400) return s / 3600 + "h ago";

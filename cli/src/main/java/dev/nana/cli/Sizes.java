@@ -12,13 +12,14 @@ final class Sizes {
         if (s.endsWith("b")) s = s.substring(0, s.length() - 1);
         long unit = 1;
         if (!s.isEmpty()) {
-            switch (s.charAt(s.length() - 1)) {
-                case 'k' -> unit = 1L << 10;
-                case 'm' -> unit = 1L << 20;
-                case 'g' -> unit = 1L << 30;
-                case 't' -> unit = 1L << 40;
-                default -> unit = 1;
-            }
+            unit =
+                    switch (s.charAt(s.length() - 1)) {
+                        case 'k' -> 1L << 10;
+                        case 'm' -> 1L << 20;
+                        case 'g' -> 1L << 30;
+                        case 't' -> 1L << 40;
+                        default -> 1;
+                    };
             if (unit != 1) s = s.substring(0, s.length() - 1);
         }
         try {

@@ -38,7 +38,7 @@ class ForwardProtocolDriftTest {
             if (v.matches("'.'")) value = (byte) v.charAt(1);
             else if (v.matches("\".*\"")) value = v.substring(1, v.length() - 1);
             else if (v.matches("\\(1 << \\d+\\)"))
-                value = 1 << Integer.parseInt(v.replaceAll("\\D+", " ").strip().split(" ")[1]);
+                value = 1 << Integer.parseInt(v.replaceAll("\\D+", " ").strip().split(" ", -1)[1]);
             else value = Integer.parseInt(v);
             out.put(m.group(1), value);
         }

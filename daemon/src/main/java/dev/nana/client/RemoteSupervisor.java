@@ -285,7 +285,8 @@ public final class RemoteSupervisor implements Supervisor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        group.shutdownGracefully(
-                0, 0, TimeUnit.MILLISECONDS); // no quiet period: a CLI exits at once
+        var _ =
+                group.shutdownGracefully(
+                        0, 0, TimeUnit.MILLISECONDS); // no quiet period: a CLI exits at once
     }
 }

@@ -179,21 +179,24 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
 
     private static void answer(
             CompletableFuture<dev.nana.ExitStatus> future, StreamObserver<ExitStatus> out) {
-        future.whenComplete(
-                (exit, error) -> {
-                    if (error != null) {
-                        Throwable cause =
-                                error instanceof CompletionException ? error.getCause() : error;
-                        out.onError(
-                                Statuses.toStatus(
-                                        cause instanceof RuntimeException re
-                                                ? re
-                                                : new RuntimeException(cause)));
-                    } else {
-                        out.onNext(Convert.toProto(exit));
-                        out.onCompleted();
-                    }
-                });
+        var _ =
+                future.whenComplete( // the answer goes to out: nothing waits on this one
+                        (exit, error) -> {
+                            if (error != null) {
+                                Throwable cause =
+                                        error instanceof CompletionException
+                                                ? error.getCause()
+                                                : error;
+                                out.onError(
+                                        Statuses.toStatus(
+                                                cause instanceof RuntimeException re
+                                                        ? re
+                                                        : new RuntimeException(cause)));
+                            } else {
+                                out.onNext(Convert.toProto(exit));
+                                out.onCompleted();
+                            }
+                        });
     }
 
     @Override

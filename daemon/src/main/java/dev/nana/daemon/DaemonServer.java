@@ -108,7 +108,7 @@ public final class DaemonServer implements AutoCloseable {
                 // reporting the first failure
             }
             server.shutdownNow();
-            loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            var _ = loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new UnavailableException("serve on \"" + socket + "\": " + e.getMessage(), e);
         }
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
@@ -159,7 +159,7 @@ public final class DaemonServer implements AutoCloseable {
             server.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
         try {
             Files.deleteIfExists(socket);
         } catch (IOException e) {

@@ -498,7 +498,24 @@ public final class LibNana {
     }
 
     /** What one receive brought: bytes, and descriptors now owned by the caller. */
-    public record Received(byte[] data, List<Fd> fds) {}
+    public static final class Received {
+        private final byte[] data;
+        private final List<Fd> fds;
+
+        Received(byte[] data, List<Fd> fds) {
+            this.data = data;
+            this.fds = fds;
+        }
+
+        /** The bytes, the caller's own (a fresh array each receive). */
+        public byte[] data() {
+            return data;
+        }
+
+        public List<Fd> fds() {
+            return fds;
+        }
+    }
 
     /** Receives up to len bytes and up to maxFds passed descriptors; empty data at EOF. */
     public static Received recvFds(Fd socket, int len, int maxFds) throws OsException {

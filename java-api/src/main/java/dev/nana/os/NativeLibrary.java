@@ -18,7 +18,9 @@ import java.util.List;
 public final class NativeLibrary {
     private static final Object LOCK = new Object();
     private static SymbolLookup lookup;
-    private static NativeUnavailableException failure;
+
+    /** Why libnana cannot be loaded, once found; each call gets its own exception saying it. */
+    private static String failure;
 
     private NativeLibrary() {}
 
@@ -29,10 +31,10 @@ public final class NativeLibrary {
                 try {
                     lookup = load();
                 } catch (NativeUnavailableException e) {
-                    failure = e;
+                    failure = e.getMessage();
                 }
             }
-            if (failure != null) throw failure;
+            if (failure != null) throw new NativeUnavailableException(failure);
             return lookup;
         }
     }
@@ -60,7 +62,7 @@ public final class NativeLibrary {
         if (explicit != null) out.add(Path.of(explicit));
         Path home = nativeHome();
         if (home != null) out.add(home.resolve("lib").resolve("libnana.so"));
-        for (String dir : System.getProperty("java.library.path", "").split(":")) {
+        for (String dir : System.getProperty("java.library.path", "").split(":", -1)) {
             if (!dir.isBlank()) out.add(Path.of(dir, "libnana.so"));
         }
         return out;

@@ -28,7 +28,7 @@ public enum CgroupLayout {
         boolean rootIsV2 = false;
         boolean unifiedIsV2 = false;
         for (String line : lines) {
-            String[] f = line.split(" ");
+            String[] f = line.split(" ", -1);
             if (f.length < 3 || !f[2].equals("cgroup2")) continue;
             if (f[1].equals("/sys/fs/cgroup")) rootIsV2 = true;
             if (f[1].equals("/sys/fs/cgroup/unified")) unifiedIsV2 = true;

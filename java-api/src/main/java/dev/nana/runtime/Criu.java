@@ -31,7 +31,7 @@ public final class Criu {
         }
         for (String dir :
                 (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/local/sbin")
-                        .split(":")) {
+                        .split(":", -1)) {
             if (dir.isEmpty()) continue;
             Path p = Path.of(dir, "criu");
             if (Files.isExecutable(p)) return p;
@@ -79,7 +79,7 @@ public final class Criu {
     }
 
     private static String lastLine(String s) {
-        String[] lines = s.strip().split("\n");
+        String[] lines = s.strip().split("\n", -1);
         return lines.length == 0 ? "(no output)" : lines[lines.length - 1].strip();
     }
 }

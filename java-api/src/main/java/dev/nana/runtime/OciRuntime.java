@@ -66,7 +66,11 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2, Durat
                 @Override
                 public CgroupLayout get() {
                     CgroupLayout l = layout;
-                    return l != null ? l : (layout = CgroupLayout.detect());
+                    if (l == null) {
+                        l = CgroupLayout.detect();
+                        layout = l;
+                    }
+                    return l;
                 }
             };
 

@@ -136,7 +136,7 @@ public record ProcessDir(Path dir) {
     /** The shim's pid and start time, as it recorded them; empty when it never got that far. */
     public Optional<long[]> shim() {
         try {
-            String[] f = read(shimFile()).strip().split(" ");
+            String[] f = read(shimFile()).strip().split(" ", -1);
             return Optional.of(new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])});
         } catch (IOException | RuntimeException e) {
             return Optional.empty();

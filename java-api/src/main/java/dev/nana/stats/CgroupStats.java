@@ -125,8 +125,8 @@ public final class CgroupStats {
 
     /** The value of "key N" lines (memory.stat, cpu.stat, memory.events, memory.oom_control). */
     static long field(String text, String key) {
-        for (String line : text.split("\n")) {
-            String[] f = line.strip().split(" ");
+        for (String line : text.split("\n", -1)) {
+            String[] f = line.strip().split(" ", -1);
             if (f.length == 2 && f[0].equals(key)) return number(f[1]);
         }
         return 0;
@@ -135,8 +135,8 @@ public final class CgroupStats {
     /** v1 blkio.throttle.io_service_bytes: "MAJ:MIN Read N" lines, summed over devices. */
     static long[] v1Blkio(String text) {
         long[] rw = new long[2];
-        for (String line : text.split("\n")) {
-            String[] f = line.strip().split(" ");
+        for (String line : text.split("\n", -1)) {
+            String[] f = line.strip().split(" ", -1);
             if (f.length != 3) continue;
             if (f[1].equals("Read")) rw[0] += number(f[2]);
             if (f[1].equals("Write")) rw[1] += number(f[2]);
@@ -147,8 +147,8 @@ public final class CgroupStats {
     /** v2 io.stat: "MAJ:MIN rbytes=N wbytes=N …" lines, summed over devices. */
     static long[] v2Io(String text) {
         long[] rw = new long[2];
-        for (String line : text.split("\n")) {
-            for (String kv : line.strip().split(" ")) {
+        for (String line : text.split("\n", -1)) {
+            for (String kv : line.strip().split(" ", -1)) {
                 if (kv.startsWith("rbytes=")) rw[0] += number(kv.substring(7));
                 if (kv.startsWith("wbytes=")) rw[1] += number(kv.substring(7));
             }

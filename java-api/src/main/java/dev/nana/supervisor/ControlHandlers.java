@@ -1,6 +1,5 @@
 package dev.nana.supervisor;
 
-import dev.nana.ContainerInfo;
 import dev.nana.ContainerStatus;
 import dev.nana.EventType;
 import dev.nana.UnavailableException;
@@ -8,9 +7,7 @@ import dev.nana.runtime.Criu;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 
 /** What is done to a live container through its runtime: signals, limits, freezing, checkpoints. */
 final class ControlHandlers {
@@ -41,18 +38,17 @@ final class ControlHandlers {
                 () -> {
                     try {
                         c.runtime.update(c.id(), c.record.runtimeArgs(), t.resources());
-                        // answer with the container as the loop sees it now
-                        CompletableFuture<List<ContainerInfo>> now = new CompletableFuture<>();
-                        now.whenComplete(
-                                (list, e) -> {
-                                    if (e != null) t.reply().completeExceptionally(e);
-                                    else t.reply().complete(list.getFirst());
-                                });
-                        core.post(new Task.Query(c.id(), null, now));
+                        core.post(new Task.UpdateDone(c.id(), t.reply()));
                     } catch (RuntimeException e) {
                         core.fail(t.reply(), e);
                     }
                 });
+    }
+
+    /** Answers with the container as the loop sees it once the runtime's update is done. */
+    void updateDone(Task.UpdateDone t) {
+        Container c = core.find(t.id(), t.reply());
+        if (c != null) core.complete(t.reply(), c.info());
     }
 
     void pause(Task.Pause t) {

@@ -141,6 +141,7 @@ final class EventLoop {
             case Task.WaitExec t -> execs.waitExec(t);
             case Task.Kill t -> controls.kill(t);
             case Task.Update t -> controls.update(t);
+            case Task.UpdateDone t -> controls.updateDone(t);
             case Task.Pause t -> controls.pause(t);
             case Task.PauseDone t -> controls.pauseDone(t);
             case Task.Checkpoint t -> controls.checkpoint(t);

@@ -221,7 +221,7 @@ public final class Launcher {
                         .put("width", spec.consoleCols());
             }
             if (spec.user() != null) {
-                String[] ug = spec.user().split(":");
+                String[] ug = spec.user().split(":", -1);
                 ObjectNode user = process.putObject("user");
                 user.put("uid", Long.parseLong(ug[0]));
                 user.put("gid", ug.length > 1 ? Long.parseLong(ug[1]) : 0);

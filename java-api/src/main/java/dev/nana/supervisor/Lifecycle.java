@@ -6,9 +6,7 @@ import static dev.nana.ContainerStatus.RUNNING;
 import static dev.nana.ContainerStatus.STOPPED;
 
 import dev.nana.ContainerStatus;
-import java.util.EnumSet;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * Which operation a container allows in which status: the one table, and the one check every
@@ -19,20 +17,17 @@ import java.util.Set;
  * is handled.
  */
 final class Lifecycle {
-    private static final Set<ContainerStatus> LIVE = EnumSet.of(CREATED, RUNNING, PAUSED);
-
     enum Op {
-        // refused as, called while under way, exclusive, the statuses that allow it
-        START("cannot start", "start", true, EnumSet.of(CREATED)),
-        KILL("cannot kill", "kill", false, LIVE),
-        UPDATE("cannot update", "update", false, LIVE),
-        STATS("no stats for", "stats", false, LIVE),
-        EXEC("cannot exec in", "exec", false, EnumSet.of(RUNNING)),
-        CHECKPOINT("cannot checkpoint", "checkpoint", true, EnumSet.of(RUNNING)),
-        PAUSE("cannot pause", "pause", true, EnumSet.of(RUNNING)),
-        RESUME("cannot resume", "resume", true, EnumSet.of(PAUSED)),
-        /** A delete with force takes a running or paused container too: it kills first. */
-        DELETE("cannot delete", "delete", true, EnumSet.of(CREATED, STOPPED));
+        // how a refusal begins, what it is called while under way, whether it excludes others
+        START("cannot start", "start", true),
+        KILL("cannot kill", "kill", false),
+        UPDATE("cannot update", "update", false),
+        STATS("no stats for", "stats", false),
+        EXEC("cannot exec in", "exec", false),
+        CHECKPOINT("cannot checkpoint", "checkpoint", true),
+        PAUSE("cannot pause", "pause", true),
+        RESUME("cannot resume", "resume", true),
+        DELETE("cannot delete", "delete", true);
 
         /** How a refusal begins: "cannot start", then the id. */
         final String refused;
@@ -41,13 +36,23 @@ final class Lifecycle {
         final String noun;
 
         final boolean exclusive;
-        final Set<ContainerStatus> allowed;
 
-        Op(String refused, String noun, boolean exclusive, Set<ContainerStatus> allowed) {
+        Op(String refused, String noun, boolean exclusive) {
             this.refused = refused;
             this.noun = noun;
             this.exclusive = exclusive;
-            this.allowed = allowed;
+        }
+
+        /** The statuses that allow it: the table's other half. */
+        boolean allows(ContainerStatus s, boolean force) {
+            return switch (this) {
+                case START -> s == CREATED;
+                case KILL, UPDATE, STATS -> s != STOPPED;
+                case EXEC, CHECKPOINT, PAUSE -> s == RUNNING;
+                case RESUME -> s == PAUSED;
+                // with force, a running or paused container too: it is killed first
+                case DELETE -> force || s == CREATED || s == STOPPED;
+            };
         }
     }
 
@@ -64,10 +69,7 @@ final class Lifecycle {
                     + c.busy.noun
                     + " is under way; try again when it is done";
         }
-        boolean allowed =
-                op.allowed.contains(c.status)
-                        || (op == Op.DELETE && force && LIVE.contains(c.status));
-        return allowed
+        return op.allows(c.status, force)
                 ? null
                 : op.refused + " " + id + ": it is " + describe(c.status) + hint(op, c.status);
     }

@@ -273,15 +273,17 @@ public final class LocalSupervisor implements Supervisor {
 
     /** The supervisor's metrics in Prometheus's text format, as of now. */
     public String metricsText() {
-        int[] by = new int[dev.nana.ContainerStatus.values().length];
-        for (ContainerInfo c : list()) if (c.status() != null) by[c.status().ordinal()]++;
+        java.util.Map<dev.nana.ContainerStatus, Integer> by =
+                new java.util.EnumMap<>(dev.nana.ContainerStatus.class);
+        for (ContainerInfo c : list())
+            if (c.status() != null) by.merge(c.status(), 1, Integer::sum);
         return loop.metrics()
                 .render(
                         new Metrics.Gauges(
-                                by[dev.nana.ContainerStatus.CREATED.ordinal()],
-                                by[dev.nana.ContainerStatus.RUNNING.ordinal()],
-                                by[dev.nana.ContainerStatus.PAUSED.ordinal()],
-                                by[dev.nana.ContainerStatus.STOPPED.ordinal()],
+                                by.getOrDefault(dev.nana.ContainerStatus.CREATED, 0),
+                                by.getOrDefault(dev.nana.ContainerStatus.RUNNING, 0),
+                                by.getOrDefault(dev.nana.ContainerStatus.PAUSED, 0),
+                                by.getOrDefault(dev.nana.ContainerStatus.STOPPED, 0),
                                 queueDepth(),
                                 subscriberCount()));
     }

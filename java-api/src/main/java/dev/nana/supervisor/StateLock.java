@@ -91,7 +91,7 @@ final class StateLock implements AutoCloseable {
                 }
             }
             if (lock == null) {
-                String owner = Files.readString(file).strip().split(" ")[0];
+                String owner = Files.readString(file).strip().split(" ", -1)[0];
                 ch.close();
                 HELD.remove(key);
                 throw new UnavailableException(
@@ -136,7 +136,7 @@ final class StateLock implements AutoCloseable {
                 return Optional.empty();
             }
             String text = Files.readString(file).strip();
-            return Optional.of(text.isEmpty() ? -1L : Long.parseLong(text.split(" ")[0]));
+            return Optional.of(text.isEmpty() ? -1L : Long.parseLong(text.split(" ", -1)[0]));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }

@@ -106,6 +106,8 @@ sealed interface Task {
             CompletableFuture<ContainerInfo> reply)
             implements Task {}
 
+    record UpdateDone(String id, CompletableFuture<ContainerInfo> reply) implements Task {}
+
     record PauseDone(
             String id,
             boolean pause,

@@ -47,7 +47,7 @@ class NanaHeaderDriftTest {
             List<MemoryLayout> params = new ArrayList<>();
             String p = m.group(3).strip();
             if (!p.equals("void") && !p.isEmpty()) {
-                for (String param : p.split(",")) {
+                for (String param : p.split(",", -1)) {
                     // "const char *const *argv" is a pointer; "int32_t n" is its type and a name
                     String type =
                             param.contains("*") ? param : param.strip().replaceAll("\\s+\\w+$", "");

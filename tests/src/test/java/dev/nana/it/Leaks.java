@@ -43,7 +43,7 @@ public final class Leaks {
         for (int pid : pids()) {
             String stat = read(Path.of("/proc", "" + pid, "stat"));
             if (stat == null) continue;
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
             if (!f[0].equals("Z")) continue;
             long ppid = Long.parseLong(f[1]);
             if (parents.contains(ppid) || "nana-shim".equals(comm((int) ppid))) {
@@ -122,7 +122,7 @@ public final class Leaks {
         List<String> out = new ArrayList<>();
         if (info != null)
             info.lines()
-                    .filter(l -> l.split(" ")[4].startsWith(stateDir.toString()))
+                    .filter(l -> l.split(" ", -1)[4].startsWith(stateDir.toString()))
                     .forEach(out::add);
         return out;
     }

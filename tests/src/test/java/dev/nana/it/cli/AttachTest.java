@@ -62,7 +62,7 @@ class AttachTest {
                                                 + " 2>/tmp/nana-gone.err | head -1 >/dev/null; echo ${PIPESTATUS[0]}; cat /tmp/nana-gone.err"),
                                 null);
                 long s = (System.nanoTime() - t0) / 1_000_000_000;
-                String[] lines = r.out().strip().split("\n");
+                String[] lines = r.out().strip().split("\n", -1);
                 assertEquals("141", lines[0], cmd + ": " + r.out() + r.err());
                 assertEquals(2, lines.length, cmd + ": one line on stderr: " + r.out());
                 assertTrue(lines[1].contains("the reader of its output went away"), lines[1]);

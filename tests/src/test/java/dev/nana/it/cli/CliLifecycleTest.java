@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nana.it.NanaCli;
 import dev.nana.os.LibNana;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,7 +102,7 @@ class CliLifecycleTest {
                     nana.run("events", "--since", t0, "--no-follow", "--filter", "id=web").out();
             assertEquals(
                     List.of("create", "start", "exit", "delete"),
-                    events.lines().map(l -> l.split(" ")[1]).toList(),
+                    events.lines().map(l -> l.split(" ", -1)[1]).toList(),
                     events);
             assertTrue(events.contains("exit web exitCode=137"), events);
 
@@ -221,9 +222,11 @@ class CliLifecycleTest {
             pb.environment().put("NANA_STATE_DIR", nana.stateDir.toString());
             pb.environment().put("NANA_ADDRESS", nana.socket.toString());
             Process p = pb.start();
-            p.getOutputStream().write("one\ntwo\n".getBytes());
+            p.getOutputStream().write("one\ntwo\n".getBytes(StandardCharsets.UTF_8));
             p.getOutputStream().close();
-            assertEquals("one\ntwo\n", new String(p.getInputStream().readAllBytes()));
+            assertEquals(
+                    "one\ntwo\n",
+                    new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue());
         }

@@ -292,7 +292,7 @@ class DaemonTest {
                 assertFalse(Files.exists(nana.stateDir.resolve("g")));
             } finally {
                 channel.shutdownNow();
-                group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             }
         }
     }

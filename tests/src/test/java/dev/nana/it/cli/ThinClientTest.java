@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.it.NanaCli;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,12 +72,21 @@ class ThinClientTest {
             assertEquals(jvmRun, thinRun);
 
             NanaCli.Run thinCat =
-                    on(nana, "nana", "x\ny\n".getBytes(), "run", "--rm", "-i", "c1", "--", "cat");
+                    on(
+                            nana,
+                            "nana",
+                            "x\ny\n".getBytes(StandardCharsets.UTF_8),
+                            "run",
+                            "--rm",
+                            "-i",
+                            "c1",
+                            "--",
+                            "cat");
             NanaCli.Run jvmCat =
                     on(
                             nana,
                             "nana-jvm",
-                            "x\ny\n".getBytes(),
+                            "x\ny\n".getBytes(StandardCharsets.UTF_8),
                             "run",
                             "--rm",
                             "-i",
@@ -118,7 +128,8 @@ class ThinClientTest {
                                 + " -- sh -c 'stty size; read line; echo got:$line; exit 6'";
                 NanaCli.Run r =
                         nana.exec(
-                                List.of("script", "-qec", cmd, "/dev/null"), "hello\r".getBytes());
+                                List.of("script", "-qec", cmd, "/dev/null"),
+                                "hello\r".getBytes(StandardCharsets.UTF_8));
                 assertEquals(6, r.exit(), launcher + ": " + r);
                 assertTrue(
                         r.out().contains("33 77"),

@@ -97,7 +97,7 @@ class BadInputTest {
                         + " cases refused, none crashed the daemon or left state: "
                         + new TreeMap<>(CASES));
         channel.shutdownNow();
-        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
         local.close();
         nana.close();
         StateDir.deleteTree(localState);

@@ -143,7 +143,7 @@ class EventStreamAttackTest {
                 }
                 channel.shutdownNow();
                 channel.awaitTermination(10, TimeUnit.SECONDS);
-                group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             }
             // the bound is the one held during: the pools (virtual threads' carriers, gRPC's and
             // nana's)

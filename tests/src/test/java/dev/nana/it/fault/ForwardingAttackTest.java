@@ -192,7 +192,10 @@ class ForwardingAttackTest {
                                     "--nofile=" + limit + ":" + limit)
                             .redirectErrorStream(true)
                             .start();
-            assertEquals(0, prlimit.waitFor(), new String(prlimit.getInputStream().readAllBytes()));
+            assertEquals(
+                    0,
+                    prlimit.waitFor(),
+                    new String(prlimit.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
             Process idle = new ProcessBuilder(command(nana, "idle", "300")).start();
             JsonNode r =
                     JSON.readTree(

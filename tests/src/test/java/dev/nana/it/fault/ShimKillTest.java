@@ -54,7 +54,7 @@ class ShimKillTest {
                                                                 .resolve("init")
                                                                 .resolve("shim"))
                                                 .strip()
-                                                .split(" ")[0]);
+                                                .split(" ", -1)[0]);
                         int container = s.state(id).pid();
                         long t0 = System.nanoTime();
                         new ProcessBuilder("kill", "-KILL", Integer.toString(shim))

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nana.it.NanaCli;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -44,7 +45,7 @@ class ExecTest {
                     new NanaCli.Run(0, "x\ny\n", ""),
                     nana.exec(
                             List.of(NanaCli.bin().toString(), "exec", "-i", "box", "--", "cat"),
-                            "x\ny\n".getBytes()));
+                            "x\ny\n".getBytes(StandardCharsets.UTF_8)));
             NanaCli.Run user = nana.run("exec", "--user", "65534:65534", "box", "--", "id", "-u");
             assertEquals(new NanaCli.Run(0, "65534\n", ""), user);
 

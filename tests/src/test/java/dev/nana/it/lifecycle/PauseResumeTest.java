@@ -61,7 +61,7 @@ class PauseResumeTest {
                     nana.run("events", "--since", t0, "--no-follow", "--filter", "id=p").out();
             assertEquals(
                     List.of("create", "start", "pause", "resume"),
-                    events.lines().map(l -> l.split(" ")[1]).toList(),
+                    events.lines().map(l -> l.split(" ", -1)[1]).toList(),
                     events);
 
             assertEquals(0, nana.run("kill", "p", "KILL").exit());

@@ -18,6 +18,7 @@ import dev.nana.shim.ShimSpec;
 import dev.nana.state.StateDir;
 import dev.nana.supervisor.Launcher;
 import dev.nana.supervisor.LocalSupervisor;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -53,7 +54,7 @@ class StartPathsTest {
                 String shimArgs =
                         commandLine(
                                 Long.parseLong(
-                                        Files.readString(init.resolve("shim")).split(" ")[0]));
+                                        Files.readString(init.resolve("shim")).split(" ", -1)[0]));
                 assertEquals(
                         fast,
                         shimArgs.contains("--start-fifo-"),
@@ -152,7 +153,10 @@ class StartPathsTest {
                     new ProcessBuilder(runtime, "kill", id, "KILL")
                             .redirectErrorStream(true)
                             .start();
-            assertEquals(0, kill.waitFor(), new String(kill.getInputStream().readAllBytes()));
+            assertEquals(
+                    0,
+                    kill.waitFor(),
+                    new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (ProcessHandle.of(created.pid()).map(ProcessHandle::isAlive).orElse(false)
                     && System.nanoTime() < until) {
@@ -253,7 +257,9 @@ class StartPathsTest {
     }
 
     private static String commandLine(long pid) throws Exception {
-        return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")))
+        return new String(
+                        Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                        StandardCharsets.UTF_8)
                 .replace('\0', ' ');
     }
 }
