@@ -207,7 +207,19 @@ final class Core {
             log.error(
                     "container {}: cannot watch the shim of {}: {}", c.id(), p.id, e.getMessage());
         }
-        if (p.isInit() && c.status == dev.nana.ContainerStatus.CREATED)
-            post(new Task.StartNoticed(c.id(), p.id));
+        // a start just before the watch is seen here, one after it by the watch; checked on
+        // the spot, not queued behind requests that could then find it created
+        if (p.isInit()) noticeStart(c);
+    }
+
+    /**
+     * A created container whose shim wrote "started": a start this supervisor did not ask for (its
+     * run was cut short, or restore caught it mid-start) is taken as RUNNING and told.
+     */
+    void noticeStart(Container c) {
+        if (c.status != dev.nana.ContainerStatus.CREATED || c.busy != null) return;
+        if (!Files.exists(c.init.dir.startedFile())) return;
+        c.status = dev.nana.ContainerStatus.RUNNING;
+        if (!c.init.reported.start()) publish(c, c.init, EventType.START, null, null);
     }
 }

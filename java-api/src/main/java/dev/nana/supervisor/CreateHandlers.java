@@ -3,7 +3,6 @@ package dev.nana.supervisor;
 import dev.nana.AlreadyExistsException;
 import dev.nana.ContainerStatus;
 import dev.nana.EventType;
-import java.nio.file.Files;
 
 /** Create and start: the shim spawned on the start pool, the container entering the table. */
 final class CreateHandlers {
@@ -106,9 +105,6 @@ final class CreateHandlers {
      */
     void startNoticed(Task.StartNoticed t) {
         Container c = core.table.get(t.id());
-        if (c == null || c.status != ContainerStatus.CREATED || c.busy != null) return;
-        if (!Files.exists(c.init.dir.startedFile())) return;
-        c.status = ContainerStatus.RUNNING;
-        if (!c.init.reported.start()) core.publish(c, c.init, EventType.START, null, null);
+        if (c != null) core.noticeStart(c);
     }
 }

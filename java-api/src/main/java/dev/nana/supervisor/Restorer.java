@@ -226,12 +226,22 @@ final class Restorer {
         while (true) {
             Optional<ShimHandle> shim = attachWhenYoung(init, id, deadline);
             // a live shim has no exitStatus (attach counts one that wrote it as gone): only the pid
-            // tells
-            if (shim.isEmpty() || init.pid().isPresent()) return shim;
+            // tells; and a run's shim (--start-now) starts its process itself, right after the
+            // create: caught between the two, it is given its moment, so that a container whose
+            // run was asked for is restored running, not created
+            if (shim.isEmpty()) return shim;
+            boolean created = init.pid().isPresent();
+            if (created && (Files.exists(init.startedFile()) || !startsItself(init))) return shim;
+            if (created && System.nanoTime() > deadline) return shim;
             shim.get().close();
             if (System.nanoTime() > deadline) return Optional.empty();
             sleep();
         }
+    }
+
+    /** Whether the process's shim was told to start it right after its create (a run). */
+    private static boolean startsItself(ProcessDir dir) {
+        return dir.shimCommandLine().map(argv -> argv.contains("--start-now")).orElse(false);
     }
 
     /**
