@@ -2,7 +2,6 @@ package dev.nana.supervisor;
 
 import dev.nana.ContainerInfo;
 import dev.nana.ExitStatus;
-import dev.nana.FailedPreconditionException;
 import dev.nana.UnavailableException;
 import dev.nana.events.EventBus;
 import dev.nana.metrics.Metrics;
@@ -168,11 +167,11 @@ final class EventLoop {
             core.complete(t.reply(), all);
             return;
         }
-        Container c = core.find(t.id(), t.reply());
-        if (c == null) return;
-        String refusal = t.op() == null ? null : Lifecycle.refusal(c, t.op(), false);
-        if (refusal != null) core.fail(t.reply(), new FailedPreconditionException(refusal));
-        else core.complete(t.reply(), List.of(c.info()));
+        Container c =
+                t.op() == null
+                        ? core.find(t.id(), t.reply())
+                        : core.allowing(t.id(), t.op(), false, t.reply());
+        if (c != null) core.complete(t.reply(), List.of(c.info()));
     }
 
     private void shutdown(Task.Shutdown t) {
