@@ -28,6 +28,8 @@ import dev.nana.api.v1.StatsRequest;
 import dev.nana.api.v1.UpdateRequest;
 import dev.nana.api.v1.WaitExecRequest;
 import dev.nana.api.v1.WaitRequest;
+import dev.nana.grpc.Convert;
+import dev.nana.grpc.Statuses;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;

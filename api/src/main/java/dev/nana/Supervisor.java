@@ -1,0 +1,213 @@
+package dev.nana;
+
+import dev.nana.spi.LocalSettings;
+import dev.nana.spi.LocalSupervisorFactory;
+import dev.nana.spi.RemoteSupervisorFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * nana's API: runs OCI containers through runc, crun or another runtime, each watched by its own
+ * nana-shim. {@link #builder()} gives a supervisor in this process (dev.nana:nana-supervisor on the
+ * class path); {@link #connect(Path)} one that forwards to a nana daemon (dev.nana:nana-client).
+ * Both behave the same: the same checks, results and exceptions.
+ *
+ * <p>A supervisor keeps nothing only in memory: everything is in its state directory. Closing it
+ * (or killing its process) leaves every container running; a new supervisor on the same directory
+ * restores them all and reports what happened meanwhile. Errors are the {@link NanaException}
+ * family; every message names the container and what to do.
+ *
+ * <p>A supervisor is thread-safe: any thread may call it, and calls from many threads proceed
+ * together (creates and starts are bounded by {@link Builder#maxConcurrentStarts}). Its own threads
+ * are daemon threads: a program that forgets {@link #close()} still exits.
+ *
+ * <pre>{@code
+ * try (Supervisor nana = Supervisor.builder().stateDir(Path.of("/run/my-service")).build()) {
+ *     nana.run(ContainerSpec.builder("hello", Path.of("/bundles/busybox")).args("echo", "hi").build());
+ *     ExitStatus exit = nana.waitForExit("hello").join();
+ *     nana.delete("hello", false);
+ * }
+ * }</pre>
+ */
+public interface Supervisor extends AutoCloseable {
+    /** An in-process supervisor, configured by the returned builder. */
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The supervisor of a nana daemon, over gRPC on its unix socket (the daemon's default is
+     * /run/nana/nana.sock). Needs dev.nana:nana-client on the class path. Fails at once, with
+     * {@link UnavailableException}, when no daemon answers there.
+     */
+    static Supervisor connect(Path socket) {
+        Objects.requireNonNull(socket, "socket");
+        RemoteSupervisorFactory f =
+                ServiceLoader.load(RemoteSupervisorFactory.class, Supervisor.class.getClassLoader())
+                        .findFirst()
+                        .orElseThrow(
+                                () ->
+                                        new UnavailableException(
+                                                "Supervisor.connect needs nana's client: add the"
+                                                        + " dependency dev.nana:nana-client"));
+        return f.connect(socket);
+    }
+
+    /** Creates a container: its process exists, the user's program waits for {@link #start}. */
+    ContainerInfo create(ContainerSpec spec);
+
+    /** Starts a created container's program. */
+    ContainerInfo start(String id);
+
+    /** Creates and starts in one step. */
+    ContainerInfo run(ContainerSpec spec);
+
+    /** Sends a signal to the container's init process, or with {@code all} to all its processes. */
+    void kill(String id, int signal, boolean all);
+
+    /**
+     * Runs an extra process in a running container, watched by its own shim. Its exit is an EXIT
+     * event whose process is the exec id, always published before the container's own.
+     */
+    ExecInfo exec(String id, ExecSpec spec);
+
+    /** Completes when the exec process has exited (at once if it has). */
+    CompletableFuture<ExitStatus> waitForExec(String id, String execId);
+
+    /** Freezes every process of a running container (the runtime's pause: the cgroup freezer). */
+    ContainerInfo pause(String id);
+
+    /** Thaws a paused container. */
+    ContainerInfo resume(String id);
+
+    /**
+     * Changes a live container's resource limits (the runtime's update); null fields stay as they
+     * are.
+     */
+    ContainerInfo update(String id, Resources resources);
+
+    /** The container's resource use now, from its cgroup. */
+    Stats stats(String id);
+
+    /**
+     * Checkpoints a running container with CRIU into imagePath (it stops, unless leaveRunning).
+     * criu may be null to use the one on PATH. Refused, before anything is touched, when CRIU or
+     * the runtime cannot do it, with what to install.
+     */
+    void checkpoint(String id, Path imagePath, boolean leaveRunning, Path criu);
+
+    /**
+     * Creates a container from spec by restoring a CRIU image: it runs at once, watched like any
+     * other.
+     */
+    ContainerInfo restore(ContainerSpec spec, Path imagePath, Path criu);
+
+    /** Deletes a stopped or created container; with {@code force}, kills a running one first. */
+    void delete(String id, boolean force);
+
+    /**
+     * Deletes a container whose program has exited, as {@code run --rm} does: answered once the
+     * container is gone from the list (and its DELETE journaled). The runtime's own cleanup
+     * follows; should it fail, it is logged, and retried before the id is used again and at the
+     * next restore. {@link #delete} waits for the runtime and reports its failure.
+     */
+    default void remove(String id) {
+        delete(id, true);
+    }
+
+    /** Every container. */
+    List<ContainerInfo> list();
+
+    /** One container. */
+    ContainerInfo state(String id);
+
+    /** Completes when the container's init process has exited (at once if it has). */
+    CompletableFuture<ExitStatus> waitForExit(String id);
+
+    /**
+     * Subscribes to events matching filter. With {@code since} (may be null), first replays the
+     * journaled events strictly after that time, then continues live, without gap or duplicate.
+     */
+    Subscription subscribe(EventFilter filter, Instant since, EventListener listener);
+
+    /** Stops supervising; containers keep running. */
+    @Override
+    void close();
+
+    /**
+     * Configures an in-process supervisor. {@link #build()} checks at once that libnana, nana-shim
+     * and the default runtime can be had, and says which setting fixes each that cannot.
+     */
+    final class Builder {
+        private Path stateDir = Path.of("/run/nana");
+        private String defaultRuntime = "runc";
+        private int maxConcurrentStarts = 10;
+        private Duration timeout = Duration.ofSeconds(60);
+
+        private Builder() {}
+
+        /**
+         * The state directory (default /run/nana, which the nana daemon uses too; give a service
+         * its own). One supervisor at a time holds it; a tmpfs is best.
+         */
+        public Builder stateDir(Path dir) {
+            this.stateDir = Objects.requireNonNull(dir, "stateDir");
+            return this;
+        }
+
+        /** The runtime for specs that name none: runc, crun or an absolute path (default runc). */
+        public Builder defaultRuntime(String nameOrPath) {
+            this.defaultRuntime = Objects.requireNonNull(nameOrPath, "defaultRuntime");
+            return this;
+        }
+
+        /** Creates and starts under way at once (default 10: "10 at a time beats 100"). */
+        public Builder maxConcurrentStarts(int n) {
+            if (n < 1)
+                throw new InvalidArgumentException(
+                        "maxConcurrentStarts " + n + " must be at least 1");
+            this.maxConcurrentStarts = n;
+            return this;
+        }
+
+        /**
+         * How long any one runtime call may take (default 60 s): past it the call and all it
+         * started are killed, and the operation fails with {@link DeadlineExceededException}.
+         */
+        public Builder timeout(Duration t) {
+            if (t == null || t.isNegative() || t.isZero())
+                throw new InvalidArgumentException("timeout " + t + " must be positive");
+            this.timeout = t;
+            return this;
+        }
+
+        /**
+         * Locks the state directory, restores every container found in it, and starts serving.
+         *
+         * @throws UnavailableException when nana-supervisor is not on the class path, or libnana,
+         *     nana-shim or the runtime cannot be had (the message names the fix), or another
+         *     supervisor holds the state directory
+         */
+        public Supervisor build() {
+            LocalSupervisorFactory f =
+                    ServiceLoader.load(
+                                    LocalSupervisorFactory.class, Supervisor.class.getClassLoader())
+                            .findFirst()
+                            .orElseThrow(
+                                    () ->
+                                            new UnavailableException(
+                                                    "Supervisor.builder().build() needs nana's"
+                                                            + " in-process supervisor: add the"
+                                                            + " dependency dev.nana:nana-supervisor,"
+                                                            + " or connect to a daemon with"
+                                                            + " Supervisor.connect"));
+            return f.open(
+                    new LocalSettings(stateDir, defaultRuntime, maxConcurrentStarts, timeout));
+        }
+    }
+}

@@ -1,0 +1,330 @@
+package dev.nana.client;
+
+import dev.nana.ContainerInfo;
+import dev.nana.ContainerSpec;
+import dev.nana.EventFilter;
+import dev.nana.EventListener;
+import dev.nana.ExitStatus;
+import dev.nana.NanaException;
+import dev.nana.Subscription;
+import dev.nana.Supervisor;
+import dev.nana.UnavailableException;
+import dev.nana.api.v1.CheckpointRequest;
+import dev.nana.api.v1.ContainersGrpc;
+import dev.nana.api.v1.DeleteRequest;
+import dev.nana.api.v1.Event;
+import dev.nana.api.v1.GetRequest;
+import dev.nana.api.v1.KillRequest;
+import dev.nana.api.v1.ListRequest;
+import dev.nana.api.v1.PauseRequest;
+import dev.nana.api.v1.RestoreRequest;
+import dev.nana.api.v1.ResumeRequest;
+import dev.nana.api.v1.StartRequest;
+import dev.nana.api.v1.StatsRequest;
+import dev.nana.api.v1.WaitExecRequest;
+import dev.nana.api.v1.WaitRequest;
+import dev.nana.grpc.Convert;
+import dev.nana.grpc.Statuses;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The {@link Supervisor} of a nana daemon, over gRPC on its unix socket: the same calls, results
+ * and errors as the in-process supervisor. Obtain one with {@link Supervisor#connect(Path)}.
+ */
+public final class RemoteSupervisor implements Supervisor {
+    private final Path socket;
+    private final EventLoopGroup group;
+    private final ManagedChannel channel;
+    private final ContainersGrpc.ContainersBlockingStub blocking;
+    private final ContainersGrpc.ContainersStub async;
+
+    private RemoteSupervisor(Path socket) {
+        this.socket = socket;
+        // a daemon thread: a program that forgets close() still exits
+        this.group =
+                new MultiThreadIoEventLoopGroup(
+                        1,
+                        new DefaultThreadFactory("nana-client", true),
+                        EpollIoHandler.newFactory());
+        this.channel =
+                NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                        .channelType(EpollDomainSocketChannel.class)
+                        .eventLoopGroup(group)
+                        .withOption(ChannelOption.SO_KEEPALIVE, null)
+                        .usePlaintext()
+                        .build();
+        this.blocking = ContainersGrpc.newBlockingStub(channel);
+        this.async = ContainersGrpc.newStub(channel);
+    }
+
+    /**
+     * Connects to the daemon listening on socket; fails at once, with {@link UnavailableException},
+     * if none is: nothing there, something that is not a socket, or a socket no one listens on (a
+     * daemon that died).
+     */
+    public static RemoteSupervisor connect(Path socket) {
+        probe(socket);
+        return new RemoteSupervisor(socket);
+    }
+
+    /** One plain connect, without gRPC: what is at socket, and does a daemon answer there. */
+    private static void probe(Path socket) {
+        String start =
+                "start one with nana daemon, or use a supervisor of your own (Supervisor.builder())";
+        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+            throw new UnavailableException(
+                    "no nana daemon at \"" + socket + "\": nothing is there; " + start);
+        }
+        if (Files.isDirectory(socket) || Files.isRegularFile(socket)) {
+            throw new UnavailableException(
+                    "no nana daemon at \""
+                            + socket
+                            + "\": it is a "
+                            + (Files.isDirectory(socket) ? "directory" : "regular file")
+                            + ", not a socket; give the daemon's socket (its --address)");
+        }
+        try (SocketChannel _ = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            // a daemon accepts: the channel does the rest
+        } catch (IOException e) {
+            throw new UnavailableException(
+                    "no nana daemon answers at \""
+                            + socket
+                            + "\" ("
+                            + e.getMessage()
+                            + "): a daemon that ran there has gone; "
+                            + start,
+                    e);
+        }
+    }
+
+    private <T> T call(Supplier<T> rpc) {
+        try {
+            return rpc.get();
+        } catch (StatusRuntimeException e) {
+            throw translate(e);
+        }
+    }
+
+    private NanaException translate(StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE
+                && e.getStatus().getDescription() != null
+                && !e.getStatus().getDescription().contains("\"")) {
+            return new UnavailableException(
+                    "cannot reach the nana daemon at \""
+                            + socket
+                            + "\": "
+                            + e.getStatus().getDescription()
+                            + "; is it running? (nana daemon)",
+                    e);
+        }
+        return Statuses.fromStatus(e);
+    }
+
+    @Override
+    public ContainerInfo create(ContainerSpec spec) {
+        return call(() -> Convert.fromProto(blocking.create(Convert.toProto(spec))));
+    }
+
+    @Override
+    public ContainerInfo start(String id) {
+        return call(
+                () ->
+                        Convert.fromProto(
+                                blocking.start(StartRequest.newBuilder().setId(id).build())));
+    }
+
+    @Override
+    public ContainerInfo run(ContainerSpec spec) {
+        return call(() -> Convert.fromProto(blocking.run(Convert.toProto(spec))));
+    }
+
+    @Override
+    public ContainerInfo update(String id, dev.nana.Resources resources) {
+        return call(() -> Convert.fromProto(blocking.update(Convert.toProto(id, resources))));
+    }
+
+    @Override
+    public dev.nana.Stats stats(String id) {
+        return call(
+                () ->
+                        Convert.fromProto(
+                                blocking.stats(StatsRequest.newBuilder().setId(id).build())));
+    }
+
+    @Override
+    public void checkpoint(String id, Path imagePath, boolean leaveRunning, Path criu) {
+        call(
+                () ->
+                        blocking.checkpoint(
+                                CheckpointRequest.newBuilder()
+                                        .setId(id)
+                                        .setImagePath(imagePath.toString())
+                                        .setLeaveRunning(leaveRunning)
+                                        .setCriu(criu == null ? "" : criu.toString())
+                                        .build()));
+    }
+
+    @Override
+    public ContainerInfo restore(ContainerSpec spec, Path imagePath, Path criu) {
+        return call(
+                () ->
+                        Convert.fromProto(
+                                blocking.restore(
+                                        RestoreRequest.newBuilder()
+                                                .setContainer(Convert.toProto(spec))
+                                                .setImagePath(imagePath.toString())
+                                                .setCriu(criu == null ? "" : criu.toString())
+                                                .build())));
+    }
+
+    @Override
+    public dev.nana.ExecInfo exec(String id, dev.nana.ExecSpec spec) {
+        return call(
+                () -> {
+                    var r = blocking.exec(Convert.toProto(id, spec));
+                    return new dev.nana.ExecInfo(r.getId(), r.getExecId(), r.getPid());
+                });
+    }
+
+    @Override
+    public CompletableFuture<ExitStatus> waitForExec(String id, String execId) {
+        CompletableFuture<ExitStatus> f = new CompletableFuture<>();
+        async.waitExec(
+                WaitExecRequest.newBuilder().setId(id).setExecId(execId).build(), exitObserver(f));
+        return f;
+    }
+
+    @Override
+    public ContainerInfo pause(String id) {
+        return call(
+                () ->
+                        Convert.fromProto(
+                                blocking.pause(PauseRequest.newBuilder().setId(id).build())));
+    }
+
+    @Override
+    public ContainerInfo resume(String id) {
+        return call(
+                () ->
+                        Convert.fromProto(
+                                blocking.resume(ResumeRequest.newBuilder().setId(id).build())));
+    }
+
+    @Override
+    public void kill(String id, int signal, boolean all) {
+        call(
+                () ->
+                        blocking.kill(
+                                KillRequest.newBuilder()
+                                        .setId(id)
+                                        .setSignal(signal)
+                                        .setAll(all)
+                                        .build()));
+    }
+
+    @Override
+    public void delete(String id, boolean force) {
+        call(() -> blocking.delete(DeleteRequest.newBuilder().setId(id).setForce(force).build()));
+    }
+
+    @Override
+    public List<ContainerInfo> list() {
+        return call(
+                () ->
+                        blocking.list(ListRequest.getDefaultInstance()).getContainersList().stream()
+                                .map(Convert::fromProto)
+                                .toList());
+    }
+
+    @Override
+    public ContainerInfo state(String id) {
+        return call(
+                () -> Convert.fromProto(blocking.get(GetRequest.newBuilder().setId(id).build())));
+    }
+
+    @Override
+    public CompletableFuture<ExitStatus> waitForExit(String id) {
+        CompletableFuture<ExitStatus> f = new CompletableFuture<>();
+        async.wait(WaitRequest.newBuilder().setId(id).build(), exitObserver(f));
+        return f;
+    }
+
+    private StreamObserver<dev.nana.api.v1.ExitStatus> exitObserver(
+            CompletableFuture<ExitStatus> f) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(dev.nana.api.v1.ExitStatus value) {
+                f.complete(Convert.fromProto(value));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                f.completeExceptionally(t instanceof StatusRuntimeException s ? translate(s) : t);
+            }
+
+            @Override
+            public void onCompleted() {}
+        };
+    }
+
+    @Override
+    public Subscription subscribe(EventFilter filter, Instant since, EventListener listener) {
+        Context.CancellableContext context = Context.current().withCancellation();
+        context.run(
+                () ->
+                        async.events(
+                                Convert.toProto(filter == null ? EventFilter.ALL : filter, since),
+                                new StreamObserver<>() {
+                                    @Override
+                                    public void onNext(Event e) {
+                                        if (e.hasFellBehindFrom())
+                                            listener.onFellBehind(
+                                                    Convert.instant(e.getFellBehindFrom()));
+                                        else listener.onEvent(Convert.fromProto(e));
+                                    }
+
+                                    @Override
+                                    public void onError(Throwable t) {}
+
+                                    @Override
+                                    public void onCompleted() {}
+                                }));
+        return () -> context.cancel(null);
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        var _ =
+                group.shutdownGracefully(
+                        0, 0, TimeUnit.MILLISECONDS); // no quiet period: a CLI exits at once
+    }
+}
