@@ -12,6 +12,10 @@ import java.util.Objects;
  * expects without editing config.json. nana never writes into the bundle: overrides go into its own
  * copy of config.json, which runs the same rootfs.
  *
+ * <p>A spec is checked when it is made, the same wherever it goes (in-process or to a daemon): a
+ * malformed one throws {@link InvalidArgumentException} naming the field. What needs the machine
+ * (the bundle's contents, the runtime) is checked when it is used.
+ *
  * @param id {@code [A-Za-z0-9][A-Za-z0-9_.-]{0,75}}
  * @param bundle absolute path of the bundle (config.json and rootfs)
  * @param runtime runc, crun, or an absolute path; null for the supervisor's default
@@ -38,11 +42,54 @@ public record ContainerSpec(
         Long memoryLimitBytes) {
 
     public ContainerSpec {
-        runtimeArgs = List.copyOf(runtimeArgs);
-        labels = Map.copyOf(labels);
+        ContainerId.require(id, "container id");
+        if (bundle == null)
+            throw new InvalidArgumentException(
+                    "container \"" + id + "\": the bundle is missing: give its absolute path");
+        if (!bundle.isAbsolute())
+            throw new InvalidArgumentException(
+                    "container \""
+                            + id
+                            + "\": bundle \""
+                            + bundle
+                            + "\" is a relative path: give an absolute one");
+        if (runtime != null && runtime.isBlank())
+            throw new InvalidArgumentException(
+                    "container \"" + id + "\": the runtime is blank: give runc, crun or a path");
+        runtimeArgs = copyOf("runtime argument", id, runtimeArgs);
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
+        Limits.checkLabels(id, labels);
         stdio = Objects.requireNonNullElse(stdio, Stdio.NONE);
-        args = List.copyOf(args);
-        env = List.copyOf(env);
+        args = copyOf("argument", id, args);
+        env = copyOf("env entry", id, env);
+        for (String kv : env) {
+            if (kv.indexOf('=') <= 0)
+                throw new InvalidArgumentException(
+                        "container \"" + id + "\": env \"" + kv + "\" is not KEY=VALUE");
+        }
+        if (cwd != null && !cwd.startsWith("/"))
+            throw new InvalidArgumentException(
+                    "container \""
+                            + id
+                            + "\": cwd \""
+                            + cwd
+                            + "\" must be an absolute path inside the container");
+        if (memoryLimitBytes != null && memoryLimitBytes <= 0)
+            throw new InvalidArgumentException(
+                    "container \""
+                            + id
+                            + "\": memory limit "
+                            + memoryLimitBytes
+                            + " must be a positive number of bytes");
+    }
+
+    private static List<String> copyOf(String what, String id, List<String> list) {
+        if (list == null) return List.of();
+        for (String s : list)
+            if (s == null)
+                throw new InvalidArgumentException(
+                        "container \"" + id + "\": a " + what + " is null: leave it out");
+        return List.copyOf(list);
     }
 
     public static Builder builder(String id, Path bundle) {
@@ -118,11 +165,35 @@ public record ContainerSpec(
             return this;
         }
 
+        /** Sets linux.resources.memory.limit, or with null leaves the bundle's. */
         public Builder memoryLimitBytes(Long bytes) {
             this.memoryLimitBytes = bytes;
             return this;
         }
 
+        /** Sets linux.resources.memory.limit: {@code memoryLimit(Bytes.mib(64))}. */
+        public Builder memoryLimit(long bytes) {
+            this.memoryLimitBytes = bytes;
+            return this;
+        }
+
+        /** Adds KEY=VALUE entries to (or replaces them in) process.env. */
+        public Builder env(String... keyValues) {
+            return env(List.of(keyValues));
+        }
+
+        /** Adds one environment variable. */
+        public Builder env(String key, String value) {
+            env.add(key + "=" + value);
+            return this;
+        }
+
+        /** Extra global arguments for the runtime (such as --root DIR). */
+        public Builder runtimeArgs(String... a) {
+            return runtimeArgs(List.of(a));
+        }
+
+        /** The spec, checked: see {@link ContainerSpec}. */
         public ContainerSpec build() {
             return new ContainerSpec(
                     id,

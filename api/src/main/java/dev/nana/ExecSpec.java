@@ -1,5 +1,6 @@
 package dev.nana;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -28,7 +29,11 @@ public record ExecSpec(
         int consoleRows,
         int consoleCols) {
     public ExecSpec {
+        if (args == null || args.contains(null))
+            throw new InvalidArgumentException("exec needs a command: give its args, none null");
         args = List.copyOf(args);
+        if (env == null || env.contains(null))
+            throw new InvalidArgumentException("exec env has a null entry: leave it out");
         env = List.copyOf(env);
         stdio = Objects.requireNonNullElse(stdio, Stdio.NONE);
         if (args.isEmpty())
@@ -57,7 +62,80 @@ public record ExecSpec(
         }
     }
 
+    /** The command alone, with everything else the container's. */
     public static ExecSpec of(String... args) {
-        return new ExecSpec(null, List.of(args), List.of(), null, null, false, Stdio.NONE, 0, 0);
+        return builder(args).build();
+    }
+
+    /** A builder for the command args; everything else is optional. */
+    public static Builder builder(String... args) {
+        return new Builder(List.of(args));
+    }
+
+    /** Builds an {@link ExecSpec}; checked when built. */
+    public static final class Builder {
+        private final List<String> args;
+        private final List<String> env = new ArrayList<>();
+        private String execId;
+        private String cwd;
+        private String user;
+        private boolean terminal;
+        private Stdio stdio = Stdio.NONE;
+        private int consoleRows;
+        private int consoleCols;
+
+        private Builder(List<String> args) {
+            this.args = args;
+        }
+
+        /** Its id within the container (default: one is generated). */
+        public Builder execId(String id) {
+            this.execId = id;
+            return this;
+        }
+
+        /** Adds KEY=VALUE entries to the container's process env. */
+        public Builder env(String... keyValues) {
+            env.addAll(List.of(keyValues));
+            return this;
+        }
+
+        /** Adds one environment variable. */
+        public Builder env(String key, String value) {
+            env.add(key + "=" + value);
+            return this;
+        }
+
+        /** Working directory inside the container (absolute). */
+        public Builder cwd(String dir) {
+            this.cwd = dir;
+            return this;
+        }
+
+        /** "UID" or "UID:GID". */
+        public Builder user(String uidGid) {
+            this.user = uidGid;
+            return this;
+        }
+
+        /** Gives it a pty of rows by cols (0 for the runtime's default). */
+        public Builder terminal(int rows, int cols) {
+            this.terminal = true;
+            this.consoleRows = rows;
+            this.consoleCols = cols;
+            return this;
+        }
+
+        /** Client FIFOs for its stdio. */
+        public Builder stdio(Stdio s) {
+            this.stdio = s;
+            return this;
+        }
+
+        /** The spec, checked. */
+        public ExecSpec build() {
+            return new ExecSpec(
+                    execId, args, env, cwd, user, terminal, stdio, consoleRows, consoleCols);
+        }
     }
 }

@@ -54,6 +54,12 @@ public record Resources(
                     what + " " + v + " must be a positive number of bytes");
     }
 
+    /** A builder: {@code Resources.builder().memoryLimit(Bytes.mib(64)).pidsLimit(100).build()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Whether it changes nothing. */
     public boolean isEmpty() {
         return memoryLimitBytes == null
                 && memoryReservationBytes == null
@@ -75,5 +81,70 @@ public record Resources(
         if (cpusetCpus != null) f.add("--cpuset-cpus=" + cpusetCpus);
         if (pidsLimit != null) f.add("--pids-limit=" + pidsLimit);
         return f;
+    }
+
+    /** Builds {@link Resources}; what is not set stays as it is. Checked when built. */
+    public static final class Builder {
+        private Long memoryLimitBytes;
+        private Long memoryReservationBytes;
+        private Long cpuShares;
+        private Long cpuQuotaMicros;
+        private Long cpuPeriodMicros;
+        private String cpusetCpus;
+        private Long pidsLimit;
+
+        private Builder() {}
+
+        /** Memory limit in bytes. */
+        public Builder memoryLimit(long bytes) {
+            this.memoryLimitBytes = bytes;
+            return this;
+        }
+
+        /** Memory soft limit in bytes. */
+        public Builder memoryReservation(long bytes) {
+            this.memoryReservationBytes = bytes;
+            return this;
+        }
+
+        /** Relative CPU weight, 2 to 262144. */
+        public Builder cpuShares(long shares) {
+            this.cpuShares = shares;
+            return this;
+        }
+
+        /**
+         * CFS quota per period of the given length: {@code cpuQuota(50_000, 100_000)} is half a
+         * CPU.
+         */
+        public Builder cpuQuota(long quotaMicros, long periodMicros) {
+            this.cpuQuotaMicros = quotaMicros;
+            this.cpuPeriodMicros = periodMicros;
+            return this;
+        }
+
+        /** CPUs it may run on, such as "0" or "0-1". */
+        public Builder cpusetCpus(String cpus) {
+            this.cpusetCpus = cpus;
+            return this;
+        }
+
+        /** How many processes it may have; -1 for no limit. */
+        public Builder pidsLimit(long n) {
+            this.pidsLimit = n;
+            return this;
+        }
+
+        /** The limits, checked. */
+        public Resources build() {
+            return new Resources(
+                    memoryLimitBytes,
+                    memoryReservationBytes,
+                    cpuShares,
+                    cpuQuotaMicros,
+                    cpuPeriodMicros,
+                    cpusetCpus,
+                    pidsLimit);
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.nana;
 import dev.nana.spi.LocalSettings;
 import dev.nana.spi.LocalSupervisorFactory;
 import dev.nana.spi.RemoteSupervisorFactory;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,8 +68,30 @@ public interface Supervisor extends AutoCloseable {
     /** Creates and starts in one step. */
     ContainerInfo run(ContainerSpec spec);
 
+    /**
+     * Creates and starts a container and returns its handle: {@code try (Container c =
+     * nana.launch(spec)) {...}} deletes it at the end of the block.
+     */
+    default Container launch(ContainerSpec spec) {
+        return new ContainerHandle(this, run(spec).id());
+    }
+
+    /**
+     * A handle on a container that exists.
+     *
+     * @throws NotFoundException when there is none with that id
+     */
+    default Container container(String id) {
+        return new ContainerHandle(this, state(id).id());
+    }
+
     /** Sends a signal to the container's init process, or with {@code all} to all its processes. */
     void kill(String id, int signal, boolean all);
+
+    /** Sends a signal to the container's init process. */
+    default void kill(String id, Signal signal) {
+        kill(id, signal.number(), false);
+    }
 
     /**
      * Runs an extra process in a running container, watched by its own shim. Its exit is an EXIT
@@ -120,6 +143,26 @@ public interface Supervisor extends AutoCloseable {
         delete(id, true);
     }
 
+    /** Deletes a stopped or created container; a running one is refused. */
+    default void delete(String id) {
+        delete(id, false);
+    }
+
+    /** Deletes a container, killing it first if it runs. */
+    default void forceDelete(String id) {
+        delete(id, true);
+    }
+
+    /**
+     * A container's output: its stdout and stderr as they came (interleaved, as its shim logged
+     * them), from the first byte. Reading blocks while the container runs and has written nothing
+     * new; the stream ends once it has exited and everything is read. Close it to stop early. The
+     * same from a daemon as in-process.
+     *
+     * @throws NotFoundException when there is no such container
+     */
+    InputStream output(String id);
+
     /** Every container. */
     List<ContainerInfo> list();
 
@@ -134,6 +177,16 @@ public interface Supervisor extends AutoCloseable {
      * journaled events strictly after that time, then continues live, without gap or duplicate.
      */
     Subscription subscribe(EventFilter filter, Instant since, EventListener listener);
+
+    /** Subscribes to every event from now on. */
+    default Subscription subscribe(EventListener listener) {
+        return subscribe(EventFilter.ALL, null, listener);
+    }
+
+    /** Subscribes to the events matching filter from now on. */
+    default Subscription subscribe(EventFilter filter, EventListener listener) {
+        return subscribe(filter, null, listener);
+    }
 
     /** Stops supervising; containers keep running. */
     @Override

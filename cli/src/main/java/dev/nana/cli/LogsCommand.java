@@ -1,12 +1,10 @@
 package dev.nana.cli;
 
 import dev.nana.NotFoundException;
+import dev.nana.shim.OutputLog;
 import dev.nana.shim.ProcessDir;
-import java.io.IOException;
 import java.io.OutputStream;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,33 +43,14 @@ public final class LogsCommand extends Subcommand implements Callable<Integer> {
                             + ": nana ps lists the containers there are");
         }
         OutputStream out = nana.io.out;
-        Path rotated = dir.outputLog().resolveSibling("log.1");
-        if (Files.exists(rotated)) Files.copy(rotated, out);
-        long offset = copyFrom(dir.outputLog(), 0, out);
-        while (follow) {
-            boolean exited = Files.exists(dir.exitStatusFile()) || !dir.shimAlive();
-            long size = Files.exists(dir.outputLog()) ? Files.size(dir.outputLog()) : 0;
-            if (size < offset) offset = 0; // rotated: start the new file
-            offset = copyFrom(dir.outputLog(), offset, out);
-            if (exited) break;
-            Thread.sleep(100);
-        }
-        out.flush();
-        return 0;
-    }
-
-    private static long copyFrom(Path file, long offset, OutputStream out) throws IOException {
-        if (!Files.exists(file)) return offset;
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-            f.seek(offset);
+        try (OutputLog log = new OutputLog(dir, follow)) {
             byte[] buf = new byte[65536];
             int n;
-            while ((n = f.read(buf)) > 0) {
+            while ((n = log.read(buf)) > 0) {
                 out.write(buf, 0, n);
-                offset += n;
+                out.flush(); // following: each piece as it comes
             }
         }
-        out.flush();
-        return offset;
+        return 0;
     }
 }

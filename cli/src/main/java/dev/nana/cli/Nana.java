@@ -5,6 +5,7 @@ import dev.nana.UnavailableException;
 import dev.nana.client.RemoteSupervisor;
 import dev.nana.supervisor.LocalSupervisor;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -88,6 +89,11 @@ final class Nana {
         @Override
         public dev.nana.ContainerInfo start(String id) {
             return s.start(id);
+        }
+
+        @Override
+        public InputStream output(String id) {
+            return s.output(id);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.nana.client;
 
+import dev.nana.ContainerId;
 import dev.nana.ContainerInfo;
 import dev.nana.ContainerSpec;
 import dev.nana.EventFilter;
@@ -12,7 +13,6 @@ import dev.nana.UnavailableException;
 import dev.nana.api.v1.CheckpointRequest;
 import dev.nana.api.v1.ContainersGrpc;
 import dev.nana.api.v1.DeleteRequest;
-import dev.nana.api.v1.Event;
 import dev.nana.api.v1.GetRequest;
 import dev.nana.api.v1.KillRequest;
 import dev.nana.api.v1.ListRequest;
@@ -25,7 +25,6 @@ import dev.nana.api.v1.WaitExecRequest;
 import dev.nana.api.v1.WaitRequest;
 import dev.nana.grpc.Convert;
 import dev.nana.grpc.Statuses;
-import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -39,6 +38,7 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -46,8 +46,14 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -60,6 +66,10 @@ public final class RemoteSupervisor implements Supervisor {
     private final ManagedChannel channel;
     private final ContainersGrpc.ContainersBlockingStub blocking;
     private final ContainersGrpc.ContainersStub async;
+    private final ScheduledExecutorService timer =
+            Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("nana-client-retry").daemon().factory());
+    private volatile boolean closed;
 
     private RemoteSupervisor(Path socket) {
         this.socket = socket;
@@ -128,7 +138,17 @@ public final class RemoteSupervisor implements Supervisor {
         }
     }
 
-    private NanaException translate(StatusRuntimeException e) {
+    private RuntimeException translate(StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.CANCELLED
+                && e.getCause() instanceof InterruptedException) {
+            // gRPC cancelled the call and kept the thread's interrupt: say so as Future.get would
+            CancellationException c =
+                    new CancellationException(
+                            "interrupted while waiting for the nana daemon; the operation may"
+                                    + " still complete");
+            c.initCause(e);
+            return c;
+        }
         if (e.getStatus().getCode() == Status.Code.UNAVAILABLE
                 && e.getStatus().getDescription() != null
                 && !e.getStatus().getDescription().contains("\"")) {
@@ -150,6 +170,7 @@ public final class RemoteSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo start(String id) {
+        ContainerId.require(id, "container id");
         return call(
                 () ->
                         Convert.fromProto(
@@ -163,11 +184,13 @@ public final class RemoteSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo update(String id, dev.nana.Resources resources) {
+        ContainerId.require(id, "container id");
         return call(() -> Convert.fromProto(blocking.update(Convert.toProto(id, resources))));
     }
 
     @Override
     public dev.nana.Stats stats(String id) {
+        ContainerId.require(id, "container id");
         return call(
                 () ->
                         Convert.fromProto(
@@ -176,6 +199,7 @@ public final class RemoteSupervisor implements Supervisor {
 
     @Override
     public void checkpoint(String id, Path imagePath, boolean leaveRunning, Path criu) {
+        ContainerId.require(id, "container id");
         call(
                 () ->
                         blocking.checkpoint(
@@ -202,6 +226,7 @@ public final class RemoteSupervisor implements Supervisor {
 
     @Override
     public dev.nana.ExecInfo exec(String id, dev.nana.ExecSpec spec) {
+        ContainerId.require(id, "container id");
         return call(
                 () -> {
                     var r = blocking.exec(Convert.toProto(id, spec));
@@ -211,14 +236,14 @@ public final class RemoteSupervisor implements Supervisor {
 
     @Override
     public CompletableFuture<ExitStatus> waitForExec(String id, String execId) {
-        CompletableFuture<ExitStatus> f = new CompletableFuture<>();
-        async.waitExec(
-                WaitExecRequest.newBuilder().setId(id).setExecId(execId).build(), exitObserver(f));
-        return f;
+        ContainerId.require(id, "container id");
+        WaitExecRequest request = WaitExecRequest.newBuilder().setId(id).setExecId(execId).build();
+        return awaitExit(observer -> async.waitExec(request, observer));
     }
 
     @Override
     public ContainerInfo pause(String id) {
+        ContainerId.require(id, "container id");
         return call(
                 () ->
                         Convert.fromProto(
@@ -227,6 +252,7 @@ public final class RemoteSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo resume(String id) {
+        ContainerId.require(id, "container id");
         return call(
                 () ->
                         Convert.fromProto(
@@ -235,6 +261,7 @@ public final class RemoteSupervisor implements Supervisor {
 
     @Override
     public void kill(String id, int signal, boolean all) {
+        ContainerId.require(id, "container id");
         call(
                 () ->
                         blocking.kill(
@@ -247,7 +274,15 @@ public final class RemoteSupervisor implements Supervisor {
 
     @Override
     public void delete(String id, boolean force) {
+        ContainerId.require(id, "container id");
         call(() -> blocking.delete(DeleteRequest.newBuilder().setId(id).setForce(force).build()));
+    }
+
+    @Override
+    public InputStream output(String id) {
+        ContainerId.require(id, "container id");
+        var _ = state(id); // refuses a container there is not, at once, as in-process
+        return new RemoteOutput(async, id, this::translate);
     }
 
     @Override
@@ -261,62 +296,107 @@ public final class RemoteSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo state(String id) {
+        ContainerId.require(id, "container id");
         return call(
                 () -> Convert.fromProto(blocking.get(GetRequest.newBuilder().setId(id).build())));
     }
 
     @Override
     public CompletableFuture<ExitStatus> waitForExit(String id) {
-        CompletableFuture<ExitStatus> f = new CompletableFuture<>();
-        async.wait(WaitRequest.newBuilder().setId(id).build(), exitObserver(f));
-        return f;
+        ContainerId.require(id, "container id");
+        WaitRequest request = WaitRequest.newBuilder().setId(id).build();
+        return awaitExit(observer -> async.wait(request, observer));
     }
 
-    private StreamObserver<dev.nana.api.v1.ExitStatus> exitObserver(
-            CompletableFuture<ExitStatus> f) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(dev.nana.api.v1.ExitStatus value) {
-                f.complete(Convert.fromProto(value));
-            }
+    /**
+     * A wait that outlives the daemon: if its stream breaks before the answer (the daemon
+     * restarts), it is asked again; the restarted daemon restores the container and answers with
+     * its exit, even one that happened while it was down.
+     */
+    private CompletableFuture<ExitStatus> awaitExit(
+            Consumer<StreamObserver<dev.nana.api.v1.ExitStatus>> rpc) {
+        CompletableFuture<ExitStatus> f = new CompletableFuture<>();
+        Reconnect reconnect = new Reconnect();
+        Runnable[] attempt = new Runnable[1];
+        attempt[0] =
+                () ->
+                        rpc.accept(
+                                new StreamObserver<>() {
+                                    @Override
+                                    public void onNext(dev.nana.api.v1.ExitStatus value) {
+                                        f.complete(Convert.fromProto(value));
+                                    }
 
-            @Override
-            public void onError(Throwable t) {
-                f.completeExceptionally(t instanceof StatusRuntimeException s ? translate(s) : t);
-            }
+                                    @Override
+                                    public void onError(Throwable t) {
+                                        ended(t);
+                                    }
 
-            @Override
-            public void onCompleted() {}
-        };
+                                    @Override
+                                    public void onCompleted() {
+                                        if (!f.isDone()) ended(null);
+                                    }
+
+                                    private void ended(Throwable t) {
+                                        if (f.isDone()) return; // cancelled by its caller
+                                        if (!closed && reconnect.again(t)) later(attempt[0]);
+                                        else
+                                            f.completeExceptionally(
+                                                    t instanceof StatusRuntimeException s
+                                                            ? translate(s)
+                                                            : new UnavailableException(
+                                                                    "the nana daemon at \""
+                                                                            + socket
+                                                                            + "\" went away and"
+                                                                            + " did not come back"));
+                                    }
+                                });
+        attempt[0].run();
+        return f;
     }
 
     @Override
     public Subscription subscribe(EventFilter filter, Instant since, EventListener listener) {
-        Context.CancellableContext context = Context.current().withCancellation();
-        context.run(
-                () ->
-                        async.events(
-                                Convert.toProto(filter == null ? EventFilter.ALL : filter, since),
-                                new StreamObserver<>() {
-                                    @Override
-                                    public void onNext(Event e) {
-                                        if (e.hasFellBehindFrom())
-                                            listener.onFellBehind(
-                                                    Convert.instant(e.getFellBehindFrom()));
-                                        else listener.onEvent(Convert.fromProto(e));
-                                    }
+        Objects.requireNonNull(listener, "listener");
+        return new RemoteSubscription(
+                this, filter == null ? EventFilter.ALL : filter, since, listener);
+    }
 
-                                    @Override
-                                    public void onError(Throwable t) {}
+    ContainersGrpc.ContainersStub async() {
+        return async;
+    }
 
-                                    @Override
-                                    public void onCompleted() {}
-                                }));
-        return () -> context.cancel(null);
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Runs r after a pause, on the client's timer, with the channel told to connect at once. */
+    void later(Runnable r) {
+        if (closed) return;
+        try {
+            var _ =
+                    timer.schedule(
+                            () -> {
+                                channel.resetConnectBackoff();
+                                r.run();
+                            },
+                            Reconnect.PAUSE.toMillis(),
+                            TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed meanwhile
+        }
+    }
+
+    NanaException translateForListener(StatusRuntimeException e) {
+        return translate(e) instanceof NanaException n
+                ? n
+                : new UnavailableException(e.getStatus().toString(), e);
     }
 
     @Override
     public void close() {
+        closed = true;
+        timer.shutdownNow();
         channel.shutdownNow();
         try {
             channel.awaitTermination(2, TimeUnit.SECONDS);

@@ -1,7 +1,9 @@
 package dev.nana.daemon;
 
+import com.google.protobuf.ByteString;
 import dev.nana.EventListener;
 import dev.nana.Supervisor;
+import dev.nana.UnavailableException;
 import dev.nana.api.v1.CheckpointRequest;
 import dev.nana.api.v1.CheckpointResponse;
 import dev.nana.api.v1.Container;
@@ -20,6 +22,8 @@ import dev.nana.api.v1.KillRequest;
 import dev.nana.api.v1.KillResponse;
 import dev.nana.api.v1.ListRequest;
 import dev.nana.api.v1.ListResponse;
+import dev.nana.api.v1.OutputChunk;
+import dev.nana.api.v1.OutputRequest;
 import dev.nana.api.v1.PauseRequest;
 import dev.nana.api.v1.RestoreRequest;
 import dev.nana.api.v1.ResumeRequest;
@@ -32,6 +36,8 @@ import dev.nana.grpc.Convert;
 import dev.nana.grpc.Statuses;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -209,13 +215,7 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
         // the subscriber waits, its bounded queue overflows, and it catches up from the journal
         // when the client reads again (no gap, no duplicate): a client that never reads costs
         // a parked virtual thread and a bounded queue, never a growing buffer in the server.
-        Object ready = new Object();
-        call.setOnReadyHandler(
-                () -> {
-                    synchronized (ready) {
-                        ready.notifyAll();
-                    }
-                });
+        Ready ready = new Ready(call);
         EventListener listener =
                 new EventListener() {
                     @Override
@@ -232,17 +232,7 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
                     }
 
                     private void send(Event e) {
-                        synchronized (ready) {
-                            while (!call.isReady() && !call.isCancelled()) {
-                                try {
-                                    ready.wait(200);
-                                } catch (InterruptedException ex) {
-                                    Thread.currentThread().interrupt();
-                                    return;
-                                }
-                            }
-                        }
-                        if (!call.isCancelled()) call.onNext(e);
+                        if (ready.await()) call.onNext(e);
                     }
                 };
         try {
@@ -250,6 +240,84 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
             call.setOnCancelHandler(subscription::close);
         } catch (RuntimeException e) {
             out.onError(Statuses.toStatus(e));
+        }
+    }
+
+    @Override
+    public void output(OutputRequest r, StreamObserver<OutputChunk> out) {
+        ServerCallStreamObserver<OutputChunk> call = (ServerCallStreamObserver<OutputChunk>) out;
+        InputStream output;
+        try {
+            output = supervisor.output(r.getId());
+        } catch (RuntimeException e) {
+            out.onError(Statuses.toStatus(e));
+            return;
+        }
+        Ready ready = new Ready(call);
+        // a virtual thread per reader: following the log sleeps between reads, and a client
+        // that stops reading parks it (flow control), never a buffer in the server
+        Thread sender =
+                Thread.ofVirtual()
+                        .name("nana-output-" + r.getId())
+                        .start(
+                                () -> {
+                                    byte[] buf = new byte[OUTPUT_CHUNK];
+                                    try (InputStream in = output) {
+                                        int n;
+                                        while ((n = in.read(buf)) > 0) {
+                                            if (!ready.await()) return;
+                                            call.onNext(
+                                                    OutputChunk.newBuilder()
+                                                            .setData(ByteString.copyFrom(buf, 0, n))
+                                                            .build());
+                                        }
+                                        if (!call.isCancelled()) call.onCompleted();
+                                    } catch (IOException e) {
+                                        if (!call.isCancelled())
+                                            out.onError(
+                                                    Statuses.toStatus(
+                                                            new UnavailableException(
+                                                                    "read the output of \""
+                                                                            + r.getId()
+                                                                            + "\": "
+                                                                            + e.getMessage(),
+                                                                    e)));
+                                    }
+                                });
+        call.setOnCancelHandler(sender::interrupt);
+    }
+
+    /** Bytes per output message: big enough to be cheap, small beside gRPC's 4 MiB limit. */
+    private static final int OUTPUT_CHUNK = 32 * 1024;
+
+    /**
+     * gRPC flow control for a server stream: a message is sent only when the client has room for
+     * it; until then its sender waits.
+     */
+    private static final class Ready {
+        private final ServerCallStreamObserver<?> call;
+
+        Ready(ServerCallStreamObserver<?> call) {
+            this.call = call;
+            call.setOnReadyHandler(
+                    () -> {
+                        synchronized (this) {
+                            notifyAll();
+                        }
+                    });
+        }
+
+        /** Waits until the client has room: false when the call is cancelled meanwhile. */
+        synchronized boolean await() {
+            while (!call.isReady() && !call.isCancelled()) {
+                try {
+                    wait(200);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return !call.isCancelled();
         }
     }
 }

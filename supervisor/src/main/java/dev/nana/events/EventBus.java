@@ -5,6 +5,7 @@ import dev.nana.EventFilter;
 import dev.nana.EventListener;
 import dev.nana.EventType;
 import dev.nana.Subscription;
+import dev.nana.UnavailableException;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
@@ -63,7 +64,7 @@ public final class EventBus implements AutoCloseable {
         Subscriber s;
         synchronized (this) {
             if (subscribers.size() >= MAX_SUBSCRIBERS) {
-                throw new dev.nana.UnavailableException(
+                throw new UnavailableException(
                         "there are "
                                 + subscribers.size()
                                 + " event subscribers, the most"
@@ -93,7 +94,15 @@ public final class EventBus implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Subscriber s : subscribers) s.stop();
+        for (Subscriber s : subscribers) {
+            s.stop();
+            try {
+                s.listener.onClosed(
+                        new UnavailableException("the supervisor was closed: no more events come"));
+            } catch (RuntimeException ex) {
+                log.warn("an event listener failed when told of the close: {}", ex.toString());
+            }
+        }
         subscribers.clear();
     }
 

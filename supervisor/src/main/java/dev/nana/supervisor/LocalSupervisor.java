@@ -14,9 +14,12 @@ import dev.nana.events.Journal;
 import dev.nana.metrics.Metrics;
 import dev.nana.os.LibNana;
 import dev.nana.runtime.Criu;
+import dev.nana.shim.OutputLog;
+import dev.nana.shim.ProcessDir;
 import dev.nana.state.StateDir;
 import dev.nana.stats.CgroupStats;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,8 +27,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -237,6 +242,12 @@ public final class LocalSupervisor implements Supervisor {
     }
 
     @Override
+    public InputStream output(String id) {
+        var _ = state(id); // refuses a container there is not
+        return new OutputLog(new ProcessDir(state.root().resolve(id).resolve(Proc.INIT)), true);
+    }
+
+    @Override
     public List<ContainerInfo> list() {
         return call(f -> new Task.Query(null, null, f));
     }
@@ -326,17 +337,29 @@ public final class LocalSupervisor implements Supervisor {
         loop.post(t);
     }
 
+    /**
+     * Posts a task and waits for its answer. An interrupt ends the wait (the thread keeps its
+     * interrupt) with CancellationException, as Future.get would; the task goes on.
+     */
     private <T> T call(Function<CompletableFuture<T>, Task> make) {
-        CompletableFuture<T> f = new Core.Awaited<>(); // joined here and handed to nobody
+        CompletableFuture<T> f = new Core.Awaited<>(); // waited for here and handed to nobody
         post(make.apply(f));
         try {
-            return f.join();
-        } catch (CompletionException e) {
+            return f.get();
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 r.addSuppressed(new Exception("called here"));
                 throw r;
             }
-            throw e;
+            throw new CompletionException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            CancellationException c =
+                    new CancellationException(
+                            "interrupted while waiting for the supervisor; the operation may still"
+                                    + " complete");
+            c.initCause(e);
+            throw c;
         }
     }
 

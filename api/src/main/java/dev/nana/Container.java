@@ -1,0 +1,75 @@
+package dev.nana;
+
+import java.io.InputStream;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A handle on one container, as {@link Process} is on a process: obtained from {@link
+ * Supervisor#launch} or {@link Supervisor#container}. It holds only the id and its supervisor, so
+ * it is as thread-safe as the supervisor and stays valid across a daemon's restart; every call asks
+ * the supervisor anew.
+ *
+ * <p>{@link #close()} deletes the container, killing it first if it runs: with try-with-resources,
+ * a container lives exactly as long as the block.
+ *
+ * <pre>{@code
+ * try (Container c = nana.launch(ContainerSpec.builder("job-1", bundle).args("sh", "-c", "echo hi").build())) {
+ *     String out = new String(c.output().readAllBytes(), UTF_8);
+ *     ExitStatus exit = c.onExit().join();
+ * }
+ * }</pre>
+ */
+public interface Container extends AutoCloseable {
+    /** Its id. */
+    String id();
+
+    /** What the supervisor knows of it now. */
+    ContainerInfo info();
+
+    /**
+     * Completes when its init process has exited (at once if it has); on the supervisor's thread.
+     */
+    CompletableFuture<ExitStatus> onExit();
+
+    /**
+     * Waits for its init process to exit, as {@link Process#waitFor()}.
+     *
+     * @throws InterruptedException when the calling thread is interrupted while it waits (the
+     *     container is left as it is)
+     */
+    ExitStatus waitFor() throws InterruptedException;
+
+    /** Sends a signal to its init process. */
+    void kill(Signal signal);
+
+    /** Sends a signal to every process in it. */
+    void killAll(Signal signal);
+
+    /** Runs an extra process in it; {@link #onExit(ExecInfo)} tells when that one ends. */
+    ExecInfo exec(ExecSpec spec);
+
+    /** Completes when an exec process has exited. */
+    CompletableFuture<ExitStatus> onExit(ExecInfo exec);
+
+    /** Freezes all its processes. */
+    void pause();
+
+    /** Thaws it. */
+    void resume();
+
+    /** Changes its resource limits. */
+    void update(Resources resources);
+
+    /** Its resource use now. */
+    Stats stats();
+
+    /**
+     * Its output, stdout and stderr as they came, from the first byte: see {@link
+     * Supervisor#output(String)}.
+     */
+    InputStream output();
+
+    /** Deletes it, killing it first if it runs. Does nothing if it is gone already. */
+    @Override
+    void close();
+}

@@ -1,0 +1,110 @@
+package dev.nana.client;
+
+import dev.nana.api.v1.ContainersGrpc;
+import dev.nana.api.v1.OutputChunk;
+import dev.nana.api.v1.OutputRequest;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Function;
+
+/**
+ * A container's output from the daemon's Output stream, as an InputStream. One chunk is asked for
+ * at a time, and the next only once the reader has taken it: a slow reader slows the daemon, and
+ * nothing piles up here.
+ */
+final class RemoteOutput extends InputStream {
+    private static final Object END = new Object();
+
+    private final LinkedBlockingQueue<Object> arrived = new LinkedBlockingQueue<>();
+    private final Function<StatusRuntimeException, RuntimeException> translate;
+    private volatile ClientCallStreamObserver<OutputRequest> call;
+    private byte[] chunk = new byte[0];
+    private int pos;
+    private boolean ended;
+
+    RemoteOutput(
+            ContainersGrpc.ContainersStub stub,
+            String id,
+            Function<StatusRuntimeException, RuntimeException> translate) {
+        this.translate = translate;
+        stub.output(
+                OutputRequest.newBuilder().setId(id).build(),
+                new ClientResponseObserver<OutputRequest, OutputChunk>() {
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<OutputRequest> c) {
+                        call = c;
+                        c.disableAutoRequestWithInitial(1);
+                    }
+
+                    @Override
+                    public void onNext(OutputChunk value) {
+                        arrived.add(value.getData().toByteArray());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        arrived.add(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        arrived.add(END);
+                    }
+                });
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) return 0;
+        while (pos == chunk.length) {
+            if (ended) return -1;
+            Object next;
+            try {
+                next = arrived.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while reading a container's output");
+            }
+            switch (next) {
+                case byte[] data -> {
+                    chunk = data;
+                    pos = 0;
+                    call.request(1);
+                }
+                case StatusRuntimeException s -> {
+                    ended = true;
+                    RuntimeException e = translate.apply(s);
+                    throw new IOException(e.getMessage(), e);
+                }
+                case Throwable t -> {
+                    ended = true;
+                    throw new IOException(t.getMessage(), t);
+                }
+                default -> ended = true; // END
+            }
+        }
+        int n = Math.min(len, chunk.length - pos);
+        System.arraycopy(chunk, pos, b, off, n);
+        pos += n;
+        return n;
+    }
+
+    @Override
+    public void close() {
+        if (!ended) call.cancel("the reader closed the container's output", null);
+        ended = true;
+        chunk = new byte[0];
+        pos = 0;
+    }
+}
