@@ -16,10 +16,17 @@ public record EventFilter(Set<EventType> types, Set<String> ids) {
         ids = Set.copyOf(ids);
     }
 
-    public static EventFilter of(String id) {
-        return new EventFilter(Set.of(), Set.of(id));
+    /** The events of these containers. */
+    public static EventFilter of(String... ids) {
+        return new EventFilter(Set.of(), Set.of(ids));
     }
 
+    /** The events of these types, of every container. */
+    public static EventFilter types(EventType... types) {
+        return new EventFilter(Set.of(types), Set.of());
+    }
+
+    /** Whether e matches. */
     public boolean test(Event e) {
         return (types.isEmpty() || types.contains(e.type()))
                 && (ids.isEmpty() || ids.contains(e.id()));

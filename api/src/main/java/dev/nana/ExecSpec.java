@@ -29,10 +29,10 @@ public record ExecSpec(
         int consoleRows,
         int consoleCols) {
     public ExecSpec {
-        if (args == null || args.contains(null))
+        if (args == null || args.stream().anyMatch(Objects::isNull))
             throw new InvalidArgumentException("exec needs a command: give its args, none null");
         args = List.copyOf(args);
-        if (env == null || env.contains(null))
+        if (env == null || env.stream().anyMatch(Objects::isNull))
             throw new InvalidArgumentException("exec env has a null entry: leave it out");
         env = List.copyOf(env);
         stdio = Objects.requireNonNullElse(stdio, Stdio.NONE);

@@ -105,7 +105,7 @@ final class RemoteSubscription implements Subscription {
         try {
             callback.run();
         } catch (RuntimeException ex) {
-            log.log(Level.WARNING, "an event listener failed: " + ex, ex);
+            log.log(Level.WARNING, "an event listener failed: {0}", ex.toString());
         }
     }
 

@@ -134,8 +134,29 @@ public final class RemoteSupervisor implements Supervisor {
         try {
             return rpc.get();
         } catch (StatusRuntimeException e) {
-            throw translate(e);
+            if (!unreachable(e)) throw translate(e);
+            // the channel lost the daemon (a restart) and backs off before it tries again; if a
+            // daemon answers at the socket now, connect at once and send the call (it was never
+            // sent: a transport failure, not the daemon's answer)
+            try {
+                probe(socket);
+            } catch (UnavailableException gone) {
+                throw translate(e);
+            }
+            channel.resetConnectBackoff();
+            try {
+                return rpc.get();
+            } catch (StatusRuntimeException again) {
+                throw translate(again);
+            }
         }
+    }
+
+    /** A transport failure (no daemon reached), not an UNAVAILABLE answer from the daemon. */
+    private static boolean unreachable(StatusRuntimeException e) {
+        return e.getStatus().getCode() == Status.Code.UNAVAILABLE
+                && e.getStatus().getDescription() != null
+                && !e.getStatus().getDescription().contains("\"");
     }
 
     private RuntimeException translate(StatusRuntimeException e) {
@@ -149,9 +170,7 @@ public final class RemoteSupervisor implements Supervisor {
             c.initCause(e);
             return c;
         }
-        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE
-                && e.getStatus().getDescription() != null
-                && !e.getStatus().getDescription().contains("\"")) {
+        if (unreachable(e)) {
             return new UnavailableException(
                     "cannot reach the nana daemon at \""
                             + socket

@@ -1,0 +1,170 @@
+package dev.nana.it.api;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nana.Bytes;
+import dev.nana.Container;
+import dev.nana.ContainerSpec;
+import dev.nana.ContainerStatus;
+import dev.nana.Event;
+import dev.nana.EventFilter;
+import dev.nana.EventListener;
+import dev.nana.EventType;
+import dev.nana.ExecInfo;
+import dev.nana.ExecSpec;
+import dev.nana.FailedPreconditionException;
+import dev.nana.InvalidArgumentException;
+import dev.nana.NotFoundException;
+import dev.nana.Resources;
+import dev.nana.Signal;
+import dev.nana.Subscription;
+import dev.nana.Supervisor;
+import dev.nana.it.Fixture;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Java API's contract, run once against the in-process supervisor (InProcessApiTest) and once
+ * against a real daemon through nana-client (DaemonApiTest), as netty runs one suite per transport:
+ * the same calls give the same results and the same exceptions.
+ */
+abstract class ApiContract {
+    Supervisor nana;
+    Path bundle;
+
+    /** A supervisor of the kind under test, on a private state directory. */
+    abstract Supervisor open() throws Exception;
+
+    /** Ends what open() started. */
+    abstract void shutDown() throws Exception;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        bundle = Fixture.demoBundle();
+        nana = open();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (var c : nana.list()) nana.forceDelete(c.id());
+        nana.close();
+        shutDown();
+    }
+
+    ContainerSpec spec(String id, String... args) {
+        return ContainerSpec.builder(id, bundle).args(args).build();
+    }
+
+    @Test
+    void aLaunchedContainersOutputIsAStreamItsExitIsKnownAndCloseDeletesIt() throws Exception {
+        Container c = nana.launch(spec("out", "sh", "-c", "echo one; echo two >&2; exit 3"));
+        try (c) {
+            String out = new String(c.output().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(List.of("one", "two"), out.lines().sorted().toList(), out);
+            assertEquals(3, c.waitFor().code());
+            assertEquals(3, c.onExit().join().code());
+            assertEquals(ContainerStatus.STOPPED, c.info().status());
+        }
+        assertThrows(NotFoundException.class, () -> nana.state("out"));
+        c.close(); // twice: nothing
+    }
+
+    @Test
+    void aHandleExecsPausesUpdatesAndKills() throws Exception {
+        try (Container c = nana.launch(spec("h", "sleep", "100"))) {
+            ExecInfo e = c.exec(ExecSpec.builder("sh", "-c", "exit 4").env("A", "1").build());
+            assertEquals(4, c.onExit(e).join().code());
+            c.pause();
+            assertEquals(ContainerStatus.PAUSED, c.info().status());
+            c.resume();
+            c.update(Resources.builder().memoryLimit(Bytes.mib(64)).pidsLimit(50).build());
+            assertEquals(Bytes.mib(64), c.stats().memoryLimitBytes());
+            c.kill(Signal.KILL);
+            assertEquals(137, c.waitFor().code());
+            assertThrows(NotFoundException.class, () -> nana.container("no-such"));
+        }
+    }
+
+    @Test
+    void theSameMistakeGivesTheSameException() throws Exception {
+        assertThrows(InvalidArgumentException.class, () -> nana.state(null));
+        assertThrows(InvalidArgumentException.class, () -> nana.start(null));
+        assertThrows(InvalidArgumentException.class, () -> nana.kill("../x", Signal.TERM));
+        assertThrows(NotFoundException.class, () -> nana.state("nothing-here"));
+        assertThrows(
+                InvalidArgumentException.class,
+                () -> ContainerSpec.builder("m", bundle).memoryLimit(0).build());
+        assertThrows(
+                InvalidArgumentException.class, () -> ContainerSpec.builder(null, bundle).build());
+        assertThrows(
+                InvalidArgumentException.class,
+                () -> nana.run(ContainerSpec.builder("b", Path.of("/no/bundle")).build()));
+        try (Container c = nana.launch(spec("s", "sleep", "100"))) {
+            assertThrows(InvalidArgumentException.class, () -> nana.kill("s", 0, false));
+            assertThrows(
+                    InvalidArgumentException.class,
+                    () -> nana.update("s", Resources.builder().build()));
+            assertThrows(FailedPreconditionException.class, () -> nana.delete("s"));
+            assertThrows(FailedPreconditionException.class, () -> nana.start("s"));
+            assertEquals(ContainerStatus.RUNNING, c.info().status());
+        }
+    }
+
+    @Test
+    void aListenerThatThrowsIsLoggedAndDeliveryGoesOn() throws Exception {
+        List<Event> seen = new CopyOnWriteArrayList<>();
+        EventListener throwing =
+                e -> {
+                    seen.add(e);
+                    throw new IllegalStateException("a listener's bug");
+                };
+        try (Subscription _ = nana.subscribe(EventFilter.of("l1", "l2"), throwing)) {
+            try (Container a = nana.launch(spec("l1", "true"));
+                    Container b = nana.launch(spec("l2", "true"))) {
+                a.waitFor();
+                b.waitFor();
+            }
+            await().atMost(Duration.ofSeconds(20))
+                    .untilAsserted(
+                            () ->
+                                    assertEquals(
+                                            2,
+                                            seen.stream()
+                                                    .filter(e -> e.type() == EventType.DELETE)
+                                                    .count(),
+                                            seen.toString()));
+        }
+    }
+
+    @Test
+    void anInterruptedWaitThrowsInterruptedAndLeavesTheContainerAlone() throws Exception {
+        try (Container c = nana.launch(spec("i", "sleep", "100"))) {
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread waiter =
+                    Thread.ofPlatform()
+                            .start(
+                                    () -> {
+                                        try {
+                                            c.waitFor();
+                                        } catch (Throwable t) {
+                                            thrown.set(t);
+                                        }
+                                    });
+            Thread.sleep(200);
+            waiter.interrupt();
+            waiter.join(10_000);
+            assertTrue(thrown.get() instanceof InterruptedException, String.valueOf(thrown.get()));
+            assertEquals(ContainerStatus.RUNNING, c.info().status());
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.nana.it.api;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nana.Event;
+import dev.nana.EventFilter;
+import dev.nana.EventType;
+import dev.nana.ExitStatus;
+import dev.nana.NanaException;
+import dev.nana.Subscription;
+import dev.nana.Supervisor;
+import dev.nana.UnavailableException;
+import dev.nana.it.NanaCli;
+import dev.nana.os.Command;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The API contract against a real `nana daemon` through nana-client ({@link Supervisor#connect}),
+ * and what only a remote supervisor meets: the daemon restarting under a subscription and a wait,
+ * and nothing (or the wrong thing) at the socket.
+ */
+class DaemonApiTest extends ApiContract {
+    private NanaCli daemon;
+
+    @Override
+    Supervisor open() throws Exception {
+        daemon = new NanaCli();
+        daemon.startDaemon();
+        return Supervisor.connect(daemon.socket);
+    }
+
+    @Override
+    void shutDown() throws Exception {
+        daemon.close();
+    }
+
+    @Test
+    void aSubscriptionAndAWaitSurviveADaemonRestartWithoutGapOrDuplicate() throws Exception {
+        List<Event> seen = new CopyOnWriteArrayList<>();
+        List<NanaException> closed = new CopyOnWriteArrayList<>();
+        try (Subscription _ =
+                nana.subscribe(
+                        EventFilter.of("r1", "r2"),
+                        new dev.nana.EventListener() {
+                            @Override
+                            public void onEvent(Event e) {
+                                seen.add(e);
+                            }
+
+                            @Override
+                            public void onClosed(NanaException cause) {
+                                closed.add(cause);
+                            }
+                        })) {
+            nana.run(spec("r1", "sleep", "100"));
+            CompletableFuture<ExitStatus> exit = nana.waitForExit("r1");
+            await().atMost(Duration.ofSeconds(20)).until(() -> seen.size() >= 2); // CREATE, START
+
+            daemon.killDaemon(); // SIGKILL: the stream and the wait break
+            Command.Result kill =
+                    Command.run(List.of("/usr/sbin/runc", "kill", "r1", "KILL"), null);
+            assertTrue(kill.ok(), kill.stderr()); // r1 exits while no daemon runs
+            daemon.startDaemon(); // restores r1 and reports its exit
+
+            assertEquals(137, exit.get(60, TimeUnit.SECONDS).code());
+            nana.run(spec("r2", "true"));
+            assertEquals(0, nana.waitForExit("r2").get(30, TimeUnit.SECONDS).code());
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(
+                            () ->
+                                    assertEquals(
+                                            List.of(
+                                                    "CREATE r1",
+                                                    "START r1",
+                                                    "EXIT r1",
+                                                    "CREATE r2",
+                                                    "START r2",
+                                                    "EXIT r2"),
+                                            seen.stream()
+                                                    .map(e -> e.type() + " " + e.id())
+                                                    .toList()));
+            assertEquals(
+                    seen.size(), seen.stream().map(Event::seq).distinct().count(), "no duplicate");
+            assertEquals(List.of(), closed, "the subscription never ended");
+            assertEquals(EventType.EXIT, seen.get(2).type());
+        }
+    }
+
+    @Test
+    void connectFailsAtOnceOnNothingAFileAFolderOrADeadSocket() throws Exception {
+        Path dir = daemon.stateDir;
+        Path file = Files.writeString(dir.resolve("not-a-socket"), "x");
+        Path dead = dir.resolve("dead.sock");
+        // a socket file no one listens on: bound, then its listener gone
+        try (var ch =
+                java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.bind(java.net.UnixDomainSocketAddress.of(dead));
+        }
+        for (Path p : List.of(dir.resolve("nothing"), file, dir, dead)) {
+            long t0 = System.nanoTime();
+            UnavailableException e =
+                    assertThrows(UnavailableException.class, () -> Supervisor.connect(p));
+            assertTrue(e.getMessage().contains(p.toString()), e.getMessage());
+            assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "at once: " + p);
+        }
+    }
+}
