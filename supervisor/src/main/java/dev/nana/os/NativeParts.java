@@ -30,7 +30,8 @@ public final class NativeParts {
     /** The one platform nana's native parts are built for. */
     public static final String PLATFORM = "linux-x86_64";
 
-    static final String RESOURCES = "/dev/nana/native/" + PLATFORM + "/";
+    // not a package (the platform has a dash): found on the class path and the module path alike
+    static final String RESOURCES = "dev/nana/native/" + PLATFORM + "/";
     static final String LIBRARY = "libnana.so";
     static final String SHIM = "nana-shim";
 
@@ -88,7 +89,8 @@ public final class NativeParts {
     }
 
     private static byte[] read(String name) {
-        try (InputStream in = NativeParts.class.getResourceAsStream(RESOURCES + name)) {
+        try (InputStream in =
+                NativeParts.class.getClassLoader().getResourceAsStream(RESOURCES + name)) {
             return in == null ? null : in.readAllBytes();
         } catch (IOException e) {
             throw new NativeUnavailableException(
