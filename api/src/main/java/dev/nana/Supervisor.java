@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * nana's API: runs OCI containers through runc, crun or another runtime, each watched by its own
@@ -186,6 +187,38 @@ public interface Supervisor extends AutoCloseable {
     /** Subscribes to the events matching filter from now on. */
     default Subscription subscribe(EventFilter filter, EventListener listener) {
         return subscribe(filter, null, listener);
+    }
+
+    /**
+     * This supervisor with every blocking call bounded: past timeout a call throws {@link
+     * DeadlineExceededException} (the operation itself may still complete). Calls that return a
+     * future return it at once, as before. The view is lent: closing it closes nothing.
+     *
+     * <pre>{@code nana.withTimeout(Duration.ofSeconds(5)).run(spec);}</pre>
+     */
+    default Supervisor withTimeout(Duration timeout) {
+        return TimedSupervisor.of(this, timeout);
+    }
+
+    /**
+     * Any call, made asynchronously: it runs on a virtual thread of its own and the future
+     * completes with its result or its exception.
+     *
+     * <pre>{@code CompletableFuture<ContainerInfo> f = nana.async(s -> s.run(spec));}</pre>
+     */
+    default <T> CompletableFuture<T> async(Function<? super Supervisor, ? extends T> call) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        Thread.ofVirtual()
+                .name("nana-async")
+                .start(
+                        () -> {
+                            try {
+                                f.complete(call.apply(this));
+                            } catch (Throwable t) {
+                                f.completeExceptionally(t);
+                            }
+                        });
+        return f;
     }
 
     /** Stops supervising; containers keep running. */

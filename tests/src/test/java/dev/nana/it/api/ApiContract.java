@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.Bytes;
 import dev.nana.Container;
+import dev.nana.ContainerInfo;
 import dev.nana.ContainerSpec;
 import dev.nana.ContainerStatus;
+import dev.nana.DeadlineExceededException;
 import dev.nana.Event;
 import dev.nana.EventFilter;
 import dev.nana.EventListener;
@@ -24,10 +26,15 @@ import dev.nana.Subscription;
 import dev.nana.Supervisor;
 import dev.nana.it.Fixture;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -144,6 +151,44 @@ abstract class ApiContract {
                                                     .count(),
                                             seen.toString()));
         }
+    }
+
+    @Test
+    void aCallPastItsOwnTimeoutThrowsDeadlineExceededAndAsyncCallsCompleteTheirFutures()
+            throws Exception {
+        // a runtime that takes 3 s to answer anything: the call outlives a 500 ms timeout
+        Path slow = Files.createTempFile(Path.of("/run"), "slow-runc-", "");
+        Files.writeString(slow, "#!/bin/sh\nsleep 3\nexec /usr/sbin/runc \"$@\"\n");
+        Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwx------"));
+        try {
+            ContainerSpec s =
+                    ContainerSpec.builder("slow", bundle)
+                            .runtime(slow.toString())
+                            .args("true")
+                            .build();
+            long t0 = System.nanoTime();
+            DeadlineExceededException e =
+                    assertThrows(
+                            DeadlineExceededException.class,
+                            () -> nana.withTimeout(Duration.ofMillis(500)).run(s));
+            assertTrue(System.nanoTime() - t0 < 2_500_000_000L, "at the timeout, not after");
+            assertTrue(e.getMessage().contains("run did not finish within 500 ms"), e.getMessage());
+            // the operation goes on: it is there once the runtime answers
+            await().atMost(Duration.ofSeconds(30)).until(() -> exists("slow"));
+            nana.waitForExit("slow").get(30, TimeUnit.SECONDS);
+            nana.forceDelete("slow");
+        } finally {
+            Files.delete(slow);
+        }
+        CompletableFuture<ContainerInfo> ran = nana.async(n -> n.run(spec("a1", "true")));
+        assertEquals("a1", ran.get(30, TimeUnit.SECONDS).id());
+        CompletableFuture<ContainerInfo> missing = nana.async(n -> n.state("no-such"));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> missing.get());
+        assertTrue(e.getCause() instanceof NotFoundException, e.toString());
+    }
+
+    private boolean exists(String id) {
+        return nana.list().stream().anyMatch(c -> c.id().equals(id));
     }
 
     @Test
