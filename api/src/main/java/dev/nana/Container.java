@@ -1,6 +1,7 @@
 package dev.nana;
 
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -68,6 +69,12 @@ public interface Container extends AutoCloseable {
      * Supervisor#output(String)}.
      */
     InputStream output();
+
+    /**
+     * Its stdin, when it was created with {@link ContainerSpec.Builder#openStdin()}: see {@link
+     * Supervisor#input(String)}.
+     */
+    OutputStream input();
 
     /** Deletes it, killing it first if it runs. Does nothing if it is gone already. */
     @Override

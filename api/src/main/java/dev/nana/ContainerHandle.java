@@ -1,6 +1,7 @@
 package dev.nana;
 
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
@@ -69,6 +70,11 @@ record ContainerHandle(Supervisor supervisor, String id) implements Container {
     @Override
     public InputStream output() {
         return supervisor.output(id);
+    }
+
+    @Override
+    public OutputStream input() {
+        return supervisor.input(id);
     }
 
     @Override

@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param env KEY=VALUE entries added to (or replacing in) process.env
  * @param cwd replaces process.cwd when not null
  * @param memoryLimitBytes sets linux.resources.memory.limit when not null
+ * @param openStdin keep the process's stdin open for {@link Container#input()}: nana makes its FIFO
+ *     (instead of a client's stdio.stdin)
  */
 public record ContainerSpec(
         String id,
@@ -39,7 +41,8 @@ public record ContainerSpec(
         List<String> args,
         List<String> env,
         String cwd,
-        Long memoryLimitBytes) {
+        Long memoryLimitBytes,
+        boolean openStdin) {
 
     public ContainerSpec {
         ContainerId.require(id, "container id");
@@ -74,6 +77,12 @@ public record ContainerSpec(
                             + "\": cwd \""
                             + cwd
                             + "\" must be an absolute path inside the container");
+        if (openStdin && stdio.stdin() != null)
+            throw new InvalidArgumentException(
+                    "container \""
+                            + id
+                            + "\": give either openStdin (nana makes the FIFO) or stdio.stdin"
+                            + " (yours), not both");
         if (memoryLimitBytes != null && memoryLimitBytes <= 0)
             throw new InvalidArgumentException(
                     "container \""
@@ -109,6 +118,7 @@ public record ContainerSpec(
         private final List<String> env = new ArrayList<>();
         private String cwd;
         private Long memoryLimitBytes;
+        private boolean openStdin;
 
         private Builder(String id, Path bundle) {
             this.id = id;
@@ -193,6 +203,15 @@ public record ContainerSpec(
             return runtimeArgs(List.of(a));
         }
 
+        /**
+         * Keeps the process's stdin open: {@link Container#input()} writes to it, and closing that
+         * stream gives the process end-of-file (as {@code docker run -i}).
+         */
+        public Builder openStdin() {
+            this.openStdin = true;
+            return this;
+        }
+
         /** The spec, checked: see {@link ContainerSpec}. */
         public ContainerSpec build() {
             return new ContainerSpec(
@@ -206,7 +225,8 @@ public record ContainerSpec(
                     args,
                     env,
                     cwd,
-                    memoryLimitBytes);
+                    memoryLimitBytes,
+                    openStdin);
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.nana.spi.LocalSettings;
 import dev.nana.spi.LocalSupervisorFactory;
 import dev.nana.spi.RemoteSupervisorFactory;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -163,6 +164,16 @@ public interface Supervisor extends AutoCloseable {
      * @throws NotFoundException when there is no such container
      */
     InputStream output(String id);
+
+    /**
+     * A container's stdin, when it was created with {@link ContainerSpec.Builder#openStdin()}.
+     * Writes block while the container does not read (nothing piles up); closing the stream gives
+     * it end-of-file. One stream at a time: closing any one closes the container's stdin.
+     *
+     * @throws NotFoundException when there is no such container
+     * @throws FailedPreconditionException when it was created without openStdin
+     */
+    OutputStream input(String id);
 
     /** Every container. */
     List<ContainerInfo> list();

@@ -6,6 +6,7 @@ import dev.nana.client.RemoteSupervisor;
 import dev.nana.supervisor.LocalSupervisor;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -94,6 +95,11 @@ final class Nana {
         @Override
         public InputStream output(String id) {
             return s.output(id);
+        }
+
+        @Override
+        public OutputStream input(String id) {
+            return s.input(id);
         }
 
         @Override

@@ -39,6 +39,7 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -302,6 +303,12 @@ public final class RemoteSupervisor implements Supervisor {
         ContainerId.require(id, "container id");
         var _ = state(id); // refuses a container there is not, at once, as in-process
         return new RemoteOutput(async, id, this::translate);
+    }
+
+    @Override
+    public OutputStream input(String id) {
+        ContainerId.require(id, "container id");
+        return new RemoteInput(async, id, this::translate);
     }
 
     @Override

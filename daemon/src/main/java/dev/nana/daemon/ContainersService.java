@@ -18,6 +18,8 @@ import dev.nana.api.v1.ExecRequest;
 import dev.nana.api.v1.ExecResponse;
 import dev.nana.api.v1.ExitStatus;
 import dev.nana.api.v1.GetRequest;
+import dev.nana.api.v1.InputChunk;
+import dev.nana.api.v1.InputResponse;
 import dev.nana.api.v1.KillRequest;
 import dev.nana.api.v1.KillResponse;
 import dev.nana.api.v1.ListRequest;
@@ -38,6 +40,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -285,6 +288,64 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
                                     }
                                 });
         call.setOnCancelHandler(sender::interrupt);
+    }
+
+    @Override
+    public StreamObserver<InputChunk> input(StreamObserver<InputResponse> out) {
+        // runs on the call's (virtual) thread: a write blocks while the container does not read,
+        // and gRPC asks the client for the next message only once it returns
+        return new StreamObserver<>() {
+            private OutputStream stdin;
+            private boolean failed;
+
+            @Override
+            public void onNext(InputChunk c) {
+                if (failed) return;
+                try {
+                    if (stdin == null) {
+                        stdin = supervisor.input(c.getId());
+                        out.onNext(InputResponse.newBuilder().setOpened(true).build());
+                    }
+                    if (!c.getData().isEmpty()) c.getData().writeTo(stdin);
+                } catch (RuntimeException e) {
+                    fail(e);
+                } catch (IOException e) {
+                    fail(
+                            new UnavailableException(
+                                    "write to the input of \""
+                                            + c.getId()
+                                            + "\": "
+                                            + e.getMessage(),
+                                    e));
+                }
+            }
+
+            private void fail(RuntimeException e) {
+                failed = true;
+                closeQuietly();
+                out.onError(Statuses.toStatus(e));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                closeQuietly(); // the client went: its stdin ends, as a closed pipe would
+            }
+
+            @Override
+            public void onCompleted() {
+                if (failed) return;
+                closeQuietly();
+                out.onCompleted();
+            }
+
+            private void closeQuietly() {
+                try {
+                    if (stdin != null) stdin.close();
+                } catch (IOException e) {
+                    // the container is gone
+                }
+            }
+        };
     }
 
     /** Bytes per output message: big enough to be cheap, small beside gRPC's 4 MiB limit. */

@@ -50,7 +50,8 @@ public final class Convert {
                         .addAllEnv(s.env())
                         .setCwd(s.cwd() == null ? "" : s.cwd())
                         .setMemoryLimitBytes(
-                                s.memoryLimitBytes() == null ? 0 : s.memoryLimitBytes());
+                                s.memoryLimitBytes() == null ? 0 : s.memoryLimitBytes())
+                        .setOpenStdin(s.openStdin());
         dev.nana.api.v1.Stdio.Builder io = dev.nana.api.v1.Stdio.newBuilder();
         if (s.stdio().stdin() != null) io.setStdin(s.stdio().stdin().toString());
         if (s.stdio().stdout() != null) io.setStdout(s.stdio().stdout().toString());
@@ -59,21 +60,24 @@ public final class Convert {
     }
 
     public static ContainerSpec fromProto(CreateRequest r) {
-        return ContainerSpec.builder(r.getId(), path(r.getBundle()))
-                .runtime(r.getRuntime().isEmpty() ? null : r.getRuntime())
-                .runtimeArgs(r.getRuntimeArgsList())
-                .labels(r.getLabelsMap())
-                .stdio(
-                        new Stdio(
-                                path(r.getStdio().getStdin()),
-                                path(r.getStdio().getStdout()),
-                                path(r.getStdio().getStderr())))
-                .terminal(r.getTerminal())
-                .args(r.getArgsList())
-                .env(r.getEnvList())
-                .cwd(r.getCwd().isEmpty() ? null : r.getCwd())
-                .memoryLimitBytes(r.getMemoryLimitBytes() != 0 ? r.getMemoryLimitBytes() : null)
-                .build(); // < 0 is refused there
+        ContainerSpec.Builder b =
+                ContainerSpec.builder(r.getId(), path(r.getBundle()))
+                        .runtime(r.getRuntime().isEmpty() ? null : r.getRuntime())
+                        .runtimeArgs(r.getRuntimeArgsList())
+                        .labels(r.getLabelsMap())
+                        .stdio(
+                                new Stdio(
+                                        path(r.getStdio().getStdin()),
+                                        path(r.getStdio().getStdout()),
+                                        path(r.getStdio().getStderr())))
+                        .terminal(r.getTerminal())
+                        .args(r.getArgsList())
+                        .env(r.getEnvList())
+                        .cwd(r.getCwd().isEmpty() ? null : r.getCwd())
+                        .memoryLimitBytes(
+                                r.getMemoryLimitBytes() != 0 ? r.getMemoryLimitBytes() : null);
+        if (r.getOpenStdin()) b.openStdin();
+        return b.build(); // < 0 is refused there
     }
 
     public static Container toProto(ContainerInfo c) {

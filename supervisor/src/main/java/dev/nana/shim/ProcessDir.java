@@ -101,13 +101,9 @@ public record ProcessDir(Path dir) {
         Files.write(oomFile(), new byte[0]); // exists from the start, so it can be watched
     }
 
-    /**
-     * Makes the stdio FIFOs in this folder, for a client that attaches through the state directory.
-     */
-    public void createStdioFifos(boolean stdin) throws OsException {
-        if (stdin) mkfifo(stdinFifo());
-        mkfifo(stdoutFifo());
-        mkfifo(stderrFifo());
+    /** Makes the stdin FIFO of a process created with openStdin (Supervisor.input). */
+    public void createStdinFifo() throws OsException {
+        mkfifo(stdinFifo());
     }
 
     private static void mkfifo(Path p) throws OsException {

@@ -127,6 +127,7 @@ public final class Launcher {
             StateFiles.write(dir.resolve("state.json"), record);
             ProcessDir init = new ProcessDir(dir.resolve(Proc.INIT));
             init.create();
+            if (spec.openStdin()) init.createStdinFifo(); // Supervisor.input writes to it
             StartFifo startFifo =
                     fastStart
                             ? StartFifo.of(r.runtime(), spec.runtimeArgs(), spec.id(), r.config())
@@ -168,7 +169,7 @@ public final class Launcher {
                         null,
                         p.runtime(),
                         runtimeArgs,
-                        spec.stdio().stdin(),
+                        spec.openStdin() ? p.init().stdinFifo() : spec.stdio().stdin(),
                         spec.stdio().stdout(),
                         spec.stdio().stderr(),
                         spec.terminal(),

@@ -5,6 +5,7 @@ import dev.nana.ContainerSpec;
 import dev.nana.EventFilter;
 import dev.nana.EventListener;
 import dev.nana.ExitStatus;
+import dev.nana.FailedPreconditionException;
 import dev.nana.InvalidArgumentException;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
@@ -13,13 +14,16 @@ import dev.nana.events.EventBus;
 import dev.nana.events.Journal;
 import dev.nana.metrics.Metrics;
 import dev.nana.os.LibNana;
+import dev.nana.os.OsException;
 import dev.nana.runtime.Criu;
+import dev.nana.shim.InputFifo;
 import dev.nana.shim.OutputLog;
 import dev.nana.shim.ProcessDir;
 import dev.nana.state.StateDir;
 import dev.nana.stats.CgroupStats;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -245,6 +249,24 @@ public final class LocalSupervisor implements Supervisor {
     public InputStream output(String id) {
         var _ = state(id); // refuses a container there is not
         return new OutputLog(new ProcessDir(state.root().resolve(id).resolve(Proc.INIT)), true);
+    }
+
+    @Override
+    public OutputStream input(String id) {
+        var _ = state(id); // refuses a container there is not
+        ProcessDir init = new ProcessDir(state.root().resolve(id).resolve(Proc.INIT));
+        if (!Files.exists(init.stdinFifo())) {
+            throw new FailedPreconditionException(
+                    "container \""
+                            + id
+                            + "\" has no input: create it with openStdin() to write to its stdin");
+        }
+        try {
+            return InputFifo.open(init);
+        } catch (OsException e) {
+            throw new UnavailableException(
+                    "open the input of \"" + id + "\": " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -25,6 +25,7 @@ import dev.nana.Signal;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
 import dev.nana.it.Fixture;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,6 +85,34 @@ abstract class ApiContract {
         }
         assertThrows(NotFoundException.class, () -> nana.state("out"));
         c.close(); // twice: nothing
+    }
+
+    @Test
+    void inputIsTheContainersStdinAndClosingItEndsIt() throws Exception {
+        ContainerSpec s =
+                ContainerSpec.builder("in", bundle)
+                        .args("sh", "-c", "tr a-z A-Z; echo done")
+                        .openStdin()
+                        .build();
+        try (Container c = nana.launch(s)) {
+            try (OutputStream in = c.input()) {
+                in.write("hello\n".getBytes(StandardCharsets.UTF_8));
+                in.write("world\n".getBytes(StandardCharsets.UTF_8));
+            } // end-of-file: tr ends
+            assertEquals(0, c.waitFor().code());
+            String out = new String(c.output().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals("HELLO\nWORLD\ndone\n", out);
+        }
+        try (Container c = nana.launch(spec("no-in", "sleep", "100"))) {
+            assertThrows(FailedPreconditionException.class, c::input);
+        }
+        assertThrows(
+                InvalidArgumentException.class,
+                () ->
+                        ContainerSpec.builder("both", bundle)
+                                .openStdin()
+                                .stdio(new dev.nana.Stdio(Path.of("/run/x"), null, null))
+                                .build());
     }
 
     @Test
