@@ -30,7 +30,9 @@ public record Bundle(Path dir, ObjectNode config) {
 
     /** Opens and checks a bundle directory; every problem is named with its fix. */
     public static Bundle open(Path dir) {
-        if (dir == null) throw new InvalidArgumentException("bundle is missing: give --bundle DIR");
+        if (dir == null)
+            throw new InvalidArgumentException(
+                    "bundle is missing: give the absolute path of an OCI bundle");
         if (!dir.isAbsolute()) {
             throw new InvalidArgumentException(
                     "bundle \"" + dir + "\" is a relative path: give an absolute one");

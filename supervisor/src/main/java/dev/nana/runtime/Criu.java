@@ -38,7 +38,7 @@ public final class Criu {
         }
         throw new FailedPreconditionException(
                 "checkpoint and restore need CRIU, and none is installed: install CRIU >= 4.1"
-                        + " (scripts/setup installs Debian's), or give its path with --criu");
+                        + " (scripts/setup installs Debian's), or give its path (the criu argument; --criu in the CLI)");
     }
 
     /**
@@ -55,7 +55,7 @@ public final class Criu {
                             + " check\" fails on this machine: "
                             + lastLine(check.stderr() + check.stdout())
                             + ". Kernels 6.13 and later need CRIU >= 4.1 (Debian 12's criu 3.17 cannot run here):"
-                            + " install one and give it with --criu PATH");
+                            + " install one and give its path (the criu argument; --criu in the CLI)");
         }
         Command.Result help = run(List.of(runtime.binary().toString(), "checkpoint", "--help"));
         String said = (help.stdout() + help.stderr()).toLowerCase(Locale.ROOT);

@@ -44,7 +44,7 @@ public record StateDir(Path root) {
                             + root
                             + "\" cannot be created: "
                             + e.getMessage()
-                            + "; give a writable --state-dir",
+                            + "; give a writable state directory",
                     e);
         }
     }

@@ -115,7 +115,9 @@ final class Core {
 
     static NotFoundException notFound(String id) {
         return new NotFoundException(
-                "no container \"" + id + "\": nana ps lists the containers there are");
+                "no container \""
+                        + id
+                        + "\": it was deleted, or never created; list the containers to see which there are");
     }
 
     <T> void complete(CompletableFuture<T> f, T value) {

@@ -189,7 +189,7 @@ public final class LocalSupervisor implements Supervisor {
                             + spec.id()
                             + "\": image path \""
                             + imagePath
-                            + "\" is not a directory: give the --image-path of a checkpoint");
+                            + "\" is not a directory: give the directory a checkpoint wrote its image to");
         }
         Path criuBinary = Criu.require(r.runtime(), criu); // refuse before anything is created
         return call(f -> new Task.Create(r, true, imagePath, criuBinary, f));

@@ -7,7 +7,6 @@ import dev.nana.it.Fixture;
 import dev.nana.it.NanaCli;
 import dev.nana.state.StateDir;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,6 +35,21 @@ class ConsumerProjectTest {
         Files.writeString(project.resolve("pom.xml"), block(readme, "consumer:pom", "```xml"));
         Path src = Files.createDirectories(project.resolve("src/main/java"));
         Files.writeString(src.resolve("Hello.java"), block(readme, "consumer:java", "```java"));
+        // not the README's: a program that forgets close(), whose JVM must end all the same
+        Files.writeString(
+                src.resolve("Forgetful.java"),
+                """
+                import dev.nana.Supervisor;
+                import java.nio.file.Path;
+
+                public class Forgetful {
+                    public static void main(String[] args) {
+                        Supervisor local = Supervisor.builder().stateDir(Path.of(args[0])).build();
+                        Supervisor remote = Supervisor.connect(Path.of(args[1]));
+                        System.out.println(local.list().size() + " " + remote.list().size());
+                    } // neither is closed
+                }
+                """);
     }
 
     @AfterEach
@@ -92,6 +106,23 @@ class ConsumerProjectTest {
             assertEquals(0, remote.exit, remote.out);
             assertEquals("hello from nana\nexit 3\n", lastLines(remote.out, 2), remote.out);
             assertEquals("", nana.run("ps", "-q").out(), "the handle's close deleted it");
+
+            long t0 = System.nanoTime();
+            Run forgetful =
+                    run(
+                            List.of(
+                                    java,
+                                    "--enable-native-access=ALL-UNNAMED",
+                                    "-cp",
+                                    cp,
+                                    "Forgetful",
+                                    STATE.toString(),
+                                    nana.socket.toString()));
+            assertEquals(0, forgetful.exit, forgetful.out);
+            assertTrue(forgetful.out.contains("0 0"), forgetful.out);
+            assertTrue(
+                    System.nanoTime() - t0 < 30_000_000_000L,
+                    "a JVM whose supervisors were never closed still ends");
         }
     }
 
@@ -103,15 +134,19 @@ class ConsumerProjectTest {
     private record Run(int exit, String out) {}
 
     private Run run(List<String> cmd) throws IOException, InterruptedException {
+        Path log = Files.createTempFile(project, "run-", ".log");
         ProcessBuilder pb =
                 new ProcessBuilder(new ArrayList<>(cmd))
                         .directory(project.toFile())
-                        .redirectErrorStream(true);
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile());
         pb.environment().remove("NANA_STATE_DIR");
         pb.environment().remove("NANA_ADDRESS");
         Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "finished: " + cmd);
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        boolean ended = p.waitFor(5, TimeUnit.MINUTES);
+        if (!ended) p.destroyForcibly().waitFor();
+        String out = Files.readString(log);
+        assertTrue(ended, "did not end within 5 minutes: " + cmd + "\n" + out);
+        return new Run(p.exitValue(), out);
     }
 }
