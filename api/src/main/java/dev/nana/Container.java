@@ -21,14 +21,24 @@ import java.util.concurrent.CompletableFuture;
  * }</pre>
  */
 public interface Container extends AutoCloseable {
-    /** Its id. */
+    /**
+     * Its id.
+     *
+     * @return its id
+     */
     String id();
 
-    /** What the supervisor knows of it now. */
+    /**
+     * What the supervisor knows of it now.
+     *
+     * @return a snapshot of it
+     */
     ContainerInfo info();
 
     /**
      * Completes when its init process has exited (at once if it has); on the supervisor's thread.
+     *
+     * @return a future of its exit status
      */
     CompletableFuture<ExitStatus> onExit();
 
@@ -37,19 +47,38 @@ public interface Container extends AutoCloseable {
      *
      * @throws InterruptedException when the calling thread is interrupted while it waits (the
      *     container is left as it is)
+     * @return its exit status
      */
     ExitStatus waitFor() throws InterruptedException;
 
-    /** Sends a signal to its init process. */
+    /**
+     * Sends a signal to its init process.
+     *
+     * @param signal the signal
+     */
     void kill(Signal signal);
 
-    /** Sends a signal to every process in it. */
+    /**
+     * Sends a signal to every process in it.
+     *
+     * @param signal the signal
+     */
     void killAll(Signal signal);
 
-    /** Runs an extra process in it; {@link #onExit(ExecInfo)} tells when that one ends. */
+    /**
+     * Runs an extra process in it; {@link #onExit(ExecInfo)} tells when that one ends.
+     *
+     * @param spec the process
+     * @return the exec's id and pid
+     */
     ExecInfo exec(ExecSpec spec);
 
-    /** Completes when an exec process has exited. */
+    /**
+     * Completes when an exec process has exited.
+     *
+     * @param exec what exec returned
+     * @return a future of its exit status
+     */
     CompletableFuture<ExitStatus> onExit(ExecInfo exec);
 
     /** Freezes all its processes. */
@@ -58,21 +87,33 @@ public interface Container extends AutoCloseable {
     /** Thaws it. */
     void resume();
 
-    /** Changes its resource limits. */
+    /**
+     * Changes its resource limits.
+     *
+     * @param resources the limits to change
+     */
     void update(Resources resources);
 
-    /** Its resource use now. */
+    /**
+     * Its resource use now.
+     *
+     * @return its cpu, memory, pids and block I/O figures
+     */
     Stats stats();
 
     /**
      * Its output, stdout and stderr as they came, from the first byte: see {@link
      * Supervisor#output(String)}.
+     *
+     * @return its output, to read and close
      */
     InputStream output();
 
     /**
      * Its stdin, when it was created with {@link ContainerSpec.Builder#openStdin()}: see {@link
      * Supervisor#input(String)}.
+     *
+     * @return its stdin, to write and close
      */
     OutputStream input();
 

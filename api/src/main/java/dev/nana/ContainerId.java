@@ -11,7 +11,13 @@ public final class ContainerId {
 
     private ContainerId() {}
 
-    /** Returns id, or throws naming what is wrong with it. */
+    /**
+     * Returns id, or throws naming what is wrong with it.
+     *
+     * @param id the id
+     * @param what what the id names, for the message
+     * @return id, valid
+     */
     public static String require(String id, String what) {
         if (id == null || id.isEmpty()) {
             throw new InvalidArgumentException(what + " is empty: give a name such as \"web-1\"");

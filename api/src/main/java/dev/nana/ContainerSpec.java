@@ -44,6 +44,11 @@ public record ContainerSpec(
         Long memoryLimitBytes,
         boolean openStdin) {
 
+    /**
+     * Checks and copies the fields.
+     *
+     * @throws InvalidArgumentException naming the first field that is wrong
+     */
     public ContainerSpec {
         ContainerId.require(id, "container id");
         if (bundle == null)
@@ -101,6 +106,13 @@ public record ContainerSpec(
         return List.copyOf(list);
     }
 
+    /**
+     * A builder of a spec: everything but the id and the bundle is optional.
+     *
+     * @param id the container id
+     * @param bundle the bundle's absolute path
+     * @return a builder
+     */
     public static Builder builder(String id, Path bundle) {
         return new Builder(id, bundle);
     }
@@ -125,80 +137,167 @@ public record ContainerSpec(
             this.bundle = bundle;
         }
 
+        /**
+         * The runtime (default: the supervisor's).
+         *
+         * @param nameOrPath runc, crun, or an absolute path
+         * @return this builder
+         */
         public Builder runtime(String nameOrPath) {
             this.runtime = nameOrPath;
             return this;
         }
 
+        /**
+         * Extra global arguments for the runtime (such as --root DIR), added.
+         *
+         * @param a the arguments
+         * @return this builder
+         */
         public Builder runtimeArgs(List<String> a) {
             runtimeArgs.addAll(a);
             return this;
         }
 
+        /**
+         * A label kept with the container.
+         *
+         * @param key its key
+         * @param value its value
+         * @return this builder
+         */
         public Builder label(String key, String value) {
             labels.put(key, value);
             return this;
         }
 
+        /**
+         * Labels kept with the container, added.
+         *
+         * @param l the labels
+         * @return this builder
+         */
         public Builder labels(Map<String, String> l) {
             labels.putAll(l);
             return this;
         }
 
+        /**
+         * FIFOs of the caller's own for the process's stdio.
+         *
+         * @param s the FIFOs
+         * @return this builder
+         */
         public Builder stdio(Stdio s) {
             this.stdio = s;
             return this;
         }
 
+        /**
+         * Gives the process a pty.
+         *
+         * @param t whether to
+         * @return this builder
+         */
         public Builder terminal(boolean t) {
             this.terminal = t;
             return this;
         }
 
+        /**
+         * Replaces process.args.
+         *
+         * @param a the command and its arguments
+         * @return this builder
+         */
         public Builder args(List<String> a) {
             args.clear();
             args.addAll(a);
             return this;
         }
 
+        /**
+         * Replaces process.args.
+         *
+         * @param a the command and its arguments
+         * @return this builder
+         */
         public Builder args(String... a) {
             return args(List.of(a));
         }
 
+        /**
+         * Adds KEY=VALUE entries to (or replaces them in) process.env.
+         *
+         * @param e the entries
+         * @return this builder
+         */
         public Builder env(List<String> e) {
             env.addAll(e);
             return this;
         }
 
+        /**
+         * Replaces process.cwd.
+         *
+         * @param c an absolute path inside the container
+         * @return this builder
+         */
         public Builder cwd(String c) {
             this.cwd = c;
             return this;
         }
 
-        /** Sets linux.resources.memory.limit, or with null leaves the bundle's. */
+        /**
+         * Sets linux.resources.memory.limit, or with null leaves the bundle's.
+         *
+         * @param bytes a number of bytes (Bytes.mib(64) is 64 MiB)
+         * @return this builder
+         */
         public Builder memoryLimitBytes(Long bytes) {
             this.memoryLimitBytes = bytes;
             return this;
         }
 
-        /** Sets linux.resources.memory.limit: {@code memoryLimit(Bytes.mib(64))}. */
+        /**
+         * Sets linux.resources.memory.limit: {@code memoryLimit(Bytes.mib(64))}.
+         *
+         * @param bytes a number of bytes (Bytes.mib(64) is 64 MiB)
+         * @return this builder
+         */
         public Builder memoryLimit(long bytes) {
             this.memoryLimitBytes = bytes;
             return this;
         }
 
-        /** Adds KEY=VALUE entries to (or replaces them in) process.env. */
+        /**
+         * Adds KEY=VALUE entries to (or replaces them in) process.env.
+         *
+         * @param keyValues KEY=VALUE entries
+         * @return this builder
+         */
         public Builder env(String... keyValues) {
             return env(List.of(keyValues));
         }
 
-        /** Adds one environment variable. */
+        /**
+         * Adds one environment variable.
+         *
+         * @param key the variable's name
+         * @param value its value
+         * @return this builder
+         */
         public Builder env(String key, String value) {
             env.add(key + "=" + value);
             return this;
         }
 
-        /** Extra global arguments for the runtime (such as --root DIR). */
+        /**
+         * Extra global arguments for the runtime (such as --root DIR).
+         *
+         * @param a the arguments
+         * @return this builder
+         */
         public Builder runtimeArgs(String... a) {
             return runtimeArgs(List.of(a));
         }
@@ -206,13 +305,19 @@ public record ContainerSpec(
         /**
          * Keeps the process's stdin open: {@link Container#input()} writes to it, and closing that
          * stream gives the process end-of-file (as {@code docker run -i}).
+         *
+         * @return this builder
          */
         public Builder openStdin() {
             this.openStdin = true;
             return this;
         }
 
-        /** The spec, checked: see {@link ContainerSpec}. */
+        /**
+         * The spec, checked: see {@link ContainerSpec}.
+         *
+         * @return the spec
+         */
         public ContainerSpec build() {
             return new ContainerSpec(
                     id,

@@ -8,10 +8,21 @@ package dev.nana;
 public final class DeadlineExceededException extends NanaException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An error with its message.
+     *
+     * @param message what was wrong and what to do, naming the thing
+     */
     public DeadlineExceededException(String message) {
         super(message, null);
     }
 
+    /**
+     * An error with its message and cause.
+     *
+     * @param message what was wrong and what to do, naming the thing
+     * @param cause what failed underneath
+     */
     public DeadlineExceededException(String message, Throwable cause) {
         super(message, cause);
     }

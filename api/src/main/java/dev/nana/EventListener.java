@@ -14,9 +14,18 @@ import java.time.Instant;
  */
 @FunctionalInterface
 public interface EventListener {
+    /**
+     * One event.
+     *
+     * @param event what happened
+     */
     void onEvent(Event event);
 
-    /** Events from {@code lostFrom} on could not be delivered (rotated out of the journal). */
+    /**
+     * Events from {@code lostFrom} on could not be delivered (rotated out of the journal).
+     *
+     * @param lostFrom the time of the first lost event
+     */
     default void onFellBehind(Instant lostFrom) {}
 
     /**

@@ -28,6 +28,11 @@ public record ExecSpec(
         Stdio stdio,
         int consoleRows,
         int consoleCols) {
+    /**
+     * Checks and copies the fields.
+     *
+     * @throws InvalidArgumentException naming the first field that is wrong
+     */
     public ExecSpec {
         if (args == null || args.stream().anyMatch(Objects::isNull))
             throw new InvalidArgumentException("exec needs a command: give its args, none null");
@@ -62,12 +67,22 @@ public record ExecSpec(
         }
     }
 
-    /** The command alone, with everything else the container's. */
+    /**
+     * The command alone, with everything else the container's.
+     *
+     * @param args the command and its arguments
+     * @return the spec
+     */
     public static ExecSpec of(String... args) {
         return builder(args).build();
     }
 
-    /** A builder for the command args; everything else is optional. */
+    /**
+     * A builder for the command args; everything else is optional.
+     *
+     * @param args the command and its arguments
+     * @return a builder
+     */
     public static Builder builder(String... args) {
         return new Builder(List.of(args));
     }
@@ -88,37 +103,69 @@ public record ExecSpec(
             this.args = args;
         }
 
-        /** Its id within the container (default: one is generated). */
+        /**
+         * Its id within the container (default: one is generated).
+         *
+         * @param id the id
+         * @return this builder
+         */
         public Builder execId(String id) {
             this.execId = id;
             return this;
         }
 
-        /** Adds KEY=VALUE entries to the container's process env. */
+        /**
+         * Adds KEY=VALUE entries to the container's process env.
+         *
+         * @param keyValues KEY=VALUE entries
+         * @return this builder
+         */
         public Builder env(String... keyValues) {
             env.addAll(List.of(keyValues));
             return this;
         }
 
-        /** Adds one environment variable. */
+        /**
+         * Adds one environment variable.
+         *
+         * @param key the variable's name
+         * @param value its value
+         * @return this builder
+         */
         public Builder env(String key, String value) {
             env.add(key + "=" + value);
             return this;
         }
 
-        /** Working directory inside the container (absolute). */
+        /**
+         * Working directory inside the container (absolute).
+         *
+         * @param dir the directory
+         * @return this builder
+         */
         public Builder cwd(String dir) {
             this.cwd = dir;
             return this;
         }
 
-        /** "UID" or "UID:GID". */
+        /**
+         * "UID" or "UID:GID".
+         *
+         * @param uidGid "UID" or "UID:GID"
+         * @return this builder
+         */
         public Builder user(String uidGid) {
             this.user = uidGid;
             return this;
         }
 
-        /** Gives it a pty of rows by cols (0 for the runtime's default). */
+        /**
+         * Gives it a pty of rows by cols (0 for the runtime's default).
+         *
+         * @param rows rows (0 for the runtime's default)
+         * @param cols columns (0 for the runtime's default)
+         * @return this builder
+         */
         public Builder terminal(int rows, int cols) {
             this.terminal = true;
             this.consoleRows = rows;
@@ -126,13 +173,22 @@ public record ExecSpec(
             return this;
         }
 
-        /** Client FIFOs for its stdio. */
+        /**
+         * Client FIFOs for its stdio.
+         *
+         * @param s client FIFOs
+         * @return this builder
+         */
         public Builder stdio(Stdio s) {
             this.stdio = s;
             return this;
         }
 
-        /** The spec, checked. */
+        /**
+         * The spec, checked.
+         *
+         * @return the spec
+         */
         public ExecSpec build() {
             return new ExecSpec(
                     execId, args, env, cwd, user, terminal, stdio, consoleRows, consoleCols);

@@ -23,7 +23,12 @@ public final class Limits {
 
     private Limits() {}
 
-    /** Refuses labels over the limits, naming the label and the limit. */
+    /**
+     * Refuses labels over the limits, naming the label and the limit.
+     *
+     * @param id the id
+     * @param labels the labels
+     */
     public static void checkLabels(String id, Map<String, String> labels) {
         if (labels.size() > MAX_LABELS) {
             throw new InvalidArgumentException(

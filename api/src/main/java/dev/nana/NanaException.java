@@ -13,6 +13,12 @@ public abstract sealed class NanaException extends RuntimeException
                 DeadlineExceededException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An error of the family.
+     *
+     * @param message what was wrong and what to do, naming the thing
+     * @param cause what failed underneath, or null
+     */
     protected NanaException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -23,6 +23,11 @@ public record Resources(
         String cpusetCpus,
         Long pidsLimit) {
 
+    /**
+     * Checks the limits.
+     *
+     * @throws InvalidArgumentException naming the first limit out of range
+     */
     public Resources {
         positive("memory limit", memoryLimitBytes);
         positive("memory reservation", memoryReservationBytes);
@@ -54,12 +59,20 @@ public record Resources(
                     what + " " + v + " must be a positive number of bytes");
     }
 
-    /** A builder: {@code Resources.builder().memoryLimit(Bytes.mib(64)).pidsLimit(100).build()}. */
+    /**
+     * A builder: {@code Resources.builder().memoryLimit(Bytes.mib(64)).pidsLimit(100).build()}.
+     *
+     * @return a builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Whether it changes nothing. */
+    /**
+     * Whether it changes nothing.
+     *
+     * @return true when every limit is null
+     */
     public boolean isEmpty() {
         return memoryLimitBytes == null
                 && memoryReservationBytes == null
@@ -70,7 +83,11 @@ public record Resources(
                 && pidsLimit == null;
     }
 
-    /** The runtime's update flags (runc and crun take the same). */
+    /**
+     * The runtime's update flags (runc and crun take the same).
+     *
+     * @return such as --memory=67108864
+     */
     public List<String> runtimeFlags() {
         List<String> f = new ArrayList<>();
         if (memoryLimitBytes != null) f.add("--memory=" + memoryLimitBytes);
@@ -95,19 +112,34 @@ public record Resources(
 
         private Builder() {}
 
-        /** Memory limit in bytes. */
+        /**
+         * Memory limit in bytes.
+         *
+         * @param bytes a number of bytes (Bytes.mib(64) is 64 MiB)
+         * @return this builder
+         */
         public Builder memoryLimit(long bytes) {
             this.memoryLimitBytes = bytes;
             return this;
         }
 
-        /** Memory soft limit in bytes. */
+        /**
+         * Memory soft limit in bytes.
+         *
+         * @param bytes a number of bytes (Bytes.mib(64) is 64 MiB)
+         * @return this builder
+         */
         public Builder memoryReservation(long bytes) {
             this.memoryReservationBytes = bytes;
             return this;
         }
 
-        /** Relative CPU weight, 2 to 262144. */
+        /**
+         * Relative CPU weight, 2 to 262144.
+         *
+         * @param shares relative weight, 2 to 262144
+         * @return this builder
+         */
         public Builder cpuShares(long shares) {
             this.cpuShares = shares;
             return this;
@@ -116,6 +148,10 @@ public record Resources(
         /**
          * CFS quota per period of the given length: {@code cpuQuota(50_000, 100_000)} is half a
          * CPU.
+         *
+         * @param quotaMicros CPU time per period, in µs, or -1 for none
+         * @param periodMicros the period, 1000 to 1000000 µs
+         * @return this builder
          */
         public Builder cpuQuota(long quotaMicros, long periodMicros) {
             this.cpuQuotaMicros = quotaMicros;
@@ -123,19 +159,33 @@ public record Resources(
             return this;
         }
 
-        /** CPUs it may run on, such as "0" or "0-1". */
+        /**
+         * CPUs it may run on, such as "0" or "0-1".
+         *
+         * @param cpus such as "0", "0-1" or "0,2"
+         * @return this builder
+         */
         public Builder cpusetCpus(String cpus) {
             this.cpusetCpus = cpus;
             return this;
         }
 
-        /** How many processes it may have; -1 for no limit. */
+        /**
+         * How many processes it may have; -1 for no limit.
+         *
+         * @param n how many
+         * @return this builder
+         */
         public Builder pidsLimit(long n) {
             this.pidsLimit = n;
             return this;
         }
 
-        /** The limits, checked. */
+        /**
+         * The limits, checked.
+         *
+         * @return the limits
+         */
         public Resources build() {
             return new Resources(
                     memoryLimitBytes,

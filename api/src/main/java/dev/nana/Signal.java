@@ -32,7 +32,11 @@ public enum Signal {
         this.number = number;
     }
 
-    /** Its Linux number. */
+    /**
+     * Its Linux number.
+     *
+     * @return 1 to 64
+     */
     public int number() {
         return number;
     }

@@ -38,15 +38,24 @@ import java.util.function.Function;
  * }</pre>
  */
 public interface Supervisor extends AutoCloseable {
-    /** An in-process supervisor, configured by the returned builder. */
+    /**
+     * An in-process supervisor, configured by the returned builder.
+     *
+     * @return a builder with the defaults: state directory /run/nana, runtime runc, 10 starts at
+     *     once, 60 s per runtime call
+     */
     static Builder builder() {
         return new Builder();
     }
 
     /**
      * The supervisor of a nana daemon, over gRPC on its unix socket (the daemon's default is
-     * /run/nana/nana.sock). Needs dev.nana:nana-client on the class path. Fails at once, with
-     * {@link UnavailableException}, when no daemon answers there.
+     * /run/nana/nana.sock). Needs dev.nana:nana-client on the class path.
+     *
+     * @param socket the daemon's unix socket
+     * @return a supervisor that forwards every call to that daemon; close it when done
+     * @throws UnavailableException at once, when no daemon answers there (nothing there, not a
+     *     socket, or no one listening), or when nana-client is not on the class path
      */
     static Supervisor connect(Path socket) {
         Objects.requireNonNull(socket, "socket");
@@ -61,18 +70,45 @@ public interface Supervisor extends AutoCloseable {
         return f.connect(socket);
     }
 
-    /** Creates a container: its process exists, the user's program waits for {@link #start}. */
+    /**
+     * Creates a container: its process exists, the user's program waits for {@link #start}.
+     *
+     * @param spec what to create
+     * @return the container, CREATED
+     * @throws AlreadyExistsException when the id is taken
+     * @throws InvalidArgumentException when the bundle or the runtime cannot be used
+     * @throws FailedPreconditionException when the runtime refuses it (its message says why)
+     */
     ContainerInfo create(ContainerSpec spec);
 
-    /** Starts a created container's program. */
+    /**
+     * Starts a created container's program.
+     *
+     * @param id the container
+     * @return the container, RUNNING
+     * @throws NotFoundException when there is no such container
+     * @throws FailedPreconditionException when it is not CREATED
+     */
     ContainerInfo start(String id);
 
-    /** Creates and starts in one step. */
+    /**
+     * Creates and starts in one step.
+     *
+     * @param spec what to run
+     * @return the container, RUNNING (or STOPPED already, for a quick program)
+     * @throws AlreadyExistsException when the id is taken
+     * @throws InvalidArgumentException when the bundle or the runtime cannot be used
+     * @throws FailedPreconditionException when the runtime refuses it (its message says why)
+     */
     ContainerInfo run(ContainerSpec spec);
 
     /**
      * Creates and starts a container and returns its handle: {@code try (Container c =
      * nana.launch(spec)) {...}} deletes it at the end of the block.
+     *
+     * @param spec what to run
+     * @return its handle
+     * @throws AlreadyExistsException when the id is taken
      */
     default Container launch(ContainerSpec spec) {
         return new ContainerHandle(this, run(spec).id());
@@ -81,16 +117,31 @@ public interface Supervisor extends AutoCloseable {
     /**
      * A handle on a container that exists.
      *
+     * @param id the container
+     * @return its handle
      * @throws NotFoundException when there is none with that id
      */
     default Container container(String id) {
         return new ContainerHandle(this, state(id).id());
     }
 
-    /** Sends a signal to the container's init process, or with {@code all} to all its processes. */
+    /**
+     * Sends a signal to the container's init process, or to all its processes.
+     *
+     * @param id the container
+     * @param signal its number, 1 to 64
+     * @param all to every process in the container, not only its init
+     * @throws NotFoundException when there is no such container
+     * @throws FailedPreconditionException when it is not running
+     */
     void kill(String id, int signal, boolean all);
 
-    /** Sends a signal to the container's init process. */
+    /**
+     * Sends a signal to the container's init process.
+     *
+     * @param id the container
+     * @param signal the signal
+     */
     default void kill(String id, Signal signal) {
         kill(id, signal.number(), false);
     }
@@ -98,41 +149,87 @@ public interface Supervisor extends AutoCloseable {
     /**
      * Runs an extra process in a running container, watched by its own shim. Its exit is an EXIT
      * event whose process is the exec id, always published before the container's own.
+     *
+     * @param id the container
+     * @param spec the process
+     * @return the exec's id and pid
+     * @throws FailedPreconditionException when the container is not running (or is paused)
      */
     ExecInfo exec(String id, ExecSpec spec);
 
-    /** Completes when the exec process has exited (at once if it has). */
+    /**
+     * Waits for an exec process.
+     *
+     * @param id the container
+     * @param execId the exec
+     * @return a future that completes, on a supervisor thread, when the exec has exited (at once if
+     *     it has)
+     */
     CompletableFuture<ExitStatus> waitForExec(String id, String execId);
 
-    /** Freezes every process of a running container (the runtime's pause: the cgroup freezer). */
+    /**
+     * Freezes every process of a running container (the runtime's pause: the cgroup freezer).
+     *
+     * @param id the container
+     * @return the container, PAUSED
+     */
     ContainerInfo pause(String id);
 
-    /** Thaws a paused container. */
+    /**
+     * Thaws a paused container.
+     *
+     * @param id the container
+     * @return the container, RUNNING
+     */
     ContainerInfo resume(String id);
 
     /**
-     * Changes a live container's resource limits (the runtime's update); null fields stay as they
-     * are.
+     * Changes a live container's resource limits (the runtime's update).
+     *
+     * @param id the container
+     * @param resources the limits to change; what it does not set stays as it is
+     * @return the container
+     * @throws InvalidArgumentException when resources change nothing
      */
     ContainerInfo update(String id, Resources resources);
 
-    /** The container's resource use now, from its cgroup. */
+    /**
+     * The container's resource use now, from its cgroup.
+     *
+     * @param id the container
+     * @return its cpu, memory, pids and block I/O figures
+     */
     Stats stats(String id);
 
     /**
-     * Checkpoints a running container with CRIU into imagePath (it stops, unless leaveRunning).
-     * criu may be null to use the one on PATH. Refused, before anything is touched, when CRIU or
+     * Checkpoints a running container with CRIU. Refused, before anything is touched, when CRIU or
      * the runtime cannot do it, with what to install.
+     *
+     * @param id the container
+     * @param imagePath an absolute directory for the image
+     * @param leaveRunning keep it running (else it stops)
+     * @param criu the criu binary, or null for the one on PATH
      */
     void checkpoint(String id, Path imagePath, boolean leaveRunning, Path criu);
 
     /**
      * Creates a container from spec by restoring a CRIU image: it runs at once, watched like any
      * other.
+     *
+     * @param spec the container to create
+     * @param imagePath the directory a checkpoint wrote
+     * @param criu the criu binary, or null for the one on PATH
+     * @return the container, RUNNING
      */
     ContainerInfo restore(ContainerSpec spec, Path imagePath, Path criu);
 
-    /** Deletes a stopped or created container; with {@code force}, kills a running one first. */
+    /**
+     * Deletes a container.
+     *
+     * @param id the container
+     * @param force kill a running one first (else it is refused)
+     * @throws FailedPreconditionException when it runs and force is false
+     */
     void delete(String id, boolean force);
 
     /**
@@ -140,17 +237,27 @@ public interface Supervisor extends AutoCloseable {
      * container is gone from the list (and its DELETE journaled). The runtime's own cleanup
      * follows; should it fail, it is logged, and retried before the id is used again and at the
      * next restore. {@link #delete} waits for the runtime and reports its failure.
+     *
+     * @param id the container
      */
     default void remove(String id) {
         delete(id, true);
     }
 
-    /** Deletes a stopped or created container; a running one is refused. */
+    /**
+     * Deletes a stopped or created container; a running one is refused.
+     *
+     * @param id the container
+     */
     default void delete(String id) {
         delete(id, false);
     }
 
-    /** Deletes a container, killing it first if it runs. */
+    /**
+     * Deletes a container, killing it first if it runs.
+     *
+     * @param id the container
+     */
     default void forceDelete(String id) {
         delete(id, true);
     }
@@ -161,6 +268,8 @@ public interface Supervisor extends AutoCloseable {
      * new; the stream ends once it has exited and everything is read. Close it to stop early. The
      * same from a daemon as in-process.
      *
+     * @param id the container
+     * @return its output, to read and close
      * @throws NotFoundException when there is no such container
      */
     InputStream output(String id);
@@ -170,32 +279,66 @@ public interface Supervisor extends AutoCloseable {
      * Writes block while the container does not read (nothing piles up); closing the stream gives
      * it end-of-file. One stream at a time: closing any one closes the container's stdin.
      *
+     * @param id the container
+     * @return its stdin, to write and close
      * @throws NotFoundException when there is no such container
      * @throws FailedPreconditionException when it was created without openStdin
      */
     OutputStream input(String id);
 
-    /** Every container. */
+    /**
+     * Every container.
+     *
+     * @return a snapshot of each, in no particular order
+     */
     List<ContainerInfo> list();
 
-    /** One container. */
+    /**
+     * One container.
+     *
+     * @param id the container
+     * @return a snapshot of it
+     * @throws NotFoundException when there is no such container
+     */
     ContainerInfo state(String id);
 
-    /** Completes when the container's init process has exited (at once if it has). */
+    /**
+     * Waits for the container's init process.
+     *
+     * @param id the container
+     * @return a future that completes, on a supervisor thread, when it has exited (at once if it
+     *     has); from a daemon, it survives the daemon's restart
+     */
     CompletableFuture<ExitStatus> waitForExit(String id);
 
     /**
-     * Subscribes to events matching filter. With {@code since} (may be null), first replays the
-     * journaled events strictly after that time, then continues live, without gap or duplicate.
+     * Subscribes to events. With {@code since}, first replays the journaled events strictly after
+     * that time, then continues live, without gap or duplicate.
+     *
+     * @param filter which events
+     * @param since replay from after this time, or null for live events only
+     * @param listener called on the subscription's own thread, one event at a time
+     * @return the subscription; close it to stop
      */
     Subscription subscribe(EventFilter filter, Instant since, EventListener listener);
 
-    /** Subscribes to every event from now on. */
+    /**
+     * Subscribes to every event from now on.
+     *
+     * @param listener called on the subscription's own thread, one event at a time
+     * @return the subscription; close it to stop
+     */
     default Subscription subscribe(EventListener listener) {
         return subscribe(EventFilter.ALL, null, listener);
     }
 
-    /** Subscribes to the events matching filter from now on. */
+    /**
+     * Subscribes to the events matching filter from now on.
+     *
+     * @param filter which events
+     * @param listener called on the subscription's own thread, one event at a time
+     * @return the subscription; close it to stop
+     */
     default Subscription subscribe(EventFilter filter, EventListener listener) {
         return subscribe(filter, null, listener);
     }
@@ -206,6 +349,9 @@ public interface Supervisor extends AutoCloseable {
      * future return it at once, as before. The view is lent: closing it closes nothing.
      *
      * <pre>{@code nana.withTimeout(Duration.ofSeconds(5)).run(spec);}</pre>
+     *
+     * @param timeout how long each blocking call may wait
+     * @return the bounded view
      */
     default Supervisor withTimeout(Duration timeout) {
         return TimedSupervisor.of(this, timeout);
@@ -216,6 +362,10 @@ public interface Supervisor extends AutoCloseable {
      * completes with its result or its exception.
      *
      * <pre>{@code CompletableFuture<ContainerInfo> f = nana.async(s -> s.run(spec));}</pre>
+     *
+     * @param call what to do with this supervisor
+     * @param <T> what it returns
+     * @return a future of its result
      */
     default <T> CompletableFuture<T> async(Function<? super Supervisor, ? extends T> call) {
         CompletableFuture<T> f = new CompletableFuture<>();
@@ -251,19 +401,32 @@ public interface Supervisor extends AutoCloseable {
         /**
          * The state directory (default /run/nana, which the nana daemon uses too; give a service
          * its own). One supervisor at a time holds it; a tmpfs is best.
+         *
+         * @param dir the directory
+         * @return this builder
          */
         public Builder stateDir(Path dir) {
             this.stateDir = Objects.requireNonNull(dir, "stateDir");
             return this;
         }
 
-        /** The runtime for specs that name none: runc, crun or an absolute path (default runc). */
+        /**
+         * The runtime for specs that name none: runc, crun or an absolute path (default runc).
+         *
+         * @param nameOrPath runc, crun, or an absolute path
+         * @return this builder
+         */
         public Builder defaultRuntime(String nameOrPath) {
             this.defaultRuntime = Objects.requireNonNull(nameOrPath, "defaultRuntime");
             return this;
         }
 
-        /** Creates and starts under way at once (default 10: "10 at a time beats 100"). */
+        /**
+         * Creates and starts under way at once (default 10: "10 at a time beats 100").
+         *
+         * @param n how many
+         * @return this builder
+         */
         public Builder maxConcurrentStarts(int n) {
             if (n < 1)
                 throw new InvalidArgumentException(
@@ -275,6 +438,9 @@ public interface Supervisor extends AutoCloseable {
         /**
          * How long any one runtime call may take (default 60 s): past it the call and all it
          * started are killed, and the operation fails with {@link DeadlineExceededException}.
+         *
+         * @param t how long
+         * @return this builder
          */
         public Builder timeout(Duration t) {
             if (t == null || t.isNegative() || t.isZero())
@@ -289,6 +455,7 @@ public interface Supervisor extends AutoCloseable {
          * @throws UnavailableException when nana-supervisor is not on the class path, or libnana,
          *     nana-shim or the runtime cannot be had (the message names the fix), or another
          *     supervisor holds the state directory
+         * @return the supervisor, serving
          */
         public Supervisor build() {
             LocalSupervisorFactory f =

@@ -8,6 +8,11 @@ import java.nio.file.Path;
  * through {@link java.util.ServiceLoader}. Not for users.
  */
 public interface RemoteSupervisorFactory {
-    /** A supervisor that forwards every call to the daemon listening on socket. */
+    /**
+     * A supervisor that forwards every call to the daemon listening on socket.
+     *
+     * @param socket the daemon's unix socket
+     * @return the supervisor
+     */
     Supervisor connect(Path socket);
 }
