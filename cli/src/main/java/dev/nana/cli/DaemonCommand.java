@@ -110,6 +110,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
 
     @Override
     public Integer call() throws Exception {
+        NanaCommand.prebuildForwardedTree(); // beside the restore, on the other core
         Path sock = socket != null ? socket : nana.global.address;
         if (debug != null && !debug.equals("nana") && !debug.equals("all")) {
             throw new dev.nana.InvalidArgumentException(

@@ -20,6 +20,8 @@ public final class Main {
         if (System.getenv("NANA_LIBRARY_LOG_LEVEL") == null) {
             System.setProperty("NANA_LIBRARY_LOG_LEVEL", all ? "DEBUG" : "WARN");
         }
-        System.exit(NanaCommand.commandLine().execute(args));
+        System.exit(
+                (daemon ? NanaCommand.daemonCommandLine() : NanaCommand.commandLine())
+                        .execute(args));
     }
 }

@@ -7,9 +7,11 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,33 +20,40 @@ import picocli.CommandLine.Command;
         name = "nana",
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
-        description = "A container supervisor for OCI runtimes (runc, crun).",
-        subcommands = {
-            RunCommand.class,
-            CreateCommand.class,
-            StartCommand.class,
-            KillCommand.class,
-            PauseCommand.class,
-            ResumeCommand.class,
-            ExecCommand.class,
-            UpdateCommand.class,
-            StatsCommand.class,
-            CheckpointCommand.class,
-            RestoreCommand.class,
-            DeleteCommand.class,
-            PsCommand.class,
-            InspectCommand.class,
-            WaitCommand.class,
-            EventsCommand.class,
-            LogsCommand.class,
-            AttachCommand.class,
-            BenchCommand.class,
-            DaemonCommand.class,
-            VersionCommand.class,
-            CompletionCommand.class,
-            CommandLine.HelpCommand.class
-        })
+        description = "A container supervisor for OCI runtimes (runc, crun).")
 public final class NanaCommand implements Runnable {
+    /**
+     * nana's subcommands, in the order help lists them (then help). They are added when a tree is
+     * built, not named in the annotation, so that the daemon can parse its own arguments on a tree
+     * of one command: picocli reads each command's annotations by reflection the first time, ~8 ms
+     * each even with the AOT cache, and the full tree would hold the daemon's start back by ~180
+     * ms.
+     */
+    private static final List<Supplier<Object>> SUBCOMMANDS =
+            List.of(
+                    RunCommand::new,
+                    CreateCommand::new,
+                    StartCommand::new,
+                    KillCommand::new,
+                    PauseCommand::new,
+                    ResumeCommand::new,
+                    ExecCommand::new,
+                    UpdateCommand::new,
+                    StatsCommand::new,
+                    CheckpointCommand::new,
+                    RestoreCommand::new,
+                    DeleteCommand::new,
+                    PsCommand::new,
+                    InspectCommand::new,
+                    WaitCommand::new,
+                    EventsCommand::new,
+                    LogsCommand::new,
+                    AttachCommand::new,
+                    BenchCommand::new,
+                    DaemonCommand::new,
+                    VersionCommand::new,
+                    CompletionCommand::new);
+
     @CommandLine.Mixin GlobalOptions global = new GlobalOptions();
 
     /**
@@ -73,9 +82,32 @@ public final class NanaCommand implements Runnable {
 
     /** A command tree for one invocation with io. */
     static CommandLine commandLine(Io io) {
-        CommandLine cli = build();
+        CommandLine cli = build(false);
         bind(cli, io);
         return cli;
+    }
+
+    /** The tree `nana daemon` parses its own arguments with: the top and the daemon command. */
+    static CommandLine daemonCommandLine() {
+        CommandLine cli = build(true);
+        bind(cli, Io.system());
+        return cli;
+    }
+
+    /**
+     * Builds one full tree for forwarded commands on a thread of its own, so that the first command
+     * a client forwards does not pay for picocli's first reading of every command.
+     */
+    static void prebuildForwardedTree() {
+        Thread.ofPlatform()
+                .name("nana-cli-tree")
+                .daemon()
+                .start(
+                        () -> {
+                            if (IDLE_COUNT.incrementAndGet() <= MAX_IDLE_TREES)
+                                IDLE.offer(build(false));
+                            else IDLE_COUNT.decrementAndGet();
+                        });
     }
 
     /**
@@ -94,7 +126,7 @@ public final class NanaCommand implements Runnable {
     static int executeForwarded(Io io, String[] args) {
         CommandLine cli = IDLE.poll();
         if (cli != null) IDLE_COUNT.decrementAndGet();
-        else cli = build();
+        else cli = build(false);
         bind(cli, io);
         try {
             return cli.execute(args);
@@ -109,9 +141,17 @@ public final class NanaCommand implements Runnable {
      * A configured command tree: usage errors exit 2, nana's own errors 125 with one clear line, an
      * interrupted command (a forwarded SIGINT) 130.
      */
-    private static CommandLine build() {
+    private static CommandLine build(boolean daemonOnly) {
         NanaCommand top = new NanaCommand();
         CommandLine cli = new CommandLine(top);
+        if (daemonOnly) cli.addSubcommand(new DaemonCommand());
+        else {
+            for (Supplier<Object> s : SUBCOMMANDS) cli.addSubcommand(s.get());
+            // made here, not as a method reference in SUBCOMMANDS: picocli's classes are too old
+            // a class version for the AOT cache, and a lambda that names one crashes its
+            // assembly (Java 25.0.3's archiveHeapWriter)
+            cli.addSubcommand(new CommandLine.HelpCommand());
+        }
         cli.setOut(top.out);
         cli.setErr(top.err);
         cli.setExecutionStrategy(

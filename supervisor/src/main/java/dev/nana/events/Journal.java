@@ -39,6 +39,9 @@ public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
     public static final long DEFAULT_MAX_BYTES = 16L << 20;
 
+    /** How much of the journal's end is read at a time to find its newest entry. */
+    private static final int TAIL_BLOCK = 8192;
+
     static final ObjectMapper JSON =
             new ObjectMapper()
                     .registerModule(new JavaTimeModule())
@@ -59,13 +62,55 @@ public final class Journal implements AutoCloseable {
         this.maxBytes = maxBytes;
         try {
             open();
-            for (JournalEntry e : readAll()) {
-                lastSeq = Math.max(lastSeq, e.seq());
-                if (e.time().isAfter(lastTime)) lastTime = e.time();
+            // the newest entry is the last readable line: read from the end, not the whole file
+            // (a 16 MiB journal would cost a restart seconds)
+            JournalEntry newest = newest(file);
+            if (newest == null) newest = newest(previous);
+            if (newest != null) {
+                lastSeq = newest.seq();
+                lastTime = newest.time();
             }
         } catch (IOException e) {
             throw new UnavailableException(
                     "open the event journal \"" + file + "\": " + e.getMessage(), e);
+        }
+    }
+
+    /** The last readable entry of one generation, read backwards a block at a time; or null. */
+    private static JournalEntry newest(Path p) throws IOException {
+        try (FileChannel r = FileChannel.open(p, StandardOpenOption.READ)) {
+            byte[] tail = new byte[0];
+            long pos = r.size();
+            while (pos > 0) {
+                int n = (int) Math.min(TAIL_BLOCK, pos);
+                pos -= n;
+                ByteBuffer block = ByteBuffer.allocate(n);
+                while (block.hasRemaining() && r.read(block, pos + block.position()) > 0) {}
+                byte[] joined = new byte[n + tail.length];
+                System.arraycopy(block.array(), 0, joined, 0, n);
+                System.arraycopy(tail, 0, joined, n, tail.length);
+                tail = joined;
+                String[] lines = new String(tail, StandardCharsets.UTF_8).split("\n", -1);
+                // lines[0] may begin mid-line until the file's start is reached
+                for (int i = lines.length - 1; i >= (pos == 0 ? 0 : 1); i--) {
+                    JournalEntry e = parse(lines[i]);
+                    if (e != null) return e;
+                }
+            }
+            return null;
+        } catch (NoSuchFileException missing) {
+            return null;
+        }
+    }
+
+    /** One line's entry, or null for a blank, torn or foreign line. */
+    private static JournalEntry parse(String line) {
+        if (line.isBlank()) return null;
+        try {
+            JournalEntry e = JSON.readValue(line, JournalEntry.class);
+            return e.type() != null ? e : null;
+        } catch (IOException torn) {
+            return null; // a torn line from a crash, or one written by someone else
         }
     }
 
@@ -159,13 +204,8 @@ public final class Journal implements AutoCloseable {
             try (BufferedReader r = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
                 String line;
                 while ((line = r.readLine()) != null) {
-                    if (line.isBlank()) continue;
-                    try {
-                        JournalEntry e = JSON.readValue(line, JournalEntry.class);
-                        if (e.type() != null && keep.test(e)) out.add(e);
-                    } catch (IOException torn) {
-                        // a torn line from a crash, or one written by someone else: skip it
-                    }
+                    JournalEntry e = parse(line);
+                    if (e != null && keep.test(e)) out.add(e);
                 }
             } catch (NoSuchFileException missing) {
                 // no such generation yet

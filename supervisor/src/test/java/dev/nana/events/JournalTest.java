@@ -74,4 +74,24 @@ class JournalTest {
             assertTrue(!j.contains("u2", "init", EventType.OOM, 8));
         }
     }
+
+    @Test
+    void theNewestEntryIsFoundFromTheEndAcrossBlocksAndGenerations() throws Exception {
+        Path f = dir.resolve("events.log");
+        try (Journal j = new Journal(f, 1 << 20)) {
+            for (int i = 0; i < 500; i++) j.append(EventType.OOM, "a", "init", null, "u1", i);
+        }
+        assertTrue(Files.size(f) > 3 * 8192, "spans several blocks");
+        // a long torn tail (bigger than one block) before a newline
+        Files.writeString(f, "x".repeat(10_000) + "\n", StandardOpenOption.APPEND);
+        try (Journal j = new Journal(f, 1 << 20)) {
+            assertEquals(500, j.lastSeq());
+        }
+        // rotated, and the new generation still empty: the newest is in events.log.1
+        Files.move(f, dir.resolve("events.log.1"));
+        try (Journal j = new Journal(f, 1 << 20)) {
+            assertEquals(500, j.lastSeq());
+            assertEquals(501, j.append(EventType.EXIT, "a", "init", 0, "u1", null).seq());
+        }
+    }
 }
