@@ -26,7 +26,7 @@ public record Bundle(Path dir, ObjectNode config) {
     /** config.json larger than this is refused: no real one comes close. */
     public static final long MAX_CONFIG_BYTES = 4L << 20;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = StateFiles.JSON; // nana's one mapper
 
     /** Opens and checks a bundle directory; every problem is named with its fix. */
     public static Bundle open(Path dir) {

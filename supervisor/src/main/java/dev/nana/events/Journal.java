@@ -1,9 +1,6 @@
 package dev.nana.events;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.nana.EventType;
 import dev.nana.UnavailableException;
 import dev.nana.state.StateFiles;
@@ -42,11 +39,8 @@ public final class Journal implements AutoCloseable {
     /** How much of the journal's end is read at a time to find its newest entry. */
     private static final int TAIL_BLOCK = 8192;
 
-    static final ObjectMapper JSON =
-            new ObjectMapper()
-                    .registerModule(new JavaTimeModule())
-                    .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                    .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    /** nana's one mapper: each more costs the daemon's start its own setup. */
+    private static final ObjectMapper JSON = StateFiles.JSON;
 
     private final Path file;
     private final Path previous;

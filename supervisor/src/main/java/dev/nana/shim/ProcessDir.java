@@ -23,7 +23,7 @@ import java.util.OptionalLong;
  * writes too are {@link ShimProtocol}'s; see docs/ARCHITECTURE.md.
  */
 public record ProcessDir(Path dir) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = StateFiles.JSON; // nana's one mapper
 
     public Path exitFifo() {
         return dir.resolve(ShimProtocol.EXIT_FIFO);
