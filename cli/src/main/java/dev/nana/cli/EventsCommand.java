@@ -2,8 +2,10 @@ package dev.nana.cli;
 
 import dev.nana.Event;
 import dev.nana.EventFilter;
+import dev.nana.EventListener;
 import dev.nana.EventType;
 import dev.nana.InvalidArgumentException;
+import dev.nana.NanaException;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
 import dev.nana.events.Journal;
@@ -20,6 +22,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -121,11 +124,28 @@ public final class EventsCommand extends Subcommand implements Callable<Integer>
         if (!noFollow
                 && (nana.io.daemonSupervisor != null
                         || Nana.daemonListening(nana.global.address))) {
+            CountDownLatch ended = new CountDownLatch(1);
+            AtomicReference<NanaException> why = new AtomicReference<>();
+            EventListener listener =
+                    new EventListener() {
+                        @Override
+                        public void onEvent(Event e) {
+                            print(out, e);
+                        }
+
+                        @Override
+                        public void onClosed(NanaException cause) {
+                            why.set(cause);
+                            ended.countDown();
+                        }
+                    };
             try (Supervisor s = Nana.open(nana);
-                    Subscription _ = s.subscribe(filter, from, e -> print(out, e))) {
-                new CountDownLatch(1).await(); // until interrupted
+                    Subscription _ = s.subscribe(filter, from, listener)) {
+                ended.await(); // until the stream ends (the daemon stops), or an interrupt
             }
-            return 0;
+            NanaException cause = why.get();
+            if (cause == null) return 0;
+            throw cause; // said on one line, exit 125, as any of nana's errors
         }
         followJournal(Nana.stateDir(nana).resolve("events.log"), filter, from, out);
         return 0;

@@ -50,6 +50,7 @@ import java.util.function.Supplier;
 /** nana.v1.Containers over a {@link Supervisor}: each call is one Supervisor call. */
 final class ContainersService extends ContainersGrpc.ContainersImplBase {
     private final Supervisor supervisor;
+    private final OpenStreams streams = new OpenStreams();
 
     ContainersService(Supervisor supervisor) {
         this.supervisor = supervisor;
@@ -188,8 +189,10 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
         answer(supervisor.waitForExit(r.getId()), out);
     }
 
-    private static void answer(
+    private void answer(
             CompletableFuture<dev.nana.ExitStatus> future, StreamObserver<ExitStatus> out) {
+        OpenStreams.Guarded<ExitStatus> stream = streams.open(out);
+        ((ServerCallStreamObserver<ExitStatus>) out).setOnCancelHandler(stream::forget);
         var _ =
                 future.whenComplete( // the answer goes to out: nothing waits on this one
                         (exit, error) -> {
@@ -198,16 +201,24 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
                                         error instanceof CompletionException
                                                 ? error.getCause()
                                                 : error;
-                                out.onError(
+                                stream.fail(
                                         Statuses.toStatus(
                                                 cause instanceof RuntimeException re
                                                         ? re
                                                         : new RuntimeException(cause)));
-                            } else {
-                                out.onNext(Convert.toProto(exit));
-                                out.onCompleted();
+                            } else if (stream.next(Convert.toProto(exit))) {
+                                stream.complete();
                             }
                         });
+    }
+
+    /**
+     * Ends every call that stays open (event streams, output, waits, input) with "the daemon is
+     * stopping", so that stopping does not wait for them; clients of nana-client subscribe and wait
+     * again once a daemon answers.
+     */
+    void stopping() {
+        streams.stopAll();
     }
 
     @Override
@@ -219,6 +230,7 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
         // when the client reads again (no gap, no duplicate): a client that never reads costs
         // a parked virtual thread and a bounded queue, never a growing buffer in the server.
         Ready ready = new Ready(call);
+        OpenStreams.Guarded<Event> stream = streams.open(out);
         EventListener listener =
                 new EventListener() {
                     @Override
@@ -235,14 +247,18 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
                     }
 
                     private void send(Event e) {
-                        if (ready.await()) call.onNext(e);
+                        if (ready.await()) stream.next(e);
                     }
                 };
         try {
             var subscription = supervisor.subscribe(Convert.filter(r), since, listener);
-            call.setOnCancelHandler(subscription::close);
+            call.setOnCancelHandler(
+                    () -> {
+                        stream.forget();
+                        subscription.close();
+                    });
         } catch (RuntimeException e) {
-            out.onError(Statuses.toStatus(e));
+            stream.fail(Statuses.toStatus(e));
         }
     }
 
@@ -257,6 +273,7 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
             return;
         }
         Ready ready = new Ready(call);
+        OpenStreams.Guarded<OutputChunk> stream = streams.open(out);
         // a virtual thread per reader: following the log sleeps between reads, and a client
         // that stops reading parks it (flow control), never a buffer in the server
         Thread sender =
@@ -268,32 +285,38 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
                                     try (InputStream in = output) {
                                         int n;
                                         while ((n = in.read(buf)) > 0) {
-                                            if (!ready.await()) return;
-                                            call.onNext(
-                                                    OutputChunk.newBuilder()
-                                                            .setData(ByteString.copyFrom(buf, 0, n))
-                                                            .build());
+                                            if (!ready.await()
+                                                    || !stream.next(
+                                                            OutputChunk.newBuilder()
+                                                                    .setData(
+                                                                            ByteString.copyFrom(
+                                                                                    buf, 0, n))
+                                                                    .build())) return;
                                         }
-                                        if (!call.isCancelled()) call.onCompleted();
+                                        stream.complete();
                                     } catch (IOException e) {
-                                        if (!call.isCancelled())
-                                            out.onError(
-                                                    Statuses.toStatus(
-                                                            new UnavailableException(
-                                                                    "read the output of \""
-                                                                            + r.getId()
-                                                                            + "\": "
-                                                                            + e.getMessage(),
-                                                                    e)));
+                                        stream.fail(
+                                                Statuses.toStatus(
+                                                        new UnavailableException(
+                                                                "read the output of \""
+                                                                        + r.getId()
+                                                                        + "\": "
+                                                                        + e.getMessage(),
+                                                                e)));
                                     }
                                 });
-        call.setOnCancelHandler(sender::interrupt);
+        call.setOnCancelHandler(
+                () -> {
+                    stream.forget();
+                    sender.interrupt();
+                });
     }
 
     @Override
     public StreamObserver<InputChunk> input(StreamObserver<InputResponse> out) {
         // runs on the call's (virtual) thread: a write blocks while the container does not read,
         // and gRPC asks the client for the next message only once it returns
+        OpenStreams.Guarded<InputResponse> stream = streams.open(out);
         return new StreamObserver<>() {
             private OutputStream stdin;
             private boolean failed;
@@ -304,7 +327,7 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
                 try {
                     if (stdin == null) {
                         stdin = supervisor.input(c.getId());
-                        out.onNext(InputResponse.newBuilder().setOpened(true).build());
+                        stream.next(InputResponse.newBuilder().setOpened(true).build());
                     }
                     if (!c.getData().isEmpty()) c.getData().writeTo(stdin);
                 } catch (RuntimeException e) {
@@ -323,11 +346,12 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
             private void fail(RuntimeException e) {
                 failed = true;
                 closeQuietly();
-                out.onError(Statuses.toStatus(e));
+                stream.fail(Statuses.toStatus(e));
             }
 
             @Override
             public void onError(Throwable t) {
+                stream.forget();
                 closeQuietly(); // the client went: its stdin ends, as a closed pipe would
             }
 
@@ -335,7 +359,7 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
             public void onCompleted() {
                 if (failed) return;
                 closeQuietly();
-                out.onCompleted();
+                stream.complete();
             }
 
             private void closeQuietly() {

@@ -38,13 +38,22 @@ public final class DaemonServer implements AutoCloseable {
     private final Server server;
     private final EventLoopGroup group;
     private final HealthStatusManager health;
+    private final ContainersService service;
+
+    /** How long calls in flight may take to answer once the daemon stops. */
+    private static final long STOP_GRACE_MILLIS = 200;
 
     private DaemonServer(
-            Path socket, Server server, EventLoopGroup group, HealthStatusManager health) {
+            Path socket,
+            Server server,
+            EventLoopGroup group,
+            HealthStatusManager health,
+            ContainersService service) {
         this.socket = socket;
         this.server = server;
         this.group = group;
         this.health = health;
+        this.service = service;
     }
 
     private static boolean isSocket(Path p) throws IOException {
@@ -77,6 +86,7 @@ public final class DaemonServer implements AutoCloseable {
                         socket.getFileName() + ".new-" + ProcessHandle.current().pid());
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
         HealthStatusManager health = new HealthStatusManager();
+        ContainersService service = new ContainersService(supervisor);
         Server server =
                 NettyServerBuilder.forAddress(new DomainSocketAddress(bound.toString()))
                         .channelType(EpollServerDomainSocketChannel.class)
@@ -89,7 +99,7 @@ public final class DaemonServer implements AutoCloseable {
                         .withChildOption(
                                 ChannelOption.SO_KEEPALIVE,
                                 null) // not a TCP socket: no warning per connection
-                        .addService(new ContainersService(supervisor))
+                        .addService(service)
                         .addService(health.getHealthService())
                         .addService(ProtoReflectionServiceV1.newInstance())
                         .build();
@@ -114,7 +124,7 @@ public final class DaemonServer implements AutoCloseable {
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
         health.setStatus("nana.v1.Containers", HealthCheckResponse.ServingStatus.SERVING);
         log.info("serving on {}", socket);
-        return new DaemonServer(socket, server, loop, health);
+        return new DaemonServer(socket, server, loop, health, service);
     }
 
     private static void secure(Path socket, String group) throws IOException {
@@ -152,9 +162,13 @@ public final class DaemonServer implements AutoCloseable {
     @Override
     public void close() {
         health.enterTerminalState();
+        service.stopping(); // streams and waits end now, saying why, instead of holding the stop
         server.shutdown();
         try {
-            if (!server.awaitTermination(5, TimeUnit.SECONDS)) server.shutdownNow();
+            // calls in flight get a moment to answer; past it they are cancelled (the
+            // supervisor's work goes on, and restore finishes it)
+            if (!server.awaitTermination(STOP_GRACE_MILLIS, TimeUnit.MILLISECONDS))
+                server.shutdownNow();
         } catch (InterruptedException e) {
             server.shutdownNow();
             Thread.currentThread().interrupt();

@@ -98,7 +98,8 @@ public final class EventBus implements AutoCloseable {
             s.stop();
             try {
                 s.listener.onClosed(
-                        new UnavailableException("the supervisor was closed: no more events come"));
+                        new UnavailableException(
+                                "the supervisor was closed (its daemon is stopping, or its program closed it): no more events come; containers keep running"));
             } catch (RuntimeException ex) {
                 log.warn("an event listener failed when told of the close: {}", ex.toString());
             }

@@ -40,6 +40,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -95,6 +96,87 @@ class DaemonTest {
                     exits);
             assertEquals(0, nana.run("rm", "-f", "a", "b", "c").exit());
         }
+    }
+
+    @Test
+    void aStoppingDaemonEndsItsStreamsAndWaitsSayingSoAndExits() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            Process daemon = nana.startDaemon();
+            assertEquals(0, nana.run("run", "-d", "s", "--", "sleep", "100").exit());
+            var group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+            ManagedChannel channel =
+                    NettyChannelBuilder.forAddress(new DomainSocketAddress(nana.socket.toString()))
+                            .channelType(EpollDomainSocketChannel.class)
+                            .eventLoopGroup(group)
+                            .withOption(ChannelOption.SO_KEEPALIVE, null)
+                            .usePlaintext()
+                            .build();
+            try {
+                CompletableFuture<Throwable> events = new CompletableFuture<>();
+                ContainersGrpc.newStub(channel)
+                        .events(EventsRequest.getDefaultInstance(), ending(events));
+                CompletableFuture<Throwable> wait = new CompletableFuture<>();
+                ContainersGrpc.newStub(channel)
+                        .wait(WaitRequest.newBuilder().setId("s").build(), ending(wait));
+                // a thin client following events too
+                ProcessBuilder pb =
+                        new ProcessBuilder(NanaCli.bin().toString(), "events")
+                                .redirectErrorStream(true);
+                pb.environment().put("NANA_STATE_DIR", nana.stateDir.toString());
+                pb.environment().put("NANA_ADDRESS", nana.socket.toString());
+                Process follower = pb.start();
+                Thread.sleep(1000); // all three are open
+
+                daemon.destroy(); // SIGTERM
+                assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon exits");
+                for (var f : List.of(events, wait)) {
+                    Throwable t = f.get(10, TimeUnit.SECONDS);
+                    assertTrue(t instanceof StatusRuntimeException, String.valueOf(t));
+                    assertEquals(
+                            io.grpc.Status.Code.UNAVAILABLE,
+                            ((StatusRuntimeException) t).getStatus().getCode());
+                    assertTrue(t.getMessage().contains("is stopping"), t.getMessage());
+                }
+                assertTrue(follower.waitFor(30, TimeUnit.SECONDS), "nana events ends");
+                String said =
+                        new String(
+                                follower.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                // the command's own end ("no more events come"), or the thin client's when the
+                // daemon's process was gone first
+                assertTrue(follower.exitValue() != 0, said);
+                assertTrue(
+                        said.contains("no more events come")
+                                || said.contains("the daemon closed the connection"),
+                        said);
+            } finally {
+                channel.shutdownNow();
+                var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            }
+            assertTrue(
+                    Command.run(List.of("/usr/sbin/runc", "state", "s"), null)
+                            .stdout()
+                            .contains("running"),
+                    "its container runs on");
+            nana.startDaemon(); // for the clean-up
+        }
+    }
+
+    /** An observer whose future completes with how its call ended (null when completed). */
+    private static <T> StreamObserver<T> ending(CompletableFuture<Throwable> ended) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T value) {}
+
+            @Override
+            public void onError(Throwable t) {
+                ended.complete(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                ended.complete(null);
+            }
+        };
     }
 
     @Test
