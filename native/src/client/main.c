@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <time.h>
@@ -87,6 +88,39 @@ static int state_locked(const char *state_dir) {
     int held = fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
     close(fd);
     return held;
+}
+
+/*
+ * `nana daemon`: takes the state directory's lock before the JVM starts (~0.3 s), and keeps
+ * it through exec: an fcntl lock belongs to the process, and the JVM is this same process,
+ * whose own lock of the file is then granted at once. A thin client that arrives meanwhile
+ * (a restart with clients waiting) sees the lock held and waits for the daemon to listen,
+ * instead of starting a JVM CLI of its own that would take the lock first and hold the
+ * daemon back. When another process holds the lock, nothing is done here: the daemon
+ * reports it, naming its pid.
+ */
+static void lock_state_for_daemon(const char *state_dir) {
+    char path[PATH_MAX];
+    if (mkdir(state_dir, 0700) < 0 && errno != EEXIST)
+        return;
+    if (snprintf(path, sizeof path, "%s/nana.lock", state_dir) >= (int)sizeof path)
+        return;
+    int fd = open(path, O_RDWR | O_CREAT, 0600); /* no O_CLOEXEC: it must survive exec */
+    if (fd < 0)
+        return;
+    struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &lock) < 0) {
+        close(fd);
+        return;
+    }
+    /* as the JVM writes it: a daemon's lock, which another daemon does not wait for */
+    char text[32];
+    int n = snprintf(text, sizeof text, "%d daemon\n", (int)getpid());
+    if (n > 0 && ftruncate(fd, 0) == 0 && pwrite(fd, text, (size_t)n, 0) < 0) {
+        /* the JVM writes it again */
+    }
+    /* fd stays open, and the lock held, in the JVM this process becomes; the JVM's children
+     * do not get it (libnana's spawn closes every descriptor it is not given) */
 }
 
 /* The command word: the first argument that is neither an option nor a global option's value. */
@@ -273,11 +307,13 @@ static int peer_pid(int fd) {
 
 int main(int argc, char **argv) {
     const char *word = command_word(argc, argv);
+    const char *state_dir = global_option(argc, argv, "--state-dir", "NANA_STATE_DIR", "/run/nana");
+    if (strcmp(word, "daemon") == 0)
+        lock_state_for_daemon(state_dir);
     if (strcmp(word, "daemon") == 0 || strcmp(word, "bench") == 0)
         run_jvm(argv); /* JVMs of their own, never commands a daemon runs for a client */
     const char *address =
         global_option(argc, argv, "--address", "NANA_ADDRESS", "/run/nana/nana.sock");
-    const char *state_dir = global_option(argc, argv, "--state-dir", "NANA_STATE_DIR", "/run/nana");
     char path[PATH_MAX];
     int fd = connect_daemon(address, path, sizeof path);
     /*

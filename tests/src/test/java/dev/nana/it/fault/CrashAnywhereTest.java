@@ -31,10 +31,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -216,7 +219,7 @@ class CrashAnywhereTest {
                     String id = pick(r);
                     if (id == null) continue;
                     try {
-                        act(s, id, op);
+                        act(s, id, op, stop);
                     } finally {
                         busy.remove(id);
                     }
@@ -238,6 +241,33 @@ class CrashAnywhereTest {
             } catch (AssertionError e) {
                 failures.add(e);
                 return;
+            }
+        }
+    }
+
+    /**
+     * A remote wait outlives the daemon (it is asked again once a daemon answers), but this round's
+     * daemon comes back only after the churn ends: once the round stops, the wait counts as a call
+     * the crash cut.
+     */
+    private static ExitStatus awaitUnlessStopped(
+            CompletableFuture<ExitStatus> f, AtomicBoolean stop) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                return f.get(200, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                if (stop.get()) {
+                    f.cancel(true);
+                    throw new UnavailableException("the daemon died under the wait");
+                }
+                if (System.nanoTime() > deadline) throw new AssertionError("no exec exit in 30 s");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                throw new AssertionError(e.getCause());
             }
         }
     }
@@ -265,7 +295,7 @@ class CrashAnywhereTest {
         }
     }
 
-    private void act(Supervisor s, String id, int op) {
+    private void act(Supervisor s, String id, int op, AtomicBoolean stop) {
         Known k = known.get(id);
         ContainerInfo c = s.state(id);
         if (op < 6 && c.status() == ContainerStatus.RUNNING && k.plan.exitsWith == null) {
@@ -287,7 +317,7 @@ class CrashAnywhereTest {
                                     Stdio.NONE,
                                     0,
                                     0));
-            ExitStatus st = s.waitForExec(id, exec.execId()).orTimeout(30, TimeUnit.SECONDS).join();
+            ExitStatus st = awaitUnlessStopped(s.waitForExec(id, exec.execId()), stop);
             assertEquals(3, st.code(), "exec exit code in " + id);
             execsDone.incrementAndGet();
         } else if (c.status() == ContainerStatus.STOPPED || k.plan.exitsWith == null) {
