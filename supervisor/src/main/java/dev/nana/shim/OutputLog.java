@@ -1,5 +1,6 @@
 package dev.nana.shim;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -80,7 +81,7 @@ public final class OutputLog extends InputStream {
             fileKey = Files.readAttributes(path, "unix:ino").get("ino");
             onRotated = path.equals(rotated);
             return true;
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+        } catch (NoSuchFileException | FileNotFoundException e) {
             return false;
         }
     }

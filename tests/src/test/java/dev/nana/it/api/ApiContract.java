@@ -22,6 +22,7 @@ import dev.nana.InvalidArgumentException;
 import dev.nana.NotFoundException;
 import dev.nana.Resources;
 import dev.nana.Signal;
+import dev.nana.Stdio;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
 import dev.nana.it.Fixture;
@@ -111,7 +112,7 @@ abstract class ApiContract {
                 () ->
                         ContainerSpec.builder("both", bundle)
                                 .openStdin()
-                                .stdio(new dev.nana.Stdio(Path.of("/run/x"), null, null))
+                                .stdio(new Stdio(Path.of("/run/x"), null, null))
                                 .build());
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.Event;
 import dev.nana.EventFilter;
+import dev.nana.EventListener;
 import dev.nana.EventType;
 import dev.nana.ExitStatus;
 import dev.nana.NanaException;
@@ -15,6 +16,9 @@ import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
 import dev.nana.it.NanaCli;
 import dev.nana.os.Command;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +55,7 @@ class DaemonApiTest extends ApiContract {
         try (Subscription _ =
                 nana.subscribe(
                         EventFilter.of("r1", "r2"),
-                        new dev.nana.EventListener() {
+                        new EventListener() {
                             @Override
                             public void onEvent(Event e) {
                                 seen.add(e);
@@ -102,9 +106,8 @@ class DaemonApiTest extends ApiContract {
         Path file = Files.writeString(dir.resolve("not-a-socket"), "x");
         Path dead = dir.resolve("dead.sock");
         // a socket file no one listens on: bound, then its listener gone
-        try (var ch =
-                java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
-            ch.bind(java.net.UnixDomainSocketAddress.of(dead));
+        try (var ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.bind(UnixDomainSocketAddress.of(dead));
         }
         for (Path p : List.of(dir.resolve("nothing"), file, dir, dead)) {
             long t0 = System.nanoTime();
