@@ -5,7 +5,7 @@ import dev.nana.supervisor.LocalSupervisor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.nio.file.attribute.GroupPrincipal;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -123,6 +123,8 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
             throw new dev.nana.InvalidArgumentException(
                     "--runtime-timeout " + runtimeTimeout + " must be more than 0 seconds");
         }
+        // both sockets are for this group: looked up once, before anything is restored
+        GroupPrincipal socketGroup = DaemonServer.group(sock, group);
         LocalSupervisor supervisor =
                 LocalSupervisor.builder()
                         .stateDir(nana.global.stateDir)
@@ -136,24 +138,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
         // the thin CLI's socket first: once the gRPC socket answers, both do
         ForwardServer forward;
         try {
-            forward =
-                    ForwardServer.start(
-                            sock,
-                            supervisor,
-                            group == null
-                                    ? null
-                                    : sock.getFileSystem()
-                                            .getUserPrincipalLookupService()
-                                            .lookupPrincipalByGroupName(group));
-        } catch (UserPrincipalNotFoundException e) {
-            supervisor.close();
-            throw new dev.nana.UnavailableException(
-                    "group \""
-                            + group
-                            + "\" does not exist: create it (groupadd "
-                            + group
-                            + "), or leave --group out for a root-only socket",
-                    e);
+            forward = ForwardServer.start(sock, supervisor, socketGroup);
         } catch (IOException | RuntimeException e) {
             supervisor.close();
             throw new dev.nana.UnavailableException(
@@ -165,7 +150,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
         }
         DaemonServer server;
         try {
-            server = DaemonServer.start(supervisor, sock, group);
+            server = DaemonServer.start(supervisor, sock, socketGroup);
         } catch (RuntimeException e) {
             forward.close();
             supervisor.close();

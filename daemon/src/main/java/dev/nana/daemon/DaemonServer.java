@@ -61,8 +61,11 @@ public final class DaemonServer implements AutoCloseable {
         return (mode & 0170000) == 0140000; // S_IFSOCK
     }
 
-    /** Serves supervisor on socket (replacing a stale socket file); group may be null. */
-    public static DaemonServer start(Supervisor supervisor, Path socket, String group) {
+    /**
+     * Serves supervisor on socket (replacing a stale socket file); group (from {@link #group}) may
+     * be null.
+     */
+    public static DaemonServer start(Supervisor supervisor, Path socket, GroupPrincipal group) {
         try {
             Files.createDirectories(socket.getParent());
             if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && !isSocket(socket)) {
@@ -127,25 +130,31 @@ public final class DaemonServer implements AutoCloseable {
         return new DaemonServer(socket, server, loop, health, service);
     }
 
-    private static void secure(Path socket, String group) throws IOException {
-        if (group == null) {
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-            return;
-        }
-        GroupPrincipal g;
+    /**
+     * The group a --group socket is for, looked up once for both of the daemon's sockets; null for
+     * none.
+     */
+    public static GroupPrincipal group(Path socket, String name) {
+        if (name == null) return null;
         try {
-            g =
-                    socket.getFileSystem()
-                            .getUserPrincipalLookupService()
-                            .lookupPrincipalByGroupName(group);
+            return socket.getFileSystem()
+                    .getUserPrincipalLookupService()
+                    .lookupPrincipalByGroupName(name);
         } catch (IOException e) {
             throw new UnavailableException(
                     "group \""
-                            + group
+                            + name
                             + "\" does not exist: create it (groupadd "
-                            + group
+                            + name
                             + "), or leave --group out for a root-only socket",
                     e);
+        }
+    }
+
+    private static void secure(Path socket, GroupPrincipal g) throws IOException {
+        if (g == null) {
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+            return;
         }
         Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(g);
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
