@@ -247,14 +247,12 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public InputStream output(String id) {
-        var _ = state(id); // refuses a container there is not
-        return new OutputLog(new ProcessDir(state.root().resolve(id).resolve(Proc.INIT)), true);
+        return new OutputLog(initDir(id), true);
     }
 
     @Override
     public OutputStream input(String id) {
-        var _ = state(id); // refuses a container there is not
-        ProcessDir init = new ProcessDir(state.root().resolve(id).resolve(Proc.INIT));
+        ProcessDir init = initDir(id);
         if (!Files.exists(init.stdinFifo())) {
             throw new FailedPreconditionException(
                     "container \""
@@ -267,6 +265,12 @@ public final class LocalSupervisor implements Supervisor {
             throw new UnavailableException(
                     "open the input of \"" + id + "\": " + e.getMessage(), e);
         }
+    }
+
+    /** The init process's folder of a container there is (else NotFoundException). */
+    private ProcessDir initDir(String id) {
+        var _ = state(id);
+        return new ProcessDir(state.root().resolve(id).resolve(Proc.INIT));
     }
 
     @Override

@@ -97,14 +97,12 @@ class ConsumerProjectTest {
                                 cp,
                                 "Hello",
                                 bundle));
-        assertEquals(0, local.exit, local.out);
-        assertEquals("hello from nana\nexit 3\n", lastLines(local.out, 2), local.out);
+        assertSaidHello(local);
 
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
             Run remote = run(List.of(java, "-cp", cp, "Hello", bundle, nana.socket.toString()));
-            assertEquals(0, remote.exit, remote.out);
-            assertEquals("hello from nana\nexit 3\n", lastLines(remote.out, 2), remote.out);
+            assertSaidHello(remote);
             assertEquals("", nana.run("ps", "-q").out(), "the handle's close deleted it");
 
             long t0 = System.nanoTime();
@@ -124,6 +122,12 @@ class ConsumerProjectTest {
                     System.nanoTime() - t0 < 30_000_000_000L,
                     "a JVM whose supervisors were never closed still ends");
         }
+    }
+
+    /** Hello ran: the container's output, read as a stream, then its exit code. */
+    private static void assertSaidHello(Run r) {
+        assertEquals(0, r.exit, r.out);
+        assertEquals("hello from nana\nexit 3\n", lastLines(r.out, 2), r.out);
     }
 
     private static String lastLines(String out, int n) {

@@ -16,6 +16,7 @@ import dev.nana.api.v1.GetRequest;
 import dev.nana.api.v1.Status;
 import dev.nana.api.v1.WaitRequest;
 import dev.nana.it.Fixture;
+import dev.nana.it.GrpcChannel;
 import dev.nana.it.NanaCli;
 import dev.nana.os.Command;
 import dev.nana.supervisor.LocalSupervisor;
@@ -24,12 +25,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
@@ -103,14 +98,8 @@ class DaemonTest {
         try (NanaCli nana = new NanaCli()) {
             Process daemon = nana.startDaemon();
             assertEquals(0, nana.run("run", "-d", "s", "--", "sleep", "100").exit());
-            var group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-            ManagedChannel channel =
-                    NettyChannelBuilder.forAddress(new DomainSocketAddress(nana.socket.toString()))
-                            .channelType(EpollDomainSocketChannel.class)
-                            .eventLoopGroup(group)
-                            .withOption(ChannelOption.SO_KEEPALIVE, null)
-                            .usePlaintext()
-                            .build();
+            GrpcChannel grpc = GrpcChannel.open(nana.socket);
+            ManagedChannel channel = grpc.channel();
             try {
                 CompletableFuture<Throwable> events = new CompletableFuture<>();
                 ContainersGrpc.newStub(channel)
@@ -149,8 +138,7 @@ class DaemonTest {
                                 || said.contains("the daemon closed the connection"),
                         said);
             } finally {
-                channel.shutdownNow();
-                var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                grpc.close();
             }
             assertTrue(
                     Command.run(List.of("/usr/sbin/runc", "state", "s"), null)
@@ -286,14 +274,8 @@ class DaemonTest {
             throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
-            var group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-            ManagedChannel channel =
-                    NettyChannelBuilder.forAddress(new DomainSocketAddress(nana.socket.toString()))
-                            .channelType(EpollDomainSocketChannel.class)
-                            .eventLoopGroup(group)
-                            .withOption(ChannelOption.SO_KEEPALIVE, null)
-                            .usePlaintext()
-                            .build();
+            GrpcChannel grpc = GrpcChannel.open(nana.socket);
+            ManagedChannel channel = grpc.channel();
             try {
                 assertEquals(
                         HealthCheckResponse.ServingStatus.SERVING,
@@ -373,8 +355,7 @@ class DaemonTest {
                 assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, invalid.getStatus().getCode());
                 assertFalse(Files.exists(nana.stateDir.resolve("g")));
             } finally {
-                channel.shutdownNow();
-                var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                grpc.close();
             }
         }
     }

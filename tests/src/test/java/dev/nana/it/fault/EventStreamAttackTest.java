@@ -8,15 +8,10 @@ import dev.nana.api.v1.ContainersGrpc;
 import dev.nana.api.v1.Event;
 import dev.nana.api.v1.EventsRequest;
 import dev.nana.it.FaultSize;
+import dev.nana.it.GrpcChannel;
 import dev.nana.it.NanaCli;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
@@ -67,14 +62,8 @@ class EventStreamAttackTest {
             for (int i = 0; i < 12; i++)
                 assertEquals(0, nana.run("run", "--rm", "warm" + i, "--", "true").exit());
             long[] baseline = nana.daemonUsage(); // warm: the start pool's threads are there
-            var group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-            ManagedChannel channel =
-                    NettyChannelBuilder.forAddress(new DomainSocketAddress(nana.socket.toString()))
-                            .channelType(EpollDomainSocketChannel.class)
-                            .eventLoopGroup(group)
-                            .withOption(ChannelOption.SO_KEEPALIVE, null)
-                            .usePlaintext()
-                            .build();
+            GrpcChannel grpc = GrpcChannel.open(nana.socket);
+            ManagedChannel channel = grpc.channel();
             AtomicInteger refused = new AtomicInteger();
             List<ClientCallStreamObserver<EventsRequest>> calls = new ArrayList<>();
             try {
@@ -141,9 +130,7 @@ class EventStreamAttackTest {
                 synchronized (calls) {
                     calls.forEach(c -> c.cancel("done", null));
                 }
-                channel.shutdownNow();
-                channel.awaitTermination(10, TimeUnit.SECONDS);
-                var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                grpc.close();
             }
             // the bound is the one held during: the pools (virtual threads' carriers, gRPC's and
             // nana's)
