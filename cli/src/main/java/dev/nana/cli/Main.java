@@ -14,14 +14,20 @@ public final class Main {
         List<String> list = Arrays.asList(args);
         boolean all = list.contains("--debug=all");
         boolean debug = all || list.contains("--debug") || list.contains("--debug=nana");
-        if (System.getenv("NANA_LOG_LEVEL") == null) {
-            System.setProperty("NANA_LOG_LEVEL", debug ? "DEBUG" : daemon ? "INFO" : "WARN");
-        }
-        if (System.getenv("NANA_LIBRARY_LOG_LEVEL") == null) {
-            System.setProperty("NANA_LIBRARY_LOG_LEVEL", all ? "DEBUG" : "WARN");
-        }
+        String own = System.getenv("NANA_LOG_LEVEL");
+        String libraries = System.getenv("NANA_LIBRARY_LOG_LEVEL");
+        setIfAbsent(
+                "org.slf4j.simpleLogger.log.dev.nana",
+                own != null ? own : debug ? "debug" : daemon ? "info" : "warn");
+        setIfAbsent(
+                "org.slf4j.simpleLogger.defaultLogLevel",
+                libraries != null ? libraries : all ? "debug" : "warn");
         System.exit(
                 (daemon ? NanaCommand.daemonCommandLine() : NanaCommand.commandLine())
                         .execute(args));
+    }
+
+    private static void setIfAbsent(String property, String value) {
+        if (System.getProperty(property) == null) System.setProperty(property, value);
     }
 }
