@@ -14,6 +14,12 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -21,8 +27,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,30 +39,35 @@ import org.slf4j.LoggerFactory;
  * nana's gRPC server on a unix socket: nana.v1.Containers over a Supervisor, the standard health
  * service, and server reflection. The socket is 0600 (root only), or 0660 owned by a group when one
  * is given, so its members may use nana too.
+ *
+ * <p>gRPC is loaded when its first client connects, not when the daemon starts: most users of the
+ * daemon only ever use the thin CLI, and gRPC, Netty and protobuf are a third of the classes a
+ * daemon would otherwise load (docs/BENCHMARKS.md). Until then a plain socket listens at the path.
+ * The first client's connection loads gRPC, which is bound under a temporary name and renamed over
+ * the plain socket: every later client connects to gRPC directly, and the few connections the plain
+ * socket accepted before that are relayed to it, byte for byte, for as long as they stay open.
  */
 public final class DaemonServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DaemonServer.class);
 
-    private final Path socket;
-    private final Server server;
-    private final EventLoopGroup group;
-    private final HealthStatusManager health;
-    private final ContainersService service;
-
     /** How long calls in flight may take to answer once the daemon stops. */
     private static final long STOP_GRACE_MILLIS = 200;
 
+    private final Path socket;
+    private final Supervisor supervisor;
+    private final GroupPrincipal group;
+    private final ServerSocketChannel firstSocket;
+    private final Set<SocketChannel> relayed = ConcurrentHashMap.newKeySet();
+    private final Object lock = new Object();
+    private GrpcServer grpc; // null until the first client; under lock
+    private boolean closed; // under lock
+
     private DaemonServer(
-            Path socket,
-            Server server,
-            EventLoopGroup group,
-            HealthStatusManager health,
-            ContainersService service) {
+            Path socket, Supervisor supervisor, GroupPrincipal group, ServerSocketChannel first) {
         this.socket = socket;
-        this.server = server;
+        this.supervisor = supervisor;
         this.group = group;
-        this.health = health;
-        this.service = service;
+        this.firstSocket = first;
     }
 
     private static boolean isSocket(Path p) throws IOException {
@@ -75,59 +89,142 @@ public final class DaemonServer implements AutoCloseable {
                                 + "\" exists and is not a socket:"
                                 + " nana replaces only a stale socket; remove it, or give another --socket");
             }
-            Files.deleteIfExists(
-                    socket); // a stale socket of a dead daemon: the state lock says we are the only
-            // one
+            // a stale socket of a dead daemon: the state lock says we are the only one
+            Files.deleteIfExists(socket);
         } catch (IOException e) {
             throw new UnavailableException(
                     "prepare socket \"" + socket + "\": " + e.getMessage(), e);
         }
-        // bound under a temporary name, secured, then renamed into place: no client ever
-        // finds the socket before its mode and group are right
-        Path bound =
-                socket.resolveSibling(
-                        socket.getFileName() + ".new-" + ProcessHandle.current().pid());
-        EventLoopGroup loop = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-        HealthStatusManager health = new HealthStatusManager();
-        ContainersService service = new ContainersService(supervisor);
-        Server server =
-                NettyServerBuilder.forAddress(new DomainSocketAddress(bound.toString()))
-                        .channelType(EpollServerDomainSocketChannel.class)
-                        // calls wait on the supervisor: a virtual thread each, so that a burst of
-                        // calls
-                        // (thousands of event subscriptions) costs no pile of platform threads
-                        .executor(Executors.newVirtualThreadPerTaskExecutor())
-                        .bossEventLoopGroup(loop)
-                        .workerEventLoopGroup(loop)
-                        .withChildOption(
-                                ChannelOption.SO_KEEPALIVE,
-                                null) // not a TCP socket: no warning per connection
-                        .addService(service)
-                        .addService(health.getHealthService())
-                        .addService(ProtoReflectionServiceV1.newInstance())
-                        .build();
+        Path bound = temporaryName(socket, "first");
+        ServerSocketChannel first = null;
         try {
-            server.start();
-            secure(bound, group);
-            Files.move(
-                    bound,
-                    socket,
-                    StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
+            first = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            first.bind(UnixDomainSocketAddress.of(bound));
+            placeSecured(bound, socket, group);
         } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(bound);
-            } catch (IOException ignored) {
-                // reporting the first failure
-            }
-            server.shutdownNow();
-            var _ = loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            closeQuietly(first);
+            deleteQuietly(bound);
             throw new UnavailableException("serve on \"" + socket + "\": " + e.getMessage(), e);
         }
-        health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
-        health.setStatus("nana.v1.Containers", HealthCheckResponse.ServingStatus.SERVING);
+        DaemonServer server = new DaemonServer(socket, supervisor, group, first);
+        Thread.ofVirtual().name("grpc-first-socket").start(server::acceptFirstClients);
         log.info("serving on {}", socket);
-        return new DaemonServer(socket, server, loop, health, service);
+        return server;
+    }
+
+    /** A sibling name to bind under before the socket is secured and renamed into place. */
+    private static Path temporaryName(Path socket, String what) {
+        return socket.resolveSibling(
+                socket.getFileName() + "." + what + "-" + ProcessHandle.current().pid());
+    }
+
+    /**
+     * Secures bound and renames it over socket: no client ever finds the socket before its mode and
+     * group are right, and a client finds either the old socket or the new one, never none.
+     */
+    private static void placeSecured(Path bound, Path socket, GroupPrincipal g) throws IOException {
+        if (g == null) {
+            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
+        } else {
+            Files.getFileAttributeView(bound, PosixFileAttributeView.class).setGroup(g);
+            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-rw----"));
+        }
+        Files.move(
+                bound, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Accepts on the plain socket until the daemon stops: the first connection loads gRPC; that one
+     * and any accepted before gRPC took the path over are relayed to it.
+     */
+    private void acceptFirstClients() {
+        try {
+            while (true) {
+                SocketChannel client = firstSocket.accept();
+                if (!grpcLoaded()) {
+                    client.close(); // the daemon is stopping, or gRPC could not start
+                    continue;
+                }
+                relay(client);
+            }
+        } catch (ClosedChannelException e) {
+            // the daemon is stopping
+        } catch (IOException e) {
+            log.warn("the gRPC socket's first listener failed: {}", e.toString());
+        }
+    }
+
+    /** Loads and starts gRPC once; false if the daemon is stopping or gRPC failed to start. */
+    private boolean grpcLoaded() {
+        synchronized (lock) {
+            if (closed) return false;
+            if (grpc != null) return true;
+            long t0 = System.nanoTime();
+            Path bound = temporaryName(socket, "grpc");
+            try {
+                grpc = GrpcServer.start(supervisor, bound);
+            } catch (RuntimeException e) {
+                log.error("gRPC could not start on {}: {}", bound, e.toString());
+                return false;
+            }
+            try {
+                placeSecured(bound, socket, group);
+            } catch (IOException e) {
+                log.error("gRPC could not take over {}: {}", socket, e.toString());
+                grpc.close();
+                grpc = null;
+                deleteQuietly(bound);
+                return false;
+            }
+            log.info(
+                    "gRPC loaded for its first client in {} ms",
+                    (System.nanoTime() - t0) / 1_000_000);
+            return true;
+        }
+    }
+
+    /** Relays client to gRPC, both ways, on two virtual threads, until either side closes. */
+    private void relay(SocketChannel client) throws IOException {
+        SocketChannel upstream;
+        try {
+            upstream = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            client.close();
+            log.warn("relay a first gRPC client: {}", e.toString());
+            return;
+        }
+        relayed.add(client);
+        relayed.add(upstream);
+        AtomicInteger directions = new AtomicInteger(2);
+        Runnable ended =
+                () -> {
+                    if (directions.decrementAndGet() > 0) return;
+                    closeQuietly(client);
+                    closeQuietly(upstream);
+                    relayed.remove(client);
+                    relayed.remove(upstream);
+                };
+        Thread.ofVirtual().name("grpc-relay-in").start(() -> pump(client, upstream, ended));
+        Thread.ofVirtual().name("grpc-relay-out").start(() -> pump(upstream, client, ended));
+    }
+
+    /** Copies from one side to the other until its end; the last of the two closes both. */
+    private static void pump(SocketChannel from, SocketChannel to, Runnable ended) {
+        ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
+        try {
+            while (from.read(buffer) >= 0) {
+                buffer.flip();
+                while (buffer.hasRemaining()) to.write(buffer);
+                buffer.clear();
+            }
+            to.shutdownOutput(); // the other direction goes on until its own end
+        } catch (IOException e) {
+            // either side went away (or the daemon stops): the other pump ends too
+            closeQuietly(from);
+            closeQuietly(to);
+        } finally {
+            ended.run();
+        }
     }
 
     /**
@@ -151,42 +248,91 @@ public final class DaemonServer implements AutoCloseable {
         }
     }
 
-    private static void secure(Path socket, GroupPrincipal g) throws IOException {
-        if (g == null) {
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-            return;
-        }
-        Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(g);
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
-    }
-
     public Path socket() {
         return socket;
     }
 
-    public void awaitTermination() throws InterruptedException {
-        server.awaitTermination();
-    }
-
     @Override
     public void close() {
-        health.enterTerminalState();
-        service.stopping(); // streams and waits end now, saying why, instead of holding the stop
-        server.shutdown();
-        try {
-            // calls in flight get a moment to answer; past it they are cancelled (the
-            // supervisor's work goes on, and restore finishes it)
-            if (!server.awaitTermination(STOP_GRACE_MILLIS, TimeUnit.MILLISECONDS))
-                server.shutdownNow();
-        } catch (InterruptedException e) {
-            server.shutdownNow();
-            Thread.currentThread().interrupt();
+        synchronized (lock) {
+            closed = true;
+            closeQuietly(firstSocket);
+            if (grpc != null) grpc.close(); // calls end, saying why, before the relays close
+            relayed.forEach(DaemonServer::closeQuietly);
         }
-        var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        deleteQuietly(socket); // the next daemon would replace it
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        if (c == null) return;
         try {
-            Files.deleteIfExists(socket);
+            c.close();
         } catch (IOException e) {
-            // the next daemon replaces it
+            // closing what is going away
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // reporting the first failure
+        }
+    }
+
+    /** gRPC and Netty, in a class of their own so that they load only when this one does. */
+    private record GrpcServer(
+            Server server,
+            EventLoopGroup loop,
+            HealthStatusManager health,
+            ContainersService service) {
+        static GrpcServer start(Supervisor supervisor, Path bound) {
+            EventLoopGroup loop = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+            HealthStatusManager health = new HealthStatusManager();
+            ContainersService service = new ContainersService(supervisor);
+            Server server =
+                    NettyServerBuilder.forAddress(new DomainSocketAddress(bound.toString()))
+                            .channelType(EpollServerDomainSocketChannel.class)
+                            // calls wait on the supervisor: a virtual thread each, so that a
+                            // burst of calls (thousands of event subscriptions) costs no pile
+                            // of platform threads
+                            .executor(Executors.newVirtualThreadPerTaskExecutor())
+                            .bossEventLoopGroup(loop)
+                            .workerEventLoopGroup(loop)
+                            // not a TCP socket: no warning per connection
+                            .withChildOption(ChannelOption.SO_KEEPALIVE, null)
+                            .addService(service)
+                            .addService(health.getHealthService())
+                            .addService(ProtoReflectionServiceV1.newInstance())
+                            .build();
+            try {
+                server.start();
+            } catch (IOException | RuntimeException e) {
+                server.shutdownNow();
+                var _ = loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                throw new UnavailableException(
+                        "serve gRPC on \"" + bound + "\": " + e.getMessage(), e);
+            }
+            health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+            health.setStatus("nana.v1.Containers", HealthCheckResponse.ServingStatus.SERVING);
+            return new GrpcServer(server, loop, health, service);
+        }
+
+        void close() {
+            health.enterTerminalState();
+            service.stopping(); // streams and waits end now, saying why, instead of holding the
+            // stop
+            server.shutdown();
+            try {
+                // calls in flight get a moment to answer; past it they are cancelled (the
+                // supervisor's work goes on, and restore finishes it)
+                if (!server.awaitTermination(STOP_GRACE_MILLIS, TimeUnit.MILLISECONDS))
+                    server.shutdownNow();
+            } catch (InterruptedException e) {
+                server.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+            var _ = loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
         }
     }
 }

@@ -392,6 +392,51 @@ class DaemonTest {
     }
 
     @Test
+    void gRpcLoadsForItsFirstClientAndClientsThatRaceItAreAllServed() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            // the thin CLI needs no gRPC
+            assertEquals(0, nana.run("run", "-d", "g1", "--", "sleep", "100").exit());
+            Path maps = Path.of("/proc/" + nana.daemonPid() + "/maps");
+            // Netty's epoll library is mapped when gRPC starts
+            assertFalse(Files.readString(maps).contains("netty_transport_native_epoll"));
+
+            // eight clients at once: some reach the first socket (relayed), the rest gRPC's own
+            List<CompletableFuture<String>> answers = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                answers.add(
+                        CompletableFuture.supplyAsync(
+                                () -> {
+                                    try (GrpcChannel grpc = GrpcChannel.open(nana.socket)) {
+                                        var health =
+                                                HealthGrpc.newBlockingStub(grpc.channel())
+                                                        .check(
+                                                                HealthCheckRequest.newBuilder()
+                                                                        .build())
+                                                        .getStatus();
+                                        var c =
+                                                ContainersGrpc.newBlockingStub(grpc.channel())
+                                                        .get(
+                                                                GetRequest.newBuilder()
+                                                                        .setId("g1")
+                                                                        .build());
+                                        return health + " " + c.getId() + " " + c.getStatus();
+                                    }
+                                },
+                                java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()));
+            }
+            for (var a : answers)
+                assertEquals("SERVING g1 STATUS_RUNNING", a.get(60, TimeUnit.SECONDS));
+            assertTrue(Files.readString(maps).contains("netty_transport_native_epoll"));
+            assertEquals(
+                    "rw-------",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(nana.socket)),
+                    "gRPC's socket is as private as the first one");
+            nana.run("rm", "-f", "g1");
+        }
+    }
+
+    @Test
     void theJavaClientHasTheSupervisorInterface() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
