@@ -32,12 +32,14 @@ module dev.nana.supervisor {
             dev.nana.cli;
     exports dev.nana.state to
             dev.nana.daemon,
+            dev.nana.cri,
             dev.nana.cli;
     exports dev.nana.stats to
             dev.nana.daemon,
             dev.nana.cli;
     exports dev.nana.supervisor to
             dev.nana.daemon,
+            dev.nana.cri,
             dev.nana.cli;
 
     // state files, the journal and process records are Jackson records

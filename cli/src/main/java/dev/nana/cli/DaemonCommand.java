@@ -1,6 +1,7 @@
 package dev.nana.cli;
 
 import dev.nana.daemon.DaemonServer;
+import dev.nana.state.StateDir;
 import dev.nana.supervisor.LocalSupervisor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -66,6 +67,17 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
     boolean noFastStart;
 
     @Option(
+            names = "--cri-socket",
+            paramLabel = "PATH",
+            description =
+                    "serve the Kubernetes CRI (runtime.v1) here too, for a kubelet or crictl"
+                            + " (default: cri.sock beside --socket, e.g. /run/nana/cri.sock)")
+    Path criSocket;
+
+    @Option(names = "--no-cri", description = "serve no CRI socket")
+    boolean noCri;
+
+    @Option(
             names = "--group",
             paramLabel = "NAME",
             description = "make the socket 0660 for this group (default: root only, 0600)")
@@ -123,6 +135,18 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
             throw new dev.nana.InvalidArgumentException(
                     "--runtime-timeout " + runtimeTimeout + " must be more than 0 seconds");
         }
+        if (noCri && criSocket != null) {
+            throw new dev.nana.InvalidArgumentException(
+                    "--cri-socket " + criSocket + " and --no-cri: give one of them, not both");
+        }
+        if (criSocket != null
+                && criSocket
+                        .toAbsolutePath()
+                        .normalize()
+                        .equals(sock.toAbsolutePath().normalize())) {
+            throw new dev.nana.InvalidArgumentException(
+                    "--cri-socket " + criSocket + " is the daemon's own socket: give another path");
+        }
         // both sockets are for this group: looked up once, before anything is restored
         GroupPrincipal socketGroup = DaemonServer.group(sock, group);
         LocalSupervisor supervisor =
@@ -150,7 +174,14 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
         }
         DaemonServer server;
         try {
-            server = DaemonServer.start(supervisor, sock, socketGroup);
+            DaemonServer.Cri cri =
+                    noCri
+                            ? null
+                            : new DaemonServer.Cri(
+                                    criSocket != null ? criSocket : sock.resolveSibling("cri.sock"),
+                                    nana.global.stateDir.resolve(StateDir.CRI),
+                                    VersionCommand.version());
+            server = DaemonServer.start(supervisor, sock, cri, socketGroup);
         } catch (RuntimeException e) {
             forward.close();
             supervisor.close();

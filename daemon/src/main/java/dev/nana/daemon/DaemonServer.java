@@ -2,6 +2,8 @@ package dev.nana.daemon;
 
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
+import dev.nana.cri.CriRuntimeService;
+import dev.nana.cri.v1.ImageServiceGrpc;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -27,6 +29,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -36,16 +40,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * nana's gRPC server on a unix socket: nana.v1.Containers over a Supervisor, the standard health
- * service, and server reflection. The socket is 0600 (root only), or 0660 owned by a group when one
- * is given, so its members may use nana too.
+ * nana's gRPC server on unix sockets: nana.v1.Containers over a Supervisor, the Kubernetes CRI
+ * (runtime.v1) when a CRI socket is given, the standard health service, and server reflection. Both
+ * sockets serve every service (as containerd's does). Each socket is 0600 (root only), or 0660
+ * owned by a group when one is given, so its members may use nana too.
  *
  * <p>gRPC is loaded when its first client connects, not when the daemon starts: most users of the
  * daemon only ever use the thin CLI, and gRPC, Netty and protobuf are a third of the classes a
- * daemon would otherwise load (docs/BENCHMARKS.md). Until then a plain socket listens at the path.
- * The first client's connection loads gRPC, which is bound under a temporary name and renamed over
- * the plain socket: every later client connects to gRPC directly, and the few connections the plain
- * socket accepted before that are relayed to it, byte for byte, for as long as they stay open.
+ * daemon would otherwise load (docs/BENCHMARKS.md). Until then a plain socket listens at each path.
+ * The first client's connection loads gRPC, which is bound under temporary names and renamed over
+ * the plain sockets: every later client connects to gRPC directly, and the few connections the
+ * plain sockets accepted before that are relayed to it, byte for byte, for as long as they stay
+ * open.
  */
 public final class DaemonServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DaemonServer.class);
@@ -53,21 +59,24 @@ public final class DaemonServer implements AutoCloseable {
     /** How long calls in flight may take to answer once the daemon stops. */
     private static final long STOP_GRACE_MILLIS = 200;
 
-    private final Path socket;
+    private final List<Listener> listeners;
     private final Supervisor supervisor;
+    private final Cri cri; // null: no CRI
     private final GroupPrincipal group;
-    private final ServerSocketChannel firstSocket;
     private final Set<SocketChannel> relayed = ConcurrentHashMap.newKeySet();
     private final Object lock = new Object();
     private GrpcServer grpc; // null until the first client; under lock
     private boolean closed; // under lock
 
+    /** A socket path, and the plain socket that listens there until gRPC takes it over. */
+    private record Listener(Path socket, ServerSocketChannel first) {}
+
     private DaemonServer(
-            Path socket, Supervisor supervisor, GroupPrincipal group, ServerSocketChannel first) {
-        this.socket = socket;
+            List<Listener> listeners, Supervisor supervisor, Cri cri, GroupPrincipal group) {
+        this.listeners = listeners;
         this.supervisor = supervisor;
+        this.cri = cri;
         this.group = group;
-        this.firstSocket = first;
     }
 
     private static boolean isSocket(Path p) throws IOException {
@@ -76,10 +85,43 @@ public final class DaemonServer implements AutoCloseable {
     }
 
     /**
-     * Serves supervisor on socket (replacing a stale socket file); group (from {@link #group}) may
-     * be null.
+     * The CRI's part of a daemon.
+     *
+     * @param socket where the CRI is served (every other service too)
+     * @param root where the CRI keeps its records: a folder of the state directory that is no
+     *     container's
+     * @param version nana's version, as the CRI's Version call answers it
      */
-    public static DaemonServer start(Supervisor supervisor, Path socket, GroupPrincipal group) {
+    public record Cri(Path socket, Path root, String version) {}
+
+    /**
+     * Serves supervisor on socket, and the CRI unless cri is null; a stale socket file is replaced.
+     * group (from {@link #group}) may be null.
+     */
+    public static DaemonServer start(
+            Supervisor supervisor, Path socket, Cri cri, GroupPrincipal group) {
+        List<Listener> listeners = new ArrayList<>();
+        try {
+            // the CRI's first: a client that waits for the daemon's own socket finds both
+            if (cri != null) listeners.add(listen(cri.socket(), group));
+            listeners.add(listen(socket, group));
+        } catch (RuntimeException e) {
+            for (Listener l : listeners) {
+                closeQuietly(l.first());
+                deleteQuietly(l.socket());
+            }
+            throw e;
+        }
+        DaemonServer server = new DaemonServer(List.copyOf(listeners), supervisor, cri, group);
+        for (Listener l : listeners) {
+            Thread.ofVirtual().name("grpc-first-socket").start(() -> server.acceptFirstClients(l));
+            log.info("serving on {}", l.socket());
+        }
+        return server;
+    }
+
+    /** Replaces a stale socket at path with a plain listening one, secured. */
+    private static Listener listen(Path socket, GroupPrincipal group) {
         try {
             Files.createDirectories(socket.getParent());
             if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && !isSocket(socket)) {
@@ -87,7 +129,7 @@ public final class DaemonServer implements AutoCloseable {
                         "socket \""
                                 + socket
                                 + "\" exists and is not a socket:"
-                                + " nana replaces only a stale socket; remove it, or give another --socket");
+                                + " nana replaces only a stale socket; remove it, or give another path");
             }
             // a stale socket of a dead daemon: the state lock says we are the only one
             Files.deleteIfExists(socket);
@@ -106,10 +148,7 @@ public final class DaemonServer implements AutoCloseable {
             deleteQuietly(bound);
             throw new UnavailableException("serve on \"" + socket + "\": " + e.getMessage(), e);
         }
-        DaemonServer server = new DaemonServer(socket, supervisor, group, first);
-        Thread.ofVirtual().name("grpc-first-socket").start(server::acceptFirstClients);
-        log.info("serving on {}", socket);
-        return server;
+        return new Listener(socket, first);
     }
 
     /** A sibling name to bind under before the socket is secured and renamed into place. */
@@ -137,15 +176,15 @@ public final class DaemonServer implements AutoCloseable {
      * Accepts on the plain socket until the daemon stops: the first connection loads gRPC; that one
      * and any accepted before gRPC took the path over are relayed to it.
      */
-    private void acceptFirstClients() {
+    private void acceptFirstClients(Listener listener) {
         try {
             while (true) {
-                SocketChannel client = firstSocket.accept();
+                SocketChannel client = listener.first().accept();
                 if (!grpcLoaded()) {
                     client.close(); // the daemon is stopping, or gRPC could not start
                     continue;
                 }
-                relay(client);
+                relay(client, listener.socket());
             }
         } catch (ClosedChannelException e) {
             // the daemon is stopping
@@ -160,20 +199,22 @@ public final class DaemonServer implements AutoCloseable {
             if (closed) return false;
             if (grpc != null) return true;
             long t0 = System.nanoTime();
-            Path bound = temporaryName(socket, "grpc");
+            List<Path> bound = new ArrayList<>();
+            for (Listener l : listeners) bound.add(temporaryName(l.socket(), "grpc"));
             try {
-                grpc = GrpcServer.start(supervisor, bound);
+                grpc = GrpcServer.start(supervisor, cri, bound);
             } catch (RuntimeException e) {
                 log.error("gRPC could not start on {}: {}", bound, e.toString());
                 return false;
             }
             try {
-                placeSecured(bound, socket, group);
+                for (int i = 0; i < bound.size(); i++)
+                    placeSecured(bound.get(i), listeners.get(i).socket(), group);
             } catch (IOException e) {
-                log.error("gRPC could not take over {}: {}", socket, e.toString());
+                log.error("gRPC could not take over {}: {}", listeners, e.toString());
                 grpc.close();
                 grpc = null;
-                deleteQuietly(bound);
+                bound.forEach(DaemonServer::deleteQuietly);
                 return false;
             }
             log.info(
@@ -183,8 +224,8 @@ public final class DaemonServer implements AutoCloseable {
         }
     }
 
-    /** Relays client to gRPC, both ways, on two virtual threads, until either side closes. */
-    private void relay(SocketChannel client) throws IOException {
+    /** Relays client to gRPC at socket, both ways, on two virtual threads, until either closes. */
+    private void relay(SocketChannel client, Path socket) throws IOException {
         SocketChannel upstream;
         try {
             upstream = SocketChannel.open(UnixDomainSocketAddress.of(socket));
@@ -248,19 +289,15 @@ public final class DaemonServer implements AutoCloseable {
         }
     }
 
-    public Path socket() {
-        return socket;
-    }
-
     @Override
     public void close() {
         synchronized (lock) {
             closed = true;
-            closeQuietly(firstSocket);
+            listeners.forEach(l -> closeQuietly(l.first()));
             if (grpc != null) grpc.close(); // calls end, saying why, before the relays close
             relayed.forEach(DaemonServer::closeQuietly);
         }
-        deleteQuietly(socket); // the next daemon would replace it
+        listeners.forEach(l -> deleteQuietly(l.socket())); // the next daemon would replace them
     }
 
     private static void closeQuietly(java.io.Closeable c) {
@@ -286,32 +323,45 @@ public final class DaemonServer implements AutoCloseable {
             EventLoopGroup loop,
             HealthStatusManager health,
             ContainersService service) {
-        static GrpcServer start(Supervisor supervisor, Path bound) {
+        static GrpcServer start(Supervisor supervisor, Cri cri, List<Path> bound) {
             EventLoopGroup loop = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
             HealthStatusManager health = new HealthStatusManager();
             ContainersService service = new ContainersService(supervisor);
-            Server server =
-                    NettyServerBuilder.forAddress(new DomainSocketAddress(bound.toString()))
-                            .channelType(EpollServerDomainSocketChannel.class)
-                            // calls wait on the supervisor: a virtual thread each, so that a
-                            // burst of calls (thousands of event subscriptions) costs no pile
-                            // of platform threads
-                            .executor(Executors.newVirtualThreadPerTaskExecutor())
-                            .bossEventLoopGroup(loop)
-                            .workerEventLoopGroup(loop)
-                            // not a TCP socket: no warning per connection
-                            .withChildOption(ChannelOption.SO_KEEPALIVE, null)
-                            .addService(service)
-                            .addService(health.getHealthService())
-                            .addService(ProtoReflectionServiceV1.newInstance())
-                            .build();
+            NettyServerBuilder builder =
+                    NettyServerBuilder.forAddress(
+                            new DomainSocketAddress(bound.getFirst().toString()));
+            for (Path more : bound.subList(1, bound.size()))
+                builder.addListenAddress(new DomainSocketAddress(more.toString()));
+            builder.channelType(EpollServerDomainSocketChannel.class)
+                    // calls wait on the supervisor: a virtual thread each, so that a burst of
+                    // calls (thousands of event subscriptions) costs no pile of platform threads
+                    .executor(Executors.newVirtualThreadPerTaskExecutor())
+                    .bossEventLoopGroup(loop)
+                    .workerEventLoopGroup(loop)
+                    // not a TCP socket: no warning per connection
+                    .withChildOption(ChannelOption.SO_KEEPALIVE, null)
+                    .addService(service)
+                    .addService(health.getHealthService())
+                    .addService(ProtoReflectionServiceV1.newInstance());
+            if (cri != null) {
+                try {
+                    builder.addService(
+                            new CriRuntimeService(supervisor, cri.root(), cri.version()));
+                } catch (IOException e) {
+                    throw new UnavailableException(
+                            "read the CRI's records in \"" + cri.root() + "\": " + e.getMessage(),
+                            e);
+                }
+                // images come in a later change: every call answers UNIMPLEMENTED
+                builder.addService(new ImageServiceGrpc.ImageServiceImplBase() {});
+            }
+            Server server = builder.build();
             try {
                 server.start();
             } catch (IOException | RuntimeException e) {
                 server.shutdownNow();
                 var _ = loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-                throw new UnavailableException(
-                        "serve gRPC on \"" + bound + "\": " + e.getMessage(), e);
+                throw new UnavailableException("serve gRPC on " + bound + ": " + e.getMessage(), e);
             }
             health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
             health.setStatus("nana.v1.Containers", HealthCheckResponse.ServingStatus.SERVING);

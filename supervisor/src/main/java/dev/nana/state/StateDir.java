@@ -28,6 +28,21 @@ public record StateDir(Path root) {
      */
     public static final String STDIO = ".stdio";
 
+    /**
+     * The folder of the CRI's own records (pod sandboxes): beside the containers, whose pause
+     * processes and workloads are nana containers like any other. Not a container: restore skips
+     * it.
+     */
+    public static final String CRI = ".cri";
+
+    /**
+     * Whether a folder of the state directory may be a container's: no container id starts with a
+     * dot.
+     */
+    public static boolean isContainerFolderName(String name) {
+        return !name.startsWith(".");
+    }
+
     public StateDir {
         root = root.toAbsolutePath().normalize();
     }

@@ -85,11 +85,12 @@ final class Restorer {
         int restored = 0;
         for (Path dir : dirs) {
             String name = dir.getFileName().toString();
-            if (name.equals(TRASH) || name.equals(StateDir.STDIO)) continue; // not containers
             if (name.startsWith(Launcher.DELETING)) {
                 finishDelete(dir);
                 continue;
             }
+            // .trash, .stdio, .cri: no container id starts with a dot
+            if (!StateDir.isContainerFolderName(name)) continue;
             try {
                 if (restoreOne(dir)) restored++;
             } catch (IOException | RuntimeException e) {

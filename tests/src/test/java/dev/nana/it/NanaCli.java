@@ -101,6 +101,9 @@ public final class NanaCli implements AutoCloseable {
                                                 .toFile()));
         pb.environment().put("NANA_STATE_DIR", stateDir.toString());
         pb.environment().put("NANA_ADDRESS", socket.toString());
+        // a killed daemon's socket files stay: the new daemon's are the ones to wait for
+        Files.deleteIfExists(socket);
+        Files.deleteIfExists(socket.resolveSibling("cri.sock"));
         daemon = pb.start();
         try {
             await().atMost(Duration.ofSeconds(60))
@@ -114,7 +117,8 @@ public final class NanaCli implements AutoCloseable {
                                                     + ": "
                                                     + daemonLog());
                                 // the gRPC socket is renamed into place listening, after the
-                                // thin CLI's: its name is enough (a connection would load gRPC)
+                                // thin CLI's and the CRI's: its name is enough (a connection
+                                // would load gRPC)
                                 return Files.exists(socket, LinkOption.NOFOLLOW_LINKS);
                             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {

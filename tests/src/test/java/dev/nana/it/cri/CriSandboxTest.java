@@ -1,0 +1,266 @@
+package dev.nana.it.cri;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nana.cri.v1.CreateContainerRequest;
+import dev.nana.cri.v1.LinuxPodSandboxConfig;
+import dev.nana.cri.v1.LinuxSandboxSecurityContext;
+import dev.nana.cri.v1.ListPodSandboxRequest;
+import dev.nana.cri.v1.NamespaceMode;
+import dev.nana.cri.v1.NamespaceOption;
+import dev.nana.cri.v1.PodSandboxConfig;
+import dev.nana.cri.v1.PodSandboxFilter;
+import dev.nana.cri.v1.PodSandboxMetadata;
+import dev.nana.cri.v1.PodSandboxState;
+import dev.nana.cri.v1.PodSandboxStateValue;
+import dev.nana.cri.v1.PodSandboxStatus;
+import dev.nana.cri.v1.PodSandboxStatusRequest;
+import dev.nana.cri.v1.RemovePodSandboxRequest;
+import dev.nana.cri.v1.RunPodSandboxRequest;
+import dev.nana.cri.v1.RuntimeCondition;
+import dev.nana.cri.v1.RuntimeServiceGrpc;
+import dev.nana.cri.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
+import dev.nana.cri.v1.StatusRequest;
+import dev.nana.cri.v1.StopPodSandboxRequest;
+import dev.nana.cri.v1.VersionRequest;
+import dev.nana.cri.v1.VersionResponse;
+import dev.nana.it.GrpcChannel;
+import dev.nana.it.NanaCli;
+import dev.nana.os.Command;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The daemon's CRI socket driven as a kubelet drives it, with a client generated from nana's CRI
+ * proto: pod sandboxes are real pause processes (Debian's catatonit) under real runc.
+ */
+class CriSandboxTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static PodSandboxConfig pod(String name, NamespaceMode network) {
+        return PodSandboxConfig.newBuilder()
+                .setMetadata(
+                        PodSandboxMetadata.newBuilder()
+                                .setName(name)
+                                .setUid("uid-" + name)
+                                .setNamespace("default")
+                                .setAttempt(0))
+                .setHostname(name + "-host")
+                .putLabels("app", name)
+                .putAnnotations("note", "kept as given")
+                .setLinux(
+                        LinuxPodSandboxConfig.newBuilder()
+                                .setSecurityContext(
+                                        LinuxSandboxSecurityContext.newBuilder()
+                                                .setNamespaceOptions(
+                                                        NamespaceOption.newBuilder()
+                                                                .setNetwork(network)
+                                                                .setPid(NamespaceMode.CONTAINER)
+                                                                .setIpc(NamespaceMode.POD))))
+                .build();
+    }
+
+    private static String run(RuntimeServiceBlockingStub cri, PodSandboxConfig config) {
+        return cri.runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config).build())
+                .getPodSandboxId();
+    }
+
+    private static PodSandboxStatus status(RuntimeServiceBlockingStub cri, String id) {
+        return cri.podSandboxStatus(
+                        PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build())
+                .getStatus();
+    }
+
+    private static int pausePid(RuntimeServiceBlockingStub cri, String id) throws Exception {
+        String info =
+                cri.podSandboxStatus(
+                                PodSandboxStatusRequest.newBuilder()
+                                        .setPodSandboxId(id)
+                                        .setVerbose(true)
+                                        .build())
+                        .getInfoMap()
+                        .get("info");
+        return JSON.readTree(info).path("pid").asInt();
+    }
+
+    private static String namespace(long pid, String which) throws Exception {
+        return Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/" + which)).toString();
+    }
+
+    private static List<String> ids(RuntimeServiceBlockingStub cri, PodSandboxFilter filter) {
+        return cri
+                .listPodSandbox(ListPodSandboxRequest.newBuilder().setFilter(filter).build())
+                .getItemsList()
+                .stream()
+                .map(p -> p.getId())
+                .toList();
+    }
+
+    @Test
+    void podSandboxesRunStopAndGoAndSurviveADaemonSigkill() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            Path criSocket = nana.socket.resolveSibling("cri.sock");
+            try (GrpcChannel grpc = GrpcChannel.open(criSocket)) {
+                RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
+
+                VersionResponse v =
+                        cri.version(VersionRequest.newBuilder().setVersion("v1").build());
+                assertEquals("nana", v.getRuntimeName());
+                assertEquals("v1", v.getRuntimeApiVersion());
+                assertEquals("0.1.0", v.getVersion());
+                assertFalse(v.getRuntimeVersion().isEmpty());
+                Map<String, RuntimeCondition> conditions =
+                        cri
+                                .status(StatusRequest.getDefaultInstance())
+                                .getStatus()
+                                .getConditionsList()
+                                .stream()
+                                .collect(Collectors.toMap(RuntimeCondition::getType, c -> c));
+                assertTrue(conditions.get("RuntimeReady").getStatus());
+                assertFalse(conditions.get("NetworkReady").getStatus());
+                assertFalse(conditions.get("NetworkReady").getMessage().isEmpty());
+
+                // a pod with its own network, and one on the host's
+                String web = run(cri, pod("web", NamespaceMode.POD));
+                String host = run(cri, pod("host", NamespaceMode.NODE));
+                PodSandboxStatus s = status(cri, web);
+                assertEquals(PodSandboxState.SANDBOX_READY, s.getState());
+                assertEquals("web", s.getMetadata().getName());
+                assertEquals("uid-web", s.getMetadata().getUid());
+                assertEquals(Map.of("app", "web"), s.getLabelsMap());
+                assertEquals(Map.of("note", "kept as given"), s.getAnnotationsMap());
+                assertTrue(s.getCreatedAt() > 0);
+                assertEquals(
+                        NamespaceMode.CONTAINER,
+                        s.getLinux().getNamespaces().getOptions().getPid());
+
+                int webPid = pausePid(cri, web);
+                int hostPid = pausePid(cri, host);
+                assertTrue(webPid > 0 && hostPid > 0);
+                assertEquals(
+                        "/pause\0-P\0",
+                        Files.readString(Path.of("/proc/" + webPid + "/cmdline")),
+                        "the pause process is catatonit in pause mode");
+                String ownNet = namespace(ProcessHandle.current().pid(), "net");
+                assertNotEquals(ownNet, namespace(webPid, "net"), "a pod has a network of its own");
+                assertEquals(
+                        ownNet, namespace(hostPid, "net"), "a host-network pod has the host's");
+                assertNotEquals(
+                        namespace(ProcessHandle.current().pid(), "ipc"), namespace(webPid, "ipc"));
+                Command.Result hostname =
+                        Command.run(
+                                List.of("/usr/bin/nsenter", "-t", "" + webPid, "-u", "hostname"),
+                                null);
+                assertEquals("web-host", hostname.stdout().strip(), hostname.stderr());
+
+                // the same pod twice is refused, naming the first
+                StatusRuntimeException twice =
+                        assertThrows(
+                                StatusRuntimeException.class,
+                                () -> run(cri, pod("web", NamespaceMode.POD)));
+                assertEquals(Status.Code.ALREADY_EXISTS, twice.getStatus().getCode());
+                assertTrue(twice.getStatus().getDescription().contains(web), twice.getMessage());
+
+                // bad input: a clear status, and nothing left behind
+                StatusRuntimeException handler =
+                        assertThrows(
+                                StatusRuntimeException.class,
+                                () ->
+                                        cri.runPodSandbox(
+                                                RunPodSandboxRequest.newBuilder()
+                                                        .setConfig(pod("other", NamespaceMode.POD))
+                                                        .setRuntimeHandler("kata")
+                                                        .build()));
+                assertEquals(Status.Code.INVALID_ARGUMENT, handler.getStatus().getCode());
+                assertTrue(
+                        handler.getStatus().getDescription().contains("kata"),
+                        handler.getMessage());
+                StatusRuntimeException noMetadata =
+                        assertThrows(
+                                StatusRuntimeException.class,
+                                () -> run(cri, PodSandboxConfig.getDefaultInstance()));
+                assertEquals(Status.Code.INVALID_ARGUMENT, noMetadata.getStatus().getCode());
+                StatusRuntimeException unknown =
+                        assertThrows(StatusRuntimeException.class, () -> status(cri, "feedface"));
+                assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+                assertTrue(unknown.getStatus().getDescription().contains("feedface"));
+                StatusRuntimeException notYet =
+                        assertThrows(
+                                StatusRuntimeException.class,
+                                () ->
+                                        cri.createContainer(
+                                                CreateContainerRequest.getDefaultInstance()));
+                assertEquals(Status.Code.UNIMPLEMENTED, notYet.getStatus().getCode());
+
+                PodSandboxFilter all = PodSandboxFilter.getDefaultInstance();
+                assertEquals(List.of(web, host), ids(cri, all));
+                assertEquals(
+                        List.of(web),
+                        ids(
+                                cri,
+                                PodSandboxFilter.newBuilder()
+                                        .putLabelSelector("app", "web")
+                                        .build()));
+                assertEquals(
+                        List.of(host),
+                        ids(
+                                cri,
+                                PodSandboxFilter.newBuilder()
+                                        .setId(host.substring(0, 12))
+                                        .build()));
+                assertEquals(
+                        List.of(),
+                        ids(
+                                cri,
+                                PodSandboxFilter.newBuilder()
+                                        .setState(
+                                                PodSandboxStateValue.newBuilder()
+                                                        .setState(PodSandboxState.SANDBOX_NOTREADY))
+                                        .build()));
+            }
+
+            // SIGKILLed and restarted: both pods are as they were
+            nana.killDaemon();
+            nana.startDaemon();
+            try (GrpcChannel grpc = GrpcChannel.open(criSocket)) {
+                RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
+                List<String> pods = ids(cri, PodSandboxFilter.getDefaultInstance());
+                assertEquals(2, pods.size());
+                String web = pods.getFirst();
+                String host = pods.getLast();
+                PodSandboxStatus s = status(cri, web);
+                assertEquals(PodSandboxState.SANDBOX_READY, s.getState());
+                assertEquals(Map.of("note", "kept as given"), s.getAnnotationsMap());
+                int webPid = pausePid(cri, web);
+
+                cri.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(web).build());
+                assertEquals(PodSandboxState.SANDBOX_NOTREADY, status(cri, web).getState());
+                assertFalse(ProcessHandle.of(webPid).map(ProcessHandle::isAlive).orElse(false));
+                // stop and remove are idempotent, as the kubelet expects
+                cri.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(web).build());
+                for (String id : List.of(web, host, web)) {
+                    cri.removePodSandbox(
+                            RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+                }
+                assertEquals(List.of(), ids(cri, PodSandboxFilter.getDefaultInstance()));
+                assertThrows(StatusRuntimeException.class, () -> status(cri, web));
+            }
+            assertEquals("", nana.run("ps", "-q").out().strip(), "no pause container is left");
+            try (var left = Files.list(nana.stateDir.resolve(".cri/sandboxes"))) {
+                assertEquals(List.of(), left.toList(), "no sandbox folder is left");
+            }
+        }
+    }
+}
