@@ -151,22 +151,29 @@ public final class Leaks {
     /** Entries of the state directory that are container folders or left-overs of one. */
     public static List<String> stateFolders(Path stateDir) {
         Set<String> own =
-                Set.of("nana.lock", "events.log", "events.log.1", "nana.sock", "nana.sock.cli");
+                Set.of(
+                        "nana.lock",
+                        "events.log",
+                        "events.log.1",
+                        "nana.sock",
+                        "nana.sock.cli",
+                        "cri.sock");
         List<String> out = new ArrayList<>();
         try (Stream<Path> list = Files.list(stateDir)) {
             list.map(p -> p.getFileName().toString())
-                    .filter(n -> !own.contains(n) && !n.equals(".stdio"))
+                    .filter(n -> !own.contains(n) && !n.equals(".stdio") && !n.equals(".cri"))
                     .forEach(out::add);
         } catch (IOException e) {
             out.add("cannot list " + stateDir + ": " + e);
         }
-        // the clients' FIFO folders: each goes with its command
-        Path stdio = stateDir.resolve(".stdio");
-        if (Files.isDirectory(stdio)) {
-            try (Stream<Path> list = Files.list(stdio)) {
-                list.map(p -> ".stdio/" + p.getFileName()).forEach(out::add);
+        // the clients' FIFO folders (each goes with its command) and the CRI's pod sandboxes
+        for (String folder : List.of(".stdio", ".cri/sandboxes")) {
+            Path dir = stateDir.resolve(folder);
+            if (!Files.isDirectory(dir)) continue;
+            try (Stream<Path> list = Files.list(dir)) {
+                list.map(p -> folder + "/" + p.getFileName()).forEach(out::add);
             } catch (IOException e) {
-                out.add("cannot list " + stdio + ": " + e);
+                out.add("cannot list " + dir + ": " + e);
             }
         }
         return out;
