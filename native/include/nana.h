@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define NANA_ABI_VERSION 4
+#define NANA_ABI_VERSION 5
 
 /* nana_spawn flags */
 #define NANA_SPAWN_SETSID 1 /* the child starts a new session (no controlling tty) */
@@ -135,6 +135,23 @@ int32_t nana_isatty(int32_t fd);
 
 /* The size of the terminal fd is (TIOCGWINSZ): rows << 16 | columns. */
 int32_t nana_term_size(int32_t fd);
+
+/* ---- Filesystems: image layers and containers' root filesystems (the image store).
+ * Linked lazily on the Java side: a process that never unpacks a layer pays nothing. */
+
+/* mknod(2): a character or block device, or an overlayfs whiteout (a character device
+ * 0:0); mode holds the file type bits and the permissions. */
+int32_t nana_mknod(const char *path, uint32_t mode, uint32_t major, uint32_t minor);
+
+/* lsetxattr(2): never through a symlink at path (e.g. "trusted.overlay.opaque" = "y"). */
+int32_t nana_lsetxattr(const char *path, const char *name, const void *value, int32_t len);
+
+/* mount(2); data may be NULL. */
+int32_t nana_mount(const char *source, const char *target, const char *fstype, uint64_t flags,
+                   const char *data);
+
+/* umount2(2). */
+int32_t nana_umount(const char *target, int32_t flags);
 
 /* strerror of a positive errno into buf (NUL-terminated); returns length. */
 int32_t nana_strerror(int32_t errnum, char *buf, int32_t len);

@@ -32,7 +32,7 @@ import java.util.Map;
  */
 public final class LibNana {
     /** Must equal NANA_ABI_VERSION of the library that is loaded. */
-    public static final int ABI_VERSION = 4;
+    public static final int ABI_VERSION = 5;
 
     public static final int SPAWN_SETSID = 1;
     public static final int EV_IN = 0x001;
@@ -137,6 +137,31 @@ public final class LibNana {
     private static final MethodHandle STRERROR =
             fn("nana_strerror", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
 
+    private static final Lazy MKNOD =
+            new Lazy(
+                    "nana_mknod",
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Lazy LSETXATTR =
+            new Lazy(
+                    "nana_lsetxattr",
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
+    private static final Lazy MOUNT =
+            new Lazy(
+                    "nana_mount",
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    private static final Lazy UMOUNT =
+            new Lazy("nana_umount", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+
+    /** mknod(2)'s file type of a character device (an overlayfs whiteout is one, 0:0). */
+    public static final int S_IFCHR = 0020000;
+
+    public static final int S_IFBLK = 0060000;
+
+    /** mount(2) flags and umount2(2)'s MNT_DETACH. */
+    public static final long MS_RDONLY = 1;
+
+    public static final int MNT_DETACH = 2;
+
     private LibNana() {}
 
     /**
@@ -148,6 +173,11 @@ public final class LibNana {
     // --enable-native-access
     private static MethodHandle fn(String name, FunctionDescriptor descriptor) {
         SIGNATURE_MAP.put(name, descriptor);
+        return link(name, descriptor);
+    }
+
+    @SuppressWarnings("restricted") // as fn
+    private static MethodHandle link(String name, FunctionDescriptor descriptor) {
         try {
             MemorySegment symbol =
                     NativeLibrary.lookup()
@@ -166,6 +196,29 @@ public final class LibNana {
                             type.returnType(), NativeUnavailableException.class);
             thrower = MethodHandles.insertArguments(thrower, 0, e);
             return MethodHandles.dropArguments(thrower, 0, type.parameterList());
+        }
+    }
+
+    /**
+     * A binding linked on its first call, for the filesystem functions only the image store uses: a
+     * daemon or CLI that starts links none of them (each new function shape costs FFM 3–4 ms,
+     * docs/BENCHMARKS.md). Its signature is in {@link #SIGNATURES} from the start.
+     */
+    private static final class Lazy {
+        private final String name;
+        private final FunctionDescriptor descriptor;
+        private volatile MethodHandle handle;
+
+        Lazy(String name, FunctionDescriptor descriptor) {
+            SIGNATURE_MAP.put(name, descriptor);
+            this.name = name;
+            this.descriptor = descriptor;
+        }
+
+        MethodHandle get() {
+            MethodHandle h = handle;
+            if (h == null) handle = h = link(name, descriptor); // a race links twice, harmlessly
+            return h;
         }
     }
 
@@ -287,6 +340,56 @@ public final class LibNana {
     public static void setSubreaper(boolean on) throws OsException {
         Errors.check(
                 call(() -> (int) SET_SUBREAPER.invokeExact(on ? 1 : 0)), "PR_SET_CHILD_SUBREAPER");
+    }
+
+    // ---- Filesystems (image layers, containers' root filesystems)
+
+    /** mknod(2): mode holds the file type ({@link #S_IFCHR}, {@link #S_IFBLK}) and permissions. */
+    public static void mknod(Path path, int mode, int major, int minor) throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p = arena.allocateFrom(path.toString());
+            Errors.check(
+                    call(() -> (int) MKNOD.get().invokeExact(p, mode, major, minor)),
+                    "mknod \"" + path + "\"");
+        }
+    }
+
+    /** lsetxattr(2): sets name on path itself, never on what a symlink there points to. */
+    public static void lsetxattr(Path path, String name, byte[] value) throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p = arena.allocateFrom(path.toString());
+            MemorySegment n = arena.allocateFrom(name);
+            MemorySegment v = arena.allocate(Math.max(1, value.length));
+            v.copyFrom(MemorySegment.ofArray(value));
+            int len = value.length;
+            Errors.check(
+                    call(() -> (int) LSETXATTR.get().invokeExact(p, n, v, len)),
+                    "set " + name + " on \"" + path + "\"");
+        }
+    }
+
+    /** mount(2); data may be null. */
+    public static void mount(String source, Path target, String fstype, long flags, String data)
+            throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocateFrom(source);
+            MemorySegment t = arena.allocateFrom(target.toString());
+            MemorySegment f = arena.allocateFrom(fstype);
+            MemorySegment d = data == null ? MemorySegment.NULL : arena.allocateFrom(data);
+            Errors.check(
+                    call(() -> (int) MOUNT.get().invokeExact(s, t, f, flags, d)),
+                    "mount " + fstype + " on \"" + target + "\"");
+        }
+    }
+
+    /** umount2(2), e.g. with {@link #MNT_DETACH}. */
+    public static void umount(Path target, int flags) throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment t = arena.allocateFrom(target.toString());
+            Errors.check(
+                    call(() -> (int) UMOUNT.get().invokeExact(t, flags)),
+                    "unmount \"" + target + "\"");
+        }
     }
 
     // ---- FIFOs and pipes

@@ -1,0 +1,35 @@
+/* Filesystem calls the Java side cannot make: device nodes (overlayfs whiteouts), extended
+ * attributes in the trusted namespace (overlayfs opaque directories), and mounts. */
+#include "internal.h"
+#include "nana.h"
+
+#include <errno.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+int32_t nana_mknod(const char *path, uint32_t mode, uint32_t major, uint32_t minor) {
+    if (path == NULL)
+        return -EINVAL;
+    return mknod(path, (mode_t)mode, makedev(major, minor)) == 0 ? 0 : NANA_NEG_ERRNO();
+}
+
+int32_t nana_lsetxattr(const char *path, const char *name, const void *value, int32_t len) {
+    if (path == NULL || name == NULL || len < 0 || (value == NULL && len > 0))
+        return -EINVAL;
+    return lsetxattr(path, name, value, (size_t)len, 0) == 0 ? 0 : NANA_NEG_ERRNO();
+}
+
+int32_t nana_mount(const char *source, const char *target, const char *fstype, uint64_t flags,
+                   const char *data) {
+    if (target == NULL)
+        return -EINVAL;
+    return mount(source, target, fstype, (unsigned long)flags, data) == 0 ? 0 : NANA_NEG_ERRNO();
+}
+
+int32_t nana_umount(const char *target, int32_t flags) {
+    if (target == NULL)
+        return -EINVAL;
+    return umount2(target, flags) == 0 ? 0 : NANA_NEG_ERRNO();
+}
