@@ -23,6 +23,7 @@ module dev.nana.supervisor {
             dev.nana.cli;
     exports dev.nana.os to
             dev.nana.daemon,
+            dev.nana.cri,
             dev.nana.cli;
     exports dev.nana.runtime to
             dev.nana.daemon,
