@@ -180,6 +180,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                             : new DaemonServer.Cri(
                                     criSocket != null ? criSocket : sock.resolveSibling("cri.sock"),
                                     nana.global.stateDir.resolve(StateDir.CRI),
+                                    nana.global.stateDir.resolve(ImageCommand.STORE),
                                     VersionCommand.version());
             server = DaemonServer.start(supervisor, sock, cri, socketGroup);
         } catch (RuntimeException e) {

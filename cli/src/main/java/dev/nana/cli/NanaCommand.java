@@ -49,6 +49,7 @@ public final class NanaCommand implements Runnable {
                     EventsCommand::new,
                     LogsCommand::new,
                     AttachCommand::new,
+                    ImageCommand::new,
                     BenchCommand::new,
                     DaemonCommand::new,
                     VersionCommand::new,

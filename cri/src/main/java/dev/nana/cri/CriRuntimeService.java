@@ -85,7 +85,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
     }
 
     /** Answers with call's value, or with the status its nana error maps to. */
-    private static <T> void reply(StreamObserver<T> out, Call<T> call) {
+    static <T> void reply(StreamObserver<T> out, Call<T> call) {
         T value;
         try {
             value = call.get();
@@ -101,7 +101,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
     }
 
     @FunctionalInterface
-    private interface Call<T> {
+    interface Call<T> {
         T get() throws IOException;
     }
 

@@ -2,8 +2,9 @@ package dev.nana.daemon;
 
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
+import dev.nana.cri.CriImageService;
 import dev.nana.cri.CriRuntimeService;
-import dev.nana.cri.v1.ImageServiceGrpc;
+import dev.nana.cri.image.ImageStore;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -90,9 +91,10 @@ public final class DaemonServer implements AutoCloseable {
      * @param socket where the CRI is served (every other service too)
      * @param root where the CRI keeps its records: a folder of the state directory that is no
      *     container's
+     * @param images nana's image store's folder
      * @param version nana's version, as the CRI's Version call answers it
      */
-    public record Cri(Path socket, Path root, String version) {}
+    public record Cri(Path socket, Path root, Path images, String version) {}
 
     /**
      * Serves supervisor on socket, and the CRI unless cri is null; a stale socket file is replaced.
@@ -352,8 +354,7 @@ public final class DaemonServer implements AutoCloseable {
                             "read the CRI's records in \"" + cri.root() + "\": " + e.getMessage(),
                             e);
                 }
-                // images come in a later change: every call answers UNIMPLEMENTED
-                builder.addService(new ImageServiceGrpc.ImageServiceImplBase() {});
+                builder.addService(new CriImageService(ImageStore.open(cri.images())));
             }
             Server server = builder.build();
             try {

@@ -48,8 +48,9 @@ public final class LayerUnpacker {
     private LayerUnpacker() {}
 
     /**
-     * Unpacks layer into dest (a new or empty folder) and returns the uncompressed stream's digest,
-     * which must equal the image config's diff id for the layer.
+     * Unpacks layer into dest (a new or empty folder), reading it to its end and closing it, and
+     * returns the uncompressed stream's digest, which must equal the image config's diff id for the
+     * layer.
      */
     public static Unpacked unpack(InputStream layer, Path dest) throws IOException {
         MessageDigest sha256;
@@ -70,7 +71,10 @@ public final class LayerUnpacker {
                 entries++;
                 bytes += write(entriesIn, e, dest, folderTimes);
             }
-            tar.transferTo(OutputStream.nullOutputStream()); // the padding after the last entry
+            // the padding after the last entry, then whatever follows the compressed stream:
+            // a caller that digests the raw stream sees all of it
+            tar.transferTo(OutputStream.nullOutputStream());
+            in.transferTo(OutputStream.nullOutputStream());
         }
         folderTimes.reversed().forEach(Runnable::run);
         return new Unpacked("sha256:" + HexFormat.of().formatHex(sha256.digest()), entries, bytes);

@@ -1,0 +1,130 @@
+package dev.nana.cli;
+
+import dev.nana.cri.image.ImageRecord;
+import dev.nana.cri.image.ImageReference;
+import dev.nana.cri.image.ImageStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code nana image import|ls|rm}: the image store the CRI and {@code nana run --image} use. */
+@Command(
+        name = "image",
+        mixinStandardHelpOptions = true,
+        description = "Manage the images in nana's store (the Kubernetes CRI's too).",
+        subcommands = {
+            ImageCommand.Import.class,
+            ImageCommand.ListImages.class,
+            ImageCommand.Remove.class
+        })
+public final class ImageCommand extends Subcommand implements Runnable {
+    /** The folder of the store, in the state directory: no container's. */
+    static final String STORE = ".images";
+
+    static ImageStore store(NanaCommand nana) {
+        return ImageStore.open(Nana.stateDir(nana).resolve(STORE));
+    }
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(
+                spec.commandLine(), "give a command: nana image import|ls|rm");
+    }
+
+    /** {@code nana image import DIR [NAME]}. */
+    @Command(
+            name = "import",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Import an image from an OCI image layout folder (e.g. skopeo copy docker://busybox oci:DIR:1.36).")
+    static final class Import implements Callable<Integer> {
+        @ParentCommand ImageCommand image;
+
+        @Parameters(index = "0", paramLabel = "DIR", description = "the OCI image layout folder")
+        Path dir;
+
+        @Parameters(
+                index = "1",
+                arity = "0..1",
+                paramLabel = "NAME[:TAG]",
+                description = "its name (default: the layout's own, when it has a full one)")
+        String name;
+
+        @Override
+        public Integer call() throws IOException {
+            NanaCommand nana = image.nana;
+            ImageRecord r = store(nana).importOciLayout(nana.io.resolve(dir), name);
+            image.spec.commandLine().getOut().println(r.id());
+            return 0;
+        }
+    }
+
+    /** {@code nana image ls [-q]}. */
+    @Command(
+            name = "ls",
+            aliases = "list",
+            mixinStandardHelpOptions = true,
+            description = "List the images in the store.")
+    static final class ListImages implements Callable<Integer> {
+        @ParentCommand ImageCommand image;
+
+        @Option(
+                names = {"-q", "--quiet"},
+                description = "only image ids")
+        boolean quiet;
+
+        @Override
+        public Integer call() throws IOException {
+            var out = image.spec.commandLine().getOut();
+            List<ImageRecord> all = store(image.nana).list();
+            if (quiet) {
+                all.forEach(i -> out.println(i.id()));
+                return 0;
+            }
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"IMAGE", "TAG", "IMAGE ID", "SIZE"});
+            for (ImageRecord i : all) {
+                String id = i.id().substring("sha256:".length(), "sha256:".length() + 12);
+                String size = String.format("%.1fMB", i.size() / 1e6);
+                if (i.repoTags().isEmpty()) rows.add(new String[] {"<none>", "<none>", id, size});
+                for (String tag : i.repoTags()) {
+                    ImageReference ref = ImageReference.parse(tag);
+                    rows.add(new String[] {ref.name(), ref.tag(), id, size});
+                }
+            }
+            Output.table(out, rows);
+            return 0;
+        }
+    }
+
+    /** {@code nana image rm REF…}. */
+    @Command(
+            name = "rm",
+            aliases = "remove",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Remove images (by name, digest or id) and the layers no other image has.")
+    static final class Remove implements Callable<Integer> {
+        @ParentCommand ImageCommand image;
+
+        @Parameters(arity = "1..*", paramLabel = "REF", description = "images")
+        List<String> refs;
+
+        @Override
+        public Integer call() throws IOException {
+            ImageStore store = store(image.nana);
+            for (String ref : refs) {
+                // no container runs from an image yet: that check comes with CRI containers
+                if (!store.remove(ref, i -> false)) throw ImageStore.notFound(ref);
+                image.spec.commandLine().getOut().println(ref);
+            }
+            return 0;
+        }
+    }
+}

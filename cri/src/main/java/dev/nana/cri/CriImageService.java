@@ -1,0 +1,133 @@
+package dev.nana.cri;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nana.cri.image.ImageRecord;
+import dev.nana.cri.image.ImageStore;
+import dev.nana.cri.v1.FilesystemIdentifier;
+import dev.nana.cri.v1.FilesystemUsage;
+import dev.nana.cri.v1.Image;
+import dev.nana.cri.v1.ImageFsInfoRequest;
+import dev.nana.cri.v1.ImageFsInfoResponse;
+import dev.nana.cri.v1.ImageServiceGrpc;
+import dev.nana.cri.v1.ImageSpec;
+import dev.nana.cri.v1.ImageStatusRequest;
+import dev.nana.cri.v1.ImageStatusResponse;
+import dev.nana.cri.v1.Int64Value;
+import dev.nana.cri.v1.ListImagesRequest;
+import dev.nana.cri.v1.ListImagesResponse;
+import dev.nana.cri.v1.PullImageRequest;
+import dev.nana.cri.v1.PullImageResponse;
+import dev.nana.cri.v1.RemoveImageRequest;
+import dev.nana.cri.v1.RemoveImageResponse;
+import dev.nana.cri.v1.UInt64Value;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.time.Instant;
+
+/**
+ * CRI's runtime.v1.ImageService over nana's {@link ImageStore}. PullImage answers UNIMPLEMENTED
+ * until nana has a registry client; images come in with {@code nana image import}.
+ */
+public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase {
+    private final ImageStore store;
+
+    public CriImageService(ImageStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void listImages(ListImagesRequest r, StreamObserver<ListImagesResponse> out) {
+        CriRuntimeService.reply(
+                out,
+                () -> {
+                    ListImagesResponse.Builder b = ListImagesResponse.newBuilder();
+                    String only = r.getFilter().getImage().getImage();
+                    if (!only.isEmpty()) {
+                        ImageRecord i = store.find(only);
+                        if (i != null) b.addImages(image(i));
+                        return b.build();
+                    }
+                    for (ImageRecord i : store.list()) b.addImages(image(i));
+                    return b.build();
+                });
+    }
+
+    @Override
+    public void imageStatus(ImageStatusRequest r, StreamObserver<ImageStatusResponse> out) {
+        CriRuntimeService.reply(
+                out,
+                () -> {
+                    ImageRecord i = store.find(r.getImage().getImage());
+                    ImageStatusResponse.Builder b = ImageStatusResponse.newBuilder();
+                    if (i == null) return b.build(); // not there: no image, and no error
+                    b.setImage(image(i));
+                    if (r.getVerbose()) b.putInfo("info", store.config(i).toString());
+                    return b.build();
+                });
+    }
+
+    @Override
+    public void removeImage(RemoveImageRequest r, StreamObserver<RemoveImageResponse> out) {
+        CriRuntimeService.reply(
+                out,
+                () -> {
+                    // no container runs from an image yet: that check comes with CRI containers
+                    store.remove(r.getImage().getImage(), i -> false);
+                    return RemoveImageResponse.getDefaultInstance();
+                });
+    }
+
+    @Override
+    public void imageFsInfo(ImageFsInfoRequest r, StreamObserver<ImageFsInfoResponse> out) {
+        CriRuntimeService.reply(
+                out,
+                () -> {
+                    long[] usage = store.usage();
+                    Instant now = Instant.now();
+                    return ImageFsInfoResponse.newBuilder()
+                            .addImageFilesystems(
+                                    FilesystemUsage.newBuilder()
+                                            .setTimestamp(
+                                                    now.getEpochSecond() * 1_000_000_000L
+                                                            + now.getNano())
+                                            .setFsId(
+                                                    FilesystemIdentifier.newBuilder()
+                                                            .setMountpoint(store.root().toString()))
+                                            .setUsedBytes(
+                                                    UInt64Value.newBuilder().setValue(usage[0]))
+                                            .setInodesUsed(
+                                                    UInt64Value.newBuilder().setValue(usage[1])))
+                            .build();
+                });
+    }
+
+    @Override
+    public void pullImage(PullImageRequest r, StreamObserver<PullImageResponse> out) {
+        out.onError(
+                Status.UNIMPLEMENTED
+                        .withDescription(
+                                "nana does not pull images from registries yet: import "
+                                        + r.getImage().getImage()
+                                        + " from an OCI layout with nana image import")
+                        .asRuntimeException());
+    }
+
+    private Image image(ImageRecord i) throws IOException {
+        Image.Builder b =
+                Image.newBuilder()
+                        .setId(i.id())
+                        .addAllRepoTags(i.repoTags())
+                        .addAllRepoDigests(i.repoDigests())
+                        .setSize(i.size())
+                        .setSpec(ImageSpec.newBuilder().setImage(i.id()));
+        // the config's user: "1000", "1000:1000", "app" or "app:group"
+        JsonNode config = store.config(i);
+        String user = config.path("config").path("User").asText("");
+        String name = user.contains(":") ? user.substring(0, user.indexOf(':')) : user;
+        if (name.matches("\\d+")) b.setUid(Int64Value.newBuilder().setValue(Long.parseLong(name)));
+        else if (!name.isEmpty()) b.setUsername(name);
+        else b.setUid(Int64Value.newBuilder().setValue(0));
+        return b.build();
+    }
+}

@@ -1,0 +1,25 @@
+package dev.nana.cri.image;
+
+import java.util.List;
+
+/**
+ * An image in nana's store ({@code images/HEX.json}).
+ *
+ * @param id the digest of the image's config
+ * @param repoTags its names, in full ({@code docker.io/library/busybox:1.36})
+ * @param repoDigests the manifests it came as ({@code docker.io/library/busybox@sha256:...})
+ * @param size the bytes of its config and compressed layers, as a registry counts them
+ * @param diffIds its layers, lowest first
+ * @param created when the store first had it (ISO-8601)
+ */
+public record ImageRecord(
+        String id,
+        List<String> repoTags,
+        List<String> repoDigests,
+        long size,
+        List<String> diffIds,
+        String created) {
+    ImageRecord withTags(List<String> tags) {
+        return new ImageRecord(id, List.copyOf(tags), repoDigests, size, diffIds, created);
+    }
+}

@@ -1,0 +1,463 @@
+package dev.nana.cri.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nana.FailedPreconditionException;
+import dev.nana.InvalidArgumentException;
+import dev.nana.NotFoundException;
+import dev.nana.state.StateFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * nana's content-addressed image store, under {@code <state-dir>/.images/}:
+ *
+ * <pre>
+ *   blobs/sha256/HEX     manifests and configs, by digest (checked when they come in)
+ *   layers/HEX/          each layer unpacked once, by diff id, shared by every image that has it
+ *   images/HEX.json      an image (its config's digest): names, digests, layers, size
+ *   lock                 held while the store changes, by any process
+ * </pre>
+ *
+ * A layer is unpacked under a temporary name and renamed into place, an image record is written
+ * last: a crash leaves at worst a temporary folder, which the next change removes. Every read comes
+ * from the disk, so a CLI and the daemon may share the folder.
+ */
+public final class ImageStore {
+    private static final Logger log = LoggerFactory.getLogger(ImageStore.class);
+    private static final Map<Path, ImageStore> OPEN = new ConcurrentHashMap<>();
+    private static final String INDEX = "application/vnd.oci.image.index.v1+json";
+    private static final String DOCKER_LIST =
+            "application/vnd.docker.distribution.manifest.list.v2+json";
+    private static final String REF_NAME = "org.opencontainers.image.ref.name";
+
+    private final Path root;
+    private final ReentrantLock changing = new ReentrantLock();
+
+    private ImageStore(Path root) {
+        this.root = root;
+    }
+
+    /** The store under root, one instance per folder in a process. */
+    public static ImageStore open(Path root) {
+        return OPEN.computeIfAbsent(root.toAbsolutePath().normalize(), ImageStore::new);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The folder a layer is unpacked in. */
+    public Path layer(String diffId) {
+        return root.resolve("layers").resolve(hex(diffId));
+    }
+
+    private Path blob(String digest) {
+        return root.resolve("blobs/sha256").resolve(hex(digest));
+    }
+
+    private Path record(String id) {
+        return root.resolve("images").resolve(hex(id) + ".json");
+    }
+
+    private static String hex(String digest) {
+        if (!digest.matches("sha256:[0-9a-f]{64}"))
+            throw new InvalidArgumentException("\"" + digest + "\" is not a sha256 digest");
+        return digest.substring("sha256:".length());
+    }
+
+    // ---- reading
+
+    /** Every image, oldest first. */
+    public List<ImageRecord> list() throws IOException {
+        Path images = root.resolve("images");
+        if (!Files.isDirectory(images)) return List.of();
+        List<ImageRecord> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(images)) {
+            for (Path p : s.filter(f -> f.toString().endsWith(".json")).toList()) {
+                try {
+                    out.add(StateFiles.read(p, ImageRecord.class));
+                } catch (IOException e) {
+                    log.warn("image record {} cannot be read, left out: {}", p, e.toString());
+                }
+            }
+        }
+        out.sort(Comparator.comparing(ImageRecord::created).thenComparing(ImageRecord::id));
+        return out;
+    }
+
+    /**
+     * The image a reference, digest reference, id or unique id prefix (at least 12 hex digits)
+     * names; null when there is none.
+     */
+    public ImageRecord find(String ref) throws IOException {
+        List<ImageRecord> all = list();
+        String id = ref.startsWith("sha256:") ? ref : "sha256:" + ref;
+        if (ref.matches("(sha256:)?[0-9a-f]{12,64}")) {
+            List<ImageRecord> byId = all.stream().filter(i -> i.id().startsWith(id)).toList();
+            if (byId.size() == 1) return byId.getFirst();
+            if (byId.size() > 1)
+                throw new InvalidArgumentException(
+                        "image id \""
+                                + ref
+                                + "\" is the start of "
+                                + byId.size()
+                                + " ids: give more of it");
+            if (ref.length() == 64 || ref.startsWith("sha256:")) return null;
+        }
+        String full = ImageReference.parse(ref).toString();
+        for (ImageRecord i : all) {
+            if (i.repoTags().contains(full) || i.repoDigests().contains(full)) return i;
+        }
+        return null;
+    }
+
+    /** The image config (a JSON document) of an image. */
+    public JsonNode config(ImageRecord image) throws IOException {
+        return StateFiles.JSON.readTree(blob(image.id()).toFile());
+    }
+
+    /** Bytes and inodes the store takes. */
+    public long[] usage() throws IOException {
+        long[] u = new long[2];
+        if (!Files.exists(root)) return u;
+        try (Stream<Path> s = Files.walk(root)) {
+            s.forEach(
+                    p -> {
+                        u[1]++;
+                        try {
+                            if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
+                                u[0] += Files.size(p);
+                        } catch (IOException e) {
+                            // gone meanwhile
+                        }
+                    });
+        }
+        return u;
+    }
+
+    // ---- changing
+
+    /**
+     * Imports the image of an OCI image layout folder (skopeo's or umoci's {@code oci:DIR}): for an
+     * index of several platforms, the linux/amd64 one. name gives it a name when the layout's own
+     * ref.name annotation is only a tag, or none.
+     */
+    public ImageRecord importOciLayout(Path layout, String name) throws IOException {
+        Path indexFile = layout.resolve("index.json");
+        if (!Files.isRegularFile(indexFile) || !Files.exists(layout.resolve("oci-layout"))) {
+            throw new InvalidArgumentException(
+                    "\""
+                            + layout
+                            + "\" is no OCI image layout (no oci-layout and index.json): give the folder skopeo or umoci wrote");
+        }
+        JsonNode index = StateFiles.JSON.readTree(indexFile.toFile());
+        JsonNode manifests = index.path("manifests");
+        if (manifests.isEmpty())
+            throw new InvalidArgumentException("\"" + indexFile + "\" lists no image");
+        JsonNode descriptor = manifests.get(0);
+        String refName = descriptor.path("annotations").path(REF_NAME).asText("");
+        String reference = referenceFor(name, refName, layout);
+        try (Change _ = new Change()) {
+            byte[] manifestBytes = readBlob(layout, descriptor);
+            JsonNode manifest = StateFiles.JSON.readTree(manifestBytes);
+            String manifestDigest = descriptor.path("digest").asText();
+            String mediaType =
+                    manifest.path("mediaType").asText(descriptor.path("mediaType").asText());
+            if (mediaType.equals(INDEX) || mediaType.equals(DOCKER_LIST)) {
+                descriptor = platform(manifest, layout);
+                manifestDigest = descriptor.path("digest").asText();
+                manifestBytes = readBlob(layout, descriptor);
+                manifest = StateFiles.JSON.readTree(manifestBytes);
+            }
+            JsonNode configDescriptor = manifest.path("config");
+            byte[] configBytes = readBlob(layout, configDescriptor);
+            String id = configDescriptor.path("digest").asText();
+            JsonNode config = StateFiles.JSON.readTree(configBytes);
+            JsonNode diffIds = config.path("rootfs").path("diff_ids");
+            JsonNode layers = manifest.path("layers");
+            if (diffIds.size() != layers.size()) {
+                throw new InvalidArgumentException(
+                        "image "
+                                + id
+                                + " has "
+                                + layers.size()
+                                + " layers but its config lists "
+                                + diffIds.size()
+                                + " diff ids: the image is malformed");
+            }
+            long size = configDescriptor.path("size").asLong();
+            List<String> diffs = new ArrayList<>();
+            for (int i = 0; i < layers.size(); i++) {
+                String diffId = diffIds.get(i).asText();
+                unpackOnce(layout, layers.get(i), diffId);
+                diffs.add(diffId);
+                size += layers.get(i).path("size").asLong();
+            }
+            writeBlob(manifestDigest, manifestBytes);
+            writeBlob(id, configBytes);
+            ImageReference ref = ImageReference.parse(reference);
+            ImageRecord existing = read(id);
+            Set<String> tags =
+                    new LinkedHashSet<>(existing == null ? List.of() : existing.repoTags());
+            Set<String> digests =
+                    new LinkedHashSet<>(existing == null ? List.of() : existing.repoDigests());
+            untagOthers(id, ref.toString());
+            tags.add(ref.toString());
+            digests.add(ref.name() + "@" + manifestDigest);
+            ImageRecord image =
+                    new ImageRecord(
+                            id,
+                            List.copyOf(tags),
+                            List.copyOf(digests),
+                            size,
+                            List.copyOf(diffs),
+                            existing != null
+                                    ? existing.created()
+                                    : java.time.Instant.now().toString());
+            StateFiles.write(record(id), image);
+            log.info("image {} imported as {} ({} layers)", id, ref, diffs.size());
+            return image;
+        }
+    }
+
+    private static String referenceFor(String name, String refName, Path layout) {
+        if (name != null && !name.isBlank()) {
+            ImageReference given = ImageReference.parse(name);
+            // "name" alone takes the layout's tag, when it has one
+            if (!name.contains(":")
+                    && !name.contains("@")
+                    && refName.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*"))
+                return given.name() + ":" + refName;
+            return given.toString();
+        }
+        if (refName.contains("/") || refName.contains(":")) return refName;
+        throw new InvalidArgumentException(
+                "the image in \""
+                        + layout
+                        + "\" has no name of its own (ref.name \""
+                        + refName
+                        + "\"): give one, e.g. busybox:1.36");
+    }
+
+    private static JsonNode platform(JsonNode index, Path layout) {
+        for (JsonNode m : index.path("manifests")) {
+            JsonNode p = m.path("platform");
+            if (p.path("os").asText().equals("linux")
+                    && p.path("architecture").asText().equals("amd64")) return m;
+        }
+        throw new InvalidArgumentException(
+                "the image in \""
+                        + layout
+                        + "\" has no linux/amd64 variant: nana runs linux/amd64 images");
+    }
+
+    /** A blob of the layout, checked against its descriptor's digest and size. */
+    private static byte[] readBlob(Path layout, JsonNode descriptor) throws IOException {
+        String digest = descriptor.path("digest").asText();
+        Path file = layout.resolve("blobs/sha256").resolve(hex(digest));
+        if (!Files.isRegularFile(file))
+            throw new InvalidArgumentException(
+                    "the layout \"" + layout + "\" lacks blob " + digest);
+        byte[] bytes = Files.readAllBytes(file);
+        String actual = "sha256:" + HexFormat.of().formatHex(sha256().digest(bytes));
+        if (!actual.equals(digest))
+            throw new InvalidArgumentException(
+                    "blob "
+                            + digest
+                            + " of \""
+                            + layout
+                            + "\" has digest "
+                            + actual
+                            + ": the layout is corrupt");
+        return bytes;
+    }
+
+    /** Unpacks a layer unless the store has it; checks its digest and diff id. */
+    private void unpackOnce(Path layout, JsonNode descriptor, String diffId) throws IOException {
+        Path dest = layer(diffId);
+        if (Files.isDirectory(dest)) return; // another image brought it
+        String digest = descriptor.path("digest").asText();
+        Path file = layout.resolve("blobs/sha256").resolve(hex(digest));
+        if (!Files.isRegularFile(file))
+            throw new InvalidArgumentException(
+                    "the layout \"" + layout + "\" lacks layer " + digest);
+        // the digest first: an unverified layer is not even parsed
+        MessageDigest sha = sha256();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        String actual = "sha256:" + HexFormat.of().formatHex(sha.digest());
+        if (!actual.equals(digest))
+            throw new InvalidArgumentException(
+                    "layer "
+                            + digest
+                            + " of \""
+                            + layout
+                            + "\" has digest "
+                            + actual
+                            + ": the layout is corrupt");
+        Path tmp = root.resolve("layers/.unpacking-" + UUID.randomUUID());
+        try (InputStream in = Files.newInputStream(file)) {
+            LayerUnpacker.Unpacked u = LayerUnpacker.unpack(in, tmp);
+            if (!u.diffId().equals(diffId))
+                throw new InvalidArgumentException(
+                        "layer "
+                                + digest
+                                + " unpacks to "
+                                + u.diffId()
+                                + ", not to the config's diff id "
+                                + diffId
+                                + ": the image is corrupt");
+            Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    private void writeBlob(String digest, byte[] bytes) throws IOException {
+        Path b = blob(digest);
+        if (!Files.exists(b)) StateFiles.writeBytes(b, bytes);
+    }
+
+    private ImageRecord read(String id) throws IOException {
+        Path r = record(id);
+        return Files.exists(r) ? StateFiles.read(r, ImageRecord.class) : null;
+    }
+
+    /** A tag names one image: the one it named before loses it. */
+    private void untagOthers(String id, String tag) throws IOException {
+        for (ImageRecord other : list()) {
+            if (other.id().equals(id) || !other.repoTags().contains(tag)) continue;
+            List<String> tags = new ArrayList<>(other.repoTags());
+            tags.remove(tag);
+            StateFiles.write(record(other.id()), other.withTags(tags));
+        }
+    }
+
+    /**
+     * Removes an image with all its names, and the layers and blobs no other image has; inUse says
+     * whether a container still runs from it (then it is refused). Nothing to remove is no error.
+     */
+    public boolean remove(String ref, java.util.function.Predicate<ImageRecord> inUse)
+            throws IOException {
+        try (Change _ = new Change()) {
+            ImageRecord image = find(ref);
+            if (image == null) return false;
+            if (inUse.test(image))
+                throw new FailedPreconditionException(
+                        "image "
+                                + ref
+                                + " ("
+                                + image.id()
+                                + ") is in use by a container: remove the container first");
+            Files.deleteIfExists(record(image.id()));
+            Set<String> kept = new HashSet<>();
+            for (ImageRecord other : list()) kept.addAll(other.diffIds());
+            for (String diffId : image.diffIds())
+                if (!kept.contains(diffId)) deleteTree(layer(diffId));
+            Files.deleteIfExists(blob(image.id()));
+            for (String d : image.repoDigests()) {
+                String digest = d.substring(d.indexOf('@') + 1);
+                boolean shared =
+                        list().stream()
+                                .anyMatch(
+                                        o ->
+                                                o.repoDigests().stream()
+                                                        .anyMatch(x -> x.endsWith(digest)));
+                if (!shared) Files.deleteIfExists(blob(digest));
+            }
+            log.info("image {} ({}) removed", image.id(), image.repoTags());
+            return true;
+        }
+    }
+
+    /**
+     * One change of the store at a time: in this process (a lock) and across processes (a file lock
+     * on {@code lock}). Taking it also removes what a crashed change left.
+     */
+    private final class Change implements AutoCloseable {
+        private final FileChannel channel;
+
+        Change() throws IOException {
+            changing.lock();
+            FileChannel ch = null;
+            try {
+                Files.createDirectories(root.resolve("layers"));
+                Files.createDirectories(root.resolve("images"));
+                Files.createDirectories(root.resolve("blobs/sha256"));
+                ch =
+                        FileChannel.open(
+                                root.resolve("lock"),
+                                StandardOpenOption.CREATE,
+                                StandardOpenOption.WRITE);
+                ch.lock(); // released when the channel closes
+                try (Stream<Path> s = Files.list(root.resolve("layers"))) {
+                    for (Path p :
+                            s.filter(p -> p.getFileName().toString().startsWith(".unpacking-"))
+                                    .toList()) deleteTree(p);
+                }
+            } catch (IOException | RuntimeException e) {
+                if (ch != null) ch.close();
+                changing.unlock();
+                throw e;
+            }
+            channel = ch;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                channel.close();
+            } finally {
+                changing.unlock();
+            }
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    /** An unknown image, named. */
+    public static NotFoundException notFound(String ref) {
+        return new NotFoundException(
+                "image \""
+                        + ref
+                        + "\" is not in nana's store: import it (nana image import) or pull it");
+    }
+}
