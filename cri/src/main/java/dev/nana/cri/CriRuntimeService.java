@@ -3,13 +3,29 @@ package dev.nana.cri;
 import dev.nana.ContainerInfo;
 import dev.nana.ContainerSpec;
 import dev.nana.ContainerStatus;
+import dev.nana.ExitStatus;
 import dev.nana.InvalidArgumentException;
 import dev.nana.NotFoundException;
 import dev.nana.Supervisor;
+import dev.nana.cri.image.ImageRecord;
+import dev.nana.cri.image.ImageStore;
+import dev.nana.cri.v1.Container;
+import dev.nana.cri.v1.ContainerConfig;
+import dev.nana.cri.v1.ContainerFilter;
+import dev.nana.cri.v1.ContainerMetadata;
+import dev.nana.cri.v1.ContainerState;
+import dev.nana.cri.v1.ContainerStatusRequest;
+import dev.nana.cri.v1.ContainerStatusResponse;
+import dev.nana.cri.v1.CreateContainerRequest;
+import dev.nana.cri.v1.CreateContainerResponse;
+import dev.nana.cri.v1.ImageSpec;
 import dev.nana.cri.v1.LinuxPodSandboxStatus;
+import dev.nana.cri.v1.ListContainersRequest;
+import dev.nana.cri.v1.ListContainersResponse;
 import dev.nana.cri.v1.ListPodSandboxRequest;
 import dev.nana.cri.v1.ListPodSandboxResponse;
 import dev.nana.cri.v1.Namespace;
+import dev.nana.cri.v1.NamespaceMode;
 import dev.nana.cri.v1.PodSandbox;
 import dev.nana.cri.v1.PodSandboxConfig;
 import dev.nana.cri.v1.PodSandboxFilter;
@@ -18,6 +34,8 @@ import dev.nana.cri.v1.PodSandboxState;
 import dev.nana.cri.v1.PodSandboxStatus;
 import dev.nana.cri.v1.PodSandboxStatusRequest;
 import dev.nana.cri.v1.PodSandboxStatusResponse;
+import dev.nana.cri.v1.RemoveContainerRequest;
+import dev.nana.cri.v1.RemoveContainerResponse;
 import dev.nana.cri.v1.RemovePodSandboxRequest;
 import dev.nana.cri.v1.RemovePodSandboxResponse;
 import dev.nana.cri.v1.RunPodSandboxRequest;
@@ -25,8 +43,12 @@ import dev.nana.cri.v1.RunPodSandboxResponse;
 import dev.nana.cri.v1.RuntimeCondition;
 import dev.nana.cri.v1.RuntimeServiceGrpc;
 import dev.nana.cri.v1.RuntimeStatus;
+import dev.nana.cri.v1.StartContainerRequest;
+import dev.nana.cri.v1.StartContainerResponse;
 import dev.nana.cri.v1.StatusRequest;
 import dev.nana.cri.v1.StatusResponse;
+import dev.nana.cri.v1.StopContainerRequest;
+import dev.nana.cri.v1.StopContainerResponse;
 import dev.nana.cri.v1.StopPodSandboxRequest;
 import dev.nana.cri.v1.StopPodSandboxResponse;
 import dev.nana.cri.v1.UpdateRuntimeConfigRequest;
@@ -34,13 +56,17 @@ import dev.nana.cri.v1.UpdateRuntimeConfigResponse;
 import dev.nana.cri.v1.VersionRequest;
 import dev.nana.cri.v1.VersionResponse;
 import dev.nana.grpc.Statuses;
+import dev.nana.state.StateFiles;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -71,16 +97,22 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
 
     private final Supervisor supervisor;
     private final Sandboxes sandboxes;
+    private final PodContainers containers;
+    private final ImageStore images;
+    private final Path stateDir;
     private final String version;
 
     /**
      * Serves CRI over supervisor, keeping CRI's own records under criRoot (a folder of the state
-     * directory that is not a container's: {@code <state-dir>/.cri}).
+     * directory that is not a container's: {@code <state-dir>/.cri}), with images from images.
      */
-    public CriRuntimeService(Supervisor supervisor, Path criRoot, String version)
+    public CriRuntimeService(Supervisor supervisor, Path criRoot, ImageStore images, String version)
             throws IOException {
         this.supervisor = supervisor;
         this.sandboxes = new Sandboxes(criRoot.resolve("sandboxes"));
+        this.containers = new PodContainers(criRoot.resolve("containers"));
+        this.images = images;
+        this.stateDir = criRoot.getParent();
         this.version = version;
     }
 
@@ -235,13 +267,18 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                 out,
                 () -> {
                     SandboxRecord s = sandboxes.find(r.getPodSandboxId());
-                    if (s != null) stopPause(s.id());
+                    if (s == null) return StopPodSandboxResponse.getDefaultInstance();
+                    for (ContainerRecord c : containers.of(s.id())) killAndWait(c.id());
+                    killAndWait(s.id());
                     return StopPodSandboxResponse.getDefaultInstance();
                 });
     }
 
-    /** Kills the pause process and waits for its exit; nothing to do when it is not running. */
-    private void stopPause(String id) {
+    /**
+     * Kills a container (a pause process, or a pod's container) and waits for its exit; nothing to
+     * do when it is not running.
+     */
+    private void killAndWait(String id) {
         ContainerInfo info;
         try {
             info = supervisor.state(id);
@@ -258,9 +295,9 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                     "interrupted while stopping pod sandbox " + id, e);
         } catch (ExecutionException | TimeoutException e) {
             throw new dev.nana.UnavailableException(
-                    "pod sandbox "
+                    "container "
                             + id
-                            + "'s pause process did not exit within "
+                            + " did not exit within "
                             + STOP_WAIT_SECONDS
                             + " s of SIGKILL: "
                             + e.getMessage(),
@@ -276,7 +313,8 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                 () -> {
                     SandboxRecord s = sandboxes.find(r.getPodSandboxId());
                     if (s == null) return RemovePodSandboxResponse.getDefaultInstance();
-                    stopPause(s.id());
+                    for (ContainerRecord c : containers.of(s.id())) removeContainer(c);
+                    killAndWait(s.id());
                     try {
                         supervisor.delete(s.id(), true);
                     } catch (NotFoundException e) {
@@ -383,5 +421,301 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                     }
                     return b.build();
                 });
+    }
+
+    // ---- containers in pods
+
+    @Override
+    public void createContainer(
+            CreateContainerRequest r, StreamObserver<CreateContainerResponse> out) {
+        reply(out, () -> CreateContainerResponse.newBuilder().setContainerId(create(r)).build());
+    }
+
+    private String create(CreateContainerRequest r) throws IOException {
+        SandboxRecord s = sandboxes.get(r.getPodSandboxId());
+        ContainerConfig c = r.getConfig();
+        if (!c.hasMetadata() || c.getMetadata().getName().isEmpty())
+            throw new InvalidArgumentException("a container needs metadata with a name");
+        String ref = c.getImage().getImage();
+        if (ref.isEmpty())
+            throw new InvalidArgumentException(
+                    "container " + c.getMetadata().getName() + " names no image: give one");
+        ImageRecord image = images.find(ref);
+        if (image == null) throw ImageStore.notFound(ref);
+        if (image.diffIds().isEmpty())
+            throw new InvalidArgumentException("image " + ref + " has no layers: nothing to run");
+        ContainerInfo pause;
+        try {
+            pause = supervisor.state(s.id());
+        } catch (NotFoundException e) {
+            pause = null;
+        }
+        if (pause == null || pause.status() != ContainerStatus.RUNNING) {
+            throw new dev.nana.FailedPreconditionException(
+                    "pod sandbox " + s.id() + " is not ready: run a new one (RunPodSandbox)");
+        }
+        int targetPid = 0;
+        var pidMode = c.getLinux().getSecurityContext().getNamespaceOptions();
+        if (pidMode.getPid() == NamespaceMode.TARGET) {
+            ContainerRecord target = containers.get(pidMode.getTargetId());
+            targetPid = supervisor.state(target.id()).pid();
+        }
+        String id = HexFormat.of().formatHex(randomBytes());
+        String logPath =
+                c.getLogPath().isEmpty() || s.logDirectory().isEmpty()
+                        ? c.getLogPath()
+                        : Path.of(s.logDirectory()).resolve(c.getLogPath()).toString();
+        List<ContainerRecord.MountRecord> mounts = new ArrayList<>();
+        for (var m : c.getMountsList())
+            mounts.add(
+                    new ContainerRecord.MountRecord(
+                            m.getContainerPath(),
+                            m.getHostPath(),
+                            m.getReadonly(),
+                            m.getPropagationValue()));
+        String digest = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
+        ContainerRecord record =
+                new ContainerRecord(
+                        id,
+                        s.id(),
+                        c.getMetadata().getName(),
+                        c.getMetadata().getAttempt(),
+                        ref,
+                        image.id(),
+                        digest,
+                        Map.copyOf(c.getLabelsMap()),
+                        Map.copyOf(c.getAnnotationsMap()),
+                        logPath,
+                        nanos(Instant.now()),
+                        List.copyOf(mounts));
+        Path bundle = containers.bundle(id);
+        Path rootfs = bundle.resolve("rootfs");
+        try {
+            RootFs.mount(images, image, containers.dir(id), rootfs);
+            var config =
+                    ContainerBundle.config(
+                            c,
+                            images.config(image),
+                            new ContainerBundle.Pod(
+                                    s,
+                                    r.getSandboxConfig().getLinux().getCgroupParent(),
+                                    pause.pid(),
+                                    targetPid),
+                            rootfs,
+                            id);
+            StateFiles.write(bundle.resolve("config.json"), config);
+            containers.add(record);
+            ContainerSpec.Builder spec =
+                    ContainerSpec.builder(id, bundle)
+                            .label("io.kubernetes.cri.kind", "container")
+                            .label("io.kubernetes.cri.sandbox", s.id());
+            if (!s.runtimeHandler().isEmpty()) spec.runtime(s.runtimeHandler());
+            supervisor.create(spec.build());
+        } catch (IOException | RuntimeException e) {
+            // no half-made container: its nana container, mount and folder go
+            try {
+                supervisor.delete(id, true);
+            } catch (RuntimeException gone) {
+                // never created
+            }
+            containers.remove(id);
+            throw e;
+        }
+        log.info("container {} ({}) created in pod sandbox {}", id, record.name(), s.id());
+        return id;
+    }
+
+    @Override
+    public void startContainer(
+            StartContainerRequest r, StreamObserver<StartContainerResponse> out) {
+        reply(
+                out,
+                () -> {
+                    supervisor.start(containers.get(r.getContainerId()).id());
+                    return StartContainerResponse.getDefaultInstance();
+                });
+    }
+
+    @Override
+    public void stopContainer(StopContainerRequest r, StreamObserver<StopContainerResponse> out) {
+        reply(
+                out,
+                () -> {
+                    ContainerRecord c = containers.find(r.getContainerId());
+                    if (c != null) stop(c.id(), r.getTimeout());
+                    return StopContainerResponse.getDefaultInstance();
+                });
+    }
+
+    /** SIGTERM, up to timeout seconds for the exit, then SIGKILL (at once for a timeout of 0). */
+    private void stop(String id, long timeoutSeconds) {
+        ContainerInfo info;
+        try {
+            info = supervisor.state(id);
+        } catch (NotFoundException e) {
+            return;
+        }
+        if (info.status() == ContainerStatus.STOPPED) return;
+        if (info.status() == ContainerStatus.CREATED) {
+            killAndWait(id); // never started: nothing to ask nicely
+            return;
+        }
+        if (timeoutSeconds > 0) {
+            supervisor.kill(id, 15, false);
+            try {
+                supervisor.waitForExit(id).get(timeoutSeconds, TimeUnit.SECONDS);
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new dev.nana.UnavailableException("interrupted while stopping " + id, e);
+            } catch (ExecutionException | TimeoutException e) {
+                // past its grace: killed below
+            }
+        }
+        killAndWait(id);
+    }
+
+    @Override
+    public void removeContainer(
+            RemoveContainerRequest r, StreamObserver<RemoveContainerResponse> out) {
+        reply(
+                out,
+                () -> {
+                    ContainerRecord c = containers.find(r.getContainerId());
+                    if (c != null) removeContainer(c);
+                    return RemoveContainerResponse.getDefaultInstance();
+                });
+    }
+
+    private void removeContainer(ContainerRecord c) throws IOException {
+        killAndWait(c.id());
+        try {
+            supervisor.delete(c.id(), true);
+        } catch (NotFoundException e) {
+            // removed before, or never created
+        }
+        containers.remove(c.id());
+        log.info("container {} ({}) removed", c.id(), c.name());
+    }
+
+    @Override
+    public void listContainers(
+            ListContainersRequest r, StreamObserver<ListContainersResponse> out) {
+        reply(
+                out,
+                () -> {
+                    ContainerFilter f = r.getFilter();
+                    ListContainersResponse.Builder b = ListContainersResponse.newBuilder();
+                    for (ContainerRecord c : containers.all()) {
+                        if (!f.getId().isEmpty() && !c.id().startsWith(f.getId())) continue;
+                        if (!f.getPodSandboxId().isEmpty()
+                                && !c.sandboxId().startsWith(f.getPodSandboxId())) continue;
+                        if (!c.labels().entrySet().containsAll(f.getLabelSelectorMap().entrySet()))
+                            continue;
+                        ContainerInfo info = info(c.id());
+                        ContainerState state = state(info);
+                        if (f.hasState() && f.getState().getState() != state) continue;
+                        b.addContainers(
+                                Container.newBuilder()
+                                        .setId(c.id())
+                                        .setPodSandboxId(c.sandboxId())
+                                        .setMetadata(metadata(c))
+                                        .setImage(ImageSpec.newBuilder().setImage(c.image()))
+                                        .setImageRef(c.imageRef())
+                                        .setImageId(c.imageId())
+                                        .setState(state)
+                                        .setCreatedAt(c.createdAtNanos())
+                                        .putAllLabels(c.labels())
+                                        .putAllAnnotations(c.annotations()));
+                    }
+                    return b.build();
+                });
+    }
+
+    @Override
+    public void containerStatus(
+            ContainerStatusRequest r, StreamObserver<ContainerStatusResponse> out) {
+        reply(
+                out,
+                () -> {
+                    ContainerRecord c = containers.get(r.getContainerId());
+                    ContainerInfo info = info(c.id());
+                    ContainerState state = state(info);
+                    dev.nana.cri.v1.ContainerStatus.Builder st =
+                            dev.nana.cri.v1.ContainerStatus.newBuilder()
+                                    .setId(c.id())
+                                    .setMetadata(metadata(c))
+                                    .setState(state)
+                                    .setCreatedAt(c.createdAtNanos())
+                                    .setImage(ImageSpec.newBuilder().setImage(c.image()))
+                                    .setImageRef(c.imageRef())
+                                    .setImageId(c.imageId())
+                                    .putAllLabels(c.labels())
+                                    .putAllAnnotations(c.annotations())
+                                    .setLogPath(c.logPath());
+                    for (ContainerRecord.MountRecord m : c.mounts())
+                        st.addMounts(
+                                dev.nana.cri.v1.Mount.newBuilder()
+                                        .setContainerPath(m.containerPath())
+                                        .setHostPath(m.hostPath())
+                                        .setReadonly(m.readonly())
+                                        .setPropagationValue(m.propagation()));
+                    long started = startedAt(c.id());
+                    if (started > 0) st.setStartedAt(started);
+                    if (info != null && info.exit() != null) {
+                        ExitStatus exit = info.exit();
+                        st.setFinishedAt(nanos(exit.exitedAt()));
+                        st.setExitCode(exit.code());
+                        st.setReason(
+                                exit.oomKilled() || info.oomKills() > 0
+                                        ? "OOMKilled"
+                                        : exit.code() == 0 ? "Completed" : "Error");
+                    } else if (info == null) {
+                        st.setReason("Unknown")
+                                .setMessage("nana has no container " + c.id() + " any more");
+                    }
+                    ContainerStatusResponse.Builder b =
+                            ContainerStatusResponse.newBuilder().setStatus(st);
+                    if (r.getVerbose() && info != null) {
+                        b.putInfo(
+                                "info",
+                                StateFiles.JSON.writeValueAsString(
+                                        Map.of("pid", info.pid(), "sandboxID", c.sandboxId())));
+                    }
+                    return b.build();
+                });
+    }
+
+    private ContainerInfo info(String id) {
+        try {
+            return supervisor.state(id);
+        } catch (NotFoundException e) {
+            return null;
+        }
+    }
+
+    private static ContainerState state(ContainerInfo info) {
+        if (info == null) return ContainerState.CONTAINER_UNKNOWN;
+        return switch (info.status()) {
+            case CREATED -> ContainerState.CONTAINER_CREATED;
+            case RUNNING, PAUSED -> ContainerState.CONTAINER_RUNNING;
+            case STOPPED -> ContainerState.CONTAINER_EXITED;
+            default -> ContainerState.CONTAINER_UNKNOWN;
+        };
+    }
+
+    /** When the shim recorded the start (its "started" file), in nanoseconds; 0 if it has not. */
+    private long startedAt(String id) {
+        try {
+            return nanos(
+                    Files.getLastModifiedTime(stateDir.resolve(id).resolve("init/started"))
+                            .toInstant());
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static ContainerMetadata metadata(ContainerRecord c) {
+        return ContainerMetadata.newBuilder().setName(c.name()).setAttempt(c.attempt()).build();
     }
 }

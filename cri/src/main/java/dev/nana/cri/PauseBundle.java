@@ -141,7 +141,7 @@ final class PauseBundle {
                 .build();
     }
 
-    private static int ownOomScoreAdj() {
+    static int ownOomScoreAdj() {
         try {
             return Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).trim());
         } catch (IOException | NumberFormatException e) {

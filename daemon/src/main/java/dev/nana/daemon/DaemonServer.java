@@ -347,14 +347,15 @@ public final class DaemonServer implements AutoCloseable {
                     .addService(ProtoReflectionServiceV1.newInstance());
             if (cri != null) {
                 try {
+                    ImageStore images = ImageStore.open(cri.images());
                     builder.addService(
-                            new CriRuntimeService(supervisor, cri.root(), cri.version()));
+                            new CriRuntimeService(supervisor, cri.root(), images, cri.version()));
+                    builder.addService(new CriImageService(images));
                 } catch (IOException e) {
                     throw new UnavailableException(
                             "read the CRI's records in \"" + cri.root() + "\": " + e.getMessage(),
                             e);
                 }
-                builder.addService(new CriImageService(ImageStore.open(cri.images())));
             }
             Server server = builder.build();
             try {

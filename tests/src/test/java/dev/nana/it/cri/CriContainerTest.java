@@ -1,0 +1,388 @@
+package dev.nana.it.cri;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nana.cri.v1.Capability;
+import dev.nana.cri.v1.ContainerConfig;
+import dev.nana.cri.v1.ContainerFilter;
+import dev.nana.cri.v1.ContainerMetadata;
+import dev.nana.cri.v1.ContainerState;
+import dev.nana.cri.v1.ContainerStatus;
+import dev.nana.cri.v1.ContainerStatusRequest;
+import dev.nana.cri.v1.CreateContainerRequest;
+import dev.nana.cri.v1.ImageSpec;
+import dev.nana.cri.v1.Int64Value;
+import dev.nana.cri.v1.KeyValue;
+import dev.nana.cri.v1.LinuxContainerConfig;
+import dev.nana.cri.v1.LinuxContainerResources;
+import dev.nana.cri.v1.LinuxContainerSecurityContext;
+import dev.nana.cri.v1.ListContainersRequest;
+import dev.nana.cri.v1.Mount;
+import dev.nana.cri.v1.PodSandboxConfig;
+import dev.nana.cri.v1.PodSandboxMetadata;
+import dev.nana.cri.v1.PodSandboxStatusRequest;
+import dev.nana.cri.v1.RemoveContainerRequest;
+import dev.nana.cri.v1.RemovePodSandboxRequest;
+import dev.nana.cri.v1.RunPodSandboxRequest;
+import dev.nana.cri.v1.RuntimeServiceGrpc;
+import dev.nana.cri.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
+import dev.nana.cri.v1.StartContainerRequest;
+import dev.nana.cri.v1.StopContainerRequest;
+import dev.nana.it.GrpcChannel;
+import dev.nana.it.NanaCli;
+import dev.nana.state.StateDir;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Containers in a pod, through the CRI with a client generated from nana's proto: images from
+ * nana's store as overlay root filesystems, the pod's namespaces joined, users, capabilities,
+ * read-only roots, host-path mounts, exit codes, stop timeouts, OOM kills, a daemon SIGKILLed with
+ * them running, and removal that leaves no mount behind.
+ */
+class CriContainerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static String pid(RuntimeServiceBlockingStub cri, String id, boolean sandbox)
+            throws Exception {
+        String info =
+                sandbox
+                        ? cri.podSandboxStatus(
+                                        PodSandboxStatusRequest.newBuilder()
+                                                .setPodSandboxId(id)
+                                                .setVerbose(true)
+                                                .build())
+                                .getInfoMap()
+                                .get("info")
+                        : cri.containerStatus(
+                                        ContainerStatusRequest.newBuilder()
+                                                .setContainerId(id)
+                                                .setVerbose(true)
+                                                .build())
+                                .getInfoMap()
+                                .get("info");
+        return JSON.readTree(info).path("pid").asText();
+    }
+
+    private static ContainerStatus status(RuntimeServiceBlockingStub cri, String id) {
+        return cri.containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build())
+                .getStatus();
+    }
+
+    private static ContainerConfig.Builder container(String name, String script) {
+        return ContainerConfig.newBuilder()
+                .setMetadata(ContainerMetadata.newBuilder().setName(name))
+                .setImage(ImageSpec.newBuilder().setImage("busybox:1.36"))
+                .addCommand("sh")
+                .addArgs("-c")
+                .addArgs(script);
+    }
+
+    private static String create(
+            RuntimeServiceBlockingStub cri,
+            String pod,
+            PodSandboxConfig podConfig,
+            ContainerConfig.Builder c) {
+        return cri.createContainer(
+                        CreateContainerRequest.newBuilder()
+                                .setPodSandboxId(pod)
+                                .setConfig(c)
+                                .setSandboxConfig(podConfig)
+                                .build())
+                .getContainerId();
+    }
+
+    private static void start(RuntimeServiceBlockingStub cri, String id) {
+        cri.startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    }
+
+    private static void awaitState(
+            RuntimeServiceBlockingStub cri, String id, ContainerState state) {
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> status(cri, id).getState() == state);
+    }
+
+    @Test
+    void containersRunInTheirPodFromImagesAndGoWithIt() throws Exception {
+        Path work = Files.createTempDirectory(Path.of("/run"), "nana-pod-");
+        try (NanaCli nana = new NanaCli()) {
+            OciLayouts.layout(work.resolve("busybox"), OciLayouts.busyboxLayer(), "1000", "1.36");
+            nana.startDaemon();
+            assertEquals(
+                    0,
+                    nana.run("image", "import", work.resolve("busybox").toString(), "busybox")
+                            .exit());
+            Path shared = Files.createDirectories(work.resolve("shared"));
+            Files.setPosixFilePermissions(
+                    shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            Path link = Files.createSymbolicLink(work.resolve("shared-link"), shared);
+
+            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
+                RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
+                PodSandboxConfig podConfig =
+                        PodSandboxConfig.newBuilder()
+                                .setMetadata(
+                                        PodSandboxMetadata.newBuilder()
+                                                .setName("app")
+                                                .setUid("uid-app")
+                                                .setNamespace("default"))
+                                .setHostname("app-pod")
+                                .setLogDirectory(work.resolve("logs").toString())
+                                .build();
+                String pod =
+                        cri.runPodSandbox(
+                                        RunPodSandboxRequest.newBuilder()
+                                                .setConfig(podConfig)
+                                                .build())
+                                .getPodSandboxId();
+
+                // the image's user (1000), the pod's name and network, a host path through a
+                // symlink
+                String web =
+                        create(
+                                cri,
+                                pod,
+                                podConfig,
+                                container(
+                                                "web",
+                                                "id -u > /shared/uid; hostname > /shared/host; echo $FOO > /shared/env; sleep 1000")
+                                        .addEnvs(
+                                                KeyValue.newBuilder().setKey("FOO").setValue("bar"))
+                                        .setLogPath("web/0.log")
+                                        .addMounts(
+                                                Mount.newBuilder()
+                                                        .setContainerPath("/shared")
+                                                        .setHostPath(link.toString())));
+                assertEquals(ContainerState.CONTAINER_CREATED, status(cri, web).getState());
+                start(cri, web);
+                assertEquals(ContainerState.CONTAINER_RUNNING, status(cri, web).getState());
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> Files.exists(shared.resolve("env")));
+                assertEquals("1000", Files.readString(shared.resolve("uid")).strip());
+                assertEquals("app-pod", Files.readString(shared.resolve("host")).strip());
+                assertEquals("bar", Files.readString(shared.resolve("env")).strip());
+                String pausePid = pid(cri, pod, true);
+                String webPid = pid(cri, web, false);
+                assertEquals(
+                        Files.readSymbolicLink(Path.of("/proc/" + pausePid + "/ns/net")),
+                        Files.readSymbolicLink(Path.of("/proc/" + webPid + "/ns/net")),
+                        "a pod's containers share its network");
+                ContainerStatus ws = status(cri, web);
+                assertTrue(ws.getStartedAt() >= ws.getCreatedAt());
+                assertEquals(work.resolve("logs/web/0.log").toString(), ws.getLogPath());
+                assertTrue(
+                        ws.getImageRef().startsWith("docker.io/library/busybox@sha256:"),
+                        ws.getImageRef());
+
+                // root, no capabilities, no new privileges, a read-only root
+                String locked =
+                        create(
+                                cri,
+                                pod,
+                                podConfig,
+                                container(
+                                                "locked",
+                                                "grep -E '^(CapEff|NoNewPrivs)' /proc/self/status > /shared/status;"
+                                                        + " touch /file 2> /shared/ro; sleep 1000")
+                                        .addMounts(
+                                                Mount.newBuilder()
+                                                        .setContainerPath("/shared")
+                                                        .setHostPath(shared.toString()))
+                                        .setLinux(
+                                                LinuxContainerConfig.newBuilder()
+                                                        .setSecurityContext(
+                                                                LinuxContainerSecurityContext
+                                                                        .newBuilder()
+                                                                        .setRunAsUser(
+                                                                                Int64Value
+                                                                                        .newBuilder()
+                                                                                        .setValue(
+                                                                                                0))
+                                                                        .setReadonlyRootfs(true)
+                                                                        .setNoNewPrivs(true)
+                                                                        .setCapabilities(
+                                                                                Capability
+                                                                                        .newBuilder()
+                                                                                        .addDropCapabilities(
+                                                                                                "ALL")))));
+                start(cri, locked);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(
+                                () ->
+                                        Files.exists(shared.resolve("ro"))
+                                                && Files.size(shared.resolve("ro")) > 0);
+                String st = Files.readString(shared.resolve("status"));
+                assertTrue(st.contains("CapEff:\t0000000000000000"), st);
+                assertTrue(st.contains("NoNewPrivs:\t1"), st);
+                assertTrue(
+                        Files.readString(shared.resolve("ro")).contains("Read-only file system"));
+
+                // an exit code, a TERM honoured, a TERM ignored, and an OOM kill
+                String exits = create(cri, pod, podConfig, container("exits", "exit 3"));
+                start(cri, exits);
+                awaitState(cri, exits, ContainerState.CONTAINER_EXITED);
+                ContainerStatus es = status(cri, exits);
+                assertEquals(3, es.getExitCode());
+                assertEquals("Error", es.getReason());
+                assertTrue(es.getFinishedAt() >= es.getStartedAt());
+
+                String polite =
+                        create(
+                                cri,
+                                pod,
+                                podConfig,
+                                container(
+                                        "polite",
+                                        "trap 'exit 143' TERM; while true; do sleep 0.1; done"));
+                String stubborn =
+                        create(
+                                cri,
+                                pod,
+                                podConfig,
+                                container(
+                                        "stubborn",
+                                        "trap '' TERM; while true; do sleep 0.1; done"));
+                start(cri, polite);
+                start(cri, stubborn);
+                cri.stopContainer(
+                        StopContainerRequest.newBuilder()
+                                .setContainerId(polite)
+                                .setTimeout(10)
+                                .build());
+                assertEquals(143, status(cri, polite).getExitCode(), "stopped by its TERM");
+                cri.stopContainer(
+                        StopContainerRequest.newBuilder()
+                                .setContainerId(stubborn)
+                                .setTimeout(1)
+                                .build());
+                assertEquals(137, status(cri, stubborn).getExitCode(), "killed past its timeout");
+                cri.stopContainer(
+                        StopContainerRequest.newBuilder()
+                                .setContainerId(stubborn)
+                                .build()); // idempotent
+
+                String hog =
+                        create(
+                                cri,
+                                pod,
+                                podConfig,
+                                container("hog", "tail /dev/zero")
+                                        .setLinux(
+                                                LinuxContainerConfig.newBuilder()
+                                                        .setResources(
+                                                                LinuxContainerResources.newBuilder()
+                                                                        .setMemoryLimitInBytes(
+                                                                                16 << 20))));
+                start(cri, hog);
+                awaitState(cri, hog, ContainerState.CONTAINER_EXITED);
+                assertEquals("OOMKilled", status(cri, hog).getReason());
+
+                assertEquals(
+                        List.of(web, locked),
+                        cri
+                                .listContainers(
+                                        ListContainersRequest.newBuilder()
+                                                .setFilter(
+                                                        ContainerFilter.newBuilder()
+                                                                .setPodSandboxId(pod)
+                                                                .setState(
+                                                                        dev.nana.cri.v1
+                                                                                .ContainerStateValue
+                                                                                .newBuilder()
+                                                                                .setState(
+                                                                                        ContainerState
+                                                                                                .CONTAINER_RUNNING)))
+                                                .build())
+                                .getContainersList()
+                                .stream()
+                                .map(c -> c.getId())
+                                .toList());
+
+                // bad input: a clear status, and no container, mount or folder left
+                int before =
+                        cri.listContainers(ListContainersRequest.getDefaultInstance())
+                                .getContainersCount();
+                StatusRuntimeException noImage =
+                        assertThrows(
+                                StatusRuntimeException.class,
+                                () ->
+                                        create(
+                                                cri,
+                                                pod,
+                                                podConfig,
+                                                container("x", "true")
+                                                        .setImage(
+                                                                ImageSpec.newBuilder()
+                                                                        .setImage("nothing:1"))));
+                assertEquals(Status.Code.NOT_FOUND, noImage.getStatus().getCode());
+                assertTrue(noImage.getStatus().getDescription().contains("nothing:1"));
+                StatusRuntimeException noPath =
+                        assertThrows(
+                                StatusRuntimeException.class,
+                                () ->
+                                        create(
+                                                cri,
+                                                pod,
+                                                podConfig,
+                                                container("y", "true")
+                                                        .addMounts(
+                                                                Mount.newBuilder()
+                                                                        .setContainerPath("/x")
+                                                                        .setHostPath(
+                                                                                "/no/such/path"))));
+                assertEquals(Status.Code.INVALID_ARGUMENT, noPath.getStatus().getCode());
+                assertTrue(noPath.getStatus().getDescription().contains("/no/such/path"));
+                assertEquals(
+                        before,
+                        cri.listContainers(ListContainersRequest.getDefaultInstance())
+                                .getContainersCount());
+                try (var dirs = Files.list(nana.stateDir.resolve(".cri/containers"))) {
+                    assertEquals(before, dirs.count());
+                }
+
+                // a removed container takes its root filesystem's mount with it
+                cri.removeContainer(
+                        RemoveContainerRequest.newBuilder().setContainerId(exits).build());
+                assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(exits));
+            }
+
+            // SIGKILLed and restarted: the running containers run, and are reported so
+            nana.killDaemon();
+            nana.startDaemon();
+            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
+                RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
+                var all =
+                        cri.listContainers(ListContainersRequest.getDefaultInstance())
+                                .getContainersList();
+                assertEquals(5, all.size());
+                String web = all.getFirst().getId();
+                assertEquals(ContainerState.CONTAINER_RUNNING, status(cri, web).getState());
+                String pod = all.getFirst().getPodSandboxId();
+                cri.removePodSandbox(
+                        RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+                assertEquals(
+                        0,
+                        cri.listContainers(ListContainersRequest.getDefaultInstance())
+                                .getContainersCount());
+            }
+            assertFalse(
+                    Files.readString(Path.of("/proc/self/mountinfo"))
+                            .contains(nana.stateDir.toString()),
+                    "no root filesystem is left mounted");
+            assertEquals("", nana.run("ps", "-q").out().strip());
+        } finally {
+            StateDir.deleteTree(work);
+        }
+    }
+}
