@@ -4,6 +4,7 @@ import dev.nana.Stdio;
 import dev.nana.os.Fd;
 import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
+import dev.nana.os.OutputPump;
 import dev.nana.shim.ShimProtocol;
 import dev.nana.state.StateDir;
 import java.io.IOException;

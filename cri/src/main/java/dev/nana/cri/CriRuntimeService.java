@@ -6,24 +6,40 @@ import dev.nana.ContainerStatus;
 import dev.nana.ExitStatus;
 import dev.nana.InvalidArgumentException;
 import dev.nana.NotFoundException;
+import dev.nana.Resources;
+import dev.nana.Stats;
 import dev.nana.Supervisor;
 import dev.nana.cri.image.ImageRecord;
 import dev.nana.cri.image.ImageStore;
 import dev.nana.cri.v1.Container;
+import dev.nana.cri.v1.ContainerAttributes;
 import dev.nana.cri.v1.ContainerConfig;
 import dev.nana.cri.v1.ContainerFilter;
 import dev.nana.cri.v1.ContainerMetadata;
 import dev.nana.cri.v1.ContainerState;
+import dev.nana.cri.v1.ContainerStats;
+import dev.nana.cri.v1.ContainerStatsFilter;
+import dev.nana.cri.v1.ContainerStatsRequest;
+import dev.nana.cri.v1.ContainerStatsResponse;
 import dev.nana.cri.v1.ContainerStatusRequest;
 import dev.nana.cri.v1.ContainerStatusResponse;
+import dev.nana.cri.v1.CpuUsage;
 import dev.nana.cri.v1.CreateContainerRequest;
 import dev.nana.cri.v1.CreateContainerResponse;
+import dev.nana.cri.v1.ExecSyncRequest;
+import dev.nana.cri.v1.ExecSyncResponse;
+import dev.nana.cri.v1.FilesystemIdentifier;
+import dev.nana.cri.v1.FilesystemUsage;
 import dev.nana.cri.v1.ImageSpec;
+import dev.nana.cri.v1.LinuxContainerResources;
 import dev.nana.cri.v1.LinuxPodSandboxStatus;
+import dev.nana.cri.v1.ListContainerStatsRequest;
+import dev.nana.cri.v1.ListContainerStatsResponse;
 import dev.nana.cri.v1.ListContainersRequest;
 import dev.nana.cri.v1.ListContainersResponse;
 import dev.nana.cri.v1.ListPodSandboxRequest;
 import dev.nana.cri.v1.ListPodSandboxResponse;
+import dev.nana.cri.v1.MemoryUsage;
 import dev.nana.cri.v1.Namespace;
 import dev.nana.cri.v1.NamespaceMode;
 import dev.nana.cri.v1.PodSandbox;
@@ -51,6 +67,9 @@ import dev.nana.cri.v1.StopContainerRequest;
 import dev.nana.cri.v1.StopContainerResponse;
 import dev.nana.cri.v1.StopPodSandboxRequest;
 import dev.nana.cri.v1.StopPodSandboxResponse;
+import dev.nana.cri.v1.UInt64Value;
+import dev.nana.cri.v1.UpdateContainerResourcesRequest;
+import dev.nana.cri.v1.UpdateContainerResourcesResponse;
 import dev.nana.cri.v1.UpdateRuntimeConfigRequest;
 import dev.nana.cri.v1.UpdateRuntimeConfigResponse;
 import dev.nana.cri.v1.VersionRequest;
@@ -717,5 +736,144 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
 
     private static ContainerMetadata metadata(ContainerRecord c) {
         return ContainerMetadata.newBuilder().setName(c.name()).setAttempt(c.attempt()).build();
+    }
+
+    // ---- running containers: exec, resources, stats
+
+    @Override
+    public void execSync(ExecSyncRequest r, StreamObserver<ExecSyncResponse> out) {
+        reply(
+                out,
+                () -> {
+                    ContainerRecord c = containers.get(r.getContainerId());
+                    if (r.getCmdCount() == 0)
+                        throw new InvalidArgumentException("ExecSync needs a command: give cmd");
+                    ExecSync.Result res =
+                            ExecSync.run(
+                                    supervisor, stateDir, c.id(), r.getCmdList(), r.getTimeout());
+                    return ExecSyncResponse.newBuilder()
+                            .setStdout(res.stdout())
+                            .setStderr(res.stderr())
+                            .setExitCode(res.exitCode())
+                            .build();
+                });
+    }
+
+    @Override
+    public void updateContainerResources(
+            UpdateContainerResourcesRequest r,
+            StreamObserver<UpdateContainerResourcesResponse> out) {
+        reply(
+                out,
+                () -> {
+                    ContainerRecord c = containers.get(r.getContainerId());
+                    LinuxContainerResources l = r.getLinux();
+                    Resources.Builder b = Resources.builder();
+                    if (l.getMemoryLimitInBytes() > 0) b.memoryLimit(l.getMemoryLimitInBytes());
+                    if (l.getCpuShares() > 0) b.cpuShares(l.getCpuShares());
+                    if (l.getCpuQuota() != 0 || l.getCpuPeriod() > 0)
+                        b.cpuQuota(
+                                l.getCpuQuota() == 0 ? -1 : l.getCpuQuota(),
+                                l.getCpuPeriod() > 0 ? l.getCpuPeriod() : 100_000);
+                    if (!l.getCpusetCpus().isEmpty()) b.cpusetCpus(l.getCpusetCpus());
+                    Resources resources = b.build();
+                    if (!resources.isEmpty()) supervisor.update(c.id(), resources);
+                    return UpdateContainerResourcesResponse.getDefaultInstance();
+                });
+    }
+
+    @Override
+    public void containerStats(
+            ContainerStatsRequest r, StreamObserver<ContainerStatsResponse> out) {
+        reply(
+                out,
+                () ->
+                        ContainerStatsResponse.newBuilder()
+                                .setStats(stats(containers.get(r.getContainerId())))
+                                .build());
+    }
+
+    @Override
+    public void listContainerStats(
+            ListContainerStatsRequest r, StreamObserver<ListContainerStatsResponse> out) {
+        reply(
+                out,
+                () -> {
+                    ContainerStatsFilter f = r.getFilter();
+                    ListContainerStatsResponse.Builder b = ListContainerStatsResponse.newBuilder();
+                    for (ContainerRecord c : containers.all()) {
+                        if (!f.getId().isEmpty() && !c.id().startsWith(f.getId())) continue;
+                        if (!f.getPodSandboxId().isEmpty()
+                                && !c.sandboxId().startsWith(f.getPodSandboxId())) continue;
+                        if (!c.labels().entrySet().containsAll(f.getLabelSelectorMap().entrySet()))
+                            continue;
+                        if (state(info(c.id())) != ContainerState.CONTAINER_RUNNING) continue;
+                        b.addStats(stats(c));
+                    }
+                    return b.build();
+                });
+    }
+
+    private ContainerStats stats(ContainerRecord c) throws IOException {
+        Stats s = supervisor.stats(c.id());
+        long t = nanos(s.time());
+        long limit = s.memoryLimitBytes();
+        long workingSet = Math.max(0, s.memoryBytes() - s.memoryCacheBytes());
+        MemoryUsage.Builder memory =
+                MemoryUsage.newBuilder()
+                        .setTimestamp(t)
+                        .setWorkingSetBytes(u64(workingSet))
+                        .setUsageBytes(u64(s.memoryBytes()));
+        if (limit > 0 && limit < Long.MAX_VALUE / 2)
+            memory.setAvailableBytes(u64(Math.max(0, limit - workingSet)));
+        long[] upper = usage(containers.dir(c.id()).resolve("upper"));
+        return ContainerStats.newBuilder()
+                .setAttributes(
+                        ContainerAttributes.newBuilder()
+                                .setId(c.id())
+                                .setMetadata(metadata(c))
+                                .putAllLabels(c.labels())
+                                .putAllAnnotations(c.annotations()))
+                .setCpu(
+                        CpuUsage.newBuilder()
+                                .setTimestamp(t)
+                                .setUsageCoreNanoSeconds(u64(s.cpuNanos())))
+                .setMemory(memory)
+                .setWritableLayer(
+                        FilesystemUsage.newBuilder()
+                                .setTimestamp(t)
+                                .setFsId(
+                                        FilesystemIdentifier.newBuilder()
+                                                .setMountpoint(
+                                                        containers
+                                                                .dir(c.id())
+                                                                .resolve("upper")
+                                                                .toString()))
+                                .setUsedBytes(u64(upper[0]))
+                                .setInodesUsed(u64(upper[1])))
+                .build();
+    }
+
+    private static UInt64Value u64(long v) {
+        return UInt64Value.newBuilder().setValue(v).build();
+    }
+
+    /** Bytes and inodes under a folder (a container's writable layer). */
+    private static long[] usage(Path dir) throws IOException {
+        long[] u = new long[2];
+        if (!Files.isDirectory(dir)) return u;
+        try (var s = Files.walk(dir)) {
+            s.forEach(
+                    p -> {
+                        u[1]++;
+                        try {
+                            if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                                u[0] += Files.size(p);
+                        } catch (IOException e) {
+                            // gone meanwhile
+                        }
+                    });
+        }
+        return u;
     }
 }

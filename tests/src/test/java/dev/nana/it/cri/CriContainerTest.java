@@ -12,9 +12,11 @@ import dev.nana.cri.v1.ContainerConfig;
 import dev.nana.cri.v1.ContainerFilter;
 import dev.nana.cri.v1.ContainerMetadata;
 import dev.nana.cri.v1.ContainerState;
+import dev.nana.cri.v1.ContainerStatsRequest;
 import dev.nana.cri.v1.ContainerStatus;
 import dev.nana.cri.v1.ContainerStatusRequest;
 import dev.nana.cri.v1.CreateContainerRequest;
+import dev.nana.cri.v1.ExecSyncRequest;
 import dev.nana.cri.v1.ImageSpec;
 import dev.nana.cri.v1.Int64Value;
 import dev.nana.cri.v1.KeyValue;
@@ -33,6 +35,7 @@ import dev.nana.cri.v1.RuntimeServiceGrpc;
 import dev.nana.cri.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import dev.nana.cri.v1.StartContainerRequest;
 import dev.nana.cri.v1.StopContainerRequest;
+import dev.nana.cri.v1.UpdateContainerResourcesRequest;
 import dev.nana.it.GrpcChannel;
 import dev.nana.it.NanaCli;
 import dev.nana.state.StateDir;
@@ -184,6 +187,57 @@ class CriContainerTest {
                 assertTrue(
                         ws.getImageRef().startsWith("docker.io/library/busybox@sha256:"),
                         ws.getImageRef());
+
+                // a command run to its end, and one that outlives its timeout
+                var exec =
+                        cri.execSync(
+                                ExecSyncRequest.newBuilder()
+                                        .setContainerId(web)
+                                        .addCmd("sh")
+                                        .addCmd("-c")
+                                        .addCmd("echo out; echo err >&2; exit 4")
+                                        .build());
+                assertEquals("out\n", exec.getStdout().toStringUtf8());
+                assertEquals("err\n", exec.getStderr().toStringUtf8());
+                assertEquals(4, exec.getExitCode());
+                StatusRuntimeException slow =
+                        assertThrows(
+                                StatusRuntimeException.class,
+                                () ->
+                                        cri.execSync(
+                                                ExecSyncRequest.newBuilder()
+                                                        .setContainerId(web)
+                                                        .addCmd("sh")
+                                                        .addCmd("-c")
+                                                        .addCmd("sleep 30")
+                                                        .setTimeout(1)
+                                                        .build()));
+                assertEquals(
+                        Status.Code.DEADLINE_EXCEEDED,
+                        slow.getStatus().getCode(),
+                        slow.getMessage());
+                assertTrue(
+                        slow.getStatus().getDescription().contains("timeout"), slow.getMessage());
+
+                // resources changed while it runs, and its stats
+                cri.updateContainerResources(
+                        UpdateContainerResourcesRequest.newBuilder()
+                                .setContainerId(web)
+                                .setLinux(
+                                        LinuxContainerResources.newBuilder()
+                                                .setMemoryLimitInBytes(64 << 20))
+                                .build());
+                var stats =
+                        cri.containerStats(
+                                        ContainerStatsRequest.newBuilder()
+                                                .setContainerId(web)
+                                                .build())
+                                .getStats();
+                assertEquals(web, stats.getAttributes().getId());
+                assertTrue(stats.getMemory().getUsageBytes().getValue() > 0);
+                assertTrue(
+                        stats.getMemory().getAvailableBytes().getValue() <= 64 << 20,
+                        "the new limit bounds what is available");
 
                 // root, no capabilities, no new privileges, a read-only root
                 String locked =

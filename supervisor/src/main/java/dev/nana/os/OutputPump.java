@@ -1,8 +1,5 @@
-package dev.nana.cli;
+package dev.nana.os;
 
-import dev.nana.os.Fd;
-import dev.nana.os.LibNana;
-import dev.nana.os.OsException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
@@ -18,12 +15,12 @@ import java.util.concurrent.TimeUnit;
  * opened non-blocking before the shim starts, so nothing written early is lost and no open() hangs;
  * poll reports HUP only once the shim (its writer) is gone.
  */
-final class OutputPump implements Runnable {
+public final class OutputPump implements Runnable {
     private final Fd fifo;
     private final OutputStream out;
     private volatile IOException failure;
 
-    OutputPump(Fd fifo, OutputStream out) {
+    private OutputPump(Fd fifo, OutputStream out) {
         this.fifo = fifo;
         this.out = out;
     }
@@ -38,7 +35,8 @@ final class OutputPump implements Runnable {
 
     private final CountDownLatch done = new CountDownLatch(1);
 
-    static OutputPump start(String name, Fd fifo, OutputStream out) {
+    /** Starts copying fifo (opened non-blocking) to out on a pump thread. */
+    public static OutputPump start(String name, Fd fifo, OutputStream out) {
         OutputPump p = new OutputPump(fifo, out);
         THREADS.execute(
                 () -> {
@@ -52,7 +50,7 @@ final class OutputPump implements Runnable {
     }
 
     /** Waits until the pump is done (millis 0: however long it takes); false when it is not. */
-    boolean join(long millis) throws InterruptedException {
+    public boolean join(long millis) throws InterruptedException {
         if (millis > 0) return done.await(millis, TimeUnit.MILLISECONDS);
         done.await();
         return true;
@@ -81,7 +79,8 @@ final class OutputPump implements Runnable {
         }
     }
 
-    IOException failure() {
+    /** What ended the copy early (out failed), or null. */
+    public IOException failure() {
         return failure;
     }
 }

@@ -1,0 +1,115 @@
+package dev.nana.cri;
+
+import com.google.protobuf.ByteString;
+import dev.nana.DeadlineExceededException;
+import dev.nana.ExecInfo;
+import dev.nana.ExecSpec;
+import dev.nana.ExitStatus;
+import dev.nana.Stdio;
+import dev.nana.Supervisor;
+import dev.nana.os.LibNana;
+import dev.nana.os.OsException;
+import dev.nana.os.OutputPump;
+import dev.nana.state.StateDir;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * CRI's ExecSync: a command run in a container to its end, its output captured (each stream cut at
+ * 16 MiB, as the CRI asks), killed when it outlives its timeout.
+ */
+final class ExecSync {
+    /** The most of each stream an answer carries (CVE-2022-1708). */
+    static final int CAP = 16 << 20;
+
+    /** How long the output may take to drain once the process has exited. */
+    private static final long DRAIN_MILLIS = 5000;
+
+    private ExecSync() {}
+
+    record Result(ByteString stdout, ByteString stderr, int exitCode) {}
+
+    static Result run(
+            Supervisor supervisor, Path stateDir, String id, List<String> cmd, long timeoutSeconds)
+            throws IOException {
+        Path parent = stateDir.resolve(StateDir.STDIO);
+        Files.createDirectories(parent);
+        Path dir = Files.createTempDirectory(parent, "cri-exec-");
+        try {
+            Stdio stdio = new Stdio(null, dir.resolve("stdout"), dir.resolve("stderr"));
+            LibNana.mkfifo(stdio.stdout(), 0600);
+            LibNana.mkfifo(stdio.stderr(), 0600);
+            Capped out = new Capped();
+            Capped err = new Capped();
+            // the read ends open before the exec starts: nothing it writes early is lost
+            OutputPump po = OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()), out);
+            OutputPump pe = OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()), err);
+            ExecInfo exec =
+                    supervisor.exec(
+                            id, ExecSpec.builder(cmd.toArray(String[]::new)).stdio(stdio).build());
+            ExitStatus exit;
+            try {
+                var done = supervisor.waitForExec(id, exec.execId());
+                exit = timeoutSeconds > 0 ? done.get(timeoutSeconds, TimeUnit.SECONDS) : done.get();
+            } catch (TimeoutException e) {
+                try {
+                    LibNana.kill(exec.pid(), 9);
+                } catch (OsException gone) {
+                    // it ended meanwhile
+                }
+                throw new DeadlineExceededException(
+                        "command "
+                                + cmd
+                                + " in container "
+                                + id
+                                + " did not finish within its timeout of "
+                                + timeoutSeconds
+                                + " s: it was killed");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new dev.nana.UnavailableException(
+                        "interrupted while running " + cmd + " in " + id, e);
+            } catch (ExecutionException e) {
+                throw new dev.nana.UnavailableException(
+                        "command " + cmd + " in container " + id + ": " + e.getCause().getMessage(),
+                        e);
+            }
+            try {
+                po.join(DRAIN_MILLIS);
+                pe.join(DRAIN_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new Result(out.bytes(), err.bytes(), exit.code());
+        } finally {
+            StateDir.deleteTree(dir);
+        }
+    }
+
+    /** Keeps the first {@link #CAP} bytes and reads the rest away. */
+    private static final class Capped extends OutputStream {
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+
+        @Override
+        public synchronized void write(int b) {
+            if (kept.size() < CAP) kept.write(b);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            int room = CAP - kept.size();
+            if (room > 0) kept.write(b, off, Math.min(room, len));
+        }
+
+        synchronized ByteString bytes() {
+            return ByteString.copyFrom(kept.toByteArray());
+        }
+    }
+}
