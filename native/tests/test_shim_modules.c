@@ -3,12 +3,15 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../src/shim/control.h"
+#include "../src/shim/crilog.h"
 #include "../src/shim/error.h"
 #include "../src/shim/files.h"
 #include "../src/shim/log.h"
@@ -152,6 +155,53 @@ static void rotates_the_output_log_at_its_cap(void) {
     char fresh[300];
     snprintf(fresh, sizeof fresh, "%s.new", path);
     CHECK(access(fresh, F_OK) != 0); /* the file exchanged in (no moment without a log) is gone */
+}
+
+static void writes_the_cri_log_format(void) {
+    struct timespec t = {.tv_sec = 1795977000, .tv_nsec = 5};
+    char out[128];
+    size_t n = cri_log_format(out, sizeof out, &t, 1, 0, "boom", 4);
+    out[n] = '\0';
+    CHECK_EQ_STR(out, "2026-11-29T18:30:00.000000005Z stderr F boom\n");
+
+    char path[] = "/tmp/nana-crilog-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    struct cri_log l;
+    nana_err err;
+    CHECK_EQ_INT(cri_log_open(&l, path, &err), 0);
+    cri_log_write(&l, 0, "one\ntw", 6);     /* a line and a half */
+    cri_log_write(&l, 1, "err", 3);         /* another stream's part waits on its own */
+    cri_log_write(&l, 0, "o\n", 2);         /* ... the half ends */
+    static char big[CRI_LOG_LINE_MAX + 10];
+    memset(big, 'x', sizeof big);
+    big[sizeof big - 1] = '\n';
+    cri_log_write(&l, 0, big, sizeof big);  /* too long: P, then F with the rest */
+    cri_log_flush(&l, 1);                   /* stderr ended without a newline */
+    close(l.fd);
+
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    static char line[CRI_LOG_LINE_MAX + 128];
+    const char *want[] = {" stdout F one\n", " stdout F two\n", " stdout P ", " stdout F xxxxxxxxx\n",
+                          " stderr F err\n"};
+    for (int i = 0; i < 5; i++) {
+        CHECK(fgets(line, sizeof line, f) != NULL);
+        char *rest = strchr(line, ' '); /* after the time */
+        CHECK(rest != NULL);
+        if (i == 2) {
+            CHECK(strncmp(rest, want[i], strlen(want[i])) == 0);
+            CHECK_EQ_INT((int)strlen(rest + strlen(want[i])), CRI_LOG_LINE_MAX + 1);
+        } else {
+            CHECK_EQ_STR(rest, want[i]);
+        }
+    }
+    CHECK(fgets(line, sizeof line, f) == NULL);
+    fclose(f);
+    unlink(path);
+
+    CHECK_EQ_INT(control_parse("reopen-log").kind, CONTROL_REOPEN_LOG);
 }
 
 static void client_fifo_drops_instead_of_blocking(void) {
@@ -311,6 +361,7 @@ int main(void) {
     RUN(escapes_json_and_finds_the_runtime_error);
     RUN(writes_files_atomically);
     RUN(rotates_the_output_log_at_its_cap);
+    RUN(writes_the_cri_log_format);
     RUN(client_fifo_drops_instead_of_blocking);
     RUN(parses_options_and_names_what_is_wrong);
     RUN(releases_a_runc_style_init_by_reading);

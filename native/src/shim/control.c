@@ -13,6 +13,8 @@ struct control_cmd control_parse(const char *line) {
         cmd.kind = CONTROL_START;
     else if (strcmp(line, SHIM_CONTROL_CLOSE_STDIN) == 0)
         cmd.kind = CONTROL_CLOSE_STDIN;
+    else if (strcmp(line, SHIM_CONTROL_REOPEN_LOG) == 0)
+        cmd.kind = CONTROL_REOPEN_LOG;
     else if (strncmp(line, SHIM_CONTROL_ATTACH " ", sizeof SHIM_CONTROL_ATTACH) == 0) {
         /* exactly three space-separated absolute paths or "-" */
         const char *p = line + sizeof SHIM_CONTROL_ATTACH;

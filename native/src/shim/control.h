@@ -4,6 +4,7 @@
  *   resize ROWS COLS  set the terminal size
  *   attach OUT ERR IN client FIFOs to use from now on ("-" for none): a client
  *                     reattaching after it, or the supervisor, restarted
+ *   reopen-log        open the CRI log file again (the kubelet renamed it)
  */
 #ifndef NANA_SHIM_CONTROL_H
 #define NANA_SHIM_CONTROL_H
@@ -15,7 +16,8 @@ enum control_kind {
     CONTROL_START,
     CONTROL_CLOSE_STDIN,
     CONTROL_RESIZE,
-    CONTROL_ATTACH
+    CONTROL_ATTACH,
+    CONTROL_REOPEN_LOG
 };
 
 #define CONTROL_PATH_MAX 1024

@@ -30,6 +30,7 @@
 #include "control.h"
 #include "error.h"
 #include "files.h"
+#include "crilog.h"
 #include "log.h"
 #include "nana.h"
 #include "oom.h"
@@ -62,6 +63,7 @@ struct shim {
     size_t in_len;   /* bytes read from in_fifo not yet written to in_target */
     int close_stdin; /* close in_target once in_buf is flushed */
     struct output_log log;
+    struct cri_log cri; /* the Kubernetes CRI log, when asked for */
     struct oom_watch oom;
     struct line_buffer control_lines;
     pid_t pid;
@@ -147,6 +149,8 @@ static int prepare_stdio(struct shim *s, int fds[3], nana_err *err) {
     const struct shim_options *o = s->opt;
     fds[0] = fds[1] = fds[2] = -1;
     if (output_log_open(&s->log, SHIM_OUTPUT_LOG, o->log_max_size, err) < 0)
+        return -1;
+    if (cri_log_open(&s->cri, o->cri_log, err) < 0)
         return -1;
     const char *out_paths[2] = {o->stdout_path, o->stderr_path};
     for (int i = 0; i < 2; i++)
@@ -373,9 +377,11 @@ static void pump_output(struct shim *s, int *fd, int stream) {
         return;
     if (n <= 0) { /* EOF, or EIO on a pty whose slave side is gone */
         close_fd(s, fd);
+        cri_log_flush(&s->cri, stream);
         return;
     }
     output_log_write(&s->log, buf, (size_t)n);
+    cri_log_write(&s->cri, stream, buf, (size_t)n);
     int fifo = s->out_fifo[stream];
     if (fifo >= 0)
         s->dropped += client_fifo_write(fifo, buf, (size_t)n);
@@ -480,6 +486,10 @@ static void handle_control(struct shim *s) {
                 shim_warn("%s", err.msg);
             break;
         case CONTROL_ATTACH: attach_client(s, &cmd); break;
+        case CONTROL_REOPEN_LOG:
+            if (cri_log_reopen(&s->cri, &err) < 0)
+                shim_warn("%s", err.msg);
+            break;
         case CONTROL_INVALID: shim_warn("control fifo: unknown command \"%.200s\"", line); break;
         }
     }
@@ -554,7 +564,8 @@ int main(int argc, char **argv) {
                      .master = -1,
                      .in_fifo = -1,
                      .in_target = -1,
-                     .oom = {.fd = -1}};
+                     .oom = {.fd = -1},
+                     .cri = {.fd = -1}};
     nana_err err = {0};
 
     log_open(SHIM_RUNTIME_LOG);

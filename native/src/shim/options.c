@@ -19,6 +19,7 @@ enum {
     OPT_START_NOW,
     OPT_UNSHARE_CGROUP2,
     OPT_LOG_MAX_SIZE,
+    OPT_CRI_LOG,
     OPT_SYNC_FD,
     OPT_RESTORE,
     OPT_START_FIFO_READ,
@@ -38,6 +39,7 @@ static const struct option long_options[] = {
     {"start-now", no_argument, NULL, OPT_START_NOW},
     {"unshare-cgroup2", no_argument, NULL, OPT_UNSHARE_CGROUP2},
     {"log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE},
+    {"cri-log", required_argument, NULL, OPT_CRI_LOG},
     {"sync-fd", required_argument, NULL, OPT_SYNC_FD},
     {"restore", required_argument, NULL, OPT_RESTORE},
     {"start-fifo-read", required_argument, NULL, OPT_START_FIFO_READ},
@@ -76,6 +78,11 @@ int options_parse(struct shim_options *o, int argc, char **argv, nana_err *err) 
             o->log_max_size = (off_t)strtoll(optarg, &end, 10);
             if (errno || *end || o->log_max_size < 0)
                 return nerr_set(err, 0, "--log-max-size \"%s\": want a byte count >= 0", optarg);
+            break;
+        case OPT_CRI_LOG:
+            if (optarg[0] != '/')
+                return nerr_set(err, 0, "--cri-log \"%s\": want an absolute path", optarg);
+            o->cri_log = optarg;
             break;
         case OPT_SYNC_FD:
             o->sync_fd = (int)strtol(optarg, &end, 10);

@@ -22,6 +22,7 @@ struct shim_options {
     int terminal;                    /* allocate a pty through --console-socket */
     int start_now;                   /* run: start right after create */
     int unshare_cgroup2;             /* crun on hybrid cgroups */
+    const char *cri_log;             /* the Kubernetes CRI log file, or NULL */
     off_t log_max_size;              /* per output log file, 0 = unbounded */
     int sync_fd;                     /* pipe to the supervisor, -1 when none */
     enum start_fifo_mode start_fifo; /* start by the runtime's exec.fifo (startfifo.h) */

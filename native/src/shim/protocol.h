@@ -19,6 +19,7 @@
 #define SHIM_CONTROL_CLOSE_STDIN "close-stdin"
 #define SHIM_CONTROL_RESIZE "resize"
 #define SHIM_CONTROL_ATTACH "attach"
+#define SHIM_CONTROL_REOPEN_LOG "reopen-log"
 #define SHIM_CONTROL_NO_PATH "-"
 
 #define SHIM_EXIT_FIFO "exit"

@@ -30,6 +30,7 @@ module dev.nana.supervisor {
             dev.nana.cli;
     exports dev.nana.shim to
             dev.nana.daemon,
+            dev.nana.cri,
             dev.nana.cli;
     exports dev.nana.state to
             dev.nana.daemon,

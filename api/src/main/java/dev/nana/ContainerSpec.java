@@ -29,6 +29,8 @@ import java.util.Objects;
  * @param memoryLimitBytes sets linux.resources.memory.limit when not null
  * @param openStdin keep the process's stdin open for {@link Container#input()}: nana makes its FIFO
  *     (instead of a client's stdio.stdin)
+ * @param logFile an absolute path to write the process's output to as well, in the Kubernetes CRI
+ *     log format (what {@code kubectl logs} and podman's k8s-file driver read), or null
  */
 public record ContainerSpec(
         String id,
@@ -42,7 +44,8 @@ public record ContainerSpec(
         List<String> env,
         String cwd,
         Long memoryLimitBytes,
-        boolean openStdin) {
+        boolean openStdin,
+        Path logFile) {
 
     /**
      * Checks and copies the fields.
@@ -88,6 +91,13 @@ public record ContainerSpec(
                             + id
                             + "\": give either openStdin (nana makes the FIFO) or stdio.stdin"
                             + " (yours), not both");
+        if (logFile != null && !logFile.isAbsolute())
+            throw new InvalidArgumentException(
+                    "container \""
+                            + id
+                            + "\": log file \""
+                            + logFile
+                            + "\" is a relative path: give an absolute one");
         if (memoryLimitBytes != null && memoryLimitBytes <= 0)
             throw new InvalidArgumentException(
                     "container \""
@@ -131,6 +141,7 @@ public record ContainerSpec(
         private String cwd;
         private Long memoryLimitBytes;
         private boolean openStdin;
+        private Path logFile;
 
         private Builder(String id, Path bundle) {
             this.id = id;
@@ -314,6 +325,18 @@ public record ContainerSpec(
         }
 
         /**
+         * Writes the process's output to this file as well, in the Kubernetes CRI log format (one
+         * record a line: time, stream, F or P for a part of a line over 16 KiB, text).
+         *
+         * @param path an absolute path
+         * @return this builder
+         */
+        public Builder logFile(Path path) {
+            this.logFile = path;
+            return this;
+        }
+
+        /**
          * The spec, checked: see {@link ContainerSpec}.
          *
          * @return the spec
@@ -331,7 +354,8 @@ public record ContainerSpec(
                     env,
                     cwd,
                     memoryLimitBytes,
-                    openStdin);
+                    openStdin,
+                    logFile);
         }
     }
 }

@@ -50,6 +50,13 @@ final class ContainerOptions {
             description = "working directory inside the container")
     String cwd;
 
+    @Option(
+            names = "--log-file",
+            paramLabel = "PATH",
+            description =
+                    "also write the output to PATH in the Kubernetes CRI log format (as kubectl logs reads it)")
+    Path logFile;
+
     @Option(names = "--memory", paramLabel = "SIZE", description = "memory limit, e.g. 64m")
     String memory;
 
@@ -90,6 +97,7 @@ final class ContainerOptions {
                 .terminal(tty)
                 .stdio(stdio)
                 .memoryLimitBytes(memory == null ? null : Sizes.parse("--memory", memory))
+                .logFile(logFile == null ? null : io.resolve(logFile))
                 .build();
     }
 }

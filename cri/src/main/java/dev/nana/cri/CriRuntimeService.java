@@ -54,6 +54,8 @@ import dev.nana.cri.v1.RemoveContainerRequest;
 import dev.nana.cri.v1.RemoveContainerResponse;
 import dev.nana.cri.v1.RemovePodSandboxRequest;
 import dev.nana.cri.v1.RemovePodSandboxResponse;
+import dev.nana.cri.v1.ReopenContainerLogRequest;
+import dev.nana.cri.v1.ReopenContainerLogResponse;
 import dev.nana.cri.v1.RunPodSandboxRequest;
 import dev.nana.cri.v1.RunPodSandboxResponse;
 import dev.nana.cri.v1.RuntimeCondition;
@@ -75,6 +77,9 @@ import dev.nana.cri.v1.UpdateRuntimeConfigResponse;
 import dev.nana.cri.v1.VersionRequest;
 import dev.nana.cri.v1.VersionResponse;
 import dev.nana.grpc.Statuses;
+import dev.nana.os.Fd;
+import dev.nana.os.LibNana;
+import dev.nana.shim.ShimProtocol;
 import dev.nana.state.StateFiles;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -529,6 +534,18 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                             .label("io.kubernetes.cri.kind", "container")
                             .label("io.kubernetes.cri.sandbox", s.id());
             if (!s.runtimeHandler().isEmpty()) spec.runtime(s.runtimeHandler());
+            if (!logPath.isEmpty()) {
+                Path log = Path.of(logPath);
+                if (!log.isAbsolute())
+                    throw new InvalidArgumentException(
+                            "container "
+                                    + record.name()
+                                    + "'s log path \""
+                                    + logPath
+                                    + "\" is relative and its pod sandbox has no log directory: give an absolute one");
+                Files.createDirectories(log.getParent());
+                spec.logFile(log);
+            }
             supervisor.create(spec.build());
         } catch (IOException | RuntimeException e) {
             // no half-made container: its nana container, mount and folder go
@@ -875,5 +892,34 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                     });
         }
         return u;
+    }
+
+    @Override
+    public void reopenContainerLog(
+            ReopenContainerLogRequest r, StreamObserver<ReopenContainerLogResponse> out) {
+        reply(
+                out,
+                () -> {
+                    ContainerRecord c = containers.get(r.getContainerId());
+                    if (c.logPath().isEmpty())
+                        throw new dev.nana.FailedPreconditionException(
+                                "container "
+                                        + c.id()
+                                        + " has no log file: it was created without a log path");
+                    if (state(info(c.id())) != ContainerState.CONTAINER_RUNNING)
+                        throw new dev.nana.FailedPreconditionException(
+                                "container "
+                                        + c.id()
+                                        + " is not running: its log file is not reopened");
+                    // its shim reopens the file at the same path (the kubelet renamed the old one)
+                    try (Fd control =
+                            LibNana.fifoOpenReadWrite(
+                                    stateDir.resolve(c.id())
+                                            .resolve("init")
+                                            .resolve(ShimProtocol.CONTROL_FIFO))) {
+                        LibNana.writeFully(control, ShimProtocol.reopenLog());
+                    }
+                    return ReopenContainerLogResponse.getDefaultInstance();
+                });
     }
 }

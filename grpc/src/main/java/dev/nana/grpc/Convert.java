@@ -51,7 +51,8 @@ public final class Convert {
                         .setCwd(s.cwd() == null ? "" : s.cwd())
                         .setMemoryLimitBytes(
                                 s.memoryLimitBytes() == null ? 0 : s.memoryLimitBytes())
-                        .setOpenStdin(s.openStdin());
+                        .setOpenStdin(s.openStdin())
+                        .setLogFile(s.logFile() == null ? "" : s.logFile().toString());
         dev.nana.api.v1.Stdio.Builder io = dev.nana.api.v1.Stdio.newBuilder();
         if (s.stdio().stdin() != null) io.setStdin(s.stdio().stdin().toString());
         if (s.stdio().stdout() != null) io.setStdout(s.stdio().stdout().toString());
@@ -77,6 +78,7 @@ public final class Convert {
                         .memoryLimitBytes(
                                 r.getMemoryLimitBytes() != 0 ? r.getMemoryLimitBytes() : null);
         if (r.getOpenStdin()) b.openStdin();
+        if (!r.getLogFile().isEmpty()) b.logFile(Path.of(r.getLogFile()));
         return b.build(); // < 0 is refused there
     }
 

@@ -22,6 +22,7 @@ public final class ShimProtocol {
     public static final String CONTROL_CLOSE_STDIN = "close-stdin";
     public static final String CONTROL_RESIZE = "resize";
     public static final String CONTROL_ATTACH = "attach";
+    public static final String CONTROL_REOPEN_LOG = "reopen-log";
     public static final String CONTROL_NO_PATH = "-";
 
     public static final String EXIT_FIFO = "exit";
@@ -45,6 +46,11 @@ public final class ShimProtocol {
     /** The control command that closes the process's stdin (the client's EOF). */
     public static String closeStdin() {
         return CONTROL_CLOSE_STDIN + "\n";
+    }
+
+    /** The control command that opens the CRI log file again (after it was renamed). */
+    public static String reopenLog() {
+        return CONTROL_REOPEN_LOG + "\n";
     }
 
     /** The control command that sets the terminal's size. */

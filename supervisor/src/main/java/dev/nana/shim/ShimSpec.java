@@ -20,6 +20,7 @@ import java.util.List;
  * @param terminal allocate a pty
  * @param startNow start right after create (run), instead of waiting for "start"
  * @param logMaxSize bytes per output log file before it rotates
+ * @param criLog a file to write the output to in the Kubernetes CRI log format too, or null
  * @param restoreImage a CRIU image to restore the container from instead of creating it, or null
  * @param startFifo how the shim starts the container without {@code <runtime> start}, or null to
  *     use it
@@ -36,6 +37,7 @@ public record ShimSpec(
         boolean terminal,
         boolean startNow,
         long logMaxSize,
+        Path criLog,
         Path restoreImage,
         StartFifo startFifo) {
     public static final long DEFAULT_LOG_MAX_SIZE = 16L << 20;
@@ -73,6 +75,7 @@ public record ShimSpec(
         if (startNow) a.add("--start-now");
         if (runtime.unshareCgroup2()) a.add("--unshare-cgroup2");
         if (startFifo != null) a.addAll(startFifo.shimArgs());
+        if (criLog != null) a.addAll(List.of("--cri-log", criLog.toString()));
         a.addAll(
                 List.of(
                         "--log-max-size",

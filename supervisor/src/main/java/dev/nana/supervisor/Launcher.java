@@ -175,6 +175,7 @@ public final class Launcher {
                         spec.terminal(),
                         startNow,
                         ShimSpec.DEFAULT_LOG_MAX_SIZE,
+                        spec.logFile(),
                         restoreImage,
                         restoreImage == null ? p.startFifo() : null);
         try {
@@ -247,6 +248,7 @@ public final class Launcher {
                         spec.terminal(),
                         false,
                         ShimSpec.DEFAULT_LOG_MAX_SIZE,
+                        null,
                         null,
                         null);
         try {

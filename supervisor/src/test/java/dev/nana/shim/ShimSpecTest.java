@@ -28,6 +28,7 @@ class ShimSpecTest {
                         true,
                         1024,
                         null,
+                        null,
                         new StartFifo("--start-fifo-write", Path.of("/r/web/exec.fifo")));
         assertEquals(
                 List.of(
@@ -71,6 +72,7 @@ class ShimSpecTest {
                         false,
                         true,
                         1,
+                        null,
                         Path.of("/img"),
                         null);
         assertEquals(
@@ -104,7 +106,7 @@ class ShimSpecTest {
                 () ->
                         new ShimSpec(
                                 "x", null, null, CRUN, List.of(), null, null, null, false, false, 1,
-                                null, null));
+                                null, null, null));
         assertThrows(
                 IllegalArgumentException.class,
                 () ->
@@ -120,6 +122,7 @@ class ShimSpecTest {
                                 false,
                                 false,
                                 1,
+                                null,
                                 null,
                                 null));
     }
@@ -143,6 +146,7 @@ class ShimSpecTest {
                                 false,
                                 1,
                                 null,
+                                null,
                                 fifo));
         assertThrows(
                 IllegalArgumentException.class,
@@ -159,6 +163,7 @@ class ShimSpecTest {
                                 false,
                                 true,
                                 1,
+                                null,
                                 Path.of("/img"),
                                 fifo));
     }

@@ -232,6 +232,40 @@ class CliLifecycleTest {
         }
     }
 
+    @Test
+    void aLogFileGetsTheOutputInTheCriFormatToo() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            java.nio.file.Path log =
+                    nana.stateDir.resolveSibling(nana.stateDir.getFileName() + ".cri.log");
+            try {
+                NanaCli.Run r =
+                        nana.run(
+                                "run",
+                                "--rm",
+                                "--log-file",
+                                log.toString(),
+                                "logged",
+                                "--",
+                                "sh",
+                                "-c",
+                                "echo out; echo err >&2; printf partial");
+                assertEquals(0, r.exit(), r.err());
+                assertEquals("out\npartial", r.out(), "the output still reaches the caller");
+                List<String> records =
+                        java.nio.file.Files.readAllLines(log).stream()
+                                .map(l -> l.substring(l.indexOf(' ') + 1))
+                                .sorted()
+                                .toList();
+                assertEquals(
+                        List.of("stderr F err", "stdout F out", "stdout F partial"),
+                        records,
+                        "an unended last line is written whole when the stream ends");
+            } finally {
+                java.nio.file.Files.deleteIfExists(log);
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"../x", "a/b", ""})
     void badIdsExit125WithTheReasonAndLeaveNothing(String id) throws Exception {

@@ -30,6 +30,7 @@ import dev.nana.cri.v1.PodSandboxMetadata;
 import dev.nana.cri.v1.PodSandboxStatusRequest;
 import dev.nana.cri.v1.RemoveContainerRequest;
 import dev.nana.cri.v1.RemovePodSandboxRequest;
+import dev.nana.cri.v1.ReopenContainerLogRequest;
 import dev.nana.cri.v1.RunPodSandboxRequest;
 import dev.nana.cri.v1.RuntimeServiceGrpc;
 import dev.nana.cri.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
@@ -159,7 +160,8 @@ class CriContainerTest {
                                 podConfig,
                                 container(
                                                 "web",
-                                                "id -u > /shared/uid; hostname > /shared/host; echo $FOO > /shared/env; sleep 1000")
+                                                "echo hello; echo oops >&2; head -c 20000 /dev/zero | tr '\\0' x; echo;"
+                                                        + " id -u > /shared/uid; hostname > /shared/host; echo $FOO > /shared/env; sleep 1000")
                                         .addEnvs(
                                                 KeyValue.newBuilder().setKey("FOO").setValue("bar"))
                                         .setLogPath("web/0.log")
@@ -187,6 +189,39 @@ class CriContainerTest {
                 assertTrue(
                         ws.getImageRef().startsWith("docker.io/library/busybox@sha256:"),
                         ws.getImageRef());
+
+                // its output in the kubelet's log file, in the CRI format: a line over 16 KiB in
+                // parts
+                Path webLog = work.resolve("logs/web/0.log");
+                await().atMost(Duration.ofSeconds(30))
+                        .until(
+                                () ->
+                                        Files.exists(webLog)
+                                                && Files.readAllLines(webLog).size() >= 4);
+                List<String> records = Files.readAllLines(webLog);
+                String time = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z ";
+                List<String> seen =
+                        records.stream()
+                                .map(
+                                        line -> {
+                                            assertTrue(
+                                                    line.matches(time + "(stdout|stderr) [FP] .*"),
+                                                    line);
+                                            String rest = line.substring(line.indexOf(' ') + 1);
+                                            return rest.length() > 40
+                                                    ? rest.substring(0, 9) + rest.length()
+                                                    : rest;
+                                        })
+                                .sorted()
+                                .toList();
+                assertEquals(
+                        List.of(
+                                "stderr F oops",
+                                "stdout F 3625",
+                                "stdout F hello",
+                                "stdout P 16393"),
+                        seen,
+                        "a 20,000-byte line is a P of 16,384 bytes and an F of the rest");
 
                 // a command run to its end, and one that outlives its timeout
                 var exec =
@@ -362,6 +397,30 @@ class CriContainerTest {
                                 .stream()
                                 .map(c -> c.getId())
                                 .toList());
+
+                // the kubelet rotates a log: renames it, and the container writes on in a new file
+                String ticker =
+                        create(
+                                cri,
+                                pod,
+                                podConfig,
+                                container("ticker", "while true; do echo tick; sleep 0.1; done")
+                                        .setLogPath("ticker/0.log"));
+                start(cri, ticker);
+                Path tickerLog = work.resolve("logs/ticker/0.log");
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> Files.exists(tickerLog) && Files.size(tickerLog) > 0);
+                Files.move(tickerLog, tickerLog.resolveSibling("0.log.1"));
+                cri.reopenContainerLog(
+                        ReopenContainerLogRequest.newBuilder().setContainerId(ticker).build());
+                await().atMost(Duration.ofSeconds(30))
+                        .until(
+                                () ->
+                                        Files.exists(tickerLog)
+                                                && Files.readString(tickerLog)
+                                                        .contains(" stdout F tick"));
+                cri.removeContainer(
+                        RemoveContainerRequest.newBuilder().setContainerId(ticker).build());
 
                 // bad input: a clear status, and no container, mount or folder left
                 int before =

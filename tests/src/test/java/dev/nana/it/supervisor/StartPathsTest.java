@@ -225,6 +225,7 @@ class StartPathsTest {
                             true,
                             ShimSpec.DEFAULT_LOG_MAX_SIZE,
                             null,
+                            null,
                             fast ? p.startFifo() : null);
             org.junit.jupiter.api.Assertions.assertThrows(
                     dev.nana.NanaException.class,
