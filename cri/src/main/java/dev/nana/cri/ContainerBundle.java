@@ -110,7 +110,7 @@ final class ContainerBundle {
     private ContainerBundle() {}
 
     /** Where the container joins its pod: the pause process's pid, and the target's. */
-    record Pod(SandboxRecord sandbox, String cgroupParent, int pausePid, int targetPid) {}
+    record Pod(SandboxRecord sandbox, Path dir, String cgroupParent, int pausePid, int targetPid) {}
 
     static ObjectNode config(ContainerConfig c, JsonNode image, Pod pod, Path rootfs, String id)
             throws IOException {
@@ -196,6 +196,19 @@ final class ContainerBundle {
                 "noexec",
                 "nodev",
                 sc.getPrivileged() ? "rw" : "ro");
+        // the pod's hostname, hosts and resolv.conf, unless the kubelet mounts its own there
+        for (String name : PodFiles.NAMES) {
+            String dest = "/etc/" + name;
+            if (c.getMountsList().stream().noneMatch(m -> m.getContainerPath().equals(dest)))
+                mount(
+                        mounts,
+                        dest,
+                        "bind",
+                        pod.dir().resolve(name).toString(),
+                        "rbind",
+                        "rprivate",
+                        sc.getReadonlyRootfs() ? "ro" : "rw");
+        }
         String rootPropagation = null;
         for (Mount m : c.getMountsList()) {
             String propagation =

@@ -11,6 +11,8 @@ import dev.nana.Stats;
 import dev.nana.Supervisor;
 import dev.nana.cri.image.ImageRecord;
 import dev.nana.cri.image.ImageStore;
+import dev.nana.cri.v1.AttachRequest;
+import dev.nana.cri.v1.AttachResponse;
 import dev.nana.cri.v1.Container;
 import dev.nana.cri.v1.ContainerAttributes;
 import dev.nana.cri.v1.ContainerConfig;
@@ -26,6 +28,8 @@ import dev.nana.cri.v1.ContainerStatusResponse;
 import dev.nana.cri.v1.CpuUsage;
 import dev.nana.cri.v1.CreateContainerRequest;
 import dev.nana.cri.v1.CreateContainerResponse;
+import dev.nana.cri.v1.ExecRequest;
+import dev.nana.cri.v1.ExecResponse;
 import dev.nana.cri.v1.ExecSyncRequest;
 import dev.nana.cri.v1.ExecSyncResponse;
 import dev.nana.cri.v1.FilesystemIdentifier;
@@ -50,6 +54,8 @@ import dev.nana.cri.v1.PodSandboxState;
 import dev.nana.cri.v1.PodSandboxStatus;
 import dev.nana.cri.v1.PodSandboxStatusRequest;
 import dev.nana.cri.v1.PodSandboxStatusResponse;
+import dev.nana.cri.v1.PortForwardRequest;
+import dev.nana.cri.v1.PortForwardResponse;
 import dev.nana.cri.v1.RemoveContainerRequest;
 import dev.nana.cri.v1.RemoveContainerResponse;
 import dev.nana.cri.v1.RemovePodSandboxRequest;
@@ -251,6 +257,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                         PauseBundle.mode(namespaces.getIpc(), "IPC"));
         Path bundle = sandboxes.bundle(id);
         PauseBundle.write(bundle, record, config.getLinux());
+        PodFiles.write(sandboxes.dir(id), config, record.network());
         sandboxes.add(record);
         try {
             ContainerSpec.Builder spec =
@@ -522,6 +529,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                             images.config(image),
                             new ContainerBundle.Pod(
                                     s,
+                                    sandboxes.dir(s.id()),
                                     r.getSandboxConfig().getLinux().getCgroupParent(),
                                     pause.pid(),
                                     targetPid),
@@ -921,5 +929,32 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                     }
                     return ReopenContainerLogResponse.getDefaultInstance();
                 });
+    }
+
+    // ---- streaming: not served yet
+
+    private static <T> void notStreaming(String call, StreamObserver<T> out) {
+        out.onError(
+                io.grpc.Status.UNIMPLEMENTED
+                        .withDescription(
+                                call
+                                        + ": nana does not serve the CRI's streaming calls (exec, attach, port-forward) yet;"
+                                        + " ExecSync runs a command to its end")
+                        .asRuntimeException());
+    }
+
+    @Override
+    public void exec(ExecRequest r, StreamObserver<ExecResponse> out) {
+        notStreaming("Exec", out);
+    }
+
+    @Override
+    public void attach(AttachRequest r, StreamObserver<AttachResponse> out) {
+        notStreaming("Attach", out);
+    }
+
+    @Override
+    public void portForward(PortForwardRequest r, StreamObserver<PortForwardResponse> out) {
+        notStreaming("PortForward", out);
     }
 }

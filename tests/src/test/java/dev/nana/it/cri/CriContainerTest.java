@@ -16,6 +16,7 @@ import dev.nana.cri.v1.ContainerStatsRequest;
 import dev.nana.cri.v1.ContainerStatus;
 import dev.nana.cri.v1.ContainerStatusRequest;
 import dev.nana.cri.v1.CreateContainerRequest;
+import dev.nana.cri.v1.DNSConfig;
 import dev.nana.cri.v1.ExecSyncRequest;
 import dev.nana.cri.v1.ImageSpec;
 import dev.nana.cri.v1.Int64Value;
@@ -142,6 +143,11 @@ class CriContainerTest {
                                                 .setUid("uid-app")
                                                 .setNamespace("default"))
                                 .setHostname("app-pod")
+                                .setDnsConfig(
+                                        DNSConfig.newBuilder()
+                                                .addServers("10.96.0.10")
+                                                .addSearches("default.svc.cluster.local")
+                                                .addOptions("ndots:5"))
                                 .setLogDirectory(work.resolve("logs").toString())
                                 .build();
                 String pod =
@@ -161,6 +167,7 @@ class CriContainerTest {
                                 container(
                                                 "web",
                                                 "echo hello; echo oops >&2; head -c 20000 /dev/zero | tr '\\0' x; echo;"
+                                                        + " cat /etc/resolv.conf > /shared/resolv; cat /etc/hostname > /shared/hostname;"
                                                         + " id -u > /shared/uid; hostname > /shared/host; echo $FOO > /shared/env; sleep 1000")
                                         .addEnvs(
                                                 KeyValue.newBuilder().setKey("FOO").setValue("bar"))
@@ -177,6 +184,11 @@ class CriContainerTest {
                 assertEquals("1000", Files.readString(shared.resolve("uid")).strip());
                 assertEquals("app-pod", Files.readString(shared.resolve("host")).strip());
                 assertEquals("bar", Files.readString(shared.resolve("env")).strip());
+                assertEquals("app-pod\n", Files.readString(shared.resolve("hostname")));
+                assertEquals(
+                        "search default.svc.cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n",
+                        Files.readString(shared.resolve("resolv")),
+                        "the pod's DNS config is the container's resolv.conf");
                 String pausePid = pid(cri, pod, true);
                 String webPid = pid(cri, web, false);
                 assertEquals(

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nana.cri.v1.CreateContainerRequest;
+import dev.nana.cri.v1.ExecRequest;
 import dev.nana.cri.v1.LinuxPodSandboxConfig;
 import dev.nana.cri.v1.LinuxSandboxSecurityContext;
 import dev.nana.cri.v1.ListPodSandboxRequest;
@@ -199,10 +199,9 @@ class CriSandboxTest {
                 StatusRuntimeException notYet =
                         assertThrows(
                                 StatusRuntimeException.class,
-                                () ->
-                                        cri.createContainer(
-                                                CreateContainerRequest.getDefaultInstance()));
+                                () -> cri.exec(ExecRequest.getDefaultInstance()));
                 assertEquals(Status.Code.UNIMPLEMENTED, notYet.getStatus().getCode());
+                assertTrue(notYet.getStatus().getDescription().contains("ExecSync"));
 
                 PodSandboxFilter all = PodSandboxFilter.getDefaultInstance();
                 assertEquals(List.of(web, host), ids(cri, all));
