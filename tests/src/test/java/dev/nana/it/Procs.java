@@ -30,6 +30,22 @@ public final class Procs {
                 .toList();
     }
 
+    /**
+     * The shims under dir once their number holds still for 200 ms (at most 5 s): a shim spawned
+     * just before its supervisor was killed is not one yet until it has exec'd and changed folder.
+     */
+    public static List<Long> settledShimsUnder(Path dir) throws InterruptedException {
+        List<Long> last = shimsUnder(dir);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            List<Long> now = shimsUnder(dir);
+            if (now.size() == last.size()) return now;
+            last = now;
+        }
+        return last;
+    }
+
     public static boolean isShim(ProcessHandle p) {
         return p.info().command().map(c -> c.endsWith("nana-shim")).orElse(false);
     }

@@ -183,7 +183,7 @@ abstract class SupervisorContract {
         p.destroyForcibly(); // SIGKILL
         assertTrue(p.waitFor(10, TimeUnit.SECONDS));
         int folders = countFolders();
-        int shims = Procs.shimsUnder(fx.stateDir).size();
+        int shims = Procs.settledShimsUnder(fx.stateDir).size();
 
         try (LocalSupervisor nana = open()) {
             Map<String, ContainerInfo> listed =
