@@ -425,7 +425,8 @@ final class ContainerBundle {
         }
     }
 
-    private static void mount(
+    /** Adds an OCI mount. */
+    static void mount(
             ArrayNode mounts, String dest, String type, String source, String... options) {
         ObjectNode m = mounts.addObject();
         m.put("destination", dest);

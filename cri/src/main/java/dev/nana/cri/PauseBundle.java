@@ -72,9 +72,18 @@ final class PauseBundle {
             c.put("hostname", r.hostname());
 
         ArrayNode mounts = c.putArray("mounts");
-        mount(mounts, "/pause", "bind", PAUSE_BINARY.toString(), "rbind", "ro", "nosuid", "nodev");
-        mount(mounts, "/proc", "proc", "proc", "nosuid", "noexec", "nodev");
-        mount(mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=64k");
+        ContainerBundle.mount(
+                mounts,
+                "/pause",
+                "bind",
+                PAUSE_BINARY.toString(),
+                "rbind",
+                "ro",
+                "nosuid",
+                "nodev");
+        ContainerBundle.mount(mounts, "/proc", "proc", "proc", "nosuid", "noexec", "nodev");
+        ContainerBundle.mount(
+                mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=64k");
 
         ObjectNode l = c.putObject("linux");
         ArrayNode namespaces = l.putArray("namespaces");
@@ -108,16 +117,6 @@ final class PauseBundle {
                 .add("/proc/sys")
                 .add("/proc/sysrq-trigger");
         return c;
-    }
-
-    private static void mount(
-            ArrayNode mounts, String dest, String type, String source, String... options) {
-        ObjectNode m = mounts.addObject();
-        m.put("destination", dest);
-        m.put("type", type);
-        m.put("source", source);
-        ArrayNode o = m.putArray("options");
-        for (String option : options) o.add(option);
     }
 
     /** The namespace modes a sandbox asks for, each checked: TARGET has no meaning for a pod. */
