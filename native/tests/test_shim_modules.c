@@ -171,21 +171,21 @@ static void writes_the_cri_log_format(void) {
     struct cri_log l;
     nana_err err;
     CHECK_EQ_INT(cri_log_open(&l, path, &err), 0);
-    cri_log_write(&l, 0, "one\ntw", 6);     /* a line and a half */
-    cri_log_write(&l, 1, "err", 3);         /* another stream's part waits on its own */
-    cri_log_write(&l, 0, "o\n", 2);         /* ... the half ends */
+    cri_log_write(&l, 0, "one\ntw", 6); /* a line and a half */
+    cri_log_write(&l, 1, "err", 3);     /* another stream's part waits on its own */
+    cri_log_write(&l, 0, "o\n", 2);     /* ... the half ends */
     static char big[CRI_LOG_LINE_MAX + 10];
     memset(big, 'x', sizeof big);
     big[sizeof big - 1] = '\n';
-    cri_log_write(&l, 0, big, sizeof big);  /* too long: P, then F with the rest */
-    cri_log_flush(&l, 1);                   /* stderr ended without a newline */
+    cri_log_write(&l, 0, big, sizeof big); /* too long: P, then F with the rest */
+    cri_log_flush(&l, 1);                  /* stderr ended without a newline */
     close(l.fd);
 
     FILE *f = fopen(path, "r");
     CHECK(f != NULL);
     static char line[CRI_LOG_LINE_MAX + 128];
-    const char *want[] = {" stdout F one\n", " stdout F two\n", " stdout P ", " stdout F xxxxxxxxx\n",
-                          " stderr F err\n"};
+    const char *want[] = {" stdout F one\n", " stdout F two\n", " stdout P ",
+                          " stdout F xxxxxxxxx\n", " stderr F err\n"};
     for (int i = 0; i < 5; i++) {
         CHECK(fgets(line, sizeof line, f) != NULL);
         char *rest = strchr(line, ' '); /* after the time */

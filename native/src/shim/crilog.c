@@ -40,8 +40,8 @@ size_t cri_log_format(char *out, size_t len, const struct timespec *now, int str
 }
 
 /* One record: a header, the text (in two parts: what was pending, and what ends it), \n. */
-static void emit(struct cri_log *l, int stream, int partial, const char *a, size_t an, const char *b,
-                 size_t bn) {
+static void emit(struct cri_log *l, int stream, int partial, const char *a, size_t an,
+                 const char *b, size_t bn) {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     char head[96];
