@@ -253,6 +253,13 @@ final class ContainerBundle {
         }
         if (!pod.cgroupParent().isEmpty())
             linux.put("cgroupsPath", pod.cgroupParent().replaceAll("/+$", "") + "/" + id);
+        ObjectNode seccomp =
+                Seccomp.filter(
+                        sc.getSeccomp(),
+                        sc.hasSeccomp(),
+                        sc.getPrivileged(),
+                        c.getMetadata().getName());
+        if (seccomp != null) linux.set("seccomp", seccomp);
         ObjectNode r = linux.putObject("resources");
         r.putArray("devices").addObject().put("allow", sc.getPrivileged()).put("access", "rwm");
         ObjectNode cpu = r.putObject("cpu");

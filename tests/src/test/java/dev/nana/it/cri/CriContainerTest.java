@@ -35,6 +35,7 @@ import dev.nana.cri.v1.ReopenContainerLogRequest;
 import dev.nana.cri.v1.RunPodSandboxRequest;
 import dev.nana.cri.v1.RuntimeServiceGrpc;
 import dev.nana.cri.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
+import dev.nana.cri.v1.SecurityProfile;
 import dev.nana.cri.v1.StartContainerRequest;
 import dev.nana.cri.v1.StopContainerRequest;
 import dev.nana.cri.v1.UpdateContainerResourcesRequest;
@@ -294,7 +295,7 @@ class CriContainerTest {
                                 podConfig,
                                 container(
                                                 "locked",
-                                                "grep -E '^(CapEff|NoNewPrivs)' /proc/self/status > /shared/status;"
+                                                "grep -E '^(CapEff|NoNewPrivs|Seccomp)' /proc/self/status > /shared/status;"
                                                         + " touch /file 2> /shared/ro; sleep 1000")
                                         .addMounts(
                                                 Mount.newBuilder()
@@ -327,8 +328,67 @@ class CriContainerTest {
                 assertTrue(st.contains("CapEff:\t0000000000000000"), st);
                 assertTrue(st.contains("NoNewPrivs:\t1"), st);
                 assertTrue(
+                        st.contains("Seccomp:\t0"),
+                        "no profile asked: unconfined, as containerd: " + st);
+                assertTrue(
                         Files.readString(shared.resolve("ro")).contains("Read-only file system"));
 
+                // seccomp: none unless asked, nana's default, or a profile file on the node
+                Path profile = work.resolve("no-mkdir.json");
+                Files.writeString(
+                        profile,
+                        "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
+                                + "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}");
+                for (var confined :
+                        List.of(
+                                SecurityProfile.newBuilder()
+                                        .setProfileType(SecurityProfile.ProfileType.RuntimeDefault),
+                                SecurityProfile.newBuilder()
+                                        .setProfileType(SecurityProfile.ProfileType.Localhost)
+                                        .setLocalhostRef(profile.toString()))) {
+                    String name = confined.getProfileType().name();
+                    String id =
+                            create(
+                                    cri,
+                                    pod,
+                                    podConfig,
+                                    container(
+                                                    name.toLowerCase(java.util.Locale.ROOT),
+                                                    "grep Seccomp: /proc/self/status > /shared/"
+                                                            + name
+                                                            + ";"
+                                                            + " mkdir /shared/d-"
+                                                            + name
+                                                            + " 2> /shared/"
+                                                            + name
+                                                            + ".mkdir; sleep 1000")
+                                            .addMounts(
+                                                    Mount.newBuilder()
+                                                            .setContainerPath("/shared")
+                                                            .setHostPath(shared.toString()))
+                                            .setLinux(
+                                                    LinuxContainerConfig.newBuilder()
+                                                            .setSecurityContext(
+                                                                    LinuxContainerSecurityContext
+                                                                            .newBuilder()
+                                                                            .setSeccomp(
+                                                                                    confined))));
+                    start(cri, id);
+                    await().atMost(Duration.ofSeconds(30))
+                            .until(() -> Files.exists(shared.resolve(name + ".mkdir")));
+                    assertEquals(
+                            "Seccomp:\t2", Files.readString(shared.resolve(name)).strip(), name);
+                    cri.removeContainer(
+                            RemoveContainerRequest.newBuilder().setContainerId(id).build());
+                }
+                assertEquals(
+                        "",
+                        Files.readString(shared.resolve("RuntimeDefault.mkdir")),
+                        "mkdir is allowed");
+                assertTrue(
+                        Files.readString(shared.resolve("Localhost.mkdir"))
+                                .contains("Operation not permitted"),
+                        "the node's profile denies mkdir");
                 // an exit code, a TERM honoured, a TERM ignored, and an OOM kill
                 String exits = create(cri, pod, podConfig, container("exits", "exit 3"));
                 start(cri, exits);
