@@ -1,8 +1,10 @@
 package dev.nana.cli;
 
+import dev.nana.cri.CriImageService;
 import dev.nana.cri.image.ImageRecord;
 import dev.nana.cri.image.ImageReference;
 import dev.nana.cri.image.ImageStore;
+import dev.nana.state.StateDir;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,9 +121,10 @@ public final class ImageCommand extends Subcommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             ImageStore store = store(image.nana);
+            ImageStore.InUse inUse =
+                    CriImageService.inUseBy(Nana.stateDir(image.nana).resolve(StateDir.CRI));
             for (String ref : refs) {
-                // no container runs from an image yet: that check comes with CRI containers
-                if (!store.remove(ref, i -> false)) throw ImageStore.notFound(ref);
+                if (!store.remove(ref, inUse)) throw ImageStore.notFound(ref);
                 image.spec.commandLine().getOut().println(ref);
             }
             return 0;

@@ -23,6 +23,7 @@ import dev.nana.cri.v1.UInt64Value;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 
 /**
@@ -31,9 +32,17 @@ import java.time.Instant;
  */
 public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase {
     private final ImageStore store;
+    private final ImageStore.InUse inUse;
 
-    public CriImageService(ImageStore store) {
+    /** Serves store; the CRI's containers (records under criRoot) keep their images. */
+    public CriImageService(ImageStore store, Path criRoot) {
         this.store = store;
+        this.inUse = inUseBy(criRoot);
+    }
+
+    /** An image is in use while a CRI container (its record under criRoot) runs from it. */
+    public static ImageStore.InUse inUseBy(Path criRoot) {
+        return image -> PodContainers.usesImage(criRoot, image.id());
     }
 
     @Override
@@ -72,8 +81,7 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
         CriRuntimeService.reply(
                 out,
                 () -> {
-                    // no container runs from an image yet: that check comes with CRI containers
-                    store.remove(r.getImage().getImage(), i -> false);
+                    store.remove(r.getImage().getImage(), inUse);
                     return RemoveImageResponse.getDefaultInstance();
                 });
     }

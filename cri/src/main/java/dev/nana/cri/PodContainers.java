@@ -68,6 +68,25 @@ final class PodContainers {
         return all().stream().filter(c -> c.sandboxId().equals(sandboxId)).toList();
     }
 
+    /**
+     * Whether a CRI container under criRoot runs from image (read from the disk, so that a CLI's
+     * {@code nana image rm} sees the daemon's containers).
+     */
+    static boolean usesImage(Path criRoot, String imageId) throws IOException {
+        Path dir = criRoot.resolve("containers");
+        if (!java.nio.file.Files.isDirectory(dir)) return false;
+        try (var s = java.nio.file.Files.list(dir)) {
+            for (Path c : s.toList()) {
+                Path file = c.resolve("container.json");
+                if (!java.nio.file.Files.exists(file)) continue;
+                if (dev.nana.state.StateFiles.read(file, ContainerRecord.class)
+                        .imageId()
+                        .equals(imageId)) return true;
+            }
+        }
+        return false;
+    }
+
     /** Forgets a container, unmounts its root filesystem and removes its folder. */
     void remove(String id) throws IOException {
         records.remove(id);

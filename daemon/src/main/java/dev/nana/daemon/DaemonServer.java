@@ -350,7 +350,7 @@ public final class DaemonServer implements AutoCloseable {
                     ImageStore images = ImageStore.open(cri.images());
                     builder.addService(
                             new CriRuntimeService(supervisor, cri.root(), images, cri.version()));
-                    builder.addService(new CriImageService(images));
+                    builder.addService(new CriImageService(images, cri.root()));
                 } catch (IOException e) {
                     throw new UnavailableException(
                             "read the CRI's records in \"" + cri.root() + "\": " + e.getMessage(),

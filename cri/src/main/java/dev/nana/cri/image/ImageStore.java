@@ -362,8 +362,7 @@ public final class ImageStore {
      * Removes an image with all its names, and the layers and blobs no other image has; inUse says
      * whether a container still runs from it (then it is refused). Nothing to remove is no error.
      */
-    public boolean remove(String ref, java.util.function.Predicate<ImageRecord> inUse)
-            throws IOException {
+    public boolean remove(String ref, InUse inUse) throws IOException {
         try (Change _ = new Change()) {
             ImageRecord image = find(ref);
             if (image == null) return false;
@@ -451,6 +450,12 @@ public final class ImageStore {
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
+    }
+
+    /** Whether a container runs from an image. */
+    @FunctionalInterface
+    public interface InUse {
+        boolean test(ImageRecord image) throws IOException;
     }
 
     /** An unknown image, named. */

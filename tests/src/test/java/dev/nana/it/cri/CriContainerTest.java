@@ -236,6 +236,28 @@ class CriContainerTest {
                         seen,
                         "a 20,000-byte line is a P of 16,384 bytes and an F of the rest");
 
+                // an image a container runs from stays
+                StatusRuntimeException inUse =
+                        assertThrows(
+                                StatusRuntimeException.class,
+                                () ->
+                                        dev.nana.cri.v1.ImageServiceGrpc.newBlockingStub(
+                                                        grpc.channel())
+                                                .removeImage(
+                                                        dev.nana.cri.v1.RemoveImageRequest
+                                                                .newBuilder()
+                                                                .setImage(
+                                                                        ImageSpec.newBuilder()
+                                                                                .setImage(
+                                                                                        "busybox:1.36"))
+                                                                .build()));
+                assertEquals(Status.Code.FAILED_PRECONDITION, inUse.getStatus().getCode());
+                assertTrue(
+                        inUse.getStatus().getDescription().contains("in use"), inUse.getMessage());
+                NanaCli.Run rm = nana.run("image", "rm", "busybox:1.36");
+                assertEquals(125, rm.exit());
+                assertTrue(rm.err().contains("in use"), rm.err());
+
                 // a command run to its end, and one that outlives its timeout
                 var exec =
                         cri.execSync(
