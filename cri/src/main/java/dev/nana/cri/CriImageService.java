@@ -96,9 +96,7 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
                     return ImageFsInfoResponse.newBuilder()
                             .addImageFilesystems(
                                     FilesystemUsage.newBuilder()
-                                            .setTimestamp(
-                                                    now.getEpochSecond() * 1_000_000_000L
-                                                            + now.getNano())
+                                            .setTimestamp(CriRuntimeService.nanos(now))
                                             .setFsId(
                                                     FilesystemIdentifier.newBuilder()
                                                             .setMountpoint(store.root().toString()))

@@ -287,7 +287,8 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
         return b;
     }
 
-    private static long nanos(Instant t) {
+    /** t in nanoseconds since the epoch, as the CRI counts times. */
+    static long nanos(Instant t) {
         return t.getEpochSecond() * 1_000_000_000L + t.getNano();
     }
 
@@ -651,10 +652,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                     ContainerFilter f = r.getFilter();
                     ListContainersResponse.Builder b = ListContainersResponse.newBuilder();
                     for (ContainerRecord c : containers.all()) {
-                        if (!f.getId().isEmpty() && !c.id().startsWith(f.getId())) continue;
-                        if (!f.getPodSandboxId().isEmpty()
-                                && !c.sandboxId().startsWith(f.getPodSandboxId())) continue;
-                        if (!c.labels().entrySet().containsAll(f.getLabelSelectorMap().entrySet()))
+                        if (!matches(c, f.getId(), f.getPodSandboxId(), f.getLabelSelectorMap()))
                             continue;
                         ContainerInfo info = info(c.id());
                         ContainerState state = state(info);
@@ -748,6 +746,14 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
         };
     }
 
+    /** Whether c passes a list filter: id and pod sandbox id prefixes, and labels, all of them. */
+    private static boolean matches(
+            ContainerRecord c, String id, String sandboxId, Map<String, String> labels) {
+        return c.id().startsWith(id)
+                && c.sandboxId().startsWith(sandboxId)
+                && c.labels().entrySet().containsAll(labels.entrySet());
+    }
+
     /** When the shim recorded the start (its "started" file), in nanoseconds; 0 if it has not. */
     private long startedAt(String id) {
         try {
@@ -827,10 +833,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                     ContainerStatsFilter f = r.getFilter();
                     ListContainerStatsResponse.Builder b = ListContainerStatsResponse.newBuilder();
                     for (ContainerRecord c : containers.all()) {
-                        if (!f.getId().isEmpty() && !c.id().startsWith(f.getId())) continue;
-                        if (!f.getPodSandboxId().isEmpty()
-                                && !c.sandboxId().startsWith(f.getPodSandboxId())) continue;
-                        if (!c.labels().entrySet().containsAll(f.getLabelSelectorMap().entrySet()))
+                        if (!matches(c, f.getId(), f.getPodSandboxId(), f.getLabelSelectorMap()))
                             continue;
                         if (state(info(c.id())) != ContainerState.CONTAINER_RUNNING) continue;
                         b.addStats(stats(c));
@@ -851,7 +854,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                         .setUsageBytes(u64(s.memoryBytes()));
         if (limit > 0 && limit < Long.MAX_VALUE / 2)
             memory.setAvailableBytes(u64(Math.max(0, limit - workingSet)));
-        long[] upper = usage(containers.dir(c.id()).resolve("upper"));
+        long[] upper = ImageStore.diskUsage(containers.dir(c.id()).resolve("upper"));
         return ContainerStats.newBuilder()
                 .setAttributes(
                         ContainerAttributes.newBuilder()
@@ -881,25 +884,6 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
 
     private static UInt64Value u64(long v) {
         return UInt64Value.newBuilder().setValue(v).build();
-    }
-
-    /** Bytes and inodes under a folder (a container's writable layer). */
-    private static long[] usage(Path dir) throws IOException {
-        long[] u = new long[2];
-        if (!Files.isDirectory(dir)) return u;
-        try (var s = Files.walk(dir)) {
-            s.forEach(
-                    p -> {
-                        u[1]++;
-                        try {
-                            if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-                                u[0] += Files.size(p);
-                        } catch (IOException e) {
-                            // gone meanwhile
-                        }
-                    });
-        }
-        return u;
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.nana.cri;
 import dev.nana.AlreadyExistsException;
 import dev.nana.InvalidArgumentException;
 import dev.nana.NotFoundException;
+import dev.nana.state.StateDir;
 import dev.nana.state.StateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -58,7 +59,7 @@ final class RecordFolder<R> {
                 Path file = dir.resolve(kind.file());
                 if (!Files.exists(file)) {
                     kind.cleanup().undo(dir);
-                    Sandboxes.deleteTree(dir);
+                    StateDir.deleteTree(dir);
                     continue;
                 }
                 try {
@@ -144,6 +145,6 @@ final class RecordFolder<R> {
         Files.deleteIfExists(dir.resolve(kind.file()));
         byId.remove(id);
         kind.cleanup().undo(dir);
-        Sandboxes.deleteTree(dir);
+        StateDir.deleteTree(dir);
     }
 }

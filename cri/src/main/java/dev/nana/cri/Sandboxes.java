@@ -1,11 +1,8 @@
 package dev.nana.cri;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The sandboxes on disk: a folder each under {@code <state-dir>/.cri/sandboxes/<id>/}, with its
@@ -63,12 +60,5 @@ final class Sandboxes {
 
     void remove(String id) throws IOException {
         records.remove(id);
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.nana.FailedPreconditionException;
 import dev.nana.InvalidArgumentException;
 import dev.nana.NotFoundException;
+import dev.nana.state.StateDir;
 import dev.nana.state.StateFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -142,9 +143,14 @@ public final class ImageStore {
 
     /** Bytes and inodes the store takes. */
     public long[] usage() throws IOException {
+        return diskUsage(root);
+    }
+
+    /** Bytes (of regular files) and inodes under dir; zeros when it does not exist. */
+    public static long[] diskUsage(Path dir) throws IOException {
         long[] u = new long[2];
-        if (!Files.exists(root)) return u;
-        try (Stream<Path> s = Files.walk(root)) {
+        if (!Files.exists(dir)) return u;
+        try (Stream<Path> s = Files.walk(dir)) {
             s.forEach(
                     p -> {
                         u[1]++;
@@ -283,17 +289,23 @@ public final class ImageStore {
             throw new InvalidArgumentException(
                     "the layout \"" + layout + "\" lacks blob " + digest);
         byte[] bytes = Files.readAllBytes(file);
-        String actual = "sha256:" + HexFormat.of().formatHex(sha256().digest(bytes));
+        requireDigest("blob", digest, sha256().digest(bytes), layout);
+        return bytes;
+    }
+
+    /** Throws, naming the blob, when its bytes' sha256 is not the digest its descriptor gives. */
+    private static void requireDigest(String what, String digest, byte[] sha256, Path layout) {
+        String actual = "sha256:" + HexFormat.of().formatHex(sha256);
         if (!actual.equals(digest))
             throw new InvalidArgumentException(
-                    "blob "
+                    what
+                            + " "
                             + digest
                             + " of \""
                             + layout
                             + "\" has digest "
                             + actual
                             + ": the layout is corrupt");
-        return bytes;
     }
 
     /** Unpacks a layer unless the store has it; checks its digest and diff id. */
@@ -310,16 +322,7 @@ public final class ImageStore {
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha)) {
             in.transferTo(OutputStream.nullOutputStream());
         }
-        String actual = "sha256:" + HexFormat.of().formatHex(sha.digest());
-        if (!actual.equals(digest))
-            throw new InvalidArgumentException(
-                    "layer "
-                            + digest
-                            + " of \""
-                            + layout
-                            + "\" has digest "
-                            + actual
-                            + ": the layout is corrupt");
+        requireDigest("layer", digest, sha.digest(), layout);
         Path tmp = root.resolve("layers/.unpacking-" + UUID.randomUUID());
         try (InputStream in = Files.newInputStream(file)) {
             LayerUnpacker.Unpacked u = LayerUnpacker.unpack(in, tmp);
@@ -334,7 +337,7 @@ public final class ImageStore {
                                 + ": the image is corrupt");
             Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE);
         } finally {
-            deleteTree(tmp);
+            StateDir.deleteTree(tmp);
         }
     }
 
@@ -374,15 +377,16 @@ public final class ImageStore {
                                 + image.id()
                                 + ") is in use by a container: remove the container first");
             Files.deleteIfExists(record(image.id()));
+            List<ImageRecord> others = list();
             Set<String> kept = new HashSet<>();
-            for (ImageRecord other : list()) kept.addAll(other.diffIds());
+            for (ImageRecord other : others) kept.addAll(other.diffIds());
             for (String diffId : image.diffIds())
-                if (!kept.contains(diffId)) deleteTree(layer(diffId));
+                if (!kept.contains(diffId)) StateDir.deleteTree(layer(diffId));
             Files.deleteIfExists(blob(image.id()));
             for (String d : image.repoDigests()) {
                 String digest = d.substring(d.indexOf('@') + 1);
                 boolean shared =
-                        list().stream()
+                        others.stream()
                                 .anyMatch(
                                         o ->
                                                 o.repoDigests().stream()
@@ -417,7 +421,7 @@ public final class ImageStore {
                 try (Stream<Path> s = Files.list(root.resolve("layers"))) {
                     for (Path p :
                             s.filter(p -> p.getFileName().toString().startsWith(".unpacking-"))
-                                    .toList()) deleteTree(p);
+                                    .toList()) StateDir.deleteTree(p);
                 }
             } catch (IOException | RuntimeException e) {
                 if (ch != null) ch.close();
@@ -442,13 +446,6 @@ public final class ImageStore {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.nana.cri.image;
 import dev.nana.InvalidArgumentException;
 import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
+import dev.nana.state.StateDir;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -207,14 +208,8 @@ public final class LayerUnpacker {
     /** Removes what an entry replaces: a file, a link, or a whole folder of a lower entry. */
     private static void removeExisting(Path path) throws IOException {
         if (!Files.exists(path, NOFOLLOW)) return;
-        if (Files.isDirectory(path, NOFOLLOW)) {
-            try (var s = Files.walk(path)) {
-                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList())
-                    Files.delete(p);
-            }
-        } else {
-            Files.delete(path);
-        }
+        if (Files.isDirectory(path, NOFOLLOW)) StateDir.deleteTree(path);
+        else Files.delete(path);
     }
 
     /**

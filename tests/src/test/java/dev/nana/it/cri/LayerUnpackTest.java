@@ -16,8 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -92,10 +90,6 @@ class LayerUnpackTest {
         }
     }
 
-    private static String sha256(byte[] b) throws Exception {
-        return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    }
-
     @Test
     void layersStackUnderOverlayWithTheirWhiteoutsOwnersAndModes() throws Exception {
         Path root = Files.createTempDirectory(Path.of("/run"), "nana-layers-");
@@ -117,7 +111,10 @@ class LayerUnpackTest {
                             .done();
             Path l1 = root.resolve("l1");
             LayerUnpacker.Unpacked u1 = LayerUnpacker.unpack(new ByteArrayInputStream(lower), l1);
-            assertEquals(sha256(lower), u1.diffId(), "a plain tar's diff id is its own digest");
+            assertEquals(
+                    OciLayouts.sha256(lower),
+                    u1.diffId(),
+                    "a plain tar's diff id is its own digest");
             assertEquals(1000, Files.getAttribute(l1.resolve("etc/a"), "unix:uid"));
             assertEquals(0640, (int) Files.getAttribute(l1.resolve("etc/a"), "unix:mode") & 07777);
             assertEquals(
