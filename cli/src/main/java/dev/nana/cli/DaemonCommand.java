@@ -1,5 +1,6 @@
 package dev.nana.cli;
 
+import dev.nana.cri.image.RegistryHosts;
 import dev.nana.daemon.DaemonServer;
 import dev.nana.state.StateDir;
 import dev.nana.supervisor.LocalSupervisor;
@@ -73,6 +74,14 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                     "serve the Kubernetes CRI (runtime.v1) here too, for a kubelet or crictl"
                             + " (default: cri.sock beside --socket, e.g. /run/nana/cri.sock)")
     Path criSocket;
+
+    @Option(
+            names = "--registry-config",
+            paramLabel = "DIR",
+            description =
+                    "the registry mirror table for image pulls: DIR/HOST/hosts.toml, in containerd's"
+                            + " form (default: /etc/nana/certs.d)")
+    Path registryConfig = RegistryHosts.DEFAULT_DIR;
 
     @Option(names = "--no-cri", description = "serve no CRI socket")
     boolean noCri;
@@ -181,6 +190,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                                     criSocket != null ? criSocket : sock.resolveSibling("cri.sock"),
                                     nana.global.stateDir.resolve(StateDir.CRI),
                                     nana.global.stateDir.resolve(ImageCommand.STORE),
+                                    new RegistryHosts(registryConfig),
                                     VersionCommand.version());
             server = DaemonServer.start(supervisor, sock, cri, socketGroup);
         } catch (RuntimeException e) {

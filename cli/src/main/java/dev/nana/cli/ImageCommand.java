@@ -4,6 +4,7 @@ import dev.nana.cri.CriImageService;
 import dev.nana.cri.image.ImageRecord;
 import dev.nana.cri.image.ImageReference;
 import dev.nana.cri.image.ImageStore;
+import dev.nana.cri.image.RegistryHosts;
 import dev.nana.state.StateDir;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,12 +16,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code nana image import|ls|rm}: the image store the CRI and {@code nana run --image} use. */
+/**
+ * {@code nana image pull|import|ls|rm}: the image store the CRI and {@code nana run --image} use.
+ */
 @Command(
         name = "image",
         mixinStandardHelpOptions = true,
         description = "Manage the images in nana's store (the Kubernetes CRI's too).",
         subcommands = {
+            ImageCommand.Pull.class,
             ImageCommand.Import.class,
             ImageCommand.ListImages.class,
             ImageCommand.Remove.class
@@ -36,7 +40,50 @@ public final class ImageCommand extends Subcommand implements Runnable {
     @Override
     public void run() {
         throw new picocli.CommandLine.ParameterException(
-                spec.commandLine(), "give a command: nana image import|ls|rm");
+                spec.commandLine(), "give a command: nana image pull|import|ls|rm");
+    }
+
+    /** {@code nana image pull REF}. */
+    @Command(
+            name = "pull",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Pull an image from its registry, or from the mirror the registry table names"
+                            + " (e.g. nana image pull registry.k8s.io/pause:3.9).")
+    static final class Pull implements Callable<Integer> {
+        @ParentCommand ImageCommand image;
+
+        @Parameters(paramLabel = "REF", description = "NAME[:TAG] or NAME@sha256:DIGEST")
+        String ref;
+
+        @Option(
+                names = "--creds",
+                paramLabel = "USER:PASSWORD",
+                description = "the registry's credentials")
+        String creds;
+
+        @Option(
+                names = "--registry-config",
+                paramLabel = "DIR",
+                description =
+                        "the registry mirror table: DIR/HOST/hosts.toml, in containerd's form"
+                                + " (default: /etc/nana/certs.d)")
+        Path registryConfig = RegistryHosts.DEFAULT_DIR;
+
+        @Override
+        public Integer call() throws IOException {
+            NanaCommand nana = image.nana;
+            ImageRecord r =
+                    store(nana)
+                            .pull(
+                                    ImageReference.parse(ref),
+                                    new RegistryHosts(nana.io.resolve(registryConfig)),
+                                    creds == null
+                                            ? null
+                                            : CriImageService.userPassword(creds, "--creds"));
+            image.spec.commandLine().getOut().println(r.id());
+            return 0;
+        }
     }
 
     /** {@code nana image import DIR [NAME]}. */

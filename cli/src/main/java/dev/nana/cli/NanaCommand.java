@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -193,6 +194,9 @@ public final class NanaCommand implements Runnable {
                         return OutputGone.EXIT_CODE;
                     }
                     cmd.getErr().println("nana: " + message(e));
+                    if (!(e instanceof NanaException))
+                        LoggerFactory.getLogger(NanaCommand.class)
+                                .debug("{} failed", cmd.getCommandName(), e);
                     return EXIT_NANA_FAILED;
                 });
         return cli;

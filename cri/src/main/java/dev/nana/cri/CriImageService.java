@@ -1,8 +1,13 @@
 package dev.nana.cri;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.cloud.tools.jib.api.Credential;
+import dev.nana.InvalidArgumentException;
 import dev.nana.cri.image.ImageRecord;
+import dev.nana.cri.image.ImageReference;
 import dev.nana.cri.image.ImageStore;
+import dev.nana.cri.image.RegistryHosts;
+import dev.nana.cri.v1.AuthConfig;
 import dev.nana.cri.v1.FilesystemIdentifier;
 import dev.nana.cri.v1.FilesystemUsage;
 import dev.nana.cri.v1.Image;
@@ -20,23 +25,29 @@ import dev.nana.cri.v1.PullImageResponse;
 import dev.nana.cri.v1.RemoveImageRequest;
 import dev.nana.cri.v1.RemoveImageResponse;
 import dev.nana.cri.v1.UInt64Value;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Base64;
 
 /**
- * CRI's runtime.v1.ImageService over nana's {@link ImageStore}. PullImage answers UNIMPLEMENTED
- * until nana has a registry client; images come in with {@code nana image import}.
+ * CRI's runtime.v1.ImageService over nana's {@link ImageStore}: images come in by PullImage from a
+ * registry (or its mirror), or by {@code nana image import}.
  */
 public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase {
     private final ImageStore store;
     private final ImageStore.InUse inUse;
+    private final RegistryHosts hosts;
 
-    /** Serves store; the CRI's containers (records under criRoot) keep their images. */
-    public CriImageService(ImageStore store, Path criRoot) {
+    /**
+     * Serves store; the CRI's containers (records under criRoot) keep their images, and pulls go
+     * where the hosts table says.
+     */
+    public CriImageService(ImageStore store, Path criRoot, RegistryHosts hosts) {
         this.store = store;
+        this.hosts = hosts;
         this.inUse = inUseBy(criRoot);
     }
 
@@ -110,13 +121,44 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
 
     @Override
     public void pullImage(PullImageRequest r, StreamObserver<PullImageResponse> out) {
-        out.onError(
-                Status.UNIMPLEMENTED
-                        .withDescription(
-                                "nana does not pull images from registries yet: import "
-                                        + r.getImage().getImage()
-                                        + " from an OCI layout with nana image import")
-                        .asRuntimeException());
+        CriRuntimeService.reply(
+                out,
+                () -> {
+                    ImageReference ref = ImageReference.parse(r.getImage().getImage());
+                    ImageRecord i = store.pull(ref, hosts, credential(r.getAuth()));
+                    return PullImageResponse.newBuilder().setImageRef(i.id()).build();
+                });
+    }
+
+    /** The registry credential the kubelet passes, or null for none. */
+    static Credential credential(AuthConfig auth) {
+        if (!auth.getRegistryToken().isEmpty())
+            throw new InvalidArgumentException(
+                    "a registry_token is not supported by nana's registry client: give the user name and password, or an identity_token");
+        if (!auth.getIdentityToken().isEmpty())
+            return Credential.from(Credential.OAUTH2_TOKEN_USER_NAME, auth.getIdentityToken());
+        if (!auth.getUsername().isEmpty())
+            return Credential.from(auth.getUsername(), auth.getPassword());
+        if (!auth.getAuth().isEmpty()) {
+            String pair;
+            try {
+                pair =
+                        new String(
+                                Base64.getDecoder().decode(auth.getAuth()), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidArgumentException(
+                        "the auth of the pull is not base64 of USER:PASSWORD");
+            }
+            return userPassword(pair, "the auth of the pull");
+        }
+        return null;
+    }
+
+    /** USER:PASSWORD as a credential; what names where it came from. */
+    public static Credential userPassword(String pair, String what) {
+        int colon = pair.indexOf(':');
+        if (colon <= 0) throw new InvalidArgumentException(what + " is not USER:PASSWORD");
+        return Credential.from(pair.substring(0, colon), pair.substring(colon + 1));
     }
 
     private Image image(ImageRecord i) throws IOException {

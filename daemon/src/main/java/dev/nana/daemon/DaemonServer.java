@@ -5,6 +5,7 @@ import dev.nana.UnavailableException;
 import dev.nana.cri.CriImageService;
 import dev.nana.cri.CriRuntimeService;
 import dev.nana.cri.image.ImageStore;
+import dev.nana.cri.image.RegistryHosts;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -92,9 +93,11 @@ public final class DaemonServer implements AutoCloseable {
      * @param root where the CRI keeps its records: a folder of the state directory that is no
      *     container's
      * @param images nana's image store's folder
+     * @param registries where images are pulled from
      * @param version nana's version, as the CRI's Version call answers it
      */
-    public record Cri(Path socket, Path root, Path images, String version) {}
+    public record Cri(
+            Path socket, Path root, Path images, RegistryHosts registries, String version) {}
 
     /**
      * Serves supervisor on socket, and the CRI unless cri is null; a stale socket file is replaced.
@@ -350,7 +353,7 @@ public final class DaemonServer implements AutoCloseable {
                     ImageStore images = ImageStore.open(cri.images());
                     builder.addService(
                             new CriRuntimeService(supervisor, cri.root(), images, cri.version()));
-                    builder.addService(new CriImageService(images, cri.root()));
+                    builder.addService(new CriImageService(images, cri.root(), cri.registries()));
                 } catch (IOException e) {
                     throw new UnavailableException(
                             "read the CRI's records in \"" + cri.root() + "\": " + e.getMessage(),

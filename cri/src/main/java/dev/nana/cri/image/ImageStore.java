@@ -199,55 +199,136 @@ public final class ImageStore {
                 manifestBytes = readBlob(layout, descriptor);
                 manifest = StateFiles.JSON.readTree(manifestBytes);
             }
-            JsonNode configDescriptor = manifest.path("config");
-            byte[] configBytes = readBlob(layout, configDescriptor);
-            String id = configDescriptor.path("digest").asText();
-            JsonNode config = StateFiles.JSON.readTree(configBytes);
-            JsonNode diffIds = config.path("rootfs").path("diff_ids");
-            JsonNode layers = manifest.path("layers");
-            if (diffIds.size() != layers.size()) {
-                throw new InvalidArgumentException(
-                        "image "
-                                + id
-                                + " has "
-                                + layers.size()
-                                + " layers but its config lists "
-                                + diffIds.size()
-                                + " diff ids: the image is malformed");
-            }
-            long size = configDescriptor.path("size").asLong();
-            List<String> diffs = new ArrayList<>();
-            for (int i = 0; i < layers.size(); i++) {
-                String diffId = diffIds.get(i).asText();
-                unpackOnce(layout, layers.get(i), diffId);
-                diffs.add(diffId);
-                size += layers.get(i).path("size").asLong();
-            }
-            writeBlob(manifestDigest, manifestBytes);
-            writeBlob(id, configBytes);
+            List<Descriptor> layers = new ArrayList<>();
+            for (JsonNode l : manifest.path("layers")) layers.add(Descriptor.of(l));
+            Descriptor config = Descriptor.of(manifest.path("config"));
+            Blobs blobs =
+                    new Blobs() {
+                        @Override
+                        public byte[] read(Descriptor d) throws IOException {
+                            return readBlob(layout, d);
+                        }
+
+                        @Override
+                        public Path file(Descriptor d, Path scratch) {
+                            Path file = layout.resolve("blobs/sha256").resolve(hex(d.digest()));
+                            if (!Files.isRegularFile(file))
+                                throw new InvalidArgumentException(
+                                        "the layout \"" + layout + "\" lacks layer " + d.digest());
+                            return file;
+                        }
+
+                        @Override
+                        public String toString() {
+                            return "\"" + layout + "\"";
+                        }
+                    };
             ImageReference ref = ImageReference.parse(reference);
-            ImageRecord existing = read(id);
-            Set<String> tags =
-                    new LinkedHashSet<>(existing == null ? List.of() : existing.repoTags());
-            Set<String> digests =
-                    new LinkedHashSet<>(existing == null ? List.of() : existing.repoDigests());
-            untagOthers(id, ref.toString());
-            tags.add(ref.toString());
-            digests.add(ref.name() + "@" + manifestDigest);
-            ImageRecord image =
-                    new ImageRecord(
-                            id,
-                            List.copyOf(tags),
-                            List.copyOf(digests),
-                            size,
-                            List.copyOf(diffs),
-                            existing != null
-                                    ? existing.created()
-                                    : java.time.Instant.now().toString());
-            StateFiles.write(record(id), image);
-            log.info("image {} imported as {} ({} layers)", id, ref, diffs.size());
+            writeBlob(manifestDigest, manifestBytes);
+            ImageRecord image = add(ref, ref.name() + "@" + manifestDigest, config, layers, blobs);
+            log.info("image {} imported as {} ({} layers)", image.id(), ref, layers.size());
             return image;
         }
+    }
+
+    /**
+     * Pulls an image from its registry, or from a mirror the hosts table gives for it: for an index
+     * of several platforms, the linux/amd64 one. Layers the store has are not fetched again.
+     *
+     * @param credential a user name and password (or token) for the registry, or null
+     */
+    public ImageRecord pull(
+            ImageReference ref,
+            RegistryHosts hosts,
+            com.google.cloud.tools.jib.api.Credential credential)
+            throws IOException {
+        try (Change _ = new Change()) {
+            RegistryPull.Resolved r = RegistryPull.resolve(ref, hosts, credential);
+            ImageRecord image =
+                    add(ref, ref.name() + "@" + r.digest(), r.config(), r.layers(), r.blobs());
+            log.info(
+                    "image {} pulled as {} from {} ({} layers)",
+                    image.id(),
+                    ref,
+                    r.host(),
+                    r.layers().size());
+            return image;
+        }
+    }
+
+    /** A blob's digest and size, as a manifest gives it. */
+    record Descriptor(String digest, long size) {
+        static Descriptor of(JsonNode d) {
+            return new Descriptor(d.path("digest").asText(), d.path("size").asLong());
+        }
+    }
+
+    /** Where an image's blobs come from: a layout's folder, or a registry. */
+    interface Blobs {
+        /** A blob's bytes, checked against its digest. */
+        byte[] read(Descriptor d) throws IOException;
+
+        /**
+         * A file that holds the blob (the store checks it): the source's own, or scratch, which the
+         * store removes afterwards.
+         */
+        Path file(Descriptor d, Path scratch) throws IOException;
+    }
+
+    /**
+     * Adds (or names again) the image of a manifest: unpacks the layers the store lacks, keeps the
+     * config, and writes the record with ref as a tag (a tag reference) and repoDigest. Called
+     * while the store is being changed.
+     */
+    private ImageRecord add(
+            ImageReference ref,
+            String repoDigest,
+            Descriptor configDescriptor,
+            List<Descriptor> layers,
+            Blobs blobs)
+            throws IOException {
+        byte[] configBytes = blobs.read(configDescriptor);
+        String id = configDescriptor.digest();
+        JsonNode config = StateFiles.JSON.readTree(configBytes);
+        JsonNode diffIds = config.path("rootfs").path("diff_ids");
+        if (diffIds.size() != layers.size()) {
+            throw new InvalidArgumentException(
+                    "image "
+                            + id
+                            + " has "
+                            + layers.size()
+                            + " layers but its config lists "
+                            + diffIds.size()
+                            + " diff ids: the image is malformed");
+        }
+        long size = configDescriptor.size();
+        List<String> diffs = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            String diffId = diffIds.get(i).asText();
+            unpackOnce(blobs, layers.get(i), diffId);
+            diffs.add(diffId);
+            size += layers.get(i).size();
+        }
+        writeBlob(id, configBytes);
+        ImageRecord existing = read(id);
+        Set<String> tags = new LinkedHashSet<>(existing == null ? List.of() : existing.repoTags());
+        Set<String> digests =
+                new LinkedHashSet<>(existing == null ? List.of() : existing.repoDigests());
+        if (ref.tag() != null) {
+            untagOthers(id, ref.toString());
+            tags.add(ref.toString());
+        }
+        digests.add(repoDigest);
+        ImageRecord image =
+                new ImageRecord(
+                        id,
+                        List.copyOf(tags),
+                        List.copyOf(digests),
+                        size,
+                        List.copyOf(diffs),
+                        existing != null ? existing.created() : java.time.Instant.now().toString());
+        StateFiles.write(record(id), image);
+        return image;
     }
 
     private static String referenceFor(String name, String refName, Path layout) {
@@ -283,61 +364,67 @@ public final class ImageStore {
 
     /** A blob of the layout, checked against its descriptor's digest and size. */
     private static byte[] readBlob(Path layout, JsonNode descriptor) throws IOException {
-        String digest = descriptor.path("digest").asText();
+        return readBlob(layout, Descriptor.of(descriptor));
+    }
+
+    private static byte[] readBlob(Path layout, Descriptor descriptor) throws IOException {
+        String digest = descriptor.digest();
         Path file = layout.resolve("blobs/sha256").resolve(hex(digest));
         if (!Files.isRegularFile(file))
             throw new InvalidArgumentException(
                     "the layout \"" + layout + "\" lacks blob " + digest);
         byte[] bytes = Files.readAllBytes(file);
-        requireDigest("blob", digest, sha256().digest(bytes), layout);
+        requireDigest("blob", digest, sha256().digest(bytes), "\"" + layout + "\"");
         return bytes;
     }
 
     /** Throws, naming the blob, when its bytes' sha256 is not the digest its descriptor gives. */
-    private static void requireDigest(String what, String digest, byte[] sha256, Path layout) {
+    static void requireDigest(String what, String digest, byte[] sha256, String source) {
         String actual = "sha256:" + HexFormat.of().formatHex(sha256);
         if (!actual.equals(digest))
             throw new InvalidArgumentException(
                     what
                             + " "
                             + digest
-                            + " of \""
-                            + layout
-                            + "\" has digest "
+                            + " of "
+                            + source
+                            + " has digest "
                             + actual
-                            + ": the layout is corrupt");
+                            + ": it is corrupt");
     }
 
     /** Unpacks a layer unless the store has it; checks its digest and diff id. */
-    private void unpackOnce(Path layout, JsonNode descriptor, String diffId) throws IOException {
+    private void unpackOnce(Blobs blobs, Descriptor descriptor, String diffId) throws IOException {
         Path dest = layer(diffId);
         if (Files.isDirectory(dest)) return; // another image brought it
-        String digest = descriptor.path("digest").asText();
-        Path file = layout.resolve("blobs/sha256").resolve(hex(digest));
-        if (!Files.isRegularFile(file))
-            throw new InvalidArgumentException(
-                    "the layout \"" + layout + "\" lacks layer " + digest);
-        // the digest first: an unverified layer is not even parsed
-        MessageDigest sha = sha256();
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha)) {
-            in.transferTo(OutputStream.nullOutputStream());
-        }
-        requireDigest("layer", digest, sha.digest(), layout);
+        String digest = descriptor.digest();
+        hex(digest);
         Path tmp = root.resolve("layers/.unpacking-" + UUID.randomUUID());
-        try (InputStream in = Files.newInputStream(file)) {
-            LayerUnpacker.Unpacked u = LayerUnpacker.unpack(in, tmp);
-            if (!u.diffId().equals(diffId))
-                throw new InvalidArgumentException(
-                        "layer "
-                                + digest
-                                + " unpacks to "
-                                + u.diffId()
-                                + ", not to the config's diff id "
-                                + diffId
-                                + ": the image is corrupt");
-            Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE);
+        Path scratch = tmp.resolveSibling(tmp.getFileName() + ".blob");
+        try {
+            Path file = blobs.file(descriptor, scratch);
+            // the digest first: an unverified layer is not even parsed
+            MessageDigest sha = sha256();
+            try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha)) {
+                in.transferTo(OutputStream.nullOutputStream());
+            }
+            requireDigest("layer", digest, sha.digest(), blobs.toString());
+            try (InputStream in = Files.newInputStream(file)) {
+                LayerUnpacker.Unpacked u = LayerUnpacker.unpack(in, tmp);
+                if (!u.diffId().equals(diffId))
+                    throw new InvalidArgumentException(
+                            "layer "
+                                    + digest
+                                    + " unpacks to "
+                                    + u.diffId()
+                                    + ", not to the config's diff id "
+                                    + diffId
+                                    + ": the image is corrupt");
+                Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE);
+            }
         } finally {
             StateDir.deleteTree(tmp);
+            Files.deleteIfExists(scratch);
         }
     }
 

@@ -11,7 +11,6 @@ import dev.nana.cri.v1.ImageServiceGrpc.ImageServiceBlockingStub;
 import dev.nana.cri.v1.ImageSpec;
 import dev.nana.cri.v1.ImageStatusRequest;
 import dev.nana.cri.v1.ListImagesRequest;
-import dev.nana.cri.v1.PullImageRequest;
 import dev.nana.cri.v1.RemoveImageRequest;
 import dev.nana.it.GrpcChannel;
 import dev.nana.it.NanaCli;
@@ -101,19 +100,6 @@ class CriImageTest {
                                         .getUsedBytes()
                                         .getValue()
                                 > layer[1].length);
-                StatusRuntimeException pull =
-                        assertThrows(
-                                StatusRuntimeException.class,
-                                () ->
-                                        images.pullImage(
-                                                PullImageRequest.newBuilder()
-                                                        .setImage(
-                                                                ImageSpec.newBuilder()
-                                                                        .setImage("busybox:1.37"))
-                                                        .build()));
-                assertEquals(Status.Code.UNIMPLEMENTED, pull.getStatus().getCode());
-                assertTrue(pull.getStatus().getDescription().contains("nana image import"));
-
                 for (int i = 0; i < 2; i++) { // idempotent
                     images.removeImage(
                             RemoveImageRequest.newBuilder()

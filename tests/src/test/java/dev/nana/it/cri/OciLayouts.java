@@ -76,19 +76,7 @@ final class OciLayouts {
         config.putObject("rootfs").put("type", "layers").putArray("diff_ids").add(sha256(layer[0]));
         byte[] configBytes = JSON.writeValueAsBytes(config);
         String configDigest = blob(blobs, configBytes);
-        ObjectNode manifest = JSON.createObjectNode();
-        manifest.put("schemaVersion", 2)
-                .put("mediaType", "application/vnd.oci.image.manifest.v1+json");
-        manifest.putObject("config")
-                .put("mediaType", "application/vnd.oci.image.config.v1+json")
-                .put("digest", configDigest)
-                .put("size", configBytes.length);
-        manifest.putArray("layers")
-                .addObject()
-                .put("mediaType", "application/vnd.oci.image.layer.v1.tar+gzip")
-                .put("digest", layerDigest)
-                .put("size", layer[1].length);
-        byte[] manifestBytes = JSON.writeValueAsBytes(manifest);
+        byte[] manifestBytes = manifest(configDigest, configBytes.length, layerDigest, layer[1]);
         String manifestDigest = blob(blobs, manifestBytes);
         ObjectNode index = JSON.createObjectNode();
         index.put("schemaVersion", 2);
@@ -101,6 +89,76 @@ final class OciLayouts {
         d.putObject("annotations").put("org.opencontainers.image.ref.name", refName);
         Files.write(dir.resolve("index.json"), JSON.writeValueAsBytes(index));
         return manifestDigest;
+    }
+
+    /**
+     * Writes an OCI image layout whose refName is an index of two images of that layer: linux/arm64
+     * (user 0) and linux/amd64 (user 1000). Returns the index's digest and the amd64 config's
+     * digest (the image id nana should pick).
+     */
+    static String[] multiPlatform(Path dir, byte[][] layer, String refName) throws Exception {
+        Path blobs = dir.resolve("blobs/sha256");
+        Files.createDirectories(blobs);
+        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        String layerDigest = blob(blobs, layer[1]);
+        ObjectNode index = JSON.createObjectNode();
+        index.put("schemaVersion", 2).put("mediaType", "application/vnd.oci.image.index.v1+json");
+        String amd64Config = null;
+        for (String arch : List.of("arm64", "amd64")) {
+            ObjectNode config = JSON.createObjectNode();
+            config.put("architecture", arch).put("os", "linux");
+            config.putObject("config")
+                    .put("User", arch.equals("amd64") ? "1000" : "0")
+                    .putArray("Cmd")
+                    .add("sh");
+            ((ObjectNode) config.get("config")).putArray("Env").add("PLATFORM=" + arch);
+            config.putObject("rootfs")
+                    .put("type", "layers")
+                    .putArray("diff_ids")
+                    .add(sha256(layer[0]));
+            byte[] configBytes = JSON.writeValueAsBytes(config);
+            String configDigest = blob(blobs, configBytes);
+            if (arch.equals("amd64")) amd64Config = configDigest;
+            byte[] manifest = manifest(configDigest, configBytes.length, layerDigest, layer[1]);
+            ObjectNode d =
+                    index.withArray("manifests")
+                            .addObject()
+                            .put("mediaType", "application/vnd.oci.image.manifest.v1+json")
+                            .put("digest", blob(blobs, manifest))
+                            .put("size", manifest.length);
+            d.putObject("platform").put("architecture", arch).put("os", "linux");
+        }
+        byte[] indexBytes = JSON.writeValueAsBytes(index);
+        String indexDigest = blob(blobs, indexBytes);
+        ObjectNode top = JSON.createObjectNode();
+        top.put("schemaVersion", 2);
+        top.putArray("manifests")
+                .addObject()
+                .put("mediaType", "application/vnd.oci.image.index.v1+json")
+                .put("digest", indexDigest)
+                .put("size", indexBytes.length)
+                .putObject("annotations")
+                .put("org.opencontainers.image.ref.name", refName);
+        Files.write(dir.resolve("index.json"), JSON.writeValueAsBytes(top));
+        return new String[] {indexDigest, amd64Config};
+    }
+
+    private static byte[] manifest(
+            String configDigest, int configSize, String layerDigest, byte[] layer)
+            throws Exception {
+        ObjectNode manifest = JSON.createObjectNode();
+        manifest.put("schemaVersion", 2)
+                .put("mediaType", "application/vnd.oci.image.manifest.v1+json");
+        manifest.putObject("config")
+                .put("mediaType", "application/vnd.oci.image.config.v1+json")
+                .put("digest", configDigest)
+                .put("size", configSize);
+        manifest.putArray("layers")
+                .addObject()
+                .put("mediaType", "application/vnd.oci.image.layer.v1.tar+gzip")
+                .put("digest", layerDigest)
+                .put("size", layer.length);
+        return JSON.writeValueAsBytes(manifest);
     }
 
     static String blob(Path blobs, byte[] bytes) throws Exception {

@@ -1,0 +1,214 @@
+package dev.nana.cri.image;
+
+import com.google.cloud.tools.jib.api.Credential;
+import com.google.cloud.tools.jib.api.DescriptorDigest;
+import com.google.cloud.tools.jib.api.RegistryException;
+import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
+import com.google.cloud.tools.jib.event.EventHandlers;
+import com.google.cloud.tools.jib.http.FailoverHttpClient;
+import com.google.cloud.tools.jib.http.ResponseException;
+import com.google.cloud.tools.jib.image.json.BuildableManifestTemplate;
+import com.google.cloud.tools.jib.image.json.ManifestListTemplate;
+import com.google.cloud.tools.jib.image.json.ManifestTemplate;
+import com.google.cloud.tools.jib.image.json.V21ManifestTemplate;
+import com.google.cloud.tools.jib.registry.ManifestAndDigest;
+import com.google.cloud.tools.jib.registry.RegistryClient;
+import dev.nana.FailedPreconditionException;
+import dev.nana.InvalidArgumentException;
+import dev.nana.NotFoundException;
+import dev.nana.UnavailableException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestException;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One image's manifest and blobs from a registry, through jib-core's registry client (the
+ * distribution protocol: token and basic auth, manifest media types, blob digests checked). The
+ * hosts of {@link RegistryHosts} are tried in order; a host that is down or lacks the image passes
+ * to the next, and the error names every host tried.
+ */
+final class RegistryPull implements ImageStore.Blobs {
+    private static final Logger log = LoggerFactory.getLogger(RegistryPull.class);
+    private static final String USER_AGENT = "nana/0.2";
+
+    /** What was resolved: the manifest's digest (the index's, for one), its config and layers. */
+    record Resolved(
+            String host,
+            String digest,
+            ImageStore.Descriptor config,
+            List<ImageStore.Descriptor> layers,
+            RegistryPull blobs) {}
+
+    private final RegistryClient client;
+    private final String where;
+
+    private RegistryPull(RegistryClient client, String where) {
+        this.client = client;
+        this.where = where;
+    }
+
+    static Resolved resolve(ImageReference ref, RegistryHosts hosts, Credential credential)
+            throws IOException {
+        List<String> failures = new ArrayList<>();
+        boolean unreachable = false;
+        for (RegistryHosts.Host host : hosts.hostsFor(ref.registry())) {
+            String where = (host.mirror() ? "mirror " : "registry ") + host.address();
+            // plain HTTP (and unchecked TLS) only where the table or the loopback allows it
+            FailoverHttpClient http =
+                    new FailoverHttpClient(
+                            host.insecure(), host.insecure(), e -> log.debug("{}", e.getMessage()));
+            RegistryClient.Factory factory =
+                    RegistryClient.factory(
+                                    EventHandlers.NONE, host.address(), ref.repository(), http)
+                            .setUserAgent(USER_AGENT);
+            if (credential != null) factory.setCredential(credential);
+            RegistryPull pull = new RegistryPull(factory.newRegistryClient(), where);
+            try {
+                return pull.resolve(ref, credential != null);
+            } catch (RegistryUnauthorizedException e) {
+                throw new FailedPreconditionException(
+                        where
+                                + " refused "
+                                + ref
+                                + " ("
+                                + status(e)
+                                + "): give the registry's credentials (the CRI's auth, or nana image pull --creds USER:PASSWORD)");
+            } catch (RegistryException | IOException e) {
+                int status = status(e);
+                if (status == 404) {
+                    failures.add(where + " has no " + ref);
+                } else {
+                    unreachable = true;
+                    failures.add(where + ": " + message(e));
+                }
+                log.info("pull of {} from {} failed: {}", ref, where, failures.getLast());
+            }
+        }
+        String all = String.join("; ", failures);
+        if (!unreachable)
+            throw new NotFoundException(
+                    "image " + ref + " was not found (" + all + "): check its name and tag");
+        throw new UnavailableException(
+                "image "
+                        + ref
+                        + " cannot be pulled ("
+                        + all
+                        + "): start the registry, or name a mirror in "
+                        + hosts.dir().resolve(ref.registry()).resolve("hosts.toml"));
+    }
+
+    private Resolved resolve(ImageReference ref, boolean credential)
+            throws IOException, RegistryException {
+        // a token when the registry asks for one; else the credential, if any, as basic auth
+        if (!client.doPullBearerAuth() && credential) client.configureBasicAuth();
+        String wanted = ref.digest() != null ? ref.digest() : ref.tag();
+        ManifestAndDigest<ManifestTemplate> top = client.pullManifest(wanted);
+        String topDigest = top.getDigest().toString();
+        if (ref.digest() != null && !topDigest.equals(ref.digest()))
+            throw new InvalidArgumentException(
+                    where + " answered manifest " + topDigest + " for " + ref + ": it is corrupt");
+        ManifestTemplate manifest = top.getManifest();
+        if (manifest instanceof ManifestListTemplate list) {
+            List<String> amd64 = list.getDigestsForPlatform("amd64", "linux");
+            if (amd64.isEmpty())
+                throw new InvalidArgumentException(
+                        "image "
+                                + ref
+                                + " has no linux/amd64 variant: nana runs linux/amd64 images");
+            manifest = client.pullManifest(amd64.getFirst()).getManifest();
+        }
+        if (manifest instanceof V21ManifestTemplate)
+            throw new InvalidArgumentException(
+                    "image "
+                            + ref
+                            + " is in Docker's schema 1, which registries no longer serve: push it again with a current tool");
+        if (!(manifest instanceof BuildableManifestTemplate image))
+            throw new InvalidArgumentException(
+                    "image " + ref + " has a manifest nana does not know: " + manifest.getClass());
+        List<ImageStore.Descriptor> layers = new ArrayList<>();
+        for (BuildableManifestTemplate.ContentDescriptorTemplate l : image.getLayers())
+            layers.add(descriptor(l));
+        return new Resolved(
+                where, topDigest, descriptor(image.getContainerConfiguration()), layers, this);
+    }
+
+    private static ImageStore.Descriptor descriptor(
+            BuildableManifestTemplate.ContentDescriptorTemplate d) {
+        return new ImageStore.Descriptor(d.getDigest().toString(), d.getSize());
+    }
+
+    @Override
+    public byte[] read(ImageStore.Descriptor d) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        fetch(d, out);
+        return out.toByteArray();
+    }
+
+    @Override
+    public Path file(ImageStore.Descriptor d, Path scratch) throws IOException {
+        try (OutputStream out = Files.newOutputStream(scratch)) {
+            fetch(d, out);
+        }
+        return scratch;
+    }
+
+    /**
+     * Writes a blob to out. jib checks the digest of what it received, and says it differs with a
+     * RegistryException.
+     */
+    private void fetch(ImageStore.Descriptor d, OutputStream out) {
+        try {
+            client.pullBlob(digest(d), _ -> {}, _ -> {}).writeTo(out);
+        } catch (IOException e) {
+            String corrupt =
+                    e.getCause() instanceof RegistryException
+                            ? ", whose copy there is corrupt: push the image again"
+                            : "";
+            throw new UnavailableException(
+                    "fetching blob "
+                            + d.digest()
+                            + " from "
+                            + where
+                            + " failed"
+                            + corrupt
+                            + ": "
+                            + message(e),
+                    e);
+        }
+    }
+
+    private DescriptorDigest digest(ImageStore.Descriptor d) {
+        try {
+            return DescriptorDigest.fromDigest(d.digest());
+        } catch (DigestException e) {
+            throw new InvalidArgumentException(
+                    where + " gave \"" + d.digest() + "\", which is not a digest: it is corrupt");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return where;
+    }
+
+    /** The HTTP status behind a failure; -1 when the host did not answer one. */
+    private static int status(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause())
+            if (t instanceof ResponseException r) return r.getStatusCode();
+        return -1;
+    }
+
+    private static String message(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) root = root.getCause();
+        String m = root.getMessage();
+        return m == null ? root.getClass().getSimpleName() : m;
+    }
+}
