@@ -1,6 +1,7 @@
 package dev.nana.cli;
 
 import dev.nana.cri.image.RegistryHosts;
+import dev.nana.cri.net.Cni;
 import dev.nana.daemon.DaemonServer;
 import dev.nana.state.StateDir;
 import dev.nana.supervisor.LocalSupervisor;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -82,6 +84,23 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                     "the registry mirror table for image pulls: DIR/HOST/hosts.toml, in containerd's"
                             + " form (default: /etc/nana/certs.d)")
     Path registryConfig = RegistryHosts.DEFAULT_DIR;
+
+    @Option(
+            names = "--cni-conf-dir",
+            paramLabel = "DIR",
+            description =
+                    "the CNI network configurations for pods; the first file's network is used, and"
+                            + " nana installs its own bridge network when there is none"
+                            + " (default: /etc/cni/net.d)")
+    Path cniConfDir = Cni.DEFAULT_CONF_DIR;
+
+    @Option(
+            names = "--cni-bin-dir",
+            paramLabel = "DIR",
+            description =
+                    "where CNI plugins are looked for, in order; repeatable"
+                            + " (default: /opt/cni/bin, /usr/lib/cni)")
+    List<Path> cniBinDirs;
 
     @Option(names = "--no-cri", description = "serve no CRI socket")
     boolean noCri;
@@ -191,6 +210,9 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                                     nana.global.stateDir.resolve(StateDir.CRI),
                                     nana.global.stateDir.resolve(ImageCommand.STORE),
                                     new RegistryHosts(registryConfig),
+                                    new Cni(
+                                            cniConfDir,
+                                            cniBinDirs == null ? Cni.DEFAULT_BIN_DIRS : cniBinDirs),
                                     VersionCommand.version());
             server = DaemonServer.start(supervisor, sock, cri, socketGroup);
         } catch (RuntimeException e) {

@@ -11,6 +11,7 @@ import dev.nana.Stats;
 import dev.nana.Supervisor;
 import dev.nana.cri.image.ImageRecord;
 import dev.nana.cri.image.ImageStore;
+import dev.nana.cri.net.Cni;
 import dev.nana.cri.v1.AttachRequest;
 import dev.nana.cri.v1.AttachResponse;
 import dev.nana.cri.v1.Container;
@@ -46,10 +47,12 @@ import dev.nana.cri.v1.ListPodSandboxResponse;
 import dev.nana.cri.v1.MemoryUsage;
 import dev.nana.cri.v1.Namespace;
 import dev.nana.cri.v1.NamespaceMode;
+import dev.nana.cri.v1.PodIP;
 import dev.nana.cri.v1.PodSandbox;
 import dev.nana.cri.v1.PodSandboxConfig;
 import dev.nana.cri.v1.PodSandboxFilter;
 import dev.nana.cri.v1.PodSandboxMetadata;
+import dev.nana.cri.v1.PodSandboxNetworkStatus;
 import dev.nana.cri.v1.PodSandboxState;
 import dev.nana.cri.v1.PodSandboxStatus;
 import dev.nana.cri.v1.PodSandboxStatusRequest;
@@ -127,6 +130,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
 
     private final Supervisor supervisor;
     private final Sandboxes sandboxes;
+    private final PodNetworks networks;
     private final PodContainers containers;
     private final ImageStore images;
     private final Path stateDir;
@@ -136,10 +140,20 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
      * Serves CRI over supervisor, keeping CRI's own records under criRoot (a folder of the state
      * directory that is not a container's: {@code <state-dir>/.cri}), with images from images.
      */
-    public CriRuntimeService(Supervisor supervisor, Path criRoot, ImageStore images, String version)
+    public CriRuntimeService(
+            Supervisor supervisor, Path criRoot, ImageStore images, Cni cni, String version)
             throws IOException {
         this.supervisor = supervisor;
         this.sandboxes = new Sandboxes(criRoot.resolve("sandboxes"));
+        this.networks = new PodNetworks(cni, sandboxes);
+        try {
+            cni.installDefault();
+        } catch (IOException e) {
+            log.warn(
+                    "nana's CNI configuration cannot be installed in {}: {}",
+                    cni.confDir(),
+                    e.toString());
+        }
         this.containers = new PodContainers(criRoot.resolve("containers"));
         this.images = images;
         this.stateDir = criRoot.getParent();
@@ -192,20 +206,22 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                                                         RuntimeCondition.newBuilder()
                                                                 .setType("RuntimeReady")
                                                                 .setStatus(true))
-                                                .addConditions(
-                                                        RuntimeCondition.newBuilder()
-                                                                .setType("NetworkReady")
-                                                                .setStatus(false)
-                                                                .setReason("NetworkPluginNotReady")
-                                                                .setMessage(
-                                                                        "nana does not set up pod networks (CNI) yet: pods on the host's network run")))
+                                                .addConditions(networkReady()))
                                 .build());
+    }
+
+    private RuntimeCondition networkReady() {
+        String why = networks.cni().notReady();
+        RuntimeCondition.Builder c =
+                RuntimeCondition.newBuilder().setType("NetworkReady").setStatus(why == null);
+        if (why != null) c.setReason("NetworkPluginNotReady").setMessage(why);
+        return c.build();
     }
 
     @Override
     public void updateRuntimeConfig(
             UpdateRuntimeConfigRequest r, StreamObserver<UpdateRuntimeConfigResponse> out) {
-        // the pod CIDR is the CNI configuration's business, which nana does not set up yet
+        // the pod CIDR is the CNI configuration's business (host-local's ranges), as in containerd
         reply(out, UpdateRuntimeConfigResponse::getDefaultInstance);
     }
 
@@ -267,7 +283,9 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                             .label("io.kubernetes.pod.namespace", m.getNamespace());
             if (!r.getRuntimeHandler().isEmpty()) spec.runtime(r.getRuntimeHandler());
             supervisor.run(spec.build());
-        } catch (RuntimeException e) {
+            if (PodNetworks.ownNetwork(record))
+                networks.attach(record, supervisor.state(id).pid(), config);
+        } catch (IOException | RuntimeException e) {
             // no half-made pod: the pause container and the sandbox's folder go
             try {
                 supervisor.delete(id, true);
@@ -302,6 +320,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                     if (s == null) return StopPodSandboxResponse.getDefaultInstance();
                     for (ContainerRecord c : containers.of(s.id())) killAndWait(c.id());
                     killAndWait(s.id());
+                    networks.detach(s);
                     return StopPodSandboxResponse.getDefaultInstance();
                 });
     }
@@ -347,6 +366,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                     if (s == null) return RemovePodSandboxResponse.getDefaultInstance();
                     for (ContainerRecord c : containers.of(s.id())) removeContainer(c);
                     killAndWait(s.id());
+                    networks.detach(s);
                     try {
                         supervisor.delete(s.id(), true);
                     } catch (NotFoundException e) {
@@ -374,6 +394,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                                                     .setMetadata(metadata(s))
                                                     .setState(state(s))
                                                     .setCreatedAt(s.createdAtNanos())
+                                                    .setNetwork(network(s))
                                                     .setLinux(
                                                             LinuxPodSandboxStatus.newBuilder()
                                                                     .setNamespaces(
@@ -397,6 +418,15 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                     }
                     return b.build();
                 });
+    }
+
+    private PodSandboxNetworkStatus network(SandboxRecord s) {
+        List<String> ips = networks.ips(s);
+        PodSandboxNetworkStatus.Builder n = PodSandboxNetworkStatus.newBuilder();
+        if (!ips.isEmpty()) n.setIp(ips.getFirst());
+        for (String ip : ips.subList(Math.min(1, ips.size()), ips.size()))
+            n.addAdditionalIps(PodIP.newBuilder().setIp(ip));
+        return n.build();
     }
 
     private int pid(SandboxRecord s) {

@@ -1,12 +1,14 @@
 package dev.nana.cri;
 
+import dev.nana.cri.net.NetNs;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
  * The sandboxes on disk: a folder each under {@code <state-dir>/.cri/sandboxes/<id>/}, with its
- * sandbox.json, its pause process's bundle and the pod's hostname, hosts and resolv.conf.
+ * sandbox.json, its pause process's bundle, the pod's hostname, hosts and resolv.conf, and its
+ * network namespace with its CNI attachment (see {@link PodNetworks}).
  */
 final class Sandboxes {
     private final RecordFolder<SandboxRecord> records;
@@ -22,7 +24,8 @@ final class Sandboxes {
                                 SandboxRecord.class,
                                 SandboxRecord::id,
                                 SandboxRecord::createdAtNanos,
-                                dir -> {})); // no pause process was started for it
+                                // the pause process went with the crash; its namespace may not
+                                dir -> NetNs.release(dir.resolve("netns"))));
     }
 
     Path dir(String id) {

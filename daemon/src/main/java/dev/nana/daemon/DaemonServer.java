@@ -6,6 +6,7 @@ import dev.nana.cri.CriImageService;
 import dev.nana.cri.CriRuntimeService;
 import dev.nana.cri.image.ImageStore;
 import dev.nana.cri.image.RegistryHosts;
+import dev.nana.cri.net.Cni;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -94,10 +95,16 @@ public final class DaemonServer implements AutoCloseable {
      *     container's
      * @param images nana's image store's folder
      * @param registries where images are pulled from
+     * @param cni the pods' networks
      * @param version nana's version, as the CRI's Version call answers it
      */
     public record Cri(
-            Path socket, Path root, Path images, RegistryHosts registries, String version) {}
+            Path socket,
+            Path root,
+            Path images,
+            RegistryHosts registries,
+            Cni cni,
+            String version) {}
 
     /**
      * Serves supervisor on socket, and the CRI unless cri is null; a stale socket file is replaced.
@@ -352,7 +359,8 @@ public final class DaemonServer implements AutoCloseable {
                 try {
                     ImageStore images = ImageStore.open(cri.images());
                     builder.addService(
-                            new CriRuntimeService(supervisor, cri.root(), images, cri.version()));
+                            new CriRuntimeService(
+                                    supervisor, cri.root(), images, cri.cni(), cri.version()));
                     builder.addService(new CriImageService(images, cri.root(), cri.registries()));
                 } catch (IOException e) {
                     throw new UnavailableException(

@@ -160,6 +160,8 @@ public final class LibNana {
     /** mount(2) flags and umount2(2)'s MNT_DETACH. */
     public static final long MS_RDONLY = 1;
 
+    public static final long MS_BIND = 4096;
+
     public static final int MNT_DETACH = 2;
 
     private LibNana() {}

@@ -87,10 +87,18 @@ public final class NanaCli implements AutoCloseable {
                 new String(err, StandardCharsets.UTF_8));
     }
 
+    /** The CNI configuration folder the daemon is given unless a test gives its own. */
+    public Path cniConfDir() {
+        return stateDir.resolveSibling(stateDir.getFileName() + ".cni");
+    }
+
     /** Starts `nana daemon` and waits until its socket accepts connections. */
     public Process startDaemon(String... extra) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(bin().toString(), "daemon"));
         cmd.addAll(List.of(extra));
+        // pods get nana's default network, installed in the test's folder, not the node's
+        if (!cmd.contains("--cni-conf-dir"))
+            cmd.addAll(List.of("--cni-conf-dir", cniConfDir().toString()));
         ProcessBuilder pb =
                 new ProcessBuilder(cmd)
                         .redirectErrorStream(true)
@@ -190,6 +198,7 @@ public final class NanaCli implements AutoCloseable {
         }
         unmountUnder(stateDir); // CRI containers' root filesystems a failed test left
         StateDir.deleteTree(stateDir);
+        StateDir.deleteTree(cniConfDir());
         Files.deleteIfExists(stateDir.resolveSibling(stateDir.getFileName() + ".daemon.log"));
     }
 

@@ -6,16 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nana.cri.v1.Capability;
-import dev.nana.cri.v1.ContainerConfig;
 import dev.nana.cri.v1.ContainerFilter;
-import dev.nana.cri.v1.ContainerMetadata;
 import dev.nana.cri.v1.ContainerState;
 import dev.nana.cri.v1.ContainerStatsRequest;
 import dev.nana.cri.v1.ContainerStatus;
-import dev.nana.cri.v1.ContainerStatusRequest;
-import dev.nana.cri.v1.CreateContainerRequest;
 import dev.nana.cri.v1.DNSConfig;
 import dev.nana.cri.v1.ExecSyncRequest;
 import dev.nana.cri.v1.ImageSpec;
@@ -28,7 +23,6 @@ import dev.nana.cri.v1.ListContainersRequest;
 import dev.nana.cri.v1.Mount;
 import dev.nana.cri.v1.PodSandboxConfig;
 import dev.nana.cri.v1.PodSandboxMetadata;
-import dev.nana.cri.v1.PodSandboxStatusRequest;
 import dev.nana.cri.v1.RemoveContainerRequest;
 import dev.nana.cri.v1.RemovePodSandboxRequest;
 import dev.nana.cri.v1.ReopenContainerLogRequest;
@@ -36,7 +30,6 @@ import dev.nana.cri.v1.RunPodSandboxRequest;
 import dev.nana.cri.v1.RuntimeServiceGrpc;
 import dev.nana.cri.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import dev.nana.cri.v1.SecurityProfile;
-import dev.nana.cri.v1.StartContainerRequest;
 import dev.nana.cri.v1.StopContainerRequest;
 import dev.nana.cri.v1.UpdateContainerResourcesRequest;
 import dev.nana.it.GrpcChannel;
@@ -57,68 +50,6 @@ import org.junit.jupiter.api.Test;
  * them running, and removal that leaves no mount behind.
  */
 class CriContainerTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private static String pid(RuntimeServiceBlockingStub cri, String id, boolean sandbox)
-            throws Exception {
-        String info =
-                sandbox
-                        ? cri.podSandboxStatus(
-                                        PodSandboxStatusRequest.newBuilder()
-                                                .setPodSandboxId(id)
-                                                .setVerbose(true)
-                                                .build())
-                                .getInfoMap()
-                                .get("info")
-                        : cri.containerStatus(
-                                        ContainerStatusRequest.newBuilder()
-                                                .setContainerId(id)
-                                                .setVerbose(true)
-                                                .build())
-                                .getInfoMap()
-                                .get("info");
-        return JSON.readTree(info).path("pid").asText();
-    }
-
-    private static ContainerStatus status(RuntimeServiceBlockingStub cri, String id) {
-        return cri.containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build())
-                .getStatus();
-    }
-
-    private static ContainerConfig.Builder container(String name, String script) {
-        return ContainerConfig.newBuilder()
-                .setMetadata(ContainerMetadata.newBuilder().setName(name))
-                .setImage(ImageSpec.newBuilder().setImage("busybox:1.36"))
-                .addCommand("sh")
-                .addArgs("-c")
-                .addArgs(script);
-    }
-
-    private static String create(
-            RuntimeServiceBlockingStub cri,
-            String pod,
-            PodSandboxConfig podConfig,
-            ContainerConfig.Builder c) {
-        return cri.createContainer(
-                        CreateContainerRequest.newBuilder()
-                                .setPodSandboxId(pod)
-                                .setConfig(c)
-                                .setSandboxConfig(podConfig)
-                                .build())
-                .getContainerId();
-    }
-
-    private static void start(RuntimeServiceBlockingStub cri, String id) {
-        cri.startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
-    }
-
-    private static void awaitState(
-            RuntimeServiceBlockingStub cri, String id, ContainerState state) {
-        await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(50))
-                .until(() -> status(cri, id).getState() == state);
-    }
-
     @Test
     void containersRunInTheirPodFromImagesAndGoWithIt() throws Exception {
         Path work = Files.createTempDirectory(Path.of("/run"), "nana-pod-");
@@ -161,11 +92,11 @@ class CriContainerTest {
                 // the image's user (1000), the pod's name and network, a host path through a
                 // symlink
                 String web =
-                        create(
+                        CriCalls.create(
                                 cri,
                                 pod,
                                 podConfig,
-                                container(
+                                CriCalls.container(
                                                 "web",
                                                 "echo hello; echo oops >&2; head -c 20000 /dev/zero | tr '\\0' x; echo;"
                                                         + " cat /etc/resolv.conf > /shared/resolv; cat /etc/hostname > /shared/hostname;"
@@ -177,9 +108,11 @@ class CriContainerTest {
                                                 Mount.newBuilder()
                                                         .setContainerPath("/shared")
                                                         .setHostPath(link.toString())));
-                assertEquals(ContainerState.CONTAINER_CREATED, status(cri, web).getState());
-                start(cri, web);
-                assertEquals(ContainerState.CONTAINER_RUNNING, status(cri, web).getState());
+                assertEquals(
+                        ContainerState.CONTAINER_CREATED, CriCalls.status(cri, web).getState());
+                CriCalls.start(cri, web);
+                assertEquals(
+                        ContainerState.CONTAINER_RUNNING, CriCalls.status(cri, web).getState());
                 await().atMost(Duration.ofSeconds(30))
                         .until(() -> Files.exists(shared.resolve("env")));
                 assertEquals("1000", Files.readString(shared.resolve("uid")).strip());
@@ -190,13 +123,13 @@ class CriContainerTest {
                         "search default.svc.cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n",
                         Files.readString(shared.resolve("resolv")),
                         "the pod's DNS config is the container's resolv.conf");
-                String pausePid = pid(cri, pod, true);
-                String webPid = pid(cri, web, false);
+                int pausePid = CriCalls.pid(cri, pod, true);
+                int webPid = CriCalls.pid(cri, web, false);
                 assertEquals(
                         Files.readSymbolicLink(Path.of("/proc/" + pausePid + "/ns/net")),
                         Files.readSymbolicLink(Path.of("/proc/" + webPid + "/ns/net")),
                         "a pod's containers share its network");
-                ContainerStatus ws = status(cri, web);
+                ContainerStatus ws = CriCalls.status(cri, web);
                 assertTrue(ws.getStartedAt() >= ws.getCreatedAt());
                 assertEquals(work.resolve("logs/web/0.log").toString(), ws.getLogPath());
                 assertTrue(
@@ -311,11 +244,11 @@ class CriContainerTest {
 
                 // root, no capabilities, no new privileges, a read-only root
                 String locked =
-                        create(
+                        CriCalls.create(
                                 cri,
                                 pod,
                                 podConfig,
-                                container(
+                                CriCalls.container(
                                                 "locked",
                                                 "grep -E '^(CapEff|NoNewPrivs|Seccomp)' /proc/self/status > /shared/status;"
                                                         + " touch /file 2> /shared/ro; sleep 1000")
@@ -340,7 +273,7 @@ class CriContainerTest {
                                                                                         .newBuilder()
                                                                                         .addDropCapabilities(
                                                                                                 "ALL")))));
-                start(cri, locked);
+                CriCalls.start(cri, locked);
                 await().atMost(Duration.ofSeconds(30))
                         .until(
                                 () ->
@@ -370,11 +303,11 @@ class CriContainerTest {
                                         .setLocalhostRef(profile.toString()))) {
                     String name = confined.getProfileType().name();
                     String id =
-                            create(
+                            CriCalls.create(
                                     cri,
                                     pod,
                                     podConfig,
-                                    container(
+                                    CriCalls.container(
                                                     name.toLowerCase(java.util.Locale.ROOT),
                                                     "grep Seccomp: /proc/self/status > /shared/"
                                                             + name
@@ -395,7 +328,7 @@ class CriContainerTest {
                                                                             .newBuilder()
                                                                             .setSeccomp(
                                                                                     confined))));
-                    start(cri, id);
+                    CriCalls.start(cri, id);
                     await().atMost(Duration.ofSeconds(30))
                             .until(() -> Files.exists(shared.resolve(name + ".mkdir")));
                     assertEquals(
@@ -412,64 +345,69 @@ class CriContainerTest {
                                 .contains("Operation not permitted"),
                         "the node's profile denies mkdir");
                 // an exit code, a TERM honoured, a TERM ignored, and an OOM kill
-                String exits = create(cri, pod, podConfig, container("exits", "exit 3"));
-                start(cri, exits);
-                awaitState(cri, exits, ContainerState.CONTAINER_EXITED);
-                ContainerStatus es = status(cri, exits);
+                String exits =
+                        CriCalls.create(cri, pod, podConfig, CriCalls.container("exits", "exit 3"));
+                CriCalls.start(cri, exits);
+                CriCalls.awaitState(cri, exits, ContainerState.CONTAINER_EXITED);
+                ContainerStatus es = CriCalls.status(cri, exits);
                 assertEquals(3, es.getExitCode());
                 assertEquals("Error", es.getReason());
                 assertTrue(es.getFinishedAt() >= es.getStartedAt());
 
                 String polite =
-                        create(
+                        CriCalls.create(
                                 cri,
                                 pod,
                                 podConfig,
-                                container(
+                                CriCalls.container(
                                         "polite",
                                         "trap 'exit 143' TERM; while true; do sleep 0.1; done"));
                 String stubborn =
-                        create(
+                        CriCalls.create(
                                 cri,
                                 pod,
                                 podConfig,
-                                container(
+                                CriCalls.container(
                                         "stubborn",
                                         "trap '' TERM; while true; do sleep 0.1; done"));
-                start(cri, polite);
-                start(cri, stubborn);
+                CriCalls.start(cri, polite);
+                CriCalls.start(cri, stubborn);
                 cri.stopContainer(
                         StopContainerRequest.newBuilder()
                                 .setContainerId(polite)
                                 .setTimeout(10)
                                 .build());
-                assertEquals(143, status(cri, polite).getExitCode(), "stopped by its TERM");
+                assertEquals(
+                        143, CriCalls.status(cri, polite).getExitCode(), "stopped by its TERM");
                 cri.stopContainer(
                         StopContainerRequest.newBuilder()
                                 .setContainerId(stubborn)
                                 .setTimeout(1)
                                 .build());
-                assertEquals(137, status(cri, stubborn).getExitCode(), "killed past its timeout");
+                assertEquals(
+                        137,
+                        CriCalls.status(cri, stubborn).getExitCode(),
+                        "killed past its timeout");
                 cri.stopContainer(
                         StopContainerRequest.newBuilder()
                                 .setContainerId(stubborn)
                                 .build()); // idempotent
 
                 String hog =
-                        create(
+                        CriCalls.create(
                                 cri,
                                 pod,
                                 podConfig,
-                                container("hog", "tail /dev/zero")
+                                CriCalls.container("hog", "tail /dev/zero")
                                         .setLinux(
                                                 LinuxContainerConfig.newBuilder()
                                                         .setResources(
                                                                 LinuxContainerResources.newBuilder()
                                                                         .setMemoryLimitInBytes(
                                                                                 16 << 20))));
-                start(cri, hog);
-                awaitState(cri, hog, ContainerState.CONTAINER_EXITED);
-                assertEquals("OOMKilled", status(cri, hog).getReason());
+                CriCalls.start(cri, hog);
+                CriCalls.awaitState(cri, hog, ContainerState.CONTAINER_EXITED);
+                assertEquals("OOMKilled", CriCalls.status(cri, hog).getReason());
 
                 assertEquals(
                         List.of(web, locked),
@@ -494,13 +432,15 @@ class CriContainerTest {
 
                 // the kubelet rotates a log: renames it, and the container writes on in a new file
                 String ticker =
-                        create(
+                        CriCalls.create(
                                 cri,
                                 pod,
                                 podConfig,
-                                container("ticker", "while true; do echo tick; sleep 0.1; done")
+                                CriCalls.container(
+                                                "ticker",
+                                                "while true; do echo tick; sleep 0.1; done")
                                         .setLogPath("ticker/0.log"));
-                start(cri, ticker);
+                CriCalls.start(cri, ticker);
                 Path tickerLog = work.resolve("logs/ticker/0.log");
                 await().atMost(Duration.ofSeconds(30))
                         .until(() -> Files.exists(tickerLog) && Files.size(tickerLog) > 0);
@@ -524,11 +464,11 @@ class CriContainerTest {
                         assertThrows(
                                 StatusRuntimeException.class,
                                 () ->
-                                        create(
+                                        CriCalls.create(
                                                 cri,
                                                 pod,
                                                 podConfig,
-                                                container("x", "true")
+                                                CriCalls.container("x", "true")
                                                         .setImage(
                                                                 ImageSpec.newBuilder()
                                                                         .setImage("nothing:1"))));
@@ -538,11 +478,11 @@ class CriContainerTest {
                         assertThrows(
                                 StatusRuntimeException.class,
                                 () ->
-                                        create(
+                                        CriCalls.create(
                                                 cri,
                                                 pod,
                                                 podConfig,
-                                                container("y", "true")
+                                                CriCalls.container("y", "true")
                                                         .addMounts(
                                                                 Mount.newBuilder()
                                                                         .setContainerPath("/x")
@@ -574,7 +514,8 @@ class CriContainerTest {
                                 .getContainersList();
                 assertEquals(5, all.size());
                 String web = all.getFirst().getId();
-                assertEquals(ContainerState.CONTAINER_RUNNING, status(cri, web).getState());
+                assertEquals(
+                        ContainerState.CONTAINER_RUNNING, CriCalls.status(cri, web).getState());
                 String pod = all.getFirst().getPodSandboxId();
                 cri.removePodSandbox(
                         RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
