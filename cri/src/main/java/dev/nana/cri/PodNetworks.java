@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The networks of pods that have their own: the pause process's namespace pinned on {@code netns}
  * in the sandbox's folder and attached by CNI, the attachment kept in {@code network.json} beside
- * it, so that the pod's IP and its CNI DEL survive a restart of the daemon.
+ * it (written as a plan before the ADD runs, and with its result after), so that the pod's IP and
+ * its CNI DEL survive a restart of the daemon, even one that cut the ADD short.
  */
 final class PodNetworks {
     private static final Logger log = LoggerFactory.getLogger(PodNetworks.class);
@@ -52,12 +53,16 @@ final class PodNetworks {
      */
     void attach(SandboxRecord s, int pausePid, PodSandboxConfig config) throws IOException {
         Path netns = netns(s.id());
+        Path file = sandboxes.dir(s.id()).resolve(ATTACHMENT);
+        // the plan is on disk before the ADD runs: a crash during it leaves what DEL needs
+        Cni.Attachment planned = cni.plan(runtimeConfig(config));
         NetNs.pin(pausePid, netns);
         try {
-            Cni.Attachment a = cni.add(pod(s), netns, runtimeConfig(config));
-            StateFiles.write(sandboxes.dir(s.id()).resolve(ATTACHMENT), a);
+            StateFiles.write(file, planned);
+            StateFiles.write(file, cni.add(pod(s), netns, planned));
         } catch (IOException | RuntimeException e) {
             try {
+                Files.deleteIfExists(file); // the ADD undid itself
                 NetNs.release(netns);
             } catch (IOException again) {
                 e.addSuppressed(again);

@@ -161,13 +161,17 @@ public final class Leaks {
         List<String> out = new ArrayList<>();
         try (Stream<Path> list = Files.list(stateDir)) {
             list.map(p -> p.getFileName().toString())
-                    .filter(n -> !own.contains(n) && !n.equals(".stdio") && !n.equals(".cri"))
+                    .filter(
+                            n ->
+                                    !own.contains(n)
+                                            && !List.of(".stdio", ".cri", ".images").contains(n))
                     .forEach(out::add);
         } catch (IOException e) {
             out.add("cannot list " + stateDir + ": " + e);
         }
-        // the clients' FIFO folders (each goes with its command) and the CRI's pod sandboxes
-        for (String folder : List.of(".stdio", ".cri/sandboxes")) {
+        // the clients' FIFO folders (each goes with its command), the CRI's pod sandboxes and
+        // their containers
+        for (String folder : List.of(".stdio", ".cri/sandboxes", ".cri/containers")) {
             Path dir = stateDir.resolve(folder);
             if (!Files.isDirectory(dir)) continue;
             try (Stream<Path> list = Files.list(dir)) {

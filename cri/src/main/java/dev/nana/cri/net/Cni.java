@@ -108,7 +108,7 @@ public final class Cni {
      *
      * @param config the network configuration (list) the ADD ran, which its DEL runs again
      * @param runtimeConfig the capability arguments it was given
-     * @param result the chain's result
+     * @param result the chain's result; null while the ADD has not answered
      * @param ips the pod's addresses, without prefix length, IPv4 first
      */
     public record Attachment(
@@ -208,16 +208,27 @@ public final class Cni {
     }
 
     /**
-     * Attaches the pod in netns to the network: loopback, then the network's chain. On failure what
-     * was added is deleted again before the error is thrown.
+     * What an ADD will run: the network's configuration now, and the pod's capability arguments; no
+     * result yet. Kept before the ADD runs, it lets a DEL undo an ADD that a crash cut short.
      *
      * @param runtimeConfig capability arguments by name (portMappings, dns); each plugin gets those
      *     it declares
      */
-    public Attachment add(Pod pod, Path netns, ObjectNode runtimeConfig) throws IOException {
-        JsonNode loopback = StateFiles.JSON.readTree(LOOPBACK);
-        run("ADD", loopback, pod, netns, "lo", runtimeConfig, null);
+    public Attachment plan(ObjectNode runtimeConfig) throws IOException {
         JsonNode list = network();
+        for (JsonNode p : plugins(list)) requirePlugin(p.path("type").asText());
+        requirePlugin("loopback");
+        return new Attachment(list, runtimeConfig, null, List.of());
+    }
+
+    /**
+     * Attaches the pod in netns to the planned network: loopback, then the network's chain. On
+     * failure what was added is deleted again before the error is thrown.
+     */
+    public Attachment add(Pod pod, Path netns, Attachment planned) throws IOException {
+        ObjectNode runtimeConfig = (ObjectNode) planned.runtimeConfig();
+        run("ADD", StateFiles.JSON.readTree(LOOPBACK), pod, netns, "lo", runtimeConfig, null);
+        JsonNode list = planned.config();
         JsonNode result;
         try {
             result = run("ADD", list, pod, netns, "eth0", runtimeConfig, null);
@@ -244,8 +255,9 @@ public final class Cni {
     }
 
     /**
-     * Detaches the pod: the attachment's chain in reverse, with its result. netns may be gone
-     * (null): the plugins then release what they hold outside it (addresses, rules).
+     * Detaches the pod: the attachment's chain in reverse, with its result (none when the ADD was
+     * cut short). netns may be gone (null): the plugins then release what they hold outside it
+     * (addresses, rules).
      */
     public void del(Pod pod, Path netns, Attachment a) throws IOException {
         run("DEL", a.config(), pod, netns, "eth0", (ObjectNode) a.runtimeConfig(), a.result());

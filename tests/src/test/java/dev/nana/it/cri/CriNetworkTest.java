@@ -36,7 +36,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -47,57 +46,6 @@ import org.junit.jupiter.api.Test;
  * networks that cannot be set up, which leave nothing behind.
  */
 class CriNetworkTest {
-    /** A bridge network of the test's own: its name, bridge, subnet and address store. */
-    private record Network(String name, String bridge, String prefix, Path addresses) {
-        static Network in(Path dir) throws Exception {
-            int n = ThreadLocalRandom.current().nextInt(10, 250);
-            Network net =
-                    new Network(
-                            "nana-it-" + n,
-                            "nit" + n,
-                            "10.77." + n + ".",
-                            dir.resolve("addresses"));
-            Files.createDirectories(dir.resolve("conf"));
-            Files.writeString(
-                    dir.resolve("conf/50-test.conflist"),
-                    """
-                    {
-                      "cniVersion": "1.0.0",
-                      "name": "%s",
-                      "plugins": [
-                        {
-                          "type": "bridge", "bridge": "%s", "isGateway": true, "ipMasq": true,
-                          "ipam": {
-                            "type": "host-local", "dataDir": "%s",
-                            "ranges": [[{"subnet": "%s0/24"}]],
-                            "routes": [{"dst": "0.0.0.0/0"}]
-                          }
-                        },
-                        {"type": "portmap", "capabilities": {"portMappings": true}}
-                      ]
-                    }
-                    """
-                            .formatted(net.name, net.bridge, net.addresses, net.prefix));
-            return net;
-        }
-
-        /** Removes the bridge, which CNI DEL leaves for the next pod (as containerd's does). */
-        void removeBridge() throws Exception {
-            new ProcessBuilder("ip", "link", "del", bridge).start().waitFor();
-        }
-
-        /** The addresses host-local has handed out. */
-        List<String> allocated() throws Exception {
-            Path d = addresses.resolve(name);
-            if (!Files.isDirectory(d)) return List.of();
-            try (Stream<Path> s = Files.list(d)) {
-                return s.map(p -> p.getFileName().toString())
-                        .filter(f -> f.startsWith(prefix))
-                        .toList();
-            }
-        }
-    }
-
     private static RuntimeCondition networkReady(RuntimeServiceBlockingStub cri) {
         return cri
                 .status(StatusRequest.getDefaultInstance())
@@ -124,7 +72,7 @@ class CriNetworkTest {
     @Test
     void podsGetAddressesAndReachEachOtherByPodIp() throws Exception {
         Path work = Files.createTempDirectory(Path.of("/run"), "nana-net-");
-        Network net = Network.in(work);
+        TestNetwork net = TestNetwork.in(work);
         try (NanaCli nana = new NanaCli()) {
             OciLayouts.layout(work.resolve("busybox"), OciLayouts.busyboxLayer(), "0", "1.36");
             String[] daemonArgs = {"--cni-conf-dir", work.resolve("conf").toString()};
@@ -151,7 +99,7 @@ class CriNetworkTest {
                                 .build();
                 webPod = runPod(cri, webConfig);
                 webIp = podStatus(cri, webPod).getNetwork().getIp();
-                assertTrue(webIp.startsWith(net.prefix), webIp);
+                assertTrue(webIp.startsWith(net.prefix()), webIp);
                 assertEquals(List.of(webIp), net.allocated());
                 startContainer(
                         cri,
@@ -186,7 +134,7 @@ class CriNetworkTest {
                 PodSandboxConfig clientConfig = pod("client", NamespaceMode.POD).build();
                 clientPod = runPod(cri, clientConfig);
                 String clientIp = podStatus(cri, clientPod).getNetwork().getIp();
-                assertTrue(clientIp.startsWith(net.prefix) && !clientIp.equals(webIp), clientIp);
+                assertTrue(clientIp.startsWith(net.prefix()) && !clientIp.equals(webIp), clientIp);
                 client =
                         startContainer(
                                 cri, clientPod, clientConfig, container("client", "sleep 1000"));
@@ -195,7 +143,7 @@ class CriNetworkTest {
                 assertEquals("hello from web\n", got.getStdout().toStringUtf8(), got.toString());
 
                 // the node reaches it on the mapped port
-                String gateway = net.prefix + "1";
+                String gateway = net.prefix() + "1";
                 assertTrue(httpGet(gateway, hostPort).contains("hello from web"));
 
                 // a pod on the node's network: no address of its own, the node's interfaces
@@ -208,7 +156,7 @@ class CriNetworkTest {
                         execSync(cri, onHost, "ip -o link")
                                 .getStdout()
                                 .toStringUtf8()
-                                .contains(net.bridge),
+                                .contains(net.bridge()),
                         "the node's bridge is seen from the node's network");
                 cri.stopPodSandbox(
                         StopPodSandboxRequest.newBuilder().setPodSandboxId(hostPod).build());
@@ -256,7 +204,7 @@ class CriNetworkTest {
     @Test
     void aNetworkThatCannotBeSetUpIsReportedAndLeavesNothing() throws Exception {
         Path work = Files.createTempDirectory(Path.of("/run"), "nana-net-");
-        Network net = Network.in(work);
+        TestNetwork net = TestNetwork.in(work);
         try (NanaCli nana = new NanaCli()) {
             Path conf = work.resolve("conf/50-test.conflist");
             String good = Files.readString(conf);
