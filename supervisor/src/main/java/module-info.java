@@ -52,6 +52,8 @@ module dev.nana.supervisor {
     opens dev.nana.state to
             com.fasterxml.jackson.databind;
 
+    uses dev.nana.spi.ImageBundles;
+
     provides dev.nana.spi.LocalSupervisorFactory with
             dev.nana.supervisor.LocalFactory;
 }

@@ -8,16 +8,19 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What to create: an id, an OCI bundle, the runtime to drive it with, and the overrides a user
- * expects without editing config.json. nana never writes into the bundle: overrides go into its own
- * copy of config.json, which runs the same rootfs.
+ * What to create: an id, an OCI bundle or an image, the runtime to drive it with, and the overrides
+ * a user expects without editing config.json. nana never writes into the bundle: overrides go into
+ * its own copy of config.json, which runs the same rootfs. A container made from an image (one of
+ * nana's image store, {@code nana image pull}) runs on an overlay of the image's layers with an
+ * upper folder of its own, and the process of the image's config, as {@code docker run IMAGE} does.
  *
  * <p>A spec is checked when it is made, the same wherever it goes (in-process or to a daemon): a
  * malformed one throws {@link InvalidArgumentException} naming the field. What needs the machine
  * (the bundle's contents, the runtime) is checked when it is used.
  *
  * @param id {@code [A-Za-z0-9][A-Za-z0-9_.-]{0,75}}
- * @param bundle absolute path of the bundle (config.json and rootfs)
+ * @param bundle absolute path of the bundle (config.json and rootfs); null for a container made
+ *     from an image
  * @param runtime runc, crun, or an absolute path; null for the supervisor's default
  * @param runtimeArgs extra global arguments for the runtime (e.g. --root DIR)
  * @param labels free key/value pairs kept with the container
@@ -31,6 +34,8 @@ import java.util.Objects;
  *     (instead of a client's stdio.stdin)
  * @param logFile an absolute path to write the process's output to as well, in the Kubernetes CRI
  *     log format (what {@code kubectl logs} and podman's k8s-file driver read), or null
+ * @param image the image to run (a name, digest reference or id in nana's store) instead of a
+ *     bundle, or null
  */
 public record ContainerSpec(
         String id,
@@ -45,7 +50,8 @@ public record ContainerSpec(
         String cwd,
         Long memoryLimitBytes,
         boolean openStdin,
-        Path logFile) {
+        Path logFile,
+        String image) {
 
     /**
      * Checks and copies the fields.
@@ -54,10 +60,20 @@ public record ContainerSpec(
      */
     public ContainerSpec {
         ContainerId.require(id, "container id");
-        if (bundle == null)
+        if (image != null && image.isBlank())
             throw new InvalidArgumentException(
-                    "container \"" + id + "\": the bundle is missing: give its absolute path");
-        if (!bundle.isAbsolute())
+                    "container \""
+                            + id
+                            + "\": the image is blank: give its name, e.g. busybox:1.36");
+        if (bundle == null && image == null)
+            throw new InvalidArgumentException(
+                    "container \""
+                            + id
+                            + "\": the bundle is missing: give its absolute path, or an image");
+        if (bundle != null && image != null)
+            throw new InvalidArgumentException(
+                    "container \"" + id + "\": give a bundle or an image to run, not both");
+        if (bundle != null && !bundle.isAbsolute())
             throw new InvalidArgumentException(
                     "container \""
                             + id
@@ -127,7 +143,21 @@ public record ContainerSpec(
         return new Builder(id, bundle);
     }
 
-    /** Builds a spec; only id and bundle are required. */
+    /**
+     * A builder of a spec that runs an image of nana's store: everything but the id and the image
+     * is optional; args replace the image's command, as {@code docker run IMAGE CMD} does.
+     *
+     * @param id the container id
+     * @param image the image's name (e.g. busybox:1.36), digest reference or id
+     * @return a builder
+     */
+    public static Builder fromImage(String id, String image) {
+        Builder b = new Builder(id, null);
+        b.image = image;
+        return b;
+    }
+
+    /** Builds a spec; only the id and the bundle (or the image) are required. */
     public static final class Builder {
         private final String id;
         private final Path bundle;
@@ -142,6 +172,7 @@ public record ContainerSpec(
         private Long memoryLimitBytes;
         private boolean openStdin;
         private Path logFile;
+        private String image;
 
         private Builder(String id, Path bundle) {
             this.id = id;
@@ -355,7 +386,8 @@ public record ContainerSpec(
                     cwd,
                     memoryLimitBytes,
                     openStdin,
-                    logFile);
+                    logFile,
+                    image);
         }
     }
 }

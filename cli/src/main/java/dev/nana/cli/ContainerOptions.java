@@ -20,6 +20,14 @@ final class ContainerOptions {
     Path bundle;
 
     @Option(
+            names = "--image",
+            paramLabel = "REF",
+            description =
+                    "run an image of nana's store instead of a bundle (nana image pull or import"
+                            + " brings it in): an overlay of its layers, its command, env and user")
+    String image;
+
+    @Option(
             names = "--runtime",
             paramLabel = "NAME|PATH",
             description =
@@ -74,7 +82,7 @@ final class ContainerOptions {
     @Parameters(
             index = "1..*",
             paramLabel = "CMD",
-            description = "command and arguments (after --), instead of the bundle's")
+            description = "command and arguments (after --), instead of the bundle's or image's")
     List<String> command = new ArrayList<>();
 
     ContainerSpec spec(Io io, Stdio stdio) {
@@ -86,9 +94,19 @@ final class ContainerOptions {
             l.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
         String rt = runtime != null ? runtime : io.env("NANA_RUNTIME", "runc");
-        return ContainerSpec.builder(
-                        id, bundle != null ? io.resolve(bundle) : RunCommand.demoBundle())
-                .runtime(rt)
+        if (image != null && bundle != null)
+            throw new InvalidArgumentException(
+                    "--bundle "
+                            + bundle
+                            + " and --image "
+                            + image
+                            + ": give one of them, not both");
+        ContainerSpec.Builder b =
+                image != null
+                        ? ContainerSpec.fromImage(id, image)
+                        : ContainerSpec.builder(
+                                id, bundle != null ? io.resolve(bundle) : RunCommand.demoBundle());
+        return b.runtime(rt)
                 .runtimeArgs(runtimeArgs)
                 .labels(l)
                 .env(env)

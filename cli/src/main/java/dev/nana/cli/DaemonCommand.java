@@ -208,7 +208,8 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                             : new DaemonServer.Cri(
                                     criSocket != null ? criSocket : sock.resolveSibling("cri.sock"),
                                     nana.global.stateDir.resolve(StateDir.CRI),
-                                    nana.global.stateDir.resolve(ImageCommand.STORE),
+                                    nana.global.stateDir.resolve(
+                                            dev.nana.cri.image.ImageStore.FOLDER),
                                     new RegistryHosts(registryConfig),
                                     new Cni(
                                             cniConfDir,

@@ -30,11 +30,8 @@ import picocli.CommandLine.ParentCommand;
             ImageCommand.Remove.class
         })
 public final class ImageCommand extends Subcommand implements Runnable {
-    /** The folder of the store, in the state directory: no container's. */
-    static final String STORE = ".images";
-
     static ImageStore store(NanaCommand nana) {
-        return ImageStore.open(Nana.stateDir(nana).resolve(STORE));
+        return ImageStore.open(Nana.stateDir(nana).resolve(ImageStore.FOLDER));
     }
 
     @Override

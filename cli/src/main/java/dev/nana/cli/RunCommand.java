@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Create and start a container, print its output and exit with its exit code.",
-            "With no --bundle, runs the demo busybox bundle (scripts/setup builds it)."
+            "With no --bundle or --image, runs the demo busybox bundle (scripts/setup builds it)."
         })
 public final class RunCommand extends Subcommand implements Callable<Integer> {
     @Mixin ContainerOptions container;

@@ -112,6 +112,10 @@ final class ContainerBundle {
     /** Where the container joins its pod: the pause process's pid, and the target's. */
     record Pod(SandboxRecord sandbox, Path dir, String cgroupParent, int pausePid, int targetPid) {}
 
+    /**
+     * The OCI config of a container: of a pod's (joining its namespaces), or with pod null of no
+     * pod (nana run --image: namespaces of its own).
+     */
     static ObjectNode config(ContainerConfig c, JsonNode image, Pod pod, Path rootfs, String id)
             throws IOException {
         JsonNode ic = image.path("config");
@@ -197,7 +201,7 @@ final class ContainerBundle {
                 "nodev",
                 sc.getPrivileged() ? "rw" : "ro");
         // the pod's hostname, hosts and resolv.conf, unless the kubelet mounts its own there
-        for (String name : PodFiles.NAMES) {
+        for (String name : pod == null ? List.<String>of() : PodFiles.NAMES) {
             String dest = "/etc/" + name;
             if (c.getMountsList().stream().noneMatch(m -> m.getContainerPath().equals(dest)))
                 mount(
@@ -234,25 +238,16 @@ final class ContainerBundle {
         if (rootPropagation != null) linux.put("rootfsPropagation", rootPropagation);
         ArrayNode ns = linux.putArray("namespaces");
         ns.addObject().put("type", "mount");
-        String proc = "/proc/" + pod.pausePid() + "/ns/";
-        SandboxRecord s = pod.sandbox();
-        if (s.network() != NamespaceMode.NODE_VALUE) {
-            ns.addObject().put("type", "network").put("path", proc + "net");
-            ns.addObject().put("type", "uts").put("path", proc + "uts");
+        if (pod == null) {
+            // no pod: namespaces of its own, the network one empty (only lo), as runc spec's
+            for (String type : List.of("network", "uts", "ipc", "pid"))
+                ns.addObject().put("type", type);
+            o.put("hostname", id.length() > 63 ? id.substring(0, 63) : id);
+        } else {
+            podNamespaces(ns, sc, pod);
+            if (!pod.cgroupParent().isEmpty())
+                linux.put("cgroupsPath", pod.cgroupParent().replaceAll("/+$", "") + "/" + id);
         }
-        if (s.ipc() != NamespaceMode.NODE_VALUE)
-            ns.addObject().put("type", "ipc").put("path", proc + "ipc");
-        switch (sc.getNamespaceOptions().getPid()) {
-            case POD -> ns.addObject().put("type", "pid").put("path", proc + "pid");
-            case TARGET ->
-                    ns.addObject()
-                            .put("type", "pid")
-                            .put("path", "/proc/" + pod.targetPid() + "/ns/pid");
-            case NODE -> {}
-            default -> ns.addObject().put("type", "pid");
-        }
-        if (!pod.cgroupParent().isEmpty())
-            linux.put("cgroupsPath", pod.cgroupParent().replaceAll("/+$", "") + "/" + id);
         ObjectNode seccomp =
                 Seccomp.filter(
                         sc.getSeccomp(),
@@ -278,6 +273,27 @@ final class ContainerBundle {
                     .forEach(ro::add);
         }
         return o;
+    }
+
+    /** The pod's namespaces a container joins, through its pause process (or a target's). */
+    private static void podNamespaces(ArrayNode ns, LinuxContainerSecurityContext sc, Pod pod) {
+        String proc = "/proc/" + pod.pausePid() + "/ns/";
+        SandboxRecord s = pod.sandbox();
+        if (s.network() != NamespaceMode.NODE_VALUE) {
+            ns.addObject().put("type", "network").put("path", proc + "net");
+            ns.addObject().put("type", "uts").put("path", proc + "uts");
+        }
+        if (s.ipc() != NamespaceMode.NODE_VALUE)
+            ns.addObject().put("type", "ipc").put("path", proc + "ipc");
+        switch (sc.getNamespaceOptions().getPid()) {
+            case POD -> ns.addObject().put("type", "pid").put("path", proc + "pid");
+            case TARGET ->
+                    ns.addObject()
+                            .put("type", "pid")
+                            .put("path", "/proc/" + pod.targetPid() + "/ns/pid");
+            case NODE -> {}
+            default -> ns.addObject().put("type", "pid");
+        }
     }
 
     /**

@@ -51,9 +51,14 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
         this.inUse = inUseBy(criRoot);
     }
 
-    /** An image is in use while a CRI container (its record under criRoot) runs from it. */
+    /**
+     * An image is in use while a CRI container (its record under criRoot) or a nana container (a
+     * folder of the state directory, criRoot's parent) runs from it.
+     */
     public static ImageStore.InUse inUseBy(Path criRoot) {
-        return image -> PodContainers.usesImage(criRoot, image.id());
+        return image ->
+                PodContainers.usesImage(criRoot, image.id())
+                        || StoreImageBundles.usesImage(criRoot.getParent(), image.id());
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.nana.Event;
 import dev.nana.EventFilter;
 import dev.nana.EventType;
 import dev.nana.ExitStatus;
+import dev.nana.InvalidArgumentException;
 import dev.nana.Stdio;
 import dev.nana.api.v1.Container;
 import dev.nana.api.v1.ContainerStats;
@@ -52,7 +53,8 @@ public final class Convert {
                         .setMemoryLimitBytes(
                                 s.memoryLimitBytes() == null ? 0 : s.memoryLimitBytes())
                         .setOpenStdin(s.openStdin())
-                        .setLogFile(s.logFile() == null ? "" : s.logFile().toString());
+                        .setLogFile(s.logFile() == null ? "" : s.logFile().toString())
+                        .setImage(s.image() == null ? "" : s.image());
         dev.nana.api.v1.Stdio.Builder io = dev.nana.api.v1.Stdio.newBuilder();
         if (s.stdio().stdin() != null) io.setStdin(s.stdio().stdin().toString());
         if (s.stdio().stdout() != null) io.setStdout(s.stdio().stdout().toString());
@@ -61,8 +63,13 @@ public final class Convert {
     }
 
     public static ContainerSpec fromProto(CreateRequest r) {
+        if (!r.getImage().isEmpty() && !r.getBundle().isEmpty())
+            throw new InvalidArgumentException(
+                    "container \"" + r.getId() + "\": give a bundle or an image to run, not both");
         ContainerSpec.Builder b =
-                ContainerSpec.builder(r.getId(), path(r.getBundle()))
+                (r.getImage().isEmpty()
+                                ? ContainerSpec.builder(r.getId(), path(r.getBundle()))
+                                : ContainerSpec.fromImage(r.getId(), r.getImage()))
                         .runtime(r.getRuntime().isEmpty() ? null : r.getRuntime())
                         .runtimeArgs(r.getRuntimeArgsList())
                         .labels(r.getLabelsMap())

@@ -6,6 +6,7 @@ import dev.nana.ContainerSpec;
 import dev.nana.NanaException;
 import dev.nana.UnavailableException;
 import dev.nana.bundle.Bundle;
+import dev.nana.os.Mounts;
 import dev.nana.runtime.OciRuntime;
 import dev.nana.runtime.StartFifo;
 import dev.nana.shim.ProcessDir;
@@ -73,6 +74,9 @@ public final class Launcher {
         return state;
     }
 
+    /** The folder, in a container's, of the bundle made from its image (ContainerSpec#image). */
+    static final String IMAGE_BUNDLE = "image";
+
     /** A spec with everything checked: the runtime found, the bundle read, nana's config built. */
     public record Resolved(
             ContainerSpec spec, OciRuntime runtime, Path bundle, ObjectNode config) {}
@@ -89,21 +93,27 @@ public final class Launcher {
             ContainerSpec spec,
             StartFifo startFifo) {}
 
-    /** Checks a spec; touches nothing. Errors name the field and the fix. */
+    /**
+     * Checks a spec; touches nothing. Errors name the field and the fix. The bundle of a spec that
+     * names an image is made when the container is prepared (bundle and config null until then).
+     */
     public static Resolved resolve(ContainerSpec spec, String defaultRuntime) {
         ContainerId.require(spec.id(), "container id");
         dev.nana.Limits.checkLabels(spec.id(), spec.labels());
         OciRuntime runtime =
                 OciRuntime.resolve(spec.runtime() != null ? spec.runtime() : defaultRuntime);
-        Bundle.Overrides overrides =
-                new Bundle.Overrides(
-                        spec.args(),
-                        spec.env(),
-                        spec.cwd(),
-                        spec.terminal() ? Boolean.TRUE : null,
-                        spec.memoryLimitBytes());
+        if (spec.image() != null) return new Resolved(spec, runtime, null, null);
         Bundle bundle = Bundle.open(spec.bundle());
-        return new Resolved(spec, runtime, bundle.dir(), bundle.configWith(overrides));
+        return new Resolved(spec, runtime, bundle.dir(), bundle.configWith(overrides(spec)));
+    }
+
+    private static Bundle.Overrides overrides(ContainerSpec spec) {
+        return new Bundle.Overrides(
+                spec.args(),
+                spec.env(),
+                spec.cwd(),
+                spec.terminal() ? Boolean.TRUE : null,
+                spec.memoryLimitBytes());
     }
 
     /** Claims the id, writes state.json and nana's config, makes the process folder. */
@@ -112,13 +122,20 @@ public final class Launcher {
         awaitForgotten(spec.id());
         Path dir = state.claim(spec.id());
         try {
+            Path bundle = r.bundle();
+            ObjectNode config = r.config();
+            if (spec.image() != null) {
+                bundle = Files.createDirectory(dir.resolve(IMAGE_BUNDLE));
+                ImageSupport.bundles().prepare(spec.image(), state.root(), bundle);
+                config = Bundle.open(bundle).configWith(overrides(spec));
+            }
             Path ownBundle = Files.createDirectory(dir.resolve("bundle"));
-            Bundle.writeConfig(ownBundle, r.config());
+            Bundle.writeConfig(ownBundle, config);
             ContainerRecord record =
                     new ContainerRecord(
                             spec.id(),
                             newUid(),
-                            r.bundle(),
+                            bundle,
                             r.runtime().name(),
                             r.runtime().binary(),
                             spec.runtimeArgs(),
@@ -130,10 +147,13 @@ public final class Launcher {
             if (spec.openStdin()) init.createStdinFifo(); // Supervisor.input writes to it
             StartFifo startFifo =
                     fastStart
-                            ? StartFifo.of(r.runtime(), spec.runtimeArgs(), spec.id(), r.config())
+                            ? StartFifo.of(r.runtime(), spec.runtimeArgs(), spec.id(), config)
                                     .orElse(null)
                             : null;
             return new Prepared(record, dir, init, r.runtime(), spec, startFifo);
+        } catch (RuntimeException e) {
+            removeQuietly(dir);
+            throw e;
         } catch (IOException e) {
             removeQuietly(dir);
             throw new UnavailableException(
@@ -378,6 +398,8 @@ public final class Launcher {
 
     static void removeQuietly(Path dir) {
         try {
+            // a container made from an image: its root filesystem is mounted in its folder
+            if (Files.isDirectory(dir.resolve(IMAGE_BUNDLE))) Mounts.unmountUnder(dir);
             StateDir.deleteTree(dir);
         } catch (IOException e) {
             // the caller reports its own error; restore sets such a folder aside

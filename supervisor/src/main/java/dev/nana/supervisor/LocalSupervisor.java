@@ -406,6 +406,7 @@ public final class LocalSupervisor implements Supervisor {
      */
     private Launcher.Resolved resolve(ContainerSpec spec) {
         Launcher.Resolved r = Launcher.resolve(spec, defaultRuntime);
+        if (spec.image() != null) ImageSupport.bundles().check(spec.image(), state.root());
         return new Launcher.Resolved(
                 r.spec(), r.runtime().withTimeout(timeout), r.bundle(), r.config());
     }

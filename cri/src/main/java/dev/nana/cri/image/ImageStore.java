@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class ImageStore {
     private static final Logger log = LoggerFactory.getLogger(ImageStore.class);
+
+    /** The store's folder in a state directory: no container's. */
+    public static final String FOLDER = ".images";
+
     private static final Map<Path, ImageStore> OPEN = new ConcurrentHashMap<>();
     private static final String INDEX = "application/vnd.oci.image.index.v1+json";
     private static final String DOCKER_LIST =
