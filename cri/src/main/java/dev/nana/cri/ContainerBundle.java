@@ -256,7 +256,9 @@ final class ContainerBundle {
                         c.getMetadata().getName());
         if (seccomp != null) linux.set("seccomp", seccomp);
         ObjectNode r = linux.putObject("resources");
-        r.putArray("devices").addObject().put("allow", sc.getPrivileged()).put("access", "rwm");
+        ArrayNode deviceRules = r.putArray("devices");
+        deviceRules.addObject().put("allow", sc.getPrivileged()).put("access", "rwm");
+        Devices.add(linux, deviceRules, c.getDevicesList(), c.getMetadata().getName());
         ObjectNode cpu = r.putObject("cpu");
         if (res.getCpuShares() > 0) cpu.put("shares", res.getCpuShares());
         if (res.getCpuQuota() > 0) cpu.put("quota", res.getCpuQuota());

@@ -25,11 +25,12 @@ import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
 
 /**
- * Unpacks one image layer (a tar, plain or gzip) into a folder of its own, in the form overlayfs
- * stacks: an OCI whiteout {@code .wh.NAME} becomes a character device 0:0 named NAME, and {@code
- * .wh..wh..opq} makes its folder opaque ({@code trusted.overlay.opaque=y}). Ownership, modes
+ * Unpacks one image layer (a tar: plain, gzip or zstd) into a folder of its own, in the form
+ * overlayfs stacks: an OCI whiteout {@code .wh.NAME} becomes a character device 0:0 named NAME, and
+ * {@code .wh..wh..opq} makes its folder opaque ({@code trusted.overlay.opaque=y}). Ownership, modes
  * (setuid included), times, devices, FIFOs, hard links and extended attributes (PAX {@code
  * SCHILY.xattr.*}, e.g. file capabilities) are kept.
  *
@@ -95,8 +96,7 @@ public final class LayerUnpacker {
                 && (magic[1] & 0xff) == 0xb5
                 && (magic[2] & 0xff) == 0x2f
                 && (magic[3] & 0xff) == 0xfd) {
-            throw new InvalidArgumentException(
-                    "the layer is zstd-compressed, which nana does not unpack yet: use an image whose layers are gzip");
+            return new ZstdCompressorInputStream(in);
         }
         return in;
     }

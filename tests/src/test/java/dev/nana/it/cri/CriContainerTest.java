@@ -533,4 +533,65 @@ class CriContainerTest {
             StateDir.deleteTree(work);
         }
     }
+
+    @Test
+    void hostDevicesAreGivenAsAskedAndBadOnesRefused() throws Exception {
+        Path work = Files.createTempDirectory(Path.of("/run"), "nana-dev-");
+        try (NanaCli nana = new NanaCli()) {
+            OciLayouts.layout(work.resolve("busybox"), OciLayouts.busyboxLayer(), "0", "1.36");
+            nana.startDaemon();
+            assertEquals(
+                    0,
+                    nana.run("image", "import", work.resolve("busybox").toString(), "busybox")
+                            .exit());
+            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
+                RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
+                PodSandboxConfig podConfig =
+                        CriCalls.pod("devices", dev.nana.cri.v1.NamespaceMode.POD).build();
+                String pod = CriCalls.runPod(cri, podConfig);
+                // /dev/kmsg (1:11) is not among a container's default devices
+                String id =
+                        CriCalls.startContainer(
+                                cri,
+                                pod,
+                                podConfig,
+                                CriCalls.container("dev", "sleep 1000")
+                                        .addDevices(
+                                                dev.nana.cri.v1.Device.newBuilder()
+                                                        .setHostPath("/dev/kmsg")
+                                                        .setContainerPath("/dev/mykmsg")
+                                                        .setPermissions("rw")));
+                var stat = CriCalls.execSync(cri, id, "stat -c '%t:%T %F' /dev/mykmsg");
+                assertEquals(
+                        "1:b character special file\n",
+                        stat.getStdout().toStringUtf8(),
+                        stat.toString());
+                var write = CriCalls.execSync(cri, id, "echo nana-device-test > /dev/mykmsg");
+                assertEquals(0, write.getExitCode(), "the cgroup lets it write: " + write);
+
+                for (String bad : List.of("/dev/nosuch", work.toString() + "/busybox/oci-layout")) {
+                    StatusRuntimeException e =
+                            assertThrows(
+                                    StatusRuntimeException.class,
+                                    () ->
+                                            CriCalls.create(
+                                                    cri,
+                                                    pod,
+                                                    podConfig,
+                                                    CriCalls.container("bad", "true")
+                                                            .addDevices(
+                                                                    dev.nana.cri.v1.Device
+                                                                            .newBuilder()
+                                                                            .setHostPath(bad))));
+                    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+                    assertTrue(e.getStatus().getDescription().contains(bad), e.getMessage());
+                }
+                cri.removePodSandbox(
+                        RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+            }
+            assertEquals(List.of(), dev.nana.it.Leaks.mounts(nana.stateDir));
+        } finally {
+            StateDir.deleteTree(work);
+        }
+    }
 }

@@ -198,15 +198,27 @@ class LayerUnpackTest {
     }
 
     @Test
-    void aZstdLayerIsRefusedWithTheFix() {
-        byte[] zstd = {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0, 0, 0, 0};
-        InvalidArgumentException e =
-                assertThrows(
-                        InvalidArgumentException.class,
-                        () ->
-                                LayerUnpacker.unpack(
-                                        new ByteArrayInputStream(zstd),
-                                        Path.of("/run/nana-zstd-never")));
-        assertTrue(e.getMessage().contains("zstd"), e.getMessage());
+    void aZstdLayerUnpacksToItsTarsDiffId() throws Exception {
+        Path root = Files.createTempDirectory(Path.of("/run"), "nana-zstd-");
+        try {
+            byte[] tar =
+                    new Tar(false)
+                            .dir("etc", 0755)
+                            .file("etc/hello", 0644, 0, "from a zstd layer")
+                            .done();
+            java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
+            try (var out =
+                    new org.apache.commons.compress.compressors.zstandard
+                            .ZstdCompressorOutputStream(z)) {
+                out.write(tar);
+            }
+            Path dest = root.resolve("layer");
+            LayerUnpacker.Unpacked u =
+                    LayerUnpacker.unpack(new ByteArrayInputStream(z.toByteArray()), dest);
+            assertEquals(OciLayouts.sha256(tar), u.diffId(), "the diff id is the plain tar's");
+            assertEquals("from a zstd layer", Files.readString(dest.resolve("etc/hello")));
+        } finally {
+            StateDir.deleteTree(root);
+        }
     }
 }

@@ -1,0 +1,111 @@
+package dev.nana.cri;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nana.InvalidArgumentException;
+import dev.nana.cri.v1.Device;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A container's host devices (ContainerConfig.devices): each one a node the runtime makes in the
+ * container's /dev and a rule of its device cgroup that lets the container use it as the request's
+ * permissions say. A folder gives every device under it (as containerd does); a symlink is followed
+ * (e.g. /dev/disk/by-id/...).
+ */
+final class Devices {
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFCHR = 0020000;
+    private static final int S_IFBLK = 0060000;
+
+    private Devices() {}
+
+    /** Adds the devices to linux.devices and their rules to allow (resources.devices). */
+    static void add(ObjectNode linux, ArrayNode allow, List<Device> devices, String container)
+            throws IOException {
+        if (devices.isEmpty()) return;
+        ArrayNode nodes = linux.putArray("devices");
+        for (Device d : devices) {
+            String permissions = d.getPermissions().isEmpty() ? "rwm" : d.getPermissions();
+            if (!permissions.matches("[rwm]{1,3}"))
+                throw new InvalidArgumentException(
+                        "device "
+                                + d.getHostPath()
+                                + " of container "
+                                + container
+                                + " has permissions \""
+                                + permissions
+                                + "\": give some of r, w and m");
+            Path host;
+            try {
+                host = Path.of(d.getHostPath()).toRealPath();
+            } catch (NoSuchFileException e) {
+                throw new InvalidArgumentException(
+                        "device "
+                                + d.getHostPath()
+                                + " of container "
+                                + container
+                                + " does not exist on this node: give a device that does");
+            }
+            String inside = d.getContainerPath().isEmpty() ? d.getHostPath() : d.getContainerPath();
+            if (Files.isDirectory(host)) {
+                try (Stream<Path> s = Files.walk(host)) {
+                    for (Path p : s.filter(p -> type(p) != null).toList())
+                        node(nodes, allow, p, inside + "/" + host.relativize(p), permissions);
+                }
+            } else if (type(host) != null) {
+                node(nodes, allow, host, inside, permissions);
+            } else {
+                throw new InvalidArgumentException(
+                        "\""
+                                + d.getHostPath()
+                                + "\" given as a device of container "
+                                + container
+                                + " is no device: give a character or block device");
+            }
+        }
+    }
+
+    private static void node(
+            ArrayNode nodes, ArrayNode allow, Path host, String inside, String permissions)
+            throws IOException {
+        long rdev = (Long) Files.getAttribute(host, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) Files.getAttribute(host, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        long major = ((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfffL);
+        long minor = (rdev & 0xff) | ((rdev >> 12) & ~0xffL);
+        String type = type(host);
+        nodes.addObject()
+                .put("path", inside)
+                .put("type", type)
+                .put("major", major)
+                .put("minor", minor)
+                .put("fileMode", mode & 07777)
+                .put("uid", 0)
+                .put("gid", 0);
+        allow.addObject()
+                .put("allow", true)
+                .put("type", type)
+                .put("major", major)
+                .put("minor", minor)
+                .put("access", permissions);
+    }
+
+    /** "c" or "b" for a character or block device, null for anything else. */
+    private static String type(Path p) {
+        try {
+            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            return switch (mode & S_IFMT) {
+                case S_IFCHR -> "c";
+                case S_IFBLK -> "b";
+                default -> null;
+            };
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}
