@@ -88,11 +88,15 @@ public final class ImageCommand extends Subcommand implements Runnable {
             name = "import",
             mixinStandardHelpOptions = true,
             description =
-                    "Import an image from an OCI image layout folder (e.g. skopeo copy docker://busybox oci:DIR:1.36).")
+                    "Import an image from an OCI image layout folder (e.g. skopeo copy docker://busybox oci:DIR:1.36)"
+                            + " or a docker save archive (docker save busybox:1.36 -o FILE).")
     static final class Import implements Callable<Integer> {
         @ParentCommand ImageCommand image;
 
-        @Parameters(index = "0", paramLabel = "DIR", description = "the OCI image layout folder")
+        @Parameters(
+                index = "0",
+                paramLabel = "DIR|FILE",
+                description = "an OCI image layout folder, or a docker save archive")
         Path dir;
 
         @Parameters(
@@ -105,7 +109,11 @@ public final class ImageCommand extends Subcommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             NanaCommand nana = image.nana;
-            ImageRecord r = store(nana).importOciLayout(nana.io.resolve(dir), name);
+            Path from = nana.io.resolve(dir);
+            ImageRecord r =
+                    java.nio.file.Files.isRegularFile(from)
+                            ? store(nana).importDockerArchive(from, name)
+                            : store(nana).importOciLayout(from, name);
             image.spec.commandLine().getOut().println(r.id());
             return 0;
         }

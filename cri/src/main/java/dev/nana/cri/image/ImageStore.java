@@ -236,6 +236,31 @@ public final class ImageStore {
     }
 
     /**
+     * Imports an image of a {@code docker save} archive (or skopeo's {@code docker-archive:FILE}):
+     * the one name tags, or the archive's first. name also names it when the archive gives it no
+     * tag.
+     */
+    public ImageRecord importDockerArchive(Path archive, String name) throws IOException {
+        try (DockerArchive a = new DockerArchive(archive);
+                Change _ = new Change()) {
+            DockerArchive.Image image = a.image(name);
+            String tag =
+                    name != null
+                            ? name
+                            : image.repoTags().isEmpty() ? null : image.repoTags().getFirst();
+            if (tag == null)
+                throw new InvalidArgumentException(
+                        "the image in \""
+                                + archive
+                                + "\" has no tag of its own: give it a name, e.g. busybox:1.36");
+            ImageReference ref = ImageReference.parse(tag);
+            ImageRecord r = add(ref, null, image.config(), image.layers(), a);
+            log.info("image {} imported as {} ({} layers)", r.id(), ref, image.layers().size());
+            return r;
+        }
+    }
+
+    /**
      * Pulls an image from its registry, or from a mirror the hosts table gives for it: for an index
      * of several platforms, the linux/amd64 one. Layers the store has are not fetched again.
      *
@@ -281,8 +306,8 @@ public final class ImageStore {
 
     /**
      * Adds (or names again) the image of a manifest: unpacks the layers the store lacks, keeps the
-     * config, and writes the record with ref as a tag (a tag reference) and repoDigest. Called
-     * while the store is being changed.
+     * config, and writes the record with ref as a tag (a tag reference) and repoDigest (none for an
+     * archive, which has no manifest digest). Called while the store is being changed.
      */
     private ImageRecord add(
             ImageReference ref,
@@ -322,7 +347,7 @@ public final class ImageStore {
             untagOthers(id, ref.toString());
             tags.add(ref.toString());
         }
-        digests.add(repoDigest);
+        if (repoDigest != null) digests.add(repoDigest);
         ImageRecord image =
                 new ImageRecord(
                         id,

@@ -150,4 +150,57 @@ class CriImageTest {
             StateDir.deleteTree(work);
         }
     }
+
+    @Test
+    void aDockerSaveArchiveIsImported() throws Exception {
+        Path work = Files.createTempDirectory(Path.of("/run"), "nana-archive-");
+        try (NanaCli nana = new NanaCli()) {
+            byte[][] layer = OciLayouts.busyboxLayer();
+            OciLayouts.layout(work.resolve("busybox"), layer, "1000", "1.36");
+            Path archive = work.resolve("busybox.tar");
+            // what docker save writes: manifest.json, the config, the layer tars
+            Process skopeo =
+                    new ProcessBuilder(
+                                    "skopeo",
+                                    "copy",
+                                    "oci:" + work.resolve("busybox") + ":1.36",
+                                    "docker-archive:" + archive + ":busybox:1.36")
+                            .redirectErrorStream(true)
+                            .start();
+            String said =
+                    new String(
+                            skopeo.getInputStream().readAllBytes(),
+                            java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, skopeo.waitFor(), said);
+
+            NanaCli.Run imported = nana.run("image", "import", archive.toString());
+            assertEquals(0, imported.exit(), imported.err());
+            NanaCli.Run fromLayout =
+                    nana.run("image", "import", work.resolve("busybox").toString(), "other:1");
+            assertEquals(
+                    imported.out(), fromLayout.out(), "the same image id, whichever way it came");
+            String table = nana.run("image", "ls").out();
+            assertTrue(
+                    table.contains("docker.io/library/busybox") && table.contains("1.36"), table);
+            NanaCli.Run run =
+                    nana.run(
+                            "run",
+                            "--rm",
+                            "--image",
+                            "busybox:1.36",
+                            "arch",
+                            "--",
+                            "sh",
+                            "-c",
+                            "id -u");
+            assertEquals("1000\n", run.out(), run.err());
+
+            Files.writeString(work.resolve("garbage.tar"), "not a tar at all");
+            NanaCli.Run bad = nana.run("image", "import", work.resolve("garbage.tar").toString());
+            assertEquals(125, bad.exit());
+            assertTrue(bad.err().contains("garbage.tar"), bad.err());
+        } finally {
+            StateDir.deleteTree(work);
+        }
+    }
 }
