@@ -11,6 +11,7 @@ import dev.nana.cri.v1.LinuxContainerResources;
 import dev.nana.cri.v1.LinuxContainerSecurityContext;
 import dev.nana.cri.v1.Mount;
 import dev.nana.cri.v1.NamespaceMode;
+import dev.nana.os.ProcFs;
 import dev.nana.state.StateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -258,6 +259,7 @@ final class ContainerBundle {
         ObjectNode r = linux.putObject("resources");
         ArrayNode deviceRules = r.putArray("devices");
         deviceRules.addObject().put("allow", sc.getPrivileged()).put("access", "rwm");
+        if (sc.getPrivileged()) Devices.host(linux);
         Devices.add(linux, deviceRules, c.getDevicesList(), c.getMetadata().getName());
         ObjectNode cpu = r.putObject("cpu");
         if (res.getCpuShares() > 0) cpu.put("shares", res.getCpuShares());
@@ -427,11 +429,20 @@ final class ContainerBundle {
         return n;
     }
 
-    /** The capabilities this kernel has (up to /proc/sys/kernel/cap_last_cap). */
+    /**
+     * Every capability the daemon itself may give: its bounding set (containerd's "all current
+     * capabilities"). Root here may lack one (CAP_SYS_RESOURCE on this kind of machine), and runc
+     * cannot apply a capability its caller does not have.
+     */
     private static List<String> allCaps() throws IOException {
-        int last =
-                Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).trim());
-        return ALL_CAPS.subList(0, Math.min(last + 1, ALL_CAPS.size()));
+        long bounding = 0;
+        for (String line : ProcFs.read(Path.of("/proc/self/status")).lines().toList())
+            if (line.startsWith("CapBnd:"))
+                bounding = Long.parseUnsignedLong(line.substring(7).strip(), 16);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < ALL_CAPS.size(); i++)
+            if ((bounding & (1L << i)) != 0) out.add(ALL_CAPS.get(i));
+        return out;
     }
 
     /** A host path, its symlinks followed (the CRI asks so); it must exist. */

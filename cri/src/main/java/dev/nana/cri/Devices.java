@@ -23,13 +23,37 @@ final class Devices {
     private static final int S_IFCHR = 0020000;
     private static final int S_IFBLK = 0060000;
 
+    /** Folders of /dev that are mounts of their own in a container, or no devices. */
+    private static final java.util.Set<String> NOT_HOST_DEVICES =
+            java.util.Set.of("pts", "shm", "fd", "mqueue", "hugepages");
+
     private Devices() {}
+
+    /**
+     * Every device of the node, for a privileged container (as containerd gives it): the nodes
+     * under /dev but those in folders a container mounts its own of; the cgroup already allows them
+     * all.
+     */
+    static void host(ObjectNode linux) throws IOException {
+        ArrayNode nodes = linux.withArray("devices");
+        Path dev = Path.of("/dev");
+        try (Stream<Path> s = Files.walk(dev)) {
+            for (Path p : s.toList()) {
+                Path rel = dev.relativize(p);
+                if (rel.getNameCount() > 1 && NOT_HOST_DEVICES.contains(rel.getName(0).toString()))
+                    continue;
+                String type = type(p);
+                if (type == null || p.toString().equals("/dev/console")) continue;
+                node(nodes, null, p, p.toString(), "rwm");
+            }
+        }
+    }
 
     /** Adds the devices to linux.devices and their rules to allow (resources.devices). */
     static void add(ObjectNode linux, ArrayNode allow, List<Device> devices, String container)
             throws IOException {
         if (devices.isEmpty()) return;
-        ArrayNode nodes = linux.putArray("devices");
+        ArrayNode nodes = linux.withArray("devices");
         for (Device d : devices) {
             String permissions = d.getPermissions().isEmpty() ? "rwm" : d.getPermissions();
             if (!permissions.matches("[rwm]{1,3}"))
@@ -87,6 +111,7 @@ final class Devices {
                 .put("fileMode", mode & 07777)
                 .put("uid", 0)
                 .put("gid", 0);
+        if (allow == null) return;
         allow.addObject()
                 .put("allow", true)
                 .put("type", type)

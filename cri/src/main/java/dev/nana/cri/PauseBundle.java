@@ -6,6 +6,7 @@ import dev.nana.InvalidArgumentException;
 import dev.nana.cri.v1.LinuxPodSandboxConfig;
 import dev.nana.cri.v1.NamespaceMode;
 import dev.nana.cri.v1.NamespaceOption;
+import dev.nana.os.ProcFs;
 import dev.nana.state.StateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -142,7 +143,7 @@ final class PauseBundle {
 
     static int ownOomScoreAdj() {
         try {
-            return Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).trim());
+            return Integer.parseInt(ProcFs.read(Path.of("/proc/self/oom_score_adj")).trim());
         } catch (IOException | NumberFormatException e) {
             return 0;
         }

@@ -3,6 +3,7 @@ package dev.nana.cri;
 import dev.nana.cri.v1.DNSConfig;
 import dev.nana.cri.v1.NamespaceMode;
 import dev.nana.cri.v1.PodSandboxConfig;
+import dev.nana.os.ProcFs;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -58,7 +59,7 @@ final class PodFiles {
 
     private static String hostName() throws IOException {
         try {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            return ProcFs.read(Path.of("/proc/sys/kernel/hostname")).strip();
         } catch (NoSuchFileException e) {
             return InetAddress.getLocalHost().getHostName();
         }

@@ -569,6 +569,35 @@ class CriContainerTest {
                 var write = CriCalls.execSync(cri, id, "echo nana-device-test > /dev/mykmsg");
                 assertEquals(0, write.getExitCode(), "the cgroup lets it write: " + write);
 
+                // a privileged container: the node's devices, every capability
+                String privileged =
+                        CriCalls.startContainer(
+                                cri,
+                                pod,
+                                podConfig,
+                                CriCalls.container("privileged", "sleep 1000")
+                                        .setLinux(
+                                                dev.nana.cri.v1.LinuxContainerConfig.newBuilder()
+                                                        .setSecurityContext(
+                                                                dev.nana.cri.v1
+                                                                        .LinuxContainerSecurityContext
+                                                                        .newBuilder()
+                                                                        .setPrivileged(true))));
+                var kmsg = CriCalls.execSync(cri, privileged, "stat -c %F /dev/kmsg");
+                assertEquals(
+                        "character special file\n",
+                        kmsg.getStdout().toStringUtf8(),
+                        kmsg.toString());
+                String ownCaps =
+                        Files.readAllLines(Path.of("/proc/self/status")).stream()
+                                .filter(l -> l.startsWith("CapEff:"))
+                                .findFirst()
+                                .orElseThrow();
+                var caps = CriCalls.execSync(cri, privileged, "grep CapEff: /proc/self/status");
+                assertEquals(
+                        ownCaps.replaceAll("\\s+", " "),
+                        caps.getStdout().toStringUtf8().strip().replaceAll("\\s+", " "));
+
                 for (String bad : List.of("/dev/nosuch", work.toString() + "/busybox/oci-layout")) {
                     StatusRuntimeException e =
                             assertThrows(

@@ -158,6 +158,10 @@ class CriNetworkTest {
                                 .toStringUtf8()
                                 .contains(net.bridge()),
                         "the node's bridge is seen from the node's network");
+                assertEquals(
+                        Files.readAllLines(Path.of("/proc/sys/kernel/hostname")).getFirst() + "\n",
+                        execSync(cri, onHost, "cat /etc/hostname").getStdout().toStringUtf8(),
+                        "the node's hostname, whole");
                 cri.stopPodSandbox(
                         StopPodSandboxRequest.newBuilder().setPodSandboxId(hostPod).build());
                 cri.removePodSandbox(
