@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nana.cri.v1.AuthConfig;
 import dev.nana.cri.v1.Image;
 import dev.nana.cri.v1.ImageServiceGrpc;
 import dev.nana.cri.v1.ImageServiceGrpc.ImageServiceBlockingStub;
@@ -186,6 +187,71 @@ class CriPullTest {
                         images.listImages(ListImagesRequest.getDefaultInstance()).getImagesCount());
                 assertEquals(List.of(), leftovers(nana), "no half-unpacked layer or download");
             }
+        } finally {
+            StateDir.deleteTree(work);
+        }
+    }
+
+    @Test
+    void aRegistryThatAsksForCredentialsGetsThem() throws Exception {
+        Path work = Files.createTempDirectory(Path.of("/run"), "nana-pull-");
+        try (LocalRegistry registry = LocalRegistry.start("nana", "s3cret");
+                NanaCli nana = new NanaCli()) {
+            OciLayouts.layout(work.resolve("busybox"), OciLayouts.busyboxLayer(), "1000", "1.36");
+            registry.push(work.resolve("busybox"), "1.36", "private/busybox", "1");
+            nana.startDaemon();
+            String ref = registry.address + "/private/busybox:1";
+            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
+                ImageServiceBlockingStub images = ImageServiceGrpc.newBlockingStub(grpc.channel());
+                String refused =
+                        pullFails(images, ref, Status.Code.FAILED_PRECONDITION)
+                                .getStatus()
+                                .getDescription();
+                assertTrue(refused.contains("credentials"), refused);
+                StatusRuntimeException wrong =
+                        assertThrows(
+                                StatusRuntimeException.class,
+                                () ->
+                                        images.pullImage(
+                                                PullImageRequest.newBuilder()
+                                                        .setImage(
+                                                                ImageSpec.newBuilder()
+                                                                        .setImage(ref))
+                                                        .setAuth(
+                                                                AuthConfig.newBuilder()
+                                                                        .setUsername("nana")
+                                                                        .setPassword("wrong"))
+                                                        .build()));
+                assertEquals(Status.Code.FAILED_PRECONDITION, wrong.getStatus().getCode());
+
+                String id =
+                        images.pullImage(
+                                        PullImageRequest.newBuilder()
+                                                .setImage(ImageSpec.newBuilder().setImage(ref))
+                                                .setAuth(
+                                                        AuthConfig.newBuilder()
+                                                                .setUsername("nana")
+                                                                .setPassword("s3cret"))
+                                                .build())
+                                .getImageRef();
+                assertTrue(id.startsWith("sha256:"), id);
+                // the auth field: base64 of USER:PASSWORD, as a docker config.json has it
+                String auth =
+                        java.util.Base64.getEncoder()
+                                .encodeToString(
+                                        "nana:s3cret"
+                                                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                assertEquals(
+                        id,
+                        images.pullImage(
+                                        PullImageRequest.newBuilder()
+                                                .setImage(ImageSpec.newBuilder().setImage(ref))
+                                                .setAuth(AuthConfig.newBuilder().setAuth(auth))
+                                                .build())
+                                .getImageRef());
+            }
+            NanaCli.Run cli = nana.run("image", "pull", "--creds", "nana:s3cret", ref);
+            assertEquals(0, cli.exit(), cli.err());
         } finally {
             StateDir.deleteTree(work);
         }

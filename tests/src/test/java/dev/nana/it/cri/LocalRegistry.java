@@ -26,17 +26,53 @@ final class LocalRegistry implements AutoCloseable {
     private final Path dir;
     private final Process process;
     final String address;
+    private final String creds;
 
-    private LocalRegistry(Path dir, Process process, String address) {
+    private LocalRegistry(Path dir, Process process, String address, String creds) {
         this.dir = dir;
         this.process = process;
         this.address = address;
+        this.creds = creds;
     }
 
     static LocalRegistry start() throws Exception {
+        return start(null, null);
+    }
+
+    /**
+     * A registry that asks for a user name and password (basic auth, an htpasswd file with a bcrypt
+     * hash, made by Python's crypt), when user is not null.
+     */
+    static LocalRegistry start(String user, String password) throws Exception {
         Path dir = Files.createTempDirectory("nana-registry-");
         int port = freePort();
         String address = "127.0.0.1:" + port;
+        String auth = "";
+        if (user != null) {
+            Process hash =
+                    new ProcessBuilder(
+                                    "python3",
+                                    "-W",
+                                    "ignore",
+                                    "-c",
+                                    "import crypt, sys; print(crypt.crypt(sys.argv[1],"
+                                            + " crypt.mksalt(crypt.METHOD_BLOWFISH)))",
+                                    password)
+                            .start();
+            String bcrypt =
+                    new String(hash.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                            .strip();
+            assertEquals(0, hash.waitFor(), "python3 made no bcrypt hash");
+            Files.writeString(dir.resolve("htpasswd"), user + ":" + bcrypt + "\n");
+            auth =
+                    """
+                    auth:
+                      htpasswd:
+                        realm: nana-test
+                        path: %s
+                    """
+                            .formatted(dir.resolve("htpasswd"));
+        }
         Files.writeString(
                 dir.resolve("config.yml"),
                 """
@@ -49,13 +85,15 @@ final class LocalRegistry implements AutoCloseable {
                 http:
                   addr: %s
                 """
-                        .formatted(dir.resolve("storage"), address));
+                                .formatted(dir.resolve("storage"), address)
+                        + auth);
         Process p =
                 new ProcessBuilder("docker-registry", "serve", dir.resolve("config.yml").toString())
                         .redirectErrorStream(true)
                         .redirectOutput(dir.resolve("registry.log").toFile())
                         .start();
-        LocalRegistry registry = new LocalRegistry(dir, p, address);
+        LocalRegistry registry =
+                new LocalRegistry(dir, p, address, user == null ? null : user + ":" + password);
         HttpClient http = HttpClient.newHttpClient();
         try {
             await().atMost(Duration.ofSeconds(20))
@@ -76,7 +114,7 @@ final class LocalRegistry implements AutoCloseable {
                                                                 .build(),
                                                         HttpResponse.BodyHandlers.discarding())
                                                 .statusCode()
-                                        == 200;
+                                        != 0; // answering: 200, or 401 with auth
                             });
         } catch (RuntimeException | Error e) {
             registry.close();
@@ -95,8 +133,7 @@ final class LocalRegistry implements AutoCloseable {
     void push(Path layout, String refName, String repository, String tag) throws Exception {
         Process p =
                 new ProcessBuilder(
-                                List.of(
-                                        "skopeo",
+                                skopeo(
                                         "copy",
                                         "--all",
                                         "--dest-tls-verify=false",
@@ -106,6 +143,14 @@ final class LocalRegistry implements AutoCloseable {
                         .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), "skopeo copy: " + out);
+    }
+
+    private List<String> skopeo(String... args) {
+        List<String> cmd = new java.util.ArrayList<>(List.of("skopeo"));
+        cmd.add(args[0]);
+        if (creds != null) cmd.add("--dest-creds=" + creds);
+        cmd.addAll(List.of(args).subList(1, args.length));
+        return cmd;
     }
 
     /** The file the registry keeps a blob in (to corrupt it). */
