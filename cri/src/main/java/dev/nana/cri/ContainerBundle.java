@@ -375,10 +375,33 @@ final class ContainerBundle {
         if (sc.hasRunAsGroup()) gid = sc.getRunAsGroup().getValue();
         user.put("uid", uid);
         user.put("gid", gid);
-        if (sc.getSupplementalGroupsCount() > 0) {
-            ArrayNode more = user.putArray("additionalGids");
-            sc.getSupplementalGroupsList().forEach(more::add);
+        // the groups the image's /etc/group makes the user a member of, then the request's
+        Set<Long> more = new LinkedHashSet<>();
+        String userName = who.matches("\\d+") ? null : who;
+        if (userName == null && !who.isEmpty()) {
+            String[] entry = lookup(rootfs.resolve("etc/passwd"), who);
+            if (entry != null) userName = entry[0];
         }
+        if (userName != null) more.addAll(memberships(rootfs.resolve("etc/group"), userName));
+        more.addAll(sc.getSupplementalGroupsList());
+        more.remove(gid);
+        if (!more.isEmpty()) {
+            ArrayNode gids = user.putArray("additionalGids");
+            more.forEach(gids::add);
+        }
+    }
+
+    /** The gids of the groups a group file lists user as a member of. */
+    private static List<Long> memberships(Path file, String user) throws IOException {
+        List<Long> out = new ArrayList<>();
+        if (!Files.isRegularFile(file)) return out;
+        for (String line : Files.readAllLines(file)) {
+            String[] f = line.split(":", -1);
+            if (f.length < 4 || !f[2].matches("\\d+")) continue;
+            for (String member : f[3].split(",", -1))
+                if (member.strip().equals(user)) out.add(Long.parseLong(f[2]));
+        }
+        return out;
     }
 
     /** The line of a passwd or group file whose name (or, for a number, id) is key. */

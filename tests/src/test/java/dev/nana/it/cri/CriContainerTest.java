@@ -100,7 +100,7 @@ class CriContainerTest {
                                                 "web",
                                                 "echo hello; echo oops >&2; head -c 20000 /dev/zero | tr '\\0' x; echo;"
                                                         + " cat /etc/resolv.conf > /shared/resolv; cat /etc/hostname > /shared/hostname;"
-                                                        + " id -u > /shared/uid; hostname > /shared/host; echo $FOO > /shared/env; sleep 1000")
+                                                        + " id -u > /shared/uid; id -G > /shared/groups; hostname > /shared/host; echo $FOO > /shared/env; sleep 1000")
                                         .addEnvs(
                                                 KeyValue.newBuilder().setKey("FOO").setValue("bar"))
                                         .setLogPath("web/0.log")
@@ -116,6 +116,10 @@ class CriContainerTest {
                 await().atMost(Duration.ofSeconds(30))
                         .until(() -> Files.exists(shared.resolve("env")));
                 assertEquals("1000", Files.readString(shared.resolve("uid")).strip());
+                assertEquals(
+                        "1000 10",
+                        Files.readString(shared.resolve("groups")).strip(),
+                        "its group, and the one the image's /etc/group makes it a member of");
                 assertEquals("app-pod", Files.readString(shared.resolve("host")).strip());
                 assertEquals("bar", Files.readString(shared.resolve("env")).strip());
                 assertEquals("app-pod\n", Files.readString(shared.resolve("hostname")));

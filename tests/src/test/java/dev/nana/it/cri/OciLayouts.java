@@ -23,7 +23,7 @@ final class OciLayouts {
         return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
 
-    /** A busybox layer (tar, then gzip): the static binary, sh, and an /etc/passwd. */
+    /** A busybox layer (tar, then gzip): the static binary, sh, an /etc/passwd and /etc/group. */
     static byte[][] busyboxLayer() throws Exception {
         ByteArrayOutputStream tar = new ByteArrayOutputStream();
         try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar)) {
@@ -52,6 +52,15 @@ final class OciLayouts {
             p.setSize(passwd.length);
             out.putArchiveEntry(p);
             out.write(passwd);
+            out.closeArchiveEntry();
+            byte[] group =
+                    "root:x:0:\napp:x:1000:\nwheel:x:10:root,app\n"
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            TarArchiveEntry g = new TarArchiveEntry("etc/group");
+            g.setMode(0100644);
+            g.setSize(group.length);
+            out.putArchiveEntry(g);
+            out.write(group);
             out.closeArchiveEntry();
         }
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
