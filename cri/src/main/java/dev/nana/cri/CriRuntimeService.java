@@ -37,7 +37,6 @@ import dev.nana.cri.v1.FilesystemIdentifier;
 import dev.nana.cri.v1.FilesystemUsage;
 import dev.nana.cri.v1.ImageSpec;
 import dev.nana.cri.v1.LinuxContainerResources;
-import dev.nana.cri.v1.LinuxPodSandboxStatus;
 import dev.nana.cri.v1.ListContainerStatsRequest;
 import dev.nana.cri.v1.ListContainerStatsResponse;
 import dev.nana.cri.v1.ListContainersRequest;
@@ -45,16 +44,7 @@ import dev.nana.cri.v1.ListContainersResponse;
 import dev.nana.cri.v1.ListPodSandboxRequest;
 import dev.nana.cri.v1.ListPodSandboxResponse;
 import dev.nana.cri.v1.MemoryUsage;
-import dev.nana.cri.v1.Namespace;
 import dev.nana.cri.v1.NamespaceMode;
-import dev.nana.cri.v1.PodIP;
-import dev.nana.cri.v1.PodSandbox;
-import dev.nana.cri.v1.PodSandboxConfig;
-import dev.nana.cri.v1.PodSandboxFilter;
-import dev.nana.cri.v1.PodSandboxMetadata;
-import dev.nana.cri.v1.PodSandboxNetworkStatus;
-import dev.nana.cri.v1.PodSandboxState;
-import dev.nana.cri.v1.PodSandboxStatus;
 import dev.nana.cri.v1.PodSandboxStatusRequest;
 import dev.nana.cri.v1.PodSandboxStatusResponse;
 import dev.nana.cri.v1.PortForwardRequest;
@@ -95,13 +85,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -110,8 +97,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * CRI's runtime.v1.RuntimeService over nana's {@link Supervisor}: a pod sandbox is a nana container
- * running a pause process, with the same shim, state directory, restore and events as any other;
- * what CRI needs besides is in {@link Sandboxes}. The methods not overridden here answer
+ * running a pause process, with the same shim, state directory, restore and events as any other
+ * ({@link PodSandboxCalls}, records in {@link Sandboxes}); a pod's containers are nana containers
+ * too (here, records in {@link PodContainers}). The methods not overridden here answer
  * UNIMPLEMENTED.
  */
 public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBase {
@@ -120,17 +108,10 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
     /** The CRI version nana speaks (what containerd 1.6 answers too). */
     static final String CRI_VERSION = "0.1.0";
 
-    /** The runtime handlers a RunPodSandbox may name; "" is the daemon's default runtime. */
-    private static final Set<String> HANDLERS = Set.of("", "runc", "crun");
-
-    /** How long a stopping sandbox's pause process may take to exit after SIGKILL. */
-    private static final long STOP_WAIT_SECONDS = 30;
-
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private final Supervisor supervisor;
     private final Sandboxes sandboxes;
     private final PodNetworks networks;
+    private final PodSandboxCalls pods;
     private final PodContainers containers;
     private final ImageStore images;
     private final Path stateDir;
@@ -155,6 +136,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                     e.toString());
         }
         this.containers = new PodContainers(criRoot.resolve("containers"));
+        this.pods = new PodSandboxCalls(supervisor, sandboxes, networks, containers);
         this.images = images;
         this.stateDir = criRoot.getParent();
         this.version = version;
@@ -179,6 +161,11 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
     @FunctionalInterface
     interface Call<T> {
         T get() throws IOException;
+    }
+
+    /** t in nanoseconds since the epoch, as the CRI counts times. */
+    static long nanos(Instant t) {
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
     }
 
     @Override
@@ -227,87 +214,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
 
     @Override
     public void runPodSandbox(RunPodSandboxRequest r, StreamObserver<RunPodSandboxResponse> out) {
-        reply(out, () -> RunPodSandboxResponse.newBuilder().setPodSandboxId(run(r)).build());
-    }
-
-    private String run(RunPodSandboxRequest r) throws IOException {
-        PodSandboxConfig config = r.getConfig();
-        PodSandboxMetadata m = config.getMetadata();
-        if (!config.hasMetadata()
-                || m.getName().isEmpty()
-                || m.getUid().isEmpty()
-                || m.getNamespace().isEmpty()) {
-            throw new InvalidArgumentException(
-                    "a pod sandbox needs metadata with a name, a uid and a namespace");
-        }
-        if (!HANDLERS.contains(r.getRuntimeHandler())) {
-            throw new InvalidArgumentException(
-                    "runtime handler \""
-                            + r.getRuntimeHandler()
-                            + "\" is not one of nana's: give runc, crun, or none for the daemon's default");
-        }
-        var namespaces = config.getLinux().getSecurityContext().getNamespaceOptions();
-        String id = HexFormat.of().formatHex(randomBytes());
-        SandboxRecord record =
-                new SandboxRecord(
-                        id,
-                        m.getName()
-                                + "_"
-                                + m.getNamespace()
-                                + "_"
-                                + m.getUid()
-                                + "_"
-                                + m.getAttempt(),
-                        m.getName(),
-                        m.getUid(),
-                        m.getNamespace(),
-                        m.getAttempt(),
-                        Map.copyOf(config.getLabelsMap()),
-                        Map.copyOf(config.getAnnotationsMap()),
-                        r.getRuntimeHandler(),
-                        nanos(Instant.now()),
-                        config.getHostname(),
-                        config.getLogDirectory(),
-                        PauseBundle.mode(namespaces.getNetwork(), "network"),
-                        PauseBundle.mode(namespaces.getPid(), "PID"),
-                        PauseBundle.mode(namespaces.getIpc(), "IPC"));
-        Path bundle = sandboxes.bundle(id);
-        PauseBundle.write(bundle, record, config.getLinux());
-        PodFiles.write(sandboxes.dir(id), config, record.network());
-        sandboxes.add(record);
-        try {
-            ContainerSpec.Builder spec =
-                    ContainerSpec.builder(id, bundle)
-                            .label("io.kubernetes.cri.kind", "sandbox")
-                            .label("io.kubernetes.pod.name", m.getName())
-                            .label("io.kubernetes.pod.namespace", m.getNamespace());
-            if (!r.getRuntimeHandler().isEmpty()) spec.runtime(r.getRuntimeHandler());
-            supervisor.run(spec.build());
-            if (PodNetworks.ownNetwork(record))
-                networks.attach(record, supervisor.state(id).pid(), config);
-        } catch (IOException | RuntimeException e) {
-            // no half-made pod: the pause container and the sandbox's folder go
-            try {
-                supervisor.delete(id, true);
-            } catch (RuntimeException gone) {
-                // never created
-            }
-            sandboxes.remove(id);
-            throw e;
-        }
-        log.info("pod sandbox {} ({}) ready", id, record.name());
-        return id;
-    }
-
-    private static byte[] randomBytes() {
-        byte[] b = new byte[32];
-        RANDOM.nextBytes(b);
-        return b;
-    }
-
-    /** t in nanoseconds since the epoch, as the CRI counts times. */
-    static long nanos(Instant t) {
-        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+        reply(out, () -> RunPodSandboxResponse.newBuilder().setPodSandboxId(pods.run(r)).build());
     }
 
     @Override
@@ -316,44 +223,9 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
         reply(
                 out,
                 () -> {
-                    SandboxRecord s = sandboxes.find(r.getPodSandboxId());
-                    if (s == null) return StopPodSandboxResponse.getDefaultInstance();
-                    for (ContainerRecord c : containers.of(s.id())) killAndWait(c.id());
-                    killAndWait(s.id());
-                    networks.detach(s);
+                    pods.stop(r.getPodSandboxId());
                     return StopPodSandboxResponse.getDefaultInstance();
                 });
-    }
-
-    /**
-     * Kills a container (a pause process, or a pod's container) and waits for its exit; nothing to
-     * do when it is not running.
-     */
-    private void killAndWait(String id) {
-        ContainerInfo info;
-        try {
-            info = supervisor.state(id);
-        } catch (NotFoundException e) {
-            return;
-        }
-        if (info.status() == ContainerStatus.STOPPED) return;
-        supervisor.kill(id, 9, true);
-        try {
-            supervisor.waitForExit(id).get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new dev.nana.UnavailableException(
-                    "interrupted while stopping pod sandbox " + id, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new dev.nana.UnavailableException(
-                    "container "
-                            + id
-                            + " did not exit within "
-                            + STOP_WAIT_SECONDS
-                            + " s of SIGKILL: "
-                            + e.getMessage(),
-                    e);
-        }
     }
 
     @Override
@@ -362,18 +234,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
         reply(
                 out,
                 () -> {
-                    SandboxRecord s = sandboxes.find(r.getPodSandboxId());
-                    if (s == null) return RemovePodSandboxResponse.getDefaultInstance();
-                    for (ContainerRecord c : containers.of(s.id())) removeContainer(c);
-                    killAndWait(s.id());
-                    networks.detach(s);
-                    try {
-                        supervisor.delete(s.id(), true);
-                    } catch (NotFoundException e) {
-                        // removed before, or never started
-                    }
-                    sandboxes.remove(s.id());
-                    log.info("pod sandbox {} ({}) removed", s.id(), s.name());
+                    pods.remove(r.getPodSandboxId(), this::removeContainer);
                     return RemovePodSandboxResponse.getDefaultInstance();
                 });
     }
@@ -381,108 +242,13 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
     @Override
     public void podSandboxStatus(
             PodSandboxStatusRequest r, StreamObserver<PodSandboxStatusResponse> out) {
-        reply(
-                out,
-                () -> {
-                    SandboxRecord s = sandboxes.get(r.getPodSandboxId());
-                    PodSandboxStatusResponse.Builder b =
-                            PodSandboxStatusResponse.newBuilder()
-                                    .setTimestamp(nanos(Instant.now()))
-                                    .setStatus(
-                                            PodSandboxStatus.newBuilder()
-                                                    .setId(s.id())
-                                                    .setMetadata(metadata(s))
-                                                    .setState(state(s))
-                                                    .setCreatedAt(s.createdAtNanos())
-                                                    .setNetwork(network(s))
-                                                    .setLinux(
-                                                            LinuxPodSandboxStatus.newBuilder()
-                                                                    .setNamespaces(
-                                                                            Namespace.newBuilder()
-                                                                                    .setOptions(
-                                                                                            PauseBundle
-                                                                                                    .options(
-                                                                                                            s))))
-                                                    .putAllLabels(s.labels())
-                                                    .putAllAnnotations(s.annotations())
-                                                    .setRuntimeHandler(s.runtimeHandler()));
-                    if (r.getVerbose()) {
-                        b.putInfo(
-                                "info",
-                                dev.nana.state.StateFiles.JSON.writeValueAsString(
-                                        Map.of(
-                                                "pid",
-                                                pid(s),
-                                                "bundle",
-                                                sandboxes.bundle(s.id()).toString())));
-                    }
-                    return b.build();
-                });
-    }
-
-    private PodSandboxNetworkStatus network(SandboxRecord s) {
-        List<String> ips = networks.ips(s);
-        PodSandboxNetworkStatus.Builder n = PodSandboxNetworkStatus.newBuilder();
-        if (!ips.isEmpty()) n.setIp(ips.getFirst());
-        for (String ip : ips.subList(Math.min(1, ips.size()), ips.size()))
-            n.addAdditionalIps(PodIP.newBuilder().setIp(ip));
-        return n.build();
-    }
-
-    private int pid(SandboxRecord s) {
-        try {
-            return supervisor.state(s.id()).pid();
-        } catch (NotFoundException e) {
-            return 0;
-        }
-    }
-
-    private PodSandboxState state(SandboxRecord s) {
-        try {
-            ContainerStatus status = supervisor.state(s.id()).status();
-            return status == ContainerStatus.RUNNING || status == ContainerStatus.PAUSED
-                    ? PodSandboxState.SANDBOX_READY
-                    : PodSandboxState.SANDBOX_NOTREADY;
-        } catch (NotFoundException e) {
-            return PodSandboxState.SANDBOX_NOTREADY;
-        }
-    }
-
-    private static PodSandboxMetadata metadata(SandboxRecord s) {
-        return PodSandboxMetadata.newBuilder()
-                .setName(s.podName())
-                .setUid(s.podUid())
-                .setNamespace(s.podNamespace())
-                .setAttempt(s.attempt())
-                .build();
+        reply(out, () -> pods.status(r));
     }
 
     @Override
     public void listPodSandbox(
             ListPodSandboxRequest r, StreamObserver<ListPodSandboxResponse> out) {
-        reply(
-                out,
-                () -> {
-                    PodSandboxFilter f = r.getFilter();
-                    ListPodSandboxResponse.Builder b = ListPodSandboxResponse.newBuilder();
-                    for (SandboxRecord s : sandboxes.all()) {
-                        if (!f.getId().isEmpty() && !s.id().startsWith(f.getId())) continue;
-                        if (!s.labels().entrySet().containsAll(f.getLabelSelectorMap().entrySet()))
-                            continue;
-                        PodSandboxState state = state(s);
-                        if (f.hasState() && f.getState().getState() != state) continue;
-                        b.addItems(
-                                PodSandbox.newBuilder()
-                                        .setId(s.id())
-                                        .setMetadata(metadata(s))
-                                        .setState(state)
-                                        .setCreatedAt(s.createdAtNanos())
-                                        .putAllLabels(s.labels())
-                                        .putAllAnnotations(s.annotations())
-                                        .setRuntimeHandler(s.runtimeHandler()));
-                    }
-                    return b.build();
-                });
+        reply(out, () -> pods.list(r));
     }
 
     // ---- containers in pods
@@ -522,7 +288,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
             ContainerRecord target = containers.get(pidMode.getTargetId());
             targetPid = supervisor.state(target.id()).pid();
         }
-        String id = HexFormat.of().formatHex(randomBytes());
+        String id = PodSandboxCalls.newId();
         String logPath =
                 c.getLogPath().isEmpty() || s.logDirectory().isEmpty()
                         ? c.getLogPath()
@@ -591,11 +357,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
             supervisor.create(spec.build());
         } catch (IOException | RuntimeException e) {
             // no half-made container: its nana container, mount and folder go
-            try {
-                supervisor.delete(id, true);
-            } catch (RuntimeException gone) {
-                // never created
-            }
+            PodSandboxCalls.deleteIfCreated(supervisor, id);
             containers.remove(id);
             throw e;
         }
@@ -642,7 +404,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
         }
         if (info.status() == ContainerStatus.STOPPED) return;
         if (info.status() == ContainerStatus.CREATED) {
-            killAndWait(id); // never started: nothing to ask nicely
+            PodSandboxCalls.killAndWait(supervisor, id); // never started: nothing to ask nicely
             return;
         }
         if (timeoutSeconds > 0) {
@@ -657,7 +419,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                 // past its grace: killed below
             }
         }
-        killAndWait(id);
+        PodSandboxCalls.killAndWait(supervisor, id);
     }
 
     @Override
@@ -673,7 +435,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
     }
 
     private void removeContainer(ContainerRecord c) throws IOException {
-        killAndWait(c.id());
+        PodSandboxCalls.killAndWait(supervisor, c.id());
         try {
             supervisor.delete(c.id(), true);
         } catch (NotFoundException e) {

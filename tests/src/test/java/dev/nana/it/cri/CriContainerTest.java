@@ -54,12 +54,8 @@ class CriContainerTest {
     void containersRunInTheirPodFromImagesAndGoWithIt() throws Exception {
         Path work = Files.createTempDirectory(Path.of("/run"), "nana-pod-");
         try (NanaCli nana = new NanaCli()) {
-            OciLayouts.layout(work.resolve("busybox"), OciLayouts.busyboxLayer(), "1000", "1.36");
             nana.startDaemon();
-            assertEquals(
-                    0,
-                    nana.run("image", "import", work.resolve("busybox").toString(), "busybox")
-                            .exit());
+            OciLayouts.importBusybox(nana, work, "1000");
             Path shared = Files.createDirectories(work.resolve("shared"));
             Files.setPosixFilePermissions(
                     shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
@@ -542,12 +538,8 @@ class CriContainerTest {
     void hostDevicesAreGivenAsAskedAndBadOnesRefused() throws Exception {
         Path work = Files.createTempDirectory(Path.of("/run"), "nana-dev-");
         try (NanaCli nana = new NanaCli()) {
-            OciLayouts.layout(work.resolve("busybox"), OciLayouts.busyboxLayer(), "0", "1.36");
             nana.startDaemon();
-            assertEquals(
-                    0,
-                    nana.run("image", "import", work.resolve("busybox").toString(), "busybox")
-                            .exit());
+            OciLayouts.importBusybox(nana, work, "0");
             try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
                 RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
                 PodSandboxConfig podConfig =

@@ -74,12 +74,8 @@ class CriCrashTest {
         TestNetwork net = TestNetwork.in(work);
         String[] daemonArgs = {"--cni-conf-dir", work.resolve("conf").toString()};
         try (NanaCli nana = new NanaCli()) {
-            OciLayouts.layout(work.resolve("busybox"), OciLayouts.busyboxLayer(), "0", "1.36");
             nana.startDaemon(daemonArgs);
-            assertEquals(
-                    0,
-                    nana.run("image", "import", work.resolve("busybox").toString(), "busybox")
-                            .exit());
+            OciLayouts.importBusybox(nana, work, "0");
             for (int round = 1; round <= rounds; round++) {
                 try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
                     RuntimeServiceBlockingStub cri =

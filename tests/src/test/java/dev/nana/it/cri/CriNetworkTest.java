@@ -74,13 +74,9 @@ class CriNetworkTest {
         Path work = Files.createTempDirectory(Path.of("/run"), "nana-net-");
         TestNetwork net = TestNetwork.in(work);
         try (NanaCli nana = new NanaCli()) {
-            OciLayouts.layout(work.resolve("busybox"), OciLayouts.busyboxLayer(), "0", "1.36");
             String[] daemonArgs = {"--cni-conf-dir", work.resolve("conf").toString()};
             nana.startDaemon(daemonArgs);
-            assertEquals(
-                    0,
-                    nana.run("image", "import", work.resolve("busybox").toString(), "busybox")
-                            .exit());
+            OciLayouts.importBusybox(nana, work, "0");
             int hostPort = LocalRegistry.freePort();
             String client;
             String webPod;

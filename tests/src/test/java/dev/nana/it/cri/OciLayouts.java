@@ -44,30 +44,25 @@ final class OciLayouts {
             sh.setLinkName("busybox");
             out.putArchiveEntry(sh);
             out.closeArchiveEntry();
-            byte[] passwd =
-                    "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/:/bin/sh\n"
-                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            TarArchiveEntry p = new TarArchiveEntry("etc/passwd");
-            p.setMode(0100644);
-            p.setSize(passwd.length);
-            out.putArchiveEntry(p);
-            out.write(passwd);
-            out.closeArchiveEntry();
-            byte[] group =
-                    "root:x:0:\napp:x:1000:\nwheel:x:10:root,app\n"
-                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            TarArchiveEntry g = new TarArchiveEntry("etc/group");
-            g.setMode(0100644);
-            g.setSize(group.length);
-            out.putArchiveEntry(g);
-            out.write(group);
-            out.closeArchiveEntry();
+            text(out, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/:/bin/sh\n");
+            text(out, "etc/group", "root:x:0:\napp:x:1000:\nwheel:x:10:root,app\n");
         }
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
         try (GzipCompressorOutputStream out = new GzipCompressorOutputStream(gz)) {
             out.write(tar.toByteArray());
         }
         return new byte[][] {tar.toByteArray(), gz.toByteArray()};
+    }
+
+    private static void text(TarArchiveOutputStream out, String name, String text)
+            throws Exception {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        TarArchiveEntry e = new TarArchiveEntry(name);
+        e.setMode(0100644);
+        e.setSize(bytes.length);
+        out.putArchiveEntry(e);
+        out.write(bytes);
+        out.closeArchiveEntry();
     }
 
     /**
@@ -168,6 +163,17 @@ final class OciLayouts {
                 .put("digest", layerDigest)
                 .put("size", layer.length);
         return JSON.writeValueAsBytes(manifest);
+    }
+
+    /**
+     * Writes the busybox image (with that user) as a layout in work/busybox and imports it into
+     * nana's store as docker.io/library/busybox:1.36.
+     */
+    static void importBusybox(dev.nana.it.NanaCli nana, Path work, String user) throws Exception {
+        layout(work.resolve("busybox"), busyboxLayer(), user, "1.36");
+        dev.nana.it.NanaCli.Run imported =
+                nana.run("image", "import", work.resolve("busybox").toString(), "busybox");
+        org.junit.jupiter.api.Assertions.assertEquals(0, imported.exit(), imported.err());
     }
 
     static String blob(Path blobs, byte[] bytes) throws Exception {

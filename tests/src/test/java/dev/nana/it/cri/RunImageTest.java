@@ -25,18 +25,11 @@ import org.junit.jupiter.api.Test;
  * container, the image kept while a container runs from it, and bad input.
  */
 class RunImageTest {
-    private static void importBusybox(NanaCli nana, Path work) throws Exception {
-        OciLayouts.layout(work.resolve("busybox"), OciLayouts.busyboxLayer(), "1000", "1.36");
-        NanaCli.Run imported =
-                nana.run("image", "import", work.resolve("busybox").toString(), "busybox");
-        assertEquals(0, imported.exit(), imported.err());
-    }
-
     @Test
     void theCliRunsAnImageInProcessAndThroughADaemon() throws Exception {
         Path work = Files.createTempDirectory(Path.of("/run"), "nana-run-image-");
         try (NanaCli nana = new NanaCli()) {
-            importBusybox(nana, work);
+            OciLayouts.importBusybox(nana, work, "1000");
             // in-process: the image's user (1000), its own hostname, the overlay gone with --rm
             NanaCli.Run once =
                     nana.run(
@@ -102,7 +95,7 @@ class RunImageTest {
     void theJavaApiRunsAnImage() throws Exception {
         Path work = Files.createTempDirectory(Path.of("/run"), "nana-run-image-");
         try (NanaCli nana = new NanaCli()) {
-            importBusybox(nana, work);
+            OciLayouts.importBusybox(nana, work, "1000");
             try (Supervisor s = Supervisor.builder().stateDir(nana.stateDir).build()) {
                 try (Container c =
                         s.launch(
