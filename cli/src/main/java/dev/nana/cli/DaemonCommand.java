@@ -85,6 +85,21 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                             + " form (default: /etc/nana/certs.d)")
     Path registryConfig = RegistryHosts.DEFAULT_DIR;
 
+    /**
+     * The mirror table pulls use in this process: the daemon's --registry-config once a daemon runs
+     * here (nana image pull from a thin client runs in it), else the default.
+     */
+    private static volatile RegistryHosts registries = new RegistryHosts(RegistryHosts.DEFAULT_DIR);
+
+    static RegistryHosts registries() {
+        return registries;
+    }
+
+    private static RegistryHosts registries(Path dir) {
+        registries = new RegistryHosts(dir);
+        return registries;
+    }
+
     @Option(
             names = "--cni-conf-dir",
             paramLabel = "DIR",
@@ -210,7 +225,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                                     nana.global.stateDir.resolve(StateDir.CRI),
                                     nana.global.stateDir.resolve(
                                             dev.nana.cri.image.ImageStore.FOLDER),
-                                    new RegistryHosts(registryConfig),
+                                    registries(registryConfig),
                                     new Cni(
                                             cniConfDir,
                                             cniBinDirs == null ? Cni.DEFAULT_BIN_DIRS : cniBinDirs),

@@ -64,8 +64,8 @@ public final class ImageCommand extends Subcommand implements Runnable {
                 paramLabel = "DIR",
                 description =
                         "the registry mirror table: DIR/HOST/hosts.toml, in containerd's form"
-                                + " (default: /etc/nana/certs.d)")
-        Path registryConfig = RegistryHosts.DEFAULT_DIR;
+                                + " (default: the daemon's, else /etc/nana/certs.d)")
+        Path registryConfig;
 
         @Override
         public Integer call() throws IOException {
@@ -74,7 +74,9 @@ public final class ImageCommand extends Subcommand implements Runnable {
                     store(nana)
                             .pull(
                                     ImageReference.parse(ref),
-                                    new RegistryHosts(nana.io.resolve(registryConfig)),
+                                    registryConfig != null
+                                            ? new RegistryHosts(nana.io.resolve(registryConfig))
+                                            : DaemonCommand.registries(),
                                     creds == null
                                             ? null
                                             : CriImageService.userPassword(creds, "--creds"));

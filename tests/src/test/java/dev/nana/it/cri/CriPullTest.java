@@ -117,7 +117,12 @@ class CriPullTest {
                         m.getRepoDigestsList(),
                         "the digest the image is pulled by: the index's");
 
-                // the CLI pulls into the same store
+                // the CLI, through the daemon, pulls with the daemon's mirror table
+                NanaCli.Run viaDaemon = nana.run("image", "pull", "busybox:1.36");
+                assertEquals(0, viaDaemon.exit(), viaDaemon.err());
+                assertEquals(id, viaDaemon.out().strip());
+
+                // and with one of its own, into the same store
                 NanaCli.Run cli =
                         nana.run(
                                 "image",
