@@ -273,8 +273,10 @@ public final class ImageStore {
             throws IOException {
         try (Change _ = new Change()) {
             RegistryPull.Resolved r = RegistryPull.resolve(ref, hosts, credential);
-            ImageRecord image =
-                    add(ref, ref.name() + "@" + r.digest(), r.config(), r.layers(), r.blobs());
+            ImageRecord image;
+            try (RegistryPull blobs = r.blobs()) {
+                image = add(ref, ref.name() + "@" + r.digest(), r.config(), r.layers(), blobs);
+            }
             log.info(
                     "image {} pulled as {} from {} ({} layers)",
                     image.id(),

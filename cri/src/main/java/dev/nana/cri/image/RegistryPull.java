@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * hosts of {@link RegistryHosts} are tried in order; a host that is down or lacks the image passes
  * to the next, and the error names every host tried.
  */
-final class RegistryPull implements ImageStore.Blobs {
+final class RegistryPull implements ImageStore.Blobs, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RegistryPull.class);
     private static final String USER_AGENT = "nana/0.2";
 
@@ -46,10 +46,12 @@ final class RegistryPull implements ImageStore.Blobs {
             List<ImageStore.Descriptor> layers,
             RegistryPull blobs) {}
 
+    private final FailoverHttpClient http;
     private final RegistryClient client;
     private final String where;
 
-    private RegistryPull(RegistryClient client, String where) {
+    private RegistryPull(FailoverHttpClient http, RegistryClient client, String where) {
+        this.http = http;
         this.client = client;
         this.where = where;
     }
@@ -69,9 +71,12 @@ final class RegistryPull implements ImageStore.Blobs {
                                     EventHandlers.NONE, host.address(), ref.repository(), http)
                             .setUserAgent(USER_AGENT);
             if (credential != null) factory.setCredential(credential);
-            RegistryPull pull = new RegistryPull(factory.newRegistryClient(), where);
+            RegistryPull pull = new RegistryPull(http, factory.newRegistryClient(), where);
+            boolean resolved = false;
             try {
-                return pull.resolve(ref, credential != null);
+                Resolved r = pull.resolve(ref, credential != null);
+                resolved = true;
+                return r;
             } catch (RegistryUnauthorizedException e) {
                 throw new FailedPreconditionException(
                         where
@@ -89,6 +94,8 @@ final class RegistryPull implements ImageStore.Blobs {
                     failures.add(where + ": " + message(e));
                 }
                 log.info("pull of {} from {} failed: {}", ref, where, failures.getLast());
+            } finally {
+                if (!resolved) pull.close(); // the resolved one serves the blobs, then is closed
             }
         }
         String all = String.join("; ", failures);
@@ -196,6 +203,16 @@ final class RegistryPull implements ImageStore.Blobs {
     @Override
     public String toString() {
         return where;
+    }
+
+    /** Closes the HTTP connections of this host's client. */
+    @Override
+    public void close() {
+        try {
+            http.shutDown();
+        } catch (IOException e) {
+            log.debug("closing the connections to {}: {}", where, e.toString());
+        }
     }
 
     /** The HTTP status behind a failure; -1 when the host did not answer one. */
