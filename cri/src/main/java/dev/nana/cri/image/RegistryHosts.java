@@ -36,7 +36,10 @@ public record RegistryHosts(Path dir) {
     /** nana's table, beside containerd's {@code /etc/containerd/certs.d}. */
     public static final Path DEFAULT_DIR = Path.of("/etc/nana/certs.d");
 
-    private static final TomlMapper TOML = new TomlMapper();
+    /** Made when a table is first read: a daemon that pulls nothing loads no TOML parser. */
+    private static final class Toml {
+        static final TomlMapper MAPPER = new TomlMapper();
+    }
 
     /**
      * One place to pull from.
@@ -56,7 +59,7 @@ public record RegistryHosts(Path dir) {
         if (!Files.isRegularFile(file)) return List.of(server);
         JsonNode toml;
         try {
-            toml = TOML.readTree(file.toFile());
+            toml = Toml.MAPPER.readTree(file.toFile());
         } catch (IOException e) {
             throw new InvalidArgumentException(
                     "the registry hosts file " + file + " is not TOML: " + e.getMessage());

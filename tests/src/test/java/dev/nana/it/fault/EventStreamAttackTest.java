@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nana.api.v1.ContainersGrpc;
 import dev.nana.api.v1.Event;
 import dev.nana.api.v1.EventsRequest;
+import dev.nana.api.v1.ListRequest;
 import dev.nana.it.FaultSize;
 import dev.nana.it.GrpcChannel;
 import dev.nana.it.NanaCli;
@@ -61,6 +62,17 @@ class EventStreamAttackTest {
             nana.startDaemon();
             for (int i = 0; i < 12; i++)
                 assertEquals(0, nana.run("run", "--rm", "warm" + i, "--", "true").exit());
+            // warm too: gRPC is loaded on the daemon's first client, and an event stream's path
+            // with it; the baseline is what the subscriptions cost on top of that
+            try (GrpcChannel warm = GrpcChannel.open(nana.socket)) {
+                ContainersGrpc.newBlockingStub(warm.channel())
+                        .list(ListRequest.getDefaultInstance());
+                var events =
+                        ContainersGrpc.newBlockingStub(warm.channel())
+                                .events(EventsRequest.getDefaultInstance());
+                assertEquals(0, nana.run("run", "--rm", "warm-events", "--", "true").exit());
+                events.next(); // one event read; closing the channel ends the stream
+            }
             long[] baseline = nana.daemonUsage(); // warm: the start pool's threads are there
             GrpcChannel grpc = GrpcChannel.open(nana.socket);
             ManagedChannel channel = grpc.channel();
