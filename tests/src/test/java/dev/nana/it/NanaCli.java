@@ -196,26 +196,10 @@ public final class NanaCli implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // the folder goes all the same, then the test ends
         }
-        unmountUnder(stateDir); // CRI containers' root filesystems a failed test left
+        // CRI containers' root filesystems and pods' netns files a failed test left
+        dev.nana.os.Mounts.unmountUnder(stateDir);
         StateDir.deleteTree(stateDir);
         StateDir.deleteTree(cniConfDir());
         Files.deleteIfExists(stateDir.resolveSibling(stateDir.getFileName() + ".daemon.log"));
-    }
-
-    /** Unmounts (lazily) every mount point under dir, the deepest first. */
-    static void unmountUnder(Path dir) throws IOException {
-        List<String> points = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            String point = line.split(" ", 6)[4];
-            if (point.startsWith(dir + "/")) points.add(point);
-        }
-        points.sort(java.util.Comparator.reverseOrder());
-        for (String p : points) {
-            try {
-                dev.nana.os.LibNana.umount(Path.of(p), dev.nana.os.LibNana.MNT_DETACH);
-            } catch (dev.nana.os.OsException e) {
-                // gone meanwhile
-            }
-        }
     }
 }
