@@ -111,7 +111,7 @@ void BM_OutputChunk(benchmark::State &state) {
     std::string dir = TempDir();
     struct output_log log;
     nana_err err;
-    output_log_open(&log, (dir + "/log").c_str(), 16 << 20, &err);
+    output_log_open(&log, (dir + "/log").c_str(), (dir + "/log.offsets").c_str(), 16 << 20, &err);
     std::string fifo = dir + "/stdout";
     mkfifo(fifo.c_str(), 0600);
     int ffd = client_fifo_open(fifo.c_str(), &err);

@@ -136,12 +136,13 @@ static void writes_files_atomically(void) {
 }
 
 static void rotates_the_output_log_at_its_cap(void) {
-    char path[256], old[300];
+    char path[256], old[300], offsets[300];
     snprintf(path, sizeof path, "%s/log", check_tmpdir());
     snprintf(old, sizeof old, "%s.1", path);
+    snprintf(offsets, sizeof offsets, "%s.offsets", path);
     struct output_log l;
     nana_err err;
-    CHECK_EQ_INT(output_log_open(&l, path, 1000, &err), 0);
+    CHECK_EQ_INT(output_log_open(&l, path, offsets, 1000, &err), 0);
     char chunk[400];
     memset(chunk, 'a', sizeof chunk);
     for (int i = 0; i < 6; i++)
@@ -155,6 +156,16 @@ static void rotates_the_output_log_at_its_cap(void) {
     char fresh[300];
     snprintf(fresh, sizeof fresh, "%s.new", path);
     CHECK(access(fresh, F_OK) != 0); /* the file exchanged in (no moment without a log) is gone */
+    /* 2400 bytes in files of 800: log starts at 1600, log.1 at 800, each by its inode */
+    char text[128], want[128];
+    FILE *f = fopen(offsets, "r");
+    CHECK(f != NULL);
+    CHECK(fgets(text, sizeof text, f) != NULL);
+    fclose(f);
+    snprintf(want, sizeof want, "%llu 1600 %llu 800\n", (unsigned long long)a.st_ino,
+             (unsigned long long)b.st_ino);
+    CHECK_EQ_STR(text, want);
+    close(l.fd);
 }
 
 static void writes_the_cri_log_format(void) {
@@ -216,6 +227,53 @@ static void client_fifo_drops_instead_of_blocking(void) {
     CHECK(dropped > 0);
     CHECK(dropped < sizeof big);
     close(fd);
+}
+
+static void client_out_holds_back_for_a_reader_and_lets_go_when_it_goes(void) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/attached", check_tmpdir());
+    unlink(path);
+    CHECK_EQ_INT(mkfifo(path, 0600), 0);
+    nana_err err;
+    struct client_out lossy = {.fd = -1};
+    CHECK(client_out_open(&lossy, path, &err) >= 0); /* nobody reads yet: never blocks, drops */
+    CHECK_EQ_INT(lossy.lossy, 1);
+    client_out_close(&lossy);
+
+    int reader = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    CHECK(reader >= 0);
+    struct client_out c = {.fd = -1};
+    CHECK(client_out_open(&c, path, &err) >= 0); /* a reader is there: attached */
+    CHECK_EQ_INT(c.lossy, 0);
+    static char big[4 << 20];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (char)(i * 7);
+    unsigned long long dropped = 0;
+    /* more than the FIFO holds: the rest waits, up to the bound given, and the excess is counted */
+    CHECK_EQ_INT(client_out_send(&c, big, sizeof big, 1 << 20, &dropped), CLIENT_BEHIND);
+    CHECK_EQ_INT((int)c.len, 1 << 20);
+    unsigned long long in_fifo = sizeof big - c.len - dropped;
+    CHECK(in_fifo > 0);
+    /* the reader takes it all, in order; what waited follows once it has room */
+    static char got[4 << 20];
+    size_t have = 0;
+    enum client_state st = CLIENT_BEHIND;
+    while (have < in_fifo + (1 << 20)) {
+        ssize_t n = read(reader, got + have, sizeof got - have);
+        if (n > 0)
+            have += (size_t)n;
+        if (st == CLIENT_BEHIND)
+            st = client_out_flush(&c);
+    }
+    CHECK_EQ_INT(st, CLIENT_DONE);
+    CHECK(memcmp(got, big, (size_t)in_fifo) == 0);
+    CHECK(memcmp(got + in_fifo, big + in_fifo, 1 << 20) == 0);
+    /* the reader goes: the next write says so (EPIPE: the shim ignores SIGPIPE, as here) */
+    signal(SIGPIPE, SIG_IGN);
+    close(reader);
+    CHECK_EQ_INT(client_out_send(&c, big, 10, 1 << 20, &dropped), CLIENT_GONE);
+    client_out_close(&c);
+    CHECK_EQ_INT(c.fd, -1);
 }
 
 static void parses_options_and_names_what_is_wrong(void) {
@@ -363,6 +421,7 @@ int main(void) {
     RUN(rotates_the_output_log_at_its_cap);
     RUN(writes_the_cri_log_format);
     RUN(client_fifo_drops_instead_of_blocking);
+    RUN(client_out_holds_back_for_a_reader_and_lets_go_when_it_goes);
     RUN(parses_options_and_names_what_is_wrong);
     RUN(releases_a_runc_style_init_by_reading);
     RUN(releases_a_crun_style_init_by_writing);

@@ -43,10 +43,26 @@
 /* The shim's own name in the process folder (the others are in protocol.h). */
 #define CONSOLE_SOCKET "tty.sock"
 
-enum token { T_SIGNAL, T_CONTROL, T_STDOUT, T_STDERR, T_MASTER, T_STDIN_FIFO, T_STDIN_PIPE, T_OOM };
+enum token {
+    T_SIGNAL,
+    T_CONTROL,
+    T_STDOUT,
+    T_STDERR,
+    T_MASTER,
+    T_STDIN_FIFO,
+    T_STDIN_PIPE,
+    T_OOM,
+    T_CLIENT_STDOUT, /* T_CLIENT_STDOUT + stream: a client's output FIFO */
+    T_CLIENT_STDERR,
+};
 
 #define DRAIN_IDLE_MS 100 /* after the process exits: stop when output is idle this long */
 #define DRAIN_MAX_MS 2000 /* ... or after this long, whoever still holds the pipes */
+/* What an attached client may have waiting: while the process runs, the shim reads no more
+ * for a client that is behind, so one read; after it exited, what its pipes still held
+ * (a pipe holds 1 MiB at most) and what orphans write in the drain's last seconds. */
+#define PENDING_RUNNING (64 << 10)
+#define PENDING_DRAINING (8 << 20)
 
 struct shim {
     const struct shim_options *opt;
@@ -54,21 +70,23 @@ struct shim {
     char cwd[PATH_MAX];
     char path[4][PATH_MAX + 16]; /* absolute: log.json, pid, tty.sock, process.json */
     int exit_fd, control_fd, signal_fd, epoll_fd;
-    int out[2];      /* read ends of the container's stdout/stderr pipes (or -1) */
-    int out_fifo[2]; /* client FIFOs for stdout/stderr (or -1) */
-    int master;      /* pty master (terminal) or -1 */
+    int out[2];                  /* read ends of the container's stdout/stderr pipes (or -1) */
+    struct client_out client[2]; /* client FIFOs for stdout/stderr */
+    int paused[2];               /* a stream's source is not read: its client is behind */
+    int master;                  /* pty master (terminal) or -1 */
     int in_fifo;     /* client FIFO for stdin, or -1 */
     int in_target;   /* where stdin goes: the pipe's write end or the master */
     char in_buf[65536];
     size_t in_len;   /* bytes read from in_fifo not yet written to in_target */
     int close_stdin; /* close in_target once in_buf is flushed */
+    int in_blocked;  /* in_buf waits for in_target to take it */
     struct output_log log;
     struct cri_log cri; /* the Kubernetes CRI log, when asked for */
     struct oom_watch oom;
     struct line_buffer control_lines;
     pid_t pid;
     int started, exited, exit_code;
-    unsigned long long dropped; /* output bytes no client FIFO had room for */
+    unsigned long long dropped; /* output bytes a client FIFO did not get (all are in the log) */
 };
 
 enum { AT_LOG_JSON, AT_PID, AT_CONSOLE, AT_PROCESS };
@@ -148,13 +166,13 @@ static int prepare_lifetime(struct shim *s, nana_err *err) {
 static int prepare_stdio(struct shim *s, int fds[3], nana_err *err) {
     const struct shim_options *o = s->opt;
     fds[0] = fds[1] = fds[2] = -1;
-    if (output_log_open(&s->log, SHIM_OUTPUT_LOG, o->log_max_size, err) < 0)
+    if (output_log_open(&s->log, SHIM_OUTPUT_LOG, SHIM_OUTPUT_LOG_OFFSETS, o->log_max_size, err) < 0)
         return -1;
     if (cri_log_open(&s->cri, o->cri_log, err) < 0)
         return -1;
     const char *out_paths[2] = {o->stdout_path, o->stderr_path};
     for (int i = 0; i < 2; i++)
-        if (out_paths[i] != NULL && (s->out_fifo[i] = client_fifo_open(out_paths[i], err)) < 0)
+        if (out_paths[i] != NULL && client_out_open(&s->client[i], out_paths[i], err) < 0)
             return -1;
     if (o->stdin_path != NULL && (s->in_fifo = client_fifo_open(o->stdin_path, err)) < 0)
         return -1;
@@ -263,6 +281,9 @@ static int create_process(struct shim *s, nana_err *err) {
             return -1;
     if (s->master >= 0 && watch(s, s->master, T_MASTER, EPOLLIN, err) < 0)
         return -1;
+    for (int i = 0; i < 2; i++)
+        if (s->client[i].fd >= 0 && watch(s, s->client[i].fd, T_CLIENT_STDOUT + i, 0, err) < 0)
+            return -1;
     if (s->in_fifo >= 0 && watch(s, s->in_fifo, T_STDIN_FIFO, EPOLLIN, err) < 0)
         return -1;
     if (s->in_target >= 0 && s->in_target != s->master &&
@@ -370,8 +391,62 @@ static void reap_children(struct shim *s) {
     }
 }
 
+/* The fd a stream of output comes from: the pty master carries stdout with a terminal. */
+static int source_fd(struct shim *s, int stream) {
+    return stream == 0 && s->master >= 0 ? s->master : s->out[stream];
+}
+
+/* Sets what epoll reports for a stream: its source is read unless its client is behind (the
+ * master also reports room for stdin while stdin waits), and its client reports room while
+ * bytes wait for it (and always its reader's departure: EPOLLERR). */
+static void rewatch_stream(struct shim *s, int stream) {
+    int src = source_fd(s, stream);
+    if (src >= 0) {
+        uint32_t ev = s->paused[stream] ? 0 : EPOLLIN;
+        if (src == s->master && s->in_blocked)
+            ev |= EPOLLOUT;
+        struct epoll_event e = {.events = ev,
+                                .data.u64 = src == s->master ? T_MASTER : T_STDOUT + (unsigned)stream};
+        /* a paused source leaves the set: epoll reports HUP whatever is asked, and a source
+         * whose writers are gone would wake the loop again and again */
+        if (ev == 0)
+            epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, src, NULL);
+        else if (epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, src, &e) < 0 &&
+                 (errno != ENOENT || epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, src, &e) < 0))
+            shim_warn("epoll: %s", strerror(errno));
+    }
+    struct client_out *c = &s->client[stream];
+    if (c->fd >= 0 && !c->lossy)
+        rewatch(s, c->fd, T_CLIENT_STDOUT + stream, c->len > 0 ? EPOLLOUT : 0);
+}
+
+/* A stream's attached reader went away: from now on its output goes to the log alone. */
+static void detach_client(struct shim *s, int stream) {
+    struct client_out *c = &s->client[stream];
+    if (c->fd >= 0)
+        epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
+    if (c->len > 0)
+        s->dropped += c->len;
+    client_out_close(c);
+    s->paused[stream] = 0;
+    rewatch_stream(s, stream);
+}
+
+/* Where a client stands after a send or a flush: a client that is behind pauses its source
+ * while the process runs (back-pressure); one that is gone is detached. */
+static void client_moved(struct shim *s, int stream, enum client_state st) {
+    if (st == CLIENT_GONE) {
+        detach_client(s, stream);
+        return;
+    }
+    s->paused[stream] = st == CLIENT_BEHIND && !s->exited;
+    rewatch_stream(s, stream);
+}
+
 static void pump_output(struct shim *s, int *fd, int stream) {
     static char buf[65536];
+    if (s->paused[stream] && !s->exited)
+        return; /* its client is behind: the container waits */
     ssize_t n = read(*fd, buf, sizeof buf);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
@@ -382,12 +457,31 @@ static void pump_output(struct shim *s, int *fd, int stream) {
     }
     output_log_write(&s->log, buf, (size_t)n);
     cri_log_write(&s->cri, stream, buf, (size_t)n);
-    int fifo = s->out_fifo[stream];
-    if (fifo >= 0)
-        s->dropped += client_fifo_write(fifo, buf, (size_t)n);
+    struct client_out *c = &s->client[stream];
+    if (c->fd < 0)
+        return;
+    if (c->lossy) {
+        s->dropped += client_fifo_write(c->fd, buf, (size_t)n);
+        return;
+    }
+    size_t max = s->exited ? PENDING_DRAINING : PENDING_RUNNING;
+    client_moved(s, stream, client_out_send(c, buf, (size_t)n, max, &s->dropped));
+}
+
+/* A client FIFO has room, or its reader went away. */
+static void client_ready(struct shim *s, int stream, uint32_t events) {
+    struct client_out *c = &s->client[stream];
+    if (c->fd < 0)
+        return;
+    if (events & (EPOLLERR | EPOLLHUP)) {
+        detach_client(s, stream);
+        return;
+    }
+    client_moved(s, stream, client_out_flush(c));
 }
 
 static void flush_stdin(struct shim *s) {
+again:
     while (s->in_len > 0 && s->in_target >= 0) {
         ssize_t w = write(s->in_target, s->in_buf, s->in_len);
         if (w < 0 && errno == EINTR)
@@ -402,14 +496,21 @@ static void flush_stdin(struct shim *s) {
         s->in_len -= (size_t)w;
     }
     int blocked = s->in_len > 0;
+    s->in_blocked = blocked;
     /* read more from the client only when what we hold is written */
     if (s->in_fifo >= 0)
         rewatch(s, s->in_fifo, T_STDIN_FIFO, blocked ? 0 : EPOLLIN);
     if (s->in_target >= 0 && s->in_target != s->master)
         rewatch(s, s->in_target, T_STDIN_PIPE, blocked ? EPOLLOUT : 0);
     else if (s->master >= 0)
-        rewatch(s, s->master, T_MASTER, EPOLLIN | (blocked ? EPOLLOUT : 0));
+        rewatch_stream(s, 0);
     if (!blocked && s->close_stdin && s->in_target >= 0) {
+        /* what the client wrote before it asked to close is in the FIFO still: it goes first */
+        ssize_t n = s->in_fifo >= 0 ? read(s->in_fifo, s->in_buf, sizeof s->in_buf) : 0;
+        if (n > 0) {
+            s->in_len = (size_t)n;
+            goto again;
+        }
         if (s->in_target == s->master) {
             if (write(s->master, "\x04", 1) < 0) /* EOF for the line discipline */
                 shim_warn("send EOF to the terminal: %s", strerror(errno));
@@ -429,16 +530,17 @@ static void read_stdin(struct shim *s) {
     }
 }
 
-/* A client reattaches: its FIFOs replace the old ones (whose buffered bytes go with them). */
+/* A client (re)attaches: its FIFOs replace the old ones (whose waiting bytes go with them). */
 static void attach_client(struct shim *s, const struct control_cmd *cmd) {
     nana_err err;
     for (int i = 0; i < 2; i++) {
-        if (s->out_fifo[i] >= 0)
-            close(s->out_fifo[i]);
-        s->out_fifo[i] = -1;
-        if (cmd->paths[i][0] && (s->out_fifo[i] = client_fifo_open(cmd->paths[i], &err)) < 0) {
+        detach_client(s, i);
+        if (!cmd->paths[i][0])
+            continue;
+        if (client_out_open(&s->client[i], cmd->paths[i], &err) < 0 ||
+            watch(s, s->client[i].fd, T_CLIENT_STDOUT + i, 0, &err) < 0) {
             shim_warn("attach: %s", err.msg);
-            s->out_fifo[i] = -1;
+            client_out_close(&s->client[i]);
         }
     }
     if (cmd->paths[2][0]) {
@@ -506,8 +608,13 @@ static void serve(struct shim *s) {
     long drain_until = 0;
     for (;;) {
         if (s->exited) {
-            if (drain_until == 0)
+            if (drain_until == 0) { /* drain: read what the pipes hold, for clients too */
                 drain_until = now_ms() + DRAIN_MAX_MS;
+                for (int i = 0; i < 2; i++) {
+                    s->paused[i] = 0;
+                    rewatch_stream(s, i);
+                }
+            }
             if ((s->out[0] < 0 && s->out[1] < 0 && s->master < 0) || now_ms() >= drain_until)
                 return;
         }
@@ -519,6 +626,8 @@ static void serve(struct shim *s) {
             return; /* output idle: whoever still holds the pipes is not the process */
         for (int i = 0; i < n; i++) {
             switch ((enum token)evs[i].data.u64) {
+            case T_CLIENT_STDOUT: client_ready(s, 0, evs[i].events); break;
+            case T_CLIENT_STDERR: client_ready(s, 1, evs[i].events); break;
             case T_SIGNAL: reap_children(s); break;
             case T_CONTROL: handle_control(s); break;
             case T_STDOUT: pump_output(s, &s->out[0], 0); break;
@@ -537,15 +646,44 @@ static void serve(struct shim *s) {
     }
 }
 
+/* The exit is told (exitStatus, then the exit FIFO closed: its readers see HUP), then what
+ * attached clients still wait for is written, however long their readers take — the process
+ * has exited, its output is whole in the log, and a reader that closes ends it. */
 static void finish(struct shim *s) {
     reap_children(s);
-    if (s->dropped > 0)
-        shim_info("%llu output bytes found no room in a client fifo (all are in the log)",
-                  s->dropped);
     nana_err err;
     if (record_exit(s, &err) < 0)
         shim_bail(&err);
-    /* exiting closes the exit FIFO: every reader sees HUP now */
+    close(s->exit_fd);
+    s->exit_fd = -1;
+    /* nothing more is read: only the clients, signals and control are served */
+    close_fd(s, &s->out[0]);
+    close_fd(s, &s->out[1]);
+    if (s->in_target == s->master)
+        s->in_target = -1;
+    close_fd(s, &s->master);
+    close_fd(s, &s->in_target);
+    close_fd(s, &s->in_fifo);
+    if (s->oom.fd >= 0)
+        epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, s->oom.fd, NULL);
+    while (s->client[0].len > 0 || s->client[1].len > 0) {
+        struct epoll_event evs[8];
+        int n = epoll_wait(s->epoll_fd, evs, 8, -1);
+        if (n < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < n; i++) {
+            enum token t = (enum token)evs[i].data.u64;
+            if (t == T_CLIENT_STDOUT || t == T_CLIENT_STDERR)
+                client_ready(s, t == T_CLIENT_STDOUT ? 0 : 1, evs[i].events);
+            else if (t == T_SIGNAL)
+                reap_children(s);
+            else if (t == T_CONTROL)
+                handle_control(s); /* an attach now replaces the client: nothing more is told */
+        }
+    }
+    if (s->dropped > 0)
+        shim_info("%llu output bytes were not written to a client fifo (all are in the log)",
+                  s->dropped);
 }
 
 static void absolute(struct shim *s, int which, const char *name) {
@@ -560,7 +698,7 @@ int main(int argc, char **argv) {
                      .signal_fd = -1,
                      .epoll_fd = -1,
                      .out = {-1, -1},
-                     .out_fifo = {-1, -1},
+                     .client = {{.fd = -1}, {.fd = -1}},
                      .master = -1,
                      .in_fifo = -1,
                      .in_target = -1,

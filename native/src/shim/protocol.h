@@ -31,6 +31,8 @@
 #define SHIM_EXIT_STATUS_FILE "exitStatus"
 #define SHIM_OOM_FILE "oom"
 #define SHIM_OUTPUT_LOG "log"
+/* "<log inode> <log start> <log.1 inode> <log.1 start>": where each starts in the whole output */
+#define SHIM_OUTPUT_LOG_OFFSETS "log.offsets"
 #define SHIM_RUNTIME_LOG "log.json"
 
 #endif

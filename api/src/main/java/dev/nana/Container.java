@@ -102,8 +102,11 @@ public interface Container extends AutoCloseable {
     Stats stats();
 
     /**
-     * Its output, stdout and stderr as they came, from the first byte: see {@link
-     * Supervisor#output(String)}.
+     * Its output, stdout and stderr as they came, from the first byte. From {@link
+     * Supervisor#launch}, the first call returns the reader attached from its start, which gets
+     * every byte (and which the container waits for while it is not read: see {@link
+     * Supervisor#launch}); any other call reads its log ({@link Supervisor#output(String)}), which
+     * tells of bytes it no longer has with an {@link OutputGapException}.
      *
      * @return its output, to read and close
      */

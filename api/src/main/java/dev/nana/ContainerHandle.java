@@ -1,12 +1,32 @@
 package dev.nana;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 
-/** The {@link Container} every supervisor hands out: an id, and calls to its supervisor. */
-record ContainerHandle(Supervisor supervisor, String id) implements Container {
+/**
+ * The {@link Container} every supervisor hands out: an id, calls to its supervisor, and from {@link
+ * Supervisor#launch} the reader attached to its output from its start, until output() takes it.
+ */
+final class ContainerHandle implements Container {
+    private final Supervisor supervisor;
+    private final String id;
+    private final AtomicReference<InputStream> attached;
+
+    ContainerHandle(Supervisor supervisor, String id, InputStream attached) {
+        this.supervisor = supervisor;
+        this.id = id;
+        this.attached = new AtomicReference<>(attached);
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
     @Override
     public ContainerInfo info() {
         return supervisor.state(id);
@@ -69,7 +89,8 @@ record ContainerHandle(Supervisor supervisor, String id) implements Container {
 
     @Override
     public InputStream output() {
-        return supervisor.output(id);
+        InputStream first = attached.getAndSet(null);
+        return first != null ? first : supervisor.output(id);
     }
 
     @Override
@@ -79,10 +100,23 @@ record ContainerHandle(Supervisor supervisor, String id) implements Container {
 
     @Override
     public void close() {
+        InputStream unread = attached.getAndSet(null);
+        if (unread != null) {
+            try {
+                unread.close();
+            } catch (IOException e) {
+                // it only lets go of the FIFO
+            }
+        }
         try {
             supervisor.forceDelete(id);
         } catch (NotFoundException e) {
             // gone already: closing twice, or deleted elsewhere
         }
+    }
+
+    @Override
+    public String toString() {
+        return "Container[" + id + "]";
     }
 }

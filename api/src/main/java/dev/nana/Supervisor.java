@@ -3,6 +3,7 @@ package dev.nana;
 import dev.nana.spi.LocalSettings;
 import dev.nana.spi.LocalSupervisorFactory;
 import dev.nana.spi.RemoteSupervisorFactory;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -103,15 +104,35 @@ public interface Supervisor extends AutoCloseable {
     ContainerInfo run(ContainerSpec spec);
 
     /**
-     * Creates and starts a container and returns its handle: {@code try (Container c =
-     * nana.launch(spec)) {...}} deletes it at the end of the block.
+     * Creates and starts a container, with a reader attached to its output from its first byte, and
+     * returns its handle: {@code try (Container c = nana.launch(spec)) {...}} deletes it at the end
+     * of the block. As with {@link Process}, the handle's {@link Container#output()} gets every
+     * byte the container writes, stdout and stderr as they come; and as with a process's pipe, a
+     * container whose output is not read waits once about 2 MiB are pending (read it, or close the
+     * handle's output to let it run on into its log). A spec that names its own stdout FIFO ({@link
+     * ContainerSpec.Builder#stdio}) gets no attached reader: its FIFO is that.
      *
      * @param spec what to run
      * @return its handle
      * @throws AlreadyExistsException when the id is taken
      */
     default Container launch(ContainerSpec spec) {
-        return new ContainerHandle(this, run(spec).id());
+        if (spec.stdio().stdout() != null) return new ContainerHandle(this, run(spec).id(), null);
+        String id = create(spec).id();
+        InputStream output = null;
+        try {
+            output = attachOutput(id);
+            start(id);
+        } catch (RuntimeException e) {
+            try {
+                if (output != null) output.close();
+                delete(id, true);
+            } catch (IOException | RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+        return new ContainerHandle(this, id, output);
     }
 
     /**
@@ -122,7 +143,7 @@ public interface Supervisor extends AutoCloseable {
      * @throws NotFoundException when there is none with that id
      */
     default Container container(String id) {
-        return new ContainerHandle(this, state(id).id());
+        return new ContainerHandle(this, state(id).id(), null);
     }
 
     /**
@@ -263,16 +284,38 @@ public interface Supervisor extends AutoCloseable {
     }
 
     /**
-     * A container's output: its stdout and stderr as they came (interleaved, as its shim logged
-     * them), from the first byte. Reading blocks while the container runs and has written nothing
-     * new; the stream ends once it has exited and everything is read. Close it to stop early. The
-     * same from a daemon as in-process.
+     * A container's output as its log keeps it: its stdout and stderr as they came (interleaved, as
+     * its shim logged them), from the first byte. Reading blocks while the container runs and has
+     * written nothing new; the stream ends once it has exited and everything is read. Close it to
+     * stop early. The same from a daemon as in-process.
+     *
+     * <p>The log never holds a container back, so it keeps a bounded tail (two files of 16 MiB): a
+     * read where bytes are missing — rotated away before this reader began, or while it fell behind
+     * — throws {@link OutputGapException} once with their exact count, and reading on continues
+     * after the gap. Never silence. To get every byte, attach from the start instead ({@link
+     * #launch}, or {@link #create}, {@link #attachOutput}, {@link #start}).
      *
      * @param id the container
      * @return its output, to read and close
      * @throws NotFoundException when there is no such container
      */
     InputStream output(String id);
+
+    /**
+     * Attaches a reader to a container's output from now on: its stdout and stderr as they come,
+     * every byte from this moment (from the first, for a container not started yet), with the
+     * semantics of a pipe: while this stream is not read, the container's writes wait. The stream
+     * ends once the container has exited and everything is read. Closing it (or a reader that goes
+     * away: a dead client, a cancelled gRPC stream) detaches it: the container's output goes to its
+     * log alone again and never waits for anyone. Attaching again replaces the reader before, whose
+     * stream then ends.
+     *
+     * @param id the container
+     * @return its output from now on, to read and close
+     * @throws NotFoundException when there is no such container
+     * @throws FailedPreconditionException when it has exited ({@link #output} reads its log)
+     */
+    InputStream attachOutput(String id);
 
     /**
      * A container's stdin, when it was created with {@link ContainerSpec.Builder#openStdin()}.

@@ -68,7 +68,12 @@ public final class AttachCommand extends Subcommand implements Callable<Integer>
     }
 
     private int attach(ProcessDir dir, Path io) throws Exception {
-        ClientStdio client = ClientStdio.open(io, interactive, true, nana.io);
+        try (ClientStdio client = ClientStdio.open(io, interactive, true, nana.io)) {
+            return attach(dir, client);
+        }
+    }
+
+    private int attach(ProcessDir dir, ClientStdio client) throws Exception {
         Path out = client.stdio().stdout();
         Path err = client.stdio().stderr();
         Path in = client.stdio().stdin();
@@ -91,11 +96,12 @@ public final class AttachCommand extends Subcommand implements Callable<Integer>
             try (ShimHandle h = shim.get()) {
                 while (h.awaitExit(Duration.ofMillis(200)).isEmpty()) {
                     if (client.gone().isPresent()) throw client.gone().get();
+                    if (Thread.interrupted()) throw new InterruptedException(); // client gone
                 }
             }
         }
         int code = ShimExit.of(dir).code();
-        client.join(2000);
+        client.join(0); // the shim writes what is left, then closes the FIFOs
         if (client.gone().isPresent()) throw client.gone().get();
         return code;
     }

@@ -14,13 +14,16 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A client's end of a process's stdio (run, exec, attach): FIFOs in a private folder whose read
  * ends are open — and copied to the caller's stdout and stderr — before the shim starts, so nothing
  * written early is lost.
  */
-record ClientStdio(Stdio stdio, List<OutputPump> pumps) {
+record ClientStdio(Stdio stdio, List<OutputPump> pumps) implements AutoCloseable {
     static final ClientStdio NONE = new ClientStdio(Stdio.NONE, List.of());
 
     /**
@@ -58,6 +61,36 @@ record ClientStdio(Stdio stdio, List<OutputPump> pumps) {
     /** Waits until the shim closed the output FIFOs (it exited, or another client attached). */
     void join(long millis) throws InterruptedException {
         for (OutputPump p : pumps) p.join(millis);
+    }
+
+    /**
+     * Lets go of the output FIFOs (a command that ends before its process: detached, interrupted,
+     * its client gone): the shim stops holding the process back for this reader, and writes to the
+     * log alone.
+     */
+    @Override
+    public void close() {
+        for (OutputPump p : pumps) p.stop();
+        try {
+            // a pump in a write to a client that went away gives up within its check interval;
+            // the descriptors it writes to close after this
+            for (OutputPump p : pumps) p.join(STOP_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final long STOP_WAIT_MILLIS = 2000;
+
+    /**
+     * Waits like {@link CompletableFuture#join()}, but an interrupt (the client went away) ends it.
+     */
+    static <T> T await(CompletableFuture<T> f) throws InterruptedException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            throw new CompletionException(e.getCause());
+        }
     }
 
     /** The caller's output that went away under a pump (its reader exited), if one did. */

@@ -82,8 +82,8 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
         }
         if (detach) return exec(ClientStdio.NONE); // no stdio to carry: no FIFO folder to make
         Path io = ClientStdio.folder(nana, "exec-");
-        try {
-            return exec(ClientStdio.open(io, interactive, !tty, nana.io));
+        try (ClientStdio client = ClientStdio.open(io, interactive, !tty, nana.io)) {
+            return exec(client);
         } finally {
             StateDir.deleteTree(io);
         }
@@ -133,7 +133,7 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
                 s.close();
                 code = ExitWatch.await(dir, id).code();
             } else {
-                code = s.waitForExec(id, info.execId()).join().code();
+                code = ClientStdio.await(s.waitForExec(id, info.execId())).code();
                 s.close();
             }
             client.join(0);

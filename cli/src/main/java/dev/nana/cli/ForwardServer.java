@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,7 +109,7 @@ final class ForwardServer implements AutoCloseable {
         ClientTerminal terminal;
         Thread command; // guarded by the Conn itself
         final ByteBuffer frame = ByteBuffer.allocate(ForwardProtocol.FRAME);
-        boolean clientGone;
+        volatile boolean clientGone; // read by the command's output writers too
 
         Conn(long token, Fd fd, long deadline) {
             this.token = token;
@@ -533,8 +534,8 @@ final class ForwardServer implements AutoCloseable {
         c.io =
                 new Io(
                         new FdInputStream(c.stdio.get(0)),
-                        new FdOutputStream(c.stdio.get(1)),
-                        new FdOutputStream(c.stdio.get(2)),
+                        new FdOutputStream(c.stdio.get(1), () -> c.clientGone),
+                        new FdOutputStream(c.stdio.get(2), () -> c.clientGone),
                         r.env(),
                         r.cwd(),
                         supervisor,
@@ -704,12 +705,20 @@ final class ForwardServer implements AutoCloseable {
         }
     }
 
-    /** Writes to a forwarded descriptor. */
+    /**
+     * Writes to a forwarded descriptor. A write waits while its reader is behind (back-pressure
+     * reaches the container), but never for a client that went away: it waits for room in steps,
+     * looking in between whether the client is still there. A descriptor the client made
+     * non-blocking is waited on the same way.
+     */
     static final class FdOutputStream extends OutputStream {
+        private static final int GONE_CHECK_MILLIS = 200;
         private final Fd fd;
+        private final BooleanSupplier clientGone;
 
-        FdOutputStream(Fd fd) {
+        FdOutputStream(Fd fd, BooleanSupplier clientGone) {
             this.fd = fd;
+            this.clientGone = clientGone;
         }
 
         @Override
@@ -723,7 +732,16 @@ final class ForwardServer implements AutoCloseable {
                 MemorySegment buf = arena.allocate(Math.max(1, len));
                 MemorySegment.copy(b, off, buf, ValueLayout.JAVA_BYTE, 0, len);
                 int done = 0;
-                while (done < len) done += LibNana.write(fd, buf.asSlice(done), len - done);
+                while (done < len) {
+                    if (clientGone.getAsBoolean())
+                        throw new OutputGone(new IOException("the client went away"));
+                    if (LibNana.poll(fd, LibNana.POLLOUT, GONE_CHECK_MILLIS) == 0) continue;
+                    try {
+                        done += LibNana.write(fd, buf.asSlice(done), len - done);
+                    } catch (OsException.WouldBlock e) {
+                        // non-blocking and full after all: wait for room again
+                    }
+                }
             } catch (OsException e) {
                 if (e.errno() == 32 /* EPIPE */ || e.errno() == 104 /* ECONNRESET */)
                     throw new OutputGone(e);

@@ -1,6 +1,7 @@
 package dev.nana.cli;
 
 import dev.nana.NotFoundException;
+import dev.nana.OutputGapException;
 import dev.nana.shim.OutputLog;
 import dev.nana.shim.ProcessDir;
 import java.io.OutputStream;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         description = {
             "Print a container's output (from its log in the state directory).",
-            "With --follow, keep printing until it exits."
+            "With --follow, keep printing until it exits. The log keeps the last 32 MiB: a",
+            "follower that falls further behind is told how many bytes it missed, and exits 1."
         })
 public final class LogsCommand extends Subcommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "container id")
@@ -29,6 +31,9 @@ public final class LogsCommand extends Subcommand implements Callable<Integer> {
             names = {"-f", "--follow"},
             description = "keep printing new output until the container exits")
     boolean follow;
+
+    /** The exit code of a follower that missed bytes (each gap was told on stderr). */
+    static final int EXIT_GAP = 1;
 
     @Override
     public Integer call() throws Exception {
@@ -43,14 +48,24 @@ public final class LogsCommand extends Subcommand implements Callable<Integer> {
                             + ": nana ps lists the containers there are");
         }
         OutputStream out = nana.io.out;
-        try (OutputLog log = new OutputLog(dir, follow)) {
+        long dropped = 0;
+        try (OutputLog log = new OutputLog(dir, follow, false)) {
             byte[] buf = new byte[65536];
-            int n;
-            while ((n = log.read(buf)) > 0) {
+            while (true) {
+                int n;
+                try {
+                    n = log.read(buf);
+                } catch (OutputGapException gap) { // it fell behind the log's cap: said, not hidden
+                    out.flush();
+                    spec.commandLine().getErr().println("nana: " + gap.getMessage());
+                    dropped += gap.droppedBytes();
+                    continue;
+                }
+                if (n < 0) break;
                 out.write(buf, 0, n);
                 out.flush(); // following: each piece as it comes
             }
         }
-        return 0;
+        return dropped > 0 ? EXIT_GAP : 0;
     }
 }

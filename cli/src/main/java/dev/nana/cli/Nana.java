@@ -98,6 +98,11 @@ final class Nana {
         }
 
         @Override
+        public InputStream attachOutput(String id) {
+            return s.attachOutput(id);
+        }
+
+        @Override
         public OutputStream input(String id) {
             return s.input(id);
         }

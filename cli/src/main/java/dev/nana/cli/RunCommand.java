@@ -60,8 +60,8 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
         LibNana.requireAbi();
         if (detach) return run(ClientStdio.NONE); // no stdio to carry: no FIFO folder to make
         Path io = ClientStdio.folder(nana, "run-");
-        try {
-            return run(ClientStdio.open(io, interactive, !container.tty, nana.io));
+        try (ClientStdio client = ClientStdio.open(io, interactive, !container.tty, nana.io)) {
+            return run(client);
         } finally {
             StateDir.deleteTree(io);
         }
@@ -133,7 +133,7 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
                                 Executors.newVirtualThreadPerTaskExecutor())
                         : s.waitForExit(id)
                                 .thenApply(e -> new int[] {e.code(), e.oomKilled() ? 1 : 0});
-        CompletableFuture.anyOf(exited, detached).join();
+        ClientStdio.await(CompletableFuture.anyOf(exited, detached));
         if (detached.isDone() && !exited.isDone()) {
             if (rawTerminal) terminal.raw(false);
             spec.commandLine()
@@ -152,8 +152,8 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
             if (!local) s.close();
             return 0;
         }
-        int code = exited.join()[0];
-        boolean oom = exited.join()[1] > 0;
+        int code = ClientStdio.await(exited)[0];
+        boolean oom = ClientStdio.await(exited)[1] > 0;
         client.join(0);
         if (rawTerminal) terminal.raw(false);
         if (oom) spec.commandLine().getErr().println("nana: \"" + id + "\" was OOM-killed");

@@ -1,5 +1,7 @@
 package dev.nana.client;
 
+import dev.nana.OutputGapException;
+import dev.nana.UnavailableException;
 import dev.nana.api.v1.ContainersGrpc;
 import dev.nana.api.v1.OutputChunk;
 import dev.nana.api.v1.OutputRequest;
@@ -14,8 +16,9 @@ import java.util.function.Function;
 
 /**
  * A container's output from the daemon's Output stream, as an InputStream. One chunk is asked for
- * at a time, and the next only once the reader has taken it: a slow reader slows the daemon, and
- * nothing piles up here.
+ * at a time, and the next only once the reader has taken it: a slow reader slows the daemon (and,
+ * attached, the container), and nothing piles up here. A chunk that says bytes were dropped before
+ * it becomes one {@link OutputGapException}.
  */
 final class RemoteOutput extends InputStream {
     private static final Object END = new Object();
@@ -30,10 +33,11 @@ final class RemoteOutput extends InputStream {
     RemoteOutput(
             ContainersGrpc.ContainersStub stub,
             String id,
+            boolean attach,
             Function<StatusRuntimeException, RuntimeException> translate) {
         this.translate = translate;
         stub.output(
-                OutputRequest.newBuilder().setId(id).build(),
+                OutputRequest.newBuilder().setId(id).setAttach(attach).build(),
                 new ClientResponseObserver<OutputRequest, OutputChunk>() {
                     @Override
                     public void beforeStart(ClientCallStreamObserver<OutputRequest> c) {
@@ -43,7 +47,15 @@ final class RemoteOutput extends InputStream {
 
                     @Override
                     public void onNext(OutputChunk value) {
-                        arrived.add(value.getData().toByteArray());
+                        if (value.getAttached()) {
+                            arrived.add(ATTACHED);
+                            return;
+                        }
+                        boolean data = !value.getData().isEmpty();
+                        // each chunk asks for the next once taken: its data, or else its gap
+                        if (value.getDropped() > 0) arrived.add(new Gap(value.getDropped(), !data));
+                        if (data || value.getDropped() == 0)
+                            arrived.add(value.getData().toByteArray());
                     }
 
                     @Override
@@ -56,6 +68,30 @@ final class RemoteOutput extends InputStream {
                         arrived.add(END);
                     }
                 });
+    }
+
+    private static final Object ATTACHED = new Object();
+
+    private record Gap(long bytes, boolean asksForMore) {}
+
+    /** Waits for the daemon's word that the reader is attached; throws what it said instead. */
+    void awaitAttached() {
+        Object first;
+        try {
+            first = arrived.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new UnavailableException("interrupted while attaching to a container's output");
+        }
+        if (first == ATTACHED) {
+            call.request(1);
+            return;
+        }
+        ended = true;
+        if (first instanceof StatusRuntimeException s) throw translate.apply(s);
+        throw new UnavailableException(
+                "attach to a container's output: the daemon answered " + first);
     }
 
     @Override
@@ -81,6 +117,10 @@ final class RemoteOutput extends InputStream {
                     chunk = data;
                     pos = 0;
                     call.request(1);
+                }
+                case Gap gap -> {
+                    if (gap.asksForMore()) call.request(1);
+                    throw new OutputGapException(gap.bytes());
                 }
                 case StatusRuntimeException s -> {
                     ended = true;

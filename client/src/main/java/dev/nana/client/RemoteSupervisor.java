@@ -302,7 +302,15 @@ public final class RemoteSupervisor implements Supervisor {
     public InputStream output(String id) {
         ContainerId.require(id, "container id");
         var _ = state(id); // refuses a container there is not, at once, as in-process
-        return new RemoteOutput(async, id, this::translate);
+        return new RemoteOutput(async, id, false, this::translate);
+    }
+
+    @Override
+    public InputStream attachOutput(String id) {
+        ContainerId.require(id, "container id");
+        RemoteOutput out = new RemoteOutput(async, id, true, this::translate);
+        out.awaitAttached(); // so that a start sent next finds the reader in place
+        return out;
     }
 
     @Override

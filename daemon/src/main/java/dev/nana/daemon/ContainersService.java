@@ -2,6 +2,7 @@ package dev.nana.daemon;
 
 import com.google.protobuf.ByteString;
 import dev.nana.EventListener;
+import dev.nana.OutputGapException;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
 import dev.nana.api.v1.CheckpointRequest;
@@ -267,13 +268,17 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
         ServerCallStreamObserver<OutputChunk> call = (ServerCallStreamObserver<OutputChunk>) out;
         InputStream output;
         try {
-            output = supervisor.output(r.getId());
+            output =
+                    r.getAttach()
+                            ? supervisor.attachOutput(r.getId())
+                            : supervisor.output(r.getId());
         } catch (RuntimeException e) {
             out.onError(Statuses.toStatus(e));
             return;
         }
         Ready ready = new Ready(call);
         OpenStreams.Guarded<OutputChunk> stream = streams.open(out);
+        if (r.getAttach()) stream.next(OutputChunk.newBuilder().setAttached(true).build());
         // a virtual thread per reader: following the log sleeps between reads, and a client
         // that stops reading parks it (flow control), never a buffer in the server
         Thread sender =
@@ -283,15 +288,19 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
                                 () -> {
                                     byte[] buf = new byte[OUTPUT_CHUNK];
                                     try (InputStream in = output) {
-                                        int n;
-                                        while ((n = in.read(buf)) > 0) {
-                                            if (!ready.await()
-                                                    || !stream.next(
-                                                            OutputChunk.newBuilder()
-                                                                    .setData(
-                                                                            ByteString.copyFrom(
-                                                                                    buf, 0, n))
-                                                                    .build())) return;
+                                        while (true) {
+                                            OutputChunk.Builder chunk = OutputChunk.newBuilder();
+                                            int n;
+                                            try {
+                                                n = in.read(buf);
+                                            } catch (OutputGapException gap) {
+                                                chunk.setDropped(gap.droppedBytes());
+                                                n = 0;
+                                            }
+                                            if (n < 0) break;
+                                            chunk.setData(ByteString.copyFrom(buf, 0, n));
+                                            if (!ready.await() || !stream.next(chunk.build()))
+                                                return;
                                         }
                                         stream.complete();
                                     } catch (IOException e) {
@@ -309,7 +318,17 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
                 () -> {
                     stream.forget();
                     sender.interrupt();
+                    // an attached reader lets go of its FIFO at once: the container runs on
+                    if (r.getAttach()) closeQuietly(output);
                 });
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // it only lets go
+        }
     }
 
     @Override

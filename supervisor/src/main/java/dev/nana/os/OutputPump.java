@@ -2,9 +2,6 @@ package dev.nana.os;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -13,15 +10,17 @@ import java.util.concurrent.TimeUnit;
 /**
  * Copies a container's output FIFO to one of our streams until the shim closes it. The FIFO is
  * opened non-blocking before the shim starts, so nothing written early is lost and no open() hangs;
- * poll reports HUP only once the shim (its writer) is gone.
+ * poll reports HUP only once the shim (its writer) is gone. While this pump holds the read end, the
+ * shim treats it as an attached reader: every byte comes here, and when out is slow to take it, the
+ * container waits. {@link #stop()} lets go of it: the shim then writes to the log alone.
  */
 public final class OutputPump implements Runnable {
-    private final Fd fifo;
+    private final FifoInputStream fifo;
     private final OutputStream out;
     private volatile IOException failure;
 
     private OutputPump(Fd fifo, OutputStream out) {
-        this.fifo = fifo;
+        this.fifo = new FifoInputStream(fifo, () -> false, () -> {});
         this.out = out;
     }
 
@@ -56,22 +55,21 @@ public final class OutputPump implements Runnable {
         return true;
     }
 
+    /**
+     * Stops the copy soon (once a write to out under way ends) and closes the FIFO: its reader is
+     * gone, so the shim stops holding the container back for it.
+     */
+    public void stop() {
+        fifo.close();
+    }
+
     @Override
     public void run() {
-        try (Arena arena = Arena.ofConfined();
-                fifo) {
-            MemorySegment buf = arena.allocate(65536);
-            while (true) {
-                int revents = LibNana.poll(fifo, LibNana.POLLIN, -1);
-                if (revents == 0) continue;
-                int n;
-                try {
-                    n = LibNana.read(fifo, buf, (int) buf.byteSize());
-                } catch (OsException.WouldBlock e) {
-                    continue;
-                }
-                if (n == 0) break; // every writer is gone
-                out.write(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+        try (fifo) {
+            byte[] buf = new byte[65536];
+            int n;
+            while ((n = fifo.read(buf)) > 0) {
+                out.write(buf, 0, n);
                 out.flush();
             }
         } catch (IOException e) {

@@ -165,9 +165,20 @@ public final class ShimHandle implements AutoCloseable {
         } catch (OsException e) {
             throw new FailedPreconditionException("wait for \"" + id + "\": " + e.getMessage(), e);
         }
-        reap();
+        reapWhenGone();
         close();
         return Optional.of(ShimExit.of(dir));
+    }
+
+    /**
+     * After HUP on the exit FIFO: reaps the shim if it is this JVM's child, without waiting for it.
+     * A shim closes its exit FIFO once it has told the exit, then may live on while an attached
+     * reader takes the rest of the output; it is reaped once it goes.
+     */
+    public void reapWhenGone() {
+        if (reaped) return;
+        reaped = true;
+        LateReaper.reap(shimPid);
     }
 
     /** Kills the shim if it still runs and reaps it: for a launch that failed half-way. */

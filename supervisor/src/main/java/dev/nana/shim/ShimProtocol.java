@@ -34,6 +34,7 @@ public final class ShimProtocol {
     public static final String EXIT_STATUS_FILE = "exitStatus";
     public static final String OOM_FILE = "oom";
     public static final String OUTPUT_LOG = "log";
+    public static final String OUTPUT_LOG_OFFSETS = "log.offsets";
     public static final String RUNTIME_LOG = "log.json";
 
     private ShimProtocol() {}

@@ -30,7 +30,7 @@ final class ExitHandlers {
         p.token = -1;
         core.workers.execute(
                 () -> {
-                    if (p.shim != null) p.shim.reap();
+                    if (p.shim != null) p.shim.reapWhenGone();
                     core.post(new Task.ExitRead(c.id(), p.id, ShimExit.of(p.dir)));
                 });
     }

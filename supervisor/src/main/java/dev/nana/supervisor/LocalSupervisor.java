@@ -2,6 +2,7 @@ package dev.nana.supervisor;
 
 import dev.nana.ContainerInfo;
 import dev.nana.ContainerSpec;
+import dev.nana.ContainerStatus;
 import dev.nana.EventFilter;
 import dev.nana.EventListener;
 import dev.nana.ExitStatus;
@@ -17,6 +18,7 @@ import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
 import dev.nana.runtime.Criu;
 import dev.nana.shim.InputFifo;
+import dev.nana.shim.OutputAttachment;
 import dev.nana.shim.OutputLog;
 import dev.nana.shim.ProcessDir;
 import dev.nana.state.StateDir;
@@ -247,7 +249,17 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public InputStream output(String id) {
-        return new OutputLog(initDir(id), true);
+        return new OutputLog(initDir(id), true, true);
+    }
+
+    @Override
+    public InputStream attachOutput(String id) {
+        requireId(id);
+        if (state(id).status() == ContainerStatus.STOPPED) {
+            throw new FailedPreconditionException(
+                    "cannot attach to \"" + id + "\": it has exited; output(id) reads its log");
+        }
+        return OutputAttachment.attach(state.root().resolve(StateDir.STDIO), initDir(id), id);
     }
 
     @Override
