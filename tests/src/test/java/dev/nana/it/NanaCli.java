@@ -52,6 +52,17 @@ public final class NanaCli implements AutoCloseable {
         return exec(cmd, null);
     }
 
+    /** Starts bin/nana with this nana's environment, its stdio left to the caller. */
+    public Process start(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(bin().toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("NANA_STATE_DIR", stateDir.toString());
+        pb.environment().put("NANA_ADDRESS", socket.toString());
+        return pb.start();
+    }
+
     /** A container's status as `nana inspect` reports it ("running", "stopped"…). */
     public String status(String id) throws IOException, InterruptedException {
         return new ObjectMapper().readTree(run("inspect", id).out()).path("status").asText();

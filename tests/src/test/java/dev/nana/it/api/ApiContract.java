@@ -20,12 +20,17 @@ import dev.nana.ExecSpec;
 import dev.nana.FailedPreconditionException;
 import dev.nana.InvalidArgumentException;
 import dev.nana.NotFoundException;
+import dev.nana.OutputGapException;
 import dev.nana.Resources;
 import dev.nana.Signal;
 import dev.nana.Stdio;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
+import dev.nana.it.FaultSize;
 import dev.nana.it.Fixture;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -86,6 +91,68 @@ abstract class ApiContract {
         }
         assertThrows(NotFoundException.class, () -> nana.state("out"));
         c.close(); // twice: nothing
+    }
+
+    /** seq's lines: what `seq 1 lines` writes, for checking a stream of it line by line. */
+    private static final int SEQ_LINES = FaultSize.of("output.api.lines", 5_000_000, 30_000_000);
+
+    @Test
+    void aLaunchedContainersOutputReachesAReaderThatSleepsWholeLineByLine() throws Exception {
+        try (Container c = nana.launch(spec("seq", "seq", "1", Integer.toString(SEQ_LINES)));
+                BufferedReader r =
+                        new BufferedReader(
+                                new InputStreamReader(c.output(), StandardCharsets.US_ASCII))) {
+            int expected = 1;
+            for (String line; (line = r.readLine()) != null; expected++) {
+                if (!line.equals(Integer.toString(expected)))
+                    throw new AssertionError("line " + expected + " is \"" + line + "\"");
+                if (expected % 20_000 == 0) Thread.sleep(2); // behind: the container waits
+            }
+            assertEquals(SEQ_LINES + 1, expected, "every line arrived");
+            assertEquals(0, c.waitFor().code());
+        }
+    }
+
+    @Test
+    void aReaderAttachedBeforeStartGetsEveryByteAndClosingItLetsTheContainerRunOn()
+            throws Exception {
+        nana.create(spec("attached", "sh", "-c", "seq 1 " + SEQ_LINES + "; echo end"));
+        InputStream out = nana.attachOutput("attached");
+        nana.start("attached");
+        byte[] first = out.readNBytes(1 << 20); // then it stops reading, and lets go
+        assertEquals("1\n2\n3\n", new String(first, 0, 6, StandardCharsets.US_ASCII));
+        out.close();
+        // detached: the container no longer waits for anyone, and its log has the rest
+        assertEquals(0, nana.waitForExit("attached").get(120, TimeUnit.SECONDS).code());
+        assertThrows(FailedPreconditionException.class, () -> nana.attachOutput("attached"));
+    }
+
+    @Test
+    void aLateReaderOfTheLogIsToldExactlyHowManyBytesItMissed() throws Exception {
+        // seq -w: each line 7 digits and a newline; 40,000,000 bytes, more than the log keeps
+        long total = 5_000_000L * 8;
+        nana.run(spec("gap", "seq", "-w", "1", "5000000"));
+        assertEquals(0, nana.waitForExit("gap").get(120, TimeUnit.SECONDS).code());
+        try (InputStream in = nana.output("gap")) {
+            OutputGapException gap =
+                    assertThrows(OutputGapException.class, () -> in.read(new byte[8192]));
+            byte[] rest = in.readAllBytes();
+            assertEquals(total, gap.droppedBytes() + rest.length, gap.getMessage());
+            assertTrue(rest.length >= 16 << 20, "the log keeps at least its last 16 MiB");
+            byte[] line = new byte[8];
+            long lineNo = -1;
+            for (int i = 0; i < rest.length; i++) {
+                long at = gap.droppedBytes() + i;
+                if (at / 8 != lineNo) { // "%07d\n" of lineNo + 1
+                    lineNo = at / 8;
+                    long v = lineNo + 1;
+                    for (int d = 6; d >= 0; d--, v /= 10) line[d] = (byte) ('0' + v % 10);
+                    line[7] = '\n';
+                }
+                if (rest[i] != line[(int) (at % 8)])
+                    throw new AssertionError("byte " + at + " of the output is not seq's");
+            }
+        }
     }
 
     @Test
