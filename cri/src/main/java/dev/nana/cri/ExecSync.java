@@ -42,6 +42,8 @@ final class ExecSync {
         Path parent = stateDir.resolve(StateDir.STDIO);
         Files.createDirectories(parent);
         Path dir = Files.createTempDirectory(parent, "cri-exec-");
+        OutputPump po = null;
+        OutputPump pe = null;
         try {
             Stdio stdio = new Stdio(null, dir.resolve("stdout"), dir.resolve("stderr"));
             LibNana.mkfifo(stdio.stdout(), 0600);
@@ -49,8 +51,8 @@ final class ExecSync {
             Capped out = new Capped();
             Capped err = new Capped();
             // the read ends open before the exec starts: nothing it writes early is lost
-            OutputPump po = OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()), out);
-            OutputPump pe = OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()), err);
+            po = OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()), out);
+            pe = OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()), err);
             ExecInfo exec =
                     supervisor.exec(
                             id, ExecSpec.builder(cmd.toArray(String[]::new)).stdio(stdio).build());
@@ -89,6 +91,9 @@ final class ExecSync {
             }
             return new Result(out.bytes(), err.bytes(), exit.code());
         } finally {
+            // attached readers: let go, or a process left behind would wait for them
+            if (po != null) po.stop();
+            if (pe != null) pe.stop();
             StateDir.deleteTree(dir);
         }
     }

@@ -181,10 +181,16 @@ class LosslessOutputTest {
                                     "--",
                                     "sh",
                                     "-c",
-                                    "sleep 1; seq -w 1 " + SEQ_LINES)
+                                    "echo first; while [ ! -e /tmp/go ]; do sleep 0.05; done;"
+                                            + " seq -w 1 "
+                                            + SEQ_LINES)
                             .exit());
             Process follower = nana.start("logs", "-f", "chatty");
-            // it is not read while the container writes: it falls behind, as a stuck terminal
+            // once it has said the first line it follows the log's first file; from then on it
+            // is not read while the container writes: it falls behind, as a stuck terminal
+            byte[] first = follower.getInputStream().readNBytes(6);
+            assertEquals("first\n", new String(first, StandardCharsets.US_ASCII));
+            assertEquals(0, nana.run("exec", "chatty", "--", "touch", "/tmp/go").exit());
             await().atMost(Duration.ofMinutes(2))
                     .pollInterval(Duration.ofMillis(200))
                     .until(() -> "stopped".equals(nana.status("chatty")));
