@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define NANA_ABI_VERSION 5
+#define NANA_ABI_VERSION 6
 
 /* nana_spawn flags */
 #define NANA_SPAWN_SETSID 1 /* the child starts a new session (no controlling tty) */
@@ -78,6 +78,11 @@ int32_t nana_pipe(int32_t *fds);
 
 /* F_SETPIPE_SZ, capped at /proc/sys/fs/pipe-max-size; returns the new size. */
 int32_t nana_pipe_set_size(int32_t fd, int32_t size);
+
+/* splice(2) of up to len bytes from fd_in to fd_out, one of them a pipe, without blocking on
+ * the pipes (SPLICE_F_NONBLOCK | SPLICE_F_MOVE): the bytes moved, 0 at the input's end;
+ * -EAGAIN when nothing could move now, -EINVAL when these two cannot be spliced. */
+int32_t nana_splice(int32_t fd_in, int32_t fd_out, int32_t len);
 
 /* Sets or clears O_NONBLOCK. */
 int32_t nana_set_nonblock(int32_t fd, int32_t on);
@@ -152,6 +157,11 @@ int32_t nana_mount(const char *source, const char *target, const char *fstype, u
 
 /* umount2(2). */
 int32_t nana_umount(const char *target, int32_t flags);
+
+/* Opens path for reading as if root were "/" (openat2 RESOLVE_IN_ROOT, no magic links): a
+ * symlink in an image's tree resolves inside the image, never on the host. Never blocks on
+ * open (O_NONBLOCK); a regular file only (-EINVAL for a FIFO, a device, a folder). */
+int32_t nana_open_in_root(const char *root, const char *path);
 
 /* strerror of a positive errno into buf (NUL-terminated); returns length. */
 int32_t nana_strerror(int32_t errnum, char *buf, int32_t len);

@@ -78,3 +78,13 @@ int32_t nana_pipe_set_size(int32_t fd, int32_t size) {
     int r = fcntl(fd, F_SETPIPE_SZ, nana__pipe_size_cap(size, n > 0 ? text : NULL));
     return r < 0 ? NANA_NEG_ERRNO() : r;
 }
+
+int32_t nana_splice(int32_t fd_in, int32_t fd_out, int32_t len) {
+    if (len <= 0)
+        return -EINVAL;
+    ssize_t n;
+    do
+        n = splice(fd_in, NULL, fd_out, NULL, (size_t)len, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? NANA_NEG_ERRNO() : (int32_t)n;
+}

@@ -4,7 +4,11 @@
 #include "nana.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -32,4 +36,28 @@ int32_t nana_umount(const char *target, int32_t flags) {
     if (target == NULL)
         return -EINVAL;
     return umount2(target, flags) == 0 ? 0 : NANA_NEG_ERRNO();
+}
+
+int32_t nana_open_in_root(const char *root, const char *path) {
+    if (root == NULL || path == NULL)
+        return -EINVAL;
+    int dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0)
+        return NANA_NEG_ERRNO();
+    struct open_how how = {.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    long fd;
+    do
+        fd = syscall(SYS_openat2, dir, path, &how, sizeof how);
+    while (fd < 0 && errno == EINTR);
+    int err = errno;
+    close(dir);
+    if (fd < 0)
+        return -err;
+    struct stat st;
+    if (fstat((int)fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close((int)fd);
+        return -EINVAL;
+    }
+    return (int32_t)fd;
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -87,6 +88,7 @@ struct shim {
     pid_t pid;
     int started, exited, exit_code;
     unsigned long long dropped; /* output bytes a client FIFO did not get (all are in the log) */
+    int splice_off;             /* splice/tee failed once here: copy from then on */
 };
 
 enum { AT_LOG_JSON, AT_PID, AT_CONSOLE, AT_PROCESS };
@@ -417,7 +419,8 @@ static void rewatch_stream(struct shim *s, int stream) {
     }
     struct client_out *c = &s->client[stream];
     if (c->fd >= 0 && !c->lossy)
-        rewatch(s, c->fd, T_CLIENT_STDOUT + stream, c->len > 0 ? EPOLLOUT : 0);
+        rewatch(s, c->fd, T_CLIENT_STDOUT + stream,
+                c->len > 0 || s->paused[stream] ? EPOLLOUT : 0);
 }
 
 /* A stream's attached reader went away: from now on its output goes to the log alone. */
@@ -443,10 +446,90 @@ static void client_moved(struct shim *s, int stream, enum client_state st) {
     rewatch_stream(s, stream);
 }
 
+/* Reads n bytes a client already has (tee'd) off a pipe into the log alone. */
+static void log_only(struct shim *s, int fd, size_t n) {
+    static char buf[65536];
+    while (n > 0) {
+        ssize_t r = read(fd, buf, n < sizeof buf ? n : sizeof buf);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return;
+        output_log_write(&s->log, buf, (size_t)r);
+        n -= (size_t)r;
+    }
+}
+
+/* The most one spliced step moves: the pipes hold 1 MiB. */
+#define SPLICE_STEP (1 << 20)
+
+/*
+ * Output from a pipe to the log and an attached client without copying it through the shim:
+ * tee(2) duplicates what the client's FIFO has room for, then splice(2) moves the same bytes
+ * into the log. A client that is behind gets nothing duplicated, so nothing is consumed: the
+ * bytes wait in the container's pipe, and the container's writes block. 1 when it took the
+ * step, 0 when this stream must take the copying path (no pipe, a CRI log, a lossy client or
+ * one with bytes waiting, the drain after exit, or a log that cannot be spliced to).
+ */
+static int pump_spliced(struct shim *s, int *fd, int stream) {
+    struct client_out *c = &s->client[stream];
+    if (*fd == s->master || s->cri.fd >= 0 || s->exited || s->splice_off ||
+        (c->fd >= 0 && (c->lossy || c->len > 0)))
+        return 0;
+    size_t n = SPLICE_STEP;
+    if (c->fd >= 0) {
+        ssize_t t = tee(*fd, c->fd, SPLICE_STEP, SPLICE_F_NONBLOCK);
+        if (t < 0 && errno == EINTR)
+            return 1;
+        if (t < 0 && errno == EAGAIN) {
+            int queued = 0;
+            if (ioctl(*fd, FIONREAD, &queued) == 0 && queued > 0) {
+                s->paused[stream] = 1; /* the client's FIFO is full */
+                rewatch_stream(s, stream);
+                return 1;
+            }
+            return 0; /* nothing there (or the pipe's end): the copying path tells which */
+        }
+        if (t < 0 && errno == EPIPE) {
+            detach_client(s, stream);
+            return 1; /* its output goes to the log alone from now on */
+        }
+        if (t < 0) {
+            s->splice_off = 1;
+            shim_info("tee to a client fifo: %s; copying instead", strerror(errno));
+            return 0;
+        }
+        if (t == 0)
+            return 0; /* the pipe's end */
+        n = (size_t)t;
+    }
+    ssize_t moved = output_log_splice(&s->log, *fd, n);
+    if (moved < 0 && errno == EAGAIN)
+        return 1; /* woken for nothing */
+    if (moved < 0 && c->fd < 0) {
+        s->splice_off = 1;
+        shim_info("splice to the output log: %s; copying instead", strerror(errno));
+        return 0;
+    }
+    if (moved == 0 && c->fd < 0)
+        return 0; /* the pipe's end: the copying path closes it */
+    if (c->fd >= 0 && (size_t)(moved < 0 ? 0 : moved) < n) {
+        /* the client has these bytes already: the log gets them by copying */
+        if (moved < 0) {
+            s->splice_off = 1;
+            shim_info("splice to the output log: %s; copying instead", strerror(errno));
+        }
+        log_only(s, *fd, n - (size_t)(moved < 0 ? 0 : moved));
+    }
+    return 1;
+}
+
 static void pump_output(struct shim *s, int *fd, int stream) {
     static char buf[65536];
     if (s->paused[stream] && !s->exited)
         return; /* its client is behind: the container waits */
+    if (pump_spliced(s, fd, stream))
+        return;
     ssize_t n = read(*fd, buf, sizeof buf);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;

@@ -17,9 +17,11 @@ int output_log_open(struct output_log *l, const char *path, const char *offsets,
     snprintf(l->offsets, sizeof l->offsets, "%s", offsets);
     l->max = max;
     l->start = 0;
-    l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    /* not O_APPEND: splice(2) refuses such a file; the shim is the log's one writer, at its end */
+    l->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (l->fd < 0)
         return nerr_set(err, errno, "open output log \"%s\"", path);
+    lseek(l->fd, 0, SEEK_END);
     struct stat st;
     int known = fstat(l->fd, &st) == 0;
     l->size = known ? st.st_size : 0;
@@ -53,7 +55,7 @@ static void output_log_rotate(struct output_log *l) {
     char old[4200], fresh[4200];
     snprintf(old, sizeof old, "%s.1", l->path);
     snprintf(fresh, sizeof fresh, "%s.new", l->path);
-    const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
+    const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW;
     int fd = open(fresh, flags, 0600);
     if (fd >= 0 && renameat2(AT_FDCWD, fresh, AT_FDCWD, l->path, RENAME_EXCHANGE) == 0) {
         if (rename(fresh, old) < 0)
@@ -80,6 +82,27 @@ static void output_log_rotate(struct output_log *l) {
     l->start += l->size;
     l->size = 0;
     output_log_record_offsets(l, old_ino, old_start);
+}
+
+ssize_t output_log_splice(struct output_log *l, int pipe_fd, size_t n) {
+    if (l->fd < 0)
+        return -1;
+    if (l->max > 0 && l->size + (off_t)n > l->max && l->size > 0)
+        output_log_rotate(l);
+    size_t moved = 0;
+    while (moved < n) {
+        ssize_t w = splice(pipe_fd, NULL, l->fd, NULL, n - moved, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (moved == 0)
+                return w < 0 ? -1 : 0; /* nothing there, EOF, or a log that cannot take it */
+            break;
+        }
+        moved += (size_t)w;
+        l->size += w;
+    }
+    return (ssize_t)moved;
 }
 
 void output_log_write(struct output_log *l, const char *data, size_t n) {

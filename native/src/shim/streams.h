@@ -30,6 +30,11 @@ int output_log_open(struct output_log *l, const char *path, const char *offsets,
                     nana_err *err);
 void output_log_write(struct output_log *l, const char *data, size_t n);
 
+/* Moves up to n bytes from a pipe into the log without copying them through the shim
+ * (splice(2)): the bytes moved, 0 at the pipe's end (or none there), -1 when the log cannot
+ * take them this way (then nothing was consumed). */
+ssize_t output_log_splice(struct output_log *l, int pipe_fd, size_t n);
+
 /* A client FIFO for stdin, or a stdout/stderr FIFO nobody reads yet: opened
  * O_RDWR|O_NONBLOCK, so that open never hangs and a vanished reader never gives EPIPE. */
 int client_fifo_open(const char *path, nana_err *err);

@@ -2,6 +2,7 @@ package dev.nana.cli;
 
 import dev.nana.Supervisor;
 import dev.nana.os.Fd;
+import dev.nana.os.FdSink;
 import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
 import java.io.IOException;
@@ -711,7 +712,7 @@ final class ForwardServer implements AutoCloseable {
      * looking in between whether the client is still there. A descriptor the client made
      * non-blocking is waited on the same way.
      */
-    static final class FdOutputStream extends OutputStream {
+    static final class FdOutputStream extends OutputStream implements FdSink {
         private static final int GONE_CHECK_MILLIS = 200;
         private final Fd fd;
         private final BooleanSupplier clientGone;
@@ -719,6 +720,23 @@ final class ForwardServer implements AutoCloseable {
         FdOutputStream(Fd fd, BooleanSupplier clientGone) {
             this.fd = fd;
             this.clientGone = clientGone;
+        }
+
+        @Override
+        public Fd fd() {
+            return fd;
+        }
+
+        @Override
+        public boolean gone() {
+            return clientGone.getAsBoolean();
+        }
+
+        @Override
+        public IOException failed(OsException cause) {
+            return cause.errno() == 32 /* EPIPE */ || cause.errno() == 104 /* ECONNRESET */
+                    ? new OutputGone(cause)
+                    : cause;
         }
 
         @Override
@@ -733,8 +751,7 @@ final class ForwardServer implements AutoCloseable {
                 MemorySegment.copy(b, off, buf, ValueLayout.JAVA_BYTE, 0, len);
                 int done = 0;
                 while (done < len) {
-                    if (clientGone.getAsBoolean())
-                        throw new OutputGone(new IOException("the client went away"));
+                    if (gone()) throw new OutputGone(new IOException("the client went away"));
                     if (LibNana.poll(fd, LibNana.POLLOUT, GONE_CHECK_MILLIS) == 0) continue;
                     try {
                         done += LibNana.write(fd, buf.asSlice(done), len - done);
@@ -743,9 +760,7 @@ final class ForwardServer implements AutoCloseable {
                     }
                 }
             } catch (OsException e) {
-                if (e.errno() == 32 /* EPIPE */ || e.errno() == 104 /* ECONNRESET */)
-                    throw new OutputGone(e);
-                throw e;
+                throw failed(e);
             }
         }
     }

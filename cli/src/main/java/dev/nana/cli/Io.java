@@ -1,6 +1,9 @@
 package dev.nana.cli;
 
 import dev.nana.Supervisor;
+import dev.nana.os.Fd;
+import dev.nana.os.FdSink;
+import dev.nana.os.OsException;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -50,8 +53,8 @@ final class Io {
     static Io system() {
         return new Io(
                 new FileInputStream(FileDescriptor.in),
-                goneAware(new FileOutputStream(FileDescriptor.out)),
-                goneAware(new FileOutputStream(FileDescriptor.err)),
+                goneAware(new FileOutputStream(FileDescriptor.out), 1),
+                goneAware(new FileOutputStream(FileDescriptor.err), 2),
                 System.getenv(),
                 Path.of("").toAbsolutePath(),
                 null,
@@ -62,19 +65,46 @@ final class Io {
      * This JVM's own stdout or stderr, whose broken pipe is an {@link OutputGone} as a forwarded
      * one's is.
      */
-    private static OutputStream goneAware(OutputStream out) {
-        return new FilterOutputStream(out) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                try {
-                    out.write(b, off, len);
-                } catch (IOException e) {
-                    if (String.valueOf(e.getMessage()).contains("Broken pipe"))
-                        throw new OutputGone(e);
-                    throw e;
-                }
+    private static OutputStream goneAware(OutputStream out, int fd) {
+        return new SystemStream(out, new Fd(fd));
+    }
+
+    /**
+     * One of this JVM's own stdout and stderr: a broken pipe is an {@link OutputGone}, and a pump
+     * may splice a container's output straight into its descriptor (never closed here).
+     */
+    private static final class SystemStream extends FilterOutputStream implements FdSink {
+        private final Fd fd;
+
+        SystemStream(OutputStream out, Fd fd) {
+            super(out);
+            this.fd = fd;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                if (String.valueOf(e.getMessage()).contains("Broken pipe")) throw new OutputGone(e);
+                throw e;
             }
-        };
+        }
+
+        @Override
+        public Fd fd() {
+            return fd;
+        }
+
+        @Override
+        public boolean gone() {
+            return false; // this process is the client: it is here
+        }
+
+        @Override
+        public IOException failed(OsException cause) {
+            return cause.errno() == 32 /* EPIPE */ ? new OutputGone(cause) : cause;
+        }
     }
 
     String env(String key, String otherwise) {

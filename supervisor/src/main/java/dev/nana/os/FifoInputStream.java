@@ -102,6 +102,67 @@ public final class FifoInputStream extends InputStream {
         }
     }
 
+    private static final int EPIPE = 32;
+
+    /** The most one splice moves: a FIFO holds 1 MiB. */
+    private static final int SPLICE_STEP = 1 << 20;
+
+    /**
+     * Moves everything to sink inside the kernel (splice: no copy through the JVM), waiting while
+     * the FIFO is empty or the sink full, until the FIFO's end, this stream's close, or the sink's
+     * reader is gone. On a platform thread only (it waits in poll).
+     *
+     * @return false, having moved nothing, when these two cannot be spliced: copy instead
+     */
+    public boolean spliceTo(FdSink sink) throws IOException {
+        synchronized (lock) {
+            if (closed) return true;
+            reading = true;
+        }
+        boolean moved = false;
+        try {
+            long idleSince = System.nanoTime();
+            while (!closed) {
+                if (sink.gone()) throw sink.failed(new OsException("its reader went away", EPIPE));
+                // poll first: before its writer came, a FIFO reads as ended
+                int revents = LibNana.poll(fifo, LibNana.POLLIN, CHECK_MILLIS);
+                if (revents == 0) {
+                    if (System.nanoTime() - idleSince >= CHECK_MILLIS * 1_000_000L) {
+                        if (writerGone.getAsBoolean()
+                                && LibNana.poll(fifo, LibNana.POLLIN, 0) == 0) {
+                            end();
+                            return true;
+                        }
+                        idleSince = System.nanoTime();
+                    }
+                    continue;
+                }
+                idleSince = System.nanoTime();
+                int n;
+                try {
+                    n = LibNana.splice(fifo, sink.fd(), SPLICE_STEP);
+                } catch (OsException.WouldBlock e) { // the sink is full (or no data after all)
+                    LibNana.poll(sink.fd(), LibNana.POLLOUT, CHECK_MILLIS);
+                    continue;
+                } catch (OsException e) {
+                    if (e.errno() == 22 && !moved) return false; // EINVAL: not spliceable
+                    throw sink.failed(e);
+                }
+                if (n == 0) { // every writer is gone, and all is moved
+                    end();
+                    return true;
+                }
+                moved = true;
+            }
+            return true;
+        } finally {
+            synchronized (lock) {
+                reading = false;
+                if (closed) release();
+            }
+        }
+    }
+
     /** At its end the FIFO is let go at once (the reading thread holds the lock's turn). */
     private void end() {
         synchronized (lock) {

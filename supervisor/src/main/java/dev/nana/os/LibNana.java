@@ -32,7 +32,7 @@ import java.util.Map;
  */
 public final class LibNana {
     /** Must equal NANA_ABI_VERSION of the library that is loaded. */
-    public static final int ABI_VERSION = 5;
+    public static final int ABI_VERSION = 6;
 
     public static final int SPAWN_SETSID = 1;
     public static final int EV_IN = 0x001;
@@ -83,6 +83,8 @@ public final class LibNana {
             fn("nana_pipe", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle PIPE_SET_SIZE =
             fn("nana_pipe_set_size", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Lazy SPLICE =
+            new Lazy("nana_splice", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SET_NONBLOCK =
             fn("nana_set_nonblock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle READ =
@@ -151,6 +153,8 @@ public final class LibNana {
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
     private static final Lazy UMOUNT =
             new Lazy("nana_umount", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final Lazy OPEN_IN_ROOT =
+            new Lazy("nana_open_in_root", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
 
     /** mknod(2)'s file type of a character device (an overlayfs whiteout is one, 0:0). */
     public static final int S_IFCHR = 0020000;
@@ -394,6 +398,22 @@ public final class LibNana {
         }
     }
 
+    /**
+     * Opens path for reading as if root were "/": symlinks resolve inside root, never on the host;
+     * a regular file only (a FIFO, device or folder is {@link OsException} EINVAL); the open never
+     * blocks.
+     */
+    public static Fd openInRoot(Path root, String path) throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment r = arena.allocateFrom(root.toString());
+            MemorySegment p = arena.allocateFrom(path);
+            return new Fd(
+                    Errors.check(
+                            call(() -> (int) OPEN_IN_ROOT.get().invokeExact(r, p)),
+                            "open \"" + path + "\" inside \"" + root + "\""));
+        }
+    }
+
     // ---- FIFOs and pipes
     public static void mkfifo(Path path, int mode) throws OsException {
         try (Arena arena = Arena.ofConfined()) {
@@ -449,6 +469,17 @@ public final class LibNana {
         return Errors.check(
                 call(() -> (int) PIPE_SET_SIZE.invokeExact(fd.get(), size)),
                 "F_SETPIPE_SZ " + size);
+    }
+
+    /**
+     * Moves up to len bytes from in to out (one a pipe) inside the kernel, without blocking on the
+     * pipes: the count, 0 at in's end. Throws WouldBlock when nothing could move now, and EINVAL
+     * when these two cannot be spliced (then copy instead).
+     */
+    public static int splice(Fd in, Fd out, int len) throws OsException {
+        return Errors.check(
+                call(() -> (int) SPLICE.get().invokeExact(in.get(), out.get(), len)),
+                "splice fd " + in.get() + " to fd " + out.get());
     }
 
     public static void setNonblock(Fd fd, boolean on) throws OsException {

@@ -66,6 +66,7 @@ public final class OutputPump implements Runnable {
     @Override
     public void run() {
         try (fifo) {
+            if (out instanceof FdSink sink && fifo.spliceTo(sink)) return;
             byte[] buf = new byte[65536];
             int n;
             while ((n = fifo.read(buf)) > 0) {
