@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.InvalidArgumentException;
+import dev.nana.cri.image.ImageFiles;
 import dev.nana.cri.v1.Capability;
 import dev.nana.cri.v1.ContainerConfig;
 import dev.nana.cri.v1.KeyValue;
@@ -14,7 +15,6 @@ import dev.nana.cri.v1.NamespaceMode;
 import dev.nana.os.ProcFs;
 import dev.nana.state.StateFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -342,8 +342,8 @@ final class ContainerBundle {
             who = who.substring(0, colon);
         }
         if (!who.isEmpty()) {
-            String[] entry = lookup(rootfs.resolve("etc/passwd"), who);
-            if (who.matches("\\d+")) {
+            String[] entry = lookup(rootfs, PASSWD, who);
+            if (isId(who)) {
                 uid = Long.parseLong(who);
                 if (entry != null) gid = Long.parseLong(entry[3]);
             } else if (entry != null) {
@@ -359,9 +359,9 @@ final class ContainerBundle {
             }
         }
         if (group != null && !group.isEmpty()) {
-            if (group.matches("\\d+")) gid = Long.parseLong(group);
+            if (isId(group)) gid = Long.parseLong(group);
             else {
-                String[] g = lookup(rootfs.resolve("etc/group"), group);
+                String[] g = lookup(rootfs, GROUP, group);
                 if (g == null)
                     throw new InvalidArgumentException(
                             "container "
@@ -377,12 +377,12 @@ final class ContainerBundle {
         user.put("gid", gid);
         // the groups the image's /etc/group makes the user a member of, then the request's
         Set<Long> more = new LinkedHashSet<>();
-        String userName = who.matches("\\d+") ? null : who;
+        String userName = isId(who) ? null : who;
         if (userName == null && !who.isEmpty()) {
-            String[] entry = lookup(rootfs.resolve("etc/passwd"), who);
+            String[] entry = lookup(rootfs, PASSWD, who);
             if (entry != null) userName = entry[0];
         }
-        if (userName != null) more.addAll(memberships(rootfs.resolve("etc/group"), userName));
+        if (userName != null) more.addAll(memberships(rootfs, userName));
         more.addAll(sc.getSupplementalGroupsList());
         more.remove(gid);
         if (!more.isEmpty()) {
@@ -391,33 +391,37 @@ final class ContainerBundle {
         }
     }
 
-    /** The gids of the groups a group file lists user as a member of. */
-    private static List<Long> memberships(Path file, String user) throws IOException {
+    private static final String PASSWD = "/etc/passwd";
+    private static final String GROUP = "/etc/group";
+
+    /** The gids of the groups the image's group file lists user as a member of. */
+    private static List<Long> memberships(Path rootfs, String user) {
         List<Long> out = new ArrayList<>();
-        if (!Files.isRegularFile(file)) return out;
-        for (String line : Files.readAllLines(file)) {
+        for (String line : ImageFiles.lines(rootfs, GROUP).orElse(List.of())) {
             String[] f = line.split(":", -1);
-            if (f.length < 4 || !f[2].matches("\\d+")) continue;
+            if (f.length < 4 || !isId(f[2])) continue;
             for (String member : f[3].split(",", -1))
                 if (member.strip().equals(user)) out.add(Long.parseLong(f[2]));
         }
         return out;
     }
 
-    /** The line of a passwd or group file whose name (or, for a number, id) is key. */
-    private static String[] lookup(Path file, String key) throws IOException {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file);
-        } catch (NoSuchFileException e) {
-            return null;
-        }
-        for (String line : lines) {
+    /**
+     * The line of the image's passwd or group file whose name (or, for a number, id) is key; lines
+     * whose ids are no numbers are passed over, as libc does.
+     */
+    private static String[] lookup(Path rootfs, String file, String key) {
+        for (String line : ImageFiles.lines(rootfs, file).orElse(List.of())) {
             String[] f = line.split(":", -1);
-            if (f.length < 4) continue;
-            if (f[0].equals(key) || (key.matches("\\d+") && f[2].equals(key))) return f;
+            if (f.length < 4 || !isId(f[2]) || (file.equals(PASSWD) && !isId(f[3]))) continue;
+            if (f[0].equals(key) || (isId(key) && f[2].equals(key))) return f;
         }
         return null;
+    }
+
+    /** A uid or gid: digits, in range. */
+    private static boolean isId(String s) {
+        return s.matches("\\d{1,10}") && Long.parseLong(s) <= 0xFFFF_FFFFL;
     }
 
     /** Docker's defaults, plus add, minus drop; ALL in either; privileged has every one. */

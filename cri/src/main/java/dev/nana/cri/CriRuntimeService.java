@@ -264,6 +264,8 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
         ContainerConfig c = r.getConfig();
         if (!c.hasMetadata() || c.getMetadata().getName().isEmpty())
             throw new InvalidArgumentException("a container needs metadata with a name");
+        CriLimits.check(
+                "container " + c.getMetadata().getName(), c.getLabelsMap(), c.getAnnotationsMap());
         String ref = c.getImage().getImage();
         if (ref.isEmpty())
             throw new InvalidArgumentException(

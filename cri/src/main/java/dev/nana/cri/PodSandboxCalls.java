@@ -84,6 +84,8 @@ final class PodSandboxCalls {
                             + r.getRuntimeHandler()
                             + "\" is not one of nana's: give runc, crun, or none for the daemon's default");
         }
+        CriLimits.check(
+                "pod sandbox " + m.getName(), config.getLabelsMap(), config.getAnnotationsMap());
         var namespaces = config.getLinux().getSecurityContext().getNamespaceOptions();
         String id = newId();
         SandboxRecord record =

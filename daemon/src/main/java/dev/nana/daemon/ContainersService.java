@@ -37,6 +37,8 @@ import dev.nana.api.v1.WaitExecRequest;
 import dev.nana.api.v1.WaitRequest;
 import dev.nana.grpc.Convert;
 import dev.nana.grpc.Statuses;
+import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -46,6 +48,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /** nana.v1.Containers over a {@link Supervisor}: each call is one Supervisor call. */
@@ -266,6 +269,18 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
     @Override
     public void output(OutputRequest r, StreamObserver<OutputChunk> out) {
         ServerCallStreamObserver<OutputChunk> call = (ServerCallStreamObserver<OutputChunk>) out;
+        if (outputs.incrementAndGet() > MAX_OUTPUT_STREAMS) {
+            outputs.decrementAndGet();
+            out.onError(
+                    Status.RESOURCE_EXHAUSTED
+                            .withDescription(
+                                    "the nana daemon serves "
+                                            + MAX_OUTPUT_STREAMS
+                                            + " output streams at once, its most: close some (a"
+                                            + " reader that stops reading holds its stream)")
+                            .asRuntimeException());
+            return;
+        }
         InputStream output;
         try {
             output =
@@ -273,6 +288,7 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
                             ? supervisor.attachOutput(r.getId())
                             : supervisor.output(r.getId());
         } catch (RuntimeException e) {
+            outputs.decrementAndGet();
             out.onError(Statuses.toStatus(e));
             return;
         }
@@ -287,7 +303,8 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
                         .start(
                                 () -> {
                                     byte[] buf = new byte[OUTPUT_CHUNK];
-                                    try (InputStream in = output) {
+                                    try (InputStream in = output;
+                                            Released _ = outputs::decrementAndGet) {
                                         while (true) {
                                             OutputChunk.Builder chunk = OutputChunk.newBuilder();
                                             int n;
@@ -333,8 +350,9 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
 
     @Override
     public StreamObserver<InputChunk> input(StreamObserver<InputResponse> out) {
-        // runs on the call's (virtual) thread: a write blocks while the container does not read,
-        // and gRPC asks the client for the next message only once it returns
+        // runs on the call's (virtual) thread: a write waits (sleeping, never pinning its carrier)
+        // while the container does not read, and gRPC asks the client for the next message only
+        // once it returns
         OpenStreams.Guarded<InputResponse> stream = streams.open(out);
         return new StreamObserver<>() {
             private OutputStream stdin;
@@ -345,7 +363,21 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
                 if (failed) return;
                 try {
                     if (stdin == null) {
-                        stdin = supervisor.input(c.getId());
+                        OutputStream opened = supervisor.input(c.getId());
+                        stdin = opened;
+                        // a write waiting for a container that does not read ends when the call
+                        // is cancelled: cancellation comes on the transport's thread, not after
+                        // this onNext as onError does
+                        Context.current()
+                                .addListener(
+                                        _ -> {
+                                            try {
+                                                opened.close();
+                                            } catch (IOException e) {
+                                                // the container is gone
+                                            }
+                                        },
+                                        Runnable::run);
                         stream.next(InputResponse.newBuilder().setOpened(true).build());
                     }
                     if (!c.getData().isEmpty()) c.getData().writeTo(stdin);
@@ -392,7 +424,21 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
     }
 
     /** Bytes per output message: big enough to be cheap, small beside gRPC's 4 MiB limit. */
-    private static final int OUTPUT_CHUNK = 32 * 1024;
+    private static final int OUTPUT_CHUNK = 16 * 1024;
+
+    /**
+     * Output streams open at once: each holds a thread, a chunk in hand and one in flight (flow
+     * control sends the next only once the client took it), ~40 KiB, 5 MiB for all of them.
+     */
+    static final int MAX_OUTPUT_STREAMS = 128;
+
+    private final AtomicInteger outputs = new AtomicInteger();
+
+    /** Something undone at the end of a try block, that throws nothing. */
+    private interface Released extends AutoCloseable {
+        @Override
+        void close();
+    }
 
     /**
      * gRPC flow control for a server stream: a message is sent only when the client has room for

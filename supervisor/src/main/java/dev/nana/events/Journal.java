@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nana.EventType;
 import dev.nana.UnavailableException;
 import dev.nana.state.StateFiles;
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -36,8 +37,13 @@ public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
     public static final long DEFAULT_MAX_BYTES = 16L << 20;
 
-    /** How much of the journal's end is read at a time to find its newest entry. */
-    private static final int TAIL_BLOCK = 8192;
+    /** How much of the journal is read at a time. */
+    private static final int TAIL_BLOCK = 65536;
+
+    /**
+     * The longest line that can be an entry (an event is well under 1 KiB; labels are not in it).
+     */
+    private static final int MAX_LINE = 64 * 1024;
 
     /** nana's one mapper: each more costs the daemon's start its own setup. */
     private static final ObjectMapper JSON = StateFiles.JSON;
@@ -70,31 +76,41 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** The last readable entry of one generation, read backwards a block at a time; or null. */
+    /**
+     * The last readable entry of one generation, or null: one pass backwards, a block at a time,
+     * holding at most a block and one line whatever the file holds (a tail of garbage costs a scan,
+     * never memory); a line longer than any entry is passed over unread.
+     */
     private static JournalEntry newest(Path p) throws IOException {
         try (FileChannel r = FileChannel.open(p, StandardOpenOption.READ)) {
-            byte[] tail = new byte[0];
-            long pos = r.size();
+            ByteBuffer block = ByteBuffer.allocate(TAIL_BLOCK);
+            long end = r.size(); // the end of the line being looked at (its newline, or EOF)
+            long pos = end;
             while (pos > 0) {
                 int n = (int) Math.min(TAIL_BLOCK, pos);
                 pos -= n;
-                ByteBuffer block = ByteBuffer.allocate(n);
+                block.clear().limit(n);
                 while (block.hasRemaining() && r.read(block, pos + block.position()) > 0) {}
-                byte[] joined = new byte[n + tail.length];
-                System.arraycopy(block.array(), 0, joined, 0, n);
-                System.arraycopy(tail, 0, joined, n, tail.length);
-                tail = joined;
-                String[] lines = new String(tail, StandardCharsets.UTF_8).split("\n", -1);
-                // lines[0] may begin mid-line until the file's start is reached
-                for (int i = lines.length - 1; i >= (pos == 0 ? 0 : 1); i--) {
-                    JournalEntry e = parse(lines[i]);
+                for (int i = n - 1; i >= 0; i--) {
+                    if (block.get(i) != '\n') continue;
+                    JournalEntry e = entryAt(r, pos + i + 1, end);
                     if (e != null) return e;
+                    end = pos + i;
                 }
             }
-            return null;
+            return entryAt(r, 0, end);
         } catch (NoSuchFileException missing) {
             return null;
         }
+    }
+
+    /** The entry in bytes [from, to) of the file, or null (blank, torn, or too long to be one). */
+    private static JournalEntry entryAt(FileChannel r, long from, long to) throws IOException {
+        long len = to - from;
+        if (len <= 0 || len > MAX_LINE) return null;
+        ByteBuffer line = ByteBuffer.allocate((int) len);
+        while (line.hasRemaining() && r.read(line, from + line.position()) > 0) {}
+        return parse(new String(line.array(), 0, line.position(), StandardCharsets.UTF_8));
     }
 
     /** One line's entry, or null for a blank, torn or foreign line. */
@@ -195,17 +211,42 @@ public final class Journal implements AutoCloseable {
     public List<JournalEntry> read(Predicate<JournalEntry> keep) throws IOException {
         List<JournalEntry> out = new ArrayList<>();
         for (Path p : List.of(previous, file)) {
-            try (BufferedReader r = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    JournalEntry e = parse(line);
-                    if (e != null && keep.test(e)) out.add(e);
+            try (InputStream in = Files.newInputStream(p)) {
+                byte[] buf = new byte[TAIL_BLOCK];
+                ByteArrayOutputStream line = new ByteArrayOutputStream();
+                boolean overlong = false; // a line past MAX_LINE is skipped, not held
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    int start = 0;
+                    for (int i = 0; i < n; i++) {
+                        if (buf[i] != '\n') continue;
+                        overlong = append(line, buf, start, i, overlong);
+                        if (!overlong) take(line, keep, out);
+                        line.reset();
+                        overlong = false;
+                        start = i + 1;
+                    }
+                    overlong = append(line, buf, start, n, overlong);
                 }
+                if (!overlong) take(line, keep, out);
             } catch (NoSuchFileException missing) {
                 // no such generation yet
             }
         }
         return out;
+    }
+
+    /** Appends buf[from, to) to line unless that makes it longer than any entry; overlong then. */
+    private static boolean append(
+            ByteArrayOutputStream line, byte[] buf, int from, int to, boolean overlong) {
+        if (overlong || line.size() + (to - from) > MAX_LINE) return true;
+        line.write(buf, from, to - from);
+        return false;
+    }
+
+    private static void take(
+            ByteArrayOutputStream line, Predicate<JournalEntry> keep, List<JournalEntry> out) {
+        JournalEntry e = parse(line.toString(StandardCharsets.UTF_8));
+        if (e != null && keep.test(e)) out.add(e);
     }
 
     /** Whether the journal already records this fact (restore's guard against duplicates). */

@@ -155,7 +155,18 @@ public final class LayerUnpacker {
             return 0;
         }
         if (base.startsWith(WHITEOUT)) {
-            Path hidden = path.resolveSibling(base.substring(WHITEOUT.length()));
+            String name = base.substring(WHITEOUT.length());
+            if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/")) {
+                // ".wh.." would whiteout the layer's parent: the store itself
+                throw new InvalidArgumentException(
+                        "layer entry \""
+                                + e.getName()
+                                + "\" is the whiteout of \""
+                                + name
+                                + "\", which is no name in its folder: the image is malformed or"
+                                + " hostile");
+            }
+            Path hidden = path.resolveSibling(name);
             removeExisting(hidden);
             LibNana.mknod(hidden, LibNana.S_IFCHR, 0, 0);
             return 0;

@@ -174,10 +174,18 @@ class LayerUnpackTest {
                             new Tar(false)
                                     .link("hard", "../outside/target", TarConstants.LF_LINK)
                                     .done(),
-                            new Tar(false)
-                                    .link("hard", "/etc/passwd", TarConstants.LF_LINK)
-                                    .done());
-            List<String> names = List.of("../outside/escaped", "evil/escaped", "hard", "hard");
+                            new Tar(false).link("hard", "/etc/passwd", TarConstants.LF_LINK).done(),
+                            // the whiteouts of "..", and of ".": once they removed the store
+                            new Tar(false).whiteout(".wh...").done(),
+                            new Tar(false).dir("a", 0755).whiteout("a/.wh..").done());
+            List<String> names =
+                    List.of(
+                            "../outside/escaped",
+                            "evil/escaped",
+                            "hard",
+                            "hard",
+                            ".wh...",
+                            "a/.wh..");
             Files.writeString(outside.resolve("target"), "t");
             for (int i = 0; i < hostile.size(); i++) {
                 Path layer = root.resolve("layer" + i);
@@ -190,6 +198,7 @@ class LayerUnpackTest {
                 try (var left = Files.list(outside)) {
                     assertEquals(List.of(outside.resolve("target")), left.toList());
                 }
+                assertTrue(Files.isDirectory(root), "the folder of the layers is there");
             }
             assertEquals(1, Files.getAttribute(outside.resolve("target"), "unix:nlink"));
         } finally {

@@ -25,6 +25,23 @@ final class OciLayouts {
 
     /** A busybox layer (tar, then gzip): the static binary, sh, an /etc/passwd and /etc/group. */
     static byte[][] busyboxLayer() throws Exception {
+        return busyboxLayer(
+                out -> {
+                    text(
+                            out,
+                            "etc/passwd",
+                            "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/:/bin/sh\n");
+                    text(out, "etc/group", "root:x:0:\napp:x:1000:\nwheel:x:10:root,app\n");
+                });
+    }
+
+    /** What a test puts in a layer's /etc. */
+    interface EtcWriter {
+        void write(TarArchiveOutputStream out) throws Exception;
+    }
+
+    /** A busybox layer whose /etc holds what etc writes. */
+    static byte[][] busyboxLayer(EtcWriter etc) throws Exception {
         ByteArrayOutputStream tar = new ByteArrayOutputStream();
         try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar)) {
             byte[] busybox = Files.readAllBytes(Path.of("/bin/busybox"));
@@ -44,8 +61,7 @@ final class OciLayouts {
             sh.setLinkName("busybox");
             out.putArchiveEntry(sh);
             out.closeArchiveEntry();
-            text(out, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/:/bin/sh\n");
-            text(out, "etc/group", "root:x:0:\napp:x:1000:\nwheel:x:10:root,app\n");
+            etc.write(out);
         }
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
         try (GzipCompressorOutputStream out = new GzipCompressorOutputStream(gz)) {
@@ -54,8 +70,7 @@ final class OciLayouts {
         return new byte[][] {tar.toByteArray(), gz.toByteArray()};
     }
 
-    private static void text(TarArchiveOutputStream out, String name, String text)
-            throws Exception {
+    static void text(TarArchiveOutputStream out, String name, String text) throws Exception {
         byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         TarArchiveEntry e = new TarArchiveEntry(name);
         e.setMode(0100644);
