@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,16 +13,44 @@
 
 static const char *const STREAM[2] = {"stdout", "stderr"};
 
+/* The file in the log's folder: O_NOFOLLOW (a symlink planted at its name is refused), O_NONBLOCK
+ * (a FIFO planted there cannot hold the open), a regular file only. */
+static int open_in_dir(struct cri_log *l, nana_err *err) {
+    const char *slash = strrchr(l->path, '/');
+    const char *base = slash ? slash + 1 : l->path;
+    int fd = openat(l->dir, base,
+                    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK,
+                    0640);
+    if (fd < 0)
+        return nerr_set(err, errno, "open the CRI log \"%s\"", l->path);
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return nerr_set(err, 0, "the CRI log \"%s\" is not a regular file", l->path);
+    }
+    return fd;
+}
+
 int cri_log_open(struct cri_log *l, const char *path, nana_err *err) {
     l->fd = -1;
+    l->dir = -1;
     l->path = path;
     l->pending_len[0] = l->pending_len[1] = 0;
     if (path == NULL)
         return 0;
-    l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
-    if (l->fd < 0)
-        return nerr_set(err, errno, "open the CRI log \"%s\"", path);
-    return 0;
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    l->dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (l->dir < 0)
+        return nerr_set(err, errno, "open the CRI log's folder \"%s\"", dir);
+    l->fd = open_in_dir(l, err);
+    return l->fd < 0 ? -1 : 0;
 }
 
 size_t cri_log_format(char *out, size_t len, const struct timespec *now, int stream, int partial,
@@ -98,9 +127,9 @@ void cri_log_flush(struct cri_log *l, int stream) {
 int cri_log_reopen(struct cri_log *l, nana_err *err) {
     if (l->path == NULL)
         return nerr_set(err, 0, "this process has no CRI log to reopen");
-    int fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
+    int fd = open_in_dir(l, err);
     if (fd < 0)
-        return nerr_set(err, errno, "reopen the CRI log \"%s\"", l->path);
+        return nerr_wrap(err, "reopen");
     if (l->fd >= 0)
         close(l->fd);
     l->fd = fd;

@@ -14,13 +14,16 @@
 #define CRI_LOG_LINE_MAX 16384
 
 struct cri_log {
-    int fd; /* -1: no CRI log */
+    int fd;  /* -1: no CRI log */
+    int dir; /* its folder, opened once: the file is (re)opened in it, never through a symlink */
     const char *path;
     char pending[2][CRI_LOG_LINE_MAX]; /* per stream, a line not ended yet */
     size_t pending_len[2];
 };
 
-/* Opens path for appending (created 0640). path NULL: no CRI log, every call a no-op. */
+/* Opens path for appending (created 0640): its folder once, then the file in it, never through
+ * a symlink and only a regular file (the same on reopen). path NULL: no CRI log, every call a
+ * no-op. */
 int cri_log_open(struct cri_log *l, const char *path, nana_err *err);
 
 /* Writes what a stream (0 stdout, 1 stderr) produced: its whole lines now, the rest when

@@ -14,9 +14,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 /**
  * A client's end of a process's stdio (run, exec, attach): FIFOs in a private folder whose read
@@ -81,17 +78,6 @@ record ClientStdio(Stdio stdio, List<OutputPump> pumps) implements AutoCloseable
     }
 
     private static final long STOP_WAIT_MILLIS = 2000;
-
-    /**
-     * Waits like {@link CompletableFuture#join()}, but an interrupt (the client went away) ends it.
-     */
-    static <T> T await(CompletableFuture<T> f) throws InterruptedException {
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            throw new CompletionException(e.getCause());
-        }
-    }
 
     /** The caller's output that went away under a pump (its reader exited), if one did. */
     Optional<OutputGone> gone() {

@@ -133,7 +133,7 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
                 s.close();
                 code = ExitWatch.await(dir, id).code();
             } else {
-                code = ClientStdio.await(s.waitForExec(id, info.execId())).code();
+                code = Subcommand.await(s.waitForExec(id, info.execId())).code();
                 s.close();
             }
             client.join(0);

@@ -133,7 +133,7 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
                                 Executors.newVirtualThreadPerTaskExecutor())
                         : s.waitForExit(id)
                                 .thenApply(e -> new int[] {e.code(), e.oomKilled() ? 1 : 0});
-        ClientStdio.await(CompletableFuture.anyOf(exited, detached));
+        Subcommand.await(CompletableFuture.anyOf(exited, detached));
         if (detached.isDone() && !exited.isDone()) {
             if (rawTerminal) terminal.raw(false);
             spec.commandLine()
@@ -152,8 +152,8 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
             if (!local) s.close();
             return 0;
         }
-        int code = ClientStdio.await(exited)[0];
-        boolean oom = ClientStdio.await(exited)[1] > 0;
+        int code = Subcommand.await(exited)[0];
+        boolean oom = Subcommand.await(exited)[1] > 0;
         client.join(0);
         if (rawTerminal) terminal.raw(false);
         if (oom) spec.commandLine().getErr().println("nana: \"" + id + "\" was OOM-killed");

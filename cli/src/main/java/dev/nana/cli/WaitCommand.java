@@ -29,7 +29,7 @@ public final class WaitCommand extends Subcommand implements Callable<Integer> {
                             : ExitWatch.await(nana.global.stateDir, id).code();
         } else {
             try (s) {
-                code = s.waitForExit(id).join().code();
+                code = await(s.waitForExit(id)).code(); // a client that goes ends it
             }
         }
         spec.commandLine().getOut().println(code);

@@ -292,9 +292,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
         }
         String id = PodSandboxCalls.newId();
         String logPath =
-                c.getLogPath().isEmpty() || s.logDirectory().isEmpty()
-                        ? c.getLogPath()
-                        : Path.of(s.logDirectory()).resolve(c.getLogPath()).toString();
+                CriLogPaths.resolve(s.logDirectory(), c.getLogPath(), c.getMetadata().getName());
         List<ContainerRecord.MountRecord> mounts = new ArrayList<>();
         for (var m : c.getMountsList())
             mounts.add(
@@ -344,18 +342,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                             .label("io.kubernetes.cri.kind", "container")
                             .label("io.kubernetes.cri.sandbox", s.id());
             if (!s.runtimeHandler().isEmpty()) spec.runtime(s.runtimeHandler());
-            if (!logPath.isEmpty()) {
-                Path log = Path.of(logPath);
-                if (!log.isAbsolute())
-                    throw new InvalidArgumentException(
-                            "container "
-                                    + record.name()
-                                    + "'s log path \""
-                                    + logPath
-                                    + "\" is relative and its pod sandbox has no log directory: give an absolute one");
-                Files.createDirectories(log.getParent());
-                spec.logFile(log);
-            }
+            if (!logPath.isEmpty()) spec.logFile(CriLogPaths.prepare(s.logDirectory(), logPath));
             supervisor.create(spec.build());
         } catch (IOException | RuntimeException e) {
             // no half-made container: its nana container, mount and folder go

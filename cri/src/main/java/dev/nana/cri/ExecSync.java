@@ -1,6 +1,7 @@
 package dev.nana.cri;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.nana.DeadlineExceededException;
 import dev.nana.ExecInfo;
 import dev.nana.ExecSpec;
@@ -11,23 +12,36 @@ import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
 import dev.nana.os.OutputPump;
 import dev.nana.state.StateDir;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * CRI's ExecSync: a command run in a container to its end, its output captured (each stream cut at
- * 16 MiB, as the CRI asks), killed when it outlives its timeout.
+ * {@link #CAP}; the rest is read and dropped, so the command never waits for a reader), killed when
+ * it outlives its timeout.
+ *
+ * <p>Its memory is budgeted: at most {@link #AT_ONCE} run at once (more wait for a turn within
+ * their timeout), each holding at most {@link #CAP} per stream, kept once (the answer wraps the
+ * kept bytes, it does not copy them): 8 MiB in all. containerd cuts at 16 MiB (CVE-2022-1708); the
+ * kubelet reads 10 KiB of a probe's output, so 1 MiB loses nothing a node uses, and one chatty
+ * probe can no longer fill the daemon's heap.
  */
 final class ExecSync {
-    /** The most of each stream an answer carries (CVE-2022-1708). */
-    static final int CAP = 16 << 20;
+    /** The most of each stream an answer carries. */
+    static final int CAP = 1 << 20;
+
+    /** ExecSyncs under way at once. */
+    static final int AT_ONCE = 4;
+
+    private static final Semaphore TURNS = new Semaphore(AT_ONCE, true);
 
     /** How long the output may take to drain once the process has exited. */
     private static final long DRAIN_MILLIS = 5000;
@@ -37,6 +51,33 @@ final class ExecSync {
     record Result(ByteString stdout, ByteString stderr, int exitCode) {}
 
     static Result run(
+            Supervisor supervisor, Path stateDir, String id, List<String> cmd, long timeoutSeconds)
+            throws IOException {
+        try {
+            if (!TURNS.tryAcquire(timeoutSeconds > 0 ? timeoutSeconds : 3600, TimeUnit.SECONDS)) {
+                throw new DeadlineExceededException(
+                        "command "
+                                + cmd
+                                + " in container "
+                                + id
+                                + " found no turn within its timeout of "
+                                + timeoutSeconds
+                                + " s: "
+                                + AT_ONCE
+                                + " ExecSyncs run at once");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.nana.UnavailableException("interrupted waiting to run " + cmd, e);
+        }
+        try {
+            return runTurn(supervisor, stateDir, id, cmd, timeoutSeconds);
+        } finally {
+            TURNS.release();
+        }
+    }
+
+    private static Result runTurn(
             Supervisor supervisor, Path stateDir, String id, List<String> cmd, long timeoutSeconds)
             throws IOException {
         Path parent = stateDir.resolve(StateDir.STDIO);
@@ -100,21 +141,27 @@ final class ExecSync {
 
     /** Keeps the first {@link #CAP} bytes and reads the rest away. */
     private static final class Capped extends OutputStream {
-        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        private byte[] kept = new byte[0];
+        private int size;
 
         @Override
         public synchronized void write(int b) {
-            if (kept.size() < CAP) kept.write(b);
+            write(new byte[] {(byte) b}, 0, 1);
         }
 
         @Override
         public synchronized void write(byte[] b, int off, int len) {
-            int room = CAP - kept.size();
-            if (room > 0) kept.write(b, off, Math.min(room, len));
+            int n = Math.min(CAP - size, len);
+            if (n <= 0) return;
+            if (size + n > kept.length)
+                kept = Arrays.copyOf(kept, Math.min(CAP, Math.max(size + n, kept.length * 2)));
+            System.arraycopy(b, off, kept, size, n);
+            size += n;
         }
 
+        /** The kept bytes, wrapped (never written again: the pumps have stopped). */
         synchronized ByteString bytes() {
-            return ByteString.copyFrom(kept.toByteArray());
+            return UnsafeByteOperations.unsafeWrap(kept, 0, size);
         }
     }
 }

@@ -76,15 +76,25 @@ final class PodNetworks {
      * StopPodSandbox is.
      */
     void detach(SandboxRecord s) throws IOException {
-        Path file = sandboxes.dir(s.id()).resolve(ATTACHMENT);
-        Path netns = netns(s.id());
-        if (Files.exists(file)) {
-            Cni.Attachment a = StateFiles.read(file, Cni.Attachment.class);
-            cni.del(pod(s), NetNs.pinned(netns) ? netns : null, a);
-            Files.delete(file);
+        // one detach of a pod at a time: two StopPodSandbox calls at once both answer OK, one DEL
+        synchronized (detaching.computeIfAbsent(s.id(), _ -> new Object())) {
+            try {
+                Path file = sandboxes.dir(s.id()).resolve(ATTACHMENT);
+                Path netns = netns(s.id());
+                if (Files.exists(file)) {
+                    Cni.Attachment a = StateFiles.read(file, Cni.Attachment.class);
+                    cni.del(pod(s), NetNs.pinned(netns) ? netns : null, a);
+                    Files.deleteIfExists(file);
+                }
+                NetNs.release(netns);
+            } finally {
+                detaching.remove(s.id());
+            }
         }
-        NetNs.release(netns);
     }
+
+    private final java.util.concurrent.ConcurrentHashMap<String, Object> detaching =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The pod's addresses, IPv4 first; none for a pod on the node's network or not attached. */
     List<String> ips(SandboxRecord s) {

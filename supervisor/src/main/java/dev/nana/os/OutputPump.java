@@ -4,7 +4,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,7 +30,12 @@ public final class OutputPump implements Runnable {
      * platform threads, reused from one command to the next (a daemon runs many).
      */
     private static final ExecutorService THREADS =
-            Executors.newCachedThreadPool(
+            new ThreadPoolExecutor(
+                    0,
+                    Integer.MAX_VALUE,
+                    5, // an idle pump thread goes after 5 s: a daemon keeps none for long
+                    TimeUnit.SECONDS,
+                    new SynchronousQueue<>(),
                     Thread.ofPlatform().name("nana-pump-", 0).daemon().factory());
 
     private final CountDownLatch done = new CountDownLatch(1);

@@ -221,6 +221,31 @@ class CriContainerTest {
                         slow.getMessage());
                 assertTrue(
                         slow.getStatus().getDescription().contains("timeout"), slow.getMessage());
+                // chatty probes, several at once: each answer cut at 1 MiB, the daemon's heap
+                // (32 MiB) untouched by the rest (7 MB each once killed it)
+                var chatty = java.util.concurrent.Executors.newFixedThreadPool(6);
+                List<java.util.concurrent.Future<dev.nana.cri.v1.ExecSyncResponse>> probes =
+                        new java.util.ArrayList<>();
+                for (int i = 0; i < 6; i++)
+                    probes.add(
+                            chatty.submit(
+                                    () ->
+                                            cri.execSync(
+                                                    ExecSyncRequest.newBuilder()
+                                                            .setContainerId(web)
+                                                            .addCmd("busybox")
+                                                            .addCmd("seq")
+                                                            .addCmd("1000000")
+                                                            .setTimeout(60)
+                                                            .build())));
+                for (var probe : probes) {
+                    var answer = probe.get(120, java.util.concurrent.TimeUnit.SECONDS);
+                    assertEquals(0, answer.getExitCode());
+                    assertEquals(1 << 20, answer.getStdout().size(), "cut at 1 MiB");
+                    assertTrue(answer.getStdout().toStringUtf8().startsWith("1\n2\n3\n"));
+                }
+                chatty.shutdown();
+                assertEquals(0, nana.run("ps").exit(), "the daemon serves on");
 
                 // resources changed while it runs, and its stats
                 cri.updateContainerResources(

@@ -138,6 +138,31 @@ class ForwardingAttackTest {
     }
 
     @Test
+    void clientsKilledMidCommandEndTheirCommandsAndFreeWhatTheyHeld() throws Exception {
+        // as `timeout -s KILL 0.5 nana wait X`, one after another: each forwarded command must
+        // end with its client, not wait on (46 of them once filled the daemon's heap)
+        int clients = FaultSize.of("killedclients", 60, 200);
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            assertEquals(0, nana.run("run", "-d", "long", "--", "sleep", "1000").exit());
+            long[] baseline = warmBaseline(nana);
+            List<String[]> commands =
+                    List.of(
+                            new String[] {"wait", "long"},
+                            new String[] {"attach", "long"},
+                            new String[] {"logs", "-f", "long"});
+            for (int i = 0; i < clients; i++) {
+                Process client = nana.start(commands.get(i % commands.size()));
+                Thread.sleep(300); // the attack's timing: killed while its command waits
+                client.destroyForcibly();
+                client.waitFor();
+            }
+            stillServes(nana, baseline, clients + " clients killed mid-command");
+            assertEquals(0, nana.run("rm", "-f", "long").exit());
+        }
+    }
+
+    @Test
     void thousandsOfIdleConnectionsCostNoThreadAndAreCapped() throws Exception {
         int n = FaultSize.of("idleConnections", 1000, 5000);
         try (NanaCli nana = new NanaCli()) {
