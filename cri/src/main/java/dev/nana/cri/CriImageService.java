@@ -37,6 +37,9 @@ import java.util.Base64;
  * registry (or its mirror), or by {@code nana image import}.
  */
 public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase {
+    private static final org.slf4j.Logger log =
+            org.slf4j.LoggerFactory.getLogger(CriImageService.class);
+
     private final ImageStore store;
     private final ImageStore.InUse inUse;
     private final RegistryHosts hosts;
@@ -70,10 +73,10 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
                     String only = r.getFilter().getImage().getImage();
                     if (!only.isEmpty()) {
                         ImageRecord i = store.find(only);
-                        if (i != null) b.addImages(image(i));
+                        if (i != null) readable(i).ifPresent(b::addImages);
                         return b.build();
                     }
-                    for (ImageRecord i : store.list()) b.addImages(image(i));
+                    for (ImageRecord i : store.list()) readable(i).ifPresent(b::addImages);
                     return b.build();
                 });
     }
@@ -85,8 +88,9 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
                 () -> {
                     ImageRecord i = store.find(r.getImage().getImage());
                     ImageStatusResponse.Builder b = ImageStatusResponse.newBuilder();
-                    if (i == null) return b.build(); // not there: no image, and no error
-                    b.setImage(image(i));
+                    var image = i == null ? java.util.Optional.<Image>empty() : readable(i);
+                    if (image.isEmpty()) return b.build(); // not there (or broken): no image
+                    b.setImage(image.get());
                     if (r.getVerbose()) b.putInfo("info", store.config(i).toString());
                     return b.build();
                 });
@@ -166,6 +170,19 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
         return Credential.from(pair.substring(0, colon), pair.substring(colon + 1));
     }
 
+    /**
+     * The CRI's view of an image, or empty (logged) for one whose config cannot be read: one broken
+     * image must not fail ListImages for the whole node.
+     */
+    private java.util.Optional<Image> readable(ImageRecord i) {
+        try {
+            return java.util.Optional.of(image(i));
+        } catch (IOException | RuntimeException e) {
+            log.warn("image {} is left out: its config cannot be read: {}", i.id(), e.toString());
+            return java.util.Optional.empty();
+        }
+    }
+
     private Image image(ImageRecord i) throws IOException {
         Image.Builder b =
                 Image.newBuilder()
@@ -178,7 +195,8 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
         JsonNode config = store.config(i);
         String user = config.path("config").path("User").asText("");
         String name = user.contains(":") ? user.substring(0, user.indexOf(':')) : user;
-        if (name.matches("\\d+")) b.setUid(Int64Value.newBuilder().setValue(Long.parseLong(name)));
+        if (name.matches("\\d{1,10}"))
+            b.setUid(Int64Value.newBuilder().setValue(Long.parseLong(name)));
         else if (!name.isEmpty()) b.setUsername(name);
         else b.setUid(Int64Value.newBuilder().setValue(0));
         return b.build();

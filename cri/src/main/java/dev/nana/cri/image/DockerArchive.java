@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarFile;
 
 /**
@@ -40,6 +41,7 @@ final class DockerArchive implements ImageStore.Blobs, AutoCloseable {
 
     DockerArchive(Path file) throws IOException {
         this.file = file;
+        requireFewEntries(file);
         try {
             this.tar = new TarFile(file);
         } catch (IOException e) {
@@ -121,14 +123,42 @@ final class DockerArchive implements ImageStore.Blobs, AutoCloseable {
 
     private byte[] bytes(String name) throws IOException {
         try (InputStream in = tar.getInputStream(entry(name))) {
-            return in.readAllBytes();
+            return ImageLimits.readMetadata(in, "\"" + file + "\"'s " + name);
         }
     }
 
     @Override
     public byte[] read(ImageStore.Descriptor d) throws IOException {
         try (InputStream in = tar.getInputStream(byDigest.get(d.digest()))) {
-            return in.readAllBytes();
+            return ImageLimits.readMetadata(in, "\"" + file + "\"'s blob " + d.digest());
+        }
+    }
+
+    /**
+     * Counts the archive's entries, streaming (the random-access reader holds them all in memory),
+     * and refuses more than {@link ImageLimits#MAX_ARCHIVE_ENTRIES}.
+     */
+    private static void requireFewEntries(Path file) throws IOException {
+        int n = 0;
+        try (TarArchiveInputStream in = new TarArchiveInputStream(Files.newInputStream(file))) {
+            while (in.getNextEntry() != null) {
+                if (++n > ImageLimits.MAX_ARCHIVE_ENTRIES) {
+                    throw new InvalidArgumentException(
+                            "\""
+                                    + file
+                                    + "\" has more than "
+                                    + ImageLimits.MAX_ARCHIVE_ENTRIES
+                                    + " entries: no docker save archive has so many; it is"
+                                    + " malformed or hostile");
+                }
+            }
+        } catch (IOException e) {
+            throw new InvalidArgumentException(
+                    "\""
+                            + file
+                            + "\" is not a tar archive ("
+                            + e.getMessage()
+                            + "): give a docker save archive or an OCI layout folder");
         }
     }
 

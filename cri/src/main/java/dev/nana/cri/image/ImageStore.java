@@ -184,6 +184,7 @@ public final class ImageStore {
                             + layout
                             + "\" is no OCI image layout (no oci-layout and index.json): give the folder skopeo or umoci wrote");
         }
+        ImageLimits.requireMetadataSize("\"" + indexFile + "\"", Files.size(indexFile));
         JsonNode index = StateFiles.JSON.readTree(indexFile.toFile());
         JsonNode manifests = index.path("manifests");
         if (manifests.isEmpty())
@@ -401,9 +402,22 @@ public final class ImageStore {
     private static byte[] readBlob(Path layout, Descriptor descriptor) throws IOException {
         String digest = descriptor.digest();
         Path file = layout.resolve("blobs/sha256").resolve(hex(digest));
-        if (!Files.isRegularFile(file))
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS))
             throw new InvalidArgumentException(
                     "the layout \"" + layout + "\" lacks blob " + digest);
+        ImageLimits.requireMetadataSize("blob " + digest, descriptor.size());
+        long size = Files.size(file);
+        if (size != descriptor.size())
+            throw new InvalidArgumentException(
+                    "blob "
+                            + digest
+                            + " of \""
+                            + layout
+                            + "\" is "
+                            + size
+                            + " bytes, its descriptor says "
+                            + descriptor.size()
+                            + ": it is corrupt");
         byte[] bytes = Files.readAllBytes(file);
         requireDigest("blob", digest, sha256().digest(bytes), "\"" + layout + "\"");
         return bytes;
@@ -434,6 +448,16 @@ public final class ImageStore {
         Path scratch = tmp.resolveSibling(tmp.getFileName() + ".blob");
         try {
             Path file = blobs.file(descriptor, scratch);
+            long size = Files.size(file);
+            if (descriptor.size() > 0 && size != descriptor.size())
+                throw new InvalidArgumentException(
+                        "layer "
+                                + digest
+                                + " is "
+                                + size
+                                + " bytes, its descriptor says "
+                                + descriptor.size()
+                                + ": the image is corrupt");
             // the digest first: an unverified layer is not even parsed
             MessageDigest sha = sha256();
             try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha)) {
@@ -441,7 +465,9 @@ public final class ImageStore {
             }
             requireDigest("layer", digest, sha.digest(), blobs.toString());
             try (InputStream in = Files.newInputStream(file)) {
-                LayerUnpacker.Unpacked u = LayerUnpacker.unpack(in, tmp);
+                LayerUnpacker.Unpacked u =
+                        LayerUnpacker.unpack(
+                                in, tmp, ImageLimits.maxUnpacked(size), "layer " + digest);
                 if (!u.diffId().equals(diffId))
                     throw new InvalidArgumentException(
                             "layer "

@@ -55,6 +55,16 @@ public final class LayerUnpacker {
      * layer.
      */
     public static Unpacked unpack(InputStream layer, Path dest) throws IOException {
+        return unpack(layer, dest, Long.MAX_VALUE, "the layer");
+    }
+
+    /**
+     * The same, refusing a layer whose tar stream (headers and contents, uncompressed) is more than
+     * maxUnpacked bytes: a small gzip of zeros must not fill the disk (or, on a tmpfs, the memory).
+     * What was unpacked by then is the caller's to remove.
+     */
+    public static Unpacked unpack(InputStream layer, Path dest, long maxUnpacked, String what)
+            throws IOException {
         MessageDigest sha256;
         try {
             sha256 = MessageDigest.getInstance("SHA-256");
@@ -62,7 +72,10 @@ public final class LayerUnpacker {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
         BufferedInputStream in = new BufferedInputStream(layer, 64 * 1024);
-        DigestInputStream tar = new DigestInputStream(decompressed(in), sha256);
+        DigestInputStream tar =
+                new DigestInputStream(
+                        ImageLimits.bounded(decompressed(in), maxUnpacked, what + " unpacked"),
+                        sha256);
         Files.createDirectories(dest);
         long entries = 0;
         long bytes = 0;

@@ -153,14 +153,22 @@ final class RegistryPull implements ImageStore.Blobs, AutoCloseable {
 
     @Override
     public byte[] read(ImageStore.Descriptor d) {
+        ImageLimits.requireMetadataSize("blob " + d.digest() + " of " + where, d.size());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        fetch(d, out);
+        fetch(d, ImageLimits.bounded(out, d.size(), "blob " + d.digest() + " of " + where));
         return out.toByteArray();
     }
 
     @Override
     public Path file(ImageStore.Descriptor d, Path scratch) throws IOException {
-        try (OutputStream out = Files.newOutputStream(scratch)) {
+        if (d.size() < 0 || d.size() > ImageLimits.MAX_LAYER_BYTES)
+            throw new InvalidArgumentException(
+                    "layer " + d.digest() + " of " + where + " claims " + d.size() + " bytes");
+        try (OutputStream out =
+                ImageLimits.bounded(
+                        Files.newOutputStream(scratch),
+                        d.size(),
+                        "layer " + d.digest() + " of " + where)) {
             fetch(d, out);
         }
         return scratch;

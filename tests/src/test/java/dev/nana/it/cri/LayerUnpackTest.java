@@ -207,6 +207,36 @@ class LayerUnpackTest {
     }
 
     @Test
+    void aLayerThatUnpacksPastItsCapIsRefused() throws Exception {
+        Path root = Files.createTempDirectory(Path.of("/run"), "nana-bomb-");
+        try {
+            // 64 MiB of zeros in one file: a gzip of ~64 KiB
+            Tar bomb = new Tar(true);
+            TarArchiveEntry e = new TarArchiveEntry("zeros");
+            e.setSize(64L << 20);
+            bomb.out.putArchiveEntry(e);
+            byte[] mib = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) bomb.out.write(mib);
+            bomb.out.closeArchiveEntry();
+            byte[] gz = bomb.done();
+            assertTrue(gz.length < 1 << 20, "a small layer: " + gz.length);
+            InvalidArgumentException refused =
+                    assertThrows(
+                            InvalidArgumentException.class,
+                            () ->
+                                    LayerUnpacker.unpack(
+                                            new ByteArrayInputStream(gz),
+                                            root.resolve("layer"),
+                                            8 << 20,
+                                            "layer sha256:bomb"));
+            assertTrue(refused.getMessage().contains("layer sha256:bomb"), refused.getMessage());
+            assertTrue(Files.size(root.resolve("layer/zeros")) <= 8 << 20, "it stopped at its cap");
+        } finally {
+            StateDir.deleteTree(root);
+        }
+    }
+
+    @Test
     void aZstdLayerUnpacksToItsTarsDiffId() throws Exception {
         Path root = Files.createTempDirectory(Path.of("/run"), "nana-zstd-");
         try {

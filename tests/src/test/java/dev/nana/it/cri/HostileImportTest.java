@@ -1,0 +1,152 @@
+package dev.nana.it.cri;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nana.cri.v1.ImageServiceGrpc;
+import dev.nana.cri.v1.ListImagesRequest;
+import dev.nana.cri.v1.VersionRequest;
+import dev.nana.it.GrpcChannel;
+import dev.nana.it.NanaCli;
+import dev.nana.state.StateDir;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Imports are sized before they are read: a 40 MB config, a 40 MB index.json, a blob whose size is
+ * not its descriptor's, a docker archive of 150,000 entries — each refused at once, naming what is
+ * wrong, with the daemon (32 MiB of heap) serving on and nothing left in the store. And an image
+ * whose config rots in the store is left out of ListImages, not the node's every image.
+ */
+@Tag("fault")
+class HostileImportTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void oversizedOrLyingImportsAreRefusedAndTheDaemonServesOn() throws Exception {
+        Path work = Files.createTempDirectory(Path.of("/run"), "nana-hostile-import-");
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            byte[][] layer = OciLayouts.busyboxLayer();
+
+            // a config of 40 MB, its digest right
+            Path bigConfig = work.resolve("big-config");
+            OciLayouts.layout(bigConfig, layer, "0", "1");
+            swapConfig(bigConfig, layer, "x".repeat(40 << 20));
+            refused(nana, bigConfig, "4 MiB");
+
+            // an index.json of 40 MB
+            Path bigIndex = work.resolve("big-index");
+            OciLayouts.layout(bigIndex, layer, "0", "1");
+            Files.writeString(
+                    bigIndex.resolve("index.json"),
+                    "{\"manifests\":[],\"pad\":\"" + "x".repeat(40 << 20) + "\"}");
+            refused(nana, bigIndex, "4 MiB");
+
+            // a manifest whose descriptor lies about its size
+            Path lying = work.resolve("lying");
+            OciLayouts.layout(lying, layer, "0", "1");
+            ObjectNode index = (ObjectNode) JSON.readTree(lying.resolve("index.json").toFile());
+            ((ObjectNode) index.path("manifests").get(0)).put("size", 10);
+            JSON.writeValue(lying.resolve("index.json").toFile(), index);
+            refused(nana, lying, "its descriptor says 10");
+
+            // a docker archive of 150,000 entries
+            Path many = work.resolve("many.tar");
+            try (TarArchiveOutputStream out =
+                    new TarArchiveOutputStream(Files.newOutputStream(many))) {
+                for (int i = 0; i < 150_000; i++) {
+                    TarArchiveEntry e = new TarArchiveEntry("f" + i);
+                    out.putArchiveEntry(e);
+                    out.closeArchiveEntry();
+                }
+            }
+            refused(nana, many, "more than 100000 entries");
+
+            assertEquals("", nana.run("image", "ls", "-q").out(), "nothing was stored");
+            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
+                String runtime =
+                        dev.nana.cri.v1.RuntimeServiceGrpc.newBlockingStub(grpc.channel())
+                                .version(VersionRequest.getDefaultInstance())
+                                .getRuntimeName();
+                assertEquals("nana", runtime, "the CRI answers");
+            }
+            assertEquals(0, nana.run("ps").exit(), "the daemon serves on");
+        } finally {
+            StateDir.deleteTree(work);
+        }
+    }
+
+    @Test
+    void anImageWhoseConfigRotsIsLeftOutOfTheListNotTheNodesEveryImage() throws Exception {
+        Path work = Files.createTempDirectory(Path.of("/run"), "nana-rotten-image-");
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            byte[][] layer = OciLayouts.busyboxLayer();
+            OciLayouts.layout(work.resolve("a"), layer, "0", "1");
+            OciLayouts.layout(work.resolve("b"), layer, "1000", "1");
+            assertEquals(0, nana.run("image", "import", work.resolve("a").toString(), "a").exit());
+            NanaCli.Run b = nana.run("image", "import", work.resolve("b").toString(), "b");
+            assertEquals(0, b.exit(), b.err());
+            // b's config blob in the store, rotted
+            Path config =
+                    nana.stateDir
+                            .resolve(".images/blobs/sha256")
+                            .resolve(b.out().strip().substring(7));
+            Files.writeString(config, "{not json");
+            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
+                var images = ImageServiceGrpc.newBlockingStub(grpc.channel());
+                List<String> tags =
+                        images
+                                .listImages(ListImagesRequest.getDefaultInstance())
+                                .getImagesList()
+                                .stream()
+                                .flatMap(i -> i.getRepoTagsList().stream())
+                                .toList();
+                assertEquals(List.of("docker.io/library/a:1"), tags, "b is left out, a is listed");
+            }
+        } finally {
+            StateDir.deleteTree(work);
+        }
+    }
+
+    private static void refused(NanaCli nana, Path what, String why) throws Exception {
+        NanaCli.Run r = nana.run("image", "import", what.toString(), "hostile:1");
+        assertEquals(125, r.exit(), what + ": " + r.out() + r.err());
+        assertTrue(r.err().contains(why), what + ": " + r.err());
+    }
+
+    /** Puts a config of that text in the layout, with a manifest and index that name it right. */
+    private static void swapConfig(Path dir, byte[][] layer, String text) throws Exception {
+        Path blobs = dir.resolve("blobs/sha256");
+        byte[] config = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String configDigest = OciLayouts.blob(blobs, config);
+        ObjectNode manifest = JSON.createObjectNode();
+        manifest.put("schemaVersion", 2)
+                .put("mediaType", "application/vnd.oci.image.manifest.v1+json");
+        manifest.putObject("config")
+                .put("mediaType", "application/vnd.oci.image.config.v1+json")
+                .put("digest", configDigest)
+                .put("size", config.length);
+        manifest.putArray("layers")
+                .addObject()
+                .put("mediaType", "application/vnd.oci.image.layer.v1.tar+gzip")
+                .put("digest", OciLayouts.sha256(layer[1]))
+                .put("size", layer[1].length);
+        byte[] m = JSON.writeValueAsBytes(manifest);
+        String mDigest = OciLayouts.blob(blobs, m);
+        ObjectNode index = (ObjectNode) JSON.readTree(dir.resolve("index.json").toFile());
+        ((ObjectNode) index.path("manifests").get(0)).put("digest", mDigest).put("size", m.length);
+        try (OutputStream out = Files.newOutputStream(dir.resolve("index.json"))) {
+            JSON.writeValue(out, index);
+        }
+    }
+}
