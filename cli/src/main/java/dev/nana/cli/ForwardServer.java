@@ -25,6 +25,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,6 +114,8 @@ final class ForwardServer implements AutoCloseable {
         Thread command; // guarded by the Conn itself
         final ByteBuffer frame = ByteBuffer.allocate(ForwardProtocol.FRAME);
         volatile boolean clientGone; // read by the command's output writers too
+        final Signals signals = new Signals();
+        final Resizes resizes = new Resizes();
 
         Conn(long token, Fd fd, long deadline) {
             this.token = token;
@@ -441,17 +446,60 @@ final class ForwardServer implements AutoCloseable {
             switch (type) {
                 // the handlers may block (run proxies a signal to its container): never on this
                 // thread
-                case ForwardProtocol.SIGNAL ->
-                        Thread.ofVirtual()
-                                .start(
-                                        () -> {
-                                            if (!io.signal(value)) interruptCommand(c);
-                                        });
-                case ForwardProtocol.WINSIZE ->
-                        Thread.ofVirtual()
-                                .start(() -> terminal.resized(value >>> 16, value & 0xffff));
+                case ForwardProtocol.SIGNAL -> {
+                    if (value >= 1 && value <= 64) c.signals.post(value, io, c);
+                }
+                case ForwardProtocol.WINSIZE -> c.resizes.post(value, terminal);
                 default -> {} // a newer client's frame: ignored
             }
+        }
+    }
+
+    /**
+     * A connection's signals, delivered one at a time on one virtual thread, each pending signal
+     * once, as the kernel coalesces a process's pending signals: a client that sends thousands of
+     * frames makes one runtime kill at a time, not thousands.
+     */
+    private static final class Signals {
+        private final AtomicLong pending = new AtomicLong(); // bit n-1: signal n
+        private final AtomicBoolean delivering = new AtomicBoolean();
+
+        void post(int sig, Io io, Conn c) {
+            pending.getAndUpdate(p -> p | (1L << (sig - 1)));
+            if (!delivering.compareAndSet(false, true)) return;
+            Thread.ofVirtual()
+                    .start(
+                            () -> {
+                                do {
+                                    long now = pending.getAndSet(0);
+                                    for (int n = 1; n <= 64; n++)
+                                        if ((now & (1L << (n - 1))) != 0 && !io.signal(n))
+                                            interruptCommand(c);
+                                    delivering.set(false);
+                                } while (pending.get() != 0
+                                        && delivering.compareAndSet(false, true));
+                            });
+        }
+    }
+
+    /** A connection's window sizes: only the newest matters, delivered by one thread at a time. */
+    private static final class Resizes {
+        private final AtomicInteger latest = new AtomicInteger(-1);
+        private final AtomicBoolean delivering = new AtomicBoolean();
+
+        void post(int size, ClientTerminal terminal) {
+            latest.set(size);
+            if (!delivering.compareAndSet(false, true)) return;
+            Thread.ofVirtual()
+                    .start(
+                            () -> {
+                                do {
+                                    int v = latest.getAndSet(-1);
+                                    if (v != -1) terminal.resized(v >>> 16, v & 0xffff);
+                                    delivering.set(false);
+                                } while (latest.get() != -1
+                                        && delivering.compareAndSet(false, true));
+                            });
         }
     }
 

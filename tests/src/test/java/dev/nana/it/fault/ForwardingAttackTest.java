@@ -163,6 +163,45 @@ class ForwardingAttackTest {
     }
 
     @Test
+    void thousandsOfSignalFramesMakeOneRuntimeKillAtATime() throws Exception {
+        // 3,000 SIGWINCH-like frames (SIGUSR1, which sh ignores here: trap '' USR1) on one run:
+        // coalesced, as pending signals are, they start no runtime kill storm
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            // the daemon's pools for a run (start, workers, the late reaper) exist before
+            assertEquals(
+                    0, nana.run("run", "--rm", "warm", "--", "sh", "-c", "kill -USR1 $$").exit());
+            assertEquals(0, nana.run("run", "-d", "warm2", "--", "sleep", "1000").exit());
+            assertEquals(0, nana.run("kill", "warm2", "USR1").exit());
+            assertEquals(0, nana.run("rm", "-f", "warm2").exit());
+            long[] baseline = warmBaseline(nana);
+            Process storm =
+                    new ProcessBuilder(
+                                    command(
+                                            nana,
+                                            "signals",
+                                            "3000",
+                                            "10",
+                                            "run",
+                                            "--rm",
+                                            "storm",
+                                            "--",
+                                            "sh",
+                                            "-c",
+                                            "trap '' USR1; sleep 4; echo done"))
+                            .redirectErrorStream(true)
+                            .start();
+            String said =
+                    new String(
+                            storm.getInputStream().readAllBytes(),
+                            java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(storm.waitFor(90, java.util.concurrent.TimeUnit.SECONDS), said);
+            assertTrue(said.contains("\"exit\": 0"), "the run ends as it would: " + said);
+            stillServes(nana, baseline, "3,000 signal frames");
+        }
+    }
+
+    @Test
     void thousandsOfIdleConnectionsCostNoThreadAndAreCapped() throws Exception {
         int n = FaultSize.of("idleConnections", 1000, 5000);
         try (NanaCli nana = new NanaCli()) {

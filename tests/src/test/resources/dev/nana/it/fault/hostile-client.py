@@ -9,6 +9,8 @@ It speaks the thin client's protocol (native/src/client/forward.h) and breaks it
                                              1 MiB request, held until stdin closes
   hostile-client.py SOCK idle N              N connections that send nothing, held until stdin closes
   hostile-client.py SOCK nofds               a request without its stdio descriptors
+  hostile-client.py SOCK signals N SIG ARG... a well-formed request, then a second later N signal
+                                             frames at once
 Each prints one JSON line: what the daemon answered (frames, exit code) and how long it took.
 """
 import json
@@ -76,6 +78,15 @@ def main():
         b = body(rest, [k + "=" + v for k, v in os.environ.items() if k.startswith("NANA_")])
         send_with_stdio(s, struct.pack(">I", len(b)) + b)
         fs = frames(s, 30)
+        out.update(frames=fs, exit=exit_code(fs))
+    elif mode == "signals":
+        n, sig, args = int(rest[0]), int(rest[1]), rest[2:]
+        s = connect(path)
+        b = body(args, [k + "=" + v for k, v in os.environ.items() if k.startswith("NANA_")])
+        send_with_stdio(s, struct.pack(">I", len(b)) + b)
+        time.sleep(1)  # the command is under way: its container runs
+        s.sendall((b"S" + struct.pack(">I", sig)) * n)
+        fs = frames(s, 60)
         out.update(frames=fs, exit=exit_code(fs))
     elif mode == "claim":
         s = connect(path)
