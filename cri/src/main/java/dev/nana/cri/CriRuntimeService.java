@@ -125,7 +125,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
             Supervisor supervisor, Path criRoot, ImageStore images, Cni cni, String version)
             throws IOException {
         this.supervisor = supervisor;
-        this.sandboxes = new Sandboxes(criRoot.resolve("sandboxes"));
+        this.sandboxes = CriRecords.sandboxes(supervisor, criRoot, cni);
         this.networks = new PodNetworks(cni, sandboxes);
         try {
             cni.installDefault();
@@ -135,7 +135,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                     cni.confDir(),
                     e.toString());
         }
-        this.containers = new PodContainers(criRoot.resolve("containers"));
+        this.containers = CriRecords.containers(supervisor, criRoot);
         this.pods = new PodSandboxCalls(supervisor, sandboxes, networks, containers);
         this.images = images;
         this.stateDir = criRoot.getParent();

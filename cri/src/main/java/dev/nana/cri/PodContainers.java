@@ -12,7 +12,7 @@ import java.util.List;
 final class PodContainers {
     private final RecordFolder<ContainerRecord> records;
 
-    PodContainers(Path root) throws IOException {
+    PodContainers(Path root, RecordFolder.Eviction evict) throws IOException {
         records =
                 new RecordFolder<>(
                         root,
@@ -24,7 +24,8 @@ final class PodContainers {
                                 ContainerRecord::id,
                                 ContainerRecord::createdAtNanos,
                                 // its root filesystem may be mounted
-                                dir -> RootFs.unmount(dir.resolve("bundle/rootfs"))));
+                                dir -> RootFs.unmount(dir.resolve("bundle/rootfs"))),
+                        evict);
     }
 
     Path dir(String id) {

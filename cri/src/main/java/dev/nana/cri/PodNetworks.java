@@ -96,6 +96,21 @@ final class PodNetworks {
     private final java.util.concurrent.ConcurrentHashMap<String, Object> detaching =
             new java.util.concurrent.ConcurrentHashMap<>();
 
+    /**
+     * Undoes the network of a pod whose record cannot be read: the CNI DEL from the attachment its
+     * folder keeps (the pod's names unknown), then its pinned namespace.
+     */
+    static void detachUnread(Cni cni, String id, Path dir) throws IOException {
+        Path file = dir.resolve(ATTACHMENT);
+        Path netns = dir.resolve("netns");
+        if (Files.exists(file)) {
+            Cni.Attachment a = StateFiles.read(file, Cni.Attachment.class);
+            cni.del(new Cni.Pod(id, "", "", ""), NetNs.pinned(netns) ? netns : null, a);
+            Files.deleteIfExists(file);
+        }
+        NetNs.release(netns);
+    }
+
     /** The pod's addresses, IPv4 first; none for a pod on the node's network or not attached. */
     List<String> ips(SandboxRecord s) {
         Path file = sandboxes.dir(s.id()).resolve(ATTACHMENT);

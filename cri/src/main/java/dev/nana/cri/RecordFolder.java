@@ -2,6 +2,7 @@ package dev.nana.cri;
 
 import dev.nana.AlreadyExistsException;
 import dev.nana.InvalidArgumentException;
+import dev.nana.Limits;
 import dev.nana.NotFoundException;
 import dev.nana.state.StateDir;
 import dev.nana.state.StateFiles;
@@ -50,7 +51,20 @@ final class RecordFolder<R> {
     private final Kind<R> kind;
     private final Map<String, R> byId = new ConcurrentHashMap<>();
 
-    RecordFolder(Path root, Kind<R> kind) throws IOException {
+    /** Undoes all that a folder whose record cannot be read may still run or hold. */
+    @FunctionalInterface
+    interface Eviction {
+        void evict(String id, Path dir) throws IOException;
+    }
+
+    /**
+     * Reads every record under root. A folder whose record cannot be read (torn, of the wrong
+     * shape, or over the size nana reads) is treated as a torn state.json is: evict undoes what it
+     * may run or hold (its nana container killed and deleted, which journals its DELETE; its
+     * mounts, namespaces, network), and the folder is set aside in {@code .trash} beside root. Left
+     * as it was, it ran on unseen, and its pod could never be removed.
+     */
+    RecordFolder(Path root, Kind<R> kind, Eviction evict) throws IOException {
         this.root = root;
         this.kind = kind;
         Files.createDirectories(root);
@@ -65,12 +79,22 @@ final class RecordFolder<R> {
                 try {
                     R r = StateFiles.read(file, kind.type());
                     byId.put(kind.id().apply(r), r);
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
+                    String id = dir.getFileName().toString();
                     log.warn(
-                            "{} record {} cannot be read, left as it is: {}",
+                            "{} record {} cannot be read ({}): its {} is killed and deleted, its"
+                                    + " folder set aside",
                             kind.what(),
                             file,
-                            e.toString());
+                            e.toString(),
+                            kind.what());
+                    try {
+                        evict.evict(id, dir);
+                        kind.cleanup().undo(dir);
+                    } catch (IOException | RuntimeException again) {
+                        log.warn("{} {}: undoing it: {}", kind.what(), id, again.toString());
+                    }
+                    setAside(dir);
                 }
             }
         }
@@ -78,6 +102,23 @@ final class RecordFolder<R> {
 
     Path dir(String id) {
         return root.resolve(id);
+    }
+
+    private void setAside(Path dir) {
+        Path trash = root.resolveSibling(".trash");
+        Path target =
+                trash.resolve(
+                        root.getFileName()
+                                + "-"
+                                + dir.getFileName()
+                                + "."
+                                + System.currentTimeMillis());
+        try {
+            Files.createDirectories(trash);
+            Files.move(dir, target);
+        } catch (IOException e) {
+            log.warn("{} cannot be set aside in {}: {}", dir, trash, e.toString());
+        }
     }
 
     /**
@@ -88,6 +129,18 @@ final class RecordFolder<R> {
         for (R other : byId.values()) {
             if (key.apply(other).equals(key.apply(r)))
                 throw new AlreadyExistsException(clash.apply(r, other));
+        }
+        long size = StateFiles.JSON.writeValueAsBytes(r).length;
+        if (size > Limits.MAX_STATE_FILE_BYTES) { // never a record that could not be read back
+            throw new InvalidArgumentException(
+                    kind.what()
+                            + " "
+                            + kind.id().apply(r)
+                            + " would be recorded in "
+                            + size
+                            + " bytes: at most "
+                            + Limits.MAX_STATE_FILE_BYTES
+                            + " are read back; give it fewer mounts, labels or annotations");
         }
         StateFiles.write(dir(kind.id().apply(r)).resolve(kind.file()), r);
         byId.put(kind.id().apply(r), r);

@@ -13,7 +13,7 @@ import java.util.List;
 final class Sandboxes {
     private final RecordFolder<SandboxRecord> records;
 
-    Sandboxes(Path root) throws IOException {
+    Sandboxes(Path root, RecordFolder.Eviction evict) throws IOException {
         records =
                 new RecordFolder<>(
                         root,
@@ -25,7 +25,8 @@ final class Sandboxes {
                                 SandboxRecord::id,
                                 SandboxRecord::createdAtNanos,
                                 // the pause process went with the crash; its namespace may not
-                                dir -> NetNs.release(dir.resolve("netns"))));
+                                dir -> NetNs.release(dir.resolve("netns"))),
+                        evict);
     }
 
     Path dir(String id) {

@@ -3,6 +3,7 @@ package dev.nana.daemon;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
 import dev.nana.cri.CriImageService;
+import dev.nana.cri.CriRecords;
 import dev.nana.cri.CriRuntimeService;
 import dev.nana.cri.image.ImageStore;
 import dev.nana.cri.image.RegistryHosts;
@@ -112,6 +113,14 @@ public final class DaemonServer implements AutoCloseable {
      */
     public static DaemonServer start(
             Supervisor supervisor, Path socket, Cri cri, GroupPrincipal group) {
+        if (cri != null) {
+            try {
+                // before serving: nothing of a pod whose record cannot be read runs on unseen
+                CriRecords.evictUnreadable(supervisor, cri.root(), cri.cni());
+            } catch (IOException e) {
+                log.warn("the CRI's records in {} cannot be read: {}", cri.root(), e.toString());
+            }
+        }
         List<Listener> listeners = new ArrayList<>();
         try {
             // the CRI's first: a client that waits for the daemon's own socket finds both
