@@ -261,6 +261,22 @@ public final class ImageStore {
         }
     }
 
+    /** Where pulls fetch their layers before the store is locked. */
+    private static final String DOWNLOADS = ".downloads";
+
+    /** A whole pull's time, at most: its manifests and its layers. */
+    static final long PULL_TIMEOUT_SECONDS = Long.getLong("nana.image.pullTimeoutSeconds", 1800);
+
+    private static java.util.concurrent.ScheduledExecutorService deadlines;
+
+    private static synchronized java.util.concurrent.ScheduledExecutorService deadlines() {
+        if (deadlines == null)
+            deadlines =
+                    java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                            Thread.ofPlatform().name("nana-pull-deadlines").daemon().factory());
+        return deadlines;
+    }
+
     /**
      * Pulls an image from its registry, or from a mirror the hosts table gives for it: for an index
      * of several platforms, the linux/amd64 one. Layers the store has are not fetched again.
@@ -272,12 +288,50 @@ public final class ImageStore {
             RegistryHosts hosts,
             com.google.cloud.tools.jib.api.Credential credential)
             throws IOException {
-        try (Change _ = new Change()) {
-            RegistryPull.Resolved r = RegistryPull.resolve(ref, hosts, credential);
-            ImageRecord image;
+        // the network first, with nothing locked, and within the pull's deadline: past it, every
+        // connection of the pull is closed under it (a registry that answers a byte every few
+        // seconds never meets a read timeout)
+        RegistryPull.Resolved r;
+        Prefetched fetched;
+        List<RegistryPull> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean expired =
+                new java.util.concurrent.atomic.AtomicBoolean();
+        var cut =
+                deadlines()
+                        .schedule(
+                                () -> {
+                                    expired.set(true);
+                                    opened.forEach(RegistryPull::close);
+                                },
+                                PULL_TIMEOUT_SECONDS,
+                                java.util.concurrent.TimeUnit.SECONDS);
+        try {
+            r = RegistryPull.resolve(ref, hosts, credential, opened::add);
             try (RegistryPull blobs = r.blobs()) {
-                image = add(ref, ref.name() + "@" + r.digest(), r.config(), r.layers(), blobs);
+                fetched =
+                        Prefetched.fetch(
+                                root.resolve(DOWNLOADS),
+                                blobs,
+                                r.config(),
+                                r.layers(),
+                                diffId -> !Files.isDirectory(layer(diffId)));
             }
+        } catch (IOException | RuntimeException e) {
+            if (!expired.get()) throw e;
+            throw new dev.nana.DeadlineExceededException(
+                    "the pull of "
+                            + ref
+                            + " took more than "
+                            + PULL_TIMEOUT_SECONDS
+                            + " s and was cut (-Dnana.image.pullTimeoutSeconds sets the limit)",
+                    e);
+        } finally {
+            cut.cancel(false);
+        }
+        try (fetched;
+                Change _ = new Change()) {
+            ImageRecord image =
+                    add(ref, ref.name() + "@" + r.digest(), r.config(), r.layers(), fetched);
             log.info(
                     "image {} pulled as {} from {} ({} layers)",
                     image.id(),
@@ -567,6 +621,7 @@ public final class ImageStore {
                             s.filter(p -> p.getFileName().toString().startsWith(".unpacking-"))
                                     .toList()) StateDir.deleteTree(p);
                 }
+                Prefetched.sweep(root.resolve(DOWNLOADS));
             } catch (IOException | RuntimeException e) {
                 if (ch != null) ch.close();
                 changing.unlock();

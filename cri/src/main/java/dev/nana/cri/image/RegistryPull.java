@@ -56,7 +56,11 @@ final class RegistryPull implements ImageStore.Blobs, AutoCloseable {
         this.where = where;
     }
 
-    static Resolved resolve(ImageReference ref, RegistryHosts hosts, Credential credential)
+    static Resolved resolve(
+            ImageReference ref,
+            RegistryHosts hosts,
+            Credential credential,
+            java.util.function.Consumer<RegistryPull> opened)
             throws IOException {
         List<String> failures = new ArrayList<>();
         boolean unreachable = false;
@@ -72,6 +76,7 @@ final class RegistryPull implements ImageStore.Blobs, AutoCloseable {
                             .setUserAgent(USER_AGENT);
             if (credential != null) factory.setCredential(credential);
             RegistryPull pull = new RegistryPull(http, factory.newRegistryClient(), where);
+            opened.accept(pull); // so that a deadline can close it under a call
             boolean resolved = false;
             try {
                 Resolved r = pull.resolve(ref, credential != null);

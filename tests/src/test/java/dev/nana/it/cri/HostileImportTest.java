@@ -118,6 +118,60 @@ class HostileImportTest {
         }
     }
 
+    @Test
+    void aRegistryThatDripsItsManifestHoldsUpOnlyItsOwnPull() throws Exception {
+        // a registry on the loopback that sends its manifest a byte every second, forever
+        com.sun.net.httpserver.HttpServer registry =
+                com.sun.net.httpserver.HttpServer.create(
+                        new java.net.InetSocketAddress(
+                                java.net.InetAddress.getLoopbackAddress(), 0),
+                        0);
+        registry.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        registry.createContext(
+                "/",
+                exchange -> {
+                    if (exchange.getRequestURI().getPath().equals("/v2/")) {
+                        exchange.sendResponseHeaders(200, -1);
+                        exchange.close();
+                        return;
+                    }
+                    exchange.getResponseHeaders()
+                            .add("Content-Type", "application/vnd.oci.image.manifest.v1+json");
+                    exchange.sendResponseHeaders(200, 0);
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        for (int i = 0; i < 600; i++) {
+                            out.write('{');
+                            out.flush();
+                            Thread.sleep(1000);
+                        }
+                    } catch (Exception gone) {
+                        // the client went away
+                    }
+                });
+        registry.start();
+        Path work = Files.createTempDirectory(Path.of("/run"), "nana-drip-");
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            Process pull =
+                    nana.start(
+                            "image",
+                            "pull",
+                            "127.0.0.1:" + registry.getAddress().getPort() + "/drip/x:1");
+            // once the pull is under way, an import needs the store: it must not wait for it
+            Thread.sleep(2000); // the attack's shape: the manifest is dripping by now
+            assertTrue(pull.isAlive(), "the pull is still dripping");
+            OciLayouts.layout(work.resolve("a"), OciLayouts.busyboxLayer(), "0", "1");
+            NanaCli.Run imported = nana.run("image", "import", work.resolve("a").toString(), "a");
+            assertEquals(0, imported.exit(), imported.err());
+            assertTrue(pull.isAlive(), "the import finished while the pull still dripped");
+            pull.destroyForcibly();
+            pull.waitFor();
+        } finally {
+            registry.stop(0);
+            StateDir.deleteTree(work);
+        }
+    }
+
     private static void refused(NanaCli nana, Path what, String why) throws Exception {
         NanaCli.Run r = nana.run("image", "import", what.toString(), "hostile:1");
         assertEquals(125, r.exit(), what + ": " + r.out() + r.err());
