@@ -260,9 +260,13 @@ public final class LayerUnpacker {
         // setting times opens the file: a FIFO would block, a device is not ours to open
         if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice()) return;
         FileTime mtime = FileTime.from(e.getLastModifiedTime().toInstant());
+        boolean folder = e.isDirectory();
         Runnable times =
                 () -> {
                     try {
+                        // set last, a folder's times may find another thing at its name by then
+                        // (a later entry of the layer): only what it was is opened, never a FIFO
+                        if (folder ? !Files.isDirectory(path, NOFOLLOW) : !isPlain(path)) return;
                         Files.getFileAttributeView(path, BasicFileAttributeView.class, NOFOLLOW)
                                 .setTimes(mtime, null, null);
                     } catch (IOException ignored) {
@@ -271,5 +275,10 @@ public final class LayerUnpacker {
                 };
         if (folderTimes != null) folderTimes.add(times);
         else times.run();
+    }
+
+    /** A regular file or a symlink: what setting times may open without blocking. */
+    private static boolean isPlain(Path path) {
+        return Files.isRegularFile(path, NOFOLLOW) || Files.isSymbolicLink(path);
     }
 }
