@@ -13,9 +13,12 @@ import java.io.IOException;
 public final class OutputGapException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** How many bytes are missing. */
     private final long droppedBytes;
 
     /**
+     * A gap of droppedBytes before the next byte read.
+     *
      * @param droppedBytes how many bytes of output this reader missed
      */
     public OutputGapException(long droppedBytes) {
@@ -23,7 +26,12 @@ public final class OutputGapException extends IOException {
         this.droppedBytes = droppedBytes;
     }
 
-    /** The message every side prints: the CLI's line on stderr, and this exception's. */
+    /**
+     * The message every side prints: the CLI's line on stderr, and this exception's.
+     *
+     * @param droppedBytes how many bytes of output were missed
+     * @return the message
+     */
     public static String message(long droppedBytes) {
         return droppedBytes + " bytes of output were dropped before this reader caught up";
     }

@@ -45,12 +45,7 @@ final class DockerArchive implements ImageStore.Blobs, AutoCloseable {
         try {
             this.tar = new TarFile(file);
         } catch (IOException e) {
-            throw new InvalidArgumentException(
-                    "\""
-                            + file
-                            + "\" is not a tar archive ("
-                            + e.getMessage()
-                            + "): give a docker save archive or an OCI layout folder");
+            throw notATar(file, e);
         }
         for (TarArchiveEntry e : tar.getEntries()) entries.put(normal(e.getName()), e);
     }
@@ -134,6 +129,15 @@ final class DockerArchive implements ImageStore.Blobs, AutoCloseable {
         }
     }
 
+    private static InvalidArgumentException notATar(Path file, IOException e) {
+        return new InvalidArgumentException(
+                "\""
+                        + file
+                        + "\" is not a tar archive ("
+                        + e.getMessage()
+                        + "): give a docker save archive or an OCI layout folder");
+    }
+
     /**
      * Counts the archive's entries, streaming (the random-access reader holds them all in memory),
      * and refuses more than {@link ImageLimits#MAX_ARCHIVE_ENTRIES}.
@@ -153,12 +157,7 @@ final class DockerArchive implements ImageStore.Blobs, AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new InvalidArgumentException(
-                    "\""
-                            + file
-                            + "\" is not a tar archive ("
-                            + e.getMessage()
-                            + "): give a docker save archive or an OCI layout folder");
+            throw notATar(file, e);
         }
     }
 
