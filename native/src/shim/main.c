@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,8 +76,8 @@ struct shim {
     struct client_out client[2]; /* client FIFOs for stdout/stderr */
     int paused[2];               /* a stream's source is not read: its client is behind */
     int master;                  /* pty master (terminal) or -1 */
-    int in_fifo;     /* client FIFO for stdin, or -1 */
-    int in_target;   /* where stdin goes: the pipe's write end or the master */
+    int in_fifo;                 /* client FIFO for stdin, or -1 */
+    int in_target;               /* where stdin goes: the pipe's write end or the master */
     char in_buf[65536];
     size_t in_len;   /* bytes read from in_fifo not yet written to in_target */
     int close_stdin; /* close in_target once in_buf is flushed */
@@ -168,7 +169,8 @@ static int prepare_lifetime(struct shim *s, nana_err *err) {
 static int prepare_stdio(struct shim *s, int fds[3], nana_err *err) {
     const struct shim_options *o = s->opt;
     fds[0] = fds[1] = fds[2] = -1;
-    if (output_log_open(&s->log, SHIM_OUTPUT_LOG, SHIM_OUTPUT_LOG_OFFSETS, o->log_max_size, err) < 0)
+    if (output_log_open(&s->log, SHIM_OUTPUT_LOG, SHIM_OUTPUT_LOG_OFFSETS, o->log_max_size, err) <
+        0)
         return -1;
     if (cri_log_open(&s->cri, o->cri_log, err) < 0)
         return -1;
@@ -407,8 +409,8 @@ static void rewatch_stream(struct shim *s, int stream) {
         uint32_t ev = s->paused[stream] ? 0 : EPOLLIN;
         if (src == s->master && s->in_blocked)
             ev |= EPOLLOUT;
-        struct epoll_event e = {.events = ev,
-                                .data.u64 = src == s->master ? T_MASTER : T_STDOUT + (unsigned)stream};
+        struct epoll_event e = {
+            .events = ev, .data.u64 = src == s->master ? T_MASTER : T_STDOUT + (unsigned)stream};
         /* a paused source leaves the set: epoll reports HUP whatever is asked, and a source
          * whose writers are gone would wake the loop again and again */
         if (ev == 0)
@@ -419,8 +421,7 @@ static void rewatch_stream(struct shim *s, int stream) {
     }
     struct client_out *c = &s->client[stream];
     if (c->fd >= 0 && !c->lossy)
-        rewatch(s, c->fd, T_CLIENT_STDOUT + stream,
-                c->len > 0 || s->paused[stream] ? EPOLLOUT : 0);
+        rewatch(s, c->fd, T_CLIENT_STDOUT + stream, c->len > 0 || s->paused[stream] ? EPOLLOUT : 0);
 }
 
 /* A stream's attached reader went away: from now on its output goes to the log alone. */
@@ -488,7 +489,10 @@ static int pump_spliced(struct shim *s, int *fd, int stream) {
                 rewatch_stream(s, stream);
                 return 1;
             }
-            return 0; /* nothing there (or the pipe's end): the copying path tells which */
+            /* nothing there: woken for nothing, or the pipe's end, which the copying path's
+             * read sees (a read of an empty pipe whose writers live would block) */
+            struct pollfd p = {.fd = *fd, .events = POLLIN};
+            return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) ? 0 : 1;
         }
         if (t < 0 && errno == EPIPE) {
             detach_client(s, stream);

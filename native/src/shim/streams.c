@@ -91,7 +91,8 @@ ssize_t output_log_splice(struct output_log *l, int pipe_fd, size_t n) {
         output_log_rotate(l);
     size_t moved = 0;
     while (moved < n) {
-        ssize_t w = splice(pipe_fd, NULL, l->fd, NULL, n - moved, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        ssize_t w =
+            splice(pipe_fd, NULL, l->fd, NULL, n - moved, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
@@ -165,8 +166,7 @@ int client_out_open(struct client_out *c, const char *path, nana_err *err) {
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
         close(fd);
-        return nerr_set(err, 0, "\"%s\" is not a FIFO: stdio paths must name FIFOs (mkfifo)",
-                        path);
+        return nerr_set(err, 0, "\"%s\" is not a FIFO: stdio paths must name FIFOs (mkfifo)", path);
     }
     pipe_grow(fd);
     c->fd = fd;

@@ -20,10 +20,10 @@
 struct output_log {
     int fd;
     char path[4096];
-    char offsets[4096];       /* the offsets record's name */
+    char offsets[4096]; /* the offsets record's name */
     off_t size, max;
-    off_t start;              /* where the current file starts in the whole output */
-    unsigned long long ino;   /* the current file's inode */
+    off_t start;            /* where the current file starts in the whole output */
+    unsigned long long ino; /* the current file's inode */
 };
 
 int output_log_open(struct output_log *l, const char *path, const char *offsets, off_t max,
@@ -44,9 +44,9 @@ size_t client_fifo_write(int fd, const char *data, size_t n);
 
 /* One client FIFO that a stream of the container's output goes to. */
 struct client_out {
-    int fd;      /* -1: none */
-    int lossy;   /* nobody read it when it was opened: what finds no room is dropped */
-    char *pend;  /* bytes for it, not yet written */
+    int fd;     /* -1: none */
+    int lossy;  /* nobody read it when it was opened: what finds no room is dropped */
+    char *pend; /* bytes for it, not yet written */
     size_t len, cap;
 };
 
