@@ -88,6 +88,22 @@ record ClientStdio(Stdio stdio, List<OutputPump> pumps) implements AutoCloseable
                 .findFirst();
     }
 
+    /**
+     * Says on err when the caller's output could not take the process's (a full disk, an I/O
+     * error), and gives the exit code to return then: 125, nana's own failure, instead of the
+     * process's, which wrote everything. A reader that went away ({@code | head}) is no failure.
+     */
+    int exitCode(int processCode, String what, java.io.PrintWriter err) {
+        for (OutputPump p : pumps) {
+            IOException f = p.failure();
+            if (f != null && !(f instanceof OutputGone)) {
+                err.println("nana: writing the output of " + what + " failed: " + f.getMessage());
+                return NanaCommand.EXIT_NANA_FAILED;
+            }
+        }
+        return processCode;
+    }
+
     /** Sends the caller's terminal size to a process's control FIFO ("resize ROWS COLS"). */
     static Runnable resizer(Terminal terminal, Path control) {
         return () -> {

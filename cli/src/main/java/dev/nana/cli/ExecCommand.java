@@ -137,6 +137,7 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
                 s.close();
             }
             client.join(0);
+            code = client.exitCode(code, "the exec in \"" + id + "\"", spec.commandLine().getErr());
         } finally {
             if (raw) terminal.raw(false);
         }

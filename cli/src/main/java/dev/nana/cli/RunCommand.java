@@ -155,6 +155,7 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
         int code = Subcommand.await(exited)[0];
         boolean oom = Subcommand.await(exited)[1] > 0;
         client.join(0);
+        code = client.exitCode(code, "\"" + id + "\"", spec.commandLine().getErr());
         if (rawTerminal) terminal.raw(false);
         if (oom) spec.commandLine().getErr().println("nana: \"" + id + "\" was OOM-killed");
         if (remove) {

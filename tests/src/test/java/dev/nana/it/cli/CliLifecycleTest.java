@@ -116,6 +116,32 @@ class CliLifecycleTest {
         }
     }
 
+    @ParameterizedTest(name = "daemon {0}")
+    @ValueSource(booleans = {false, true})
+    void anOutputThatCannotBeWrittenIsNanasFailureNotSilence(boolean daemon) throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            if (daemon) nana.startDaemon();
+            NanaCli.Run full =
+                    nana.exec(
+                            List.of(
+                                    "bash",
+                                    "-c",
+                                    NanaCli.bin() + " run --rm full -- echo hi > /dev/full"),
+                            null);
+            assertEquals(125, full.exit(), "a full disk under its output: " + full.err());
+            assertTrue(full.err().contains("No space left on device"), full.err());
+            NanaCli.Run head =
+                    nana.exec(
+                            List.of(
+                                    "bash",
+                                    "-c",
+                                    NanaCli.bin() + " run --rm head -- seq 100000 | head -1"),
+                            null);
+            assertEquals(
+                    "1\n", head.out(), "a reader that goes early is no failure: " + head.err());
+        }
+    }
+
     @Test
     void benchStartsAndRemovesItsContainersAndReportsEachPhase() throws Exception {
         try (NanaCli nana = new NanaCli()) {
