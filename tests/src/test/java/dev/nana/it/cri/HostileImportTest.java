@@ -183,19 +183,9 @@ class HostileImportTest {
         Path blobs = dir.resolve("blobs/sha256");
         byte[] config = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         String configDigest = OciLayouts.blob(blobs, config);
-        ObjectNode manifest = JSON.createObjectNode();
-        manifest.put("schemaVersion", 2)
-                .put("mediaType", "application/vnd.oci.image.manifest.v1+json");
-        manifest.putObject("config")
-                .put("mediaType", "application/vnd.oci.image.config.v1+json")
-                .put("digest", configDigest)
-                .put("size", config.length);
-        manifest.putArray("layers")
-                .addObject()
-                .put("mediaType", "application/vnd.oci.image.layer.v1.tar+gzip")
-                .put("digest", OciLayouts.sha256(layer[1]))
-                .put("size", layer[1].length);
-        byte[] m = JSON.writeValueAsBytes(manifest);
+        byte[] m =
+                OciLayouts.manifest(
+                        configDigest, config.length, OciLayouts.sha256(layer[1]), layer[1]);
         String mDigest = OciLayouts.blob(blobs, m);
         ObjectNode index = (ObjectNode) JSON.readTree(dir.resolve("index.json").toFile());
         ((ObjectNode) index.path("manifests").get(0)).put("digest", mDigest).put("size", m.length);

@@ -162,8 +162,8 @@ final class OciLayouts {
         return new String[] {indexDigest, amd64Config};
     }
 
-    private static byte[] manifest(
-            String configDigest, int configSize, String layerDigest, byte[] layer)
+    /** An OCI image manifest of one config and one gzip layer. */
+    static byte[] manifest(String configDigest, int configSize, String layerDigest, byte[] layer)
             throws Exception {
         ObjectNode manifest = JSON.createObjectNode();
         manifest.put("schemaVersion", 2)
