@@ -10,7 +10,8 @@ public abstract sealed class NanaException extends RuntimeException
                 InvalidArgumentException,
                 FailedPreconditionException,
                 UnavailableException,
-                DeadlineExceededException {
+                DeadlineExceededException,
+                ResourceExhaustedException {
     private static final long serialVersionUID = 1L;
 
     /**

@@ -9,7 +9,6 @@ import dev.nana.NanaException;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
 import dev.nana.events.Journal;
-import dev.nana.events.JournalEntry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -156,23 +155,26 @@ public final class EventsCommand extends Subcommand implements Callable<Integer>
             throws Exception {
         long cursor = -1;
         while (true) {
-            long after = cursor;
-            List<JournalEntry> entries;
             try (Journal j = new Journal(file, Journal.DEFAULT_MAX_BYTES)) {
-                entries =
-                        j.read(
-                                e ->
-                                        after >= 0
-                                                ? e.seq() > after
-                                                : from == null || e.time().isAfter(from));
-                if (cursor < 0 && from == null) {
-                    cursor = j.lastSeq(); // live only: start at the end
-                    entries = List.of();
+                long end = j.lastSeq();
+                if (cursor < 0 && from == null) cursor = end; // live only: start at the end
+                else {
+                    long after = cursor;
+                    long[] last = {end};
+                    // read as printed: the journal may hold far more than memory should
+                    j.scan(
+                            e -> {
+                                if (after >= 0
+                                        ? e.seq() > after
+                                        : from == null || e.time().isAfter(from)) {
+                                    last[0] = Math.max(last[0], e.seq());
+                                    if (filter.test(e.event())) print(out, e.event());
+                                }
+                                return true;
+                            });
+                    // past what was there even when nothing matched since: never printed again
+                    cursor = last[0];
                 }
-            }
-            for (JournalEntry e : entries) {
-                cursor = Math.max(cursor, e.seq());
-                if (filter.test(e.event())) print(out, e.event());
             }
             if (cursor < 0) cursor = 0;
             if (noFollow) return;

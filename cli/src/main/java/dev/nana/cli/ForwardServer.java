@@ -1,10 +1,12 @@
 package dev.nana.cli;
 
+import dev.nana.ResourceExhaustedException;
 import dev.nana.Supervisor;
 import dev.nana.os.Fd;
 import dev.nana.os.FdSink;
 import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
+import dev.nana.supervisor.HeapBudget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,9 +24,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -63,10 +68,29 @@ final class ForwardServer implements AutoCloseable {
      * @param requestBudgetBytes bytes of requests larger than {@link ForwardServer#SMALL_REQUEST}
      *     being read, all together
      * @param requestDeadlineMillis how long a client has to send its whole request
+     * @param maxLasting long-running commands ({@link #LASTING}) running at once
      */
-    record Limits(int maxConnections, int requestBudgetBytes, int requestDeadlineMillis) {
-        static final Limits DEFAULT = new Limits(512, 8 << 20, 5000);
+    record Limits(
+            int maxConnections, int requestBudgetBytes, int requestDeadlineMillis, int maxLasting) {
+        static final Limits DEFAULT = new Limits(512, 4 << 20, 5000, 128);
     }
+
+    /**
+     * What a running forwarded command holds, at most, measured (docs/SECURITY.md): its tree of one
+     * subcommand (50–140 KiB) and its buffers ({@code logs -f}, the most, ~130 KiB in all).
+     */
+    static final long COMMAND_BYTES = 160 << 10;
+
+    /**
+     * Commands that may run as long as their client likes: they take their share as lasting ones
+     * ({@link HeapBudget#takeLasting}), which leaves room for the others, and at most {@link
+     * Limits#maxLasting} run at once.
+     */
+    static final Set<String> LASTING =
+            Set.of("wait", "events", "attach", "logs", "run", "exec", "stats", "image");
+
+    /** The same for a command on the whole tree (help, completion, a usage error): ~700 KiB. */
+    static final long WHOLE_TREE_COMMAND_BYTES = 768 << 10;
 
     /**
      * A request this size or smaller (a CLI call's argv and environment are a few KiB) is read
@@ -95,6 +119,7 @@ final class ForwardServer implements AutoCloseable {
     private final Thread reactor;
     private long nextToken = LISTENER + 1;
     private int budgetUsed;
+    private int lastingRunning; // long-running commands started and not yet forgotten
     private long acceptPausedUntil;
     private long lastEmfileWarning;
     private volatile boolean closed;
@@ -108,6 +133,8 @@ final class ForwardServer implements AutoCloseable {
         ByteBuffer body; // once the length is known and budgeted
         List<Fd> stdio = List.of();
         int budgeted;
+        HeapBudget.Share share; // the request's bytes while it is read, then its command's
+        boolean lasting; // a long-running command
         // once running
         Io io;
         ClientTerminal terminal;
@@ -142,9 +169,14 @@ final class ForwardServer implements AutoCloseable {
         LibNana.epollAdd(epoll, wake, WAKE, LibNana.EV_IN);
         LibNana.epollAdd(epoll, listener, LISTENER, LibNana.EV_IN);
         // a command holds its thread while it runs (a foreground run, attach, logs -f); idle ones
-        // are reused
+        // are reused, and go after 5 s, so that a burst of commands leaves no threads behind
         this.commands =
-                Executors.newCachedThreadPool(
+                new ThreadPoolExecutor(
+                        0,
+                        Integer.MAX_VALUE,
+                        5,
+                        TimeUnit.SECONDS,
+                        new SynchronousQueue<>(),
                         Thread.ofPlatform().name("nana-forwarded-", 0).daemon().factory());
         this.reactor = Thread.ofPlatform().name("nana-forward").daemon().start(this::react);
     }
@@ -403,6 +435,11 @@ final class ForwardServer implements AutoCloseable {
                                     + " bytes of requests"
                                     + " already, the most it holds at once; try again");
                 }
+                try {
+                    c.share = HeapBudget.PROCESS.take(total, "a command's request");
+                } catch (ResourceExhaustedException e) {
+                    throw new ForwardProtocol.BadRequest(e.getMessage());
+                }
                 if (total > SMALL_REQUEST) {
                     budgetUsed += total;
                     c.budgeted = total;
@@ -423,6 +460,8 @@ final class ForwardServer implements AutoCloseable {
         budgetUsed -= c.budgeted;
         c.budgeted = 0;
         c.body = null;
+        if (c.share != null) c.share.close();
+        c.share = null;
     }
 
     /**
@@ -563,6 +602,8 @@ final class ForwardServer implements AutoCloseable {
     /** Closes a connection and all it brought. Only here, on the reactor: it alone reads them. */
     private void forget(Conn c) {
         if (conns.remove(c.token) == null) return;
+        if (c.lasting) lastingRunning--;
+        if (c.share != null) c.share.close();
         if (!c.clientGone) { // clientGone took it out of the set already
             try {
                 LibNana.epollDel(epoll, c.fd);
@@ -579,6 +620,34 @@ final class ForwardServer implements AutoCloseable {
     private void run(Conn c, ForwardProtocol.Request r) {
         if (log.isDebugEnabled())
             log.debug("forwarded command: nana {}", String.join(" ", redacted(r.args())));
+        String[] args = r.args().toArray(String[]::new);
+        String name = NanaCommand.subcommandOf(args);
+        boolean lasting = name != null && LASTING.contains(name);
+        if (lasting && lastingRunning >= limits.maxLasting()) {
+            log.warn(
+                    "forwarded command refused: {} long-running ones run, the most this daemon runs",
+                    lastingRunning);
+            refuse(
+                    c,
+                    "nana: the daemon runs "
+                            + lastingRunning
+                            + " long-running commands at once (wait, events, attach, logs, run,"
+                            + " exec, stats), its most: try again when some end");
+            return;
+        }
+        try {
+            long bytes = name != null ? COMMAND_BYTES : WHOLE_TREE_COMMAND_BYTES;
+            c.share =
+                    lasting
+                            ? HeapBudget.PROCESS.takeLasting(bytes, "a command")
+                            : HeapBudget.PROCESS.take(bytes, "a command");
+        } catch (ResourceExhaustedException e) {
+            log.warn("forwarded command refused: {}", e.getMessage());
+            refuse(c, "nana: " + e.getMessage());
+            return;
+        }
+        c.lasting = lasting;
+        if (lasting) lastingRunning++;
         c.terminal = new ClientTerminal(c.fd, c.stdio.get(0));
         c.io =
                 new Io(
@@ -594,7 +663,7 @@ final class ForwardServer implements AutoCloseable {
                     c.fd,
                     ForwardProtocol.ACCEPTED,
                     0); // the client's deadline for a first answer ends here
-            commands.execute(() -> execute(c, r));
+            commands.execute(() -> execute(c, args));
         } catch (OsException e) {
             clientGone(c);
             finished.add(c);
@@ -603,12 +672,12 @@ final class ForwardServer implements AutoCloseable {
         }
     }
 
-    private void execute(Conn c, ForwardProtocol.Request r) {
+    private void execute(Conn c, String[] args) {
         synchronized (c) {
             c.command = Thread.currentThread();
         }
         try {
-            int code = NanaCommand.executeForwarded(c.io, r.args().toArray(String[]::new));
+            int code = NanaCommand.executeForwarded(c.io, args);
             sendFrame(c.fd, ForwardProtocol.EXIT, code);
         } catch (OsException | RuntimeException e) {
             log.warn("forwarded command failed: {}", e.toString());

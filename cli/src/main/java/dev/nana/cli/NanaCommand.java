@@ -7,8 +7,12 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -25,10 +29,10 @@ import picocli.CommandLine.Command;
 public final class NanaCommand implements Runnable {
     /**
      * nana's subcommands, in the order help lists them (then help). They are added when a tree is
-     * built, not named in the annotation, so that the daemon can parse its own arguments on a tree
-     * of one command: picocli reads each command's annotations by reflection the first time, ~8 ms
-     * each even with the AOT cache, and the full tree would hold the daemon's start back by ~180
-     * ms.
+     * built, not named in the annotation, so that a tree can have one command: the daemon parses
+     * its own arguments on one (picocli reads each command's annotations by reflection the first
+     * time, ~8 ms each even with the AOT cache, and the full tree would hold the daemon's start
+     * back by ~180 ms), and so does each forwarded command.
      */
     private static final List<Supplier<Object>> SUBCOMMANDS =
             List.of(
@@ -84,69 +88,110 @@ public final class NanaCommand implements Runnable {
 
     /** A command tree for one invocation with io. */
     static CommandLine commandLine(Io io) {
-        CommandLine cli = build(false);
+        CommandLine cli = build(null);
         bind(cli, io);
         return cli;
     }
 
     /** The tree `nana daemon` parses its own arguments with: the top and the daemon command. */
     static CommandLine daemonCommandLine() {
-        CommandLine cli = build(true);
+        CommandLine cli = build(DaemonCommand::new);
         bind(cli, Io.system());
         return cli;
     }
 
     /**
-     * Builds one full tree for forwarded commands on a thread of its own, so that the first command
-     * a client forwards does not pay for picocli's first reading of every command.
+     * Has picocli read every command's annotations once, on a thread of its own, so that the first
+     * command a client forwards does not pay for it; the tree itself is let go.
      */
     static void prebuildForwardedTree() {
-        Thread.ofPlatform()
-                .name("nana-cli-tree")
-                .daemon()
-                .start(
-                        () -> {
-                            if (IDLE_COUNT.incrementAndGet() <= MAX_IDLE_TREES)
-                                IDLE.offer(build(false));
-                            else IDLE_COUNT.decrementAndGet();
-                        });
+        Thread.ofPlatform().name("nana-cli-tree").daemon().start(() -> build(null));
     }
 
     /**
-     * Command trees kept for forwarded commands. Building one (picocli reads every command's
-     * annotations and interpolates its texts) cost the daemon ~7 ms of CPU per command, 92 % of a
-     * forwarded {@code nana version} (JFR, docs/BENCHMARKS.md); picocli resets every option to its
-     * initial value at each parse, so a tree serves one command after another. One tree serves one
-     * command at a time; a few are kept for concurrent ones.
+     * nana's subcommands by name and alias, for the trees of one subcommand that forwarded commands
+     * run on (in a class of its own: made at the first forwarded command, not at the daemon's
+     * start).
      */
-    private static final ConcurrentLinkedQueue<CommandLine> IDLE = new ConcurrentLinkedQueue<>();
+    private static final class Names {
+        static final Map<String, Supplier<Object>> BY_NAME = byName();
+    }
+
+    /**
+     * Commands that need the whole tree: help and completion describe every command, and with no
+     * command or an unknown one, picocli's message lists or suggests the others.
+     */
+    private static final Set<String> WHOLE_TREE = Set.of("help", "completion");
+
+    private static Map<String, Supplier<Object>> byName() {
+        Map<String, Supplier<Object>> m = new HashMap<>();
+        for (Supplier<Object> s : SUBCOMMANDS) {
+            Command c = s.get().getClass().getAnnotation(Command.class);
+            m.put(c.name(), s);
+            for (String alias : c.aliases()) m.put(alias, s);
+        }
+        return Map.copyOf(m);
+    }
+
+    /**
+     * The subcommand args name, or null when it names none that a tree of one command serves: the
+     * first word after the global options (which take a value, as --address or --address=...).
+     */
+    static String subcommandOf(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--address") || a.equals("--state-dir")) i++;
+            else if (!a.startsWith("--address=") && !a.startsWith("--state-dir=")) {
+                if (a.startsWith("-")) return null;
+                return Names.BY_NAME.containsKey(a) && !WHOLE_TREE.contains(a) ? a : null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Command trees kept for forwarded commands, by subcommand ("" for the whole tree). Building
+     * one (picocli reads the commands' annotations and interpolates their texts) cost the daemon ~7
+     * ms of CPU per command for the whole tree, 92 % of a forwarded {@code nana version} (JFR,
+     * docs/BENCHMARKS.md); picocli resets every option to its initial value at each parse, so a
+     * tree serves one command after another. A forwarded command runs on a tree of the top and its
+     * own subcommand alone: it holds that tree while it runs, and the whole tree is ~680 KiB of
+     * heap, one subcommand's 50–140 KiB (a {@code wait} or {@code events} runs as long as its
+     * client likes). One tree serves one command at a time; a few are kept for concurrent ones.
+     */
+    private static final ConcurrentHashMap<String, ConcurrentLinkedQueue<CommandLine>> IDLE =
+            new ConcurrentHashMap<>();
 
     private static final AtomicInteger IDLE_COUNT = new AtomicInteger();
     static final int MAX_IDLE_TREES = 16;
 
     /** Runs a command a thin client forwarded (io has the daemon's supervisor) on a reused tree. */
     static int executeForwarded(Io io, String[] args) {
-        CommandLine cli = IDLE.poll();
+        String name = subcommandOf(args);
+        ConcurrentLinkedQueue<CommandLine> idle =
+                IDLE.computeIfAbsent(name == null ? "" : name, k -> new ConcurrentLinkedQueue<>());
+        CommandLine cli = idle.poll();
         if (cli != null) IDLE_COUNT.decrementAndGet();
-        else cli = build(false);
+        else cli = build(name == null ? null : Names.BY_NAME.get(name));
         bind(cli, io);
         try {
             return cli.execute(args);
         } finally {
             bind(cli, null);
-            if (IDLE_COUNT.incrementAndGet() <= MAX_IDLE_TREES) IDLE.offer(cli);
+            if (IDLE_COUNT.incrementAndGet() <= MAX_IDLE_TREES) idle.offer(cli);
             else IDLE_COUNT.decrementAndGet();
         }
     }
 
     /**
      * A configured command tree: usage errors exit 2, nana's own errors 125 with one clear line, an
-     * interrupted command (a forwarded SIGINT) 130.
+     * interrupted command (a forwarded SIGINT) 130. The tree has the one subcommand only when
+     * given, else them all.
      */
-    private static CommandLine build(boolean daemonOnly) {
+    private static CommandLine build(Supplier<Object> only) {
         NanaCommand top = new NanaCommand();
         CommandLine cli = new CommandLine(top);
-        if (daemonOnly) cli.addSubcommand(new DaemonCommand());
+        if (only != null) cli.addSubcommand(only.get());
         else {
             for (Supplier<Object> s : SUBCOMMANDS) cli.addSubcommand(s.get());
             // made here, not as a method reference in SUBCOMMANDS: picocli's classes are too old

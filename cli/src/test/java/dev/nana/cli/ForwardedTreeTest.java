@@ -1,6 +1,9 @@
 package dev.nana.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.ContainerSpec;
 import dev.nana.Supervisor;
@@ -92,5 +95,47 @@ class ForwardedTreeTest {
             assertEquals(null, second.memoryLimitBytes());
             assertEquals(List.of(), second.args(), "no command: the bundle's own");
         }
+    }
+
+    @Test
+    void aForwardedCommandRunsOnATreeOfItsOwnSubcommand() {
+        assertEquals("ps", NanaCommand.subcommandOf(new String[] {"ps"}));
+        assertEquals(
+                "wait", NanaCommand.subcommandOf(new String[] {"--address", "/x", "wait", "a"}));
+        assertEquals(
+                "rm", NanaCommand.subcommandOf(new String[] {"--state-dir=/s", "rm", "-f", "a"}));
+        assertEquals("image", NanaCommand.subcommandOf(new String[] {"image", "ls"}));
+        // these need the whole tree
+        assertNull(NanaCommand.subcommandOf(new String[] {"help", "run"}));
+        assertNull(NanaCommand.subcommandOf(new String[] {"completion"}));
+        assertNull(NanaCommand.subcommandOf(new String[] {"--version"}));
+        assertNull(NanaCommand.subcommandOf(new String[] {"nosuch"}));
+        assertNull(NanaCommand.subcommandOf(new String[] {"--address"}));
+        assertNull(NanaCommand.subcommandOf(new String[0]));
+    }
+
+    @Test
+    void commandsThatNeedTheWholeTreeStillGetIt(@TempDir Path dir) {
+        Supervisor s = recording();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Io io =
+                new Io(
+                        new ByteArrayInputStream(new byte[0]),
+                        out,
+                        err,
+                        Map.of(),
+                        dir,
+                        s,
+                        Terminal.system());
+        assertEquals(0, NanaCommand.executeForwarded(io, new String[] {"help"}));
+        String help = out.toString(UTF_8);
+        assertTrue(help.contains("ps") && help.contains("wait") && help.contains("image"), help);
+        assertEquals(2, NanaCommand.executeForwarded(io, new String[] {"inspcet", "a"}));
+        assertTrue(err.toString(UTF_8).contains("inspect"), "picocli suggests the command: " + err);
+        // and a tree of one command parses what the whole one would
+        out.reset();
+        assertEquals(0, NanaCommand.executeForwarded(io, new String[] {"run", "--help"}));
+        assertTrue(out.toString(UTF_8).contains("--detach"), out.toString(UTF_8));
     }
 }

@@ -12,6 +12,7 @@ import dev.nana.os.LibNana;
 import dev.nana.os.OsException;
 import dev.nana.os.OutputPump;
 import dev.nana.state.StateDir;
+import dev.nana.supervisor.HeapBudget;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -40,6 +41,9 @@ final class ExecSync {
 
     /** ExecSyncs under way at once. */
     static final int AT_ONCE = 4;
+
+    /** What one holds at most: each stream's capped output, once, and what reads it. */
+    static final long BYTES = 2 * CAP + (256 << 10);
 
     private static final Semaphore TURNS = new Semaphore(AT_ONCE, true);
 
@@ -70,7 +74,7 @@ final class ExecSync {
             Thread.currentThread().interrupt();
             throw new dev.nana.UnavailableException("interrupted waiting to run " + cmd, e);
         }
-        try {
+        try (HeapBudget.Share _ = HeapBudget.PROCESS.takeLasting(BYTES, "an ExecSync")) {
             return runTurn(supervisor, stateDir, id, cmd, timeoutSeconds);
         } finally {
             TURNS.release();

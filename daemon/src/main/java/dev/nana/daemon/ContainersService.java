@@ -37,6 +37,7 @@ import dev.nana.api.v1.WaitExecRequest;
 import dev.nana.api.v1.WaitRequest;
 import dev.nana.grpc.Convert;
 import dev.nana.grpc.Statuses;
+import dev.nana.supervisor.HeapBudget;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -282,12 +283,21 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
             return;
         }
         InputStream output;
+        HeapBudget.Share share;
+        try {
+            share = HeapBudget.PROCESS.takeLasting(OUTPUT_STREAM_BYTES, "an output stream");
+        } catch (RuntimeException e) {
+            outputs.decrementAndGet();
+            out.onError(Statuses.toStatus(e));
+            return;
+        }
         try {
             output =
                     r.getAttach()
                             ? supervisor.attachOutput(r.getId())
                             : supervisor.output(r.getId());
         } catch (RuntimeException e) {
+            share.close();
             outputs.decrementAndGet();
             out.onError(Statuses.toStatus(e));
             return;
@@ -304,6 +314,7 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
                                 () -> {
                                     byte[] buf = new byte[OUTPUT_CHUNK];
                                     try (InputStream in = output;
+                                            HeapBudget.Share _ = share;
                                             Released _ = outputs::decrementAndGet) {
                                         while (true) {
                                             OutputChunk.Builder chunk = OutputChunk.newBuilder();
@@ -431,6 +442,9 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
      * control sends the next only once the client took it), ~40 KiB, 5 MiB for all of them.
      */
     static final int MAX_OUTPUT_STREAMS = 128;
+
+    /** What an output stream holds: its thread, a chunk in hand and one in flight. */
+    static final long OUTPUT_STREAM_BYTES = 40 << 10;
 
     private final AtomicInteger outputs = new AtomicInteger();
 

@@ -6,6 +6,7 @@ import dev.nana.FailedPreconditionException;
 import dev.nana.InvalidArgumentException;
 import dev.nana.NanaException;
 import dev.nana.NotFoundException;
+import dev.nana.ResourceExhaustedException;
 import dev.nana.UnavailableException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -23,6 +24,7 @@ public final class Statuses {
                     case FailedPreconditionException x -> Status.FAILED_PRECONDITION;
                     case UnavailableException x -> Status.UNAVAILABLE;
                     case DeadlineExceededException x -> Status.DEADLINE_EXCEEDED;
+                    case ResourceExhaustedException x -> Status.RESOURCE_EXHAUSTED;
                     default -> Status.INTERNAL;
                 };
         String message = e instanceof NanaException ? e.getMessage() : "nana failed: " + e;
@@ -40,6 +42,7 @@ public final class Statuses {
             case INVALID_ARGUMENT -> new InvalidArgumentException(m, e);
             case FAILED_PRECONDITION -> new FailedPreconditionException(m, e);
             case DEADLINE_EXCEEDED -> new DeadlineExceededException(m, e);
+            case RESOURCE_EXHAUSTED -> new ResourceExhaustedException(m, e);
             default ->
                     new UnavailableException(
                             e.getStatus().getCode() == Status.Code.UNAVAILABLE

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.AlreadyExistsException;
+import dev.nana.DeadlineExceededException;
 import dev.nana.FailedPreconditionException;
 import dev.nana.InvalidArgumentException;
 import dev.nana.NanaException;
 import dev.nana.NotFoundException;
+import dev.nana.ResourceExhaustedException;
 import dev.nana.UnavailableException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -28,14 +30,18 @@ class StatusesTest {
                         new AlreadyExistsException("container \"x\" already exists"),
                         new InvalidArgumentException("bad id"),
                         new FailedPreconditionException("cannot start \"x\": it is running"),
-                        new UnavailableException("runc hangs"));
+                        new UnavailableException("runc hangs"),
+                        new DeadlineExceededException("runc took too long"),
+                        new ResourceExhaustedException("the daemon's requests hold 16 MiB"));
         List<Status.Code> codes =
                 List.of(
                         Status.Code.NOT_FOUND,
                         Status.Code.ALREADY_EXISTS,
                         Status.Code.INVALID_ARGUMENT,
                         Status.Code.FAILED_PRECONDITION,
-                        Status.Code.UNAVAILABLE);
+                        Status.Code.UNAVAILABLE,
+                        Status.Code.DEADLINE_EXCEEDED,
+                        Status.Code.RESOURCE_EXHAUSTED);
         for (int i = 0; i < family.size(); i++) {
             NanaException e = family.get(i);
             StatusRuntimeException wire = Statuses.toStatus(e);

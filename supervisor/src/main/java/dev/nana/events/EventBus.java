@@ -6,6 +6,7 @@ import dev.nana.EventListener;
 import dev.nana.EventType;
 import dev.nana.Subscription;
 import dev.nana.UnavailableException;
+import dev.nana.supervisor.HeapBudget;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class EventBus implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventBus.class);
-    public static final int DEFAULT_QUEUE = 4096;
+    public static final int DEFAULT_QUEUE = 512;
 
     private final Journal journal;
     private final int queueCapacity;
@@ -35,6 +36,14 @@ public final class EventBus implements AutoCloseable {
      * events.
      */
     public static final int MAX_SUBSCRIBERS = 1024;
+
+    /**
+     * What a subscriber holds at most: a full queue (an event is shared by all; each queued one
+     * costs a node) and its parked virtual thread.
+     */
+    static long subscriberBytes(int queueCapacity) {
+        return queueCapacity * 24L + (8 << 10);
+    }
 
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
 
@@ -70,13 +79,17 @@ public final class EventBus implements AutoCloseable {
                                 + " event subscribers, the most"
                                 + " this supervisor serves: close one, or try again later");
             }
+            HeapBudget.Share share =
+                    HeapBudget.PROCESS.takeLasting(
+                            subscriberBytes(queueCapacity), "an event subscriber");
             s =
                     new Subscriber(
                             filter,
                             listener,
                             since,
                             since == null ? journal.lastSeq() : -1,
-                            queueCapacity);
+                            queueCapacity,
+                            share);
             subscribers.add(s);
         }
         // a virtual thread: a subscriber that waits (on its queue, or on a slow reader) costs no
@@ -115,6 +128,7 @@ public final class EventBus implements AutoCloseable {
         private volatile boolean overflowed;
         private volatile boolean stopped;
         private long cursor; // the last seq handled (delivered or filtered out)
+        private final HeapBudget.Share share;
         Thread thread;
 
         Subscriber(
@@ -122,7 +136,9 @@ public final class EventBus implements AutoCloseable {
                 EventListener listener,
                 Instant since,
                 long cursor,
-                int capacity) {
+                int capacity,
+                HeapBudget.Share share) {
+            this.share = share;
             this.filter = filter;
             this.listener = listener;
             this.since = since;
@@ -137,6 +153,7 @@ public final class EventBus implements AutoCloseable {
 
         void stop() {
             stopped = true;
+            share.close();
             if (thread != null) thread.interrupt();
         }
 
@@ -157,22 +174,28 @@ public final class EventBus implements AutoCloseable {
             }
         }
 
-        /** Delivers from the journal everything after the cursor (or after since, at first). */
+        /**
+         * Delivers from the journal everything after the cursor (or after since, at first), read as
+         * it is delivered: a replay of the whole journal holds one entry at a time.
+         */
         private void catchUp() {
-            List<JournalEntry> missed;
+            long from = cursor;
+            boolean[] first = {true};
             try {
-                missed =
-                        journal.read(e -> cursor >= 0 ? e.seq() > cursor : e.time().isAfter(since));
+                journal.scan(
+                        e -> {
+                            if (stopped) return false;
+                            if (from >= 0 ? e.seq() <= from : !e.time().isAfter(since)) return true;
+                            if (first[0]) {
+                                first[0] = false;
+                                if (from >= 0 && e.seq() > from + 1)
+                                    listener.onFellBehind(e.time());
+                            }
+                            handle(e.event());
+                            return true;
+                        });
             } catch (IOException e) {
                 log.warn("replay events from the journal: {}", e.getMessage());
-                return;
-            }
-            if (cursor >= 0 && !missed.isEmpty() && missed.getFirst().seq() > cursor + 1) {
-                listener.onFellBehind(missed.getFirst().time());
-            }
-            for (JournalEntry e : missed) {
-                if (stopped) return;
-                handle(e.event());
             }
         }
 

@@ -202,14 +202,32 @@ public final class Journal implements AutoCloseable {
         size = 0;
     }
 
-    /** Every readable entry, oldest first (events.log.1, then events.log). */
+    /**
+     * Every readable entry, oldest first (events.log.1, then events.log), all in memory: for tests
+     * and tools; the daemon {@link #scan}s.
+     */
     public List<JournalEntry> readAll() throws IOException {
         return read(e -> true);
     }
 
-    /** The readable entries that match, oldest first; torn or foreign lines are skipped. */
+    /** The readable entries that match, oldest first, all in memory (see {@link #readAll}). */
     public List<JournalEntry> read(Predicate<JournalEntry> keep) throws IOException {
         List<JournalEntry> out = new ArrayList<>();
+        scan(
+                e -> {
+                    if (keep.test(e)) out.add(e);
+                    return true;
+                });
+        return out;
+    }
+
+    /**
+     * Hands each readable entry, oldest first (events.log.1, then events.log), to each until it
+     * answers false; torn or foreign lines are skipped. It holds one block and one line, whatever
+     * the journal holds: a full journal is two generations of 16 MiB, ~240,000 events, more than a
+     * daemon's heap would hold as objects.
+     */
+    public void scan(Predicate<JournalEntry> each) throws IOException {
         for (Path p : List.of(previous, file)) {
             try (InputStream in = Files.newInputStream(p)) {
                 byte[] buf = new byte[TAIL_BLOCK];
@@ -220,19 +238,18 @@ public final class Journal implements AutoCloseable {
                     for (int i = 0; i < n; i++) {
                         if (buf[i] != '\n') continue;
                         overlong = append(line, buf, start, i, overlong);
-                        if (!overlong) take(line, keep, out);
+                        if (!overlong && !take(line, each)) return;
                         line.reset();
                         overlong = false;
                         start = i + 1;
                     }
                     overlong = append(line, buf, start, n, overlong);
                 }
-                if (!overlong) take(line, keep, out);
+                if (!overlong && !take(line, each)) return;
             } catch (NoSuchFileException missing) {
                 // no such generation yet
             }
         }
-        return out;
     }
 
     /** Appends buf[from, to) to line unless that makes it longer than any entry; overlong then. */
@@ -243,16 +260,22 @@ public final class Journal implements AutoCloseable {
         return false;
     }
 
-    private static void take(
-            ByteArrayOutputStream line, Predicate<JournalEntry> keep, List<JournalEntry> out) {
+    /** Hands the line's entry, if it is one, to each; whether to go on. */
+    private static boolean take(ByteArrayOutputStream line, Predicate<JournalEntry> each) {
         JournalEntry e = parse(line.toString(StandardCharsets.UTF_8));
-        if (e != null && keep.test(e)) out.add(e);
+        return e == null || each.test(e);
     }
 
     /** Whether the journal already records this fact (restore's guard against duplicates). */
     public boolean contains(String uid, String process, EventType type, Integer n) {
         try {
-            return !read(e -> e.sameFact(uid, process, type, n)).isEmpty();
+            boolean[] found = {false};
+            scan(
+                    e -> {
+                        found[0] = e.sameFact(uid, process, type, n);
+                        return !found[0];
+                    });
+            return found[0];
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -5,7 +5,6 @@ import dev.nana.ContainerStatus;
 import dev.nana.EventType;
 import dev.nana.NanaException;
 import dev.nana.events.Journal;
-import dev.nana.events.JournalEntry;
 import dev.nana.os.OsException;
 import dev.nana.runtime.CgroupLayout;
 import dev.nana.runtime.OciRuntime;
@@ -76,12 +75,11 @@ final class Restorer {
      * which the loop handles before any request.
      */
     int restore() throws IOException {
-        for (JournalEntry e : journal.readAll())
-            journaled.add(key(e.uid(), e.process(), e.type(), e.n()));
         List<Path> dirs;
         try (Stream<Path> s = Files.list(state.root())) {
             dirs = s.filter(Files::isDirectory).sorted().toList();
         }
+        readJournal(dirs);
         int restored = 0;
         for (Path dir : dirs) {
             String name = dir.getFileName().toString();
@@ -98,6 +96,31 @@ final class Restorer {
             }
         }
         return restored;
+    }
+
+    /**
+     * Learns what the journal told of the containers in dirs, and only of them: a full journal
+     * holds ~240,000 events, mostly of containers long gone, more than a daemon's heap would hold
+     * as keys.
+     */
+    private void readJournal(List<Path> dirs) throws IOException {
+        Set<String> uids = new HashSet<>();
+        for (Path dir : dirs) {
+            try {
+                String uid =
+                        StateFiles.read(dir.resolve("state.json"), ContainerRecord.class).uid();
+                if (uid != null) uids.add(uid);
+            } catch (IOException | RuntimeException e) {
+                // restoreOne and finishDelete deal with it
+            }
+        }
+        if (uids.isEmpty()) return;
+        journal.scan(
+                e -> {
+                    if (uids.contains(e.uid()))
+                        journaled.add(key(e.uid(), e.process(), e.type(), e.n()));
+                    return true;
+                });
     }
 
     private boolean restoreOne(Path dir) throws IOException {

@@ -76,6 +76,22 @@ class JournalTest {
     }
 
     @Test
+    void aScanGoesOldestFirstAcrossGenerationsAndStopsWhenTold() throws Exception {
+        Path f = dir.resolve("events.log");
+        try (Journal j = new Journal(f, 600)) {
+            for (int i = 0; i < 8; i++) j.append(EventType.OOM, "a", "init", null, "u1", i + 1);
+            List<Long> seen = new java.util.ArrayList<>();
+            j.scan(
+                    e -> {
+                        seen.add(e.seq());
+                        return e.seq() < 7;
+                    });
+            assertEquals(7L, seen.getLast(), "nothing after the entry that said stop");
+            for (int i = 1; i < seen.size(); i++) assertEquals(seen.get(i - 1) + 1, seen.get(i));
+        }
+    }
+
+    @Test
     void theNewestEntryIsFoundFromTheEndAcrossBlocksAndGenerations() throws Exception {
         Path f = dir.resolve("events.log");
         try (Journal j = new Journal(f, 1 << 20)) {

@@ -1,5 +1,6 @@
 package dev.nana.it.fault;
 
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -159,6 +160,72 @@ class ForwardingAttackTest {
             }
             stillServes(nana, baseline, clients + " clients killed mid-command");
             assertEquals(0, nana.run("rm", "-f", "long").exit());
+        }
+    }
+
+    @Test
+    void hundredsOfLongRunningCommandsRunWithinTheHeapOrAreRefused() throws Exception {
+        // wait, events, attach and logs -f hold their command while their client likes: once ~40
+        // of them filled the daemon's 32 MiB heap (each kept a whole command tree, ~0.7 MiB)
+        int clients = FaultSize.of("longCommands", 200, 400);
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            assertEquals(0, nana.run("run", "-d", "long", "--", "sleep", "1000").exit());
+            long[] baseline = warmBaseline(nana);
+            List<String[]> commands =
+                    List.of(
+                            new String[] {"wait", "long"},
+                            new String[] {"events"},
+                            new String[] {"attach", "long"},
+                            new String[] {"logs", "-f", "long"});
+            List<Process> started = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                Process p = nana.start(commands.get(i % commands.size()));
+                p.getOutputStream().close();
+                started.add(p);
+            }
+            // each runs, or is refused at once with a word on what to do
+            Thread.sleep(5000);
+            int refused = 0;
+            for (Process p : started) {
+                if (p.isAlive()) continue;
+                String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertEquals(125, p.exitValue(), err);
+                assertTrue(err.contains("try again when some end"), err);
+                refused++;
+            }
+            int running = clients - refused;
+            assertTrue(running >= 64, running + " of " + clients + " commands run");
+            long t0 = System.nanoTime();
+            NanaCli.Run ps = nana.run("ps");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(0, ps.exit(), "nana ps beside " + running + " commands: " + ps.err());
+            assertTrue(ms < 1000, "nana ps beside " + running + " commands took " + ms + " ms");
+            assertFalse(nana.daemonLog().contains("OutOfMemoryError"), nana.daemonLog());
+            // the container's end ends wait, attach and logs -f; events go with their clients
+            assertEquals(0, nana.run("rm", "-f", "long").exit());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            for (int i = 0; i < started.size(); i++) {
+                Process p = started.get(i);
+                if (i % commands.size() == 1) p.destroyForcibly().waitFor(); // events
+                else
+                    assertTrue(
+                            p.waitFor(Math.max(0, deadline - System.nanoTime()), NANOSECONDS),
+                            String.join(" ", commands.get(i % commands.size()))
+                                    + " ends with its container");
+            }
+            stillServes(
+                    nana,
+                    baseline,
+                    clients
+                            + " long-running commands ("
+                            + refused
+                            + " refused, "
+                            + running
+                            + " ran)");
+            System.out.printf(
+                    "forwarding: %d long-running commands: %d ran, %d refused%n",
+                    clients, running, refused);
         }
     }
 

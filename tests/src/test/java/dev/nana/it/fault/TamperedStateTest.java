@@ -137,6 +137,60 @@ class TamperedStateTest {
         }
     }
 
+    @Test
+    void aFullJournalIsRestoredFromAndReplayedWithinTheHeap() throws Exception {
+        // two full generations of 16 MiB, ~240,000 events of containers long gone (a busy node
+        // reaches this by itself): the daemon once died at start reading them all as objects
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            assertEquals(0, nana.run("run", "-d", "kept", "--", "sleep", "1000").exit());
+            nana.killDaemon();
+            Path log = nana.stateDir.resolve("events.log");
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            List<String> real = Files.readAllLines(log);
+            long seq = 0;
+            java.time.Instant t = java.time.Instant.now().minus(java.time.Duration.ofDays(30));
+            for (Path generation : List.of(nana.stateDir.resolve("events.log.1"), log)) {
+                StringBuilder text = new StringBuilder();
+                while (text.length() < (16 << 20) - 4096) {
+                    seq++;
+                    t = t.plusMillis(1);
+                    text.append(
+                            String.format(
+                                    "{\"seq\":%d,\"time\":\"%s\",\"type\":\"EXIT\",\"id\":\"gone%d\","
+                                            + "\"process\":\"init\",\"uid\":\"%016x\",\"exitStatus\":0}%n",
+                                    seq, t, seq, seq));
+                }
+                if (generation.equals(log)) {
+                    for (String line : real) {
+                        var entry =
+                                (com.fasterxml.jackson.databind.node.ObjectNode)
+                                        json.readTree(line);
+                        entry.put("seq", ++seq);
+                        text.append(json.writeValueAsString(entry)).append('\n');
+                    }
+                }
+                Files.writeString(generation, text);
+            }
+            long events = seq;
+            nana.startDaemon();
+            long t0 = System.nanoTime();
+            assertEquals(0, nana.run("ps").exit(), "the daemon serves");
+            assertTrue(System.nanoTime() - t0 < 1_000_000_000L, "nana ps within a second");
+            assertEquals("running", nana.status("kept"), "restored");
+            NanaCli.Run recent = nana.run("events", "--no-follow", "--since", "10m");
+            assertEquals(
+                    2,
+                    recent.out().lines().filter(l -> l.contains("kept")).count(),
+                    "kept's create and start, told once: " + recent.out());
+            NanaCli.Run all = nana.run("events", "--no-follow", "--since", "1970-01-01T00:00:00Z");
+            assertEquals(0, all.exit(), all.err());
+            assertEquals(events, all.out().lines().count(), "every journaled event replayed");
+            assertEquals(0, nana.run("rm", "-f", "kept").exit());
+            assertFalse(nana.daemonLog().contains("OutOfMemoryError"), nana.daemonLog());
+        }
+    }
+
     private static void write(Path file, String text) {
         try {
             Files.writeString(file, text);
