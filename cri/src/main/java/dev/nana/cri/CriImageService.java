@@ -91,7 +91,7 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
                     var image = i == null ? java.util.Optional.<Image>empty() : readable(i);
                     if (image.isEmpty()) return b.build(); // not there (or broken): no image
                     b.setImage(image.get());
-                    if (r.getVerbose()) b.putInfo("info", store.config(i).toString());
+                    if (r.getVerbose()) b.putInfo("info", store.config(i, JsonNode::toString));
                     return b.build();
                 });
     }
@@ -192,8 +192,7 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
                         .setSize(i.size())
                         .setSpec(ImageSpec.newBuilder().setImage(i.id()));
         // the config's user: "1000", "1000:1000", "app" or "app:group"
-        JsonNode config = store.config(i);
-        String user = config.path("config").path("User").asText("");
+        String user = store.config(i, config -> config.path("config").path("User").asText(""));
         String name = user.contains(":") ? user.substring(0, user.indexOf(':')) : user;
         if (name.matches("\\d{1,10}"))
             b.setUid(Int64Value.newBuilder().setValue(Long.parseLong(name)));

@@ -322,18 +322,17 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
         long prepared;
         try {
             RootFs.mount(images, image, containers.dir(id), rootfs);
+            var pod =
+                    new ContainerBundle.Pod(
+                            s,
+                            sandboxes.dir(s.id()),
+                            r.getSandboxConfig().getLinux().getCgroupParent(),
+                            pause.pid(),
+                            targetPid);
             var config =
-                    ContainerBundle.config(
-                            c,
-                            images.config(image),
-                            new ContainerBundle.Pod(
-                                    s,
-                                    sandboxes.dir(s.id()),
-                                    r.getSandboxConfig().getLinux().getCgroupParent(),
-                                    pause.pid(),
-                                    targetPid),
-                            rootfs,
-                            id);
+                    images.config(
+                            image,
+                            imageConfig -> ContainerBundle.config(c, imageConfig, pod, rootfs, id));
             StateFiles.write(bundle.resolve("config.json"), config);
             prepared = System.nanoTime() - preparing;
             containers.add(record);

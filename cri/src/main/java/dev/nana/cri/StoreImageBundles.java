@@ -57,7 +57,8 @@ public final class StoreImageBundles implements ImageBundles {
                                 .build();
                 StateFiles.write(
                         bundle.resolve("config.json"),
-                        ContainerBundle.config(c, store.config(r), null, rootfs, id));
+                        store.config(
+                                r, config -> ContainerBundle.config(c, config, null, rootfs, id)));
                 StateFiles.writeBytes(
                         bundle.resolve(IMAGE_ID), r.id().getBytes(StandardCharsets.UTF_8));
             } catch (IOException | RuntimeException e) {

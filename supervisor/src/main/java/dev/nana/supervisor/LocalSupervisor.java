@@ -11,6 +11,7 @@ import dev.nana.InvalidArgumentException;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
+import dev.nana.bundle.Bundle;
 import dev.nana.events.EventBus;
 import dev.nana.events.Journal;
 import dev.nana.metrics.Metrics;
@@ -137,8 +138,20 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo create(ContainerSpec spec) {
-        Launcher.Resolved r = resolve(spec);
-        return call(f -> new Task.Create(r, false, f));
+        try (HeapBudget.Share _ = bundleShare(spec)) {
+            Launcher.Resolved r = resolve(spec);
+            return call(f -> new Task.Create(r, false, f));
+        }
+    }
+
+    /**
+     * The heap a create holds while its bundle's config is parsed and made into nana's: taken for
+     * the whole call, which waits for the container to be made.
+     */
+    private static HeapBudget.Share bundleShare(ContainerSpec spec) {
+        return HeapBudget.PROCESS.take(
+                spec.image() != null ? 0 : Bundle.heapBytes(spec.bundle()),
+                "the bundle of \"" + spec.id() + "\"");
     }
 
     @Override
@@ -149,8 +162,10 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo run(ContainerSpec spec) {
-        Launcher.Resolved r = resolve(spec);
-        return call(f -> new Task.Create(r, true, f));
+        try (HeapBudget.Share _ = bundleShare(spec)) {
+            Launcher.Resolved r = resolve(spec);
+            return call(f -> new Task.Create(r, true, f));
+        }
     }
 
     @Override
@@ -184,7 +199,13 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo restore(ContainerSpec spec, Path imagePath, Path criu) {
-        Launcher.Resolved r = resolve(spec);
+        try (HeapBudget.Share _ = bundleShare(spec)) {
+            return restore(spec, resolve(spec), imagePath, criu);
+        }
+    }
+
+    private ContainerInfo restore(
+            ContainerSpec spec, Launcher.Resolved r, Path imagePath, Path criu) {
         if (imagePath == null || !Files.isDirectory(imagePath)) {
             throw new InvalidArgumentException(
                     "restore \""

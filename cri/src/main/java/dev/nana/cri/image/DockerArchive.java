@@ -2,7 +2,6 @@ package dev.nana.cri.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nana.InvalidArgumentException;
-import dev.nana.state.StateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -58,19 +57,27 @@ final class DockerArchive implements ImageStore.Blobs, AutoCloseable {
 
     /** The image named (a tag of manifest.json), or its first when name is null. */
     Image image(String name) throws IOException {
-        JsonNode manifest = StateFiles.JSON.readTree(bytes("manifest.json"));
-        if (!manifest.isArray() || manifest.isEmpty())
-            throw new InvalidArgumentException(
-                    "\""
-                            + file
-                            + "\" has no manifest.json listing an image: it is no docker save archive");
-        JsonNode chosen = manifest.get(0);
-        if (name != null) {
-            String wanted = ImageReference.parse(name).toString();
-            for (JsonNode m : manifest)
-                for (JsonNode tag : m.path("RepoTags"))
-                    if (ImageReference.parse(tag.asText()).toString().equals(wanted)) chosen = m;
-        }
+        JsonNode chosen =
+                ImageLimits.parse(
+                        bytes("manifest.json"),
+                        "\"" + file + "\"'s manifest.json",
+                        manifest -> {
+                            if (!manifest.isArray() || manifest.isEmpty())
+                                throw new InvalidArgumentException(
+                                        "\""
+                                                + file
+                                                + "\" has no manifest.json listing an image: it is"
+                                                + " no docker save archive");
+                            if (name == null) return manifest.get(0);
+                            String wanted = ImageReference.parse(name).toString();
+                            JsonNode found = manifest.get(0);
+                            for (JsonNode m : manifest)
+                                for (JsonNode tag : m.path("RepoTags"))
+                                    if (ImageReference.parse(tag.asText())
+                                            .toString()
+                                            .equals(wanted)) found = m;
+                            return found; // alone: the rest of the tree is let go
+                        });
         List<String> tags = new ArrayList<>();
         chosen.path("RepoTags").forEach(t -> tags.add(t.asText()));
         ImageStore.Descriptor config = descriptor(chosen.path("Config").asText());

@@ -140,9 +140,38 @@ public final class ImageStore {
         return null;
     }
 
-    /** The image config (a JSON document) of an image. */
-    public JsonNode config(ImageRecord image) throws IOException {
-        return StateFiles.JSON.readTree(blob(image.id()).toFile());
+    /**
+     * What reading takes of an image's config (a JSON document), parsed within the heap budget
+     * ({@link ImageLimits#parse}).
+     */
+    public <T> T config(ImageRecord image, ImageLimits.Reading<T> reading) throws IOException {
+        Path file = blob(image.id());
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            bytes = ImageLimits.readMetadata(in, "the config of image " + image.id());
+        }
+        return ImageLimits.parse(bytes, "the config of image " + image.id(), reading);
+    }
+
+    /** The diff ids a config lists, one per layer. */
+    static List<String> diffIds(byte[] config, String what) throws IOException {
+        return ImageLimits.parse(
+                config,
+                what,
+                tree -> {
+                    List<String> ids = new ArrayList<>();
+                    for (JsonNode id : tree.path("rootfs").path("diff_ids")) ids.add(id.asText());
+                    return ids;
+                });
+    }
+
+    /** What an image's manifest says: its config and its layers. */
+    private record Manifest(Descriptor config, List<Descriptor> layers) {
+        static Manifest of(JsonNode manifest) {
+            List<Descriptor> layers = new ArrayList<>();
+            for (JsonNode l : manifest.path("layers")) layers.add(Descriptor.of(l));
+            return new Manifest(Descriptor.of(manifest.path("config")), layers);
+        }
     }
 
     /** Bytes and inodes the store takes. */
@@ -185,28 +214,48 @@ public final class ImageStore {
                             + "\" is no OCI image layout (no oci-layout and index.json): give the folder skopeo or umoci wrote");
         }
         ImageLimits.requireMetadataSize("\"" + indexFile + "\"", Files.size(indexFile));
-        JsonNode index = StateFiles.JSON.readTree(indexFile.toFile());
-        JsonNode manifests = index.path("manifests");
-        if (manifests.isEmpty())
-            throw new InvalidArgumentException("\"" + indexFile + "\" lists no image");
-        JsonNode descriptor = manifests.get(0);
-        String refName = descriptor.path("annotations").path(REF_NAME).asText("");
+        byte[] indexBytes;
+        try (InputStream in = Files.newInputStream(indexFile, LinkOption.NOFOLLOW_LINKS)) {
+            indexBytes = ImageLimits.readMetadata(in, "\"" + indexFile + "\"");
+        }
+        JsonNode first =
+                ImageLimits.parse(
+                        indexBytes,
+                        "\"" + indexFile + "\"",
+                        index -> {
+                            JsonNode manifests = index.path("manifests");
+                            if (manifests.isEmpty())
+                                throw new InvalidArgumentException(
+                                        "\"" + indexFile + "\" lists no image");
+                            return manifests.get(0); // alone: the rest of the tree is let go
+                        });
+        String refName = first.path("annotations").path(REF_NAME).asText("");
         String reference = referenceFor(name, refName, layout);
         try (Change _ = new Change()) {
+            JsonNode descriptor = first;
             byte[] manifestBytes = readBlob(layout, descriptor);
-            JsonNode manifest = StateFiles.JSON.readTree(manifestBytes);
-            String manifestDigest = descriptor.path("digest").asText();
-            String mediaType =
-                    manifest.path("mediaType").asText(descriptor.path("mediaType").asText());
-            if (mediaType.equals(INDEX) || mediaType.equals(DOCKER_LIST)) {
-                descriptor = platform(manifest, layout);
-                manifestDigest = descriptor.path("digest").asText();
+            String what = "manifest " + descriptor.path("digest").asText();
+            JsonNode platform =
+                    ImageLimits.parse(
+                            manifestBytes,
+                            what,
+                            m -> {
+                                String type =
+                                        m.path("mediaType")
+                                                .asText(first.path("mediaType").asText());
+                                return type.equals(INDEX) || type.equals(DOCKER_LIST)
+                                        ? platform(m, layout)
+                                        : null;
+                            });
+            if (platform != null) {
+                descriptor = platform;
                 manifestBytes = readBlob(layout, descriptor);
-                manifest = StateFiles.JSON.readTree(manifestBytes);
+                what = "manifest " + descriptor.path("digest").asText();
             }
-            List<Descriptor> layers = new ArrayList<>();
-            for (JsonNode l : manifest.path("layers")) layers.add(Descriptor.of(l));
-            Descriptor config = Descriptor.of(manifest.path("config"));
+            String manifestDigest = descriptor.path("digest").asText();
+            Manifest manifest = ImageLimits.parse(manifestBytes, what, Manifest::of);
+            List<Descriptor> layers = manifest.layers();
+            Descriptor config = manifest.config();
             Blobs blobs =
                     new Blobs() {
                         @Override
@@ -375,8 +424,7 @@ public final class ImageStore {
             throws IOException {
         byte[] configBytes = blobs.read(configDescriptor);
         String id = configDescriptor.digest();
-        JsonNode config = StateFiles.JSON.readTree(configBytes);
-        JsonNode diffIds = config.path("rootfs").path("diff_ids");
+        List<String> diffIds = diffIds(configBytes, "config " + id);
         if (diffIds.size() != layers.size()) {
             throw new InvalidArgumentException(
                     "image "
@@ -390,7 +438,7 @@ public final class ImageStore {
         long size = configDescriptor.size();
         List<String> diffs = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
-            String diffId = diffIds.get(i).asText();
+            String diffId = diffIds.get(i);
             unpackOnce(blobs, layers.get(i), diffId);
             diffs.add(diffId);
             size += layers.get(i).size();

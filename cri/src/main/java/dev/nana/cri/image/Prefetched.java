@@ -43,14 +43,10 @@ final class Prefetched implements ImageStore.Blobs, AutoCloseable {
             Files.createDirectory(p.dir);
             byte[] configBytes = from.read(config);
             p.read.put(config.digest(), configBytes);
-            var diffIds =
-                    dev.nana.state.StateFiles.JSON
-                            .readTree(configBytes)
-                            .path("rootfs")
-                            .path("diff_ids");
+            List<String> diffIds = ImageStore.diffIds(configBytes, "config " + config.digest());
             for (int i = 0; i < layers.size(); i++) {
                 ImageStore.Descriptor d = layers.get(i);
-                if (i < diffIds.size() && !lacks.test(diffIds.get(i).asText())) continue;
+                if (i < diffIds.size() && !lacks.test(diffIds.get(i))) continue;
                 if (p.files.containsKey(d.digest())) continue;
                 Path file = p.dir.resolve("layer-" + i);
                 p.files.put(d.digest(), from.file(d, file));

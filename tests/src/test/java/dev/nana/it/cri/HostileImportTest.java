@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.cri.v1.ImageServiceGrpc;
 import dev.nana.cri.v1.ListImagesRequest;
 import dev.nana.cri.v1.VersionRequest;
+import dev.nana.it.FaultSize;
 import dev.nana.it.GrpcChannel;
 import dev.nana.it.NanaCli;
 import dev.nana.state.StateDir;
@@ -41,7 +42,7 @@ class HostileImportTest {
             Path bigConfig = work.resolve("big-config");
             OciLayouts.layout(bigConfig, layer, "0", "1");
             swapConfig(bigConfig, layer, "x".repeat(40 << 20));
-            refused(nana, bigConfig, "4 MiB");
+            refused(nana, bigConfig, "1 MiB");
 
             // an index.json of 40 MB
             Path bigIndex = work.resolve("big-index");
@@ -49,7 +50,7 @@ class HostileImportTest {
             Files.writeString(
                     bigIndex.resolve("index.json"),
                     "{\"manifests\":[],\"pad\":\"" + "x".repeat(40 << 20) + "\"}");
-            refused(nana, bigIndex, "4 MiB");
+            refused(nana, bigIndex, "1 MiB");
 
             // a manifest whose descriptor lies about its size
             Path lying = work.resolve("lying");
@@ -83,6 +84,77 @@ class HostileImportTest {
         } finally {
             StateDir.deleteTree(work);
         }
+    }
+
+    @Test
+    void concurrentImportsOfTheLargestMetadataFitTheHeapOrAreRefused() throws Exception {
+        // an index.json and a config of just under the 1 MiB limit, of thousands of small
+        // entries (a tree ~3.3 times its text): twelve imports at once once each held their
+        // trees through the import; four 4 MiB indexes at once killed the daemon
+        int imports = FaultSize.of("largeImports", 12, 24);
+        Path work = Files.createTempDirectory(Path.of("/run"), "nana-large-import-");
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            byte[][] layer = OciLayouts.busyboxLayer();
+            Path layout = work.resolve("large");
+            OciLayouts.layout(layout, layer, "0", "1");
+            String configText =
+                    Files.readString(
+                            layout.resolve("blobs/sha256")
+                                    .resolve(configDigestOf(layout).substring(7)));
+            ObjectNode config = (ObjectNode) JSON.readTree(configText);
+            var history = config.putArray("history");
+            while (JSON.writeValueAsBytes(config).length < (1 << 20) - 200)
+                history.addObject().put("created_by", "x").put("empty_layer", true);
+            swapConfig(layout, layer, JSON.writeValueAsString(config));
+            ObjectNode index = (ObjectNode) JSON.readTree(layout.resolve("index.json").toFile());
+            var manifests = (com.fasterxml.jackson.databind.node.ArrayNode) index.path("manifests");
+            for (int i = 0; JSON.writeValueAsBytes(index).length < (1 << 20) - 200; i++)
+                manifests
+                        .addObject()
+                        .put("mediaType", "application/vnd.oci.image.manifest.v1+json")
+                        .put("digest", "sha256:" + "%064x".formatted(i))
+                        .put("size", 1);
+            JSON.writeValue(layout.resolve("index.json").toFile(), index);
+
+            List<Process> started = new java.util.ArrayList<>();
+            for (int i = 0; i < imports; i++)
+                started.add(nana.start("image", "import", layout.toString(), "large:" + i));
+            int ok = 0;
+            for (Process p : started) {
+                assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+                String err =
+                        new String(
+                                p.getErrorStream().readAllBytes(),
+                                java.nio.charset.StandardCharsets.UTF_8);
+                if (p.exitValue() == 0) ok++;
+                else assertTrue(err.contains("try again when some end"), err);
+            }
+            assertTrue(ok > 0, "at least one import went through");
+            assertEquals(0, nana.run("ps").exit(), "the daemon serves on");
+            assertTrue(!nana.daemonLog().contains("OutOfMemoryError"), "no OutOfMemoryError");
+            assertEquals(
+                    1,
+                    nana.run("image", "ls", "-q").out().lines().distinct().count(),
+                    "one image, whatever number of imports went through");
+            System.out.printf(
+                    "imports of 1 MiB metadata: %d at once, %d went through%n", imports, ok);
+        } finally {
+            StateDir.deleteTree(work);
+        }
+    }
+
+    private static String configDigestOf(Path layout) throws Exception {
+        String manifest =
+                JSON.readTree(layout.resolve("index.json").toFile())
+                        .path("manifests")
+                        .get(0)
+                        .path("digest")
+                        .asText();
+        return JSON.readTree(layout.resolve("blobs/sha256").resolve(manifest.substring(7)).toFile())
+                .path("config")
+                .path("digest")
+                .asText();
     }
 
     @Test
