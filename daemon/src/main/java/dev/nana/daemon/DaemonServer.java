@@ -361,16 +361,25 @@ public final class DaemonServer implements AutoCloseable {
                     .workerEventLoopGroup(loop)
                     // not a TCP socket: no warning per connection
                     .withChildOption(ChannelOption.SO_KEEPALIVE, null)
-                    .addService(service)
+                    // a request is sized before it is parsed, and its parse held in the budget
+                    .maxInboundMessageSize(RequestShares.MAX_REQUEST_BYTES)
+                    .addService(RequestShares.guard(service))
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance());
             if (cri != null) {
                 try {
                     ImageStore images = ImageStore.open(cri.images());
                     builder.addService(
-                            new CriRuntimeService(
-                                    supervisor, cri.root(), images, cri.cni(), cri.version()));
-                    builder.addService(new CriImageService(images, cri.root(), cri.registries()));
+                            RequestShares.guard(
+                                    new CriRuntimeService(
+                                            supervisor,
+                                            cri.root(),
+                                            images,
+                                            cri.cni(),
+                                            cri.version())));
+                    builder.addService(
+                            RequestShares.guard(
+                                    new CriImageService(images, cri.root(), cri.registries())));
                 } catch (IOException e) {
                     throw new UnavailableException(
                             "read the CRI's records in \"" + cri.root() + "\": " + e.getMessage(),

@@ -1,0 +1,88 @@
+package dev.nana.it.cri;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nana.cri.v1.NamespaceMode;
+import dev.nana.cri.v1.PodSandboxConfig;
+import dev.nana.cri.v1.RunPodSandboxRequest;
+import dev.nana.cri.v1.RuntimeServiceGrpc;
+import dev.nana.cri.v1.VersionRequest;
+import dev.nana.it.FaultSize;
+import dev.nana.it.GrpcChannel;
+import dev.nana.it.NanaCli;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Requests whose parse alone is the attack: a pod of 100,000 short labels is ~1.6 MB on the wire
+ * and ~10 MiB of objects once parsed, before any limit on labels can look at it. Several at once
+ * took the 32 MiB daemon down; each now takes its share of the heap budget while it runs, and what
+ * does not fit is refused with RESOURCE_EXHAUSTED.
+ */
+@Tag("fault")
+class HostileCriRequestTest {
+    @Test
+    void podsOfAHundredThousandLabelsAtOnceAreRefusedAndTheNodeServesOn() throws Exception {
+        int calls = FaultSize.of("labelBombs", 8, 24);
+        // as many short labels as fit the 1 MiB a request may be (~70,000); 100,000 are refused
+        // on the wire
+        PodSandboxConfig.Builder bomb = CriCalls.pod("bomb", NamespaceMode.POD);
+        for (int i = 0; bomb.build().getSerializedSize() < (1 << 20) - 4096; i++)
+            for (int j = 0; j < 1000; j++) bomb.putLabels("k" + i + "_" + j, "v");
+        PodSandboxConfig config = bomb.build();
+        try (NanaCli nana = new NanaCli();
+                ExecutorService pool = Executors.newFixedThreadPool(calls)) {
+            nana.startDaemon();
+            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
+                var cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
+                cri.version(VersionRequest.getDefaultInstance());
+                List<Future<Status.Code>> answers = new ArrayList<>();
+                for (int i = 0; i < calls; i++)
+                    answers.add(
+                            pool.submit(
+                                    () -> {
+                                        try {
+                                            cri.runPodSandbox(
+                                                    RunPodSandboxRequest.newBuilder()
+                                                            .setConfig(config)
+                                                            .build());
+                                            return Status.Code.OK;
+                                        } catch (StatusRuntimeException e) {
+                                            return e.getStatus().getCode();
+                                        }
+                                    }));
+                int exhausted = 0;
+                for (Future<Status.Code> a : answers) {
+                    Status.Code code = a.get();
+                    assertTrue(
+                            code == Status.Code.INVALID_ARGUMENT
+                                    || code == Status.Code.RESOURCE_EXHAUSTED,
+                            "refused, as too many labels or as too much at once: "
+                                    + code
+                                    + "; the daemon said: "
+                                    + nana.daemonLog());
+                    if (code == Status.Code.RESOURCE_EXHAUSTED) exhausted++;
+                }
+                long t0 = System.nanoTime();
+                assertEquals(
+                        "nana", cri.version(VersionRequest.getDefaultInstance()).getRuntimeName());
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(ms < 1000, "CRI Version took " + ms + " ms");
+                assertEquals(0, nana.run("ps").exit(), "the daemon serves on");
+                assertFalse(nana.daemonLog().contains("OutOfMemoryError"), nana.daemonLog());
+                System.out.printf(
+                        "CRI: %d pods of %,d labels at once: %d refused for the budget%n",
+                        calls, config.getLabelsCount(), exhausted);
+            }
+        }
+    }
+}
