@@ -5,7 +5,10 @@ import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.RegistryException;
 import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
 import com.google.cloud.tools.jib.event.EventHandlers;
+import com.google.cloud.tools.jib.http.BoundedResponses;
 import com.google.cloud.tools.jib.http.FailoverHttpClient;
+import com.google.cloud.tools.jib.http.Request;
+import com.google.cloud.tools.jib.http.Response;
 import com.google.cloud.tools.jib.http.ResponseException;
 import com.google.cloud.tools.jib.image.json.BuildableManifestTemplate;
 import com.google.cloud.tools.jib.image.json.ManifestListTemplate;
@@ -17,9 +20,11 @@ import dev.nana.FailedPreconditionException;
 import dev.nana.InvalidArgumentException;
 import dev.nana.NotFoundException;
 import dev.nana.UnavailableException;
+import dev.nana.supervisor.HeapBudget;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestException;
@@ -67,9 +72,7 @@ final class RegistryPull implements ImageStore.Blobs, AutoCloseable {
         for (RegistryHosts.Host host : hosts.hostsFor(ref.registry())) {
             String where = (host.mirror() ? "mirror " : "registry ") + host.address();
             // plain HTTP (and unchecked TLS) only where the table or the loopback allows it
-            FailoverHttpClient http =
-                    new FailoverHttpClient(
-                            host.insecure(), host.insecure(), e -> log.debug("{}", e.getMessage()));
+            FailoverHttpClient http = new MetadataBounded(host.insecure());
             RegistryClient.Factory factory =
                     RegistryClient.factory(
                                     EventHandlers.NONE, host.address(), ref.repository(), http)
@@ -116,7 +119,47 @@ final class RegistryPull implements ImageStore.Blobs, AutoCloseable {
                         + hosts.dir().resolve(ref.registry()).resolve("hosts.toml"));
     }
 
+    /**
+     * jib's HTTP client, every answer but a blob's cut past {@link ImageLimits#MAX_METADATA_BYTES}:
+     * jib reads manifests, indexes and tokens whole, and a registry could send an endless one (a
+     * 200,000-entry index once killed the daemon at ~12.5 MB). Blobs are bounded by their
+     * descriptor's size as they stream ({@link #fetch}).
+     */
+    private static final class MetadataBounded extends FailoverHttpClient {
+        MetadataBounded(boolean insecure) {
+            super(insecure, insecure, e -> log.debug("{}", e.getMessage()));
+        }
+
+        @Override
+        public Response call(String method, URL url, Request request) throws IOException {
+            Response r = super.call(method, url, request);
+            if (url.getPath().contains("/blobs/")) return r;
+            return BoundedResponses.bounded(
+                    r,
+                    in ->
+                            ImageLimits.bounded(
+                                    in,
+                                    ImageLimits.MAX_METADATA_BYTES,
+                                    "the answer of " + url.getHost() + url.getPath()));
+        }
+    }
+
+    /**
+     * What resolving a pull's manifests holds, at most: jib parses an answer of up to 1 MiB whole
+     * into its templates. Taken as a lasting share: a registry that drips its manifest holds it up
+     * to the pull's deadline.
+     */
+    private static final long RESOLVING_BYTES = 4L * ImageLimits.MAX_METADATA_BYTES + (64 << 10);
+
     private Resolved resolve(ImageReference ref, boolean credential)
+            throws IOException, RegistryException {
+        try (HeapBudget.Share _ =
+                HeapBudget.PROCESS.takeLasting(RESOLVING_BYTES, "resolving " + ref)) {
+            return resolveWithin(ref, credential);
+        }
+    }
+
+    private Resolved resolveWithin(ImageReference ref, boolean credential)
             throws IOException, RegistryException {
         // a token when the registry asks for one; else the credential, if any, as basic auth
         if (!client.doPullBearerAuth() && credential) client.configureBasicAuth();

@@ -244,6 +244,41 @@ class HostileImportTest {
         }
     }
 
+    @Test
+    void aRegistrysEndlessManifestOrHugeIndexIsCutAtItsLimit() throws Exception {
+        // jib reads a manifest whole: an endless one, or an index of 200,000 entries (~12.5 MB),
+        // once filled the daemon's heap; the answer is cut at 1 MiB as it arrives
+        Path script = Files.createTempFile("hostile-registry-", ".py");
+        try (var in = HostileImportTest.class.getResourceAsStream("hostile-registry.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        Process registry = new ProcessBuilder("/usr/bin/python3", script.toString()).start();
+        String port =
+                new java.io.BufferedReader(
+                                new java.io.InputStreamReader(
+                                        registry.getInputStream(),
+                                        java.nio.charset.StandardCharsets.UTF_8))
+                        .readLine();
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            String host = "127.0.0.1:" + port;
+            for (String image : List.of(host + "/endless/x:1", host + "/huge/x:1")) {
+                long t0 = System.nanoTime();
+                NanaCli.Run pull = nana.run("image", "pull", image);
+                long s = (System.nanoTime() - t0) / 1_000_000_000;
+                assertEquals(125, pull.exit(), image + ": " + pull.out() + pull.err());
+                assertTrue(
+                        pull.err().contains("more than 1048576 bytes"), image + ": " + pull.err());
+                assertTrue(s < 30, image + ": refused after " + s + " s");
+            }
+            assertEquals(0, nana.run("ps").exit(), "the daemon serves on");
+            assertTrue(!nana.daemonLog().contains("OutOfMemoryError"), nana.daemonLog());
+        } finally {
+            registry.destroyForcibly();
+            Files.deleteIfExists(script);
+        }
+    }
+
     private static void refused(NanaCli nana, Path what, String why) throws Exception {
         NanaCli.Run r = nana.run("image", "import", what.toString(), "hostile:1");
         assertEquals(125, r.exit(), what + ": " + r.out() + r.err());
