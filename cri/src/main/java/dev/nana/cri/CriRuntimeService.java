@@ -694,6 +694,8 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                                         + c.id()
                                         + " is not running: its log file is not reopened");
                     // its shim reopens the file at the same path (the kubelet renamed the old one)
+                    Path log = Path.of(c.logPath());
+                    Object before = logFileKey(c, log);
                     try (Fd control =
                             LibNana.fifoOpenReadWrite(
                                     stateDir.resolve(c.id())
@@ -701,8 +703,63 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                                             .resolve(ShimProtocol.CONTROL_FIFO))) {
                         LibNana.writeFully(control, ShimProtocol.reopenLog());
                     }
+                    // the shim answers nothing: what it did shows at the path. A file that was
+                    // there is reopened in place; one moved away is made again
+                    if (before == null) awaitReopened(c, log);
                     return ReopenContainerLogResponse.getDefaultInstance();
                 });
+    }
+
+    /**
+     * The file at a container's log path (its inode), or null when there is none; anything but a
+     * regular file is refused, as the shim refuses it: nana never follows a link planted there.
+     */
+    private static Object logFileKey(ContainerRecord c, Path log) throws IOException {
+        java.nio.file.attribute.BasicFileAttributes a;
+        try {
+            a =
+                    Files.readAttributes(
+                            log,
+                            java.nio.file.attribute.BasicFileAttributes.class,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
+        if (!a.isRegularFile())
+            throw new dev.nana.FailedPreconditionException(
+                    "the log path \""
+                            + log
+                            + "\" of container "
+                            + c.id()
+                            + " is "
+                            + (a.isSymbolicLink() ? "a symlink" : "not a regular file")
+                            + ": nana writes a container's log only to a regular file it does not"
+                            + " reach through a link; move it away and reopen again");
+        return a.fileKey();
+    }
+
+    /** How long the shim has to make a moved log file again. */
+    private static final long REOPEN_MILLIS = 2000;
+
+    private static void awaitReopened(ContainerRecord c, Path log) throws IOException {
+        long deadline = System.nanoTime() + REOPEN_MILLIS * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            if (logFileKey(c, log) != null) return;
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new dev.nana.UnavailableException(
+                "the shim of container "
+                        + c.id()
+                        + " did not reopen its log \""
+                        + log
+                        + "\" within "
+                        + REOPEN_MILLIS
+                        + " ms: its folder may be gone or full (the daemon's log says more)");
     }
 
     // ---- streaming: not served yet

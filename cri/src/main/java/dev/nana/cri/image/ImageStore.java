@@ -391,8 +391,23 @@ public final class ImageStore {
         }
     }
 
-    /** A blob's digest and size, as a manifest gives it. */
+    /**
+     * A blob's digest and size, as a manifest gives it: a size is never negative nor more than a
+     * layer may be, so that an image's total cannot overflow (it once read -4611686018427.4MB).
+     */
     record Descriptor(String digest, long size) {
+        Descriptor {
+            if (size < 0 || size > ImageLimits.MAX_LAYER_BYTES)
+                throw new InvalidArgumentException(
+                        "blob "
+                                + digest
+                                + " claims a size of "
+                                + size
+                                + " bytes: a blob's size is 0 to "
+                                + ImageLimits.MAX_LAYER_BYTES
+                                + " (nana.image.maxLayerBytes); the image is malformed or hostile");
+        }
+
         static Descriptor of(JsonNode d) {
             return new Descriptor(d.path("digest").asText(), d.path("size").asLong());
         }

@@ -478,6 +478,27 @@ class CriContainerTest {
                                         Files.exists(tickerLog)
                                                 && Files.readString(tickerLog)
                                                         .contains(" stdout F tick"));
+                // a symlink planted where the log goes: refused, saying so, and never followed
+                Path elsewhere = work.resolve("elsewhere");
+                Files.writeString(elsewhere, "keep\n");
+                Files.move(tickerLog, tickerLog.resolveSibling("0.log.2"));
+                Files.createSymbolicLink(tickerLog, elsewhere);
+                StatusRuntimeException planted =
+                        assertThrows(
+                                StatusRuntimeException.class,
+                                () ->
+                                        cri.reopenContainerLog(
+                                                ReopenContainerLogRequest.newBuilder()
+                                                        .setContainerId(ticker)
+                                                        .build()));
+                assertEquals(
+                        Status.Code.FAILED_PRECONDITION,
+                        planted.getStatus().getCode(),
+                        planted.getMessage());
+                assertTrue(planted.getMessage().contains("a symlink"), planted.getMessage());
+                Thread.sleep(300);
+                assertEquals("keep\n", Files.readString(elsewhere), "the link was not followed");
+                Files.delete(tickerLog);
                 cri.removeContainer(
                         RemoveContainerRequest.newBuilder().setContainerId(ticker).build());
 

@@ -60,6 +60,27 @@ class HostileImportTest {
             JSON.writeValue(lying.resolve("index.json").toFile(), index);
             refused(nana, lying, "its descriptor says 10");
 
+            // a layer claiming the largest size there is (an image's total once overflowed)
+            Path claims = work.resolve("claims");
+            OciLayouts.layout(claims, layer, "0", "1");
+            ObjectNode claimsIndex =
+                    (ObjectNode) JSON.readTree(claims.resolve("index.json").toFile());
+            String claimsManifest =
+                    claimsIndex.path("manifests").get(0).path("digest").asText().substring(7);
+            ObjectNode m =
+                    (ObjectNode)
+                            JSON.readTree(
+                                    claims.resolve("blobs/sha256")
+                                            .resolve(claimsManifest)
+                                            .toFile());
+            ((ObjectNode) m.path("layers").get(0)).put("size", Long.MAX_VALUE);
+            byte[] mBytes = JSON.writeValueAsBytes(m);
+            ((ObjectNode) claimsIndex.path("manifests").get(0))
+                    .put("digest", OciLayouts.blob(claims.resolve("blobs/sha256"), mBytes))
+                    .put("size", mBytes.length);
+            JSON.writeValue(claims.resolve("index.json").toFile(), claimsIndex);
+            refused(nana, claims, "claims a size of " + Long.MAX_VALUE);
+
             // a docker archive of 150,000 entries
             Path many = work.resolve("many.tar");
             try (TarArchiveOutputStream out =
