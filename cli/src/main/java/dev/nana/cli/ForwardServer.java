@@ -851,9 +851,7 @@ final class ForwardServer implements AutoCloseable {
 
         @Override
         public IOException failed(OsException cause) {
-            return cause.errno() == 32 /* EPIPE */ || cause.errno() == 104 /* ECONNRESET */
-                    ? new OutputGone(cause)
-                    : cause;
+            return OutputFailed.of(cause);
         }
 
         @Override

@@ -70,8 +70,9 @@ final class Io {
     }
 
     /**
-     * One of this JVM's own stdout and stderr: a broken pipe is an {@link OutputGone}, and a pump
-     * may splice a container's output straight into its descriptor (never closed here).
+     * One of this JVM's own stdout and stderr: a broken pipe is an {@link OutputGone}, another
+     * failure an {@link OutputFailed}, and a pump may splice a container's output straight into its
+     * descriptor (never closed here).
      */
     private static final class SystemStream extends FilterOutputStream implements FdSink {
         private final Fd fd;
@@ -86,8 +87,7 @@ final class Io {
             try {
                 out.write(b, off, len);
             } catch (IOException e) {
-                if (String.valueOf(e.getMessage()).contains("Broken pipe")) throw new OutputGone(e);
-                throw e;
+                throw OutputFailed.of(e);
             }
         }
 
@@ -103,7 +103,7 @@ final class Io {
 
         @Override
         public IOException failed(OsException cause) {
-            return cause.errno() == 32 /* EPIPE */ ? new OutputGone(cause) : cause;
+            return OutputFailed.of(cause);
         }
     }
 

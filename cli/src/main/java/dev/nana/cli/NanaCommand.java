@@ -220,9 +220,12 @@ public final class NanaCommand implements Runnable {
                     }
                     top.global.resolve(io);
                     int code = new CommandLine.RunLast().execute(parsed);
-                    if (cli.getOut()
-                            .checkError()) { // println swallows a write error: the output was lost,
-                        // say so
+                    if (cli.getOut().checkError()) {
+                        // println swallows a write error: the output was lost, say how
+                        if (top.out.failure() instanceof OutputFailed failed) {
+                            cli.getErr().println("nana: " + failed.getMessage());
+                            return EXIT_NANA_FAILED;
+                        }
                         cli.getErr()
                                 .println("nana: writing the output failed: its reader went away");
                         return code != 0 ? code : OutputGone.EXIT_CODE;
@@ -232,6 +235,15 @@ public final class NanaCommand implements Runnable {
         cli.setExecutionExceptionHandler(
                 (e, cmd, parsed) -> {
                     if (e instanceof InterruptedException) return 130;
+                    if (e instanceof OutputFailed failed) {
+                        cmd.getErr()
+                                .println(
+                                        "nana: "
+                                                + cmd.getCommandName()
+                                                + ": "
+                                                + failed.getMessage());
+                        return EXIT_NANA_FAILED;
+                    }
                     if (e instanceof OutputGone gone) {
                         cmd.getErr()
                                 .println(
@@ -284,26 +296,43 @@ public final class NanaCommand implements Runnable {
         void pointAt(OutputStream stream) {
             flush();
             clearError(); // a lost reader of the last command is not this one's
+            target.failure = null;
             target.stream = stream == null ? OutputStream.nullOutputStream() : stream;
+        }
+
+        /** The last write's failure, which PrintWriter keeps to itself, or null. */
+        IOException failure() {
+            return target.failure;
         }
     }
 
     private static final class Target extends OutputStream {
         OutputStream stream = OutputStream.nullOutputStream();
+        IOException failure;
 
         @Override
         public void write(int b) throws IOException {
-            stream.write(b);
+            write(new byte[] {(byte) b}, 0, 1);
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            stream.write(b, off, len);
+            try {
+                stream.write(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
         }
 
         @Override
         public void flush() throws IOException {
-            stream.flush();
+            try {
+                stream.flush();
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
         }
     }
 

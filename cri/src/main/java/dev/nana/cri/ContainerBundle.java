@@ -152,6 +152,15 @@ final class ContainerBundle {
                 c.getMetadata().getName());
         process.put("noNewPrivileges", sc.getNoNewPrivs());
         LinuxContainerResources res = c.getLinux().getResources();
+        if (res.getOomScoreAdj() < -1000 || res.getOomScoreAdj() > 1000)
+            throw new InvalidArgumentException(
+                    "container "
+                            + c.getMetadata().getName()
+                            + ": oom_score_adj "
+                            + res.getOomScoreAdj()
+                            + " is out of the kernel's range: give -1000 to 1000");
+        // never below the daemon's own (a process may not lower it without CAP_SYS_RESOURCE; the
+        // kubelet asks for what the node allows, as containerd does)
         if (res.getOomScoreAdj() != 0)
             process.put(
                     "oomScoreAdj",

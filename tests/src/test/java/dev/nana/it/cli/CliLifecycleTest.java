@@ -130,6 +130,25 @@ class CliLifecycleTest {
                             null);
             assertEquals(125, full.exit(), "a full disk under its output: " + full.err());
             assertTrue(full.err().contains("No space left on device"), full.err());
+            assertEquals(0, nana.run("run", "kept", "--", "seq", "1000").exit());
+            // logs copies the log, ps prints through picocli's writer: both say what failed,
+            // in one line, and exit 125 (a raw OsException once; "its reader went away" for ps)
+            for (String command : List.of("logs kept", "ps", "inspect kept")) {
+                NanaCli.Run r =
+                        nana.exec(
+                                List.of(
+                                        "bash",
+                                        "-c",
+                                        NanaCli.bin() + " " + command + " > /dev/full"),
+                                null);
+                assertEquals(125, r.exit(), command + ": " + r.err());
+                assertEquals(
+                        1, r.err().lines().count(), command + " says it in one line: " + r.err());
+                assertTrue(
+                        r.err().contains("writing its output failed: No space left on device"),
+                        command + ": " + r.err());
+            }
+            assertEquals(0, nana.run("rm", "kept").exit());
             NanaCli.Run head =
                     nana.exec(
                             List.of(

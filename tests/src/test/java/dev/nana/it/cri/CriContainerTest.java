@@ -536,6 +536,28 @@ class CriContainerTest {
                                                                                 "/no/such/path"))));
                 assertEquals(Status.Code.INVALID_ARGUMENT, noPath.getStatus().getCode());
                 assertTrue(noPath.getStatus().getDescription().contains("/no/such/path"));
+                StatusRuntimeException badOom =
+                        assertThrows(
+                                StatusRuntimeException.class,
+                                () ->
+                                        CriCalls.create(
+                                                cri,
+                                                pod,
+                                                podConfig,
+                                                CriCalls.container("z", "true")
+                                                        .setLinux(
+                                                                dev.nana.cri.v1.LinuxContainerConfig
+                                                                        .newBuilder()
+                                                                        .setResources(
+                                                                                dev.nana.cri.v1
+                                                                                        .LinuxContainerResources
+                                                                                        .newBuilder()
+                                                                                        .setOomScoreAdj(
+                                                                                                4294967297L)))));
+                assertEquals(Status.Code.INVALID_ARGUMENT, badOom.getStatus().getCode());
+                assertTrue(
+                        badOom.getStatus().getDescription().contains("-1000 to 1000"),
+                        badOom.getStatus().getDescription());
                 assertEquals(
                         before,
                         cri.listContainers(ListContainersRequest.getDefaultInstance())
