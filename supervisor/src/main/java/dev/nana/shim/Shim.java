@@ -85,7 +85,8 @@ public final class Shim {
     /** The error a shim gave, or what its log and exit code say when it gave none. */
     static FailedPreconditionException failure(
             ProcessDir dir, String id, String fromShim, int shimExit) {
-        if (fromShim != null) return new FailedPreconditionException(fromShim);
+        if (fromShim != null)
+            return new FailedPreconditionException(RuntimeErrors.explain(fromShim));
         String logged = dir.lastError().orElse(null);
         return new FailedPreconditionException(
                 logged != null

@@ -57,6 +57,17 @@ class ExecTest {
             assertEquals(125, dup.exit());
             assertTrue(dup.err().contains("exec \"bg\" already exists"), dup.err());
 
+            // a command that cannot start: named, with why, in the container's terms (runc's
+            // and crun's own words differ)
+            NanaCli.Run missing = nana.run("exec", "box", "--", "/nonexistent");
+            assertEquals(125, missing.exit());
+            assertTrue(
+                    missing.err()
+                            .contains(
+                                    "\"/nonexistent\" cannot be run: there is no such file in the"
+                                            + " container"),
+                    missing.err());
+
             assertEquals(0, nana.run("pause", "box").exit());
             NanaCli.Run paused = nana.run("exec", "box", "--", "true");
             assertEquals(125, paused.exit());
