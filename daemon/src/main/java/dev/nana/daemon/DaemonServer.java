@@ -120,6 +120,11 @@ public final class DaemonServer implements AutoCloseable {
             } catch (IOException e) {
                 log.warn("the CRI's records in {} cannot be read: {}", cri.root(), e.toString());
             }
+            try {
+                ImageStore.open(cri.images()).evictUnreadable();
+            } catch (IOException | RuntimeException e) {
+                log.warn("the image store in {} cannot be read: {}", cri.images(), e.toString());
+            }
         }
         List<Listener> listeners = new ArrayList<>();
         try {

@@ -19,6 +19,18 @@ public record ImageRecord(
         long size,
         List<String> diffIds,
         String created) {
+    /** A record read back is whole, or is not read: nothing later meets a null. */
+    public ImageRecord {
+        if (id == null || !id.matches("sha256:[0-9a-f]{64}"))
+            throw new IllegalArgumentException("id " + id + " is not a sha256 digest");
+        if (repoTags == null || repoDigests == null || diffIds == null || created == null)
+            throw new IllegalArgumentException("a field is missing");
+        for (String d : diffIds)
+            if (d == null || !d.matches("sha256:[0-9a-f]{64}"))
+                throw new IllegalArgumentException("diff id " + d + " is not a sha256 digest");
+        if (size < 0) throw new IllegalArgumentException("size " + size + " is negative");
+    }
+
     ImageRecord withTags(List<String> tags) {
         return new ImageRecord(id, List.copyOf(tags), repoDigests, size, diffIds, created);
     }

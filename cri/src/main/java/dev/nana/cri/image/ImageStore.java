@@ -628,6 +628,7 @@ public final class ImageStore {
      */
     public boolean remove(String ref, InUse inUse) throws IOException {
         try (Change _ = new Change()) {
+            evictUnreadableLocked(); // a record that rotted since: set aside, its layers go below
             ImageRecord image = find(ref);
             if (image == null) return false;
             if (inUse.test(image))
@@ -639,10 +640,7 @@ public final class ImageStore {
                                 + ") is in use by a container: remove the container first");
             Files.deleteIfExists(record(image.id()));
             List<ImageRecord> others = list();
-            Set<String> kept = new HashSet<>();
-            for (ImageRecord other : others) kept.addAll(other.diffIds());
-            for (String diffId : image.diffIds())
-                if (!kept.contains(diffId)) StateDir.deleteTree(layer(diffId));
+            removeOrphanLayers();
             Files.deleteIfExists(blob(image.id()));
             for (String d : image.repoDigests()) {
                 String digest = d.substring(d.indexOf('@') + 1);
@@ -656,6 +654,73 @@ public final class ImageStore {
             }
             log.info("image {} ({}) removed", image.id(), image.repoTags());
             return true;
+        }
+    }
+
+    /** Where image records that cannot be read are set aside. */
+    private static final String TRASH = ".trash";
+
+    /**
+     * Sets aside the image records that cannot be read (torn, of wrong types, over their limit),
+     * and removes what only they kept: layers no readable image names and no mount uses, and their
+     * configs. A broken record is left out of every list as soon as it is met; this frees what it
+     * held, at the daemon's start and at every removal, as a torn state.json is treated.
+     *
+     * @return how many records were set aside
+     */
+    public int evictUnreadable() throws IOException {
+        if (!Files.isDirectory(root.resolve("images"))) return 0;
+        try (Change _ = new Change()) {
+            return evictUnreadableLocked();
+        }
+    }
+
+    private int evictUnreadableLocked() throws IOException {
+        int evicted = 0;
+        try (Stream<Path> s = Files.list(root.resolve("images"))) {
+            for (Path p : s.filter(f -> f.toString().endsWith(".json")).toList()) {
+                try {
+                    StateFiles.read(p, ImageRecord.class);
+                } catch (IOException | RuntimeException e) {
+                    Path trash = root.resolve(TRASH);
+                    Files.createDirectories(trash);
+                    String name = p.getFileName().toString();
+                    Files.move(p, trash.resolve(name + "." + System.currentTimeMillis()));
+                    Files.deleteIfExists(
+                            root.resolve("blobs/sha256")
+                                    .resolve(name.substring(0, name.length() - ".json".length())));
+                    log.warn(
+                            "image record {} cannot be read ({}): set aside in {}, its layers freed",
+                            p,
+                            e.toString(),
+                            trash);
+                    evicted++;
+                }
+            }
+        }
+        if (evicted > 0) removeOrphanLayers();
+        return evicted;
+    }
+
+    /**
+     * Removes the layers no readable image names, unless a mount (a container's root) uses one: a
+     * layer an unreadable image left, kept while a container ran on it, goes at the next removal.
+     */
+    private void removeOrphanLayers() throws IOException {
+        Set<String> kept = new HashSet<>();
+        for (ImageRecord r : list()) for (String d : r.diffIds()) kept.add(layer(d).toString());
+        String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
+        try (Stream<Path> s = Files.list(root.resolve("layers"))) {
+            for (Path l : s.toList()) {
+                String name = l.getFileName().toString();
+                if (name.startsWith(".") || kept.contains(l.toString())) continue;
+                if (mounts.contains(l.toString())) {
+                    log.info("layer {} is no image's, but a mount uses it: kept", name);
+                    continue;
+                }
+                StateDir.deleteTree(l);
+                log.info("layer {} is no image's: removed", name);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.nana.it.cri;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -205,6 +206,65 @@ class HostileImportTest {
                                 .flatMap(i -> i.getRepoTagsList().stream())
                                 .toList();
                 assertEquals(List.of("docker.io/library/a:1"), tags, "b is left out, a is listed");
+            }
+        } finally {
+            StateDir.deleteTree(work);
+        }
+    }
+
+    @Test
+    void anImageRecordThatRotsIsSetAsideAndOnlyItsOwnLayersFreed() throws Exception {
+        // once: the image vanished from every list, its layers stayed for good, and RemoveImage
+        // of it answered OK having removed nothing
+        Path work = Files.createTempDirectory(Path.of("/run"), "nana-rotten-record-");
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            OciLayouts.layout(work.resolve("a"), OciLayouts.busyboxLayer(), "0", "1");
+            byte[][] own =
+                    OciLayouts.busyboxLayer(
+                            out -> OciLayouts.text(out, "etc/passwd", "root:x:0:0::/:/bin/sh\n"));
+            OciLayouts.layout(work.resolve("b"), own, "0", "1");
+            OciLayouts.layout(work.resolve("c"), own, "1000", "1");
+            for (String name : List.of("a", "b", "c"))
+                assertEquals(
+                        0, nana.run("image", "import", work.resolve(name).toString(), name).exit());
+            String bId = nana.run("image", "ls", "-q").out().lines().toList().get(1);
+            Path layers = nana.stateDir.resolve(".images/layers");
+            Path ownLayer = layers.resolve(OciLayouts.sha256(own[0]).substring(7));
+            assertTrue(Files.isDirectory(ownLayer));
+            // c runs from the layer b and c share; then both records rot
+            NanaCli.Run user =
+                    nana.run(
+                            "run", "-d", "--image", "c:1", "user", "--", "busybox", "sleep", "100");
+            assertEquals(0, user.exit(), user.err());
+            nana.killDaemon();
+            for (String id : List.of(bId)) {
+                Path record =
+                        nana.stateDir.resolve(".images/images").resolve(id.substring(7) + ".json");
+                Files.writeString(record, "{not json");
+            }
+            String cId = null;
+            try (var records = Files.list(nana.stateDir.resolve(".images/images"))) {
+                for (Path r : records.toList())
+                    if (Files.readString(r).contains("c:1"))
+                        cId = r.getFileName().toString().replace(".json", "");
+            }
+            Files.writeString(
+                    nana.stateDir.resolve(".images/images").resolve(cId + ".json"), "{\"id\": 7}");
+            nana.startDaemon();
+            // set aside at the start; the shared layer stays while the container's root uses it
+            try (var trash = Files.list(nana.stateDir.resolve(".images/.trash"))) {
+                assertEquals(2, trash.count(), "both rotten records set aside");
+            }
+            assertTrue(Files.isDirectory(ownLayer), "still mounted under \"user\": kept");
+            assertEquals(1, nana.run("image", "ls", "-q").out().lines().count(), "a is listed");
+            assertEquals(0, nana.run("rm", "-f", "user").exit());
+            // the next removal frees what only the rotten records held
+            NanaCli.Run rm = nana.run("image", "rm", "a:1");
+            assertEquals(0, rm.exit(), rm.err());
+            assertFalse(Files.exists(ownLayer), "the rotten images' layer is freed");
+            try (var left = Files.list(layers)) {
+                assertEquals(List.of(), left.toList(), "no layer is left");
             }
         } finally {
             StateDir.deleteTree(work);
