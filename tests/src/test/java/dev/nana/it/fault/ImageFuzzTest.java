@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.NanaException;
 import dev.nana.cri.image.ImageStore;
+import dev.nana.it.FaultSize;
 import dev.nana.state.StateDir;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -38,7 +39,8 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
  * opaque markers, named with {@code ..}, {@code .wh.} forms, absolute and deep paths, linked to the
  * host's files and to each other, plain or gzip, whole or cut short. Each is imported or refused
  * with nana's error; none writes outside the store, none harms the image the store already had, and
- * none leaves a half-unpacked layer. 2,000 cases a run.
+ * none leaves a half-unpacked layer. 2,000 cases a run imported, and the same kinds pulled from a
+ * registry on the loopback that serves them as they are (200 a run in CI, 2,000 at full size).
  */
 @Tag("fault")
 class ImageFuzzTest {
@@ -50,6 +52,16 @@ class ImageFuzzTest {
     private static Path outside;
     private static ImageStore store;
     private static Path keeperFile;
+
+    private static final AtomicInteger PULLS = new AtomicInteger();
+    private static final AtomicInteger PULLED = new AtomicInteger();
+
+    /** Pulls a run: 200 in CI, 2,000 at full size. */
+    private static final int PULL_CASES = FaultSize.of("imagePulls", 200, 2000);
+
+    private static Process registry;
+    private static int registryPort;
+    private static dev.nana.cri.image.RegistryHosts hosts;
 
     @BeforeContainer
     static void up() throws Exception {
@@ -70,13 +82,34 @@ class ImageFuzzTest {
         try (Stream<Path> layers = Files.list(root.resolve("store/layers"))) {
             keeperFile = layers.toList().getFirst().resolve("etc/keep");
         }
+        Path script = root.resolve("layout-registry.py");
+        try (var in = ImageFuzzTest.class.getResourceAsStream("layout-registry.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        registry =
+                new ProcessBuilder(
+                                "/usr/bin/python3",
+                                script.toString(),
+                                root.resolve("served").toString())
+                        .redirectError(ProcessBuilder.Redirect.INHERIT)
+                        .start();
+        registryPort =
+                Integer.parseInt(
+                        new java.io.BufferedReader(
+                                        new java.io.InputStreamReader(
+                                                registry.getInputStream(), StandardCharsets.UTF_8))
+                                .readLine()
+                                .strip());
+        hosts = new dev.nana.cri.image.RegistryHosts(root.resolve("certs.d")); // none: the loopback
     }
 
     @AfterContainer
     static void down() throws Exception {
         System.out.printf(
-                "image fuzz: %d layouts, %d imported, the rest refused%n",
-                CASES.get(), IMPORTED.get());
+                "image fuzz: %d layouts, %d imported, the rest refused; %d pulled from a"
+                        + " registry, %d went through%n",
+                CASES.get(), IMPORTED.get(), Math.min(PULLS.get(), PULL_CASES), PULLED.get());
+        if (registry != null) registry.destroyForcibly();
         StateDir.deleteTree(root);
     }
 
@@ -155,6 +188,11 @@ class ImageFuzzTest {
         } catch (NanaException | IOException refused) {
             // refused, with nana's error (a malformed layer is no crash)
         }
+        assertNothingLeft();
+    }
+
+    /** Nothing escaped, the keeper is whole, no layer but the keeper's is left, none half-made. */
+    private static void assertNothingLeft() throws IOException {
         try (Stream<Path> left = Files.list(outside)) {
             assertEquals(List.of(outside.resolve("target")), left.toList(), "nothing escaped");
         }
@@ -167,6 +205,52 @@ class ImageFuzzTest {
                     "nothing half-made: " + names);
             assertEquals(1, names.size(), "only the keeper's layer stays: " + names);
         }
+        try (Stream<Path> downloads = Files.list(root.resolve("store"))) {
+            assertTrue(
+                    downloads.noneMatch(p -> p.getFileName().toString().equals(".downloads"))
+                            || isEmpty(root.resolve("store/.downloads")),
+                    "no download is left");
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    /**
+     * The same layouts pulled from a registry on the loopback that serves them as they are: what
+     * the registry sends reaches the store through the pull's own checks (sizes, digests, the
+     * unpacker). Fewer a run than imports: each pull is a few HTTP round trips.
+     */
+    @Property(tries = 2000, maxDiscardRatio = 10)
+    void anyLayoutIsPulledOrRefusedAndNothingLeavesTheStore(
+            @ForAll("layers") List<Entry> layer,
+            @ForAll boolean gzip,
+            @ForAll("cuts") int cut,
+            @ForAll boolean lieAboutDiffId)
+            throws Exception {
+        int n = PULLS.incrementAndGet();
+        // the size of this run (FaultSize): past it, tries are discarded, not counted as checked
+        net.jqwik.api.Assume.that(n <= PULL_CASES);
+        Path layout = root.resolve("served");
+        StateDir.deleteTree(layout);
+        byte[] tar = tar(layer);
+        byte[] blob = gzip ? gzip(tar) : tar;
+        if (cut > 0 && cut < blob.length) blob = java.util.Arrays.copyOf(blob, blob.length - cut);
+        layout(layout, blob, lieAboutDiffId);
+        var ref =
+                dev.nana.cri.image.ImageReference.parse(
+                        "127.0.0.1:" + registryPort + "/fuzz/x:" + n);
+        try {
+            store.pull(ref, hosts, null);
+            PULLED.incrementAndGet();
+            store.remove(ref.toString(), _ -> false);
+        } catch (NanaException | IOException refused) {
+            // refused, with nana's error
+        }
+        assertNothingLeft();
     }
 
     @Provide
