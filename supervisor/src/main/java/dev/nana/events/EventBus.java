@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class EventBus implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventBus.class);
-    public static final int DEFAULT_QUEUE = 512;
+    public static final int DEFAULT_QUEUE = 256;
 
     private final Journal journal;
     private final int queueCapacity;
@@ -35,7 +35,7 @@ public final class EventBus implements AutoCloseable {
      * Subscribers at once, at most: each costs a virtual thread and a queue of up to queueCapacity
      * events.
      */
-    public static final int MAX_SUBSCRIBERS = 1024;
+    public static final int MAX_SUBSCRIBERS = 512;
 
     /**
      * What a subscriber holds at most: a full queue (an event is shared by all; each queued one

@@ -116,9 +116,9 @@ class EventStreamAttackTest {
                         .untilAsserted(
                                 () ->
                                         assertEquals(
-                                                n - 1024,
+                                                n - 512,
                                                 refused.get(),
-                                                "over the cap of 1024 subscribers, UNAVAILABLE"));
+                                                "over the cap of 512 subscribers, UNAVAILABLE"));
                 long[] during = nana.daemonUsage();
                 assertTrue(
                         during[1] <= baseline[1] + 8,

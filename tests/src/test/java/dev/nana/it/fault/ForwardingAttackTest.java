@@ -1,13 +1,13 @@
 package dev.nana.it.fault;
 
 import static java.util.concurrent.TimeUnit.NANOSECONDS;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nana.it.Baseline;
 import dev.nana.it.FaultSize;
 import dev.nana.it.NanaCli;
 import java.io.BufferedReader;
@@ -15,7 +15,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -52,73 +51,24 @@ class ForwardingAttackTest {
         return cmd;
     }
 
-    /**
-     * The daemon answers `nana ps` at once, and has no more threads and not much more memory than
-     * before.
-     */
-    private static void stillServes(NanaCli nana, long[] baseline, String after) throws Exception {
-        long t0 = System.nanoTime();
-        NanaCli.Run ps = nana.run("ps");
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertEquals(0, ps.exit(), after + ": nana ps: " + ps.err());
-        assertTrue(ms < 1000, after + ": nana ps took " + ms + " ms");
-        await().atMost(Duration.ofSeconds(10))
-                .pollDelay(Duration.ZERO)
-                .pollInterval(Duration.ofMillis(100))
-                .untilAsserted(
-                        () -> {
-                            long[] now = nana.daemonUsage();
-                            assertTrue(
-                                    now[1] <= baseline[1] + 2,
-                                    after
-                                            + ": threads "
-                                            + baseline[1]
-                                            + " before, "
-                                            + now[1]
-                                            + " after");
-                            assertTrue(
-                                    now[0] <= baseline[0] + 24 * 1024,
-                                    after
-                                            + ": RSS "
-                                            + baseline[0]
-                                            + " KiB before, "
-                                            + now[0]
-                                            + " KiB after");
-                        });
-    }
-
-    private static long[] warmBaseline(NanaCli nana) throws Exception {
-        for (int i = 0; i < 20; i++) {
-            NanaCli.Run ps = nana.run("ps");
-            assertEquals(
-                    0,
-                    ps.exit(),
-                    "nana ps on a fresh daemon: "
-                            + ps.err()
-                            + "; the daemon said: "
-                            + nana.daemonLog());
-        }
-        return nana.daemonUsage();
-    }
-
     @Test
     void hostileLengthsAreRefusedBeforeAnythingIsAllocated() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
-            long[] baseline = warmBaseline(nana);
+            Baseline baseline = Baseline.of(nana);
             JsonNode claim = hostile(nana, "claim", "10000000");
             assertEquals(125, claim.path("exit").asInt(), claim.toString());
-            stillServes(nana, baseline, "20 bytes claiming 10,000,000 arguments");
+            baseline.stillServes(nana, "20 bytes claiming 10,000,000 arguments");
 
             for (String n : List.of("2147483647", "4294967295", "0", "1048577")) {
                 JsonNode length = hostile(nana, "length", n);
                 assertEquals(125, length.path("exit").asInt(), n + ": " + length);
             }
-            stillServes(nana, baseline, "requests claiming 2 GiB, 4 GiB, nothing and 1 MiB + 1");
+            baseline.stillServes(nana, "requests claiming 2 GiB, 4 GiB, nothing and 1 MiB + 1");
 
             JsonNode nofds = hostile(nana, "nofds");
             assertEquals(125, nofds.path("exit").asInt(), nofds.toString());
-            stillServes(nana, baseline, "a request without its descriptors");
+            baseline.stillServes(nana, "a request without its descriptors");
 
             // requests of 1 MiB held half-sent: the read budget refuses what it cannot hold, the
             // deadline ends the rest
@@ -131,10 +81,10 @@ class ForwardingAttackTest {
                                     .readLine());
             assertEquals(
                     16, held.path("opened").asInt() + held.path("failed").asInt(), held.toString());
-            stillServes(nana, baseline, "16 requests of 1 MiB held half-sent");
+            baseline.stillServes(nana, "16 requests of 1 MiB held half-sent");
             hold.getOutputStream().close();
             assertTrue(hold.waitFor(30, TimeUnit.SECONDS));
-            stillServes(nana, baseline, "after the held requests");
+            baseline.stillServes(nana, "after the held requests");
         }
     }
 
@@ -146,7 +96,7 @@ class ForwardingAttackTest {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
             assertEquals(0, nana.run("run", "-d", "long", "--", "sleep", "1000").exit());
-            long[] baseline = warmBaseline(nana);
+            Baseline baseline = Baseline.of(nana);
             List<String[]> commands =
                     List.of(
                             new String[] {"wait", "long"},
@@ -158,7 +108,7 @@ class ForwardingAttackTest {
                 client.destroyForcibly();
                 client.waitFor();
             }
-            stillServes(nana, baseline, clients + " clients killed mid-command");
+            baseline.stillServes(nana, clients + " clients killed mid-command");
             assertEquals(0, nana.run("rm", "-f", "long").exit());
         }
     }
@@ -171,7 +121,7 @@ class ForwardingAttackTest {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
             assertEquals(0, nana.run("run", "-d", "long", "--", "sleep", "1000").exit());
-            long[] baseline = warmBaseline(nana);
+            Baseline baseline = Baseline.of(nana);
             List<String[]> commands =
                     List.of(
                             new String[] {"wait", "long"},
@@ -214,9 +164,8 @@ class ForwardingAttackTest {
                             String.join(" ", commands.get(i % commands.size()))
                                     + " ends with its container");
             }
-            stillServes(
+            baseline.stillServes(
                     nana,
-                    baseline,
                     clients
                             + " long-running commands ("
                             + refused
@@ -241,7 +190,7 @@ class ForwardingAttackTest {
             assertEquals(0, nana.run("run", "-d", "warm2", "--", "sleep", "1000").exit());
             assertEquals(0, nana.run("kill", "warm2", "USR1").exit());
             assertEquals(0, nana.run("rm", "-f", "warm2").exit());
-            long[] baseline = warmBaseline(nana);
+            Baseline baseline = Baseline.of(nana);
             Process storm =
                     new ProcessBuilder(
                                     command(
@@ -264,7 +213,7 @@ class ForwardingAttackTest {
                             java.nio.charset.StandardCharsets.UTF_8);
             assertTrue(storm.waitFor(90, java.util.concurrent.TimeUnit.SECONDS), said);
             assertTrue(said.contains("\"exit\": 0"), "the run ends as it would: " + said);
-            stillServes(nana, baseline, "3,000 signal frames");
+            baseline.stillServes(nana, "3,000 signal frames");
         }
     }
 
@@ -273,7 +222,7 @@ class ForwardingAttackTest {
         int n = FaultSize.of("idleConnections", 1000, 5000);
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
-            long[] baseline = warmBaseline(nana);
+            Baseline baseline = Baseline.of(nana);
             Process idle = new ProcessBuilder(command(nana, "idle", Integer.toString(n))).start();
             JsonNode r =
                     JSON.readTree(
@@ -283,10 +232,10 @@ class ForwardingAttackTest {
                                     .readLine());
             long[] during = nana.daemonUsage();
             assertTrue(
-                    during[1] <= baseline[1] + 2,
+                    during[1] <= baseline.threads() + 2,
                     n
                             + " idle connections: threads "
-                            + baseline[1]
+                            + baseline.threads()
                             + " before, "
                             + during[1]
                             + " during");
@@ -296,10 +245,10 @@ class ForwardingAttackTest {
                         "over the cap, clients are told so ('B'): " + r);
             idle.getOutputStream().close();
             assertTrue(idle.waitFor(60, TimeUnit.SECONDS));
-            stillServes(nana, baseline, n + " idle connections");
+            baseline.stillServes(nana, n + " idle connections");
             System.out.printf(
                     "forwarding: %d idle connections: %s; threads %d before, %d during%n",
-                    n, r, baseline[1], during[1]);
+                    n, r, baseline.threads(), during[1]);
         }
     }
 
@@ -307,7 +256,7 @@ class ForwardingAttackTest {
     void acceptingSurvivesADescriptorTableFull() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
-            long[] baseline = warmBaseline(nana);
+            Baseline baseline = Baseline.of(nana);
             // the daemon's descriptor table, cut to a little above what it uses: idle clients fill
             // it up
             long open;
@@ -337,10 +286,8 @@ class ForwardingAttackTest {
             Thread.sleep(500); // accept meets EMFILE, pauses, tries again
             idle.getOutputStream().close();
             assertTrue(idle.waitFor(60, TimeUnit.SECONDS));
-            stillServes(
-                    nana,
-                    baseline,
-                    "300 clients against a table of " + limit + " descriptors (" + r + ")");
+            baseline.stillServes(
+                    nana, "300 clients against a table of " + limit + " descriptors (" + r + ")");
             assertTrue(
                     nana.daemonLog().contains("pausing, then accepting again"),
                     "the pause is said once: " + nana.daemonLog());
@@ -351,7 +298,7 @@ class ForwardingAttackTest {
     void aForwardedDaemonOrBenchIsRefusedAndTheLockHolds() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
-            long[] baseline = warmBaseline(nana);
+            Baseline baseline = Baseline.of(nana);
             for (List<String> argv :
                     List.of(
                             List.of("daemon"),
@@ -368,7 +315,7 @@ class ForwardingAttackTest {
                 assertEquals(125, r.path("exit").asInt(), argv + ": " + r);
             }
             assertFalse(Files.exists(nana.stateDir.resolve("other.sock")), "no second server");
-            stillServes(nana, baseline, "nested daemon and bench");
+            baseline.stillServes(nana, "nested daemon and bench");
             // the daemon's own lock held through the refusals: another daemon is still refused
             Path other = nana.stateDir.resolveSibling(nana.stateDir.getFileName() + ".other.sock");
             NanaCli.Run second =

@@ -1,0 +1,82 @@
+package dev.nana.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nana.cri.v1.RuntimeServiceGrpc;
+import dev.nana.cri.v1.VersionRequest;
+import java.time.Duration;
+
+/**
+ * What a daemon is before an attack, and the check after it: {@code nana ps} and a CRI {@code
+ * Version} each answer within a second, the daemon never ran out of memory, and its threads and
+ * resident memory come back to where they were (2 threads and 24 MiB of slack, within 10 s: pools
+ * let idle threads go after 5 s).
+ *
+ * @param rssKiB the daemon's resident memory before
+ * @param threads its threads before
+ */
+public record Baseline(long rssKiB, long threads) {
+    /** Warms the daemon (forwarded commands and the CRI's gRPC loaded) and measures it. */
+    public static Baseline of(NanaCli nana) throws Exception {
+        for (int i = 0; i < 20; i++) {
+            NanaCli.Run ps = nana.run("ps");
+            assertEquals(0, ps.exit(), "nana ps on a fresh daemon: " + ps.err() + nana.daemonLog());
+        }
+        for (int i = 0; i < 3; i++) criVersion(nana);
+        long[] usage = nana.daemonUsage();
+        return new Baseline(usage[0], usage[1]);
+    }
+
+    /** After the attack: the daemon serves at once, and is back to its baseline. */
+    public void stillServes(NanaCli nana, String after) throws Exception {
+        long t0 = System.nanoTime();
+        NanaCli.Run ps = nana.run("ps");
+        long psMillis = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(0, ps.exit(), after + ": nana ps: " + ps.err());
+        assertTrue(psMillis < 1000, after + ": nana ps took " + psMillis + " ms");
+        t0 = System.nanoTime();
+        criVersion(nana);
+        long criMillis = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(criMillis < 1000, after + ": CRI Version took " + criMillis + " ms");
+        assertFalse(
+                nana.daemonLog().contains("OutOfMemoryError"),
+                after + ": the daemon ran out of memory: " + nana.daemonLog());
+        await().atMost(Duration.ofSeconds(10))
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(
+                        () -> {
+                            long[] now = nana.daemonUsage();
+                            assertTrue(
+                                    now[1] <= threads + 2,
+                                    after
+                                            + ": threads "
+                                            + threads
+                                            + " before, "
+                                            + now[1]
+                                            + " after");
+                            assertTrue(
+                                    now[0] <= rssKiB + 24 * 1024,
+                                    after
+                                            + ": RSS "
+                                            + rssKiB
+                                            + " KiB before, "
+                                            + now[0]
+                                            + " KiB after");
+                        });
+    }
+
+    private static void criVersion(NanaCli nana) {
+        try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
+            assertEquals(
+                    "nana",
+                    RuntimeServiceGrpc.newBlockingStub(grpc.channel())
+                            .withDeadlineAfter(Duration.ofSeconds(5))
+                            .version(VersionRequest.getDefaultInstance())
+                            .getRuntimeName());
+        }
+    }
+}
