@@ -1,7 +1,5 @@
 package dev.nana.it.cri;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.cri.v1.NamespaceMode;
@@ -9,6 +7,7 @@ import dev.nana.cri.v1.PodSandboxConfig;
 import dev.nana.cri.v1.RunPodSandboxRequest;
 import dev.nana.cri.v1.RuntimeServiceGrpc;
 import dev.nana.cri.v1.VersionRequest;
+import dev.nana.it.Baseline;
 import dev.nana.it.FaultSize;
 import dev.nana.it.GrpcChannel;
 import dev.nana.it.NanaCli;
@@ -42,6 +41,7 @@ class HostileCriRequestTest {
         try (NanaCli nana = new NanaCli();
                 ExecutorService pool = Executors.newFixedThreadPool(calls)) {
             nana.startDaemon();
+            Baseline baseline = Baseline.of(nana);
             try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
                 var cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
                 cri.version(VersionRequest.getDefaultInstance());
@@ -72,17 +72,11 @@ class HostileCriRequestTest {
                                     + nana.daemonLog());
                     if (code == Status.Code.RESOURCE_EXHAUSTED) exhausted++;
                 }
-                long t0 = System.nanoTime();
-                assertEquals(
-                        "nana", cri.version(VersionRequest.getDefaultInstance()).getRuntimeName());
-                long ms = (System.nanoTime() - t0) / 1_000_000;
-                assertTrue(ms < 1000, "CRI Version took " + ms + " ms");
-                assertEquals(0, nana.run("ps").exit(), "the daemon serves on");
-                assertFalse(nana.daemonLog().contains("OutOfMemoryError"), nana.daemonLog());
                 System.out.printf(
                         "CRI: %d pods of %,d labels at once: %d refused for the budget%n",
                         calls, config.getLabelsCount(), exhausted);
             }
+            baseline.stillServes(nana, calls + " pods of " + config.getLabelsCount() + " labels");
         }
     }
 }
