@@ -198,7 +198,20 @@ class CriSandboxTest {
                 assertEquals(Map.of("note", "kept as given"), s.getAnnotationsMap());
                 int webPid = CriCalls.pid(cri, web, true);
 
-                cri.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(web).build());
+                // eight at once, as a kubelet retrying might: each answers OK (one once failed
+                // with INTERNAL NoSuchFileException, detaching what another had detached)
+                try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+                    List<java.util.concurrent.Future<?>> stops = new java.util.ArrayList<>();
+                    for (int i = 0; i < 8; i++)
+                        stops.add(
+                                pool.submit(
+                                        () ->
+                                                cri.stopPodSandbox(
+                                                        StopPodSandboxRequest.newBuilder()
+                                                                .setPodSandboxId(web)
+                                                                .build())));
+                    for (var stop : stops) stop.get();
+                }
                 assertEquals(
                         PodSandboxState.SANDBOX_NOTREADY, CriCalls.podStatus(cri, web).getState());
                 assertFalse(ProcessHandle.of(webPid).map(ProcessHandle::isAlive).orElse(false));

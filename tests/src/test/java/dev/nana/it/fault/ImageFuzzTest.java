@@ -175,12 +175,7 @@ class ImageFuzzTest {
             @ForAll boolean lieAboutDiffId)
             throws Exception {
         int n = CASES.incrementAndGet();
-        Path layout = root.resolve("case");
-        StateDir.deleteTree(layout);
-        byte[] tar = tar(layer);
-        byte[] blob = gzip ? gzip(tar) : tar;
-        if (cut > 0 && cut < blob.length) blob = java.util.Arrays.copyOf(blob, blob.length - cut);
-        layout(layout, blob, lieAboutDiffId);
+        Path layout = layoutOf(root.resolve("case"), layer, gzip, cut, lieAboutDiffId);
         try {
             store.importOciLayout(layout, "fuzz:" + n);
             IMPORTED.incrementAndGet();
@@ -234,12 +229,7 @@ class ImageFuzzTest {
         int n = PULLS.incrementAndGet();
         // the size of this run (FaultSize): past it, tries are discarded, not counted as checked
         net.jqwik.api.Assume.that(n <= PULL_CASES);
-        Path layout = root.resolve("served");
-        StateDir.deleteTree(layout);
-        byte[] tar = tar(layer);
-        byte[] blob = gzip ? gzip(tar) : tar;
-        if (cut > 0 && cut < blob.length) blob = java.util.Arrays.copyOf(blob, blob.length - cut);
-        layout(layout, blob, lieAboutDiffId);
+        layoutOf(root.resolve("served"), layer, gzip, cut, lieAboutDiffId);
         var ref =
                 dev.nana.cri.image.ImageReference.parse(
                         "127.0.0.1:" + registryPort + "/fuzz/x:" + n);
@@ -266,6 +256,17 @@ class ImageFuzzTest {
     }
 
     // ---- making layouts
+
+    /** A layout in dir (made anew) of one layer of entries, maybe gzipped, maybe cut short. */
+    private static Path layoutOf(Path dir, List<Entry> layer, boolean gzip, int cut, boolean lie)
+            throws Exception {
+        StateDir.deleteTree(dir);
+        byte[] tar = tar(layer);
+        byte[] blob = gzip ? gzip(tar) : tar;
+        if (cut > 0 && cut < blob.length) blob = java.util.Arrays.copyOf(blob, blob.length - cut);
+        layout(dir, blob, lie);
+        return dir;
+    }
 
     private static byte[] tar(List<Entry> entries) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
