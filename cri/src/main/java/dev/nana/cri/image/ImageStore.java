@@ -640,7 +640,7 @@ public final class ImageStore {
                                 + ") is in use by a container: remove the container first");
             Files.deleteIfExists(record(image.id()));
             List<ImageRecord> others = list();
-            removeOrphanLayers();
+            removeOrphanLayers(others);
             Files.deleteIfExists(blob(image.id()));
             for (String d : image.repoDigests()) {
                 String digest = d.substring(d.indexOf('@') + 1);
@@ -698,17 +698,18 @@ public final class ImageStore {
                 }
             }
         }
-        if (evicted > 0) removeOrphanLayers();
+        if (evicted > 0) removeOrphanLayers(list());
         return evicted;
     }
 
     /**
-     * Removes the layers no readable image names, unless a mount (a container's root) uses one: a
-     * layer an unreadable image left, kept while a container ran on it, goes at the next removal.
+     * Removes the layers no readable image (of those given) names, unless a mount (a container's
+     * root) uses one: a layer an unreadable image left, kept while a container ran on it, goes at
+     * the next removal.
      */
-    private void removeOrphanLayers() throws IOException {
+    private void removeOrphanLayers(List<ImageRecord> readable) throws IOException {
         Set<String> kept = new HashSet<>();
-        for (ImageRecord r : list()) for (String d : r.diffIds()) kept.add(layer(d).toString());
+        for (ImageRecord r : readable) for (String d : r.diffIds()) kept.add(layer(d).toString());
         String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
         try (Stream<Path> s = Files.list(root.resolve("layers"))) {
             for (Path l : s.toList()) {

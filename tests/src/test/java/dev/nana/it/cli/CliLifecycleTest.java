@@ -121,26 +121,14 @@ class CliLifecycleTest {
     void anOutputThatCannotBeWrittenIsNanasFailureNotSilence(boolean daemon) throws Exception {
         try (NanaCli nana = new NanaCli()) {
             if (daemon) nana.startDaemon();
-            NanaCli.Run full =
-                    nana.exec(
-                            List.of(
-                                    "bash",
-                                    "-c",
-                                    NanaCli.bin() + " run --rm full -- echo hi > /dev/full"),
-                            null);
+            NanaCli.Run full = shell(nana, "run --rm full -- echo hi > /dev/full");
             assertEquals(125, full.exit(), "a full disk under its output: " + full.err());
             assertTrue(full.err().contains("No space left on device"), full.err());
             assertEquals(0, nana.run("run", "kept", "--", "seq", "1000").exit());
             // logs copies the log, ps prints through picocli's writer: both say what failed,
             // in one line, and exit 125 (a raw OsException once; "its reader went away" for ps)
             for (String command : List.of("logs kept", "ps", "inspect kept")) {
-                NanaCli.Run r =
-                        nana.exec(
-                                List.of(
-                                        "bash",
-                                        "-c",
-                                        NanaCli.bin() + " " + command + " > /dev/full"),
-                                null);
+                NanaCli.Run r = shell(nana, command + " > /dev/full");
                 assertEquals(125, r.exit(), command + ": " + r.err());
                 assertEquals(
                         1, r.err().lines().count(), command + " says it in one line: " + r.err());
@@ -149,16 +137,15 @@ class CliLifecycleTest {
                         command + ": " + r.err());
             }
             assertEquals(0, nana.run("rm", "kept").exit());
-            NanaCli.Run head =
-                    nana.exec(
-                            List.of(
-                                    "bash",
-                                    "-c",
-                                    NanaCli.bin() + " run --rm head -- seq 100000 | head -1"),
-                            null);
+            NanaCli.Run head = shell(nana, "run --rm head -- seq 100000 | head -1");
             assertEquals(
                     "1\n", head.out(), "a reader that goes early is no failure: " + head.err());
         }
+    }
+
+    /** bin/nana with a shell line's arguments and redirections. */
+    private static NanaCli.Run shell(NanaCli nana, String line) throws Exception {
+        return nana.exec(List.of("bash", "-c", NanaCli.bin() + " " + line), null);
     }
 
     @Test
