@@ -7,7 +7,7 @@
  *   - every file descriptor it creates is O_CLOEXEC;
  *   - nothing here blocks unless its name or timeout says so.
  *
- * The Java binding (dev.nana.os.LibNana) mirrors this file line by line; the
+ * The Java binding (dev.nana.supervisor.os.LibNana) mirrors this file line by line; the
  * test NanaHeaderDriftTest parses it and fails when the two disagree.
  * Bump NANA_ABI_VERSION whenever a signature changes.
  */

@@ -1,5 +1,5 @@
 /* What the shim and its supervisor say to each other, named once on this side; the Java
- * side is dev.nana.shim.ShimProtocol, and ShimProtocolDriftTest fails when the two differ.
+ * side is dev.nana.supervisor.shim.ShimProtocol, and ShimProtocolDriftTest fails when the two differ.
  *
  * The sync pipe (the shim's stdout while it starts), one line each:
  *   "created <pid>"    the runtime's create ran; <pid> is the container's process

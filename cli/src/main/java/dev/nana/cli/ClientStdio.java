@@ -1,12 +1,12 @@
 package dev.nana.cli;
 
 import dev.nana.Stdio;
-import dev.nana.os.Fd;
-import dev.nana.os.LibNana;
-import dev.nana.os.OsException;
-import dev.nana.os.OutputPump;
-import dev.nana.shim.ShimProtocol;
-import dev.nana.state.StateDir;
+import dev.nana.supervisor.os.Fd;
+import dev.nana.supervisor.os.LibNana;
+import dev.nana.supervisor.os.OsException;
+import dev.nana.supervisor.os.OutputPump;
+import dev.nana.supervisor.shim.ShimProtocol;
+import dev.nana.supervisor.state.StateDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.nana.cli;
 
 import dev.nana.Stdio;
 import dev.nana.Supervisor;
-import dev.nana.os.LibNana;
+import dev.nana.supervisor.os.LibNana;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

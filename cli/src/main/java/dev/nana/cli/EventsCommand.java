@@ -8,7 +8,7 @@ import dev.nana.InvalidArgumentException;
 import dev.nana.NanaException;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
-import dev.nana.events.Journal;
+import dev.nana.supervisor.events.Journal;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,9 +1,9 @@
 package dev.nana.cli;
 
-import dev.nana.os.OsException;
-import dev.nana.shim.ProcessDir;
-import dev.nana.shim.ShimExit;
-import dev.nana.shim.ShimHandle;
+import dev.nana.supervisor.os.OsException;
+import dev.nana.supervisor.shim.ProcessDir;
+import dev.nana.supervisor.shim.ShimExit;
+import dev.nana.supervisor.shim.ShimHandle;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;

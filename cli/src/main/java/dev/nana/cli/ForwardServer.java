@@ -2,11 +2,11 @@ package dev.nana.cli;
 
 import dev.nana.ResourceExhaustedException;
 import dev.nana.Supervisor;
-import dev.nana.os.Fd;
-import dev.nana.os.FdSink;
-import dev.nana.os.LibNana;
-import dev.nana.os.OsException;
 import dev.nana.supervisor.HeapBudget;
+import dev.nana.supervisor.os.Fd;
+import dev.nana.supervisor.os.FdSink;
+import dev.nana.supervisor.os.LibNana;
+import dev.nana.supervisor.os.OsException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

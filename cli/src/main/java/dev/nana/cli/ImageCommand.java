@@ -5,7 +5,7 @@ import dev.nana.cri.image.ImageRecord;
 import dev.nana.cri.image.ImageReference;
 import dev.nana.cri.image.ImageStore;
 import dev.nana.cri.image.RegistryHosts;
-import dev.nana.state.StateDir;
+import dev.nana.supervisor.state.StateDir;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

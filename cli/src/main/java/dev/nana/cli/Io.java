@@ -1,9 +1,9 @@
 package dev.nana.cli;
 
 import dev.nana.Supervisor;
-import dev.nana.os.Fd;
-import dev.nana.os.FdSink;
-import dev.nana.os.OsException;
+import dev.nana.supervisor.os.Fd;
+import dev.nana.supervisor.os.FdSink;
+import dev.nana.supervisor.os.OsException;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;

@@ -2,8 +2,8 @@ package dev.nana.cli;
 
 import dev.nana.NotFoundException;
 import dev.nana.OutputGapException;
-import dev.nana.shim.OutputLog;
-import dev.nana.shim.ProcessDir;
+import dev.nana.supervisor.shim.OutputLog;
+import dev.nana.supervisor.shim.ProcessDir;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.util.concurrent.Callable;

@@ -1,7 +1,7 @@
 package dev.nana.cli;
 
 import dev.nana.NanaException;
-import dev.nana.os.NativeUnavailableException;
+import dev.nana.supervisor.os.NativeUnavailableException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;

@@ -1,8 +1,8 @@
 package dev.nana.cli;
 
-import dev.nana.os.Fd;
-import dev.nana.os.LibNana;
-import dev.nana.os.OsException;
+import dev.nana.supervisor.os.Fd;
+import dev.nana.supervisor.os.LibNana;
+import dev.nana.supervisor.os.OsException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,8 @@
 package dev.nana.cli;
 
-import dev.nana.os.LibNana;
-import dev.nana.os.NativeLibrary;
-import dev.nana.shim.Shim;
+import dev.nana.supervisor.os.LibNana;
+import dev.nana.supervisor.os.NativeLibrary;
+import dev.nana.supervisor.shim.Shim;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;

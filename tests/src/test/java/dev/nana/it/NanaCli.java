@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nana.state.StateDir;
+import dev.nana.supervisor.state.StateDir;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -208,7 +208,7 @@ public final class NanaCli implements AutoCloseable {
             Thread.currentThread().interrupt(); // the folder goes all the same, then the test ends
         }
         // CRI containers' root filesystems and pods' netns files a failed test left
-        dev.nana.os.Mounts.unmountUnder(stateDir);
+        dev.nana.supervisor.os.Mounts.unmountUnder(stateDir);
         StateDir.deleteTree(stateDir);
         StateDir.deleteTree(cniConfDir());
         Files.deleteIfExists(stateDir.resolveSibling(stateDir.getFileName() + ".daemon.log"));

@@ -15,7 +15,7 @@ import dev.nana.Subscription;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
 import dev.nana.it.NanaCli;
-import dev.nana.os.Command;
+import dev.nana.supervisor.os.Command;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;

@@ -1,7 +1,7 @@
 package dev.nana.it.api;
 
 import dev.nana.Supervisor;
-import dev.nana.state.StateDir;
+import dev.nana.supervisor.state.StateDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

@@ -34,7 +34,7 @@ import dev.nana.cri.v1.StopContainerRequest;
 import dev.nana.cri.v1.UpdateContainerResourcesRequest;
 import dev.nana.it.GrpcChannel;
 import dev.nana.it.NanaCli;
-import dev.nana.state.StateDir;
+import dev.nana.supervisor.state.StateDir;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;

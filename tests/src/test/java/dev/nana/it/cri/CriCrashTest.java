@@ -17,7 +17,7 @@ import dev.nana.it.FaultSize;
 import dev.nana.it.GrpcChannel;
 import dev.nana.it.Leaks;
 import dev.nana.it.NanaCli;
-import dev.nana.state.StateDir;
+import dev.nana.supervisor.state.StateDir;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;

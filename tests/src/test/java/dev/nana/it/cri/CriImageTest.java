@@ -14,7 +14,7 @@ import dev.nana.cri.v1.ListImagesRequest;
 import dev.nana.cri.v1.RemoveImageRequest;
 import dev.nana.it.GrpcChannel;
 import dev.nana.it.NanaCli;
-import dev.nana.state.StateDir;
+import dev.nana.supervisor.state.StateDir;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;

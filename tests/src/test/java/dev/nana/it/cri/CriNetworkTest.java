@@ -26,7 +26,7 @@ import dev.nana.cri.v1.StatusRequest;
 import dev.nana.cri.v1.StopPodSandboxRequest;
 import dev.nana.it.GrpcChannel;
 import dev.nana.it.NanaCli;
-import dev.nana.state.StateDir;
+import dev.nana.supervisor.state.StateDir;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.InputStream;

@@ -25,7 +25,7 @@ import dev.nana.cri.v1.VersionRequest;
 import dev.nana.cri.v1.VersionResponse;
 import dev.nana.it.GrpcChannel;
 import dev.nana.it.NanaCli;
-import dev.nana.os.Command;
+import dev.nana.supervisor.os.Command;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;

@@ -13,7 +13,7 @@ import dev.nana.it.Baseline;
 import dev.nana.it.FaultSize;
 import dev.nana.it.GrpcChannel;
 import dev.nana.it.NanaCli;
-import dev.nana.state.StateDir;
+import dev.nana.supervisor.state.StateDir;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.InvalidArgumentException;
 import dev.nana.cri.image.LayerUnpacker;
-import dev.nana.os.LibNana;
-import dev.nana.state.StateDir;
+import dev.nana.supervisor.os.LibNana;
+import dev.nana.supervisor.state.StateDir;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.nana.state.StateDir;
+import dev.nana.supervisor.state.StateDir;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

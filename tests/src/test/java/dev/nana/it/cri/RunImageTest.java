@@ -11,7 +11,7 @@ import dev.nana.NotFoundException;
 import dev.nana.Supervisor;
 import dev.nana.it.Leaks;
 import dev.nana.it.NanaCli;
-import dev.nana.state.StateDir;
+import dev.nana.supervisor.state.StateDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

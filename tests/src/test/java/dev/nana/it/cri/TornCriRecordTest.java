@@ -11,7 +11,7 @@ import dev.nana.cri.v1.RuntimeServiceGrpc;
 import dev.nana.it.GrpcChannel;
 import dev.nana.it.Leaks;
 import dev.nana.it.NanaCli;
-import dev.nana.state.StateDir;
+import dev.nana.supervisor.state.StateDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,10 +4,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.nana.api.v1.ContainersGrpc;
-import dev.nana.api.v1.Event;
-import dev.nana.api.v1.EventsRequest;
-import dev.nana.api.v1.ListRequest;
+import dev.nana.grpc.v1.ContainersGrpc;
+import dev.nana.grpc.v1.Event;
+import dev.nana.grpc.v1.EventsRequest;
+import dev.nana.grpc.v1.ListRequest;
 import dev.nana.it.FaultSize;
 import dev.nana.it.GrpcChannel;
 import dev.nana.it.NanaCli;

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.nana.api.v1.ContainersGrpc;
-import dev.nana.api.v1.CreateRequest;
-import dev.nana.api.v1.InputChunk;
-import dev.nana.api.v1.InputResponse;
-import dev.nana.api.v1.OutputChunk;
-import dev.nana.api.v1.OutputRequest;
+import dev.nana.grpc.v1.ContainersGrpc;
+import dev.nana.grpc.v1.CreateRequest;
+import dev.nana.grpc.v1.InputChunk;
+import dev.nana.grpc.v1.InputResponse;
+import dev.nana.grpc.v1.OutputChunk;
+import dev.nana.grpc.v1.OutputRequest;
 import dev.nana.it.Baseline;
 import dev.nana.it.Fixture;
 import dev.nana.it.GrpcChannel;

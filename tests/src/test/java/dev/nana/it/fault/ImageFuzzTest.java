@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.NanaException;
 import dev.nana.cri.image.ImageStore;
 import dev.nana.it.FaultSize;
-import dev.nana.state.StateDir;
+import dev.nana.supervisor.state.StateDir;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -2,7 +2,7 @@ package dev.nana.it.shim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.nana.runtime.CgroupLayout;
+import dev.nana.supervisor.runtime.CgroupLayout;
 import org.junit.jupiter.api.Test;
 
 /** The shim contract with crun, including its hybrid-cgroup workaround where the host needs it. */

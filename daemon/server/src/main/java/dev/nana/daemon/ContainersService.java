@@ -1,0 +1,487 @@
+package dev.nana.daemon;
+
+import com.google.protobuf.ByteString;
+import dev.nana.EventListener;
+import dev.nana.OutputGapException;
+import dev.nana.Supervisor;
+import dev.nana.UnavailableException;
+import dev.nana.grpc.Convert;
+import dev.nana.grpc.Statuses;
+import dev.nana.grpc.v1.CheckpointRequest;
+import dev.nana.grpc.v1.CheckpointResponse;
+import dev.nana.grpc.v1.Container;
+import dev.nana.grpc.v1.ContainerStats;
+import dev.nana.grpc.v1.ContainersGrpc;
+import dev.nana.grpc.v1.CreateRequest;
+import dev.nana.grpc.v1.DeleteRequest;
+import dev.nana.grpc.v1.DeleteResponse;
+import dev.nana.grpc.v1.Event;
+import dev.nana.grpc.v1.EventsRequest;
+import dev.nana.grpc.v1.ExecRequest;
+import dev.nana.grpc.v1.ExecResponse;
+import dev.nana.grpc.v1.ExitStatus;
+import dev.nana.grpc.v1.GetRequest;
+import dev.nana.grpc.v1.InputChunk;
+import dev.nana.grpc.v1.InputResponse;
+import dev.nana.grpc.v1.KillRequest;
+import dev.nana.grpc.v1.KillResponse;
+import dev.nana.grpc.v1.ListRequest;
+import dev.nana.grpc.v1.ListResponse;
+import dev.nana.grpc.v1.OutputChunk;
+import dev.nana.grpc.v1.OutputRequest;
+import dev.nana.grpc.v1.PauseRequest;
+import dev.nana.grpc.v1.RestoreRequest;
+import dev.nana.grpc.v1.ResumeRequest;
+import dev.nana.grpc.v1.StartRequest;
+import dev.nana.grpc.v1.StatsRequest;
+import dev.nana.grpc.v1.UpdateRequest;
+import dev.nana.grpc.v1.WaitExecRequest;
+import dev.nana.grpc.v1.WaitRequest;
+import dev.nana.supervisor.HeapBudget;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/** nana.v1.Containers over a {@link Supervisor}: each call is one Supervisor call. */
+final class ContainersService extends ContainersGrpc.ContainersImplBase {
+    private final Supervisor supervisor;
+    private final OpenStreams streams = new OpenStreams();
+
+    ContainersService(Supervisor supervisor) {
+        this.supervisor = supervisor;
+    }
+
+    private static <T> void reply(StreamObserver<T> out, Supplier<T> call) {
+        T value;
+        try {
+            value = call.get();
+        } catch (RuntimeException e) {
+            out.onError(Statuses.toStatus(e));
+            return;
+        }
+        out.onNext(value);
+        out.onCompleted();
+    }
+
+    @Override
+    public void create(CreateRequest r, StreamObserver<Container> out) {
+        reply(out, () -> Convert.toProto(supervisor.create(Convert.fromProto(r))));
+    }
+
+    @Override
+    public void start(StartRequest r, StreamObserver<Container> out) {
+        reply(out, () -> Convert.toProto(supervisor.start(r.getId())));
+    }
+
+    @Override
+    public void run(CreateRequest r, StreamObserver<Container> out) {
+        reply(out, () -> Convert.toProto(supervisor.run(Convert.fromProto(r))));
+    }
+
+    @Override
+    public void update(UpdateRequest r, StreamObserver<Container> out) {
+        reply(out, () -> Convert.toProto(supervisor.update(r.getId(), Convert.fromProto(r))));
+    }
+
+    @Override
+    public void stats(StatsRequest r, StreamObserver<ContainerStats> out) {
+        reply(out, () -> Convert.toProto(supervisor.stats(r.getId())));
+    }
+
+    @Override
+    public void checkpoint(CheckpointRequest r, StreamObserver<CheckpointResponse> out) {
+        reply(
+                out,
+                () -> {
+                    supervisor.checkpoint(
+                            r.getId(),
+                            Path.of(r.getImagePath()),
+                            r.getLeaveRunning(),
+                            r.getCriu().isEmpty() ? null : Path.of(r.getCriu()));
+                    return CheckpointResponse.getDefaultInstance();
+                });
+    }
+
+    @Override
+    public void restore(RestoreRequest r, StreamObserver<Container> out) {
+        reply(
+                out,
+                () ->
+                        Convert.toProto(
+                                supervisor.restore(
+                                        Convert.fromProto(r.getContainer()),
+                                        Path.of(r.getImagePath()),
+                                        r.getCriu().isEmpty() ? null : Path.of(r.getCriu()))));
+    }
+
+    @Override
+    public void exec(ExecRequest r, StreamObserver<ExecResponse> out) {
+        reply(
+                out,
+                () -> {
+                    dev.nana.ExecInfo e = supervisor.exec(r.getId(), Convert.fromProto(r));
+                    return ExecResponse.newBuilder()
+                            .setId(e.id())
+                            .setExecId(e.execId())
+                            .setPid(e.pid())
+                            .build();
+                });
+    }
+
+    @Override
+    public void waitExec(WaitExecRequest r, StreamObserver<ExitStatus> out) {
+        answer(supervisor.waitForExec(r.getId(), r.getExecId()), out);
+    }
+
+    @Override
+    public void pause(PauseRequest r, StreamObserver<Container> out) {
+        reply(out, () -> Convert.toProto(supervisor.pause(r.getId())));
+    }
+
+    @Override
+    public void resume(ResumeRequest r, StreamObserver<Container> out) {
+        reply(out, () -> Convert.toProto(supervisor.resume(r.getId())));
+    }
+
+    @Override
+    public void kill(KillRequest r, StreamObserver<KillResponse> out) {
+        reply(
+                out,
+                () -> {
+                    supervisor.kill(r.getId(), r.getSignal(), r.getAll());
+                    return KillResponse.getDefaultInstance();
+                });
+    }
+
+    @Override
+    public void delete(DeleteRequest r, StreamObserver<DeleteResponse> out) {
+        reply(
+                out,
+                () -> {
+                    supervisor.delete(r.getId(), r.getForce());
+                    return DeleteResponse.getDefaultInstance();
+                });
+    }
+
+    @Override
+    public void list(ListRequest r, StreamObserver<ListResponse> out) {
+        reply(
+                out,
+                () ->
+                        ListResponse.newBuilder()
+                                .addAllContainers(
+                                        supervisor.list().stream().map(Convert::toProto).toList())
+                                .build());
+    }
+
+    @Override
+    public void get(GetRequest r, StreamObserver<Container> out) {
+        reply(out, () -> Convert.toProto(supervisor.state(r.getId())));
+    }
+
+    @Override
+    public void wait(WaitRequest r, StreamObserver<ExitStatus> out) {
+        answer(supervisor.waitForExit(r.getId()), out);
+    }
+
+    private void answer(
+            CompletableFuture<dev.nana.ExitStatus> future, StreamObserver<ExitStatus> out) {
+        OpenStreams.Guarded<ExitStatus> stream = streams.open(out);
+        ((ServerCallStreamObserver<ExitStatus>) out).setOnCancelHandler(stream::forget);
+        var _ =
+                future.whenComplete( // the answer goes to out: nothing waits on this one
+                        (exit, error) -> {
+                            if (error != null) {
+                                Throwable cause =
+                                        error instanceof CompletionException
+                                                ? error.getCause()
+                                                : error;
+                                stream.fail(
+                                        Statuses.toStatus(
+                                                cause instanceof RuntimeException re
+                                                        ? re
+                                                        : new RuntimeException(cause)));
+                            } else if (stream.next(Convert.toProto(exit))) {
+                                stream.complete();
+                            }
+                        });
+    }
+
+    /**
+     * Ends every call that stays open (event streams, output, waits, input) with "the daemon is
+     * stopping", so that stopping does not wait for them; clients of nana-client subscribe and wait
+     * again once a daemon answers.
+     */
+    void stopping() {
+        streams.stopAll();
+    }
+
+    @Override
+    public void events(EventsRequest r, StreamObserver<Event> out) {
+        ServerCallStreamObserver<Event> call = (ServerCallStreamObserver<Event>) out;
+        Instant since = r.hasSince() ? Convert.instant(r.getSince()) : null;
+        // gRPC flow control: an event is sent only when the client has room for it. Until then
+        // the subscriber waits, its bounded queue overflows, and it catches up from the journal
+        // when the client reads again (no gap, no duplicate): a client that never reads costs
+        // a parked virtual thread and a bounded queue, never a growing buffer in the server.
+        Ready ready = new Ready(call);
+        OpenStreams.Guarded<Event> stream = streams.open(out);
+        EventListener listener =
+                new EventListener() {
+                    @Override
+                    public void onEvent(dev.nana.Event e) {
+                        send(Convert.toProto(e));
+                    }
+
+                    @Override
+                    public void onFellBehind(Instant lostFrom) {
+                        send(
+                                Event.newBuilder()
+                                        .setFellBehindFrom(Convert.timestamp(lostFrom))
+                                        .build());
+                    }
+
+                    private void send(Event e) {
+                        if (ready.await()) stream.next(e);
+                    }
+                };
+        try {
+            var subscription = supervisor.subscribe(Convert.filter(r), since, listener);
+            call.setOnCancelHandler(
+                    () -> {
+                        stream.forget();
+                        subscription.close();
+                    });
+        } catch (RuntimeException e) {
+            stream.fail(Statuses.toStatus(e));
+        }
+    }
+
+    @Override
+    public void output(OutputRequest r, StreamObserver<OutputChunk> out) {
+        ServerCallStreamObserver<OutputChunk> call = (ServerCallStreamObserver<OutputChunk>) out;
+        if (outputs.incrementAndGet() > MAX_OUTPUT_STREAMS) {
+            outputs.decrementAndGet();
+            out.onError(
+                    Status.RESOURCE_EXHAUSTED
+                            .withDescription(
+                                    "the nana daemon serves "
+                                            + MAX_OUTPUT_STREAMS
+                                            + " output streams at once, its most: close some (a"
+                                            + " reader that stops reading holds its stream)")
+                            .asRuntimeException());
+            return;
+        }
+        InputStream output;
+        HeapBudget.Share share;
+        try {
+            share = HeapBudget.PROCESS.takeLasting(OUTPUT_STREAM_BYTES, "an output stream");
+        } catch (RuntimeException e) {
+            outputs.decrementAndGet();
+            out.onError(Statuses.toStatus(e));
+            return;
+        }
+        try {
+            output =
+                    r.getAttach()
+                            ? supervisor.attachOutput(r.getId())
+                            : supervisor.output(r.getId());
+        } catch (RuntimeException e) {
+            share.close();
+            outputs.decrementAndGet();
+            out.onError(Statuses.toStatus(e));
+            return;
+        }
+        Ready ready = new Ready(call);
+        OpenStreams.Guarded<OutputChunk> stream = streams.open(out);
+        if (r.getAttach()) stream.next(OutputChunk.newBuilder().setAttached(true).build());
+        // a virtual thread per reader: following the log sleeps between reads, and a client
+        // that stops reading parks it (flow control), never a buffer in the server
+        Thread sender =
+                Thread.ofVirtual()
+                        .name("nana-output-" + r.getId())
+                        .start(
+                                () -> {
+                                    byte[] buf = new byte[OUTPUT_CHUNK];
+                                    try (InputStream in = output;
+                                            HeapBudget.Share _ = share;
+                                            Released _ = outputs::decrementAndGet) {
+                                        while (true) {
+                                            OutputChunk.Builder chunk = OutputChunk.newBuilder();
+                                            int n;
+                                            try {
+                                                n = in.read(buf);
+                                            } catch (OutputGapException gap) {
+                                                chunk.setDropped(gap.droppedBytes());
+                                                n = 0;
+                                            }
+                                            if (n < 0) break;
+                                            chunk.setData(ByteString.copyFrom(buf, 0, n));
+                                            if (!ready.await() || !stream.next(chunk.build()))
+                                                return;
+                                        }
+                                        stream.complete();
+                                    } catch (IOException e) {
+                                        stream.fail(
+                                                Statuses.toStatus(
+                                                        new UnavailableException(
+                                                                "read the output of \""
+                                                                        + r.getId()
+                                                                        + "\": "
+                                                                        + e.getMessage(),
+                                                                e)));
+                                    }
+                                });
+        call.setOnCancelHandler(
+                () -> {
+                    stream.forget();
+                    sender.interrupt();
+                    // an attached reader lets go of its FIFO at once: the container runs on
+                    if (r.getAttach()) closeQuietly(output);
+                });
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // it only lets go
+        }
+    }
+
+    @Override
+    public StreamObserver<InputChunk> input(StreamObserver<InputResponse> out) {
+        // runs on the call's (virtual) thread: a write waits (sleeping, never pinning its carrier)
+        // while the container does not read, and gRPC asks the client for the next message only
+        // once it returns
+        OpenStreams.Guarded<InputResponse> stream = streams.open(out);
+        return new StreamObserver<>() {
+            private OutputStream stdin;
+            private boolean failed;
+
+            @Override
+            public void onNext(InputChunk c) {
+                if (failed) return;
+                try {
+                    if (stdin == null) {
+                        OutputStream opened = supervisor.input(c.getId());
+                        stdin = opened;
+                        // a write waiting for a container that does not read ends when the call
+                        // is cancelled: cancellation comes on the transport's thread, not after
+                        // this onNext as onError does
+                        Context.current()
+                                .addListener(
+                                        _ -> {
+                                            try {
+                                                opened.close();
+                                            } catch (IOException e) {
+                                                // the container is gone
+                                            }
+                                        },
+                                        Runnable::run);
+                        stream.next(InputResponse.newBuilder().setOpened(true).build());
+                    }
+                    if (!c.getData().isEmpty()) c.getData().writeTo(stdin);
+                } catch (RuntimeException e) {
+                    fail(e);
+                } catch (IOException e) {
+                    fail(
+                            new UnavailableException(
+                                    "write to the input of \""
+                                            + c.getId()
+                                            + "\": "
+                                            + e.getMessage(),
+                                    e));
+                }
+            }
+
+            private void fail(RuntimeException e) {
+                failed = true;
+                closeQuietly();
+                stream.fail(Statuses.toStatus(e));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                stream.forget();
+                closeQuietly(); // the client went: its stdin ends, as a closed pipe would
+            }
+
+            @Override
+            public void onCompleted() {
+                if (failed) return;
+                closeQuietly();
+                stream.complete();
+            }
+
+            private void closeQuietly() {
+                try {
+                    if (stdin != null) stdin.close();
+                } catch (IOException e) {
+                    // the container is gone
+                }
+            }
+        };
+    }
+
+    /** Bytes per output message: big enough to be cheap, small beside gRPC's 4 MiB limit. */
+    private static final int OUTPUT_CHUNK = 16 * 1024;
+
+    /**
+     * Output streams open at once: each holds a thread, a chunk in hand and one in flight (flow
+     * control sends the next only once the client took it), ~40 KiB, 5 MiB for all of them.
+     */
+    static final int MAX_OUTPUT_STREAMS = 128;
+
+    /** What an output stream holds: its thread, a chunk in hand and one in flight. */
+    static final long OUTPUT_STREAM_BYTES = 40 << 10;
+
+    private final AtomicInteger outputs = new AtomicInteger();
+
+    /** Something undone at the end of a try block, that throws nothing. */
+    private interface Released extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * gRPC flow control for a server stream: a message is sent only when the client has room for
+     * it; until then its sender waits.
+     */
+    private static final class Ready {
+        private final ServerCallStreamObserver<?> call;
+
+        Ready(ServerCallStreamObserver<?> call) {
+            this.call = call;
+            call.setOnReadyHandler(
+                    () -> {
+                        synchronized (this) {
+                            notifyAll();
+                        }
+                    });
+        }
+
+        /** Waits until the client has room: false when the call is cancelled meanwhile. */
+        synchronized boolean await() {
+            while (!call.isReady() && !call.isCancelled()) {
+                try {
+                    wait(200);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return !call.isCancelled();
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/**
+ * nana's in-process supervisor: what {@link dev.nana.Supervisor#builder()} builds. Its packages are
+ * nana's own, exported only to nana's daemon and CLI; users reach it through the API alone. It
+ * needs native access (--enable-native-access=dev.nana.supervisor, or ALL-UNNAMED on the class
+ * path) for libnana.
+ */
+module dev.nana.supervisor {
+    requires transitive dev.nana;
+    requires com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.datatype.jsr310;
+    requires org.slf4j;
+    // libnana.so and nana-shim, as resources (the nana-native jar)
+    requires dev.nana.natives;
+
+    exports dev.nana.supervisor.bundle to
+            dev.nana.daemon,
+            dev.nana.cli;
+    exports dev.nana.supervisor.events to
+            dev.nana.daemon,
+            dev.nana.cli;
+    exports dev.nana.supervisor.metrics to
+            dev.nana.daemon,
+            dev.nana.cli;
+    exports dev.nana.supervisor.os to
+            dev.nana.daemon,
+            dev.nana.cri,
+            dev.nana.cli;
+    exports dev.nana.supervisor.runtime to
+            dev.nana.daemon,
+            dev.nana.cli;
+    exports dev.nana.supervisor.shim to
+            dev.nana.daemon,
+            dev.nana.cri,
+            dev.nana.cli;
+    exports dev.nana.supervisor.state to
+            dev.nana.daemon,
+            dev.nana.cri,
+            dev.nana.cli;
+    exports dev.nana.supervisor.stats to
+            dev.nana.daemon,
+            dev.nana.cli;
+    exports dev.nana.supervisor to
+            dev.nana.daemon,
+            dev.nana.cri,
+            dev.nana.cli;
+
+    // state files, the journal and process records are Jackson records
+    opens dev.nana.supervisor.events to
+            com.fasterxml.jackson.databind;
+    opens dev.nana.supervisor.shim to
+            com.fasterxml.jackson.databind;
+    opens dev.nana.supervisor.state to
+            com.fasterxml.jackson.databind;
+
+    uses dev.nana.spi.ImageBundles;
+
+    provides dev.nana.spi.LocalSupervisorFactory with
+            dev.nana.supervisor.LocalFactory;
+}

@@ -1,0 +1,64 @@
+package dev.nana.supervisor.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class StartFifoTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final OciRuntime RUNC = new OciRuntime("runc", Path.of("/usr/sbin/runc"), false);
+    private static final OciRuntime CRUN = new OciRuntime("crun", Path.of("/usr/bin/crun"), true);
+
+    private static ObjectNode config() {
+        ObjectNode c = JSON.createObjectNode();
+        c.putObject("process").putArray("args").add("sh");
+        return c;
+    }
+
+    @Test
+    void runcIsStartedByReadingItsFifoAndCrunByWritingIt() {
+        assertEquals(
+                Optional.of(new StartFifo("--start-fifo-read", Path.of("/run/runc/web/exec.fifo"))),
+                StartFifo.of(RUNC, List.of(), "web", config()));
+        assertEquals(
+                Optional.of(
+                        new StartFifo("--start-fifo-write", Path.of("/run/crun/web/exec.fifo"))),
+                StartFifo.of(CRUN, List.of(), "web", config()));
+    }
+
+    @Test
+    void followsTheRuntimesRoot() {
+        assertEquals(
+                Path.of("/var/r/web/exec.fifo"),
+                StartFifo.of(RUNC, List.of("--root", "/var/r"), "web", config()).get().path());
+        assertEquals(
+                Path.of("/b/web/exec.fifo"),
+                StartFifo.of(CRUN, List.of("--root=/a", "--debug", "--root", "/b"), "web", config())
+                        .get()
+                        .path());
+        assertTrue(
+                StartFifo.of(RUNC, List.of("--root", "relative"), "web", config()).isEmpty(),
+                "a relative root is the runtime's business");
+    }
+
+    @Test
+    void anyOtherRuntimeOrPoststartHooksStartThroughTheRuntime() {
+        OciRuntime other = new OciRuntime("/opt/youki", Path.of("/opt/youki"), false);
+        assertTrue(StartFifo.of(other, List.of(), "web", config()).isEmpty());
+        ObjectNode hooked = config();
+        hooked.putObject("hooks").putArray("poststart").addObject().put("path", "/bin/true");
+        assertTrue(StartFifo.of(CRUN, List.of(), "web", hooked).isEmpty());
+        assertTrue(StartFifo.of(RUNC, List.of(), "web", hooked).isEmpty());
+        ObjectNode emptyHooks = config();
+        emptyHooks.putObject("hooks").putArray("poststart");
+        assertTrue(
+                StartFifo.of(RUNC, List.of(), "web", emptyHooks).isPresent(),
+                "an empty poststart list is no hook");
+    }
+}
