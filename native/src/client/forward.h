@@ -1,5 +1,6 @@
-/* The thin CLI's protocol with the daemon (the daemon's end: dev.nana.cli.ForwardProtocol,
- * which names the same words; ForwardProtocolDriftTest fails when the two disagree).
+/* The thin CLI's protocol with the daemon (the daemon's end:
+ * dev.nana.daemon.forward.ForwardProtocol, which names the same words; ForwardProtocolDriftTest
+ * fails when the two disagree).
  * Big-endian integers on a unix stream socket at "<daemon address>.cli":
  *   client → daemon  u32 length, then "NANA" u32 version, u32 argc {u32 len, bytes}...,
  *                    u32 envc {u32 len, "K=V"}..., u32 len, cwd

@@ -1,6 +1,7 @@
 package dev.nana.cli;
 
 import dev.nana.Stdio;
+import dev.nana.spi.CommandRunner.Terminal;
 import dev.nana.supervisor.os.Fd;
 import dev.nana.supervisor.os.LibNana;
 import dev.nana.supervisor.os.OsException;

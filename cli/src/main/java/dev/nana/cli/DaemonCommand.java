@@ -2,25 +2,20 @@ package dev.nana.cli;
 
 import dev.nana.cri.image.RegistryHosts;
 import dev.nana.cri.net.Cni;
-import dev.nana.daemon.DaemonServer;
-import dev.nana.supervisor.LocalSupervisor;
-import dev.nana.supervisor.state.StateDir;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.nana.spi.DaemonLauncher;
 import java.nio.file.Path;
-import java.nio.file.attribute.GroupPrincipal;
 import java.time.Duration;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code nana daemon}: restores the state directory, then serves the gRPC API on a unix socket.
- * SIGTERM or SIGINT stop the daemon and leave every container running.
+ * {@code nana daemon}: the command line only. It checks the options and hands them to the daemon
+ * (nana-daemon's {@link DaemonLauncher}, found on the class path), with this CLI as the runner of
+ * the thin client's commands; the daemon restores the state directory and serves until SIGTERM or
+ * SIGINT, which leave every container running.
  */
 @Command(
         name = "daemon",
@@ -30,8 +25,6 @@ import picocli.CommandLine.Option;
             "SIGTERM and SIGINT stop it and leave every container running; the next daemon restores them."
         })
 public final class DaemonCommand extends Subcommand implements Callable<Integer> {
-    private static final Logger log = LoggerFactory.getLogger(DaemonCommand.class);
-
     @Option(
             names = "--socket",
             paramLabel = "PATH",
@@ -143,45 +136,8 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                     "serve Prometheus metrics on http://HOST:PORT/metrics (off by default), e.g. 127.0.0.1:9464")
     String metricsAddress;
 
-    /**
-     * bin/nana-jvm tells the daemon when it runs without its AOT cache (none recorded, or older
-     * than the jars since a rebuild): it then restarts slower (0.91 s instead of 0.73 s with 100
-     * containers, measured) and holds ~20 MB more, which no one would otherwise learn.
-     */
-    private static void warnWithoutAotCache() {
-        String aot = System.getProperty("nana.aotCache");
-        if (aot == null) return;
-        log.warn(
-                "running without its AOT cache ({}): {} is {}; scripts/make-aot-cache records it"
-                        + " (a faster start, less memory)",
-                aot,
-                System.getProperty("nana.home", "NANA_HOME") + "/build/nana-daemon.aot",
-                aot.equals("stale") ? "older than the jars, rebuilt since" : "not there");
-    }
-
-    /**
-     * The state directory belongs on a tmpfs (as /run is on a standard host): its contents mean
-     * nothing after a reboot, and on a disk every state write's fsync costs milliseconds on the
-     * start path (docs/BENCHMARKS.md).
-     */
-    private static void warnUnlessTmpfs(Path stateDir) {
-        try {
-            String type = Files.getFileStore(stateDir).type();
-            if (!type.equals("tmpfs") && !type.equals("ramfs")) {
-                log.warn(
-                        "state directory {} is on {}, not a tmpfs: each state write is synced to disk, which slows every"
-                                + " start; mount a tmpfs there (as /run is on a standard host)",
-                        stateDir,
-                        type);
-            }
-        } catch (IOException e) {
-            // nothing to say
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
-        NanaCommand.prebuildForwardedTree(); // beside the restore, on the other core
         Path sock = socket != null ? socket : nana.global.address;
         if (debug != null && !debug.equals("nana") && !debug.equals("all")) {
             throw new dev.nana.InvalidArgumentException(
@@ -206,92 +162,31 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
             throw new dev.nana.InvalidArgumentException(
                     "--cri-socket " + criSocket + " is the daemon's own socket: give another path");
         }
-        // both sockets are for this group: looked up once, before anything is restored
-        GroupPrincipal socketGroup = DaemonServer.group(sock, group);
-        LocalSupervisor supervisor =
-                LocalSupervisor.builder()
-                        .stateDir(nana.global.stateDir)
-                        .defaultRuntime(runtime)
-                        .maxConcurrentStarts(maxConcurrentStarts)
-                        .fastStart(!noFastStart)
-                        .daemon(true)
-                        .lockWait(Duration.ofSeconds(60))
-                        .timeout(Duration.ofMillis(Math.round(runtimeTimeout * 1000)))
-                        .build();
-        // the thin CLI's socket first: once the gRPC socket answers, both do
-        ForwardServer forward;
-        try {
-            forward = ForwardServer.start(sock, supervisor, socketGroup);
-        } catch (IOException | RuntimeException e) {
-            supervisor.close();
-            throw new dev.nana.UnavailableException(
-                    "serve the thin CLI on \""
-                            + ForwardServer.socketFor(sock)
-                            + "\": "
-                            + e.getMessage(),
-                    e);
-        }
-        DaemonServer server;
-        try {
-            DaemonServer.Cri cri =
-                    noCri
-                            ? null
-                            : new DaemonServer.Cri(
-                                    criSocket != null ? criSocket : sock.resolveSibling("cri.sock"),
-                                    nana.global.stateDir.resolve(StateDir.CRI),
-                                    nana.global.stateDir.resolve(
-                                            dev.nana.cri.image.ImageStore.FOLDER),
-                                    registries(registryConfig),
-                                    new Cni(
-                                            cniConfDir,
-                                            cniBinDirs == null ? Cni.DEFAULT_BIN_DIRS : cniBinDirs),
-                                    VersionCommand.version());
-            server = DaemonServer.start(supervisor, sock, cri, socketGroup);
-        } catch (RuntimeException e) {
-            forward.close();
-            supervisor.close();
-            throw e;
-        }
-        com.sun.net.httpserver.HttpServer metrics = null;
-        if (metricsAddress != null) {
-            try {
-                metrics = MetricsEndpoint.start(metricsAddress, supervisor);
-            } catch (RuntimeException | IOException e) {
-                server.close();
-                forward.close();
-                supervisor.close();
-                throw new dev.nana.InvalidArgumentException(
-                        "--metrics-address \""
-                                + metricsAddress
-                                + "\": "
-                                + e.getMessage()
-                                + "; give HOST:PORT such as 127.0.0.1:9464",
-                        e);
-            }
-        }
-        com.sun.net.httpserver.HttpServer metricsServer = metrics;
-        log.info(
-                "nana daemon pid {}: {} containers restored from {}, serving on {}",
-                ProcessHandle.current().pid(),
-                supervisor.restoredCount(),
-                nana.global.stateDir,
-                sock);
-        warnUnlessTmpfs(nana.global.stateDir);
-        warnWithoutAotCache();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime()
-                .addShutdownHook(
-                        Thread.ofPlatform()
-                                .unstarted(
-                                        () -> {
-                                            log.info("stopping; containers keep running");
-                                            if (metricsServer != null) metricsServer.stop(0);
-                                            forward.close();
-                                            server.close();
-                                            supervisor.close();
-                                            stopped.countDown();
-                                        }));
-        stopped.await();
-        return 0;
+        DaemonLauncher daemon =
+                ServiceLoader.load(DaemonLauncher.class)
+                        .findFirst()
+                        .orElseThrow(
+                                () ->
+                                        new dev.nana.UnavailableException(
+                                                "nana daemon: nana-daemon is not on the class path:"
+                                                        + " rebuild with scripts/setup"));
+        return daemon.serve(
+                new DaemonLauncher.Settings(
+                        nana.global.stateDir,
+                        sock,
+                        runtime,
+                        maxConcurrentStarts,
+                        Duration.ofMillis(Math.round(runtimeTimeout * 1000)),
+                        !noFastStart,
+                        noCri
+                                ? null
+                                : criSocket != null ? criSocket : sock.resolveSibling("cri.sock"),
+                        registries(registryConfig).dir(),
+                        cniConfDir,
+                        cniBinDirs == null ? Cni.DEFAULT_BIN_DIRS : cniBinDirs,
+                        group,
+                        metricsAddress,
+                        VersionCommand.version()),
+                new ForwardedCommands());
     }
 }

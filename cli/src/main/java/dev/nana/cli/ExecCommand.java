@@ -4,6 +4,7 @@ import dev.nana.ExecInfo;
 import dev.nana.ExecSpec;
 import dev.nana.Stdio;
 import dev.nana.Supervisor;
+import dev.nana.spi.CommandRunner.Terminal;
 import dev.nana.supervisor.LocalSupervisor;
 import dev.nana.supervisor.os.LibNana;
 import dev.nana.supervisor.shim.ProcessDir;

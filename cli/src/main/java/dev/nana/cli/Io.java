@@ -1,6 +1,8 @@
 package dev.nana.cli;
 
 import dev.nana.Supervisor;
+import dev.nana.spi.CommandRunner;
+import dev.nana.spi.CommandRunner.Terminal;
 import dev.nana.supervisor.os.Fd;
 import dev.nana.supervisor.os.FdSink;
 import dev.nana.supervisor.os.OsException;
@@ -13,6 +15,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
@@ -31,7 +35,7 @@ final class Io {
     final Supervisor daemonSupervisor;
 
     final Terminal terminal;
-    private volatile IntConsumer signalHandler;
+    private final Consumer<IntConsumer> signals;
 
     Io(
             InputStream in,
@@ -40,7 +44,8 @@ final class Io {
             Map<String, String> env,
             Path cwd,
             Supervisor daemonSupervisor,
-            Terminal terminal) {
+            Terminal terminal,
+            Consumer<IntConsumer> signals) {
         this.in = in;
         this.out = out;
         this.err = err;
@@ -48,38 +53,53 @@ final class Io {
         this.cwd = cwd;
         this.daemonSupervisor = daemonSupervisor;
         this.terminal = terminal;
+        this.signals = signals;
     }
 
+    /** This JVM's own stdio; it gets no forwarded signals (its own SIGINT ends it). */
     static Io system() {
         return new Io(
                 new FileInputStream(FileDescriptor.in),
-                goneAware(new FileOutputStream(FileDescriptor.out), 1),
-                goneAware(new FileOutputStream(FileDescriptor.err), 2),
+                new CallerStream(new FileOutputStream(FileDescriptor.out), new Fd(1), () -> false),
+                new CallerStream(new FileOutputStream(FileDescriptor.err), new Fd(2), () -> false),
                 System.getenv(),
                 Path.of("").toAbsolutePath(),
                 null,
-                Terminal.system());
+                new SystemTerminal(),
+                handler -> {});
+    }
+
+    /** A thin client's call, which the daemon hands over (dev.nana.spi.CommandRunner). */
+    static Io forwarded(CommandRunner.Call call) {
+        return new Io(
+                call.in(),
+                callerStream(call.out()),
+                callerStream(call.err()),
+                call.env(),
+                call.cwd(),
+                call.supervisor(),
+                call.terminal(),
+                call::onSignal);
+    }
+
+    private static OutputStream callerStream(OutputStream out) {
+        return out instanceof FdSink sink ? new CallerStream(out, sink.fd(), sink::gone) : out;
     }
 
     /**
-     * This JVM's own stdout or stderr, whose broken pipe is an {@link OutputGone} as a forwarded
-     * one's is.
+     * The caller's stdout or stderr, a descriptor underneath: a write that fails because its reader
+     * went away (EPIPE, or a forwarding client gone) is an {@link OutputGone}, another failure an
+     * {@link OutputFailed}; and a pump may splice a container's output straight into the descriptor
+     * (never closed here).
      */
-    private static OutputStream goneAware(OutputStream out, int fd) {
-        return new SystemStream(out, new Fd(fd));
-    }
-
-    /**
-     * One of this JVM's own stdout and stderr: a broken pipe is an {@link OutputGone}, another
-     * failure an {@link OutputFailed}, and a pump may splice a container's output straight into its
-     * descriptor (never closed here).
-     */
-    private static final class SystemStream extends FilterOutputStream implements FdSink {
+    private static final class CallerStream extends FilterOutputStream implements FdSink {
         private final Fd fd;
+        private final BooleanSupplier gone;
 
-        SystemStream(OutputStream out, Fd fd) {
+        CallerStream(OutputStream out, Fd fd, BooleanSupplier gone) {
             super(out);
             this.fd = fd;
+            this.gone = gone;
         }
 
         @Override
@@ -87,7 +107,7 @@ final class Io {
             try {
                 out.write(b, off, len);
             } catch (IOException e) {
-                throw OutputFailed.of(e);
+                throw failed(e);
             }
         }
 
@@ -98,12 +118,18 @@ final class Io {
 
         @Override
         public boolean gone() {
-            return false; // this process is the client: it is here
+            return gone.getAsBoolean();
         }
 
         @Override
         public IOException failed(OsException cause) {
-            return OutputFailed.of(cause);
+            return failed((IOException) cause);
+        }
+
+        private IOException failed(IOException cause) {
+            return gone() && !(cause instanceof OutputGone)
+                    ? new OutputGone(cause)
+                    : OutputFailed.of(cause);
         }
     }
 
@@ -119,14 +145,6 @@ final class Io {
 
     /** What to do with a signal the caller received (run proxies it to its container). */
     void onSignal(IntConsumer handler) {
-        this.signalHandler = handler;
-    }
-
-    /** Delivers a forwarded signal; false when no command asked for it. */
-    boolean signal(int sig) {
-        IntConsumer h = signalHandler;
-        if (h == null) return false;
-        h.accept(sig);
-        return true;
+        signals.accept(handler);
     }
 }

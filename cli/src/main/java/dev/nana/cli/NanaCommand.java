@@ -1,6 +1,7 @@
 package dev.nana.cli;
 
 import dev.nana.NanaException;
+import dev.nana.spi.CommandRunner;
 import dev.nana.supervisor.os.NativeUnavailableException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -71,7 +72,13 @@ public final class NanaCommand implements Runnable {
     NanaCommand() {}
 
     /** nana's own failure (docker and runc use 125 the same way). */
-    public static final int EXIT_NANA_FAILED = 125;
+    public static final int EXIT_NANA_FAILED = CommandRunner.FAILED;
+
+    /**
+     * Commands a client may not have the daemon run: another daemon, or a benchmark inside this
+     * one.
+     */
+    static final List<String> NOT_FORWARDED = List.of("daemon", "bench");
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -206,7 +213,7 @@ public final class NanaCommand implements Runnable {
                     Io io = top.io;
                     if (io.daemonSupervisor != null && parsed.hasSubcommand()) {
                         String name = parsed.subcommand().commandSpec().name();
-                        if (ForwardServer.NOT_FORWARDED.contains(name)) {
+                        if (NOT_FORWARDED.contains(name)) {
                             // the thin client runs these in a JVM of their own; a daemon never runs
                             // them for a client
                             cli.getErr()

@@ -3,6 +3,7 @@ package dev.nana.cli;
 import dev.nana.Stdio;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
+import dev.nana.spi.CommandRunner.Terminal;
 import dev.nana.supervisor.LocalSupervisor;
 import dev.nana.supervisor.os.Fd;
 import dev.nana.supervisor.os.LibNana;

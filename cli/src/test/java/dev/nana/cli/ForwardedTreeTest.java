@@ -46,7 +46,8 @@ class ForwardedTreeTest {
                         Map.of(),
                         cwd,
                         s,
-                        Terminal.system());
+                        new SystemTerminal(),
+                        handler -> {});
         return NanaCommand.executeForwarded(io, args);
     }
 
@@ -127,7 +128,8 @@ class ForwardedTreeTest {
                         Map.of(),
                         dir,
                         s,
-                        Terminal.system());
+                        new SystemTerminal(),
+                        handler -> {});
         assertEquals(0, NanaCommand.executeForwarded(io, new String[] {"help"}));
         String help = out.toString(UTF_8);
         assertTrue(help.contains("ps") && help.contains("wait") && help.contains("image"), help);

@@ -1,4 +1,4 @@
-package dev.nana.cli;
+package dev.nana.daemon.forward;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

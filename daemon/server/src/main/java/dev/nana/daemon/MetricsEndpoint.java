@@ -1,4 +1,4 @@
-package dev.nana.cli;
+package dev.nana.daemon;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.nana.supervisor.LocalSupervisor;

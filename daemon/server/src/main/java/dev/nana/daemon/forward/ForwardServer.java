@@ -1,20 +1,17 @@
-package dev.nana.cli;
+package dev.nana.daemon.forward;
 
 import dev.nana.ResourceExhaustedException;
 import dev.nana.Supervisor;
+import dev.nana.spi.CommandRunner;
 import dev.nana.supervisor.HeapBudget;
 import dev.nana.supervisor.os.Fd;
-import dev.nana.supervisor.os.FdSink;
 import dev.nana.supervisor.os.LibNana;
 import dev.nana.supervisor.os.OsException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
@@ -24,25 +21,20 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The daemon's end of the thin CLI (native/src/client): on {@code <address>.cli}, a client hands
- * over its argv, environment, working directory and stdio descriptors; the daemon runs the same
- * picocli command tree in its warm JVM on its own supervisor, writing straight to the client's
- * descriptors, and answers with the exit code. The client forwards the signals it gets. The wire
- * format is {@link ForwardProtocol}.
+ * over its argv, environment, working directory and stdio descriptors; the daemon has its {@link
+ * CommandRunner} (nana's CLI) run them in its warm JVM on its own supervisor, writing straight to
+ * the client's descriptors, and answers with the exit code. The client forwards the signals it
+ * gets. The wire format is {@link ForwardProtocol}; a {@link Connection} is one client.
  *
  * <p>One reactor thread (an epoll through libnana) accepts connections, reads requests and the
  * frames that follow them, without blocking: a connection costs no thread until its request is
@@ -52,14 +44,8 @@ import org.slf4j.LoggerFactory;
  * thread of its own. The accept loop outlives a full descriptor table: it pauses, says so, and
  * accepts again.
  */
-final class ForwardServer implements AutoCloseable {
+public final class ForwardServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ForwardServer.class);
-
-    /**
-     * Commands a client may not have the daemon run: another daemon, or a benchmark inside this
-     * one.
-     */
-    static final List<String> NOT_FORWARDED = List.of("daemon", "bench");
 
     /**
      * What the server takes at most (docs/SECURITY.md lists them).
@@ -68,7 +54,7 @@ final class ForwardServer implements AutoCloseable {
      * @param requestBudgetBytes bytes of requests larger than {@link ForwardServer#SMALL_REQUEST}
      *     being read, all together
      * @param requestDeadlineMillis how long a client has to send its whole request
-     * @param maxLasting long-running commands ({@link #LASTING}) running at once
+     * @param maxLasting long-running commands ({@link CommandRunner.Kind#lasting}) running at once
      */
     record Limits(
             int maxConnections, int requestBudgetBytes, int requestDeadlineMillis, int maxLasting) {
@@ -80,14 +66,6 @@ final class ForwardServer implements AutoCloseable {
      * subcommand (50–140 KiB) and its buffers ({@code logs -f}, the most, ~130 KiB in all).
      */
     static final long COMMAND_BYTES = 160 << 10;
-
-    /**
-     * Commands that may run as long as their client likes: they take their share as lasting ones
-     * ({@link HeapBudget#takeLasting}), which leaves room for the others, and at most {@link
-     * Limits#maxLasting} run at once.
-     */
-    static final Set<String> LASTING =
-            Set.of("wait", "events", "attach", "logs", "run", "exec", "stats", "image");
 
     /** The same for a command on the whole tree (help, completion, a usage error): ~700 KiB. */
     static final long WHOLE_TREE_COMMAND_BYTES = 768 << 10;
@@ -109,12 +87,13 @@ final class ForwardServer implements AutoCloseable {
     private final Path path;
     private final Fd listener;
     private final Supervisor supervisor;
+    private final CommandRunner runner;
     private final boolean groupAccess;
     private final Limits limits;
     private final Fd epoll;
     private final Fd wake;
-    private final Map<Long, Conn> conns = new HashMap<>(); // the reactor's alone
-    private final ConcurrentLinkedQueue<Conn> finished = new ConcurrentLinkedQueue<>();
+    private final Map<Long, Connection> conns = new HashMap<>(); // the reactor's alone
+    private final ConcurrentLinkedQueue<Connection> finished = new ConcurrentLinkedQueue<>();
     private final ExecutorService commands;
     private final Thread reactor;
     private long nextToken = LISTENER + 1;
@@ -124,43 +103,18 @@ final class ForwardServer implements AutoCloseable {
     private long lastEmfileWarning;
     private volatile boolean closed;
 
-    /** One client, from accept to close. Fields are the reactor's, except where said. */
-    private static final class Conn {
-        final long token;
-        final Fd fd;
-        final long deadline;
-        final ByteBuffer header = ByteBuffer.allocate(4);
-        ByteBuffer body; // once the length is known and budgeted
-        List<Fd> stdio = List.of();
-        int budgeted;
-        HeapBudget.Share share; // the request's bytes while it is read, then its command's
-        boolean lasting; // a long-running command
-        // once running
-        Io io;
-        ClientTerminal terminal;
-        Thread command; // guarded by the Conn itself
-        final ByteBuffer frame = ByteBuffer.allocate(ForwardProtocol.FRAME);
-        volatile boolean clientGone; // read by the command's output writers too
-        final Signals signals = new Signals();
-        final Resizes resizes = new Resizes();
-
-        Conn(long token, Fd fd, long deadline) {
-            this.token = token;
-            this.fd = fd;
-            this.deadline = deadline;
-        }
-
-        boolean running() {
-            return io != null;
-        }
-    }
-
     private ForwardServer(
-            Path path, Fd listener, Supervisor supervisor, boolean groupAccess, Limits limits)
+            Path path,
+            Fd listener,
+            Supervisor supervisor,
+            CommandRunner runner,
+            boolean groupAccess,
+            Limits limits)
             throws OsException {
         this.path = path;
         this.listener = listener;
         this.supervisor = supervisor;
+        this.runner = runner;
         this.groupAccess = groupAccess;
         this.limits = limits;
         this.epoll = LibNana.epollCreate();
@@ -182,17 +136,25 @@ final class ForwardServer implements AutoCloseable {
     }
 
     /** The forwarding socket that belongs to a daemon address. */
-    static Path socketFor(Path address) {
+    public static Path socketFor(Path address) {
         return address.resolveSibling(address.getFileName() + ".cli");
     }
 
-    static ForwardServer start(Path address, Supervisor supervisor, GroupPrincipal group)
+    /**
+     * Serves {@code <address>.cli}: {@code runner} runs what clients send, on {@code supervisor}.
+     */
+    public static ForwardServer start(
+            Path address, Supervisor supervisor, CommandRunner runner, GroupPrincipal group)
             throws IOException {
-        return start(address, supervisor, group, Limits.DEFAULT);
+        return start(address, supervisor, runner, group, Limits.DEFAULT);
     }
 
     static ForwardServer start(
-            Path address, Supervisor supervisor, GroupPrincipal group, Limits limits)
+            Path address,
+            Supervisor supervisor,
+            CommandRunner runner,
+            GroupPrincipal group,
+            Limits limits)
             throws IOException {
         Path path = socketFor(address);
         Fd l = LibNana.unixListen(path, 128);
@@ -201,7 +163,7 @@ final class ForwardServer implements AutoCloseable {
                 Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(group);
                 Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
             }
-            return new ForwardServer(path, l, supervisor, group != null, limits);
+            return new ForwardServer(path, l, supervisor, runner, group != null, limits);
         } catch (IOException | RuntimeException e) {
             l.close();
             throw e;
@@ -224,11 +186,11 @@ final class ForwardServer implements AutoCloseable {
                     } else if (token == LISTENER) {
                         acceptAll();
                     } else {
-                        Conn c = conns.get(token);
+                        Connection c = conns.get(token);
                         if (c != null) readable(c, buf);
                     }
                 }
-                for (Conn c; (c = finished.poll()) != null; ) forget(c);
+                for (Connection c; (c = finished.poll()) != null; ) forget(c);
                 expire();
                 resumeAccepting();
             }
@@ -248,7 +210,7 @@ final class ForwardServer implements AutoCloseable {
     private int timeoutMillis() {
         long now = System.nanoTime();
         long next = Long.MAX_VALUE;
-        for (Conn c : conns.values()) if (!c.running()) next = Math.min(next, c.deadline);
+        for (Connection c : conns.values()) if (!c.running()) next = Math.min(next, c.deadline);
         if (acceptPausedUntil != 0) next = Math.min(next, acceptPausedUntil);
         if (next == Long.MAX_VALUE) return -1;
         return (int) Math.max(0, Math.min(Integer.MAX_VALUE, (next - now) / 1_000_000 + 1));
@@ -336,13 +298,13 @@ final class ForwardServer implements AutoCloseable {
                         "forwarding socket {}: a client refused: {} are connected, the most this daemon serves",
                         path,
                         conns.size());
-                sendFrame(fd, ForwardProtocol.BUSY, limits.maxConnections());
+                Connection.sendFrame(fd, ForwardProtocol.BUSY, limits.maxConnections());
                 fd.close();
                 return;
             }
             LibNana.setNonblock(fd, true);
-            Conn c =
-                    new Conn(
+            Connection c =
+                    new Connection(
                             nextToken++,
                             fd,
                             System.nanoTime() + limits.requestDeadlineMillis() * 1_000_000L);
@@ -363,8 +325,8 @@ final class ForwardServer implements AutoCloseable {
      * not turn away a client that came after them.
      */
     private void forgetClosed() {
-        List<Conn> closed = new ArrayList<>();
-        for (Conn c : conns.values()) {
+        List<Connection> closed = new ArrayList<>();
+        for (Connection c : conns.values()) {
             try {
                 if (!c.running() && (LibNana.poll(c.fd, LibNana.POLLIN, 0) & LibNana.POLLHUP) != 0)
                     closed.add(c);
@@ -372,16 +334,17 @@ final class ForwardServer implements AutoCloseable {
                 closed.add(c);
             }
         }
-        for (Conn c : closed) {
+        for (Connection c : closed) {
             release(c);
             forget(c);
         }
     }
 
-    private void readable(Conn c, MemorySegment buf) {
+    private void readable(Connection c, MemorySegment buf) {
         try {
-            if (c.running()) readFrames(c, buf);
-            else readRequest(c, buf);
+            if (c.running()) {
+                if (!c.readFrames(buf)) clientGone(c);
+            } else readRequest(c, buf);
         } catch (OsException.WouldBlock e) {
             // all read for now
         } catch (OsException | ForwardProtocol.BadRequest e) {
@@ -399,7 +362,7 @@ final class ForwardServer implements AutoCloseable {
     }
 
     /** Reads what has come of a request; once whole, runs it. */
-    private void readRequest(Conn c, MemorySegment buf)
+    private void readRequest(Connection c, MemorySegment buf)
             throws OsException, ForwardProtocol.BadRequest {
         while (true) {
             ByteBuffer into = c.body != null ? c.body : c.header;
@@ -456,7 +419,7 @@ final class ForwardServer implements AutoCloseable {
         }
     }
 
-    private void release(Conn c) {
+    private void release(Connection c) {
         budgetUsed -= c.budgeted;
         c.budgeted = 0;
         c.body = null;
@@ -464,86 +427,8 @@ final class ForwardServer implements AutoCloseable {
         c.share = null;
     }
 
-    /**
-     * Frames from a client whose command runs: signals go to the command, sizes to its terminal.
-     */
-    private void readFrames(Conn c, MemorySegment buf) throws OsException {
-        while (!c.clientGone) {
-            int n = LibNana.read(c.fd, buf, c.frame.remaining());
-            if (n == 0) {
-                clientGone(c);
-                return;
-            }
-            c.frame.put(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
-            if (c.frame.hasRemaining()) continue;
-            c.frame.flip();
-            byte type = c.frame.get();
-            int value = c.frame.getInt();
-            c.frame.clear();
-            Io io = c.io;
-            ClientTerminal terminal = c.terminal;
-            switch (type) {
-                // the handlers may block (run proxies a signal to its container): never on this
-                // thread
-                case ForwardProtocol.SIGNAL -> {
-                    if (value >= 1 && value <= 64) c.signals.post(value, io, c);
-                }
-                case ForwardProtocol.WINSIZE -> c.resizes.post(value, terminal);
-                default -> {} // a newer client's frame: ignored
-            }
-        }
-    }
-
-    /**
-     * A connection's signals, delivered one at a time on one virtual thread, each pending signal
-     * once, as the kernel coalesces a process's pending signals: a client that sends thousands of
-     * frames makes one runtime kill at a time, not thousands.
-     */
-    private static final class Signals {
-        private final AtomicLong pending = new AtomicLong(); // bit n-1: signal n
-        private final AtomicBoolean delivering = new AtomicBoolean();
-
-        void post(int sig, Io io, Conn c) {
-            pending.getAndUpdate(p -> p | (1L << (sig - 1)));
-            if (!delivering.compareAndSet(false, true)) return;
-            Thread.ofVirtual()
-                    .start(
-                            () -> {
-                                do {
-                                    long now = pending.getAndSet(0);
-                                    for (int n = 1; n <= 64; n++)
-                                        if ((now & (1L << (n - 1))) != 0 && !io.signal(n))
-                                            interruptCommand(c);
-                                    delivering.set(false);
-                                } while (pending.get() != 0
-                                        && delivering.compareAndSet(false, true));
-                            });
-        }
-    }
-
-    /** A connection's window sizes: only the newest matters, delivered by one thread at a time. */
-    private static final class Resizes {
-        private final AtomicInteger latest = new AtomicInteger(-1);
-        private final AtomicBoolean delivering = new AtomicBoolean();
-
-        void post(int size, ClientTerminal terminal) {
-            latest.set(size);
-            if (!delivering.compareAndSet(false, true)) return;
-            Thread.ofVirtual()
-                    .start(
-                            () -> {
-                                do {
-                                    int v = latest.getAndSet(-1);
-                                    if (v != -1) terminal.resized(v >>> 16, v & 0xffff);
-                                    delivering.set(false);
-                                } while (latest.get() != -1
-                                        && delivering.compareAndSet(false, true));
-                            });
-        }
-    }
-
     /** The client went away while its command runs: the command is interrupted, and ends. */
-    private void clientGone(Conn c) {
+    private void clientGone(Connection c) {
         if (c.clientGone) return;
         c.clientGone = true;
         try {
@@ -551,25 +436,15 @@ final class ForwardServer implements AutoCloseable {
         } catch (OsException ignored) {
             // already out
         }
-        interruptCommand(c);
-    }
-
-    /**
-     * Interrupts the connection's command if it still runs, and never the next command of its
-     * pooled thread.
-     */
-    private static void interruptCommand(Conn c) {
-        synchronized (c) {
-            if (c.command != null) c.command.interrupt();
-        }
+        c.interruptCommand();
     }
 
     /** Deadlines: a client that has not sent its whole request in time is let go. */
     private void expire() {
         long now = System.nanoTime();
-        List<Conn> late = new ArrayList<>();
-        for (Conn c : conns.values()) if (!c.running() && now - c.deadline > 0) late.add(c);
-        for (Conn c : late) {
+        List<Connection> late = new ArrayList<>();
+        for (Connection c : conns.values()) if (!c.running() && now - c.deadline > 0) late.add(c);
+        for (Connection c : late) {
             log.warn(
                     "forwarded command refused: the client sent no whole request within {} ms",
                     limits.requestDeadlineMillis());
@@ -582,7 +457,7 @@ final class ForwardServer implements AutoCloseable {
     }
 
     /** Ends a connection whose request was refused, telling the client why when it can be told. */
-    private void refuse(Conn c, String why) {
+    private void refuse(Connection c, String why) {
         if (why != null && c.stdio.size() == 3) {
             try {
                 LibNana.writeFully(c.stdio.get(2), why + "\n");
@@ -591,7 +466,7 @@ final class ForwardServer implements AutoCloseable {
             }
         }
         try {
-            sendFrame(c.fd, ForwardProtocol.EXIT, NanaCommand.EXIT_NANA_FAILED);
+            Connection.sendFrame(c.fd, ForwardProtocol.EXIT, CommandRunner.FAILED);
         } catch (OsException ignored) {
             // the client is gone
         }
@@ -600,7 +475,7 @@ final class ForwardServer implements AutoCloseable {
     }
 
     /** Closes a connection and all it brought. Only here, on the reactor: it alone reads them. */
-    private void forget(Conn c) {
+    private void forget(Connection c) {
         if (conns.remove(c.token) == null) return;
         if (c.lasting) lastingRunning--;
         if (c.share != null) c.share.close();
@@ -617,13 +492,11 @@ final class ForwardServer implements AutoCloseable {
 
     // ---- commands
 
-    private void run(Conn c, ForwardProtocol.Request r) {
+    private void run(Connection c, ForwardProtocol.Request r) {
         if (log.isDebugEnabled())
-            log.debug("forwarded command: nana {}", String.join(" ", redacted(r.args())));
-        String[] args = r.args().toArray(String[]::new);
-        String name = NanaCommand.subcommandOf(args);
-        boolean lasting = name != null && LASTING.contains(name);
-        if (lasting && lastingRunning >= limits.maxLasting()) {
+            log.debug("forwarded command: nana {}", String.join(" ", runner.redacted(r.args())));
+        CommandRunner.Kind kind = runner.kindOf(r.args());
+        if (kind.lasting() && lastingRunning >= limits.maxLasting()) {
             log.warn(
                     "forwarded command refused: {} long-running ones run, the most this daemon runs",
                     lastingRunning);
@@ -636,9 +509,9 @@ final class ForwardServer implements AutoCloseable {
             return;
         }
         try {
-            long bytes = name != null ? COMMAND_BYTES : WHOLE_TREE_COMMAND_BYTES;
+            long bytes = kind.subcommand() != null ? COMMAND_BYTES : WHOLE_TREE_COMMAND_BYTES;
             c.share =
-                    lasting
+                    kind.lasting()
                             ? HeapBudget.PROCESS.takeLasting(bytes, "a command")
                             : HeapBudget.PROCESS.take(bytes, "a command");
         } catch (ResourceExhaustedException e) {
@@ -646,24 +519,15 @@ final class ForwardServer implements AutoCloseable {
             refuse(c, "nana: " + e.getMessage());
             return;
         }
-        c.lasting = lasting;
-        if (lasting) lastingRunning++;
-        c.terminal = new ClientTerminal(c.fd, c.stdio.get(0));
-        c.io =
-                new Io(
-                        new FdInputStream(c.stdio.get(0)),
-                        new FdOutputStream(c.stdio.get(1), () -> c.clientGone),
-                        new FdOutputStream(c.stdio.get(2), () -> c.clientGone),
-                        r.env(),
-                        r.cwd(),
-                        supervisor,
-                        c.terminal);
+        c.lasting = kind.lasting();
+        if (c.lasting) lastingRunning++;
+        ForwardedCall call = c.startCall(r.env(), r.cwd(), supervisor);
         try {
-            sendFrame(
+            Connection.sendFrame(
                     c.fd,
                     ForwardProtocol.ACCEPTED,
                     0); // the client's deadline for a first answer ends here
-            commands.execute(() -> execute(c, args));
+            commands.execute(() -> execute(c, call, r.args()));
         } catch (OsException e) {
             clientGone(c);
             finished.add(c);
@@ -672,19 +536,15 @@ final class ForwardServer implements AutoCloseable {
         }
     }
 
-    private void execute(Conn c, String[] args) {
-        synchronized (c) {
-            c.command = Thread.currentThread();
-        }
+    private void execute(Connection c, ForwardedCall call, List<String> args) {
+        c.commandThread(Thread.currentThread());
         try {
-            int code = NanaCommand.executeForwarded(c.io, args);
-            sendFrame(c.fd, ForwardProtocol.EXIT, code);
+            int code = runner.run(args, call);
+            Connection.sendFrame(c.fd, ForwardProtocol.EXIT, code);
         } catch (OsException | RuntimeException e) {
             log.warn("forwarded command failed: {}", e.toString());
         } finally {
-            synchronized (c) {
-                c.command = null;
-            }
+            c.commandThread(null);
             Thread.interrupted(); // after the above, no interrupt meant for this command can
             // land: the next starts clean
             finished.add(c);
@@ -702,184 +562,6 @@ final class ForwardServer implements AutoCloseable {
         }
     }
 
-    /**
-     * One frame to the client; frames from several threads never interleave. The socket is
-     * non-blocking: a client that reads nothing gets a few seconds, then nothing.
-     */
-    static void sendFrame(Fd conn, byte type, int value) throws OsException {
-        synchronized (conn) {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment m = arena.allocate(ForwardProtocol.FRAME);
-                m.set(ValueLayout.JAVA_BYTE, 0, type);
-                m.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 1, value);
-                int off = 0;
-                long deadline = System.nanoTime() + 5_000_000_000L;
-                while (off < ForwardProtocol.FRAME) {
-                    try {
-                        off += LibNana.write(conn, m.asSlice(off), ForwardProtocol.FRAME - off);
-                    } catch (OsException.WouldBlock e) {
-                        if (System.nanoTime() > deadline) throw e;
-                        LibNana.poll(conn, LibNana.POLLOUT, 100);
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * A command line fit for a log: environment values hidden (-e K=V, --env K=V, --env=K=V become
-     * K=***), and the container's own command after "--" only counted; either may carry secrets.
-     */
-    static List<String> redacted(List<String> args) {
-        List<String> out = new ArrayList<>();
-        boolean envValue = false;
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (a.equals("--")) {
-                out.add("-- (" + (args.size() - i - 1) + " args)");
-                break;
-            }
-            if (envValue) out.add(hideValue(a));
-            else if (a.startsWith("--env=")) out.add("--env=" + hideValue(a.substring(6)));
-            else if (a.startsWith("-e") && a.length() > 2 && !a.startsWith("--"))
-                out.add("-e" + hideValue(a.substring(2)));
-            else out.add(a);
-            envValue = a.equals("-e") || a.equals("--env");
-        }
-        return out;
-    }
-
-    private static String hideValue(String kv) {
-        int eq = kv.indexOf('=');
-        return eq < 0 ? kv : kv.substring(0, eq + 1) + "***";
-    }
-
-    /** The thin client's terminal: it sets raw mode itself, on our word, and tells us its size. */
-    static final class ClientTerminal implements Terminal {
-        private final Fd conn;
-        private final Fd stdin;
-        private volatile int[] size;
-        private volatile Runnable onResize;
-
-        ClientTerminal(Fd conn, Fd stdin) {
-            this.conn = conn;
-            this.stdin = stdin;
-        }
-
-        void resized(int rows, int cols) {
-            size = rows > 0 && cols > 0 ? new int[] {rows, cols} : null;
-            Runnable r = onResize;
-            if (r != null) r.run();
-        }
-
-        @Override
-        public boolean isTty() {
-            return LibNana.isatty(stdin);
-        }
-
-        @Override
-        public void raw(boolean on) {
-            try {
-                sendFrame(conn, ForwardProtocol.RAW, on ? 1 : 0);
-            } catch (OsException | IllegalStateException e) {
-                // the client is gone
-            }
-        }
-
-        @Override
-        public int[] size() {
-            return size;
-        }
-
-        @Override
-        public void onResize(Runnable handler) {
-            onResize = handler;
-        }
-    }
-
-    /** Reads a forwarded descriptor. */
-    static final class FdInputStream extends InputStream {
-        private final Fd fd;
-
-        FdInputStream(Fd fd) {
-            this.fd = fd;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) <= 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment buf = arena.allocate(Math.max(1, len));
-                int n = LibNana.read(fd, buf, len);
-                if (n == 0) return -1;
-                MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, b, off, n);
-                return n;
-            }
-        }
-    }
-
-    /**
-     * Writes to a forwarded descriptor. A write waits while its reader is behind (back-pressure
-     * reaches the container), but never for a client that went away: it waits for room in steps,
-     * looking in between whether the client is still there. A descriptor the client made
-     * non-blocking is waited on the same way.
-     */
-    static final class FdOutputStream extends OutputStream implements FdSink {
-        private static final int GONE_CHECK_MILLIS = 200;
-        private final Fd fd;
-        private final BooleanSupplier clientGone;
-
-        FdOutputStream(Fd fd, BooleanSupplier clientGone) {
-            this.fd = fd;
-            this.clientGone = clientGone;
-        }
-
-        @Override
-        public Fd fd() {
-            return fd;
-        }
-
-        @Override
-        public boolean gone() {
-            return clientGone.getAsBoolean();
-        }
-
-        @Override
-        public IOException failed(OsException cause) {
-            return OutputFailed.of(cause);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment buf = arena.allocate(Math.max(1, len));
-                MemorySegment.copy(b, off, buf, ValueLayout.JAVA_BYTE, 0, len);
-                int done = 0;
-                while (done < len) {
-                    if (gone()) throw new OutputGone(new IOException("the client went away"));
-                    if (LibNana.poll(fd, LibNana.POLLOUT, GONE_CHECK_MILLIS) == 0) continue;
-                    try {
-                        done += LibNana.write(fd, buf.asSlice(done), len - done);
-                    } catch (OsException.WouldBlock e) {
-                        // non-blocking and full after all: wait for room again
-                    }
-                }
-            } catch (OsException e) {
-                throw failed(e);
-            }
-        }
-    }
-
     @Override
     public void close() {
         closed = true;
@@ -891,7 +573,7 @@ final class ForwardServer implements AutoCloseable {
         }
         commands.shutdown();
         listener.close();
-        for (Conn c : new ArrayList<>(conns.values())) {
+        for (Connection c : new ArrayList<>(conns.values())) {
             if (!c.running()) forget(c);
         }
         epoll.close();

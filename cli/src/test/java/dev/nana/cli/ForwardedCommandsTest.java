@@ -2,10 +2,13 @@ package dev.nana.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.nana.spi.CommandRunner;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class ForwardServerTest {
+class ForwardedCommandsTest {
+    private final ForwardedCommands commands = new ForwardedCommands();
+
     @Test
     void aLoggedCommandLineHidesEnvironmentValuesAndTheContainersCommand() {
         assertEquals(
@@ -20,7 +23,7 @@ class ForwardServerTest {
                         "--rm",
                         "web",
                         "-- (3 args)"),
-                ForwardServer.redacted(
+                commands.redacted(
                         List.of(
                                 "run",
                                 "-e",
@@ -37,6 +40,20 @@ class ForwardServerTest {
                                 "SECRET=1 exec app")));
         assertEquals(
                 List.of("ps", "--format", "json"),
-                ForwardServer.redacted(List.of("ps", "--format", "json")));
+                commands.redacted(List.of("ps", "--format", "json")));
+    }
+
+    @Test
+    void theServerLearnsWhichSubcommandAndWhetherItLasts() {
+        assertEquals(
+                new CommandRunner.Kind("ps", false),
+                commands.kindOf(List.of("--address", "/x", "ps", "-a")));
+        assertEquals(
+                new CommandRunner.Kind("logs", true), commands.kindOf(List.of("logs", "-f", "a")));
+        assertEquals(
+                new CommandRunner.Kind("run", true), commands.kindOf(List.of("run", "--rm", "a")));
+        // help and unknown commands need the whole tree
+        assertEquals(new CommandRunner.Kind(null, false), commands.kindOf(List.of("help", "run")));
+        assertEquals(new CommandRunner.Kind(null, false), commands.kindOf(List.of("nosuch")));
     }
 }

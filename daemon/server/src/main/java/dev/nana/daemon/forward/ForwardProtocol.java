@@ -1,4 +1,4 @@
-package dev.nana.cli;
+package dev.nana.daemon.forward;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
