@@ -22,6 +22,7 @@ module dev.nana.supervisor {
             dev.nana.daemon,
             dev.nana.cli;
     exports dev.nana.supervisor.os to
+            dev.nana.images,
             dev.nana.daemon,
             dev.nana.cri,
             dev.nana.cli;
@@ -33,6 +34,7 @@ module dev.nana.supervisor {
             dev.nana.cri,
             dev.nana.cli;
     exports dev.nana.supervisor.state to
+            dev.nana.images,
             dev.nana.daemon,
             dev.nana.cri,
             dev.nana.cli;
@@ -40,6 +42,7 @@ module dev.nana.supervisor {
             dev.nana.daemon,
             dev.nana.cli;
     exports dev.nana.supervisor to
+            dev.nana.images,
             dev.nana.daemon,
             dev.nana.cri,
             dev.nana.cli;

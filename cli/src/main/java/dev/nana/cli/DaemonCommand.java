@@ -1,7 +1,6 @@
 package dev.nana.cli;
 
-import dev.nana.cri.image.RegistryHosts;
-import dev.nana.cri.net.Cni;
+import dev.nana.images.RegistryHosts;
 import dev.nana.spi.DaemonLauncher;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,7 +99,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                     "the CNI network configurations for pods; the first file's network is used, and"
                             + " nana installs its own bridge network when there is none"
                             + " (default: /etc/cni/net.d)")
-    Path cniConfDir = Cni.DEFAULT_CONF_DIR;
+    Path cniConfDir; // null: the daemon's default
 
     @Option(
             names = "--cni-bin-dir",
@@ -183,7 +182,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                                 : criSocket != null ? criSocket : sock.resolveSibling("cri.sock"),
                         registries(registryConfig).dir(),
                         cniConfDir,
-                        cniBinDirs == null ? Cni.DEFAULT_BIN_DIRS : cniBinDirs,
+                        cniBinDirs,
                         group,
                         metricsAddress,
                         VersionCommand.version()),

@@ -1,15 +1,16 @@
 package dev.nana.cli;
 
-import dev.nana.cri.CriImageService;
-import dev.nana.cri.image.ImageRecord;
-import dev.nana.cri.image.ImageReference;
-import dev.nana.cri.image.ImageStore;
-import dev.nana.cri.image.RegistryHosts;
-import dev.nana.supervisor.state.StateDir;
+import dev.nana.images.Credentials;
+import dev.nana.images.ImageRecord;
+import dev.nana.images.ImageReference;
+import dev.nana.images.ImageStore;
+import dev.nana.images.RegistryHosts;
+import dev.nana.spi.ImageBundles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -79,7 +80,7 @@ public final class ImageCommand extends Subcommand implements Runnable {
                                             : DaemonCommand.registries(),
                                     creds == null
                                             ? null
-                                            : CriImageService.userPassword(creds, "--creds"));
+                                            : Credentials.userPassword(creds, "--creds"));
             image.spec.commandLine().getOut().println(r.id());
             return 0;
         }
@@ -175,8 +176,17 @@ public final class ImageCommand extends Subcommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             ImageStore store = store(image.nana);
-            ImageStore.InUse inUse =
-                    CriImageService.inUseBy(Nana.stateDir(image.nana).resolve(StateDir.CRI));
+            Path stateDir = Nana.stateDir(image.nana);
+            ImageBundles users =
+                    ServiceLoader.load(ImageBundles.class)
+                            .findFirst()
+                            .orElseThrow(
+                                    () ->
+                                            new dev.nana.UnavailableException(
+                                                    "nana image rm: no image bundle provider on the"
+                                                            + " class path (nana-cri): rebuild with"
+                                                            + " scripts/setup"));
+            ImageStore.InUse inUse = i -> users.inUse(i.id(), stateDir);
             for (String ref : refs) {
                 if (!store.remove(ref, inUse)) throw ImageStore.notFound(ref);
                 image.spec.commandLine().getOut().println(ref);

@@ -3,10 +3,6 @@ package dev.nana.cri;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.cloud.tools.jib.api.Credential;
 import dev.nana.InvalidArgumentException;
-import dev.nana.cri.image.ImageRecord;
-import dev.nana.cri.image.ImageReference;
-import dev.nana.cri.image.ImageStore;
-import dev.nana.cri.image.RegistryHosts;
 import dev.nana.cri.v1.AuthConfig;
 import dev.nana.cri.v1.FilesystemIdentifier;
 import dev.nana.cri.v1.FilesystemUsage;
@@ -25,6 +21,11 @@ import dev.nana.cri.v1.PullImageResponse;
 import dev.nana.cri.v1.RemoveImageRequest;
 import dev.nana.cri.v1.RemoveImageResponse;
 import dev.nana.cri.v1.UInt64Value;
+import dev.nana.images.Credentials;
+import dev.nana.images.ImageRecord;
+import dev.nana.images.ImageReference;
+import dev.nana.images.ImageStore;
+import dev.nana.images.RegistryHosts;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -59,9 +60,8 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
      * folder of the state directory, criRoot's parent) runs from it.
      */
     public static ImageStore.InUse inUseBy(Path criRoot) {
-        return image ->
-                PodContainers.usesImage(criRoot, image.id())
-                        || StoreImageBundles.usesImage(criRoot.getParent(), image.id());
+        StoreImageBundles bundles = new StoreImageBundles();
+        return image -> bundles.inUse(image.id(), criRoot.getParent());
     }
 
     @Override
@@ -158,16 +158,9 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
                 throw new InvalidArgumentException(
                         "the auth of the pull is not base64 of USER:PASSWORD");
             }
-            return userPassword(pair, "the auth of the pull");
+            return Credentials.userPassword(pair, "the auth of the pull");
         }
         return null;
-    }
-
-    /** USER:PASSWORD as a credential; what names where it came from. */
-    public static Credential userPassword(String pair, String what) {
-        int colon = pair.indexOf(':');
-        if (colon <= 0) throw new InvalidArgumentException(what + " is not USER:PASSWORD");
-        return Credential.from(pair.substring(0, colon), pair.substring(colon + 1));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.nana.cri;
 
+import dev.nana.images.RootFs;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

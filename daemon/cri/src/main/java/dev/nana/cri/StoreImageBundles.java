@@ -1,11 +1,13 @@
 package dev.nana.cri;
 
 import dev.nana.UnavailableException;
-import dev.nana.cri.image.ImageRecord;
-import dev.nana.cri.image.ImageStore;
 import dev.nana.cri.v1.ContainerConfig;
 import dev.nana.cri.v1.ContainerMetadata;
+import dev.nana.images.ImageRecord;
+import dev.nana.images.ImageStore;
+import dev.nana.images.RootFs;
 import dev.nana.spi.ImageBundles;
+import dev.nana.supervisor.state.StateDir;
 import dev.nana.supervisor.state.StateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -73,6 +75,12 @@ public final class StoreImageBundles implements ImageBundles {
     }
 
     /** Whether a nana container (a folder of the state directory) runs from the image. */
+    @Override
+    public boolean inUse(String imageId, Path stateDir) throws IOException {
+        return usesImage(stateDir, imageId)
+                || PodContainers.usesImage(stateDir.resolve(StateDir.CRI), imageId);
+    }
+
     static boolean usesImage(Path stateDir, String imageId) throws IOException {
         if (!Files.isDirectory(stateDir)) return false;
         try (var s = Files.list(stateDir)) {

@@ -2,10 +2,10 @@ package dev.nana.daemon;
 
 import dev.nana.InvalidArgumentException;
 import dev.nana.UnavailableException;
-import dev.nana.cri.image.ImageStore;
-import dev.nana.cri.image.RegistryHosts;
 import dev.nana.cri.net.Cni;
 import dev.nana.daemon.forward.ForwardServer;
+import dev.nana.images.ImageStore;
+import dev.nana.images.RegistryHosts;
 import dev.nana.spi.CommandRunner;
 import dev.nana.spi.DaemonLauncher;
 import dev.nana.supervisor.LocalSupervisor;
@@ -66,7 +66,13 @@ public final class Daemon implements DaemonLauncher {
                                     s.stateDir().resolve(StateDir.CRI),
                                     s.stateDir().resolve(ImageStore.FOLDER),
                                     new RegistryHosts(s.registryConfig()),
-                                    new Cni(s.cniConfDir(), s.cniBinDirs()),
+                                    new Cni(
+                                            s.cniConfDir() != null
+                                                    ? s.cniConfDir()
+                                                    : Cni.DEFAULT_CONF_DIR,
+                                            s.cniBinDirs() != null
+                                                    ? s.cniBinDirs()
+                                                    : Cni.DEFAULT_BIN_DIRS),
                                     s.version());
             server = DaemonServer.start(supervisor, s.socket(), cri, socketGroup);
         } catch (RuntimeException e) {

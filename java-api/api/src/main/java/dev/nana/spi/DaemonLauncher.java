@@ -29,8 +29,9 @@ public interface DaemonLauncher {
      * @param fastStart start runc and crun containers through the exec FIFO
      * @param criSocket where to serve the CRI, or null for none
      * @param registryConfig the registry mirror table (DIR/HOST/hosts.toml)
-     * @param cniConfDir the CNI network configurations
-     * @param cniBinDirs where CNI plugins are looked for, in order
+     * @param cniConfDir the CNI network configurations, or null for the default (/etc/cni/net.d)
+     * @param cniBinDirs where CNI plugins are looked for, in order, or null for the default
+     *     (/opt/cni/bin, /usr/lib/cni)
      * @param group the group the sockets are for (0660), or null for root only
      * @param metricsAddress HOST:PORT to serve Prometheus metrics on, or null
      * @param version nana's version, as the CRI's Version answers it

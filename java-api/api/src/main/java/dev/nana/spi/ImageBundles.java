@@ -1,5 +1,6 @@
 package dev.nana.spi;
 
+import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -27,4 +28,13 @@ public interface ImageBundles {
      * @param bundle the folder to make the bundle in
      */
     void prepare(String image, Path stateDir, Path bundle);
+
+    /**
+     * Whether a container under stateDir runs from the image of this id: a nana container made from
+     * it, or a CRI container. An image in use is not removed.
+     *
+     * @param imageId the image's id (its config's digest)
+     * @param stateDir the supervisor's state directory
+     */
+    boolean inUse(String imageId, Path stateDir) throws IOException;
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.InvalidArgumentException;
-import dev.nana.cri.image.LayerUnpacker;
+import dev.nana.images.LayerUnpacker;
 import dev.nana.supervisor.os.LibNana;
 import dev.nana.supervisor.state.StateDir;
 import java.io.ByteArrayInputStream;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.NanaException;
-import dev.nana.cri.image.ImageStore;
+import dev.nana.images.ImageStore;
 import dev.nana.it.FaultSize;
 import dev.nana.supervisor.state.StateDir;
 import java.io.ByteArrayOutputStream;
@@ -61,7 +61,7 @@ class ImageFuzzTest {
 
     private static Process registry;
     private static int registryPort;
-    private static dev.nana.cri.image.RegistryHosts hosts;
+    private static dev.nana.images.RegistryHosts hosts;
 
     @BeforeContainer
     static void up() throws Exception {
@@ -100,7 +100,7 @@ class ImageFuzzTest {
                                                 registry.getInputStream(), StandardCharsets.UTF_8))
                                 .readLine()
                                 .strip());
-        hosts = new dev.nana.cri.image.RegistryHosts(root.resolve("certs.d")); // none: the loopback
+        hosts = new dev.nana.images.RegistryHosts(root.resolve("certs.d")); // none: the loopback
     }
 
     @AfterContainer
@@ -231,8 +231,7 @@ class ImageFuzzTest {
         net.jqwik.api.Assume.that(n <= PULL_CASES);
         layoutOf(root.resolve("served"), layer, gzip, cut, lieAboutDiffId);
         var ref =
-                dev.nana.cri.image.ImageReference.parse(
-                        "127.0.0.1:" + registryPort + "/fuzz/x:" + n);
+                dev.nana.images.ImageReference.parse("127.0.0.1:" + registryPort + "/fuzz/x:" + n);
         try {
             store.pull(ref, hosts, null);
             PULLED.incrementAndGet();

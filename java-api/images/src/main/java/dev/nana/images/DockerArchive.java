@@ -1,4 +1,4 @@
-package dev.nana.cri.image;
+package dev.nana.images;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nana.InvalidArgumentException;

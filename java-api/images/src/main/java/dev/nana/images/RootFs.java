@@ -1,7 +1,5 @@
-package dev.nana.cri;
+package dev.nana.images;
 
-import dev.nana.cri.image.ImageRecord;
-import dev.nana.cri.image.ImageStore;
 import dev.nana.supervisor.os.LibNana;
 import dev.nana.supervisor.os.OsException;
 import java.io.IOException;
@@ -14,11 +12,11 @@ import java.util.List;
  * A container's root filesystem: an overlay mount of its image's shared layers (read-only, the top
  * one first) and an upper folder of its own. No layer is copied: preparing one is a mount.
  */
-final class RootFs {
+public final class RootFs {
     private RootFs() {}
 
     /** Mounts the overlay at rootfs, with upper and work beside it in dir. */
-    static void mount(ImageStore images, ImageRecord image, Path dir, Path rootfs)
+    public static void mount(ImageStore images, ImageRecord image, Path dir, Path rootfs)
             throws IOException {
         Path upper = dir.resolve("upper");
         Path work = dir.resolve("work");
@@ -33,7 +31,7 @@ final class RootFs {
     }
 
     /** Unmounts rootfs if it is mounted (lazily: a process still inside keeps it alive). */
-    static void unmount(Path rootfs) {
+    public static void unmount(Path rootfs) {
         try {
             LibNana.umount(rootfs, LibNana.MNT_DETACH);
         } catch (OsException e) {

@@ -1,4 +1,4 @@
-package dev.nana.cri.image;
+package dev.nana.images;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

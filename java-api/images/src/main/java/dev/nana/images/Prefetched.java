@@ -1,4 +1,4 @@
-package dev.nana.cri.image;
+package dev.nana.images;
 
 import dev.nana.supervisor.state.StateDir;
 import java.io.IOException;

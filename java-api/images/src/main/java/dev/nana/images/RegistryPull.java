@@ -1,4 +1,4 @@
-package dev.nana.cri.image;
+package dev.nana.images;
 
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
