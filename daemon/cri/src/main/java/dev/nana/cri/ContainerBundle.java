@@ -386,7 +386,8 @@ final class ContainerBundle {
         user.put("gid", gid);
         // the groups the image's /etc/group makes the user a member of, then the request's
         Set<Long> more = new LinkedHashSet<>();
-        String userName = isId(who) ? null : who;
+        // no user at all is root, whose memberships count as any named user's do (containerd's)
+        String userName = who.isEmpty() ? "root" : isId(who) ? null : who;
         if (userName == null && !who.isEmpty()) {
             String[] entry = lookup(rootfs, PASSWD, who);
             if (entry != null) userName = entry[0];
@@ -410,7 +411,7 @@ final class ContainerBundle {
             String[] f = line.split(":", -1);
             if (f.length < 4 || !isId(f[2])) continue;
             for (String member : f[3].split(",", -1))
-                if (member.strip().equals(user)) out.add(Long.parseLong(f[2]));
+                if (!member.isBlank() && member.strip().equals(user)) out.add(Long.parseLong(f[2]));
         }
         return out;
     }
