@@ -66,7 +66,7 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
 
     @Override
     public void listImages(ListImagesRequest r, StreamObserver<ListImagesResponse> out) {
-        CriRuntimeService.reply(
+        CriReplies.reply(
                 out,
                 () -> {
                     ListImagesResponse.Builder b = ListImagesResponse.newBuilder();
@@ -83,7 +83,7 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
 
     @Override
     public void imageStatus(ImageStatusRequest r, StreamObserver<ImageStatusResponse> out) {
-        CriRuntimeService.reply(
+        CriReplies.reply(
                 out,
                 () -> {
                     ImageRecord i = store.find(r.getImage().getImage());
@@ -98,7 +98,7 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
 
     @Override
     public void removeImage(RemoveImageRequest r, StreamObserver<RemoveImageResponse> out) {
-        CriRuntimeService.reply(
+        CriReplies.reply(
                 out,
                 () -> {
                     store.remove(r.getImage().getImage(), inUse);
@@ -108,7 +108,7 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
 
     @Override
     public void imageFsInfo(ImageFsInfoRequest r, StreamObserver<ImageFsInfoResponse> out) {
-        CriRuntimeService.reply(
+        CriReplies.reply(
                 out,
                 () -> {
                     long[] usage = store.usage();
@@ -116,7 +116,7 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
                     return ImageFsInfoResponse.newBuilder()
                             .addImageFilesystems(
                                     FilesystemUsage.newBuilder()
-                                            .setTimestamp(CriRuntimeService.nanos(now))
+                                            .setTimestamp(CriReplies.nanos(now))
                                             .setFsId(
                                                     FilesystemIdentifier.newBuilder()
                                                             .setMountpoint(store.root().toString()))
@@ -130,7 +130,7 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
 
     @Override
     public void pullImage(PullImageRequest r, StreamObserver<PullImageResponse> out) {
-        CriRuntimeService.reply(
+        CriReplies.reply(
                 out,
                 () -> {
                     ImageReference ref = ImageReference.parse(r.getImage().getImage());

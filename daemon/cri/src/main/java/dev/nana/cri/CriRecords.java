@@ -19,7 +19,7 @@ public final class CriRecords {
         return new Sandboxes(
                 criRoot.resolve("sandboxes"),
                 (id, dir) -> {
-                    PodSandboxCalls.deleteIfCreated(supervisor, id);
+                    SandboxCalls.deleteIfCreated(supervisor, id);
                     PodNetworks.detachUnread(cni, id, dir);
                 });
     }
@@ -27,7 +27,7 @@ public final class CriRecords {
     static PodContainers containers(Supervisor supervisor, Path criRoot) throws IOException {
         return new PodContainers(
                 criRoot.resolve("containers"),
-                (id, dir) -> PodSandboxCalls.deleteIfCreated(supervisor, id));
+                (id, dir) -> SandboxCalls.deleteIfCreated(supervisor, id));
     }
 
     /** Reads every record once at the daemon's start, evicting those that cannot be read. */

@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * process (its record and folder in {@link Sandboxes}), with its own network attached by {@link
  * PodNetworks}; its containers are {@link PodContainers}.
  */
-final class PodSandboxCalls {
-    private static final Logger log = LoggerFactory.getLogger(PodSandboxCalls.class);
+final class SandboxCalls {
+    private static final Logger log = LoggerFactory.getLogger(SandboxCalls.class);
 
     /** The runtime handlers a RunPodSandbox may name; "" is the daemon's default runtime. */
     private static final Set<String> HANDLERS = Set.of("", "runc", "crun");
@@ -56,7 +56,7 @@ final class PodSandboxCalls {
     private final PodNetworks networks;
     private final PodContainers containers;
 
-    PodSandboxCalls(
+    SandboxCalls(
             Supervisor supervisor,
             Sandboxes sandboxes,
             PodNetworks networks,
@@ -105,7 +105,7 @@ final class PodSandboxCalls {
                         Map.copyOf(config.getLabelsMap()),
                         Map.copyOf(config.getAnnotationsMap()),
                         r.getRuntimeHandler(),
-                        CriRuntimeService.nanos(Instant.now()),
+                        CriReplies.nanos(Instant.now()),
                         config.getHostname(),
                         config.getLogDirectory(),
                         PauseBundle.mode(namespaces.getNetwork(), "network"),
@@ -217,7 +217,7 @@ final class PodSandboxCalls {
         SandboxRecord s = sandboxes.get(r.getPodSandboxId());
         PodSandboxStatusResponse.Builder b =
                 PodSandboxStatusResponse.newBuilder()
-                        .setTimestamp(CriRuntimeService.nanos(Instant.now()))
+                        .setTimestamp(CriReplies.nanos(Instant.now()))
                         .setStatus(
                                 PodSandboxStatus.newBuilder()
                                         .setId(s.id())
