@@ -1,8 +1,8 @@
 package dev.nana.cri;
 
+import static dev.nana.oci.SpecOpts.*;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.InvalidArgumentException;
 import dev.nana.cri.v1.Capability;
 import dev.nana.cri.v1.ContainerConfig;
@@ -12,8 +12,10 @@ import dev.nana.cri.v1.LinuxContainerSecurityContext;
 import dev.nana.cri.v1.Mount;
 import dev.nana.cri.v1.NamespaceMode;
 import dev.nana.images.ImageFiles;
+import dev.nana.oci.Spec;
+import dev.nana.oci.SpecOpt;
+import dev.nana.oci.SpecOpts;
 import dev.nana.supervisor.os.ProcFs;
-import dev.nana.supervisor.state.StateFiles;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -31,24 +33,6 @@ import java.util.Set;
  * read-only paths, host-path mounts with their propagation, and resources.
  */
 final class ContainerBundle {
-    /** containerd's and Docker's default capabilities. */
-    static final List<String> DEFAULT_CAPS =
-            List.of(
-                    "CAP_CHOWN",
-                    "CAP_DAC_OVERRIDE",
-                    "CAP_FSETID",
-                    "CAP_FOWNER",
-                    "CAP_MKNOD",
-                    "CAP_NET_RAW",
-                    "CAP_SETGID",
-                    "CAP_SETUID",
-                    "CAP_SETFCAP",
-                    "CAP_SETPCAP",
-                    "CAP_NET_BIND_SERVICE",
-                    "CAP_SYS_CHROOT",
-                    "CAP_KILL",
-                    "CAP_AUDIT_WRITE");
-
     /** Every capability, by number (linux/capability.h). */
     private static final List<String> ALL_CAPS =
             List.of(
@@ -94,20 +78,6 @@ final class ContainerBundle {
                     "CAP_BPF",
                     "CAP_CHECKPOINT_RESTORE");
 
-    static final List<String> MASKED =
-            List.of(
-                    "/proc/acpi",
-                    "/proc/kcore",
-                    "/proc/keys",
-                    "/proc/latency_stats",
-                    "/proc/timer_list",
-                    "/proc/timer_stats",
-                    "/proc/sched_debug",
-                    "/proc/scsi",
-                    "/sys/firmware");
-    static final List<String> READONLY =
-            List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
-
     private ContainerBundle() {}
 
     /** Where the container joins its pod: the pause process's pid, and the target's. */
@@ -115,113 +85,62 @@ final class ContainerBundle {
 
     /**
      * The OCI config of a container: of a pod's (joining its namespaces), or with pod null of no
-     * pod (nana run --image: namespaces of its own).
+     * pod (namespaces of its own).
      */
-    static ObjectNode config(ContainerConfig c, JsonNode image, Pod pod, Path rootfs, String id)
+    static Spec config(ContainerConfig c, JsonNode image, Pod pod, Path rootfs, String id)
             throws IOException {
         JsonNode ic = image.path("config");
         LinuxContainerSecurityContext sc = c.getLinux().getSecurityContext();
-        ObjectNode o = StateFiles.JSON.createObjectNode();
-        o.put("ociVersion", "1.0.2");
-
-        ObjectNode process = o.putObject("process");
-        process.put("terminal", c.getTty());
-        ArrayNode args = process.putArray("args");
-        List<String> argv = argv(c, ic);
-        if (argv.isEmpty())
-            throw new InvalidArgumentException(
-                    "container "
-                            + c.getMetadata().getName()
-                            + " has no command: its image has no entrypoint or cmd; give command or args");
-        argv.forEach(args::add);
-        Map<String, String> env = new LinkedHashMap<>();
-        for (JsonNode e : ic.path("Env")) put(env, e.asText());
-        if (!env.containsKey("PATH"))
-            env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        for (KeyValue kv : c.getEnvsList()) env.put(kv.getKey(), kv.getValue());
-        ArrayNode envs = process.putArray("env");
-        env.forEach((k, v) -> envs.add(k + "=" + v));
-        String cwd =
+        String name = c.getMetadata().getName();
+        List<SpecOpt> o = new ArrayList<>();
+        o.add(withTerminal(c.getTty()));
+        o.add(withProcessArgs(nonEmpty(argv(c, ic), name)));
+        o.add(withEnvMap(env(ic, c.getEnvsList())));
+        String wd =
                 !c.getWorkingDir().isEmpty() ? c.getWorkingDir() : ic.path("WorkingDir").asText("");
-        process.put("cwd", cwd.isEmpty() ? "/" : cwd);
-        user(
-                process.putObject("user"),
-                sc,
-                ic.path("User").asText(""),
-                rootfs,
-                c.getMetadata().getName());
-        process.put("noNewPrivileges", sc.getNoNewPrivs());
+        o.add(withCwd(wd.isEmpty() ? "/" : wd));
+        String who =
+                sc.hasRunAsUser()
+                        ? String.valueOf(sc.getRunAsUser().getValue())
+                        : !sc.getRunAsUsername().isEmpty()
+                                ? sc.getRunAsUsername()
+                                : ic.path("User").asText("");
+        o.add(
+                user(
+                        who,
+                        sc.hasRunAsGroup() ? sc.getRunAsGroup().getValue() : null,
+                        sc.getSupplementalGroupsList(),
+                        rootfs,
+                        name));
+        o.add(withNoNewPrivileges(sc.getNoNewPrivs()));
         LinuxContainerResources res = c.getLinux().getResources();
         if (res.getOomScoreAdj() < -1000 || res.getOomScoreAdj() > 1000)
             throw new InvalidArgumentException(
                     "container "
-                            + c.getMetadata().getName()
+                            + name
                             + ": oom_score_adj "
                             + res.getOomScoreAdj()
                             + " is out of the kernel's range: give -1000 to 1000");
         // never below the daemon's own (a process may not lower it without CAP_SYS_RESOURCE; the
         // kubelet asks for what the node allows, as containerd does)
         if (res.getOomScoreAdj() != 0)
-            process.put(
-                    "oomScoreAdj",
-                    Math.max((int) res.getOomScoreAdj(), PauseBundle.ownOomScoreAdj()));
-        ObjectNode caps = process.putObject("capabilities");
-        List<String> effective = capabilities(sc);
-        for (String set : new String[] {"bounding", "effective", "permitted"}) {
-            ArrayNode a = caps.putArray(set);
-            effective.forEach(a::add);
-        }
+            o.add(
+                    withOomScoreAdj(
+                            Math.max((int) res.getOomScoreAdj(), PauseBundle.ownOomScoreAdj())));
+        o.add(withCapabilities(capabilities(sc)));
+        o.add(withRoot("rootfs", sc.getReadonlyRootfs()));
 
-        ObjectNode root = o.putObject("root");
-        root.put("path", "rootfs");
-        root.put("readonly", sc.getReadonlyRootfs());
-
-        ArrayNode mounts = o.putArray("mounts");
-        mount(mounts, "/proc", "proc", "proc", "nosuid", "noexec", "nodev");
-        mount(mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k");
-        mount(
-                mounts,
-                "/dev/pts",
-                "devpts",
-                "devpts",
-                "nosuid",
-                "noexec",
-                "newinstance",
-                "ptmxmode=0666",
-                "mode=0620",
-                "gid=5");
-        mount(
-                mounts,
-                "/dev/shm",
-                "tmpfs",
-                "shm",
-                "nosuid",
-                "noexec",
-                "nodev",
-                "mode=1777",
-                "size=65536k");
-        mount(mounts, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
-        mount(
-                mounts,
-                "/sys",
-                "sysfs",
-                "sysfs",
-                "nosuid",
-                "noexec",
-                "nodev",
-                sc.getPrivileged() ? "rw" : "ro");
+        o.add(withDefaultMounts(sc.getPrivileged()));
         // the pod's hostname, hosts and resolv.conf, unless the kubelet mounts its own there
-        for (String name : pod == null ? List.<String>of() : PodFiles.NAMES) {
-            String dest = "/etc/" + name;
+        for (String file : pod == null ? List.<String>of() : PodFiles.NAMES) {
+            String dest = "/etc/" + file;
             if (c.getMountsList().stream().noneMatch(m -> m.getContainerPath().equals(dest)))
-                mount(
-                        mounts,
-                        dest,
-                        "bind",
-                        pod.dir().resolve(name).toString(),
-                        "rbind",
-                        "rprivate",
-                        sc.getReadonlyRootfs() ? "ro" : "rw");
+                o.add(
+                        withBind(
+                                dest,
+                                pod.dir().resolve(file).toString(),
+                                "rprivate",
+                                sc.getReadonlyRootfs()));
         }
         String rootPropagation = null;
         for (Mount m : c.getMountsList()) {
@@ -234,79 +153,121 @@ final class ContainerBundle {
             if (propagation.equals("rshared")) rootPropagation = "rshared";
             else if (propagation.equals("rslave") && rootPropagation == null)
                 rootPropagation = "rslave";
-            mount(
-                    mounts,
-                    m.getContainerPath(),
-                    "bind",
-                    hostPath(m).toString(),
-                    "rbind",
-                    propagation,
-                    m.getReadonly() ? "ro" : "rw");
+            o.add(
+                    withBind(
+                            m.getContainerPath(),
+                            hostPath(m).toString(),
+                            propagation,
+                            m.getReadonly()));
         }
+        if (rootPropagation != null) o.add(withRootfsPropagation(rootPropagation));
 
-        ObjectNode linux = o.putObject("linux");
-        if (rootPropagation != null) linux.put("rootfsPropagation", rootPropagation);
-        ArrayNode ns = linux.putArray("namespaces");
-        ns.addObject().put("type", "mount");
+        o.add(withNewNamespaces("mount"));
         if (pod == null) {
             // no pod: namespaces of its own, the network one empty (only lo), as runc spec's
-            for (String type : List.of("network", "uts", "ipc", "pid"))
-                ns.addObject().put("type", type);
-            o.put("hostname", id.length() > 63 ? id.substring(0, 63) : id);
+            o.add(withNewNamespaces("network", "uts", "ipc", "pid"));
+            o.add(withHostname(id));
         } else {
-            podNamespaces(ns, sc, pod);
+            o.add(podNamespaces(sc, pod));
             if (!pod.cgroupParent().isEmpty())
-                linux.put("cgroupsPath", pod.cgroupParent().replaceAll("/+$", "") + "/" + id);
+                o.add(withCgroupsPath(pod.cgroupParent().replaceAll("/+$", "") + "/" + id));
         }
-        ObjectNode seccomp =
-                Seccomp.filter(
-                        sc.getSeccomp(),
-                        sc.hasSeccomp(),
-                        sc.getPrivileged(),
-                        c.getMetadata().getName());
-        if (seccomp != null) linux.set("seccomp", seccomp);
-        ObjectNode r = linux.putObject("resources");
-        ArrayNode deviceRules = r.putArray("devices");
-        deviceRules.addObject().put("allow", sc.getPrivileged()).put("access", "rwm");
-        if (sc.getPrivileged()) Devices.host(linux);
-        Devices.add(linux, deviceRules, c.getDevicesList(), c.getMetadata().getName());
-        ObjectNode cpu = r.putObject("cpu");
-        if (res.getCpuShares() > 0) cpu.put("shares", res.getCpuShares());
-        if (res.getCpuQuota() > 0) cpu.put("quota", res.getCpuQuota());
-        if (res.getCpuPeriod() > 0) cpu.put("period", res.getCpuPeriod());
-        if (!res.getCpusetCpus().isEmpty()) cpu.put("cpus", res.getCpusetCpus());
-        if (!res.getCpusetMems().isEmpty()) cpu.put("mems", res.getCpusetMems());
-        if (res.getMemoryLimitInBytes() > 0)
-            r.putObject("memory").put("limit", res.getMemoryLimitInBytes());
+        o.add(
+                withSeccomp(
+                        Seccomp.filter(
+                                sc.getSeccomp(), sc.hasSeccomp(), sc.getPrivileged(), name)));
+        o.add(withDeviceRule(new Spec.DeviceRule(sc.getPrivileged(), null, null, null, "rwm")));
+        if (sc.getPrivileged()) o.add(Devices.host());
+        o.add(Devices.of(c.getDevicesList(), name));
+        if (res.getCpuShares() > 0
+                || res.getCpuQuota() > 0
+                || res.getCpuPeriod() > 0
+                || !res.getCpusetCpus().isEmpty()
+                || !res.getCpusetMems().isEmpty())
+            o.add(
+                    withCpu(
+                            cpu -> {
+                                if (res.getCpuShares() > 0) cpu.shares = res.getCpuShares();
+                                if (res.getCpuQuota() > 0) cpu.quota = res.getCpuQuota();
+                                if (res.getCpuPeriod() > 0) cpu.period = res.getCpuPeriod();
+                                if (!res.getCpusetCpus().isEmpty()) cpu.cpus = res.getCpusetCpus();
+                                if (!res.getCpusetMems().isEmpty()) cpu.mems = res.getCpusetMems();
+                            }));
+        if (res.getMemoryLimitInBytes() > 0) o.add(withMemoryLimit(res.getMemoryLimitInBytes()));
         if (!sc.getPrivileged()) {
-            ArrayNode masked = linux.putArray("maskedPaths");
-            (sc.getMaskedPathsCount() > 0 ? sc.getMaskedPathsList() : MASKED).forEach(masked::add);
-            ArrayNode ro = linux.putArray("readonlyPaths");
-            (sc.getReadonlyPathsCount() > 0 ? sc.getReadonlyPathsList() : READONLY)
-                    .forEach(ro::add);
+            o.add(
+                    withMaskedPaths(
+                            sc.getMaskedPathsCount() > 0 ? sc.getMaskedPathsList() : MASKED_PATHS));
+            o.add(
+                    withReadonlyPaths(
+                            sc.getReadonlyPathsCount() > 0
+                                    ? sc.getReadonlyPathsList()
+                                    : READONLY_PATHS));
         }
-        return o;
+        return SpecOpts.build(o);
+    }
+
+    /**
+     * The OCI config of a container made from an image alone (nana run --image, {@code
+     * ContainerSpec.fromImage}): the image's process, user and working folder, Docker's default
+     * capabilities, and namespaces of its own.
+     */
+    static Spec forImage(JsonNode image, Path rootfs, String id) throws IOException {
+        JsonNode ic = image.path("config");
+        String wd = ic.path("WorkingDir").asText("");
+        return SpecOpts.build(
+                withTerminal(false),
+                withProcessArgs(nonEmpty(imageArgv(ic, List.of()), id)),
+                withEnvMap(env(ic, List.of())),
+                withCwd(wd.isEmpty() ? "/" : wd),
+                user(ic.path("User").asText(""), null, List.of(), rootfs, id),
+                withNoNewPrivileges(false),
+                withCapabilities(DEFAULT_CAPABILITIES),
+                withRoot("rootfs", false),
+                withDefaultMounts(false),
+                withNewNamespaces("mount", "network", "uts", "ipc", "pid"),
+                withHostname(id),
+                withDeviceRule(new Spec.DeviceRule(false, null, null, null, "rwm")),
+                withMaskedPaths(MASKED_PATHS),
+                withReadonlyPaths(READONLY_PATHS));
+    }
+
+    private static List<String> nonEmpty(List<String> argv, String name) {
+        if (argv.isEmpty())
+            throw new InvalidArgumentException(
+                    "container "
+                            + name
+                            + " has no command: its image has no entrypoint or cmd; give command or args");
+        return argv;
+    }
+
+    /** The image's environment, PATH given when it has none, then the request's over it. */
+    private static Map<String, String> env(JsonNode ic, List<KeyValue> request) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (JsonNode e : ic.path("Env")) put(env, e.asText());
+        if (!env.containsKey("PATH")) put(env, DEFAULT_PATH);
+        for (KeyValue kv : request) env.put(kv.getKey(), kv.getValue());
+        return env;
     }
 
     /** The pod's namespaces a container joins, through its pause process (or a target's). */
-    private static void podNamespaces(ArrayNode ns, LinuxContainerSecurityContext sc, Pod pod) {
+    private static SpecOpt podNamespaces(LinuxContainerSecurityContext sc, Pod pod) {
         String proc = "/proc/" + pod.pausePid() + "/ns/";
         SandboxRecord s = pod.sandbox();
+        List<SpecOpt> o = new ArrayList<>();
         if (s.network() != NamespaceMode.NODE_VALUE) {
-            ns.addObject().put("type", "network").put("path", proc + "net");
-            ns.addObject().put("type", "uts").put("path", proc + "uts");
+            o.add(withJoinedNamespace("network", proc + "net"));
+            o.add(withJoinedNamespace("uts", proc + "uts"));
         }
-        if (s.ipc() != NamespaceMode.NODE_VALUE)
-            ns.addObject().put("type", "ipc").put("path", proc + "ipc");
+        if (s.ipc() != NamespaceMode.NODE_VALUE) o.add(withJoinedNamespace("ipc", proc + "ipc"));
         switch (sc.getNamespaceOptions().getPid()) {
-            case POD -> ns.addObject().put("type", "pid").put("path", proc + "pid");
+            case POD -> o.add(withJoinedNamespace("pid", proc + "pid"));
             case TARGET ->
-                    ns.addObject()
-                            .put("type", "pid")
-                            .put("path", "/proc/" + pod.targetPid() + "/ns/pid");
+                    o.add(withJoinedNamespace("pid", "/proc/" + pod.targetPid() + "/ns/pid"));
             case NODE -> {}
-            default -> ns.addObject().put("type", "pid");
+            default -> o.add(withNewNamespaces("pid"));
         }
+        return SpecOpts.all(o);
     }
 
     /**
@@ -319,8 +280,14 @@ final class ContainerBundle {
             out.addAll(c.getArgsList());
             return out;
         }
+        return imageArgv(ic, c.getArgsList());
+    }
+
+    /** The image's entrypoint, then args if given, else its cmd. */
+    private static List<String> imageArgv(JsonNode ic, List<String> args) {
+        List<String> out = new ArrayList<>();
         for (JsonNode e : ic.path("Entrypoint")) out.add(e.asText());
-        if (c.getArgsCount() > 0) out.addAll(c.getArgsList());
+        if (!args.isEmpty()) out.addAll(args);
         else for (JsonNode e : ic.path("Cmd")) out.add(e.asText());
         return out;
     }
@@ -330,20 +297,15 @@ final class ContainerBundle {
         if (eq > 0) env.put(kv.substring(0, eq), kv.substring(eq + 1));
     }
 
-    /** run_as_user/group, run_as_username, else the image's user; a name from /etc/passwd. */
-    private static void user(
-            ObjectNode user,
-            LinuxContainerSecurityContext sc,
-            String imageUser,
-            Path rootfs,
-            String name)
-            throws IOException {
+    /**
+     * The process's user: who is a uid or a name from the image's /etc/passwd, with :group by gid
+     * or name; runAsGroup (or null) wins over both; the groups /etc/group makes the user a member
+     * of, then the supplemental ones, are its additional gids.
+     */
+    private static SpecOpt user(
+            String who, Long runAsGroup, List<Long> supplemental, Path rootfs, String name) {
         long uid = 0;
         long gid = 0;
-        String who =
-                sc.hasRunAsUser()
-                        ? String.valueOf(sc.getRunAsUser().getValue())
-                        : !sc.getRunAsUsername().isEmpty() ? sc.getRunAsUsername() : imageUser;
         String group = null;
         int colon = who.indexOf(':');
         if (colon >= 0) {
@@ -381,9 +343,7 @@ final class ContainerBundle {
                 gid = Long.parseLong(g[2]);
             }
         }
-        if (sc.hasRunAsGroup()) gid = sc.getRunAsGroup().getValue();
-        user.put("uid", uid);
-        user.put("gid", gid);
+        if (runAsGroup != null) gid = runAsGroup;
         // the groups the image's /etc/group makes the user a member of, then the request's
         Set<Long> more = new LinkedHashSet<>();
         // no user at all is root, whose memberships count as any named user's do (containerd's)
@@ -393,12 +353,8 @@ final class ContainerBundle {
             if (entry != null) userName = entry[0];
         }
         if (userName != null) more.addAll(memberships(rootfs, userName));
-        more.addAll(sc.getSupplementalGroupsList());
-        more.remove(gid);
-        if (!more.isEmpty()) {
-            ArrayNode gids = user.putArray("additionalGids");
-            more.forEach(gids::add);
-        }
+        more.addAll(supplemental);
+        return withUser(uid, gid, more);
     }
 
     private static final String PASSWD = "/etc/passwd";
@@ -439,7 +395,7 @@ final class ContainerBundle {
         List<String> all = allCaps();
         if (sc.getPrivileged()) return all;
         Capability c = sc.getCapabilities();
-        Set<String> caps = new LinkedHashSet<>(DEFAULT_CAPS);
+        Set<String> caps = new LinkedHashSet<>(DEFAULT_CAPABILITIES);
         for (String add : c.getAddCapabilitiesList()) {
             if (add.equalsIgnoreCase("ALL")) caps.addAll(all);
             else caps.add(capName(add));
@@ -496,16 +452,5 @@ final class ContainerBundle {
                             + m.getHostPath()
                             + "\" does not exist: create it, or give one that does");
         }
-    }
-
-    /** Adds an OCI mount. */
-    static void mount(
-            ArrayNode mounts, String dest, String type, String source, String... options) {
-        ObjectNode m = mounts.addObject();
-        m.put("destination", dest);
-        m.put("type", type);
-        m.put("source", source);
-        ArrayNode o = m.putArray("options");
-        for (String option : options) o.add(option);
     }
 }

@@ -145,7 +145,7 @@ final class ContainerCalls {
                     images.config(
                             image,
                             imageConfig -> ContainerBundle.config(c, imageConfig, pod, rootfs, id));
-            StateFiles.write(bundle.resolve("config.json"), config);
+            StateFiles.writeBytes(bundle.resolve("config.json"), config.toJson());
             prepared = System.nanoTime() - preparing;
             containers.add(record);
             ContainerSpec.Builder spec =

@@ -1,14 +1,19 @@
 package dev.nana.cri;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import static dev.nana.oci.SpecOpts.withDevice;
+import static dev.nana.oci.SpecOpts.withDeviceRule;
+
 import dev.nana.InvalidArgumentException;
 import dev.nana.cri.v1.Device;
+import dev.nana.oci.Spec;
+import dev.nana.oci.SpecOpt;
+import dev.nana.oci.SpecOpts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -34,8 +39,8 @@ final class Devices {
      * under /dev but those in folders a container mounts its own of; the cgroup already allows them
      * all.
      */
-    static void host(ObjectNode linux) throws IOException {
-        ArrayNode nodes = linux.withArray("devices");
+    static SpecOpt host() throws IOException {
+        List<SpecOpt> nodes = new ArrayList<>();
         Path dev = Path.of("/dev");
         try (Stream<Path> s = Files.walk(dev)) {
             for (Path p : s.toList()) {
@@ -44,16 +49,15 @@ final class Devices {
                     continue;
                 String type = type(p);
                 if (type == null || p.toString().equals("/dev/console")) continue;
-                node(nodes, null, p, p.toString(), "rwm");
+                nodes.addAll(node(p, p.toString(), "rwm", false));
             }
         }
+        return SpecOpts.all(nodes);
     }
 
-    /** Adds the devices to linux.devices and their rules to allow (resources.devices). */
-    static void add(ObjectNode linux, ArrayNode allow, List<Device> devices, String container)
-            throws IOException {
-        if (devices.isEmpty()) return;
-        ArrayNode nodes = linux.withArray("devices");
+    /** The devices as nodes (linux.devices) and the cgroup rules that allow them. */
+    static SpecOpt of(List<Device> devices, String container) throws IOException {
+        List<SpecOpt> nodes = new ArrayList<>();
         for (Device d : devices) {
             String permissions = d.getPermissions().isEmpty() ? "rwm" : d.getPermissions();
             if (!permissions.matches("[rwm]{1,3}"))
@@ -80,10 +84,10 @@ final class Devices {
             if (Files.isDirectory(host)) {
                 try (Stream<Path> s = Files.walk(host)) {
                     for (Path p : s.filter(p -> type(p) != null).toList())
-                        node(nodes, allow, p, inside + "/" + host.relativize(p), permissions);
+                        nodes.addAll(node(p, inside + "/" + host.relativize(p), permissions, true));
                 }
             } else if (type(host) != null) {
-                node(nodes, allow, host, inside, permissions);
+                nodes.addAll(node(host, inside, permissions, true));
             } else {
                 throw new InvalidArgumentException(
                         "\""
@@ -93,31 +97,21 @@ final class Devices {
                                 + " is no device: give a character or block device");
             }
         }
+        return SpecOpts.all(nodes);
     }
 
-    private static void node(
-            ArrayNode nodes, ArrayNode allow, Path host, String inside, String permissions)
+    /** The node of host at inside, and the rule that allows it when asked for. */
+    private static List<SpecOpt> node(Path host, String inside, String permissions, boolean rule)
             throws IOException {
         long rdev = (Long) Files.getAttribute(host, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
         int mode = (Integer) Files.getAttribute(host, "unix:mode", LinkOption.NOFOLLOW_LINKS);
         long major = ((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfffL);
         long minor = (rdev & 0xff) | ((rdev >> 12) & ~0xffL);
         String type = type(host);
-        nodes.addObject()
-                .put("path", inside)
-                .put("type", type)
-                .put("major", major)
-                .put("minor", minor)
-                .put("fileMode", mode & 07777)
-                .put("uid", 0)
-                .put("gid", 0);
-        if (allow == null) return;
-        allow.addObject()
-                .put("allow", true)
-                .put("type", type)
-                .put("major", major)
-                .put("minor", minor)
-                .put("access", permissions);
+        SpecOpt node = withDevice(new Spec.Device(inside, type, major, minor, mode & 07777));
+        if (!rule) return List.of(node);
+        return List.of(
+                node, withDeviceRule(new Spec.DeviceRule(true, type, major, minor, permissions)));
     }
 
     /** "c" or "b" for a character or block device, null for anything else. */

@@ -1,17 +1,21 @@
 package dev.nana.cri;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import static dev.nana.oci.SpecOpts.*;
+
 import dev.nana.InvalidArgumentException;
 import dev.nana.cri.v1.LinuxPodSandboxConfig;
 import dev.nana.cri.v1.NamespaceMode;
 import dev.nana.cri.v1.NamespaceOption;
+import dev.nana.oci.Spec;
+import dev.nana.oci.SpecOpt;
+import dev.nana.oci.SpecOpts;
 import dev.nana.supervisor.os.ProcFs;
 import dev.nana.supervisor.state.StateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The OCI bundle of a sandbox's pause process: Debian's static catatonit in pause mode ({@code
@@ -43,81 +47,49 @@ final class PauseBundle {
         for (String dir : new String[] {"proc", "dev"})
             Files.createDirectories(rootfs.resolve(dir));
         if (!Files.exists(rootfs.resolve("pause"))) Files.createFile(rootfs.resolve("pause"));
-        StateFiles.write(bundle.resolve("config.json"), config(record, linux));
+        StateFiles.writeBytes(bundle.resolve("config.json"), config(record, linux).toJson());
     }
 
-    private static ObjectNode config(SandboxRecord r, LinuxPodSandboxConfig linux) {
-        var json = StateFiles.JSON;
-        ObjectNode c = json.createObjectNode();
-        c.put("ociVersion", "1.0.2");
-        ObjectNode process = c.putObject("process");
-        process.put("terminal", false);
-        ObjectNode user = process.putObject("user");
+    static Spec config(SandboxRecord r, LinuxPodSandboxConfig linux) {
         var security = linux.getSecurityContext();
-        user.put("uid", security.hasRunAsUser() ? security.getRunAsUser().getValue() : 0);
-        user.put("gid", security.hasRunAsGroup() ? security.getRunAsGroup().getValue() : 0);
-        process.putArray("args").add("/pause").add("-P");
-        process.putArray("env")
-                .add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        process.put("cwd", "/");
-        process.put("noNewPrivileges", true);
-        process.put("oomScoreAdj", Math.max(PAUSE_OOM_SCORE_ADJ, ownOomScoreAdj()));
-        // the pause process needs no capability at all
-        ObjectNode caps = process.putObject("capabilities");
-        for (String set : new String[] {"bounding", "effective", "permitted"}) caps.putArray(set);
-
-        ObjectNode root = c.putObject("root");
-        root.put("path", "rootfs");
-        root.put("readonly", true);
+        List<SpecOpt> o = new ArrayList<>();
+        o.add(withTerminal(false));
+        o.add(
+                withUser(
+                        security.hasRunAsUser() ? security.getRunAsUser().getValue() : 0,
+                        security.hasRunAsGroup() ? security.getRunAsGroup().getValue() : 0,
+                        List.of()));
+        o.add(withProcessArgs(List.of("/pause", "-P")));
+        o.add(withEnv(List.of(DEFAULT_PATH)));
+        o.add(withCwd("/"));
+        o.add(withNoNewPrivileges(true));
+        o.add(withOomScoreAdj(Math.max(PAUSE_OOM_SCORE_ADJ, ownOomScoreAdj())));
+        o.add(withCapabilities(List.of())); // the pause process needs no capability at all
+        o.add(withRoot("rootfs", true));
         if (r.network() != NamespaceMode.NODE_VALUE && !r.hostname().isEmpty())
-            c.put("hostname", r.hostname());
-
-        ArrayNode mounts = c.putArray("mounts");
-        ContainerBundle.mount(
-                mounts,
-                "/pause",
-                "bind",
-                PAUSE_BINARY.toString(),
-                "rbind",
-                "ro",
-                "nosuid",
-                "nodev");
-        ContainerBundle.mount(mounts, "/proc", "proc", "proc", "nosuid", "noexec", "nodev");
-        ContainerBundle.mount(
-                mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=64k");
-
-        ObjectNode l = c.putObject("linux");
-        ArrayNode namespaces = l.putArray("namespaces");
-        namespaces.addObject().put("type", "mount");
-        if (r.network() != NamespaceMode.NODE_VALUE) {
-            namespaces.addObject().put("type", "network");
-            namespaces.addObject().put("type", "uts"); // a pod on the host's network keeps its name
-        }
-        if (r.ipc() != NamespaceMode.NODE_VALUE) namespaces.addObject().put("type", "ipc");
-        if (r.pid() != NamespaceMode.NODE_VALUE) namespaces.addObject().put("type", "pid");
+            o.add(withHostname(r.hostname()));
+        o.add(
+                withMount(
+                        "/pause",
+                        "bind",
+                        PAUSE_BINARY.toString(),
+                        "rbind",
+                        "ro",
+                        "nosuid",
+                        "nodev"));
+        o.add(withMount("/proc", "proc", "proc", "nosuid", "noexec", "nodev"));
+        o.add(withMount("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=64k"));
+        o.add(withNewNamespaces("mount"));
+        // a pod on the host's network keeps the host's name
+        if (r.network() != NamespaceMode.NODE_VALUE) o.add(withNewNamespaces("network", "uts"));
+        if (r.ipc() != NamespaceMode.NODE_VALUE) o.add(withNewNamespaces("ipc"));
+        if (r.pid() != NamespaceMode.NODE_VALUE) o.add(withNewNamespaces("pid"));
         if (!linux.getCgroupParent().isEmpty())
-            l.put("cgroupsPath", linux.getCgroupParent().replaceAll("/+$", "") + "/" + r.id());
-        if (!linux.getSysctlsMap().isEmpty()) {
-            ObjectNode sysctl = l.putObject("sysctl");
-            for (Map.Entry<String, String> e : linux.getSysctlsMap().entrySet())
-                sysctl.put(e.getKey(), e.getValue());
-        }
-        l.putArray("maskedPaths")
-                .add("/proc/acpi")
-                .add("/proc/kcore")
-                .add("/proc/keys")
-                .add("/proc/latency_stats")
-                .add("/proc/timer_list")
-                .add("/proc/sched_debug")
-                .add("/proc/scsi")
-                .add("/sys/firmware");
-        l.putArray("readonlyPaths")
-                .add("/proc/bus")
-                .add("/proc/fs")
-                .add("/proc/irq")
-                .add("/proc/sys")
-                .add("/proc/sysrq-trigger");
-        return c;
+            o.add(withCgroupsPath(linux.getCgroupParent().replaceAll("/+$", "") + "/" + r.id()));
+        o.add(withSysctl(linux.getSysctlsMap()));
+        o.add(withMaskedPaths(MASKED_PATHS));
+        o.add(withReadonlyPaths(READONLY_PATHS));
+        return SpecOpts.build(o);
     }
 
     /** The namespace modes a sandbox asks for, each checked: TARGET has no meaning for a pod. */

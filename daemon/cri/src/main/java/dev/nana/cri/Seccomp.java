@@ -1,11 +1,8 @@
 package dev.nana.cri;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.InvalidArgumentException;
 import dev.nana.cri.v1.SecurityProfile;
-import dev.nana.supervisor.state.StateFiles;
+import dev.nana.oci.Spec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -78,13 +75,16 @@ final class Seccomp {
 
     private static final int EPERM = 1;
 
+    /** A profile file larger than this is refused (Docker's default is 20 KiB). */
+    private static final long MAX_PROFILE_BYTES = 1 << 20;
+
     private Seccomp() {}
 
     /**
      * The linux.seccomp object for profile, or null for none: a container whose request sets no
      * profile runs unconfined, as containerd runs it.
      */
-    static ObjectNode filter(
+    static Spec.Seccomp filter(
             SecurityProfile profile, boolean set, boolean privileged, String container)
             throws IOException {
         if (!set || privileged) return null; // a privileged container has no seccomp filter
@@ -101,18 +101,15 @@ final class Seccomp {
         };
     }
 
-    static ObjectNode runtimeDefault() {
-        ObjectNode f = StateFiles.JSON.createObjectNode();
-        f.put("defaultAction", "SCMP_ACT_ALLOW");
-        f.putArray("architectures")
-                .add("SCMP_ARCH_X86_64")
-                .add("SCMP_ARCH_X86")
-                .add("SCMP_ARCH_X32");
-        ObjectNode deny = f.putArray("syscalls").addObject();
-        ArrayNode names = deny.putArray("names");
-        DENIED.forEach(names::add);
-        deny.put("action", "SCMP_ACT_ERRNO");
-        deny.put("errnoRet", EPERM);
+    static Spec.Seccomp runtimeDefault() {
+        Spec.Seccomp f = new Spec.Seccomp();
+        f.defaultAction = "SCMP_ACT_ALLOW";
+        f.architectures = List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32");
+        Spec.Syscall deny = new Spec.Syscall();
+        deny.names = DENIED;
+        deny.action = "SCMP_ACT_ERRNO";
+        deny.errnoRet = EPERM;
+        f.syscalls = List.of(deny);
         return f;
     }
 
@@ -121,7 +118,7 @@ final class Seccomp {
      * syscalls} with names, action, errnoRet and args), as kubelet's {@code localhost/} profiles
      * are written; Docker's conditional entries (includes, excludes) are refused, naming them.
      */
-    static ObjectNode localhost(String ref, String container) throws IOException {
+    static Spec.Seccomp localhost(String ref, String container) throws IOException {
         Path file = Path.of(ref);
         if (!file.isAbsolute())
             throw new InvalidArgumentException(
@@ -130,9 +127,16 @@ final class Seccomp {
                             + ": seccomp profile \""
                             + ref
                             + "\" is not an absolute path");
-        JsonNode p;
+        Spec.Seccomp f;
         try {
-            p = StateFiles.JSON.readTree(Files.readString(file));
+            if (Files.size(file) > MAX_PROFILE_BYTES)
+                throw new InvalidArgumentException(
+                        "container "
+                                + container
+                                + ": seccomp profile \""
+                                + ref
+                                + "\" is larger than 1 MiB: that is no seccomp profile");
+            f = Spec.read(Files.readAllBytes(file), Spec.Seccomp.class);
         } catch (NoSuchFileException e) {
             throw new InvalidArgumentException(
                     "container "
@@ -146,32 +150,27 @@ final class Seccomp {
                             + container
                             + ": seccomp profile \""
                             + ref
-                            + "\" is not JSON: "
+                            + "\" is not a seccomp profile in JSON: "
                             + e.getOriginalMessage());
         }
-        if (!p.path("defaultAction").isTextual())
+        if (f.defaultAction == null)
             throw new InvalidArgumentException(
                     "container "
                             + container
                             + ": seccomp profile \""
                             + ref
                             + "\" has no defaultAction");
-        ObjectNode f = StateFiles.JSON.createObjectNode();
-        f.set("defaultAction", p.get("defaultAction"));
-        if (p.has("defaultErrnoRet")) f.set("defaultErrnoRet", p.get("defaultErrnoRet"));
-        if (p.has("architectures")) f.set("architectures", p.get("architectures"));
-        ArrayNode syscalls = f.putArray("syscalls");
-        for (JsonNode s : p.path("syscalls")) {
-            if (s.has("includes") || s.has("excludes"))
+        // only what the OCI form has: Docker's extras (archMap, comments) are left out
+        f.other().clear();
+        for (Spec.Syscall s : f.syscalls == null ? List.<Spec.Syscall>of() : f.syscalls) {
+            if (s.other().containsKey("includes") || s.other().containsKey("excludes"))
                 throw new InvalidArgumentException(
                         "container "
                                 + container
                                 + ": seccomp profile \""
                                 + ref
                                 + "\" has Docker's conditional entries (includes, excludes), which the OCI form has not: write them out");
-            ObjectNode o = syscalls.addObject();
-            for (String field : new String[] {"names", "action", "errnoRet", "args"})
-                if (s.has(field)) o.set(field, s.get(field));
+            s.other().clear();
         }
         return f;
     }

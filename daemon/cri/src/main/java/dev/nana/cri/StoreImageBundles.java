@@ -1,8 +1,6 @@
 package dev.nana.cri;
 
 import dev.nana.UnavailableException;
-import dev.nana.cri.v1.ContainerConfig;
-import dev.nana.cri.v1.ContainerMetadata;
 import dev.nana.images.ImageRecord;
 import dev.nana.images.ImageStore;
 import dev.nana.images.RootFs;
@@ -17,8 +15,8 @@ import java.nio.file.Path;
 /**
  * Bundles of images for nana's own containers ({@code nana run --image}, {@link
  * dev.nana.ContainerSpec#fromImage}): the root filesystem mounted as the CRI's containers have it
- * (an overlay of the stored layers and an upper folder of the container's own), and the config the
- * CRI would write for a container that sets nothing, in namespaces of its own instead of a pod's.
+ * (an overlay of the stored layers and an upper folder of the container's own), and the config of
+ * the image's process in namespaces of its own ({@link ContainerBundle#forImage}).
  */
 public final class StoreImageBundles implements ImageBundles {
     /** The file, in a bundle made from an image, that names the image's id. */
@@ -53,14 +51,10 @@ public final class StoreImageBundles implements ImageBundles {
             RootFs.mount(store, r, bundle, rootfs);
             try {
                 String id = bundle.getParent().getFileName().toString();
-                ContainerConfig c =
-                        ContainerConfig.newBuilder()
-                                .setMetadata(ContainerMetadata.newBuilder().setName(id))
-                                .build();
-                StateFiles.write(
+                StateFiles.writeBytes(
                         bundle.resolve("config.json"),
-                        store.config(
-                                r, config -> ContainerBundle.config(c, config, null, rootfs, id)));
+                        store.config(r, config -> ContainerBundle.forImage(config, rootfs, id))
+                                .toJson());
                 StateFiles.writeBytes(
                         bundle.resolve(IMAGE_ID), r.id().getBytes(StandardCharsets.UTF_8));
             } catch (IOException | RuntimeException e) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.InvalidArgumentException;
 import dev.nana.cri.v1.Capability;
 import dev.nana.cri.v1.ContainerConfig;
@@ -20,6 +19,7 @@ import dev.nana.cri.v1.MountPropagation;
 import dev.nana.cri.v1.NamespaceMode;
 import dev.nana.cri.v1.NamespaceOption;
 import dev.nana.cri.v1.SecurityProfile;
+import dev.nana.oci.SpecOpts;
 import dev.nana.supervisor.state.StateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -122,7 +122,7 @@ class ContainerBundleTest {
                                 "/linux/resources/devices",
                                         "[{\"allow\":false,\"access\":\"rwm\"}]",
                                 "/linux/seccomp", "missing",
-                                "/linux/maskedPaths", json(ContainerBundle.MASKED))),
+                                "/linux/maskedPaths", json(SpecOpts.MASKED_PATHS))),
                 new Case(
                         "the request's env over the image's; PATH given when the image has none",
                         b ->
@@ -332,7 +332,7 @@ class ContainerBundleTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void translates(Case c) throws IOException {
-        ObjectNode config = config(c.request().apply(base()), c.imageConfig(), c.inPod(), "c1");
+        JsonNode config = config(c.request().apply(base()), c.imageConfig(), c.inPod(), "c1");
         c.expect()
                 .forEach(
                         (pointer, want) -> {
@@ -482,7 +482,7 @@ class ContainerBundleTest {
                 .setLinux(LinuxContainerConfig.newBuilder());
     }
 
-    private static ObjectNode config(
+    private static JsonNode config(
             ContainerConfig.Builder request, String imageConfig, boolean inPod, String id)
             throws IOException {
         ContainerBundle.Pod pod =
@@ -509,7 +509,9 @@ class ContainerBundleTest {
                                 41,
                                 42)
                         : null;
-        return ContainerBundle.config(request.build(), tree(imageConfig), pod, rootfs, id);
+        return StateFiles.JSON.readTree(
+                ContainerBundle.config(request.build(), tree(imageConfig), pod, rootfs, id)
+                        .toJson());
     }
 
     private static JsonNode tree(String json) {

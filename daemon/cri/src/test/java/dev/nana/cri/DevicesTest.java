@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.nana.InvalidArgumentException;
 import dev.nana.cri.v1.Device;
+import dev.nana.oci.Spec;
+import dev.nana.oci.SpecOpts;
 import dev.nana.supervisor.state.StateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,8 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
  * /dev/zero (character devices 1:3 and 1:5) are on every Linux host.
  */
 class DevicesTest {
-    private final ObjectNode linux = StateFiles.JSON.createObjectNode();
-    private final ArrayNode allow = StateFiles.JSON.createArrayNode();
+    /** linux.devices and linux.resources.devices after the devices' option, as JSON. */
+    private static String[] apply(List<Device> devices) throws IOException {
+        Spec s = SpecOpts.build(Devices.of(devices, "web"));
+        JsonNode linux = StateFiles.JSON.readTree(s.toJson()).path("linux");
+        return new String[] {
+            linux.path("devices").toString(), linux.at("/resources/devices").toString()
+        };
+    }
 
     private static Device device(String host, String inside, String permissions) {
         return Device.newBuilder()
@@ -35,25 +42,25 @@ class DevicesTest {
 
     @Test
     void aDeviceIsANodeAndACgroupRule() throws IOException {
-        Devices.add(
-                linux,
-                allow,
-                List.of(device("/dev/null", "/dev/mynull", "rw"), device("/dev/zero", "", "")),
-                "web");
+        String[] got =
+                apply(
+                        List.of(
+                                device("/dev/null", "/dev/mynull", "rw"),
+                                device("/dev/zero", "", "")));
         assertEquals(
                 "[{\"path\":\"/dev/mynull\",\"type\":\"c\",\"major\":1,\"minor\":3,\"fileMode\":438,\"uid\":0,\"gid\":0},"
                         + "{\"path\":\"/dev/zero\",\"type\":\"c\",\"major\":1,\"minor\":5,\"fileMode\":438,\"uid\":0,\"gid\":0}]",
-                linux.get("devices").toString());
+                got[0]);
         assertEquals(
                 "[{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"},"
                         + "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rwm\"}]",
-                allow.toString());
+                got[1]);
     }
 
     @Test
     void noDevicesAddNothing() throws IOException {
-        Devices.add(linux, allow, List.of(), "web");
-        assertTrue(linux.isEmpty() && allow.isEmpty());
+        assertEquals("", apply(List.of())[0]);
+        assertEquals("", apply(List.of())[1]);
     }
 
     @Test
@@ -69,7 +76,7 @@ class DevicesTest {
             InvalidArgumentException e =
                     assertThrows(
                             InvalidArgumentException.class,
-                            () -> Devices.add(linux, allow, List.of(device(c[0], "", c[1])), "web"),
+                            () -> Devices.of(List.of(device(c[0], "", c[1])), "web"),
                             c[0]);
             assertTrue(e.getMessage().contains(c[2]), e.getMessage());
             assertTrue(e.getMessage().contains("web") || e.getMessage().contains(c[0]));
