@@ -6,6 +6,7 @@
  */
 module dev.nana.supervisor {
     requires transitive dev.nana;
+    requires dev.nana.oci;
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.datatype.jsr310;
     requires org.slf4j;

@@ -476,6 +476,34 @@ class ContainerBundleTest {
         assertEquals("read", seccomp.at("/syscalls/0/names/0").asText());
     }
 
+    @Test
+    void aContainerFromAnImageAloneRunsItsProcessInNamespacesOfItsOwn() throws IOException {
+        JsonNode c =
+                StateFiles.JSON.readTree(
+                        ContainerBundle.forImage(
+                                        tree(
+                                                "{\"config\":{\"Entrypoint\":[\"/entry\"],\"Cmd\":[\"serve\"],"
+                                                        + "\"User\":\"app\",\"WorkingDir\":\"/srv\"}}"),
+                                        rootfs,
+                                        "box")
+                                .toJson());
+        assertEquals("[\"/entry\",\"serve\"]", c.at("/process/args").toString());
+        assertEquals("/srv", c.at("/process/cwd").asText());
+        assertEquals(
+                "{\"uid\":1000,\"gid\":100,\"additionalGids\":[50,10]}",
+                c.at("/process/user").toString());
+        assertEquals(
+                json(SpecOpts.DEFAULT_CAPABILITIES),
+                c.at("/process/capabilities/bounding").toString());
+        assertEquals("box", c.path("hostname").asText());
+        assertEquals(5, c.at("/linux/namespaces").size());
+        InvalidArgumentException e =
+                assertThrows(
+                        InvalidArgumentException.class,
+                        () -> ContainerBundle.forImage(tree("{\"config\":{}}"), rootfs, "box"));
+        assertTrue(e.getMessage().contains("box has no command"), e.getMessage());
+    }
+
     private static ContainerConfig.Builder base() {
         return ContainerConfig.newBuilder()
                 .setMetadata(ContainerMetadata.newBuilder().setName("web"))

@@ -3,6 +3,7 @@ package dev.nana.oci;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -41,6 +42,13 @@ public final class Spec extends Extensible {
         public Boolean noNewPrivileges;
         public Integer oomScoreAdj;
         public Capabilities capabilities;
+        public ConsoleSize consoleSize;
+    }
+
+    /** The size of a process's terminal from its start. */
+    public static final class ConsoleSize extends Extensible {
+        public int height;
+        public int width;
     }
 
     public static final class User extends Extensible {
@@ -204,18 +212,28 @@ public final class Spec extends Extensible {
         return JSON.readValue(json, Spec.class);
     }
 
-    /** A spec from the same tree another config is, such as a seccomp profile file's. */
+    /** A part of a spec, or a file of the same form (a seccomp profile, an exec's process). */
     public static <T> T read(byte[] json, Class<T> type) throws IOException {
         return JSON.readValue(json, type);
     }
 
-    /** This spec as config.json. */
-    public byte[] toJson() {
+    /** A spec from a JSON tree already read (and checked) as one. */
+    public static Spec of(JsonNode tree) throws IOException {
+        return JSON.treeToValue(tree, Spec.class);
+    }
+
+    /** A part of a spec as JSON, as config.json has it (an exec's process.json). */
+    public static byte[] toJson(Extensible part) {
         try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(this);
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(part);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a spec that cannot be written: " + e.getMessage(), e);
         }
+    }
+
+    /** This spec as config.json. */
+    public byte[] toJson() {
+        return toJson(this);
     }
 
     /** A deep copy, through its JSON. */

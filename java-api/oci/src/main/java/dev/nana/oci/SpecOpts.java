@@ -117,6 +117,19 @@ public final class SpecOpts {
         return s -> s.process().terminal = terminal;
     }
 
+    /** The terminal's size from the process's start (rows and columns above 0). */
+    public static SpecOpt withConsoleSize(int rows, int cols) {
+        if (rows <= 0 || cols <= 0)
+            throw new InvalidArgumentException(
+                    "console size " + rows + "x" + cols + ": give rows and columns above 0");
+        return s -> {
+            Spec.ConsoleSize c = new Spec.ConsoleSize();
+            c.height = rows;
+            c.width = cols;
+            s.process().consoleSize = c;
+        };
+    }
+
     /** The user, by ids; additional gids in order, the primary one left out. */
     public static SpecOpt withUser(long uid, long gid, Collection<Long> additionalGids) {
         List<Long> more = additionalGids.stream().filter(g -> g != gid).distinct().toList();

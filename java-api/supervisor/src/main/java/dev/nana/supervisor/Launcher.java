@@ -1,10 +1,11 @@
 package dev.nana.supervisor;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.ContainerId;
 import dev.nana.ContainerSpec;
 import dev.nana.NanaException;
 import dev.nana.UnavailableException;
+import dev.nana.oci.Spec;
+import dev.nana.oci.SpecOpts;
 import dev.nana.supervisor.bundle.Bundle;
 import dev.nana.supervisor.os.Mounts;
 import dev.nana.supervisor.runtime.OciRuntime;
@@ -78,8 +79,7 @@ public final class Launcher {
     static final String IMAGE_BUNDLE = "image";
 
     /** A spec with everything checked: the runtime found, the bundle read, nana's config built. */
-    public record Resolved(
-            ContainerSpec spec, OciRuntime runtime, Path bundle, ObjectNode config) {}
+    public record Resolved(ContainerSpec spec, OciRuntime runtime, Path bundle, Spec config) {}
 
     /**
      * A container whose folder, state.json and config exist, and whose shim is not yet started;
@@ -123,7 +123,7 @@ public final class Launcher {
         Path dir = state.claim(spec.id());
         try {
             Path bundle = r.bundle();
-            ObjectNode config = r.config();
+            Spec config = r.config();
             if (spec.image() != null) {
                 bundle = Files.createDirectory(dir.resolve(IMAGE_BUNDLE));
                 ImageSupport.bundles().prepare(spec.image(), state.root(), bundle);
@@ -220,36 +220,31 @@ public final class Launcher {
             dev.nana.ExecSpec spec,
             Duration timeout) {
         try {
-            ObjectNode config =
-                    (ObjectNode)
-                            StateFiles.JSON.readTree(
-                                    containerDir.resolve("bundle").resolve("config.json").toFile());
-            ObjectNode process = ((ObjectNode) config.get("process")).deepCopy();
-            var args = process.putArray("args");
-            spec.args().forEach(args::add);
-            var env = process.withArray("env");
-            for (String kv : spec.env()) {
-                String key = kv.substring(0, kv.indexOf('=') + 1);
-                for (int i = env.size() - 1; i >= 0; i--)
-                    if (env.get(i).asText().startsWith(key)) env.remove(i);
-                env.add(kv);
-            }
-            if (spec.cwd() != null) process.put("cwd", spec.cwd());
-            process.put("terminal", spec.terminal());
+            // the container's process, as its config has it, with the exec's changes
+            Spec config =
+                    Spec.read(
+                            Files.readAllBytes(
+                                    containerDir.resolve("bundle").resolve("config.json")));
+            Spec exec = new Spec();
+            exec.process = config.process;
+            SpecOpts.withProcessArgs(spec.args()).apply(exec);
+            if (!spec.env().isEmpty()) SpecOpts.withEnv(spec.env()).apply(exec);
+            if (spec.cwd() != null) SpecOpts.withCwd(spec.cwd()).apply(exec);
+            SpecOpts.withTerminal(spec.terminal()).apply(exec);
             if (spec.terminal() && spec.consoleRows() > 0 && spec.consoleCols() > 0) {
                 // the pty has the caller's size from the first instruction: an exec starts at once
-                process.putObject("consoleSize")
-                        .put("height", spec.consoleRows())
-                        .put("width", spec.consoleCols());
+                SpecOpts.withConsoleSize(spec.consoleRows(), spec.consoleCols()).apply(exec);
             }
             if (spec.user() != null) {
                 String[] ug = spec.user().split(":", -1);
-                ObjectNode user = process.putObject("user");
-                user.put("uid", Long.parseLong(ug[0]));
-                user.put("gid", ug.length > 1 ? Long.parseLong(ug[1]) : 0);
+                SpecOpts.withUser(
+                                Long.parseLong(ug[0]),
+                                ug.length > 1 ? Long.parseLong(ug[1]) : 0,
+                                List.of())
+                        .apply(exec);
             }
             dir.create();
-            StateFiles.write(dir.processJson(), process);
+            StateFiles.writeBytes(dir.processJson(), Spec.toJson(exec.process));
         } catch (IOException e) {
             removeQuietly(dir.dir());
             throw new UnavailableException(

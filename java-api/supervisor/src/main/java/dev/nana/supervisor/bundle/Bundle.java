@@ -3,9 +3,10 @@ package dev.nana.supervisor.bundle;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.InvalidArgumentException;
+import dev.nana.oci.Spec;
+import dev.nana.oci.SpecOpts;
 import dev.nana.supervisor.state.JsonErrors;
 import dev.nana.supervisor.state.StateFiles;
 import java.io.IOException;
@@ -22,7 +23,7 @@ import java.util.List;
  * @param dir the bundle directory (absolute)
  * @param config the parsed config.json
  */
-public record Bundle(Path dir, ObjectNode config) {
+public record Bundle(Path dir, Spec config) {
     /**
      * config.json larger than this is refused: no real one comes close (runc spec writes ~3 KiB).
      * Parsed, a config takes ~3.3 times its size in the heap.
@@ -121,7 +122,15 @@ public record Bundle(Path dir, ObjectNode config) {
                             + rootPath.asText()
                             + "\" is not a directory");
         }
-        return new Bundle(dir, config);
+        try {
+            return new Bundle(dir, Spec.of(config));
+        } catch (JsonProcessingException e) {
+            throw new InvalidArgumentException(
+                    "config.json of bundle \"" + dir + "\" is " + JsonErrors.describe(e), e);
+        } catch (IOException e) {
+            throw new InvalidArgumentException(
+                    "config.json of bundle \"" + dir + "\" cannot be read: " + e.getMessage(), e);
+        }
     }
 
     private static void requireObject(Path dir, ObjectNode config, String field) {
@@ -137,47 +146,28 @@ public record Bundle(Path dir, ObjectNode config) {
 
     /** The absolute root filesystem. */
     public Path rootfs() {
-        return dir.resolve(config.path("root").path("path").asText()).normalize();
+        return dir.resolve(config.root.path).normalize();
     }
 
     /**
      * A copy of config.json with the overrides applied and root.path made absolute, so that it can
      * live in nana's state directory and run the same rootfs.
      */
-    public ObjectNode configWith(Overrides o) {
-        ObjectNode copy = config.deepCopy();
-        ((ObjectNode) copy.get("root")).put("path", rootfs().toString());
-        ObjectNode process = (ObjectNode) copy.get("process");
-        if (!o.args().isEmpty()) {
-            ArrayNode args = process.putArray("args");
-            o.args().forEach(args::add);
-        }
-        if (!o.env().isEmpty()) {
-            ArrayNode env = process.withArray("env");
-            for (String kv : o.env()) {
-                String key = kv.substring(0, kv.indexOf('=') + 1);
-                for (int i = env.size() - 1; i >= 0; i--) {
-                    if (env.get(i).asText().startsWith(key)) env.remove(i);
-                }
-                env.add(kv);
-            }
-        }
-        if (o.cwd() != null) process.put("cwd", o.cwd());
-        if (o.terminal() != null) process.put("terminal", o.terminal());
-        if (o.memoryLimitBytes() != null) {
-            copy.withObject("/linux")
-                    .withObject("/resources")
-                    .withObject("/memory")
-                    .put("limit", o.memoryLimitBytes());
-        }
+    public Spec configWith(Overrides o) {
+        Spec copy = config.copy();
+        copy.root.path = rootfs().toString();
+        if (!o.args().isEmpty()) SpecOpts.withProcessArgs(o.args()).apply(copy);
+        if (!o.env().isEmpty()) SpecOpts.withEnv(o.env()).apply(copy);
+        if (o.cwd() != null) SpecOpts.withCwd(o.cwd()).apply(copy);
+        if (o.terminal() != null) SpecOpts.withTerminal(o.terminal()).apply(copy);
+        if (o.memoryLimitBytes() != null)
+            SpecOpts.withMemoryLimit(o.memoryLimitBytes()).apply(copy);
         return copy;
     }
 
     /** Writes config to dir/config.json (what the runtime reads as its bundle). */
-    public static void writeConfig(Path dir, ObjectNode config) throws IOException {
-        StateFiles.writeBytes(
-                dir.resolve("config.json"),
-                JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
+    public static void writeConfig(Path dir, Spec config) throws IOException {
+        StateFiles.writeBytes(dir.resolve("config.json"), config.toJson());
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.nana.supervisor.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nana.oci.Spec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -31,14 +32,16 @@ public record StartFifo(String shimOption, Path path) {
 
     /** The fast path for this container, or empty when it must start through the runtime. */
     public static Optional<StartFifo> of(
-            OciRuntime runtime, List<String> runtimeArgs, String id, JsonNode config) {
+            OciRuntime runtime, List<String> runtimeArgs, String id, Spec config) {
         String binary = runtime.binary().getFileName().toString();
         boolean runc =
                 binary.equals("runc") || binary.startsWith("runc.") || binary.startsWith("runc-");
         boolean crun =
                 binary.equals("crun") || binary.startsWith("crun.") || binary.startsWith("crun-");
         if (!runc && !crun) return Optional.empty();
-        JsonNode poststart = config == null ? null : config.path("hooks").path("poststart");
+        // hooks are nana's to pass on, not to model: a poststart hook runs at `runtime start`
+        JsonNode hooks = config == null ? null : config.other().get("hooks");
+        JsonNode poststart = hooks == null ? null : hooks.path("poststart");
         if (poststart != null && poststart.isArray() && !poststart.isEmpty())
             return Optional.empty();
         Path root = root(runtimeArgs).orElse(runc ? RUNC_ROOT : CRUN_ROOT);

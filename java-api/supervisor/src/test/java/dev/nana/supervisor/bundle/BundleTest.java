@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.nana.InvalidArgumentException;
+import dev.nana.oci.Spec;
+import dev.nana.supervisor.state.StateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,14 +67,15 @@ class BundleTest {
     void overridesGoIntoACopyWithAnAbsoluteRoot() throws IOException {
         config(GOOD);
         Bundle b = Bundle.open(dir);
-        ObjectNode c =
-                b.configWith(
-                        new Bundle.Overrides(
-                                List.of("echo", "hi"),
-                                List.of("A=2", "B=3"),
-                                "/tmp",
-                                true,
-                                16L << 20));
+        JsonNode c =
+                json(
+                        b.configWith(
+                                new Bundle.Overrides(
+                                        List.of("echo", "hi"),
+                                        List.of("A=2", "B=3"),
+                                        "/tmp",
+                                        true,
+                                        16L << 20)));
         assertEquals(dir.resolve("rootfs").toString(), c.at("/root/path").asText());
         assertEquals("[\"echo\",\"hi\"]", c.at("/process/args").toString());
         assertEquals("[\"PATH=/bin\",\"A=2\",\"B=3\"]", c.at("/process/env").toString());
@@ -81,14 +84,25 @@ class BundleTest {
         assertEquals(16L << 20, c.at("/linux/resources/memory/limit").asLong());
         assertEquals(
                 "[\"sh\"]",
-                b.config().at("/process/args").toString(),
+                json(b.config()).at("/process/args").toString(),
                 "the user's config is untouched");
-        assertFalse(b.config().at("/root/path").asText().startsWith("/"));
-        ObjectNode plain = b.configWith(Bundle.Overrides.NONE);
+        assertFalse(b.config().root.path.startsWith("/"));
+        JsonNode plain = json(b.configWith(Bundle.Overrides.NONE));
         assertEquals(
-                b.config().at("/process"),
+                json(b.config()).at("/process"),
                 plain.at("/process"),
                 "no overrides: the bundle's process as is");
+    }
+
+    private static JsonNode json(Spec s) throws IOException {
+        return StateFiles.JSON.readTree(s.toJson());
+    }
+
+    @Test
+    void aFieldOfTheWrongTypeIsNamed() throws IOException {
+        config(
+                "{\"process\": {\"args\": [\"sh\"], \"terminal\": {}}, \"root\": {\"path\": \"rootfs\"}}");
+        assertTrue(refusal(dir).contains("terminal"), refusal(dir));
     }
 
     @Test

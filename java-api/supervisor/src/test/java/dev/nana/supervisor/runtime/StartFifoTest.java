@@ -3,22 +3,27 @@ package dev.nana.supervisor.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nana.oci.Spec;
+import dev.nana.oci.SpecOpts;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class StartFifoTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final OciRuntime RUNC = new OciRuntime("runc", Path.of("/usr/sbin/runc"), false);
     private static final OciRuntime CRUN = new OciRuntime("crun", Path.of("/usr/bin/crun"), true);
 
-    private static ObjectNode config() {
-        ObjectNode c = JSON.createObjectNode();
-        c.putObject("process").putArray("args").add("sh");
-        return c;
+    private static Spec config() {
+        return SpecOpts.build(SpecOpts.withProcessArgs(List.of("sh")));
+    }
+
+    private static Spec config(String hooks) throws IOException {
+        return Spec.read(
+                ("{\"process\":{\"args\":[\"sh\"]},\"hooks\":" + hooks + "}")
+                        .getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -48,15 +53,13 @@ class StartFifoTest {
     }
 
     @Test
-    void anyOtherRuntimeOrPoststartHooksStartThroughTheRuntime() {
+    void anyOtherRuntimeOrPoststartHooksStartThroughTheRuntime() throws IOException {
         OciRuntime other = new OciRuntime("/opt/youki", Path.of("/opt/youki"), false);
         assertTrue(StartFifo.of(other, List.of(), "web", config()).isEmpty());
-        ObjectNode hooked = config();
-        hooked.putObject("hooks").putArray("poststart").addObject().put("path", "/bin/true");
+        Spec hooked = config("{\"poststart\":[{\"path\":\"/bin/true\"}]}");
         assertTrue(StartFifo.of(CRUN, List.of(), "web", hooked).isEmpty());
         assertTrue(StartFifo.of(RUNC, List.of(), "web", hooked).isEmpty());
-        ObjectNode emptyHooks = config();
-        emptyHooks.putObject("hooks").putArray("poststart");
+        Spec emptyHooks = config("{\"poststart\":[]}");
         assertTrue(
                 StartFifo.of(RUNC, List.of(), "web", emptyHooks).isPresent(),
                 "an empty poststart list is no hook");
