@@ -4,6 +4,8 @@ import dev.nana.spi.CommandRunner;
 import dev.nana.supervisor.os.Fd;
 import dev.nana.supervisor.os.LibNana;
 import dev.nana.supervisor.os.OsException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** The thin client's terminal: it sets raw mode itself, on our word, and tells us its size. */
 final class ClientTerminal implements CommandRunner.Terminal {
@@ -12,6 +14,14 @@ final class ClientTerminal implements CommandRunner.Terminal {
     private volatile int[] size;
     private volatile Runnable onResize;
 
+    /**
+     * The client sends its size right after its request; a command that asks for it before that
+     * frame is read waits for it (an exec -it would else start on a 0x0 terminal).
+     */
+    private final CountDownLatch sized = new CountDownLatch(1);
+
+    private static final long FIRST_SIZE_MILLIS = 1000;
+
     ClientTerminal(Fd conn, Fd stdin) {
         this.conn = conn;
         this.stdin = stdin;
@@ -19,6 +29,7 @@ final class ClientTerminal implements CommandRunner.Terminal {
 
     void resized(int rows, int cols) {
         size = rows > 0 && cols > 0 ? new int[] {rows, cols} : null;
+        sized.countDown();
         Runnable r = onResize;
         if (r != null) r.run();
     }
@@ -39,6 +50,11 @@ final class ClientTerminal implements CommandRunner.Terminal {
 
     @Override
     public int[] size() {
+        try {
+            sized.await(FIRST_SIZE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return size;
     }
 
