@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.AlreadyExistsException;
 import dev.nana.ContainerInfo;
 import dev.nana.ContainerSpec;
@@ -23,11 +21,9 @@ import dev.nana.supervisor.events.Journal;
 import dev.nana.supervisor.events.JournalEntry;
 import dev.nana.supervisor.state.StateDir;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,71 +40,27 @@ import org.junit.jupiter.api.io.TempDir;
  * shell script: no namespaces, no cgroups), so that it runs anywhere.
  */
 class LocalSupervisorTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir Path tmp;
 
+    FakeRuntime fake;
     Path state;
     Path runtime;
     Path runtimeRoot;
 
     @BeforeEach
     void setUp() throws IOException {
-        state = tmp.resolve("state");
-        runtimeRoot = tmp.resolve("fake-root");
-        runtime = tmp.resolve("fake-runtime");
-        try (InputStream in = getClass().getResourceAsStream("fake-runtime")) {
-            Files.copy(in, runtime);
-        }
-        Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
-
-    LocalSupervisor open() {
-        return open(LocalSupervisor.DEFAULT_MAX_CONCURRENT_STARTS);
-    }
-
-    LocalSupervisor open(int starts) {
-        return LocalSupervisor.builder()
-                .stateDir(state)
-                .defaultRuntime(runtime.toString())
-                .maxConcurrentStarts(starts)
-                .build();
-    }
-
-    /** A bundle whose fake process behaves as mode says (sleep, exit:N, fail, slow). */
-    Path bundle(String mode) throws IOException {
-        Path b = Files.createTempDirectory(tmp, "bundle");
-        Files.createDirectory(b.resolve("rootfs"));
-        ObjectNode c = JSON.createObjectNode();
-        c.putObject("process").putArray("args").add("fake");
-        c.withObjectProperty("process").putArray("env").add("NANA_FAKE=" + mode);
-        c.putObject("root").put("path", "rootfs");
-        JSON.writeValue(b.resolve("config.json").toFile(), c);
-        return b;
-    }
-
-    ContainerSpec spec(String id, String mode) throws IOException {
-        return ContainerSpec.builder(id, bundle(mode))
-                .runtimeArgs(List.of("--root", runtimeRoot.toString()))
-                .build();
-    }
-
-    static List<EventType> types(List<Event> events, String id) {
-        return events.stream().filter(e -> e.id().equals(id)).map(Event::type).toList();
-    }
-
-    static void awaitSize(List<?> list, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (list.size() < n && System.nanoTime() < deadline) Thread.sleep(5);
-        assertEquals(n, list.size(), "events: " + list);
+        fake = new FakeRuntime(tmp);
+        state = fake.state;
+        runtime = fake.runtime;
+        runtimeRoot = fake.runtimeRoot;
     }
 
     @Test
     void createStartKillDeletePublishesEachStepInOrder() throws Exception {
-        try (LocalSupervisor nana = open()) {
+        try (LocalSupervisor nana = fake.open()) {
             List<Event> events = new CopyOnWriteArrayList<>();
             try (Subscription _ = nana.subscribe(EventFilter.ALL, null, events::add)) {
-                ContainerInfo created = nana.create(spec("web", "sleep"));
+                ContainerInfo created = nana.create(fake.spec("web", "sleep"));
                 assertEquals(ContainerStatus.CREATED, created.status());
                 assertTrue(created.pid() > 0);
                 assertEquals(ContainerStatus.RUNNING, nana.start("web").status());
@@ -119,14 +71,14 @@ class LocalSupervisorTest {
                 assertEquals(137, stopped.exit().code());
                 nana.delete("web", false);
                 assertThrows(NotFoundException.class, () -> nana.state("web"));
-                awaitSize(events, 4);
+                FakeRuntime.awaitSize(events, 4);
                 assertEquals(
                         List.of(
                                 EventType.CREATE,
                                 EventType.START,
                                 EventType.EXIT,
                                 EventType.DELETE),
-                        types(events, "web"));
+                        FakeRuntime.types(events, "web"));
                 assertEquals(137, events.get(2).exitCode());
                 assertFalse(Files.exists(state.resolve("web")), "the folder is gone");
             }
@@ -135,8 +87,8 @@ class LocalSupervisorTest {
 
     @Test
     void runReportsTheExitCode() throws Exception {
-        try (LocalSupervisor nana = open()) {
-            nana.run(spec("three", "exit:3"));
+        try (LocalSupervisor nana = fake.open()) {
+            nana.run(fake.spec("three", "exit:3"));
             assertEquals(3, nana.waitForExit("three").get(20, TimeUnit.SECONDS).code());
             assertEquals(
                     3,
@@ -148,12 +100,12 @@ class LocalSupervisorTest {
 
     @Test
     void refusesWhatMakesNoSenseWithAClearMessage() throws Exception {
-        try (LocalSupervisor nana = open()) {
-            nana.run(spec("web", "sleep"));
+        try (LocalSupervisor nana = fake.open()) {
+            nana.run(fake.spec("web", "sleep"));
             assertTrue(
                     assertThrows(
                                     AlreadyExistsException.class,
-                                    () -> nana.create(spec("web", "sleep")))
+                                    () -> nana.create(fake.spec("web", "sleep")))
                             .getMessage()
                             .contains("container \"web\" already exists"));
             assertTrue(
@@ -179,52 +131,53 @@ class LocalSupervisorTest {
             }
             var wait = nana.waitForExit("ghost");
             assertThrows(Exception.class, () -> wait.get(5, TimeUnit.SECONDS));
-            assertThrows(InvalidArgumentException.class, () -> nana.create(spec("../x", "sleep")));
+            assertThrows(
+                    InvalidArgumentException.class, () -> nana.create(fake.spec("../x", "sleep")));
             nana.delete("web", true);
         }
     }
 
     @Test
     void aFailedCreateLeavesNothingBehind() throws Exception {
-        try (LocalSupervisor nana = open()) {
+        try (LocalSupervisor nana = fake.open()) {
             var e =
                     assertThrows(
                             FailedPreconditionException.class,
-                            () -> nana.create(spec("bad", "fail")));
+                            () -> nana.create(fake.spec("bad", "fail")));
             assertTrue(e.getMessage().contains("fake create refused"), e.getMessage());
             assertFalse(Files.exists(state.resolve("bad")));
             assertEquals(List.of(), nana.list());
-            nana.create(spec("bad", "sleep")); // the id is free again
+            nana.create(fake.spec("bad", "sleep")); // the id is free again
             nana.delete("bad", false);
         }
     }
 
     @Test
     void forceDeleteKillsPublishesTheExitThenTheDelete() throws Exception {
-        try (LocalSupervisor nana = open()) {
+        try (LocalSupervisor nana = fake.open()) {
             List<Event> events = new CopyOnWriteArrayList<>();
             try (Subscription _ = nana.subscribe(EventFilter.of("web"), null, events::add)) {
-                nana.run(spec("web", "sleep"));
+                nana.run(fake.spec("web", "sleep"));
                 nana.delete("web", true);
-                awaitSize(events, 4);
+                FakeRuntime.awaitSize(events, 4);
                 assertEquals(
                         List.of(
                                 EventType.CREATE,
                                 EventType.START,
                                 EventType.EXIT,
                                 EventType.DELETE),
-                        types(events, "web"));
+                        FakeRuntime.types(events, "web"));
             }
         }
     }
 
     @Test
     void theStartPoolBoundsConcurrentCreates() throws Exception {
-        try (LocalSupervisor nana = open(2)) {
+        try (LocalSupervisor nana = fake.open(2)) {
             List<CompletableFuture<ContainerInfo>> all = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 String id = "slow" + i;
-                ContainerSpec spec = spec(id, "slow");
+                ContainerSpec spec = fake.spec(id, "slow");
                 all.add(CompletableFuture.supplyAsync(() -> nana.create(spec)));
             }
             for (var f : all) f.get(60, TimeUnit.SECONDS);
@@ -252,17 +205,17 @@ class LocalSupervisorTest {
     void restoreFindsEveryContainerAndReportsWhatHappenedMeanwhileExactlyOnce() throws Exception {
         Instant before;
         int pidA;
-        try (LocalSupervisor nana = open()) {
+        try (LocalSupervisor nana = fake.open()) {
             before = Instant.now();
-            pidA = nana.run(spec("a", "sleep")).pid();
-            nana.run(spec("b", "sleep"));
-            nana.create(spec("d", "sleep"));
+            pidA = nana.run(fake.spec("a", "sleep")).pid();
+            nana.run(fake.spec("b", "sleep"));
+            nana.create(fake.spec("d", "sleep"));
         } // closed: the containers live on
         // while no supervisor runs: a is killed
         new ProcessBuilder("kill", "-9", Integer.toString(pidA)).start().waitFor();
         Thread.sleep(300);
 
-        try (LocalSupervisor nana = open()) {
+        try (LocalSupervisor nana = fake.open()) {
             assertEquals(3, nana.restoredCount());
             assertEquals(ContainerStatus.STOPPED, nana.state("a").status());
             assertEquals(137, nana.state("a").exit().code());
@@ -275,14 +228,14 @@ class LocalSupervisorTest {
             assertEquals(143, nana.waitForExit("b").get(20, TimeUnit.SECONDS).code());
             List<Event> replay = new CopyOnWriteArrayList<>();
             try (Subscription _ = nana.subscribe(EventFilter.of("a"), before, replay::add)) {
-                awaitSize(replay, 3);
+                FakeRuntime.awaitSize(replay, 3);
                 assertEquals(
                         List.of(EventType.CREATE, EventType.START, EventType.EXIT),
-                        types(replay, "a"));
+                        FakeRuntime.types(replay, "a"));
                 assertEquals(137, replay.get(2).exitCode());
             }
         }
-        try (LocalSupervisor nana = open()) { // a third start must not tell anything twice
+        try (LocalSupervisor nana = fake.open()) { // a third start must not tell anything twice
             assertEquals(3, nana.restoredCount());
             nana.delete("d", true);
         }
@@ -296,8 +249,8 @@ class LocalSupervisorTest {
 
     @Test
     void halfWrittenStateFoldersAreSetAsideOrRemovedAndATornJournalIsSurvived() throws Exception {
-        try (LocalSupervisor nana = open()) {
-            nana.run(spec("good", "exit:0"));
+        try (LocalSupervisor nana = fake.open()) {
+            nana.run(fake.spec("good", "exit:0"));
             nana.waitForExit("good").get(20, TimeUnit.SECONDS);
         }
         Files.createDirectories(state.resolve("half"));
@@ -305,7 +258,7 @@ class LocalSupervisorTest {
         Files.createDirectories(state.resolve("empty"));
         Files.writeString(
                 state.resolve("events.log"), "{\"seq\":99,\"ti", StandardOpenOption.APPEND);
-        try (LocalSupervisor nana = open()) {
+        try (LocalSupervisor nana = fake.open()) {
             assertEquals(List.of("good"), nana.list().stream().map(ContainerInfo::id).toList());
             List<String> trash = Restorer.trashed(new StateDir(state));
             assertEquals(1, trash.size(), "set aside: " + trash);
@@ -313,7 +266,7 @@ class LocalSupervisorTest {
             assertFalse(
                     Files.exists(state.resolve("empty")),
                     "a claim with nothing in it (a create cut short) is removed");
-            nana.run(spec("next", "exit:0"));
+            nana.run(fake.spec("next", "exit:0"));
             nana.waitForExit("next").get(20, TimeUnit.SECONDS);
         }
         try (Journal j = new Journal(state.resolve("events.log"), Journal.DEFAULT_MAX_BYTES)) {
@@ -327,8 +280,8 @@ class LocalSupervisorTest {
 
     @Test
     void aSecondSupervisorOnTheSameDirectoryIsRefused() {
-        try (LocalSupervisor _ = open()) {
-            var e = assertThrows(UnavailableException.class, this::open);
+        try (LocalSupervisor _ = fake.open()) {
+            var e = assertThrows(UnavailableException.class, fake::open);
             assertTrue(
                     e.getMessage()
                             .contains(
@@ -337,6 +290,6 @@ class LocalSupervisorTest {
                                             + ")"),
                     e.getMessage());
         }
-        open().close(); // free again once closed
+        fake.open().close(); // free again once closed
     }
 }
