@@ -27,15 +27,27 @@ public interface CommandRunner {
      */
     record Kind(String subcommand, boolean lasting) {}
 
-    /** What {@code args} is, from a look at it alone (nothing is run). */
+    /**
+     * What a command line is, from a look at it alone (nothing is run).
+     *
+     * @param args the command line, without the program's name
+     * @return its kind
+     */
     Kind kindOf(List<String> args);
 
-    /** {@code args} fit for a log: whatever may carry a secret (an environment value) hidden. */
+    /**
+     * A command line fit for a log: whatever may carry a secret (an environment value) hidden.
+     *
+     * @param args the command line
+     * @return the same, with what may be secret hidden
+     */
     List<String> redacted(List<String> args);
 
     /**
-     * Runs {@code args} on the caller's stdio, environment and working directory.
+     * Runs a command line on the caller's stdio, environment and working directory.
      *
+     * @param args the command line, without the program's name
+     * @param call the caller's stdio, environment, directory, terminal and signals
      * @return its exit code
      */
     int run(List<String> args, Call call);
@@ -49,24 +61,60 @@ public interface CommandRunner {
      * supervisor, its terminal, and the signals it forwards.
      */
     interface Call {
+        /**
+         * The client's stdin.
+         *
+         * @return a stream of it
+         */
         InputStream in();
 
+        /**
+         * The client's stdout.
+         *
+         * @return a stream of it
+         */
         OutputStream out();
 
+        /**
+         * The client's stderr.
+         *
+         * @return a stream of it
+         */
         OutputStream err();
 
+        /**
+         * The client's environment.
+         *
+         * @return its variables
+         */
         Map<String, String> env();
 
+        /**
+         * The client's working directory, which relative paths are relative to.
+         *
+         * @return an absolute path
+         */
         Path cwd();
 
-        /** The daemon's own supervisor: the command runs on it. */
+        /**
+         * The daemon's own supervisor: the command runs on it.
+         *
+         * @return the supervisor
+         */
         Supervisor supervisor();
 
+        /**
+         * The client's terminal.
+         *
+         * @return it, as far as the client tells
+         */
         Terminal terminal();
 
         /**
          * What to do with a signal the client received (run proxies it to its container). A signal
          * that comes while no handler is set interrupts the command.
+         *
+         * @param handler takes the signal's number
          */
         void onSignal(IntConsumer handler);
     }
@@ -76,13 +124,32 @@ public interface CommandRunner {
      * size, and a hook for its resizes.
      */
     interface Terminal {
+        /**
+         * Whether the caller's stdin is a terminal.
+         *
+         * @return true for a terminal
+         */
         boolean isTty();
 
+        /**
+         * Raw mode on or off (the terminal is restored however the command ends).
+         *
+         * @param on true for raw mode
+         */
         void raw(boolean on);
 
-        /** Rows and columns, or null when unknown. */
+        /**
+         * The terminal's size.
+         *
+         * @return rows and columns, or null when unknown
+         */
         int[] size();
 
+        /**
+         * What to do when the terminal's size changes.
+         *
+         * @param handler run after each change
+         */
         void onResize(Runnable handler);
     }
 }

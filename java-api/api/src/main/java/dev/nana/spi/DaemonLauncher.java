@@ -14,7 +14,10 @@ public interface DaemonLauncher {
      * commands}) and the CRI, and returns once SIGTERM or SIGINT stopped it; containers keep
      * running.
      *
+     * @param settings what {@code nana daemon} was told
+     * @param commands runs the commands the thin client forwards
      * @return the exit code
+     * @throws Exception whatever kept it from serving, named
      */
     int serve(Settings settings, CommandRunner commands) throws Exception;
 

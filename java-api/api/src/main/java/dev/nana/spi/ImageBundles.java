@@ -35,6 +35,8 @@ public interface ImageBundles {
      *
      * @param imageId the image's id (its config's digest)
      * @param stateDir the supervisor's state directory
+     * @return whether one does
+     * @throws IOException when the containers' records cannot be read
      */
     boolean inUse(String imageId, Path stateDir) throws IOException;
 }
