@@ -1,11 +1,14 @@
 package dev.nana.cli;
 
 import dev.nana.spi.CommandRunner.Terminal;
-import dev.nana.supervisor.os.Fd;
-import dev.nana.supervisor.os.LibNana;
-import dev.nana.supervisor.os.OsException;
 import java.io.File;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -21,7 +24,11 @@ final class SystemTerminal implements Terminal {
 
     @Override
     public boolean isTty() {
-        return LibNana.isatty(STDIN);
+        try {
+            return (int) ISATTY.invokeExact(STDIN) == 1;
+        } catch (Throwable e) {
+            throw new IllegalStateException("isatty(0): " + e, e);
+        }
     }
 
     private static String stty(String... args) {
@@ -59,11 +66,15 @@ final class SystemTerminal implements Terminal {
 
     @Override
     public int[] size() {
-        try {
-            int[] size = LibNana.termSize(STDIN);
-            return size[0] > 0 && size[1] > 0 ? size : null;
-        } catch (OsException e) {
-            return null; // not a terminal after all
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ws = arena.allocate(8); // struct winsize: rows, cols, x and y pixels
+            if ((int) IOCTL.invokeExact(STDIN, TIOCGWINSZ, ws) != 0)
+                return null; // not a terminal after all
+            int rows = Short.toUnsignedInt(ws.get(ValueLayout.JAVA_SHORT, 0));
+            int cols = Short.toUnsignedInt(ws.get(ValueLayout.JAVA_SHORT, 2));
+            return rows > 0 && cols > 0 ? new int[] {rows, cols} : null;
+        } catch (Throwable e) {
+            throw new IllegalStateException("ioctl(0, TIOCGWINSZ): " + e, e);
         }
     }
 
@@ -94,6 +105,27 @@ final class SystemTerminal implements Terminal {
                         });
     }
 
-    private static final Fd STDIN = new Fd(0); // never closed through this Fd
+    // isatty(3) and ioctl(2) of libc, bound here: the CLI's own terminal needs no part of the
+    // supervisor's binding of libnana
+    private static final int STDIN = 0;
+    private static final long TIOCGWINSZ = 0x5413;
+    private static final MethodHandle ISATTY =
+            libc("isatty", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle IOCTL =
+            libc(
+                    "ioctl",
+                    FunctionDescriptor.of(
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_LONG,
+                            ValueLayout.ADDRESS),
+                    Linker.Option.firstVariadicArg(2));
+
+    @SuppressWarnings("restricted") // a downcall is the point; bin/nana-jvm enables native access
+    private static MethodHandle libc(String name, FunctionDescriptor fn, Linker.Option... options) {
+        Linker linker = Linker.nativeLinker();
+        return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), fn, options);
+    }
+
     private static final Duration RESIZE_POLL = Duration.ofMillis(200);
 }
