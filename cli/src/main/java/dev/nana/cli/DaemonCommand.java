@@ -87,11 +87,6 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
         return registries;
     }
 
-    private static RegistryHosts registries(Path dir) {
-        registries = new RegistryHosts(dir);
-        return registries;
-    }
-
     @Option(
             names = "--cni-conf-dir",
             paramLabel = "DIR",
@@ -169,6 +164,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                                         new dev.nana.UnavailableException(
                                                 "nana daemon: nana-daemon is not on the class path:"
                                                         + " rebuild with scripts/setup"));
+        registries = new RegistryHosts(registryConfig); // what a forwarded image pull uses
         return daemon.serve(
                 new DaemonLauncher.Settings(
                         nana.global.stateDir,
@@ -180,7 +176,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                         noCri
                                 ? null
                                 : criSocket != null ? criSocket : sock.resolveSibling("cri.sock"),
-                        registries(registryConfig).dir(),
+                        registryConfig,
                         cniConfDir,
                         cniBinDirs,
                         group,

@@ -86,12 +86,7 @@ final class ContainerCalls {
         if (image == null) throw ImageStore.notFound(ref);
         if (image.diffIds().isEmpty())
             throw new InvalidArgumentException("image " + ref + " has no layers: nothing to run");
-        ContainerInfo pause;
-        try {
-            pause = supervisor.state(s.id());
-        } catch (NotFoundException e) {
-            pause = null;
-        }
+        ContainerInfo pause = CriReplies.info(supervisor, s.id());
         if (pause == null || pause.status() != ContainerStatus.RUNNING) {
             throw new dev.nana.FailedPreconditionException(
                     "pod sandbox " + s.id() + " is not ready: run a new one (RunPodSandbox)");
@@ -186,13 +181,8 @@ final class ContainerCalls {
     /** SIGTERM, up to timeout seconds for the exit, then SIGKILL (at once for a timeout of 0). */
     private void stop(CriContainerRecord c, long timeoutSeconds) {
         String id = c.id();
-        ContainerInfo info;
-        try {
-            info = supervisor.state(id);
-        } catch (NotFoundException e) {
-            return;
-        }
-        if (info.status() == ContainerStatus.STOPPED) return;
+        ContainerInfo info = CriReplies.info(supervisor, id);
+        if (info == null || info.status() == ContainerStatus.STOPPED) return;
         if (info.status() == ContainerStatus.CREATED) {
             SandboxCalls.killAndWait(supervisor, id); // never started: nothing to ask nicely
             return;

@@ -165,13 +165,8 @@ final class SandboxCalls {
      * do when it is not running.
      */
     static void killAndWait(Supervisor supervisor, String id) {
-        ContainerInfo info;
-        try {
-            info = supervisor.state(id);
-        } catch (NotFoundException e) {
-            return;
-        }
-        if (info.status() == ContainerStatus.STOPPED) return;
+        ContainerInfo info = CriReplies.info(supervisor, id);
+        if (info == null || info.status() == ContainerStatus.STOPPED) return;
         supervisor.kill(id, 9, true);
         try {
             supervisor.waitForExit(id).get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
@@ -254,11 +249,8 @@ final class SandboxCalls {
     }
 
     private int pid(SandboxRecord s) {
-        try {
-            return supervisor.state(s.id()).pid();
-        } catch (NotFoundException e) {
-            return 0;
-        }
+        ContainerInfo info = CriReplies.info(supervisor, s.id());
+        return info == null ? 0 : info.pid();
     }
 
     private PodSandboxState state(SandboxRecord s) {
