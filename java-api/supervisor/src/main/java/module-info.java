@@ -13,28 +13,22 @@ module dev.nana.supervisor {
     // libnana.so and nana-shim, as resources (the nana-native jar)
     requires dev.nana.natives;
 
-    // each package only to the modules that use it (LayeringTest keeps the floors); the
-    // CLI's reach into os, shim, state and events is what issue 25 still has to move
+    // each package only to the modules that use it (LayeringTest keeps the floors); the CLI
+    // uses none: it reaches the supervisor through the API (Supervisor.builder(), ClientIo.of)
     exports dev.nana.supervisor to
             dev.nana.images,
             dev.nana.cri,
-            dev.nana.daemon,
-            dev.nana.cli;
+            dev.nana.daemon;
     exports dev.nana.supervisor.os to
             dev.nana.images,
             dev.nana.cri,
-            dev.nana.daemon,
-            dev.nana.cli;
+            dev.nana.daemon;
     exports dev.nana.supervisor.state to
             dev.nana.images,
             dev.nana.cri,
-            dev.nana.daemon,
-            dev.nana.cli;
+            dev.nana.daemon;
     exports dev.nana.supervisor.shim to
-            dev.nana.cri,
-            dev.nana.cli;
-    exports dev.nana.supervisor.events to
-            dev.nana.cli;
+            dev.nana.cri;
 
     // state files, the journal and process records are Jackson records
     opens dev.nana.supervisor.events to

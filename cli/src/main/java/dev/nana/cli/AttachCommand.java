@@ -1,21 +1,13 @@
 package dev.nana.cli;
 
+import dev.nana.ClientIo;
 import dev.nana.ContainerId;
-import dev.nana.FailedPreconditionException;
-import dev.nana.NotFoundException;
-import dev.nana.supervisor.os.Fd;
-import dev.nana.supervisor.os.LibNana;
-import dev.nana.supervisor.os.OsException;
-import dev.nana.supervisor.shim.ProcessDir;
-import dev.nana.supervisor.shim.ShimExit;
-import dev.nana.supervisor.shim.ShimHandle;
-import dev.nana.supervisor.shim.ShimProtocol;
-import dev.nana.supervisor.state.StateDir;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Optional;
+import dev.nana.ExitStatus;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,8 +15,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code nana attach ID}: connects this terminal to a running container's output (and with -i its
  * input), after the CLI that started it, or the daemon, went away. The container's shim swaps its
- * client FIFOs for new ones; the daemon is not involved, so this works across any restart. Exits
- * with the container's exit code.
+ * client FIFOs for new ones ({@link ClientIo#attach}); no supervisor is involved, so this works
+ * across any restart. Exits with the container's exit code.
  */
 @Command(
         name = "attach",
@@ -46,63 +38,27 @@ public final class AttachCommand extends Subcommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception {
         ContainerId.require(id, "container id");
-        ProcessDir dir = new ProcessDir(Nana.stateDir(nana).resolve(id).resolve("init"));
-        if (!Files.isDirectory(dir.dir())) {
-            throw new NotFoundException(
-                    "no container \"" + id + "\": nana ps lists the containers there are");
-        }
-        if (Files.exists(dir.exitStatusFile()) || !dir.shimAlive()) {
-            throw new FailedPreconditionException(
-                    "cannot attach to \""
-                            + id
-                            + "\": it is not running; nana logs "
-                            + id
-                            + " shows its output");
-        }
-        Path io = ClientStdio.folder(nana, "attach-");
-        try {
-            return attach(dir, io);
-        } finally {
-            StateDir.deleteTree(io);
-        }
-    }
-
-    private int attach(ProcessDir dir, Path io) throws Exception {
-        try (ClientStdio client = ClientStdio.open(io, interactive, true, nana.io)) {
-            return attach(dir, client);
-        }
-    }
-
-    private int attach(ProcessDir dir, ClientStdio client) throws Exception {
-        Path out = client.stdio().stdout();
-        Path err = client.stdio().stderr();
-        Path in = client.stdio().stdin();
-        Fd inFifo =
-                in != null
-                        ? LibNana.fifoOpenReadWrite(in)
-                        : null; // held open: the shim's open finds a reader
-        try (Fd control = LibNana.fifoOpenReadWrite(dir.controlFifo())) {
-            LibNana.writeFully(control, ShimProtocol.attach(out, err, in));
-        } catch (OsException e) {
-            throw new FailedPreconditionException("attach to \"" + id + "\": " + e.getMessage(), e);
-        }
-        if (inFifo != null) {
-            inFifo.close();
-            RunCommand.InputPump.start(nana.io.in, LibNana.fifoOpenWrite(in), dir.controlFifo());
-        }
-        // until the container exits, or the reader of our output goes (attach x | head)
-        Optional<ShimHandle> shim = ShimHandle.attach(dir, id);
-        if (shim.isPresent()) {
-            try (ShimHandle h = shim.get()) {
-                while (h.awaitExit(Duration.ofMillis(200)).isEmpty()) {
+        ClientIo io = Nana.io(nana);
+        try (ClientStdio client = ClientStdio.open(nana, "attach-", interactive, true)) {
+            io.attach(id, client.stdio());
+            if (interactive)
+                RunCommand.InputPump.start(
+                        nana.io.in, client.openInput(), () -> io.closeInput(id, null));
+            // until the container exits, or the reader of our output goes (attach x | head)
+            CompletableFuture<ExitStatus> exit = io.waitForExit(id);
+            while (true) {
+                try {
+                    int code = exit.get(200, TimeUnit.MILLISECONDS).code();
+                    client.join(0); // the shim writes what is left, then closes the FIFOs
                     if (client.gone().isPresent()) throw client.gone().get();
-                    if (Thread.interrupted()) throw new InterruptedException(); // client gone
+                    return code;
+                } catch (TimeoutException e) {
+                    if (client.gone().isPresent()) throw client.gone().get();
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException r) throw r;
+                    throw e;
                 }
             }
         }
-        int code = ShimExit.of(dir).code();
-        client.join(0); // the shim writes what is left, then closes the FIFOs
-        if (client.gone().isPresent()) throw client.gone().get();
-        return code;
     }
 }

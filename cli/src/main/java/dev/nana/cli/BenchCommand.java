@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nana.ContainerSpec;
 import dev.nana.Supervisor;
 import dev.nana.client.RemoteSupervisor;
-import dev.nana.supervisor.LocalSupervisor;
-import dev.nana.supervisor.state.StateDir;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -20,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -110,7 +110,7 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
         } else {
             state = Files.createTempDirectory(nana.io.resolve(stateRoot), "nana-bench-");
             s =
-                    LocalSupervisor.builder()
+                    Supervisor.builder()
                             .stateDir(state)
                             .defaultRuntime(rt)
                             .maxConcurrentStarts(concurrency)
@@ -141,10 +141,17 @@ public final class BenchCommand extends Subcommand implements Callable<Integer> 
                 throw e;
             }
         } finally {
-            if (state != null) StateDir.deleteTree(state);
+            if (state != null) deleteTree(state);
         }
         print(rt, phases);
         return 0;
+    }
+
+    /** Removes the run's own state directory (symlinks are removed, never followed). */
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
     }
 
     private static void removeLeftovers(Supervisor s, String prefix) {

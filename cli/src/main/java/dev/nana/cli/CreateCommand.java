@@ -2,7 +2,6 @@ package dev.nana.cli;
 
 import dev.nana.Stdio;
 import dev.nana.Supervisor;
-import dev.nana.supervisor.os.LibNana;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,7 +21,6 @@ public final class CreateCommand extends Subcommand implements Callable<Integer>
 
     @Override
     public Integer call() {
-        LibNana.requireAbi();
         try (Supervisor s = Nana.open(nana)) {
             s.create(container.spec(nana.io, Stdio.NONE));
         }

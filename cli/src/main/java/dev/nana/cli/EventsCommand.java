@@ -8,9 +8,7 @@ import dev.nana.InvalidArgumentException;
 import dev.nana.NanaException;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
-import dev.nana.supervisor.events.Journal;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -146,40 +144,8 @@ public final class EventsCommand extends Subcommand implements Callable<Integer>
             if (cause == null) return 0;
             throw cause; // said on one line, exit 125, as any of nana's errors
         }
-        followJournal(Nana.stateDir(nana).resolve("events.log"), filter, from, out);
+        Nana.io(nana).readEvents(filter, from, !noFollow, e -> print(out, e));
         return 0;
-    }
-
-    /** No daemon: the journal is the stream. */
-    private void followJournal(Path file, EventFilter filter, Instant from, PrintWriter out)
-            throws Exception {
-        long cursor = -1;
-        while (true) {
-            try (Journal j = new Journal(file, Journal.DEFAULT_MAX_BYTES)) {
-                long end = j.lastSeq();
-                if (cursor < 0 && from == null) cursor = end; // live only: start at the end
-                else {
-                    long after = cursor;
-                    long[] last = {end};
-                    // read as printed: the journal may hold far more than memory should
-                    j.scan(
-                            e -> {
-                                if (after >= 0
-                                        ? e.seq() > after
-                                        : from == null || e.time().isAfter(from)) {
-                                    last[0] = Math.max(last[0], e.seq());
-                                    if (filter.test(e.event())) print(out, e.event());
-                                }
-                                return true;
-                            });
-                    // past what was there even when nothing matched since: never printed again
-                    cursor = last[0];
-                }
-            }
-            if (cursor < 0) cursor = 0;
-            if (noFollow) return;
-            Thread.sleep(200);
-        }
     }
 
     private synchronized void print(PrintWriter out, Event e) {

@@ -2,14 +2,10 @@ package dev.nana.cli;
 
 import dev.nana.ExecInfo;
 import dev.nana.ExecSpec;
+import dev.nana.ProcessControl;
 import dev.nana.Stdio;
 import dev.nana.Supervisor;
 import dev.nana.spi.CommandRunner.Terminal;
-import dev.nana.supervisor.LocalSupervisor;
-import dev.nana.supervisor.os.LibNana;
-import dev.nana.supervisor.shim.ProcessDir;
-import dev.nana.supervisor.state.StateDir;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -81,12 +77,9 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--interactive and --detach cannot be used together");
         }
-        if (detach) return exec(ClientStdio.NONE); // no stdio to carry: no FIFO folder to make
-        Path io = ClientStdio.folder(nana, "exec-");
-        try (ClientStdio client = ClientStdio.open(io, interactive, !tty, nana.io)) {
+        if (detach) return exec(ClientStdio.NONE); // no stdio to carry: no FIFOs to make
+        try (ClientStdio client = ClientStdio.open(nana, "exec-", interactive, !tty)) {
             return exec(client);
-        } finally {
-            StateDir.deleteTree(io);
         }
     }
 
@@ -107,7 +100,8 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
                         initial == null ? 0 : initial[0],
                         initial == null ? 0 : initial[1]);
         Supervisor s = Nana.open(nana);
-        boolean local = s instanceof LocalSupervisor;
+        boolean local = Nana.inProcess(s);
+        ProcessControl control = local ? Nana.io(nana) : s;
         ExecInfo info;
         try {
             info = s.exec(id, execSpec);
@@ -120,23 +114,19 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
             spec.commandLine().getOut().println(info.execId());
             return 0;
         }
-        ProcessDir dir = new ProcessDir(Nana.stateDir(nana).resolve(id).resolve(info.execId()));
+        String exec = info.execId();
         if (raw) {
             terminal.raw(true);
-            terminal.onResize(ClientStdio.resizer(terminal, dir.controlFifo()));
+            terminal.onResize(ClientStdio.resizer(terminal, control, id, exec));
         }
         if (interactive)
             RunCommand.InputPump.start(
-                    nana.io.in, LibNana.fifoOpenWrite(stdio.stdin()), dir.controlFifo());
+                    nana.io.in, client.openInput(), () -> control.closeInput(id, exec));
         int code;
         try {
-            if (local) {
-                s.close();
-                code = ExitWatch.await(dir, id).code();
-            } else {
-                code = Subcommand.await(s.waitForExec(id, info.execId())).code();
-                s.close();
-            }
+            if (local) s.close(); // let other CLIs in while this one streams
+            code = Subcommand.await(control.waitForExec(id, exec)).code();
+            if (!local) s.close();
             client.join(0);
             code = client.exitCode(code, "the exec in \"" + id + "\"", spec.commandLine().getErr());
         } finally {

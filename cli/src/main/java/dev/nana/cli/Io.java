@@ -1,11 +1,9 @@
 package dev.nana.cli;
 
+import dev.nana.ClientIo;
 import dev.nana.Supervisor;
 import dev.nana.spi.CommandRunner;
 import dev.nana.spi.CommandRunner.Terminal;
-import dev.nana.supervisor.os.Fd;
-import dev.nana.supervisor.os.FdSink;
-import dev.nana.supervisor.os.OsException;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -15,7 +13,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
@@ -34,8 +31,20 @@ final class Io {
     /** The daemon's own supervisor when this command was forwarded to it; else null. */
     final Supervisor daemonSupervisor;
 
+    /** The daemon's state directory when this command was forwarded to it; else null. */
+    final Path daemonStateDir;
+
     final Terminal terminal;
     private final Consumer<IntConsumer> signals;
+
+    /**
+     * Where a container's output is copied: the caller's descriptors as they came (a forwarded
+     * client's, which a copy splices into); null for this process's own, which {@link ClientIo}
+     * gives as such.
+     */
+    private final OutputStream copyOut;
+
+    private final OutputStream copyErr;
 
     Io(
             InputStream in,
@@ -46,12 +55,30 @@ final class Io {
             Supervisor daemonSupervisor,
             Terminal terminal,
             Consumer<IntConsumer> signals) {
+        this(in, out, err, out, err, env, cwd, daemonSupervisor, null, terminal, signals);
+    }
+
+    private Io(
+            InputStream in,
+            OutputStream out,
+            OutputStream err,
+            OutputStream copyOut,
+            OutputStream copyErr,
+            Map<String, String> env,
+            Path cwd,
+            Supervisor daemonSupervisor,
+            Path daemonStateDir,
+            Terminal terminal,
+            Consumer<IntConsumer> signals) {
         this.in = in;
-        this.out = out;
-        this.err = err;
+        this.out = new CallerStream(out);
+        this.err = new CallerStream(err);
+        this.copyOut = copyOut;
+        this.copyErr = copyErr;
         this.env = env;
         this.cwd = cwd;
         this.daemonSupervisor = daemonSupervisor;
+        this.daemonStateDir = daemonStateDir;
         this.terminal = terminal;
         this.signals = signals;
     }
@@ -60,10 +87,13 @@ final class Io {
     static Io system() {
         return new Io(
                 new FileInputStream(FileDescriptor.in),
-                new CallerStream(new FileOutputStream(FileDescriptor.out), new Fd(1), () -> false),
-                new CallerStream(new FileOutputStream(FileDescriptor.err), new Fd(2), () -> false),
+                new FileOutputStream(FileDescriptor.out),
+                new FileOutputStream(FileDescriptor.err),
+                null,
+                null,
                 System.getenv(),
                 Path.of("").toAbsolutePath(),
+                null,
                 null,
                 new SystemTerminal(),
                 handler -> {});
@@ -73,33 +103,36 @@ final class Io {
     static Io forwarded(CommandRunner.Call call) {
         return new Io(
                 call.in(),
-                callerStream(call.out()),
-                callerStream(call.err()),
+                call.out(),
+                call.err(),
+                call.out(),
+                call.err(),
                 call.env(),
                 call.cwd(),
                 call.supervisor(),
+                call.stateDir(),
                 call.terminal(),
                 call::onSignal);
     }
 
-    private static OutputStream callerStream(OutputStream out) {
-        return out instanceof FdSink sink ? new CallerStream(out, sink.fd(), sink::gone) : out;
+    /** Where a container's stdout is copied, through io's FIFOs. */
+    OutputStream copyOut(ClientIo io) {
+        return copyOut != null ? copyOut : io.standardOutput();
+    }
+
+    /** Where a container's stderr is copied, through io's FIFOs. */
+    OutputStream copyErr(ClientIo io) {
+        return copyErr != null ? copyErr : io.standardError();
     }
 
     /**
-     * The caller's stdout or stderr, a descriptor underneath: a write that fails because its reader
-     * went away (EPIPE, or a forwarding client gone) is an {@link OutputGone}, another failure an
-     * {@link OutputFailed}; and a pump may splice a container's output straight into the descriptor
-     * (never closed here).
+     * The caller's stdout or stderr, for the command's own writes: one that fails because its
+     * reader went away (EPIPE, or a forwarding client gone) is an {@link OutputGone}, another
+     * failure an {@link OutputFailed}. Never closed here.
      */
-    private static final class CallerStream extends FilterOutputStream implements FdSink {
-        private final Fd fd;
-        private final BooleanSupplier gone;
-
-        CallerStream(OutputStream out, Fd fd, BooleanSupplier gone) {
+    private static final class CallerStream extends FilterOutputStream {
+        CallerStream(OutputStream out) {
             super(out);
-            this.fd = fd;
-            this.gone = gone;
         }
 
         @Override
@@ -107,29 +140,17 @@ final class Io {
             try {
                 out.write(b, off, len);
             } catch (IOException e) {
-                throw failed(e);
+                throw OutputFailed.of(e);
             }
         }
 
         @Override
-        public Fd fd() {
-            return fd;
-        }
-
-        @Override
-        public boolean gone() {
-            return gone.getAsBoolean();
-        }
-
-        @Override
-        public IOException failed(OsException cause) {
-            return failed((IOException) cause);
-        }
-
-        private IOException failed(IOException cause) {
-            return gone() && !(cause instanceof OutputGone)
-                    ? new OutputGone(cause)
-                    : OutputFailed.of(cause);
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw OutputFailed.of(e);
+            }
         }
     }
 

@@ -1,11 +1,8 @@
 package dev.nana.cli;
 
-import dev.nana.NotFoundException;
 import dev.nana.OutputGapException;
-import dev.nana.supervisor.shim.OutputLog;
-import dev.nana.supervisor.shim.ProcessDir;
+import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +10,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code nana logs [-f] ID}: the container's output as its shim logged it (stdout and stderr,
- * interleaved), read from its folder in the state directory.
+ * interleaved), read from its folder in the state directory ({@link dev.nana.ClientIo#log}).
  */
 @Command(
         name = "logs",
@@ -37,19 +34,9 @@ public final class LogsCommand extends Subcommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        dev.nana.ContainerId.require(id, "container id");
-        ProcessDir dir = new ProcessDir(Nana.stateDir(nana).resolve(id).resolve("init"));
-        if (!Files.isDirectory(dir.dir())) {
-            throw new NotFoundException(
-                    "no container \""
-                            + id
-                            + "\" in "
-                            + Nana.stateDir(nana)
-                            + ": nana ps lists the containers there are");
-        }
         OutputStream out = nana.io.out;
         long dropped = 0;
-        try (OutputLog log = new OutputLog(dir, follow, false)) {
+        try (InputStream log = Nana.io(nana).log(id, follow)) {
             byte[] buf = new byte[65536];
             while (true) {
                 int n;

@@ -1,9 +1,9 @@
 package dev.nana.cli;
 
+import dev.nana.ClientIo;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
 import dev.nana.client.RemoteSupervisor;
-import dev.nana.supervisor.LocalSupervisor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -58,15 +58,16 @@ final class Nana {
         if (nana.io.daemonSupervisor != null) return new Borrowed(nana.io.daemonSupervisor);
         GlobalOptions g = nana.global;
         long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+        ClientIo io = null;
         while (true) {
             if (daemonListening(g.address)) return RemoteSupervisor.connect(g.address);
-            if (LocalSupervisor.lockHolder(g.stateDir).isEmpty() || System.nanoTime() > deadline)
-                return local(g);
+            if (io == null) io = io(nana);
+            if (io.lockHolder().isEmpty() || System.nanoTime() > deadline) return local(nana);
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return local(g);
+                return local(nana);
             }
         }
     }
@@ -76,8 +77,23 @@ final class Nana {
      * else --state-dir (which must then match the daemon's, when one is used).
      */
     static Path stateDir(NanaCommand nana) {
-        if (nana.io.daemonSupervisor instanceof LocalSupervisor own) return own.stateDir();
-        return nana.global.stateDir;
+        return nana.io.daemonStateDir != null ? nana.io.daemonStateDir : nana.global.stateDir;
+    }
+
+    /**
+     * The client's side of the containers in {@link #stateDir}: FIFOs, and what a command does
+     * straight through a container's shim (attach, resize, close stdin, wait, logs, the journal).
+     */
+    static ClientIo io(NanaCommand nana) {
+        return ClientIo.of(stateDir(nana));
+    }
+
+    /**
+     * Whether s works in this process for this one command (it holds the state directory: close it
+     * as soon as the container runs, and go on through {@link #io}).
+     */
+    static boolean inProcess(Supervisor s) {
+        return !(s instanceof RemoteSupervisor) && !(s instanceof Borrowed);
     }
 
     /** The daemon's own supervisor, lent to a forwarded command: closing it closes nothing. */
@@ -189,10 +205,33 @@ final class Nana {
         }
 
         @Override
+        public void attach(String id, dev.nana.Stdio stdio) {
+            s.attach(id, stdio);
+        }
+
+        @Override
+        public void resize(String id, String execId, int rows, int columns) {
+            s.resize(id, execId, rows, columns);
+        }
+
+        @Override
+        public void closeInput(String id, String execId) {
+            s.closeInput(id, execId);
+        }
+
+        @Override
         public void close() {}
     }
 
-    static LocalSupervisor local(GlobalOptions g) {
-        return LocalSupervisor.builder().stateDir(g.stateDir).lockWait(LOCK_WAIT).build();
+    /**
+     * A supervisor in this process for one command. Its default runtime is the CLI's own
+     * (NANA_RUNTIME, else runc), for the containers it restores that name none.
+     */
+    static Supervisor local(NanaCommand nana) {
+        return Supervisor.builder()
+                .stateDir(nana.global.stateDir)
+                .defaultRuntime(nana.io.env("NANA_RUNTIME", "runc"))
+                .lockWait(LOCK_WAIT)
+                .build();
     }
 }

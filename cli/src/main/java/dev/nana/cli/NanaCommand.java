@@ -2,7 +2,6 @@ package dev.nana.cli;
 
 import dev.nana.NanaException;
 import dev.nana.spi.CommandRunner;
-import dev.nana.supervisor.os.NativeUnavailableException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -347,7 +346,6 @@ public final class NanaCommand implements Runnable {
         if (e instanceof CompletionException && e.getCause() != null) return message(e.getCause());
         return switch (e) {
             case NanaException n -> n.getMessage();
-            case NativeUnavailableException n -> n.getMessage();
             default -> e.toString();
         };
     }

@@ -1,5 +1,6 @@
 package dev.nana.cli;
 
+import dev.nana.ReaderGoneException;
 import java.io.IOException;
 
 /**
@@ -28,9 +29,8 @@ final class OutputFailed extends IOException {
      */
     static IOException of(IOException e) {
         if (e instanceof OutputGone || e instanceof OutputFailed) return e;
-        if (e instanceof dev.nana.supervisor.os.OsException os
-                ? os.errno() == 32 /* EPIPE */ || os.errno() == 104 /* ECONNRESET */
-                : String.valueOf(e.getMessage()).contains("Broken pipe")) return new OutputGone(e);
+        if (e instanceof ReaderGoneException
+                || String.valueOf(e.getMessage()).contains("Broken pipe")) return new OutputGone(e);
         return new OutputFailed(e);
     }
 }

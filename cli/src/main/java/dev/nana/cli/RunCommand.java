@@ -1,24 +1,18 @@
 package dev.nana.cli;
 
+import dev.nana.ExitStatus;
+import dev.nana.ProcessControl;
 import dev.nana.Stdio;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
 import dev.nana.spi.CommandRunner.Terminal;
-import dev.nana.supervisor.LocalSupervisor;
-import dev.nana.supervisor.os.Fd;
-import dev.nana.supervisor.os.LibNana;
-import dev.nana.supervisor.shim.ShimProtocol;
-import dev.nana.supervisor.state.StateDir;
+import java.io.IOException;
 import java.io.InputStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,26 +52,23 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--interactive and --detach cannot be used together");
         }
-        LibNana.requireAbi();
-        if (detach) return run(ClientStdio.NONE); // no stdio to carry: no FIFO folder to make
-        Path io = ClientStdio.folder(nana, "run-");
-        try (ClientStdio client = ClientStdio.open(io, interactive, !container.tty, nana.io)) {
+        if (detach) return run(ClientStdio.NONE); // no stdio to carry: no FIFOs to make
+        try (ClientStdio client = ClientStdio.open(nana, "run-", interactive, !container.tty)) {
             return run(client);
-        } finally {
-            StateDir.deleteTree(io);
         }
     }
 
     private int run(ClientStdio client) throws Exception {
         Stdio stdio = client.stdio();
         String id = container.id;
-        GlobalOptions g = nana.global;
-        Path control = Nana.stateDir(nana).resolve(id).resolve("init").resolve("control");
         Terminal terminal = nana.io.terminal;
         boolean rawTerminal = interactive && container.tty && terminal.isTty();
-        Runnable resize = ClientStdio.resizer(terminal, control);
         Supervisor s = Nana.open(nana);
-        boolean local = s instanceof LocalSupervisor;
+        boolean local = Nana.inProcess(s);
+        // in-process, the supervisor lets go of the state directory once the container runs:
+        // the rest goes straight through the container's shim
+        ProcessControl control = local ? Nana.io(nana) : s;
+        Runnable resize = ClientStdio.resizer(terminal, control, id, null);
         try {
             if (rawTerminal) {
                 // -it: the container's pty gets our size before its program runs, then follows it
@@ -104,8 +95,8 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
         if (interactive) {
             InputPump.start(
                     nana.io.in,
-                    LibNana.fifoOpenWrite(stdio.stdin()),
-                    control,
+                    client.openInput(),
+                    () -> control.closeInput(id, null),
                     rawTerminal ? () -> detached.complete(null) : null);
         }
         if (!local) {
@@ -120,20 +111,7 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
                     });
         }
         if (local) s.close(); // let other CLIs in while this one streams
-        CompletableFuture<int[]> exited =
-                local
-                        ? CompletableFuture.supplyAsync(
-                                () -> {
-                                    try {
-                                        var exit = ExitWatch.await(g.stateDir, id);
-                                        return new int[] {exit.code(), exit.oomKills()};
-                                    } catch (Exception e) {
-                                        throw new CompletionException(e);
-                                    }
-                                },
-                                Executors.newVirtualThreadPerTaskExecutor())
-                        : s.waitForExit(id)
-                                .thenApply(e -> new int[] {e.code(), e.oomKilled() ? 1 : 0});
+        CompletableFuture<ExitStatus> exited = control.waitForExit(id);
         Subcommand.await(CompletableFuture.anyOf(exited, detached));
         if (detached.isDone() && !exited.isDone()) {
             if (rawTerminal) terminal.raw(false);
@@ -153,14 +131,14 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
             if (!local) s.close();
             return 0;
         }
-        int code = Subcommand.await(exited)[0];
-        boolean oom = Subcommand.await(exited)[1] > 0;
+        ExitStatus exit = Subcommand.await(exited);
         client.join(0);
-        code = client.exitCode(code, "\"" + id + "\"", spec.commandLine().getErr());
+        int code = client.exitCode(exit.code(), "\"" + id + "\"", spec.commandLine().getErr());
         if (rawTerminal) terminal.raw(false);
-        if (oom) spec.commandLine().getErr().println("nana: \"" + id + "\" was OOM-killed");
+        if (exit.oomKilled())
+            spec.commandLine().getErr().println("nana: \"" + id + "\" was OOM-killed");
         if (remove) {
-            try (Supervisor again = local ? Nana.local(g) : s) {
+            try (Supervisor again = local ? Nana.local(nana) : s) {
                 again.remove(
                         id); // answered once it is gone from the list; the runtime's delete follows
             }
@@ -187,9 +165,9 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
     }
 
     /**
-     * Copies the caller's stdin into the container's stdin FIFO; at EOF, closes the container's
-     * stdin. With onDetach, the detach keys Ctrl-P Ctrl-Q (docker's) stop the copy and call it
-     * instead, leaving the container running.
+     * Copies the caller's stdin into the process's stdin; at EOF, ends the process's input. With
+     * onDetach, the detach keys Ctrl-P Ctrl-Q (docker's) stop the copy and call it instead, leaving
+     * the process running.
      */
     static final class InputPump {
         static final byte CTRL_P = 0x10;
@@ -197,60 +175,54 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
 
         private InputPump() {}
 
-        static void start(InputStream in, Fd fifo, Path control) {
-            start(in, fifo, control, null);
+        static void start(InputStream in, OutputStream stdin, Runnable endInput) {
+            start(in, stdin, endInput, null);
         }
 
-        static void start(InputStream in, Fd fifo, Path control, Runnable onDetach) {
+        static void start(
+                InputStream in, OutputStream stdin, Runnable endInput, Runnable onDetach) {
             Thread.ofPlatform()
                     .name("stdin")
                     .daemon()
                     .start(
                             () -> {
-                                byte[] buf = new byte[65536];
-                                try (fifo;
-                                        var arena = Arena.ofConfined()) {
-                                    var seg = arena.allocate(buf.length + 1);
-                                    boolean pendingCtrlP = false;
-                                    int n;
-                                    while ((n = in.read(buf)) > 0) {
-                                        int len = 0;
-                                        byte[] chunk = new byte[n + 1];
-                                        for (int i = 0; i < n; i++) {
-                                            byte b = buf[i];
-                                            if (onDetach != null && pendingCtrlP) {
-                                                pendingCtrlP = false;
-                                                if (b == CTRL_Q) {
-                                                    write(fifo, seg, chunk, len);
-                                                    onDetach.run();
-                                                    return;
-                                                }
-                                                chunk[len++] =
-                                                        CTRL_P; // not the sequence: pass the Ctrl-P
-                                                // on
-                                            }
-                                            if (onDetach != null && b == CTRL_P) {
-                                                pendingCtrlP = true;
-                                                continue;
-                                            }
-                                            chunk[len++] = b;
-                                        }
-                                        write(fifo, seg, chunk, len);
-                                    }
-                                    try (Fd c = LibNana.fifoOpenReadWrite(control)) {
-                                        LibNana.writeFully(c, ShimProtocol.closeStdin());
-                                    }
+                                try (stdin) {
+                                    if (copy(in, stdin, onDetach)) endInput.run();
                                 } catch (Exception e) {
-                                    // the container is gone; nothing to feed
+                                    // the process is gone; nothing to feed
                                 }
                             });
         }
 
-        private static void write(Fd fifo, MemorySegment seg, byte[] data, int len)
-                throws Exception {
-            MemorySegment.copy(data, 0, seg, ValueLayout.JAVA_BYTE, 0, len);
-            int off = 0;
-            while (off < len) off += LibNana.write(fifo, seg.asSlice(off), len - off);
+        /** Copies in to stdin until EOF (true) or the detach keys (false, onDetach called). */
+        private static boolean copy(InputStream in, OutputStream stdin, Runnable onDetach)
+                throws IOException {
+            byte[] buf = new byte[65536];
+            byte[] chunk = new byte[buf.length + 1];
+            boolean pendingCtrlP = false;
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                int len = 0;
+                for (int i = 0; i < n; i++) {
+                    byte b = buf[i];
+                    if (onDetach != null && pendingCtrlP) {
+                        pendingCtrlP = false;
+                        if (b == CTRL_Q) {
+                            stdin.write(chunk, 0, len);
+                            onDetach.run();
+                            return false;
+                        }
+                        chunk[len++] = CTRL_P; // not the sequence: pass the Ctrl-P on
+                    }
+                    if (onDetach != null && b == CTRL_P) {
+                        pendingCtrlP = true;
+                        continue;
+                    }
+                    chunk[len++] = b;
+                }
+                stdin.write(chunk, 0, len);
+            }
+            return true;
         }
     }
 }

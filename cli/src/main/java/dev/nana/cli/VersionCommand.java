@@ -1,8 +1,5 @@
 package dev.nana.cli;
 
-import dev.nana.supervisor.os.LibNana;
-import dev.nana.supervisor.os.NativeLibrary;
-import dev.nana.supervisor.shim.Shim;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
@@ -20,9 +17,7 @@ public final class VersionCommand extends Subcommand implements Runnable {
     public void run() {
         var out = spec.commandLine().getOut();
         out.println("nana " + version());
-        LibNana.requireAbi();
-        out.println("libnana ABI " + LibNana.abiVersion() + " (" + NativeLibrary.locate() + ")");
-        out.println("nana-shim " + Shim.binary());
+        Nana.io(nana).versions().forEach(out::println);
         out.println("java " + Runtime.version());
     }
 

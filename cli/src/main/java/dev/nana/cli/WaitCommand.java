@@ -2,7 +2,6 @@ package dev.nana.cli;
 
 import dev.nana.ContainerStatus;
 import dev.nana.Supervisor;
-import dev.nana.supervisor.LocalSupervisor;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -20,13 +19,13 @@ public final class WaitCommand extends Subcommand implements Callable<Integer> {
     public Integer call() throws Exception {
         int code;
         Supervisor s = Nana.open(nana);
-        if (s instanceof LocalSupervisor) {
+        if (Nana.inProcess(s)) {
             var info = s.state(id); // not found is reported here
             s.close(); // wait without holding the state directory
             code =
                     info.status() == ContainerStatus.STOPPED
                             ? info.exit().code()
-                            : ExitWatch.await(nana.global.stateDir, id).code();
+                            : await(Nana.io(nana).waitForExit(id)).code();
         } else {
             try (s) {
                 code = await(s.waitForExit(id)).code(); // a client that goes ends it

@@ -120,6 +120,24 @@ public interface Container extends AutoCloseable {
      */
     OutputStream input();
 
+    /**
+     * Connects a client's FIFOs to it: see {@link Supervisor#attach}.
+     *
+     * @param stdio the client's FIFOs
+     */
+    void attach(Stdio stdio);
+
+    /**
+     * Sets the size of its terminal: see {@link Supervisor#resize}.
+     *
+     * @param rows its rows
+     * @param columns its columns
+     */
+    void resize(int rows, int columns);
+
+    /** Gives its stdin end-of-file: see {@link Supervisor#closeInput}. */
+    void closeInput();
+
     /** Deletes it, killing it first if it runs. Does nothing if it is gone already. */
     @Override
     void close();

@@ -99,6 +99,21 @@ final class ContainerHandle implements Container {
     }
 
     @Override
+    public void attach(Stdio stdio) {
+        supervisor.attach(id, stdio);
+    }
+
+    @Override
+    public void resize(int rows, int columns) {
+        supervisor.resize(id, null, rows, columns);
+    }
+
+    @Override
+    public void closeInput() {
+        supervisor.closeInput(id, null);
+    }
+
+    @Override
     public void close() {
         InputStream unread = attached.getAndSet(null);
         if (unread != null) {

@@ -38,7 +38,7 @@ import java.util.function.Function;
  * }
  * }</pre>
  */
-public interface Supervisor extends AutoCloseable {
+public interface Supervisor extends ProcessControl, AutoCloseable {
     /**
      * An in-process supervisor, configured by the returned builder.
      *
@@ -177,16 +177,6 @@ public interface Supervisor extends AutoCloseable {
      * @throws FailedPreconditionException when the container is not running (or is paused)
      */
     ExecInfo exec(String id, ExecSpec spec);
-
-    /**
-     * Waits for an exec process.
-     *
-     * @param id the container
-     * @param execId the exec
-     * @return a future that completes, on a supervisor thread, when the exec has exited (at once if
-     *     it has)
-     */
-    CompletableFuture<ExitStatus> waitForExec(String id, String execId);
 
     /**
      * Freezes every process of a running container (the runtime's pause: the cgroup freezer).
@@ -346,15 +336,6 @@ public interface Supervisor extends AutoCloseable {
     ContainerInfo state(String id);
 
     /**
-     * Waits for the container's init process.
-     *
-     * @param id the container
-     * @return a future that completes, on a supervisor thread, when it has exited (at once if it
-     *     has); from a daemon, it survives the daemon's restart
-     */
-    CompletableFuture<ExitStatus> waitForExit(String id);
-
-    /**
      * Subscribes to events. With {@code since}, first replays the journaled events strictly after
      * that time, then continues live, without gap or duplicate.
      *
@@ -438,6 +419,7 @@ public interface Supervisor extends AutoCloseable {
         private String defaultRuntime = "runc";
         private int maxConcurrentStarts = 10;
         private Duration timeout = Duration.ofSeconds(60);
+        private Duration lockWait = Duration.ZERO;
 
         private Builder() {}
 
@@ -493,6 +475,21 @@ public interface Supervisor extends AutoCloseable {
         }
 
         /**
+         * How long build waits for another process's supervisor to let go of the state directory
+         * (default 0: build fails at once, naming the holder). The nana CLI waits, as it works
+         * in-process for one command at a time.
+         *
+         * @param wait how long
+         * @return this builder
+         */
+        public Builder lockWait(Duration wait) {
+            if (wait == null || wait.isNegative())
+                throw new InvalidArgumentException("lockWait " + wait + " must not be negative");
+            this.lockWait = wait;
+            return this;
+        }
+
+        /**
          * Locks the state directory, restores every container found in it, and starts serving.
          *
          * @throws UnavailableException when nana-supervisor is not on the class path, or libnana,
@@ -514,7 +511,8 @@ public interface Supervisor extends AutoCloseable {
                                                             + " or connect to a daemon with"
                                                             + " Supervisor.connect"));
             return f.open(
-                    new LocalSettings(stateDir, defaultRuntime, maxConcurrentStarts, timeout));
+                    new LocalSettings(
+                            stateDir, defaultRuntime, maxConcurrentStarts, timeout, lockWait));
         }
     }
 }

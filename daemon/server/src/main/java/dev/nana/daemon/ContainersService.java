@@ -7,8 +7,12 @@ import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
 import dev.nana.grpc.Convert;
 import dev.nana.grpc.Statuses;
+import dev.nana.grpc.v1.AttachRequest;
+import dev.nana.grpc.v1.AttachResponse;
 import dev.nana.grpc.v1.CheckpointRequest;
 import dev.nana.grpc.v1.CheckpointResponse;
+import dev.nana.grpc.v1.CloseInputRequest;
+import dev.nana.grpc.v1.CloseInputResponse;
 import dev.nana.grpc.v1.Container;
 import dev.nana.grpc.v1.ContainerStats;
 import dev.nana.grpc.v1.ContainersGrpc;
@@ -30,6 +34,8 @@ import dev.nana.grpc.v1.ListResponse;
 import dev.nana.grpc.v1.OutputChunk;
 import dev.nana.grpc.v1.OutputRequest;
 import dev.nana.grpc.v1.PauseRequest;
+import dev.nana.grpc.v1.ResizeRequest;
+import dev.nana.grpc.v1.ResizeResponse;
 import dev.nana.grpc.v1.RestoreRequest;
 import dev.nana.grpc.v1.ResumeRequest;
 import dev.nana.grpc.v1.StartRequest;
@@ -151,6 +157,42 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
     @Override
     public void resume(ResumeRequest r, StreamObserver<Container> out) {
         reply(out, () -> Convert.toProto(supervisor.resume(r.getId())));
+    }
+
+    @Override
+    public void attach(AttachRequest r, StreamObserver<AttachResponse> out) {
+        reply(
+                out,
+                () -> {
+                    supervisor.attach(r.getId(), Convert.fromProto(r.getStdio()));
+                    return AttachResponse.getDefaultInstance();
+                });
+    }
+
+    @Override
+    public void resize(ResizeRequest r, StreamObserver<ResizeResponse> out) {
+        reply(
+                out,
+                () -> {
+                    supervisor.resize(
+                            r.getId(), execId(r.getExecId()), r.getRows(), r.getColumns());
+                    return ResizeResponse.getDefaultInstance();
+                });
+    }
+
+    @Override
+    public void closeInput(CloseInputRequest r, StreamObserver<CloseInputResponse> out) {
+        reply(
+                out,
+                () -> {
+                    supervisor.closeInput(r.getId(), execId(r.getExecId()));
+                    return CloseInputResponse.getDefaultInstance();
+                });
+    }
+
+    /** The container's own process for an empty exec id. */
+    private static String execId(String s) {
+        return s.isEmpty() ? null : s;
     }
 
     @Override

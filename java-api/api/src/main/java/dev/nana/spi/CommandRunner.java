@@ -104,6 +104,13 @@ public interface CommandRunner {
         Supervisor supervisor();
 
         /**
+         * The daemon's state directory, where its containers (and their shims' FIFOs) are.
+         *
+         * @return the directory
+         */
+        Path stateDir();
+
+        /**
          * The client's terminal.
          *
          * @return it, as far as the client tells

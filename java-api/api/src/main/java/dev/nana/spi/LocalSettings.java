@@ -10,6 +10,11 @@ import java.time.Duration;
  * @param defaultRuntime runc, crun or an absolute path, for specs that name none
  * @param maxConcurrentStarts creates and starts under way at once
  * @param timeout how long any one runtime call may take
+ * @param lockWait how long to wait for another supervisor to let go of the state directory
  */
 public record LocalSettings(
-        Path stateDir, String defaultRuntime, int maxConcurrentStarts, Duration timeout) {}
+        Path stateDir,
+        String defaultRuntime,
+        int maxConcurrentStarts,
+        Duration timeout,
+        Duration lockWait) {}

@@ -6,19 +6,24 @@ import dev.nana.ContainerSpec;
 import dev.nana.EventFilter;
 import dev.nana.EventListener;
 import dev.nana.ExitStatus;
+import dev.nana.InvalidArgumentException;
 import dev.nana.NanaException;
+import dev.nana.Stdio;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
 import dev.nana.grpc.Convert;
 import dev.nana.grpc.Statuses;
+import dev.nana.grpc.v1.AttachRequest;
 import dev.nana.grpc.v1.CheckpointRequest;
+import dev.nana.grpc.v1.CloseInputRequest;
 import dev.nana.grpc.v1.ContainersGrpc;
 import dev.nana.grpc.v1.DeleteRequest;
 import dev.nana.grpc.v1.GetRequest;
 import dev.nana.grpc.v1.KillRequest;
 import dev.nana.grpc.v1.ListRequest;
 import dev.nana.grpc.v1.PauseRequest;
+import dev.nana.grpc.v1.ResizeRequest;
 import dev.nana.grpc.v1.RestoreRequest;
 import dev.nana.grpc.v1.ResumeRequest;
 import dev.nana.grpc.v1.StartRequest;
@@ -277,6 +282,47 @@ public final class RemoteSupervisor implements Supervisor {
                 () ->
                         Convert.fromProto(
                                 blocking.resume(ResumeRequest.newBuilder().setId(id).build())));
+    }
+
+    @Override
+    public void attach(String id, Stdio stdio) {
+        ContainerId.require(id, "container id");
+        if (stdio == null || stdio.stdout() == null)
+            throw new InvalidArgumentException(
+                    "attach to \"" + id + "\" needs the client's stdout FIFO at least");
+        call(
+                () ->
+                        blocking.attach(
+                                AttachRequest.newBuilder()
+                                        .setId(id)
+                                        .setStdio(Convert.toProto(stdio))
+                                        .build()));
+    }
+
+    @Override
+    public void resize(String id, String execId, int rows, int columns) {
+        ContainerId.require(id, "container id");
+        call(
+                () ->
+                        blocking.resize(
+                                ResizeRequest.newBuilder()
+                                        .setId(id)
+                                        .setExecId(execId == null ? "" : execId)
+                                        .setRows(rows)
+                                        .setColumns(columns)
+                                        .build()));
+    }
+
+    @Override
+    public void closeInput(String id, String execId) {
+        ContainerId.require(id, "container id");
+        call(
+                () ->
+                        blocking.closeInput(
+                                CloseInputRequest.newBuilder()
+                                        .setId(id)
+                                        .setExecId(execId == null ? "" : execId)
+                                        .build()));
     }
 
     @Override

@@ -55,11 +55,20 @@ public final class Convert {
                         .setOpenStdin(s.openStdin())
                         .setLogFile(s.logFile() == null ? "" : s.logFile().toString())
                         .setImage(s.image() == null ? "" : s.image());
+        return b.setStdio(toProto(s.stdio())).build();
+    }
+
+    /** Stdio paths; an empty string is no path. */
+    public static dev.nana.grpc.v1.Stdio toProto(Stdio stdio) {
         dev.nana.grpc.v1.Stdio.Builder io = dev.nana.grpc.v1.Stdio.newBuilder();
-        if (s.stdio().stdin() != null) io.setStdin(s.stdio().stdin().toString());
-        if (s.stdio().stdout() != null) io.setStdout(s.stdio().stdout().toString());
-        if (s.stdio().stderr() != null) io.setStderr(s.stdio().stderr().toString());
-        return b.setStdio(io).build();
+        if (stdio.stdin() != null) io.setStdin(stdio.stdin().toString());
+        if (stdio.stdout() != null) io.setStdout(stdio.stdout().toString());
+        if (stdio.stderr() != null) io.setStderr(stdio.stderr().toString());
+        return io.build();
+    }
+
+    public static Stdio fromProto(dev.nana.grpc.v1.Stdio io) {
+        return new Stdio(path(io.getStdin()), path(io.getStdout()), path(io.getStderr()));
     }
 
     public static ContainerSpec fromProto(CreateRequest r) {
@@ -73,11 +82,7 @@ public final class Convert {
                         .runtime(r.getRuntime().isEmpty() ? null : r.getRuntime())
                         .runtimeArgs(r.getRuntimeArgsList())
                         .labels(r.getLabelsMap())
-                        .stdio(
-                                new Stdio(
-                                        path(r.getStdio().getStdin()),
-                                        path(r.getStdio().getStdout()),
-                                        path(r.getStdio().getStderr())))
+                        .stdio(fromProto(r.getStdio()))
                         .terminal(r.getTerminal())
                         .args(r.getArgsList())
                         .env(r.getEnvList())
@@ -256,10 +261,6 @@ public final class Convert {
     }
 
     public static ExecRequest toProto(String id, dev.nana.ExecSpec e) {
-        var io = dev.nana.grpc.v1.Stdio.newBuilder();
-        if (e.stdio().stdin() != null) io.setStdin(e.stdio().stdin().toString());
-        if (e.stdio().stdout() != null) io.setStdout(e.stdio().stdout().toString());
-        if (e.stdio().stderr() != null) io.setStderr(e.stdio().stderr().toString());
         return ExecRequest.newBuilder()
                 .setId(id)
                 .setExecId(e.execId() == null ? "" : e.execId())
@@ -268,7 +269,7 @@ public final class Convert {
                 .setCwd(e.cwd() == null ? "" : e.cwd())
                 .setUser(e.user() == null ? "" : e.user())
                 .setTerminal(e.terminal())
-                .setStdio(io)
+                .setStdio(toProto(e.stdio()))
                 .setConsoleRows(e.consoleRows())
                 .setConsoleCols(e.consoleCols())
                 .build();
@@ -282,10 +283,7 @@ public final class Convert {
                 r.getCwd().isEmpty() ? null : r.getCwd(),
                 r.getUser().isEmpty() ? null : r.getUser(),
                 r.getTerminal(),
-                new Stdio(
-                        path(r.getStdio().getStdin()),
-                        path(r.getStdio().getStdout()),
-                        path(r.getStdio().getStderr())),
+                fromProto(r.getStdio()),
                 r.getConsoleRows(),
                 r.getConsoleCols());
     }

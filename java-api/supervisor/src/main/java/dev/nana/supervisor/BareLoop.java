@@ -28,7 +28,7 @@ public final class BareLoop implements AutoCloseable {
     /** Starts a loop whose state directory and journal are made in {@code dir}. */
     public BareLoop(Path dir) throws IOException {
         this.dir = dir;
-        journal = new Journal(dir.resolve("events.log"), Journal.DEFAULT_MAX_BYTES);
+        journal = new Journal(dir.resolve(Journal.FILE), Journal.DEFAULT_MAX_BYTES);
         loop =
                 new EventLoop(
                         new Launcher(new StateDir(dir.resolve("state"))),

@@ -1,5 +1,6 @@
 package dev.nana.supervisor;
 
+import dev.nana.ClientIo;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
 import dev.nana.spi.LocalSettings;
@@ -8,6 +9,7 @@ import dev.nana.supervisor.os.LibNana;
 import dev.nana.supervisor.os.NativeUnavailableException;
 import dev.nana.supervisor.runtime.OciRuntime;
 import dev.nana.supervisor.shim.Shim;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,6 +48,17 @@ public final class LocalFactory implements LocalSupervisorFactory {
                 .defaultRuntime(s.defaultRuntime())
                 .maxConcurrentStarts(s.maxConcurrentStarts())
                 .timeout(s.timeout())
+                .lockWait(s.lockWait())
                 .build();
+    }
+
+    @Override
+    public ClientIo clientIo(Path stateDir) {
+        try {
+            LibNana.requireAbi();
+        } catch (NativeUnavailableException e) {
+            throw new UnavailableException(e.getMessage(), e);
+        }
+        return new DirectIo(stateDir);
     }
 }

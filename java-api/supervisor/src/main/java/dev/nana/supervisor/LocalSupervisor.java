@@ -8,6 +8,7 @@ import dev.nana.EventListener;
 import dev.nana.ExitStatus;
 import dev.nana.FailedPreconditionException;
 import dev.nana.InvalidArgumentException;
+import dev.nana.Stdio;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
@@ -71,6 +72,7 @@ public final class LocalSupervisor implements Supervisor {
     private final ExecutorService callbacks;
     private final int restored;
     private final Duration timeout;
+    private final DirectIo direct; // what a client may do with a shim without the lock
     private volatile boolean closed;
 
     private LocalSupervisor(Builder b) {
@@ -78,9 +80,10 @@ public final class LocalSupervisor implements Supervisor {
         this.state = new StateDir(b.stateDir).ensure();
         this.defaultRuntime = b.defaultRuntime;
         this.timeout = b.timeout;
+        this.direct = new DirectIo(state.root());
         this.lock = StateLock.acquire(state.root(), b.lockWait, b.daemon);
         try {
-            this.journal = new Journal(state.root().resolve("events.log"), b.journalMaxBytes);
+            this.journal = new Journal(state.root().resolve(Journal.FILE), b.journalMaxBytes);
             this.bus = new EventBus(journal, b.subscriberQueue);
             this.starts = Executors.newFixedThreadPool(b.maxConcurrentStarts, named("nana-start-"));
             this.workers = Executors.newCachedThreadPool(named("nana-worker-"));
@@ -298,6 +301,21 @@ public final class LocalSupervisor implements Supervisor {
             throw new UnavailableException(
                     "open the input of \"" + id + "\": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void attach(String id, Stdio stdio) {
+        direct.attach(id, stdio);
+    }
+
+    @Override
+    public void resize(String id, String execId, int rows, int columns) {
+        direct.resize(id, execId, rows, columns);
+    }
+
+    @Override
+    public void closeInput(String id, String execId) {
+        direct.closeInput(id, execId);
     }
 
     /** The init process's folder of a container there is (else NotFoundException). */

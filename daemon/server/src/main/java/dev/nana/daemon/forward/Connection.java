@@ -54,7 +54,8 @@ final class Connection {
      * The call its command runs with: the client's descriptors as streams (writes never wait for a
      * client that went away), its terminal, its environment and working directory.
      */
-    ForwardedCall startCall(Map<String, String> env, Path cwd, Supervisor supervisor) {
+    ForwardedCall startCall(
+            Map<String, String> env, Path cwd, Supervisor supervisor, Path stateDir) {
         call =
                 new ForwardedCall(
                         new FdStreams.In(stdio.get(0)),
@@ -63,6 +64,7 @@ final class Connection {
                         env,
                         cwd,
                         supervisor,
+                        stateDir,
                         new ClientTerminal(fd, stdio.get(0)));
         return call;
     }

@@ -1,5 +1,6 @@
 package dev.nana.daemon.forward;
 
+import dev.nana.ReaderGoneException;
 import dev.nana.supervisor.os.Fd;
 import dev.nana.supervisor.os.FdSink;
 import dev.nana.supervisor.os.LibNana;
@@ -70,7 +71,7 @@ final class FdStreams {
 
         @Override
         public IOException failed(OsException cause) {
-            return cause; // the CLI says what it was: its reader gone (EPIPE), or a failure
+            return FdSink.classify(cause, gone());
         }
 
         @Override
@@ -85,7 +86,7 @@ final class FdStreams {
                 MemorySegment.copy(b, off, buf, ValueLayout.JAVA_BYTE, 0, len);
                 int done = 0;
                 while (done < len) {
-                    if (gone()) throw new IOException("the client went away");
+                    if (gone()) throw new ReaderGoneException("the client went away", null);
                     if (LibNana.poll(fd, LibNana.POLLOUT, GONE_CHECK_MILLIS) == 0) continue;
                     try {
                         done += LibNana.write(fd, buf.asSlice(done), len - done);

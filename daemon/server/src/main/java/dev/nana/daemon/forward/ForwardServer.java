@@ -1,9 +1,9 @@
 package dev.nana.daemon.forward;
 
 import dev.nana.ResourceExhaustedException;
-import dev.nana.Supervisor;
 import dev.nana.spi.CommandRunner;
 import dev.nana.supervisor.HeapBudget;
+import dev.nana.supervisor.LocalSupervisor;
 import dev.nana.supervisor.os.Fd;
 import dev.nana.supervisor.os.LibNana;
 import dev.nana.supervisor.os.OsException;
@@ -86,7 +86,7 @@ public final class ForwardServer implements AutoCloseable {
 
     private final Path path;
     private final Fd listener;
-    private final Supervisor supervisor;
+    private final LocalSupervisor supervisor;
     private final CommandRunner runner;
     private final boolean groupAccess;
     private final Limits limits;
@@ -106,7 +106,7 @@ public final class ForwardServer implements AutoCloseable {
     private ForwardServer(
             Path path,
             Fd listener,
-            Supervisor supervisor,
+            LocalSupervisor supervisor,
             CommandRunner runner,
             boolean groupAccess,
             Limits limits)
@@ -144,14 +144,14 @@ public final class ForwardServer implements AutoCloseable {
      * Serves {@code <address>.cli}: {@code runner} runs what clients send, on {@code supervisor}.
      */
     public static ForwardServer start(
-            Path address, Supervisor supervisor, CommandRunner runner, GroupPrincipal group)
+            Path address, LocalSupervisor supervisor, CommandRunner runner, GroupPrincipal group)
             throws IOException {
         return start(address, supervisor, runner, group, Limits.DEFAULT);
     }
 
     static ForwardServer start(
             Path address,
-            Supervisor supervisor,
+            LocalSupervisor supervisor,
             CommandRunner runner,
             GroupPrincipal group,
             Limits limits)
@@ -521,7 +521,7 @@ public final class ForwardServer implements AutoCloseable {
         }
         c.lasting = kind.lasting();
         if (c.lasting) lastingRunning++;
-        ForwardedCall call = c.startCall(r.env(), r.cwd(), supervisor);
+        ForwardedCall call = c.startCall(r.env(), r.cwd(), supervisor, supervisor.stateDir());
         try {
             Connection.sendFrame(
                     c.fd,

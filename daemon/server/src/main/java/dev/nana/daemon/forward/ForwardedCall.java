@@ -16,6 +16,7 @@ final class ForwardedCall implements CommandRunner.Call {
     private final Map<String, String> env;
     private final Path cwd;
     private final Supervisor supervisor;
+    private final Path stateDir;
     private final ClientTerminal terminal;
     private volatile IntConsumer signalHandler;
 
@@ -26,6 +27,7 @@ final class ForwardedCall implements CommandRunner.Call {
             Map<String, String> env,
             Path cwd,
             Supervisor supervisor,
+            Path stateDir,
             ClientTerminal terminal) {
         this.in = in;
         this.out = out;
@@ -33,6 +35,7 @@ final class ForwardedCall implements CommandRunner.Call {
         this.env = env;
         this.cwd = cwd;
         this.supervisor = supervisor;
+        this.stateDir = stateDir;
         this.terminal = terminal;
     }
 
@@ -64,6 +67,11 @@ final class ForwardedCall implements CommandRunner.Call {
     @Override
     public Supervisor supervisor() {
         return supervisor;
+    }
+
+    @Override
+    public Path stateDir() {
+        return stateDir;
     }
 
     @Override

@@ -37,6 +37,9 @@ public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
     public static final long DEFAULT_MAX_BYTES = 16L << 20;
 
+    /** Its name in the state directory. */
+    public static final String FILE = "events.log";
+
     /** How much of the journal is read at a time. */
     private static final int TAIL_BLOCK = 65536;
 

@@ -14,7 +14,9 @@ public final class Errors {
     public static final int EACCES = 13;
     public static final int EEXIST = 17;
     public static final int EINVAL = 22;
+    public static final int EPIPE = 32;
     public static final int ENOSYS = 38;
+    public static final int ECONNRESET = 104;
 
     private Errors() {}
 

@@ -1,5 +1,6 @@
 package dev.nana.supervisor.os;
 
+import dev.nana.ReaderGoneException;
 import java.io.IOException;
 
 /**
@@ -18,4 +19,15 @@ public interface FdSink {
      * What a failed write to it is, as the stream would have thrown it (EPIPE: its reader left).
      */
     IOException failed(OsException cause);
+
+    /**
+     * A failed write as a caller tells it apart: {@link ReaderGoneException} when the reader went
+     * away (the sink is gone, EPIPE, ECONNRESET), the failure itself otherwise.
+     */
+    static IOException classify(OsException cause, boolean gone) {
+        if (gone || cause.errno() == Errors.EPIPE || cause.errno() == Errors.ECONNRESET)
+            return new ReaderGoneException(
+                    "its reader went away (" + cause.getMessage() + ")", cause);
+        return cause;
+    }
 }

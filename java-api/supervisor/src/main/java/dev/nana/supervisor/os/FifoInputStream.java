@@ -102,8 +102,6 @@ public final class FifoInputStream extends InputStream {
         }
     }
 
-    private static final int EPIPE = 32;
-
     /** The most one splice moves: a FIFO holds 1 MiB. */
     private static final int SPLICE_STEP = 1 << 20;
 
@@ -123,7 +121,8 @@ public final class FifoInputStream extends InputStream {
         try {
             long idleSince = System.nanoTime();
             while (!closed) {
-                if (sink.gone()) throw sink.failed(new OsException("its reader went away", EPIPE));
+                if (sink.gone())
+                    throw sink.failed(new OsException("its reader went away", Errors.EPIPE));
                 // poll first: before its writer came, a FIFO reads as ended
                 int revents = LibNana.poll(fifo, LibNana.POLLIN, CHECK_MILLIS);
                 if (revents == 0) {

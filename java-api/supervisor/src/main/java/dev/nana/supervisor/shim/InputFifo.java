@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
 
 /**
  * A process's stdin FIFO as a stream (Supervisor.input). A write waits while the process does not
@@ -21,21 +22,35 @@ import java.lang.foreign.ValueLayout;
  * when the stream is closed.
  */
 public final class InputFifo extends OutputStream {
-    private final ProcessDir dir;
+    private final Path fifo;
+    private final ProcessDir endsInputOf; // null: closing only lets go (a client's own FIFO)
     private final Fd fd;
     private final Object writing = new Object();
     private volatile boolean closed;
 
-    private InputFifo(ProcessDir dir, Fd fd) {
-        this.dir = dir;
+    private InputFifo(Path fifo, ProcessDir endsInputOf, Fd fd) {
+        this.fifo = fifo;
+        this.endsInputOf = endsInputOf;
         this.fd = fd;
     }
 
-    /** Opens the stdin FIFO of dir's process for writing. */
+    /** Opens the stdin FIFO of dir's process for writing; closing it ends the process's input. */
     public static InputFifo open(ProcessDir dir) throws OsException {
-        Fd fd = LibNana.fifoOpenWrite(dir.stdinFifo());
+        return open(dir.stdinFifo(), dir);
+    }
+
+    /**
+     * Opens a client's own stdin FIFO for writing (once the shim has its read end); closing it
+     * detaches, and the process's input goes on.
+     */
+    public static InputFifo openClient(Path fifo) throws OsException {
+        return open(fifo, null);
+    }
+
+    private static InputFifo open(Path fifo, ProcessDir endsInputOf) throws OsException {
+        Fd fd = LibNana.fifoOpenWrite(fifo);
         LibNana.setNonblock(fd, true);
-        return new InputFifo(dir, fd);
+        return new InputFifo(fifo, endsInputOf, fd);
     }
 
     private static final int WAIT_MILLIS = 200;
@@ -49,7 +64,7 @@ public final class InputFifo extends OutputStream {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         synchronized (writing) {
-            if (closed) throw new IOException("the input of " + dir.dir() + " is closed");
+            if (closed) throw new IOException("the input " + fifo + " is closed");
             boolean virtual = Thread.currentThread().isVirtual();
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment seg = arena.allocate(Math.max(len, 1));
@@ -57,7 +72,7 @@ public final class InputFifo extends OutputStream {
                 int done = 0;
                 int idle = 0;
                 while (done < len) {
-                    if (closed) throw new IOException("the input of " + dir.dir() + " was closed");
+                    if (closed) throw new IOException("the input " + fifo + " was closed");
                     try {
                         done += LibNana.write(fd, seg.asSlice(done), len - done);
                         idle = 0;
@@ -76,13 +91,13 @@ public final class InputFifo extends OutputStream {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted writing to the input of " + dir.dir());
+            throw new InterruptedIOException("interrupted writing to the input " + fifo);
         }
     }
 
     /**
-     * Closes the stream, and with it the process's stdin (once what was written is read). A write
-     * waiting in another thread ends.
+     * Closes the stream, and with it the process's stdin (once what was written is read) unless it
+     * is a client's own FIFO. A write waiting in another thread ends.
      */
     @Override
     public void close() throws IOException {
@@ -91,7 +106,8 @@ public final class InputFifo extends OutputStream {
         synchronized (writing) {
             fd.close();
         }
-        try (Fd control = LibNana.fifoOpenReadWrite(dir.controlFifo())) {
+        if (endsInputOf == null) return;
+        try (Fd control = LibNana.fifoOpenReadWrite(endsInputOf.controlFifo())) {
             LibNana.writeFully(control, ShimProtocol.closeStdin());
         } catch (OsException e) {
             // the shim is gone, and the process with it
