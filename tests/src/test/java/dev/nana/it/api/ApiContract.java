@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.Bytes;
+import dev.nana.ClientIo;
 import dev.nana.Container;
 import dev.nana.ContainerInfo;
 import dev.nana.ContainerSpec;
@@ -29,6 +30,7 @@ import dev.nana.Supervisor;
 import dev.nana.it.FaultSize;
 import dev.nana.it.Fixture;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -46,6 +48,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Java API's contract, run once against the in-process supervisor (InProcessApiTest) and once
@@ -181,6 +184,76 @@ abstract class ApiContract {
                                 .openStdin()
                                 .stdio(new Stdio(Path.of("/run/x"), null, null))
                                 .build());
+    }
+
+    @Test
+    void aClientAttachesItsOwnFifosWritesStdinAndEndsItWithCloseInput(@TempDir Path tmp)
+            throws Exception {
+        ContainerSpec s =
+                ContainerSpec.builder("att", bundle)
+                        .args("sh", "-c", "cat; echo done; echo gone >&2")
+                        .openStdin()
+                        .build();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (Container c = nana.launch(s);
+                InputStream launched = c.output();
+                ClientIo.Fifos fifos = ClientIo.of(tmp).fifos("api-", true, true, out, err)) {
+            c.attach(fifos.stdio()); // the launch's own reader is let go: its stream ends
+            CompletableFuture<byte[]> before =
+                    CompletableFuture.supplyAsync(
+                            () -> {
+                                try {
+                                    return launched.readAllBytes();
+                                } catch (java.io.IOException e) {
+                                    throw new java.io.UncheckedIOException(e);
+                                }
+                            });
+            assertEquals(0, before.get(10, TimeUnit.SECONDS).length, "its stream ends, empty");
+            try (OutputStream in = fifos.openInput()) {
+                in.write("hello\n".getBytes(StandardCharsets.UTF_8));
+                in.flush();
+            } // a client's own FIFO closed: a detach, the input goes on
+            assertEquals(ContainerStatus.RUNNING, c.info().status());
+            c.closeInput(); // end-of-file: cat ends
+            assertEquals(0, c.waitFor().code());
+            assertTrue(fifos.join(10_000), "the shim closes the FIFOs once all is written");
+            assertEquals("hello\ndone\n", out.toString(StandardCharsets.UTF_8));
+            assertEquals("gone\n", err.toString(StandardCharsets.UTF_8));
+            assertTrue(fifos.failure().isEmpty());
+            assertThrows(FailedPreconditionException.class, () -> c.attach(fifos.stdio()));
+            assertThrows(FailedPreconditionException.class, c::closeInput);
+        }
+        assertThrows(NotFoundException.class, () -> nana.attach("att", new Stdio(null, tmp, null)));
+        assertThrows(InvalidArgumentException.class, () -> nana.attach("att", Stdio.NONE));
+        assertThrows(InvalidArgumentException.class, () -> nana.closeInput("../att", null));
+    }
+
+    @Test
+    void resizeSizesATerminalItsProgramSees() throws Exception {
+        ContainerSpec s =
+                ContainerSpec.builder("tty", bundle)
+                        .args("sh", "-c", "read x; stty size")
+                        .terminal(true)
+                        .openStdin()
+                        .build();
+        try (Container c = nana.launch(s)) {
+            c.resize(33, 77);
+            try (OutputStream in = c.input()) {
+                in.write("\n".getBytes(StandardCharsets.UTF_8));
+            }
+            String out = new String(c.output().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(out.contains("33 77"), out);
+            assertEquals(0, c.waitFor().code());
+            assertThrows(FailedPreconditionException.class, () -> c.resize(40, 100));
+        }
+        try (Container c = nana.launch(spec("tty2", "sleep", "100"))) {
+            assertThrows(InvalidArgumentException.class, () -> c.resize(0, 80));
+            assertThrows(InvalidArgumentException.class, () -> c.resize(24, 70_000));
+            assertThrows(NotFoundException.class, () -> nana.resize("tty2", "no-exec", 24, 80));
+            c.resize(24, 80); // no terminal: ignored, as a pipe ignores it
+        }
+        assertThrows(NotFoundException.class, () -> nana.resize("tty2", null, 24, 80));
     }
 
     @Test
