@@ -46,18 +46,27 @@ public final class AttachCommand extends Subcommand implements Callable<Integer>
                         nana.io.in, client.openInput(), () -> io.closeInput(id, null));
             // until the container exits, or the reader of our output goes (attach x | head)
             CompletableFuture<ExitStatus> exit = io.waitForExit(id);
-            while (true) {
-                try {
-                    int code = exit.get(200, TimeUnit.MILLISECONDS).code();
-                    client.join(0); // the shim writes what is left, then closes the FIFOs
-                    if (client.gone().isPresent()) throw client.gone().get();
-                    return code;
-                } catch (TimeoutException e) {
-                    if (client.gone().isPresent()) throw client.gone().get();
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException r) throw r;
-                    throw e;
-                }
+            try {
+                return await(exit, client);
+            } finally {
+                exit.cancel(true); // given up (interrupted, its reader gone): the wait ends
+            }
+        }
+    }
+
+    private static int await(CompletableFuture<ExitStatus> exit, ClientStdio client)
+            throws Exception {
+        while (true) {
+            try {
+                int code = exit.get(200, TimeUnit.MILLISECONDS).code();
+                client.join(0); // the shim writes what is left, then closes the FIFOs
+                if (client.gone().isPresent()) throw client.gone().get();
+                return code;
+            } catch (TimeoutException e) {
+                if (client.gone().isPresent()) throw client.gone().get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                throw e;
             }
         }
     }

@@ -125,7 +125,12 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
         int code;
         try {
             if (local) s.close(); // let other CLIs in while this one streams
-            code = Subcommand.await(control.waitForExec(id, exec)).code();
+            var exited = control.waitForExec(id, exec);
+            try {
+                code = Subcommand.await(exited).code();
+            } finally {
+                exited.cancel(true); // done, or given up (interrupted): the wait ends
+            }
             if (!local) s.close();
             client.join(0);
             code = client.exitCode(code, "the exec in \"" + id + "\"", spec.commandLine().getErr());

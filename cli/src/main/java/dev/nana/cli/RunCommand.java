@@ -112,8 +112,14 @@ public final class RunCommand extends Subcommand implements Callable<Integer> {
         }
         if (local) s.close(); // let other CLIs in while this one streams
         CompletableFuture<ExitStatus> exited = control.waitForExit(id);
-        Subcommand.await(CompletableFuture.anyOf(exited, detached));
+        try {
+            Subcommand.await(CompletableFuture.anyOf(exited, detached));
+        } catch (Exception e) {
+            exited.cancel(true); // interrupted (a forwarded client gone): the wait ends too
+            throw e;
+        }
         if (detached.isDone() && !exited.isDone()) {
+            exited.cancel(true); // no longer waited for
             if (rawTerminal) terminal.raw(false);
             spec.commandLine()
                     .getErr()

@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  * <p>The nana CLI works in-process by building a supervisor for one command and closing it as soon
  * as its container runs, so that other commands are not kept waiting; it streams on through this.
  * An in-process supervisor's {@link Supervisor#attach}, {@link Supervisor#resize} and {@link
- * Supervisor#closeInput} are the same calls.
+ * Supervisor#closeInput} are the same calls. Its {@code waitForExit} and {@code waitForExec} wait
+ * on a thread each: cancel the future of a wait given up.
  */
 public interface ClientIo extends ProcessControl {
     /**

@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -59,6 +60,8 @@ final class DirectIo implements ClientIo {
         if (stdio == null || stdio.stdout() == null)
             throw new InvalidArgumentException(
                     "attach to \"" + id + "\" needs the client's stdout FIFO at least");
+        for (Path p : new Path[] {stdio.stdin(), stdio.stdout(), stdio.stderr()})
+            if (p != null) requireFifo(p, id);
         ProcessDir dir = running(process(id, null), id, "attach to");
         Path in = stdio.stdin();
         // held open while the shim opens it, so that its first read finds a writer, not EOF
@@ -108,7 +111,8 @@ final class DirectIo implements ClientIo {
 
     /**
      * Waits on the process's exit FIFO, as any process may, on a platform thread of its own (it
-     * waits in poll(2), which would pin a virtual thread's carrier).
+     * waits in poll(2), which would pin a virtual thread's carrier). Cancelling the future ends the
+     * wait and its thread.
      */
     private CompletableFuture<ExitStatus> waitFor(String id, String execId) {
         ProcessDir dir;
@@ -124,7 +128,7 @@ final class DirectIo implements ClientIo {
                 .start(
                         () -> {
                             try {
-                                f.complete(awaitExit(dir, id, execId == null));
+                                awaitExit(dir, id, execId == null, f).ifPresent(f::complete);
                             } catch (Throwable t) {
                                 f.completeExceptionally(t);
                             }
@@ -132,7 +136,12 @@ final class DirectIo implements ClientIo {
         return f;
     }
 
-    private static ExitStatus awaitExit(ProcessDir dir, String id, boolean init)
+    /**
+     * The process's exit; empty when the waiter gave up first (the future was cancelled, or
+     * completed otherwise), which ends the wait within a slice.
+     */
+    private static Optional<ExitStatus> awaitExit(
+            ProcessDir dir, String id, boolean init, CompletableFuture<ExitStatus> waiter)
             throws OsException {
         ShimExit exit;
         Optional<ShimHandle> shim = ShimHandle.attach(dir, id);
@@ -141,8 +150,10 @@ final class DirectIo implements ClientIo {
         } else {
             try (ShimHandle h = shim.get()) {
                 Optional<ShimExit> e;
-                do e = h.awaitExit(Duration.ofDays(1));
-                while (e.isEmpty());
+                do {
+                    if (waiter.isDone()) return Optional.empty();
+                    e = h.awaitExit(WAIT_SLICE);
+                } while (e.isEmpty());
                 exit = e.get();
             }
         }
@@ -152,8 +163,12 @@ final class DirectIo implements ClientIo {
         } catch (IOException e) {
             at = Instant.now(); // derived: the shim recorded nothing
         }
-        return new ExitStatus(exit.code(), at, init && exit.oomKills() > 0, exit.derived());
+        return Optional.of(
+                new ExitStatus(exit.code(), at, init && exit.oomKills() > 0, exit.derived()));
     }
+
+    /** How long a wait sleeps in poll(2) before it looks whether its waiter gave up. */
+    private static final Duration WAIT_SLICE = Duration.ofMillis(250);
 
     @Override
     public InputStream log(String id, boolean follow) {
@@ -264,6 +279,37 @@ final class DirectIo implements ClientIo {
         }
         return new ProcessDir(exec);
     }
+
+    /**
+     * A client's stdio path must be an absolute path to a FIFO: the shim refuses anything else, but
+     * only in its own log, so the caller is told here.
+     */
+    private static void requireFifo(Path p, String id) {
+        if (!p.isAbsolute())
+            throw new InvalidArgumentException(
+                    "attach to \""
+                            + id
+                            + "\": \""
+                            + p
+                            + "\" is relative: give the FIFO's full path");
+        int mode;
+        try {
+            mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new InvalidArgumentException(
+                    "attach to \"" + id + "\": \"" + p + "\": " + e + " (make it with mkfifo)", e);
+        }
+        if ((mode & S_IFMT) != S_IFIFO)
+            throw new InvalidArgumentException(
+                    "attach to \""
+                            + id
+                            + "\": \""
+                            + p
+                            + "\" is not a FIFO: stdio paths must name FIFOs (mkfifo)");
+    }
+
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFIFO = 0010000;
 
     /** dir, when its process runs; else FailedPreconditionException. */
     private static ProcessDir running(ProcessDir dir, String id, String what) {

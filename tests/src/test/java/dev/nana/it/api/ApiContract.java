@@ -221,10 +221,18 @@ abstract class ApiContract {
             assertEquals("hello\ndone\n", out.toString(StandardCharsets.UTF_8));
             assertEquals("gone\n", err.toString(StandardCharsets.UTF_8));
             assertTrue(fifos.failure().isEmpty());
+            Path file = Files.writeString(tmp.resolve("not-a-fifo"), "");
+            assertThrows(
+                    InvalidArgumentException.class,
+                    () -> c.attach(new Stdio(null, file, null)),
+                    "a regular file is refused before the shim is told");
+            assertThrows(
+                    InvalidArgumentException.class,
+                    () -> c.attach(new Stdio(null, Path.of("relative"), null)));
             assertThrows(FailedPreconditionException.class, () -> c.attach(fifos.stdio()));
             assertThrows(FailedPreconditionException.class, c::closeInput);
+            assertThrows(NotFoundException.class, () -> nana.attach("nothing-here", fifos.stdio()));
         }
-        assertThrows(NotFoundException.class, () -> nana.attach("att", new Stdio(null, tmp, null)));
         assertThrows(InvalidArgumentException.class, () -> nana.attach("att", Stdio.NONE));
         assertThrows(InvalidArgumentException.class, () -> nana.closeInput("../att", null));
     }
