@@ -10,6 +10,12 @@ import java.io.IOException;
 public final class ReaderGoneException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A copy's end, told.
+     *
+     * @param message what went away, and how it was seen
+     * @param cause the write's own failure (EPIPE…), or null
+     */
     public ReaderGoneException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -92,6 +92,7 @@ final class ContainerBundle {
         JsonNode ic = image.path("config");
         LinuxContainerSecurityContext sc = c.getLinux().getSecurityContext();
         String name = c.getMetadata().getName();
+        requireOneUser(sc, name);
         List<SpecOpt> o = new ArrayList<>();
         o.add(withTerminal(c.getTty()));
         o.add(withProcessArgs(nonEmpty(argv(c, ic), name)));
@@ -388,6 +389,30 @@ final class ContainerBundle {
     /** A uid or gid: digits, in range. */
     private static boolean isId(String s) {
         return s.matches("\\d{1,10}") && Long.parseLong(s) <= 0xFFFF_FFFFL;
+    }
+
+    /**
+     * The CRI's rules for who a container runs as: run_as_user or run_as_username, not both, and
+     * run_as_group only with one of them (api.proto: "otherwise, the runtime MUST error").
+     */
+    static void requireOneUser(LinuxContainerSecurityContext sc, String name) {
+        if (sc.hasRunAsUser() && !sc.getRunAsUsername().isEmpty())
+            throw new InvalidArgumentException(
+                    "container "
+                            + name
+                            + ": run_as_user "
+                            + sc.getRunAsUser().getValue()
+                            + " and run_as_username \""
+                            + sc.getRunAsUsername()
+                            + "\" are both set: give one of them");
+        if (sc.hasRunAsGroup() && !sc.hasRunAsUser() && sc.getRunAsUsername().isEmpty())
+            throw new InvalidArgumentException(
+                    "container "
+                            + name
+                            + ": run_as_group "
+                            + sc.getRunAsGroup().getValue()
+                            + " is set without run_as_user or run_as_username: give the user as"
+                            + " well (the CRI refuses a group alone)");
     }
 
     /** Docker's defaults, plus add, minus drop; ALL in either; privileged has every one. */

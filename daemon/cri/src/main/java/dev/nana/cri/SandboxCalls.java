@@ -86,7 +86,17 @@ final class SandboxCalls {
         }
         CriLimits.check(
                 "pod sandbox " + m.getName(), config.getLabelsMap(), config.getAnnotationsMap());
-        var namespaces = config.getLinux().getSecurityContext().getNamespaceOptions();
+        var security = config.getLinux().getSecurityContext();
+        if (security.hasRunAsGroup() && !security.hasRunAsUser()) {
+            throw new InvalidArgumentException(
+                    "pod sandbox "
+                            + m.getName()
+                            + ": run_as_group "
+                            + security.getRunAsGroup().getValue()
+                            + " is set without run_as_user: give the user as well (the CRI refuses a"
+                            + " group alone)");
+        }
+        var namespaces = security.getNamespaceOptions();
         String id = newId();
         SandboxRecord record =
                 new SandboxRecord(

@@ -396,6 +396,21 @@ class ContainerBundleTest {
                     "does not exist"
                 },
                 new Object[] {
+                    "a group without a user (the CRI: the runtime MUST error)",
+                    security(s -> s.setRunAsGroup(Int64Value.newBuilder().setValue(1000))),
+                    BUSYBOX,
+                    "run_as_group 1000 is set without run_as_user or run_as_username"
+                },
+                new Object[] {
+                    "a user both by number and by name",
+                    security(
+                            s ->
+                                    s.setRunAsUser(Int64Value.newBuilder().setValue(1000))
+                                            .setRunAsUsername("nobody")),
+                    BUSYBOX,
+                    "are both set"
+                },
+                new Object[] {
                     "an oom_score_adj out of the kernel's range",
                     resources(r -> r.setOomScoreAdj(1001)),
                     BUSYBOX,

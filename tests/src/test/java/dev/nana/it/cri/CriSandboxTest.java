@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.cri.v1.ExecRequest;
+import dev.nana.cri.v1.Int64Value;
 import dev.nana.cri.v1.ListPodSandboxRequest;
 import dev.nana.cri.v1.NamespaceMode;
 import dev.nana.cri.v1.PodSandboxConfig;
@@ -144,6 +145,19 @@ class CriSandboxTest {
                                 StatusRuntimeException.class,
                                 () -> CriCalls.runPod(cri, PodSandboxConfig.getDefaultInstance()));
                 assertEquals(Status.Code.INVALID_ARGUMENT, noMetadata.getStatus().getCode());
+                PodSandboxConfig.Builder groupAlone = pod("grouped", NamespaceMode.POD).toBuilder();
+                groupAlone
+                        .getLinuxBuilder()
+                        .getSecurityContextBuilder()
+                        .setRunAsGroup(Int64Value.newBuilder().setValue(1000));
+                StatusRuntimeException group =
+                        assertThrows(
+                                StatusRuntimeException.class,
+                                () -> CriCalls.runPod(cri, groupAlone.build()));
+                assertEquals(Status.Code.INVALID_ARGUMENT, group.getStatus().getCode());
+                assertTrue(
+                        group.getStatus().getDescription().contains("without run_as_user"),
+                        group.getMessage());
                 StatusRuntimeException unknown =
                         assertThrows(
                                 StatusRuntimeException.class,
