@@ -2,20 +2,17 @@ package dev.nana.cri;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.nana.ClientIo;
 import dev.nana.DeadlineExceededException;
 import dev.nana.ExecInfo;
 import dev.nana.ExecSpec;
 import dev.nana.ExitStatus;
-import dev.nana.Stdio;
 import dev.nana.Supervisor;
 import dev.nana.supervisor.HeapBudget;
 import dev.nana.supervisor.os.LibNana;
 import dev.nana.supervisor.os.OsException;
-import dev.nana.supervisor.os.OutputPump;
-import dev.nana.supervisor.state.StateDir;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -84,23 +81,18 @@ final class ExecSync {
     private static Result runTurn(
             Supervisor supervisor, Path stateDir, String id, List<String> cmd, long timeoutSeconds)
             throws IOException {
-        Path parent = stateDir.resolve(StateDir.STDIO);
-        Files.createDirectories(parent);
-        Path dir = Files.createTempDirectory(parent, "cri-exec-");
-        OutputPump po = null;
-        OutputPump pe = null;
-        try {
-            Stdio stdio = new Stdio(null, dir.resolve("stdout"), dir.resolve("stderr"));
-            LibNana.mkfifo(stdio.stdout(), 0600);
-            LibNana.mkfifo(stdio.stderr(), 0600);
-            Capped out = new Capped();
-            Capped err = new Capped();
-            // the read ends open before the exec starts: nothing it writes early is lost
-            po = OutputPump.start("stdout", LibNana.fifoOpenRead(stdio.stdout()), out);
-            pe = OutputPump.start("stderr", LibNana.fifoOpenRead(stdio.stderr()), err);
+        Capped out = new Capped();
+        Capped err = new Capped();
+        // the read ends open before the exec starts: nothing it writes early is lost; closing
+        // lets go of them (a process left behind never waits for them) and removes the folder
+        try (ClientIo.Fifos fifos =
+                ClientIo.of(stateDir).fifos("cri-exec-", false, true, out, err)) {
             ExecInfo exec =
                     supervisor.exec(
-                            id, ExecSpec.builder(cmd.toArray(String[]::new)).stdio(stdio).build());
+                            id,
+                            ExecSpec.builder(cmd.toArray(String[]::new))
+                                    .stdio(fifos.stdio())
+                                    .build());
             ExitStatus exit;
             try {
                 var done = supervisor.waitForExec(id, exec.execId());
@@ -129,17 +121,11 @@ final class ExecSync {
                         e);
             }
             try {
-                po.join(DRAIN_MILLIS);
-                pe.join(DRAIN_MILLIS);
+                fifos.join(DRAIN_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             return new Result(out.bytes(), err.bytes(), exit.code());
-        } finally {
-            // attached readers: let go, or a process left behind would wait for them
-            if (po != null) po.stop();
-            if (pe != null) pe.stop();
-            StateDir.deleteTree(dir);
         }
     }
 

@@ -5,11 +5,13 @@ import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.RegistryException;
 import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
 import com.google.cloud.tools.jib.event.EventHandlers;
+import com.google.cloud.tools.jib.global.JibSystemProperties;
 import com.google.cloud.tools.jib.http.BoundedResponses;
 import com.google.cloud.tools.jib.http.FailoverHttpClient;
 import com.google.cloud.tools.jib.http.Request;
 import com.google.cloud.tools.jib.http.Response;
 import com.google.cloud.tools.jib.http.ResponseException;
+import com.google.cloud.tools.jib.http.SingleTryHttpClient;
 import com.google.cloud.tools.jib.image.json.BuildableManifestTemplate;
 import com.google.cloud.tools.jib.image.json.ManifestListTemplate;
 import com.google.cloud.tools.jib.image.json.ManifestTemplate;
@@ -50,6 +52,19 @@ final class RegistryPull implements ImageStore.Blobs, AutoCloseable {
             ImageStore.Descriptor config,
             List<ImageStore.Descriptor> layers,
             RegistryPull blobs) {}
+
+    /**
+     * How long a registry may take to accept a connection, or between two reads of an answer:
+     * {@code -Dnana.image.httpTimeoutSeconds} (default 10), as jib's {@code jib.httpTimeout} unless
+     * that is set. A host that does not answer fails the pull there, as one that refuses does.
+     */
+    static final long HTTP_TIMEOUT_SECONDS = Long.getLong("nana.image.httpTimeoutSeconds", 10);
+
+    static {
+        if (System.getProperty(JibSystemProperties.HTTP_TIMEOUT) == null)
+            System.setProperty(
+                    JibSystemProperties.HTTP_TIMEOUT, Long.toString(HTTP_TIMEOUT_SECONDS * 1000));
+    }
 
     private final FailoverHttpClient http;
     private final RegistryClient client;
@@ -120,14 +135,15 @@ final class RegistryPull implements ImageStore.Blobs, AutoCloseable {
     }
 
     /**
-     * jib's HTTP client, every answer but a blob's cut past {@link ImageLimits#MAX_METADATA_BYTES}:
-     * jib reads manifests, indexes and tokens whole, and a registry could send an endless one (a
-     * 200,000-entry index once killed the daemon at ~12.5 MB). Blobs are bounded by their
-     * descriptor's size as they stream ({@link #fetch}).
+     * jib's HTTP client, each request tried once ({@link SingleTryHttpClient}), every answer but a
+     * blob's cut past {@link ImageLimits#MAX_METADATA_BYTES}: jib reads manifests, indexes and
+     * tokens whole, and a registry could send an endless one (a 200,000-entry index once killed the
+     * daemon at ~12.5 MB). Blobs are bounded by their descriptor's size as they stream ({@link
+     * #fetch}).
      */
-    private static final class MetadataBounded extends FailoverHttpClient {
+    private static final class MetadataBounded extends SingleTryHttpClient {
         MetadataBounded(boolean insecure) {
-            super(insecure, insecure, e -> log.debug("{}", e.getMessage()));
+            super(insecure, e -> log.debug("{}", e.getMessage()));
         }
 
         @Override

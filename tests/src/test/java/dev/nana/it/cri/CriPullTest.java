@@ -149,6 +149,7 @@ class CriPullTest {
             byte[][] layer = OciLayouts.busyboxLayer();
             OciLayouts.layout(work.resolve("busybox"), layer, "1000", "1.36");
             registry.push(work.resolve("busybox"), "1.36", "corrupt", "1");
+            registry.mirrorFor(work.resolve("hosts"), "unresolvable.invalid");
             nana.startDaemon("--registry-config", work.resolve("hosts").toString());
 
             try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
@@ -175,6 +176,18 @@ class CriPullTest {
                         unavailable.contains("cannot be pulled")
                                 && unavailable.contains("hosts.toml"),
                         unavailable);
+
+                // a mirror without the image, then a registry whose name does not resolve:
+                // each said, at once (no retries with back-off: bench/pull times it)
+                String nowhere = "unresolvable.invalid/busybox:1";
+                String neither =
+                        pullFails(images, nowhere, Status.Code.UNAVAILABLE)
+                                .getStatus()
+                                .getDescription();
+                assertTrue(
+                        neither.contains("mirror " + registry.address + " has no " + nowhere)
+                                && neither.contains("registry unresolvable.invalid"),
+                        neither);
 
                 // the registry serves a layer whose bytes are not its digest's
                 Path blob = registry.blobFile(OciLayouts.sha256(layer[1]));
