@@ -24,6 +24,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -222,9 +223,24 @@ static int create_process(struct shim *s, nana_err *err) {
     int fds[3];
     if (prepare_stdio(s, fds, err) < 0)
         return nerr_wrap(err, "set up stdio");
+    /* sun_path holds 108 bytes, a deep state directory's folder may not: then a private folder
+       in /tmp holds the console socket, as containerd's do */
+    const char *console = s->path[AT_CONSOLE];
+    char short_dir[32] = "";
+    char short_path[48];
+    if (o->terminal && strlen(console) >= sizeof ((struct sockaddr_un){0}).sun_path) {
+        snprintf(short_dir, sizeof short_dir, "/tmp/nana-tty-XXXXXX");
+        if (mkdtemp(short_dir) == NULL)
+            return nerr_set(err, errno, "make a folder for the console socket in /tmp");
+        snprintf(short_path, sizeof short_path, "%s/%s", short_dir, CONSOLE_SOCKET);
+        console = short_path;
+    }
     int listen_fd = -1;
-    if (o->terminal && (listen_fd = console_listen(s->path[AT_CONSOLE], err)) < 0)
+    if (o->terminal && (listen_fd = console_listen(console, err)) < 0) {
+        if (short_dir[0] != '\0')
+            rmdir(short_dir);
         return -1;
+    }
 
     const char *sub[16];
     int n = 0;
@@ -250,7 +266,7 @@ static int create_process(struct shim *s, nana_err *err) {
     sub[n++] = s->path[AT_PID];
     if (o->terminal) {
         sub[n++] = "--console-socket";
-        sub[n++] = s->path[AT_CONSOLE];
+        sub[n++] = console;
     }
     sub[n++] = o->id;
     sub[n] = NULL;
@@ -264,7 +280,9 @@ static int create_process(struct shim *s, nana_err *err) {
     }
     if (listen_fd >= 0) {
         close(listen_fd);
-        unlink(s->path[AT_CONSOLE]);
+        unlink(console);
+        if (short_dir[0] != '\0')
+            rmdir(short_dir);
     }
     if (rc < 0 || file_read_pid(SHIM_PID_FILE, &s->pid, err) < 0) {
         if (o->exec_process == NULL)
