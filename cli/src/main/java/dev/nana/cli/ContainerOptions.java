@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -46,17 +47,7 @@ final class ContainerOptions {
             description = "a label to keep with the container (repeatable)")
     List<String> labels = new ArrayList<>();
 
-    @Option(
-            names = {"-e", "--env"},
-            paramLabel = "KEY=VALUE",
-            description = "set an environment variable (repeatable)")
-    List<String> env = new ArrayList<>();
-
-    @Option(
-            names = "--cwd",
-            paramLabel = "DIR",
-            description = "working directory inside the container")
-    String cwd;
+    @Mixin ProcessOptions process = new ProcessOptions();
 
     @Option(
             names = "--log-file",
@@ -109,8 +100,8 @@ final class ContainerOptions {
         return b.runtime(rt)
                 .runtimeArgs(runtimeArgs)
                 .labels(l)
-                .env(env)
-                .cwd(cwd)
+                .env(process.env)
+                .cwd(process.cwd)
                 .args(command)
                 .terminal(tty)
                 .stdio(stdio)

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -50,17 +51,7 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
             description = "print the exec id and leave the process running")
     boolean detach;
 
-    @Option(
-            names = {"-e", "--env"},
-            paramLabel = "KEY=VALUE",
-            description = "set an environment variable (repeatable)")
-    List<String> env = new ArrayList<>();
-
-    @Option(
-            names = "--cwd",
-            paramLabel = "DIR",
-            description = "working directory inside the container")
-    String cwd;
+    @Mixin ProcessOptions process = new ProcessOptions();
 
     @Option(
             names = {"-u", "--user"},
@@ -92,8 +83,8 @@ public final class ExecCommand extends Subcommand implements Callable<Integer> {
                 new ExecSpec(
                         execId,
                         command,
-                        env,
-                        cwd,
+                        process.env,
+                        process.cwd,
                         user,
                         tty,
                         stdio,
