@@ -130,6 +130,15 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                     "serve Prometheus metrics on http://HOST:PORT/metrics (off by default), e.g. 127.0.0.1:9464")
     String metricsAddress;
 
+    @Option(
+            names = "--stream-address",
+            paramLabel = "HOST:PORT",
+            defaultValue = "127.0.0.1:0",
+            description =
+                    "where the CRI's streaming server (the URLs Exec answers) listens; port 0: one"
+                            + " the system chooses (default: ${DEFAULT-VALUE})")
+    String streamAddress;
+
     @Override
     public Integer call() throws Exception {
         Path sock = socket != null ? socket : nana.global.address;
@@ -181,6 +190,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                         cniBinDirs,
                         group,
                         metricsAddress,
+                        streamAddress,
                         VersionCommand.version()),
                 new ForwardedCommands());
     }

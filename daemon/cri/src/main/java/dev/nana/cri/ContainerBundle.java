@@ -171,7 +171,7 @@ final class ContainerBundle {
         } else {
             o.add(podNamespaces(sc, pod));
             if (!pod.cgroupParent().isEmpty())
-                o.add(withCgroupsPath(pod.cgroupParent().replaceAll("/+$", "") + "/" + id));
+                o.add(PauseBundle.cgroupUnder(pod.cgroupParent(), id, "container " + name));
         }
         o.add(
                 withSeccomp(

@@ -4,6 +4,7 @@ import dev.nana.ContainerInfo;
 import dev.nana.ContainerSpec;
 import dev.nana.ContainerStatus;
 import dev.nana.ExitStatus;
+import dev.nana.FailedPreconditionException;
 import dev.nana.InvalidArgumentException;
 import dev.nana.NotFoundException;
 import dev.nana.Resources;
@@ -15,6 +16,7 @@ import dev.nana.cri.v1.ContainerState;
 import dev.nana.cri.v1.ContainerStatusRequest;
 import dev.nana.cri.v1.ContainerStatusResponse;
 import dev.nana.cri.v1.CreateContainerRequest;
+import dev.nana.cri.v1.ExecRequest;
 import dev.nana.cri.v1.ExecSyncRequest;
 import dev.nana.cri.v1.ExecSyncResponse;
 import dev.nana.cri.v1.ImageSpec;
@@ -313,6 +315,36 @@ final class ContainerCalls {
                 .setStderr(res.stderr())
                 .setExitCode(res.exitCode())
                 .build();
+    }
+
+    /**
+     * Checks an Exec as the CRI asks (a command; stdin, stdout or stderr; no stderr beside a
+     * terminal) against a running container; the container's nana id is its CRI id.
+     */
+    ExecRequest checkExec(ExecRequest r) {
+        CriContainerRecord c = containers.get(r.getContainerId());
+        if (r.getCmdCount() == 0)
+            throw new InvalidArgumentException("Exec needs a command: give cmd");
+        if (!r.getStdin() && !r.getStdout() && !r.getStderr())
+            throw new InvalidArgumentException(
+                    "Exec in container "
+                            + c.name()
+                            + " streams nothing: set stdin, stdout or stderr (the CRI asks for one)");
+        if (r.getTty() && r.getStderr())
+            throw new InvalidArgumentException(
+                    "Exec in container "
+                            + c.name()
+                            + " asks for a terminal and stderr: a terminal carries both on stdout"
+                            + " (the CRI refuses stderr with tty)");
+        if (CriReplies.state(CriReplies.info(supervisor, c.id()))
+                != ContainerState.CONTAINER_RUNNING)
+            throw new FailedPreconditionException(
+                    "container "
+                            + c.name()
+                            + " ("
+                            + c.id()
+                            + ") is not running: nothing to exec in");
+        return r.toBuilder().setContainerId(c.id()).build();
     }
 
     void updateResources(UpdateContainerResourcesRequest r) {

@@ -4,8 +4,10 @@ import static dev.nana.cri.CriReplies.reply;
 
 import dev.nana.Supervisor;
 import dev.nana.cri.net.Cni;
+import dev.nana.cri.stream.StreamServer;
 import dev.nana.cri.v1.AttachRequest;
 import dev.nana.cri.v1.AttachResponse;
+import dev.nana.cri.v1.CgroupDriver;
 import dev.nana.cri.v1.ContainerStatsRequest;
 import dev.nana.cri.v1.ContainerStatsResponse;
 import dev.nana.cri.v1.ContainerStatusRequest;
@@ -16,12 +18,17 @@ import dev.nana.cri.v1.ExecRequest;
 import dev.nana.cri.v1.ExecResponse;
 import dev.nana.cri.v1.ExecSyncRequest;
 import dev.nana.cri.v1.ExecSyncResponse;
+import dev.nana.cri.v1.LinuxRuntimeConfiguration;
 import dev.nana.cri.v1.ListContainerStatsRequest;
 import dev.nana.cri.v1.ListContainerStatsResponse;
 import dev.nana.cri.v1.ListContainersRequest;
 import dev.nana.cri.v1.ListContainersResponse;
 import dev.nana.cri.v1.ListPodSandboxRequest;
 import dev.nana.cri.v1.ListPodSandboxResponse;
+import dev.nana.cri.v1.ListPodSandboxStatsRequest;
+import dev.nana.cri.v1.ListPodSandboxStatsResponse;
+import dev.nana.cri.v1.PodSandboxStatsRequest;
+import dev.nana.cri.v1.PodSandboxStatsResponse;
 import dev.nana.cri.v1.PodSandboxStatusRequest;
 import dev.nana.cri.v1.PodSandboxStatusResponse;
 import dev.nana.cri.v1.PortForwardRequest;
@@ -35,6 +42,8 @@ import dev.nana.cri.v1.ReopenContainerLogResponse;
 import dev.nana.cri.v1.RunPodSandboxRequest;
 import dev.nana.cri.v1.RunPodSandboxResponse;
 import dev.nana.cri.v1.RuntimeCondition;
+import dev.nana.cri.v1.RuntimeConfigRequest;
+import dev.nana.cri.v1.RuntimeConfigResponse;
 import dev.nana.cri.v1.RuntimeServiceGrpc;
 import dev.nana.cri.v1.RuntimeStatus;
 import dev.nana.cri.v1.StartContainerRequest;
@@ -76,6 +85,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
     private final SandboxCalls pods;
     private final ContainerCalls containers;
     private final StatsCalls stats;
+    private final StreamServer streams;
     private final String version;
 
     /**
@@ -83,7 +93,12 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
      * directory that is not a container's: {@code <state-dir>/.cri}), with images from images.
      */
     public CriRuntimeService(
-            Supervisor supervisor, Path criRoot, ImageStore images, Cni cni, String version)
+            Supervisor supervisor,
+            Path criRoot,
+            ImageStore images,
+            Cni cni,
+            StreamServer streams,
+            String version)
             throws IOException {
         Sandboxes sandboxes = CriRecords.sandboxes(supervisor, criRoot, cni);
         this.networks = new PodNetworks(cni, sandboxes);
@@ -99,7 +114,8 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
         this.pods = new SandboxCalls(supervisor, sandboxes, networks, records);
         this.containers =
                 new ContainerCalls(supervisor, sandboxes, records, images, criRoot.getParent());
-        this.stats = new StatsCalls(supervisor, records);
+        this.stats = new StatsCalls(supervisor, sandboxes, records);
+        this.streams = streams;
         this.version = version;
     }
 
@@ -113,6 +129,22 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                                 .setRuntimeName("nana")
                                 .setRuntimeVersion(version)
                                 .setRuntimeApiVersion("v1")
+                                .build());
+    }
+
+    /**
+     * nana drives cgroups by path (cgroupfs): a pod's cgroup_parent is a folder of the hierarchy. A
+     * kubelet that asks (KubeletCgroupDriverFromCRI) takes its cgroup driver from here.
+     */
+    @Override
+    public void runtimeConfig(RuntimeConfigRequest r, StreamObserver<RuntimeConfigResponse> out) {
+        reply(
+                out,
+                () ->
+                        RuntimeConfigResponse.newBuilder()
+                                .setLinux(
+                                        LinuxRuntimeConfiguration.newBuilder()
+                                                .setCgroupDriver(CgroupDriver.CGROUPFS))
                                 .build());
     }
 
@@ -280,6 +312,23 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
     }
 
     @Override
+    public void podSandboxStats(
+            PodSandboxStatsRequest r, StreamObserver<PodSandboxStatsResponse> out) {
+        reply(
+                out,
+                () ->
+                        PodSandboxStatsResponse.newBuilder()
+                                .setStats(stats.pod(r.getPodSandboxId()))
+                                .build());
+    }
+
+    @Override
+    public void listPodSandboxStats(
+            ListPodSandboxStatsRequest r, StreamObserver<ListPodSandboxStatsResponse> out) {
+        reply(out, () -> stats.pods(r));
+    }
+
+    @Override
     public void reopenContainerLog(
             ReopenContainerLogRequest r, StreamObserver<ReopenContainerLogResponse> out) {
         reply(
@@ -290,21 +339,27 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                 });
     }
 
-    // ---- streaming: not served yet
+    // ---- streaming: exec through the streaming server; attach and port-forward not yet
 
     private static <T> void notStreaming(String call, StreamObserver<T> out) {
         out.onError(
                 io.grpc.Status.UNIMPLEMENTED
                         .withDescription(
                                 call
-                                        + ": nana does not serve the CRI's streaming calls (exec, attach, port-forward) yet;"
-                                        + " ExecSync runs a command to its end")
+                                        + ": nana's streaming server serves Exec, not attach or"
+                                        + " port-forward yet")
                         .asRuntimeException());
     }
 
+    /** A URL on the streaming server, good for one connection within a minute. */
     @Override
     public void exec(ExecRequest r, StreamObserver<ExecResponse> out) {
-        notStreaming("Exec", out);
+        reply(
+                out,
+                () ->
+                        ExecResponse.newBuilder()
+                                .setUrl(streams.execUrl(containers.checkExec(r)))
+                                .build());
     }
 
     @Override

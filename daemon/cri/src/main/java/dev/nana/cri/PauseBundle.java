@@ -50,6 +50,28 @@ final class PauseBundle {
         StateFiles.writeBytes(bundle.resolve("config.json"), config(record, linux).toJson());
     }
 
+    /**
+     * A pod's or container's cgroup, under the kubelet's cgroup_parent: a folder of the hierarchy,
+     * as nana drives cgroups by path (cgroupfs; its RuntimeConfig says so).
+     */
+    static SpecOpt cgroupUnder(String parent, String id, String what) {
+        requireCgroupfs(parent, what);
+        return withCgroupsPath(parent.replaceAll("/+$", "") + "/" + id);
+    }
+
+    /**
+     * A systemd slice for a parent (a kubelet with cgroupDriver systemd) is refused, saying why.
+     */
+    static void requireCgroupfs(String parent, String what) {
+        if (parent.endsWith(".slice"))
+            throw new InvalidArgumentException(
+                    what
+                            + ": cgroup_parent \""
+                            + parent
+                            + "\" is a systemd slice, and nana drives cgroups by path (cgroupfs, as"
+                            + " its RuntimeConfig says): set the kubelet's cgroupDriver to cgroupfs");
+    }
+
     static Spec config(SandboxRecord r, LinuxPodSandboxConfig linux) {
         var security = linux.getSecurityContext();
         List<SpecOpt> o = new ArrayList<>();
@@ -85,7 +107,7 @@ final class PauseBundle {
         if (r.ipc() != NamespaceMode.NODE_VALUE) o.add(withNewNamespaces("ipc"));
         if (r.pid() != NamespaceMode.NODE_VALUE) o.add(withNewNamespaces("pid"));
         if (!linux.getCgroupParent().isEmpty())
-            o.add(withCgroupsPath(linux.getCgroupParent().replaceAll("/+$", "") + "/" + r.id()));
+            o.add(cgroupUnder(linux.getCgroupParent(), r.id(), "pod sandbox " + r.podName()));
         o.add(withSysctl(linux.getSysctlsMap()));
         o.add(withMaskedPaths(MASKED_PATHS));
         o.add(withReadonlyPaths(READONLY_PATHS));

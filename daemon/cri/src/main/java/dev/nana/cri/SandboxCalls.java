@@ -96,6 +96,8 @@ final class SandboxCalls {
                             + " is set without run_as_user: give the user as well (the CRI refuses a"
                             + " group alone)");
         }
+        PauseBundle.requireCgroupfs(
+                config.getLinux().getCgroupParent(), "pod sandbox " + m.getName());
         var namespaces = security.getNamespaceOptions();
         String id = newId();
         SandboxRecord record =
@@ -274,7 +276,7 @@ final class SandboxCalls {
         }
     }
 
-    private static PodSandboxMetadata metadata(SandboxRecord s) {
+    static PodSandboxMetadata metadata(SandboxRecord s) {
         return PodSandboxMetadata.newBuilder()
                 .setName(s.podName())
                 .setUid(s.podUid())

@@ -91,6 +91,24 @@ class PauseBundleTest {
     }
 
     @Test
+    void aSystemdSliceForAParentIsRefusedSayingWhichDriverToSet() {
+        InvalidArgumentException e =
+                assertThrows(
+                        InvalidArgumentException.class,
+                        () ->
+                                config(
+                                        pod(
+                                                NamespaceMode.POD_VALUE,
+                                                NamespaceMode.POD_VALUE,
+                                                NamespaceMode.POD_VALUE,
+                                                "web-0"),
+                                        LinuxPodSandboxConfig.newBuilder()
+                                                .setCgroupParent("kubepods-besteffort-pod1.slice")
+                                                .build()));
+        assertTrue(e.getMessage().contains("cgroupDriver to cgroupfs"), e.getMessage());
+    }
+
+    @Test
     void aPodsNamespaceModeCannotBeTarget() {
         InvalidArgumentException e =
                 assertThrows(

@@ -11,6 +11,7 @@ import dev.nana.spi.DaemonLauncher;
 import dev.nana.supervisor.LocalSupervisor;
 import dev.nana.supervisor.state.StateDir;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
@@ -73,6 +74,7 @@ public final class Daemon implements DaemonLauncher {
                                             s.cniBinDirs() != null
                                                     ? s.cniBinDirs()
                                                     : Cni.DEFAULT_BIN_DIRS),
+                                    streamAddress(s.streamAddress()),
                                     s.version());
             server = DaemonServer.start(supervisor, s.socket(), cri, socketGroup);
         } catch (RuntimeException e) {
@@ -156,6 +158,25 @@ public final class Daemon implements DaemonLauncher {
             }
         } catch (IOException e) {
             // nothing to say
+        }
+    }
+
+    /** HOST:PORT as a socket address; port 0 lets the system choose. */
+    static InetSocketAddress streamAddress(String hostPort) {
+        int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+        try {
+            if (colon <= 0) throw new NumberFormatException("no port");
+            String host = hostPort.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]"))
+                host = host.substring(1, host.length() - 1);
+            int port = Integer.parseInt(hostPort.substring(colon + 1));
+            if (port < 0 || port > 65535) throw new NumberFormatException("port " + port);
+            return new InetSocketAddress(host, port);
+        } catch (NumberFormatException e) {
+            throw new InvalidArgumentException(
+                    "--stream-address \""
+                            + hostPort
+                            + "\" is not HOST:PORT: give e.g. 127.0.0.1:0 (port 0: any free one)");
         }
     }
 }

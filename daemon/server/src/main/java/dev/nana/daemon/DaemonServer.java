@@ -1,11 +1,13 @@
 package dev.nana.daemon;
 
+import dev.nana.ClientIo;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
 import dev.nana.cri.CriImageService;
 import dev.nana.cri.CriRecords;
 import dev.nana.cri.CriRuntimeService;
 import dev.nana.cri.net.Cni;
+import dev.nana.cri.stream.StreamServer;
 import dev.nana.images.ImageStore;
 import dev.nana.images.RegistryHosts;
 import io.grpc.Server;
@@ -20,6 +22,7 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -105,6 +108,7 @@ public final class DaemonServer implements AutoCloseable {
             Path images,
             RegistryHosts registries,
             Cni cni,
+            InetSocketAddress streamAddress,
             String version) {}
 
     /**
@@ -348,7 +352,8 @@ public final class DaemonServer implements AutoCloseable {
             Server server,
             EventLoopGroup loop,
             HealthStatusManager health,
-            ContainersService service) {
+            ContainersService service,
+            StreamServer streams) {
         static GrpcServer start(Supervisor supervisor, Cri cri, List<Path> bound) {
             EventLoopGroup loop = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
             HealthStatusManager health = new HealthStatusManager();
@@ -371,9 +376,15 @@ public final class DaemonServer implements AutoCloseable {
                     .addService(RequestShares.guard(service))
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance());
+            StreamServer streams = null;
             if (cri != null) {
                 try {
                     ImageStore images = ImageStore.open(cri.images());
+                    streams =
+                            StreamServer.start(
+                                    cri.streamAddress(),
+                                    supervisor,
+                                    ClientIo.of(cri.root().getParent()));
                     builder.addService(
                             RequestShares.guard(
                                     new CriRuntimeService(
@@ -381,11 +392,13 @@ public final class DaemonServer implements AutoCloseable {
                                             cri.root(),
                                             images,
                                             cri.cni(),
+                                            streams,
                                             cri.version())));
                     builder.addService(
                             RequestShares.guard(
                                     new CriImageService(images, cri.root(), cri.registries())));
                 } catch (IOException e) {
+                    if (streams != null) streams.close();
                     throw new UnavailableException(
                             "read the CRI's records in \"" + cri.root() + "\": " + e.getMessage(),
                             e);
@@ -396,12 +409,13 @@ public final class DaemonServer implements AutoCloseable {
                 server.start();
             } catch (IOException | RuntimeException e) {
                 server.shutdownNow();
+                if (streams != null) streams.close();
                 var _ = loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
                 throw new UnavailableException("serve gRPC on " + bound + ": " + e.getMessage(), e);
             }
             health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
             health.setStatus("nana.v1.Containers", HealthCheckResponse.ServingStatus.SERVING);
-            return new GrpcServer(server, loop, health, service);
+            return new GrpcServer(server, loop, health, service, streams);
         }
 
         void close() {
@@ -418,6 +432,7 @@ public final class DaemonServer implements AutoCloseable {
                 server.shutdownNow();
                 Thread.currentThread().interrupt();
             }
+            if (streams != null) streams.close();
             var _ = loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
         }
     }

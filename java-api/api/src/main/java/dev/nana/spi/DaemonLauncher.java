@@ -37,6 +37,7 @@ public interface DaemonLauncher {
      *     (/opt/cni/bin, /usr/lib/cni)
      * @param group the group the sockets are for (0660), or null for root only
      * @param metricsAddress HOST:PORT to serve Prometheus metrics on, or null
+     * @param streamAddress HOST:PORT of the CRI's streaming server (port 0: any)
      * @param version nana's version, as the CRI's Version answers it
      */
     record Settings(
@@ -52,5 +53,6 @@ public interface DaemonLauncher {
             List<Path> cniBinDirs,
             String group,
             String metricsAddress,
+            String streamAddress,
             String version) {}
 }

@@ -6,18 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.nana.cri.v1.ExecRequest;
+import dev.nana.cri.v1.AttachRequest;
+import dev.nana.cri.v1.CgroupDriver;
 import dev.nana.cri.v1.Int64Value;
 import dev.nana.cri.v1.ListPodSandboxRequest;
+import dev.nana.cri.v1.ListPodSandboxStatsRequest;
 import dev.nana.cri.v1.NamespaceMode;
 import dev.nana.cri.v1.PodSandboxConfig;
 import dev.nana.cri.v1.PodSandboxFilter;
 import dev.nana.cri.v1.PodSandboxState;
 import dev.nana.cri.v1.PodSandboxStateValue;
+import dev.nana.cri.v1.PodSandboxStats;
+import dev.nana.cri.v1.PodSandboxStatsFilter;
+import dev.nana.cri.v1.PodSandboxStatsRequest;
 import dev.nana.cri.v1.PodSandboxStatus;
 import dev.nana.cri.v1.RemovePodSandboxRequest;
 import dev.nana.cri.v1.RunPodSandboxRequest;
 import dev.nana.cri.v1.RuntimeCondition;
+import dev.nana.cri.v1.RuntimeConfigRequest;
 import dev.nana.cri.v1.RuntimeServiceGrpc;
 import dev.nana.cri.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import dev.nana.cri.v1.StatusRequest;
@@ -84,6 +90,12 @@ class CriSandboxTest {
                 assertTrue(
                         conditions.get("NetworkReady").getStatus(),
                         "nana's default CNI network, installed: " + conditions.get("NetworkReady"));
+                assertEquals(
+                        CgroupDriver.CGROUPFS,
+                        cri.runtimeConfig(RuntimeConfigRequest.getDefaultInstance())
+                                .getLinux()
+                                .getCgroupDriver(),
+                        "nana drives cgroups by path: a kubelet that asks takes cgroupfs");
 
                 // a pod with its own network, and one on the host's
                 String web = CriCalls.runPod(cri, pod("web", NamespaceMode.POD));
@@ -102,6 +114,44 @@ class CriSandboxTest {
                 int webPid = CriCalls.pid(cri, web, true);
                 int hostPid = CriCalls.pid(cri, host, true);
                 assertTrue(webPid > 0 && hostPid > 0);
+
+                // a pod's statistics: its pause process's, and its own network's interfaces
+                PodSandboxStats webStats =
+                        cri.podSandboxStats(
+                                        PodSandboxStatsRequest.newBuilder()
+                                                .setPodSandboxId(web)
+                                                .build())
+                                .getStats();
+                assertEquals(web, webStats.getAttributes().getId());
+                assertEquals("web", webStats.getAttributes().getMetadata().getName());
+                assertEquals(Map.of("app", "web"), webStats.getAttributes().getLabelsMap());
+                assertTrue(webStats.getLinux().getProcess().getProcessCount().getValue() >= 1);
+                assertTrue(webStats.getLinux().getMemory().getUsageBytes().getValue() > 0);
+                assertEquals(
+                        "eth0",
+                        webStats.getLinux().getNetwork().getDefaultInterface().getName(),
+                        webStats.toString());
+                assertEquals(
+                        List.of(web, host).stream().sorted().toList(),
+                        cri
+                                .listPodSandboxStats(
+                                        ListPodSandboxStatsRequest.getDefaultInstance())
+                                .getStatsList()
+                                .stream()
+                                .map(p -> p.getAttributes().getId())
+                                .sorted()
+                                .toList());
+                assertFalse(
+                        cri.listPodSandboxStats(
+                                        ListPodSandboxStatsRequest.newBuilder()
+                                                .setFilter(
+                                                        PodSandboxStatsFilter.newBuilder()
+                                                                .setId(host))
+                                                .build())
+                                .getStats(0)
+                                .getLinux()
+                                .hasNetwork(),
+                        "a host-network pod's network is the node's, told by the node");
                 assertEquals(
                         "/pause\0-P\0",
                         Files.readString(Path.of("/proc/" + webPid + "/cmdline")),
@@ -167,9 +217,9 @@ class CriSandboxTest {
                 StatusRuntimeException notYet =
                         assertThrows(
                                 StatusRuntimeException.class,
-                                () -> cri.exec(ExecRequest.getDefaultInstance()));
+                                () -> cri.attach(AttachRequest.getDefaultInstance()));
                 assertEquals(Status.Code.UNIMPLEMENTED, notYet.getStatus().getCode());
-                assertTrue(notYet.getStatus().getDescription().contains("ExecSync"));
+                assertTrue(notYet.getStatus().getDescription().contains("serves Exec"));
 
                 PodSandboxFilter all = PodSandboxFilter.getDefaultInstance();
                 assertEquals(List.of(web, host), ids(cri, all));
@@ -229,6 +279,15 @@ class CriSandboxTest {
                 assertEquals(
                         PodSandboxState.SANDBOX_NOTREADY, CriCalls.podStatus(cri, web).getState());
                 assertFalse(ProcessHandle.of(webPid).map(ProcessHandle::isAlive).orElse(false));
+                StatusRuntimeException stopped =
+                        assertThrows(
+                                StatusRuntimeException.class,
+                                () ->
+                                        cri.podSandboxStats(
+                                                PodSandboxStatsRequest.newBuilder()
+                                                        .setPodSandboxId(web)
+                                                        .build()));
+                assertEquals(Status.Code.FAILED_PRECONDITION, stopped.getStatus().getCode());
                 // stop and remove are idempotent, as the kubelet expects
                 cri.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(web).build());
                 for (String id : List.of(web, host, web)) {

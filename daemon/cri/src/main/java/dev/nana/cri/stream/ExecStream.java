@@ -1,0 +1,185 @@
+package dev.nana.cri.stream;
+
+import dev.nana.ClientIo;
+import dev.nana.ExecInfo;
+import dev.nana.ExecSpec;
+import dev.nana.ExitStatus;
+import dev.nana.NanaException;
+import dev.nana.Supervisor;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One exec streamed to a client, whatever carries it (WebSocket now): the process's stdout and
+ * stderr copied to the client's channels through FIFOs whose read ends are open before it starts
+ * (every byte, and the process waits while the client does not read), the client's stdin and
+ * terminal sizes passed on, and at the end its exit told as a status. A client that goes away takes
+ * the process with it, as the kubelet's streaming server does.
+ */
+final class ExecStream {
+    private static final Logger log = LoggerFactory.getLogger(ExecStream.class);
+
+    /** What the CRI's Exec call accepted. */
+    record Request(
+            String containerId,
+            List<String> cmd,
+            boolean tty,
+            boolean stdin,
+            boolean stdout,
+            boolean stderr) {}
+
+    /** The client's side: where output goes, and how the end is told. */
+    interface Transport {
+        /** Where a channel's bytes go (blocking while the client does not take them). */
+        OutputStream channel(int channel);
+
+        /** Sends the status, then ends the stream. */
+        void finish(String status);
+    }
+
+    /** How long the output may take to drain once the process has exited. */
+    private static final long DRAIN_MILLIS = 5000;
+
+    private final Supervisor supervisor;
+    private final ClientIo io;
+    private final Request request;
+    private final Transport transport;
+    private final CompletableFuture<ExecInfo> started = new CompletableFuture<>();
+    private volatile ClientIo.Fifos fifos;
+    private volatile OutputStream stdin;
+    private volatile int[] pendingSize;
+    private volatile boolean done;
+
+    ExecStream(Supervisor supervisor, ClientIo io, Request request, Transport transport) {
+        this.supervisor = supervisor;
+        this.io = io;
+        this.request = request;
+        this.transport = transport;
+    }
+
+    /** Starts the process and its copying, on a thread of its own. */
+    void start() {
+        Thread.ofVirtual().name("nana-stream-exec").start(this::run);
+    }
+
+    private void run() {
+        String status;
+        try {
+            status = execute();
+        } catch (NanaException e) {
+            status = RemoteCommand.failure(e.getMessage());
+        } catch (Exception e) {
+            log.warn("an exec stream in {} failed: {}", request.containerId(), e.toString());
+            status = RemoteCommand.failure(String.valueOf(e.getMessage()));
+        } finally {
+            done = true;
+            ClientIo.Fifos f = fifos;
+            if (f != null) f.close();
+        }
+        transport.finish(status);
+    }
+
+    private String execute() throws Exception {
+        boolean stderr = request.stderr() && !request.tty();
+        fifos =
+                io.fifos(
+                        "cri-stream-",
+                        request.stdin(),
+                        stderr,
+                        request.stdout()
+                                ? transport.channel(RemoteCommand.STDOUT)
+                                : OutputStream.nullOutputStream(),
+                        stderr ? transport.channel(RemoteCommand.STDERR) : null);
+        int[] size = pendingSize;
+        ExecInfo exec;
+        try {
+            exec =
+                    supervisor.exec(
+                            request.containerId(),
+                            new ExecSpec(
+                                    null,
+                                    request.cmd(),
+                                    List.of(),
+                                    null,
+                                    null,
+                                    request.tty(),
+                                    fifos.stdio(),
+                                    size == null ? 0 : size[0],
+                                    size == null ? 0 : size[1]));
+        } catch (RuntimeException e) {
+            started.completeExceptionally(e);
+            throw e;
+        }
+        if (request.stdin()) stdin = fifos.openInput();
+        started.complete(exec);
+        int[] now = pendingSize;
+        if (now != null && !Arrays.equals(now, size)) resize(now[0], now[1]); // came meanwhile
+        ExitStatus exit = supervisor.waitForExec(request.containerId(), exec.execId()).get();
+        fifos.join(DRAIN_MILLIS);
+        return exit.code() == 0
+                ? RemoteCommand.success()
+                : RemoteCommand.exited(exit.code(), request.cmd());
+    }
+
+    /** Writes to the process's stdin; blocks while it does not read. */
+    void input(byte[] data) throws IOException {
+        OutputStream in = awaitStdin();
+        if (in != null) in.write(data);
+    }
+
+    /** The client closed its stdin: the process reads end-of-file. */
+    void closeInput() {
+        OutputStream in = awaitStdin();
+        if (in == null) return;
+        try {
+            in.close();
+            supervisor.closeInput(request.containerId(), started.join().execId());
+        } catch (IOException | RuntimeException e) {
+            // it has exited
+        }
+    }
+
+    private OutputStream awaitStdin() {
+        if (!request.stdin()) return null;
+        try {
+            started.join();
+        } catch (RuntimeException e) {
+            return null; // it never started: its failure is told on the error channel
+        }
+        return stdin;
+    }
+
+    /** The client's terminal size; before the process starts, its initial one. */
+    void resize(int rows, int columns) {
+        pendingSize = new int[] {rows, columns};
+        if (!started.isDone() || started.isCompletedExceptionally()) return;
+        try {
+            supervisor.resize(request.containerId(), started.join().execId(), rows, columns);
+        } catch (NanaException e) {
+            // it has exited
+        }
+    }
+
+    /** The client went away before the end: the process goes too, and its FIFOs are let go. */
+    void abandon() {
+        if (done) return;
+        var _ =
+                started.thenAccept(
+                        exec -> {
+                            if (done) return;
+                            try {
+                                ProcessHandle.of(exec.pid())
+                                        .ifPresent(ProcessHandle::destroyForcibly);
+                            } catch (RuntimeException e) {
+                                // it ended meanwhile
+                            }
+                        });
+        ClientIo.Fifos f = fifos;
+        if (f != null) f.close();
+    }
+}

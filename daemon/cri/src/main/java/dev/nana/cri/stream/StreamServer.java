@@ -1,0 +1,126 @@
+package dev.nana.cri.stream;
+
+import dev.nana.ClientIo;
+import dev.nana.Supervisor;
+import dev.nana.UnavailableException;
+import dev.nana.cri.v1.ExecRequest;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CRI's streaming server: the URLs that Exec answers lead here, as the kubelet's streaming
+ * server's do (containerd's {@code stream_server_address}), on 127.0.0.1 and a port of its own by
+ * default. Each URL holds a single-use token ({@link StreamTokens}) for the request the CRI
+ * accepted; a connection upgrades to WebSocket with a {@code channel.k8s.io} subprotocol (v5, v4)
+ * and streams the process ({@link ExecStream}). One event loop thread serves every connection:
+ * nothing blocks on it (writes to a process wait on the stream's own thread).
+ */
+public final class StreamServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(StreamServer.class);
+
+    /** A request line and its headers, at most (a token URL is short). */
+    static final int MAX_REQUEST_BYTES = 16 << 10;
+
+    private final EventLoopGroup loop;
+    private final Channel listener;
+    private final String base;
+    private final StreamTokens<ExecStream.Request> execs;
+
+    private StreamServer(
+            EventLoopGroup loop,
+            Channel listener,
+            String base,
+            StreamTokens<ExecStream.Request> execs) {
+        this.loop = loop;
+        this.listener = listener;
+        this.base = base;
+        this.execs = execs;
+    }
+
+    /**
+     * Listens on address (port 0: one of the system's choosing) and streams the execs of the
+     * supervisor's containers, whose FIFOs io makes.
+     */
+    public static StreamServer start(
+            InetSocketAddress address, Supervisor supervisor, ClientIo io) {
+        StreamTokens<ExecStream.Request> execs = new StreamTokens<>(Clock.systemUTC());
+        EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            Channel listener =
+                    new ServerBootstrap()
+                            .group(loop)
+                            .channel(NioServerSocketChannel.class)
+                            .childHandler(
+                                    new ChannelInitializer<SocketChannel>() {
+                                        @Override
+                                        protected void initChannel(SocketChannel ch) {
+                                            ch.pipeline()
+                                                    .addLast(new HttpServerCodec())
+                                                    .addLast(
+                                                            new HttpObjectAggregator(
+                                                                    MAX_REQUEST_BYTES))
+                                                    .addLast(
+                                                            new StreamRouter(
+                                                                    execs, supervisor, io));
+                                        }
+                                    })
+                            .bind(address)
+                            .sync()
+                            .channel();
+            InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
+            String host = bound.getAddress().getHostAddress();
+            if (host.contains(":")) host = "[" + host + "]";
+            String base = "http://" + host + ":" + bound.getPort();
+            log.info("the CRI's streaming server listens on {}", base);
+            return new StreamServer(loop, listener, base, execs);
+        } catch (Exception e) {
+            var _ = loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new UnavailableException(
+                    "the CRI's streaming server cannot listen on "
+                            + address
+                            + ": "
+                            + e.getMessage()
+                            + " (--stream-address chooses another)",
+                    e);
+        }
+    }
+
+    /** The URL an Exec answers: a token for this request, good for one connection. */
+    public String execUrl(ExecRequest r) {
+        return base
+                + "/exec/"
+                + execs.issue(
+                        new ExecStream.Request(
+                                r.getContainerId(),
+                                List.copyOf(r.getCmdList()),
+                                r.getTty(),
+                                r.getStdin(),
+                                r.getStdout(),
+                                r.getStderr()));
+    }
+
+    /** Where it listens, as http://host:port. */
+    public String base() {
+        return base;
+    }
+
+    @Override
+    public void close() {
+        var _ = listener.close().awaitUninterruptibly();
+        var _ = loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+}
