@@ -228,7 +228,7 @@ static int create_process(struct shim *s, nana_err *err) {
     const char *console = s->path[AT_CONSOLE];
     char short_dir[32] = "";
     char short_path[48];
-    if (o->terminal && strlen(console) >= sizeof ((struct sockaddr_un){0}).sun_path) {
+    if (o->terminal && strlen(console) >= sizeof((struct sockaddr_un){0}).sun_path) {
         snprintf(short_dir, sizeof short_dir, "/tmp/nana-tty-XXXXXX");
         if (mkdtemp(short_dir) == NULL)
             return nerr_set(err, errno, "make a folder for the console socket in /tmp");
