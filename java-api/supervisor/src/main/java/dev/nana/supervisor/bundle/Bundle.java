@@ -88,12 +88,8 @@ public record Bundle(Path dir, Spec config) {
                                 + " MiB: that is not an OCI runtime config");
             }
             root = JSON.readTree(configFile.toFile());
-        } catch (JsonProcessingException e) {
-            throw new InvalidArgumentException(
-                    "config.json of bundle \"" + dir + "\" is " + JsonErrors.describe(e), e);
         } catch (IOException e) {
-            throw new InvalidArgumentException(
-                    "config.json of bundle \"" + dir + "\" cannot be read: " + e.getMessage(), e);
+            throw unreadable(dir, e);
         }
         if (!(root instanceof ObjectNode config)) {
             throw new InvalidArgumentException(
@@ -124,13 +120,20 @@ public record Bundle(Path dir, Spec config) {
         }
         try {
             return new Bundle(dir, Spec.of(config));
-        } catch (JsonProcessingException e) {
-            throw new InvalidArgumentException(
-                    "config.json of bundle \"" + dir + "\" is " + JsonErrors.describe(e), e);
         } catch (IOException e) {
-            throw new InvalidArgumentException(
-                    "config.json of bundle \"" + dir + "\" cannot be read: " + e.getMessage(), e);
+            throw unreadable(dir, e);
         }
+    }
+
+    /** A config.json that is not JSON, or not an OCI config's, or that cannot be read. */
+    private static InvalidArgumentException unreadable(Path dir, IOException e) {
+        return new InvalidArgumentException(
+                "config.json of bundle \""
+                        + dir
+                        + (e instanceof JsonProcessingException json
+                                ? "\" is " + JsonErrors.describe(json)
+                                : "\" cannot be read: " + e.getMessage()),
+                e);
     }
 
     private static void requireObject(Path dir, ObjectNode config, String field) {
