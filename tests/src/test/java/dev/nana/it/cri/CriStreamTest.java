@@ -140,6 +140,51 @@ class CriStreamTest {
         }
     }
 
+    @Test
+    void aDaemonKilledMidStreamEndsTheStreamAndLeavesTheContainerRunning() throws Exception {
+        Path work = Files.createTempDirectory(Path.of("/run"), "nana-stream-");
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            OciLayouts.importBusybox(nana, work, "1000");
+            String c;
+            Session s;
+            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
+                RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
+                PodSandboxConfig pod = CriCalls.pod("killed", NamespaceMode.POD).build();
+                String podId = CriCalls.runPod(cri, pod);
+                c =
+                        CriCalls.startContainer(
+                                cri, podId, pod, CriCalls.container("app", "sleep 1000"));
+                s =
+                        Session.open(
+                                url(cri, exec(c, "while :; do echo tick; sleep 0.05; done")),
+                                "v5.channel.k8s.io");
+                while (s.count(1) < 10) Thread.sleep(20); // streaming
+            }
+            nana.killDaemon();
+            // the client is told: its connection ends, without a status (the server is gone)
+            try {
+                s.awaitEnd();
+            } catch (java.util.concurrent.ExecutionException told) {
+                // an abnormal end, as the JDK's client reports one
+            }
+            assertEquals("", s.status());
+            nana.startDaemon();
+            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
+                RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
+                assertEquals(
+                        dev.nana.cri.v1.ContainerState.CONTAINER_RUNNING,
+                        CriCalls.status(cri, c).getState(),
+                        "the container is unharmed");
+                Session after = Session.open(url(cri, exec(c, "echo again")), "v5.channel.k8s.io");
+                after.awaitEnd();
+                assertEquals("again\n", after.text(1), "and streams again");
+            }
+        } finally {
+            StateDir.deleteTree(work);
+        }
+    }
+
     private static ExecRequest.Builder exec(String container, String script) {
         return ExecRequest.newBuilder()
                 .setContainerId(container)
