@@ -9,6 +9,7 @@ import dev.nana.InvalidArgumentException;
 import dev.nana.NotFoundException;
 import dev.nana.Resources;
 import dev.nana.Supervisor;
+import dev.nana.cri.v1.AttachRequest;
 import dev.nana.cri.v1.Container;
 import dev.nana.cri.v1.ContainerConfig;
 import dev.nana.cri.v1.ContainerFilter;
@@ -149,6 +150,9 @@ final class ContainerCalls {
                     ContainerSpec.builder(id, bundle)
                             .label("io.kubernetes.cri.kind", "container")
                             .label("io.kubernetes.cri.sandbox", s.id());
+            // a terminal, and a stdin kept open for an attach, as the config asks
+            if (c.getTty()) spec.terminal(true).label(TTY_LABEL, "true");
+            if (c.getStdin()) spec.openStdin().label(STDIN_LABEL, "true");
             if (!s.runtimeHandler().isEmpty()) spec.runtime(s.runtimeHandler());
             if (!logPath.isEmpty()) spec.logFile(CriLogPaths.prepare(s.logDirectory(), logPath));
             supervisor.create(spec.build());
@@ -317,6 +321,68 @@ final class ContainerCalls {
                 .build();
     }
 
+    /** Labels of a container made with a terminal, and with its stdin open (for Attach). */
+    static final String TTY_LABEL = "io.kubernetes.cri.tty";
+
+    static final String STDIN_LABEL = "io.kubernetes.cri.stdin";
+
+    /**
+     * Checks an Attach as the CRI asks (stdin, stdout or stderr; no stderr beside a terminal; tty
+     * as the container was made; stdin only to a container made with it) against a running
+     * container.
+     */
+    AttachRequest checkAttach(AttachRequest r) {
+        CriContainerRecord c = containers.get(r.getContainerId());
+        requireStreams(r.getStdin(), r.getStdout(), r.getStderr(), r.getTty(), "Attach to", c);
+        ContainerInfo info = CriReplies.info(supervisor, c.id());
+        if (CriReplies.state(info) != ContainerState.CONTAINER_RUNNING)
+            throw new FailedPreconditionException(
+                    "container "
+                            + c.name()
+                            + " ("
+                            + c.id()
+                            + ") is not running: nothing to attach to");
+        boolean tty = "true".equals(info.labels().get(TTY_LABEL));
+        if (r.getTty() != tty)
+            throw new InvalidArgumentException(
+                    "Attach to container "
+                            + c.name()
+                            + " asks for tty "
+                            + r.getTty()
+                            + ", and it was made with tty "
+                            + tty
+                            + ": the two must match (the CRI's rule)");
+        if (r.getStdin() && !"true".equals(info.labels().get(STDIN_LABEL)))
+            throw new FailedPreconditionException(
+                    "container "
+                            + c.name()
+                            + " was made without stdin: attach without stdin, or make it with"
+                            + " stdin: true");
+        return r.toBuilder().setContainerId(c.id()).build();
+    }
+
+    private static void requireStreams(
+            boolean stdin,
+            boolean stdout,
+            boolean stderr,
+            boolean tty,
+            String call,
+            CriContainerRecord c) {
+        if (!stdin && !stdout && !stderr)
+            throw new InvalidArgumentException(
+                    call
+                            + " container "
+                            + c.name()
+                            + " streams nothing: set stdin, stdout or stderr (the CRI asks for one)");
+        if (tty && stderr)
+            throw new InvalidArgumentException(
+                    call
+                            + " container "
+                            + c.name()
+                            + " asks for a terminal and stderr: a terminal carries both on stdout"
+                            + " (the CRI refuses stderr with tty)");
+    }
+
     /**
      * Checks an Exec as the CRI asks (a command; stdin, stdout or stderr; no stderr beside a
      * terminal) against a running container; the container's nana id is its CRI id.
@@ -325,17 +391,7 @@ final class ContainerCalls {
         CriContainerRecord c = containers.get(r.getContainerId());
         if (r.getCmdCount() == 0)
             throw new InvalidArgumentException("Exec needs a command: give cmd");
-        if (!r.getStdin() && !r.getStdout() && !r.getStderr())
-            throw new InvalidArgumentException(
-                    "Exec in container "
-                            + c.name()
-                            + " streams nothing: set stdin, stdout or stderr (the CRI asks for one)");
-        if (r.getTty() && r.getStderr())
-            throw new InvalidArgumentException(
-                    "Exec in container "
-                            + c.name()
-                            + " asks for a terminal and stderr: a terminal carries both on stdout"
-                            + " (the CRI refuses stderr with tty)");
+        requireStreams(r.getStdin(), r.getStdout(), r.getStderr(), r.getTty(), "Exec in", c);
         if (CriReplies.state(CriReplies.info(supervisor, c.id()))
                 != ContainerState.CONTAINER_RUNNING)
             throw new FailedPreconditionException(

@@ -339,14 +339,14 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                 });
     }
 
-    // ---- streaming: exec through the streaming server; attach and port-forward not yet
+    // ---- streaming: exec and attach through the streaming server; port-forward not yet
 
     private static <T> void notStreaming(String call, StreamObserver<T> out) {
         out.onError(
                 io.grpc.Status.UNIMPLEMENTED
                         .withDescription(
                                 call
-                                        + ": nana's streaming server serves Exec, not attach or"
+                                        + ": nana's streaming server serves Exec and Attach, not"
                                         + " port-forward yet")
                         .asRuntimeException());
     }
@@ -362,9 +362,15 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                                 .build());
     }
 
+    /** A URL on the streaming server that attaches to the container's own process. */
     @Override
     public void attach(AttachRequest r, StreamObserver<AttachResponse> out) {
-        notStreaming("Attach", out);
+        reply(
+                out,
+                () ->
+                        AttachResponse.newBuilder()
+                                .setUrl(streams.attachUrl(containers.checkAttach(r)))
+                                .build());
     }
 
     @Override

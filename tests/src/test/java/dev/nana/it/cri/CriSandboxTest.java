@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.nana.cri.v1.AttachRequest;
 import dev.nana.cri.v1.CgroupDriver;
 import dev.nana.cri.v1.Int64Value;
 import dev.nana.cri.v1.ListPodSandboxRequest;
@@ -20,6 +19,7 @@ import dev.nana.cri.v1.PodSandboxStats;
 import dev.nana.cri.v1.PodSandboxStatsFilter;
 import dev.nana.cri.v1.PodSandboxStatsRequest;
 import dev.nana.cri.v1.PodSandboxStatus;
+import dev.nana.cri.v1.PortForwardRequest;
 import dev.nana.cri.v1.RemovePodSandboxRequest;
 import dev.nana.cri.v1.RunPodSandboxRequest;
 import dev.nana.cri.v1.RuntimeCondition;
@@ -217,9 +217,9 @@ class CriSandboxTest {
                 StatusRuntimeException notYet =
                         assertThrows(
                                 StatusRuntimeException.class,
-                                () -> cri.attach(AttachRequest.getDefaultInstance()));
+                                () -> cri.portForward(PortForwardRequest.getDefaultInstance()));
                 assertEquals(Status.Code.UNIMPLEMENTED, notYet.getStatus().getCode());
-                assertTrue(notYet.getStatus().getDescription().contains("serves Exec"));
+                assertTrue(notYet.getStatus().getDescription().contains("not port-forward"));
 
                 PodSandboxFilter all = PodSandboxFilter.getDefaultInstance();
                 assertEquals(List.of(web, host), ids(cri, all));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nana.cri.v1.AttachRequest;
 import dev.nana.cri.v1.ExecRequest;
 import dev.nana.cri.v1.NamespaceMode;
 import dev.nana.cri.v1.PodSandboxConfig;
@@ -33,14 +34,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CRI's streaming calls through nana's streaming server, with the JDK's WebSocket client
- * speaking {@code v5.channel.k8s.io} and {@code v4.channel.k8s.io}: output on its channels, stdin
- * and its close, a terminal's size, the exit code in the status, and URLs that serve once.
+ * speaking {@code v5.channel.k8s.io} and {@code v4.channel.k8s.io}: exec and attach, output on its
+ * channels, stdin and its close, a terminal's size, the exit code in the status, and URLs that
+ * serve once.
  */
 class CriStreamTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Test
-    void execStreamsOverWebSocket() throws Exception {
+    void execAndAttachStreamOverWebSocket() throws Exception {
         Path work = Files.createTempDirectory(Path.of("/run"), "nana-stream-");
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
@@ -112,6 +114,68 @@ class CriStreamTest {
                                 HttpResponse.BodyHandlers.ofString());
                 assertEquals(404, again.statusCode());
                 assertTrue(again.body().contains("unknown, used or expired"), again.body());
+
+                // attach: to a container made with stdin, its own process's streams from now on
+                String echo =
+                        CriCalls.startContainer(
+                                cri,
+                                podId,
+                                pod,
+                                CriCalls.container(
+                                                "echo",
+                                                "while read l; do echo got $l; done; echo bye")
+                                        .setStdin(true));
+                Session att =
+                        Session.open(
+                                attachUrl(
+                                        cri,
+                                        AttachRequest.newBuilder()
+                                                .setContainerId(echo)
+                                                .setStdin(true)
+                                                .setStdout(true)
+                                                .setStderr(true)),
+                                "v5.channel.k8s.io");
+                att.send(0, "a\n".getBytes(StandardCharsets.UTF_8));
+                att.send(255, new byte[] {0}); // end of its input: the loop ends, and it exits
+                att.awaitEnd();
+                assertEquals("got a\nbye\n", att.text(1));
+                assertTrue(att.status().contains("\"status\":\"Success\""), att.status());
+
+                // a client that goes away from an attach only detaches
+                Session gone =
+                        Session.open(
+                                attachUrl(
+                                        cri,
+                                        AttachRequest.newBuilder()
+                                                .setContainerId(c)
+                                                .setStdout(true)),
+                                "v5.channel.k8s.io");
+                gone.ws.abort();
+                Thread.sleep(500);
+                assertEquals(
+                        dev.nana.cri.v1.ContainerState.CONTAINER_RUNNING,
+                        CriCalls.status(cri, c).getState());
+                StatusRuntimeException noStdin =
+                        assertThrows(
+                                StatusRuntimeException.class,
+                                () ->
+                                        cri.attach(
+                                                AttachRequest.newBuilder()
+                                                        .setContainerId(c)
+                                                        .setStdin(true)
+                                                        .build()));
+                assertEquals(Status.Code.FAILED_PRECONDITION, noStdin.getStatus().getCode());
+                StatusRuntimeException ttyMismatch =
+                        assertThrows(
+                                StatusRuntimeException.class,
+                                () ->
+                                        cri.attach(
+                                                AttachRequest.newBuilder()
+                                                        .setContainerId(c)
+                                                        .setTty(true)
+                                                        .setStdout(true)
+                                                        .build()));
+                assertEquals(Status.Code.INVALID_ARGUMENT, ttyMismatch.getStatus().getCode());
 
                 // what the CRI refuses
                 StatusRuntimeException nothing =
@@ -198,6 +262,12 @@ class CriStreamTest {
     private static String url(RuntimeServiceBlockingStub cri, ExecRequest.Builder r) {
         String url = cri.exec(r.build()).getUrl();
         assertTrue(url.startsWith("http://127.0.0.1:"), url);
+        return url;
+    }
+
+    private static String attachUrl(RuntimeServiceBlockingStub cri, AttachRequest.Builder r) {
+        String url = cri.attach(r.build()).getUrl();
+        assertTrue(url.contains("/attach/"), url);
         return url;
     }
 

@@ -29,11 +29,11 @@ final class StreamRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** The largest message a client may send (stdin in pieces; resize messages are tiny). */
     static final int MAX_FRAME_BYTES = 1 << 20;
 
-    private final StreamTokens<ExecStream.Request> execs;
+    private final StreamTokens<ProcessStream.Request> execs;
     private final Supervisor supervisor;
     private final ClientIo io;
 
-    StreamRouter(StreamTokens<ExecStream.Request> execs, Supervisor supervisor, ClientIo io) {
+    StreamRouter(StreamTokens<ProcessStream.Request> execs, Supervisor supervisor, ClientIo io) {
         this.execs = execs;
         this.supervisor = supervisor;
         this.io = io;
@@ -44,20 +44,24 @@ final class StreamRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         String path = req.uri();
         int q = path.indexOf('?');
         if (q >= 0) path = path.substring(0, q);
-        if (!path.startsWith("/exec/")) {
+        boolean attach = path.startsWith("/attach/");
+        if (!attach && !path.startsWith("/exec/")) {
             refuse(
                     ctx,
                     HttpResponseStatus.NOT_FOUND,
-                    "nana's streaming server serves the URLs its CRI's Exec answers (/exec/TOKEN)");
+                    "nana's streaming server serves the URLs its CRI's Exec and Attach answer"
+                            + " (/exec/TOKEN, /attach/TOKEN)");
             return;
         }
-        Optional<ExecStream.Request> exec = execs.redeem(path.substring("/exec/".length()));
+        Optional<ProcessStream.Request> exec =
+                execs.redeem(path.substring(path.indexOf('/', 1) + 1))
+                        .filter(r -> r.attach() == attach);
         if (exec.isEmpty()) {
             refuse(
                     ctx,
                     HttpResponseStatus.NOT_FOUND,
                     "this streaming URL is unknown, used or expired (a URL serves one connection,"
-                            + " within a minute): ask the CRI's Exec again");
+                            + " within a minute): ask the CRI again");
             return;
         }
         if (!"websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE, ""))) {

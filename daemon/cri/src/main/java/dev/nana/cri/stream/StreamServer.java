@@ -3,6 +3,7 @@ package dev.nana.cri.stream;
 import dev.nana.ClientIo;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
+import dev.nana.cri.v1.AttachRequest;
 import dev.nana.cri.v1.ExecRequest;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * server's do (containerd's {@code stream_server_address}), on 127.0.0.1 and a port of its own by
  * default. Each URL holds a single-use token ({@link StreamTokens}) for the request the CRI
  * accepted; a connection upgrades to WebSocket with a {@code channel.k8s.io} subprotocol (v5, v4)
- * and streams the process ({@link ExecStream}). One event loop thread serves every connection:
+ * and streams the process ({@link ProcessStream}). One event loop thread serves every connection:
  * nothing blocks on it (writes to a process wait on the stream's own thread).
  */
 public final class StreamServer implements AutoCloseable {
@@ -38,13 +39,13 @@ public final class StreamServer implements AutoCloseable {
     private final EventLoopGroup loop;
     private final Channel listener;
     private final String base;
-    private final StreamTokens<ExecStream.Request> execs;
+    private final StreamTokens<ProcessStream.Request> execs;
 
     private StreamServer(
             EventLoopGroup loop,
             Channel listener,
             String base,
-            StreamTokens<ExecStream.Request> execs) {
+            StreamTokens<ProcessStream.Request> execs) { // execs and attaches
         this.loop = loop;
         this.listener = listener;
         this.base = base;
@@ -57,7 +58,7 @@ public final class StreamServer implements AutoCloseable {
      */
     public static StreamServer start(
             InetSocketAddress address, Supervisor supervisor, ClientIo io) {
-        StreamTokens<ExecStream.Request> execs = new StreamTokens<>(Clock.systemUTC());
+        StreamTokens<ProcessStream.Request> execs = new StreamTokens<>(Clock.systemUTC());
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             Channel listener =
@@ -104,13 +105,29 @@ public final class StreamServer implements AutoCloseable {
         return base
                 + "/exec/"
                 + execs.issue(
-                        new ExecStream.Request(
+                        new ProcessStream.Request(
                                 r.getContainerId(),
                                 List.copyOf(r.getCmdList()),
                                 r.getTty(),
                                 r.getStdin(),
                                 r.getStdout(),
-                                r.getStderr()));
+                                r.getStderr(),
+                                false));
+    }
+
+    /** The URL an Attach answers: a token for this request, good for one connection. */
+    public String attachUrl(AttachRequest r) {
+        return base
+                + "/attach/"
+                + execs.issue(
+                        new ProcessStream.Request(
+                                r.getContainerId(),
+                                List.of(),
+                                r.getTty(),
+                                r.getStdin(),
+                                r.getStdout(),
+                                r.getStderr(),
+                                true));
     }
 
     /** Where it listens, as http://host:port. */

@@ -30,9 +30,9 @@ import java.util.concurrent.Executors;
  * so a process that does not read its stdin holds the client back, as a pipe would.
  */
 final class WebSocketExec extends SimpleChannelInboundHandler<WebSocketFrame>
-        implements ExecStream.Transport {
+        implements ProcessStream.Transport {
     private final String protocol;
-    private final ExecStream exec;
+    private final ProcessStream exec;
 
     /** Writes to the process's stdin, in order, off the event loop (they block). */
     private final ExecutorService stdin =
@@ -41,9 +41,9 @@ final class WebSocketExec extends SimpleChannelInboundHandler<WebSocketFrame>
 
     private volatile Channel channel;
 
-    WebSocketExec(String protocol, ExecStream.Request r, Supervisor supervisor, ClientIo io) {
+    WebSocketExec(String protocol, ProcessStream.Request r, Supervisor supervisor, ClientIo io) {
         this.protocol = protocol;
-        this.exec = new ExecStream(supervisor, io, r, this);
+        this.exec = new ProcessStream(supervisor, io, r, this);
     }
 
     @Override

@@ -21,17 +21,18 @@ import org.slf4j.LoggerFactory;
  * terminal sizes passed on, and at the end its exit told as a status. A client that goes away takes
  * the process with it, as the kubelet's streaming server does.
  */
-final class ExecStream {
-    private static final Logger log = LoggerFactory.getLogger(ExecStream.class);
+final class ProcessStream {
+    private static final Logger log = LoggerFactory.getLogger(ProcessStream.class);
 
-    /** What the CRI's Exec call accepted. */
+    /** What the CRI's Exec or Attach call accepted (attach: cmd is empty). */
     record Request(
             String containerId,
             List<String> cmd,
             boolean tty,
             boolean stdin,
             boolean stdout,
-            boolean stderr) {}
+            boolean stderr,
+            boolean attach) {}
 
     /** The client's side: where output goes, and how the end is told. */
     interface Transport {
@@ -49,13 +50,17 @@ final class ExecStream {
     private final ClientIo io;
     private final Request request;
     private final Transport transport;
-    private final CompletableFuture<ExecInfo> started = new CompletableFuture<>();
+
+    /** Completes with the exec's id (null: the container's own process) once it runs. */
+    private final CompletableFuture<String> started = new CompletableFuture<>();
+
+    private volatile int execPid = -1;
     private volatile ClientIo.Fifos fifos;
     private volatile OutputStream stdin;
     private volatile int[] pendingSize;
     private volatile boolean done;
 
-    ExecStream(Supervisor supervisor, ClientIo io, Request request, Transport transport) {
+    ProcessStream(Supervisor supervisor, ClientIo io, Request request, Transport transport) {
         this.supervisor = supervisor;
         this.io = io;
         this.request = request;
@@ -96,32 +101,45 @@ final class ExecStream {
                                 : OutputStream.nullOutputStream(),
                         stderr ? transport.channel(RemoteCommand.STDERR) : null);
         int[] size = pendingSize;
-        ExecInfo exec;
+        String execId;
         try {
-            exec =
-                    supervisor.exec(
-                            request.containerId(),
-                            new ExecSpec(
-                                    null,
-                                    request.cmd(),
-                                    List.of(),
-                                    null,
-                                    null,
-                                    request.tty(),
-                                    fifos.stdio(),
-                                    size == null ? 0 : size[0],
-                                    size == null ? 0 : size[1]));
+            if (request.attach()) {
+                supervisor.attach(request.containerId(), fifos.stdio());
+                execId = null;
+            } else {
+                ExecInfo exec =
+                        supervisor.exec(
+                                request.containerId(),
+                                new ExecSpec(
+                                        null,
+                                        request.cmd(),
+                                        List.of(),
+                                        null,
+                                        null,
+                                        request.tty(),
+                                        fifos.stdio(),
+                                        size == null ? 0 : size[0],
+                                        size == null ? 0 : size[1]));
+                execId = exec.execId();
+                execPid = exec.pid();
+            }
         } catch (RuntimeException e) {
             started.completeExceptionally(e);
             throw e;
         }
         if (request.stdin()) stdin = fifos.openInput();
-        started.complete(exec);
+        started.complete(execId);
         int[] now = pendingSize;
-        if (now != null && !Arrays.equals(now, size)) resize(now[0], now[1]); // came meanwhile
-        ExitStatus exit = supervisor.waitForExec(request.containerId(), exec.execId()).get();
+        if (now != null && (request.attach() || !Arrays.equals(now, size)))
+            resize(now[0], now[1]); // came meanwhile (an attach's: its first)
+        ExitStatus exit =
+                (execId == null
+                                ? supervisor.waitForExit(request.containerId())
+                                : supervisor.waitForExec(request.containerId(), execId))
+                        .get();
         fifos.join(DRAIN_MILLIS);
-        return exit.code() == 0
+        // an attach tells no exit code (kubectl attach ends with the container, as the kubelet's)
+        return exit.code() == 0 || request.attach()
                 ? RemoteCommand.success()
                 : RemoteCommand.exited(exit.code(), request.cmd());
     }
@@ -138,7 +156,7 @@ final class ExecStream {
         if (in == null) return;
         try {
             in.close();
-            supervisor.closeInput(request.containerId(), started.join().execId());
+            supervisor.closeInput(request.containerId(), started.join());
         } catch (IOException | RuntimeException e) {
             // it has exited
         }
@@ -159,22 +177,24 @@ final class ExecStream {
         pendingSize = new int[] {rows, columns};
         if (!started.isDone() || started.isCompletedExceptionally()) return;
         try {
-            supervisor.resize(request.containerId(), started.join().execId(), rows, columns);
+            supervisor.resize(request.containerId(), started.join(), rows, columns);
         } catch (NanaException e) {
             // it has exited
         }
     }
 
-    /** The client went away before the end: the process goes too, and its FIFOs are let go. */
+    /**
+     * The client went away before the end: an exec goes too; an attached container runs on,
+     * detached (its output goes to its log alone, and never waits for this client).
+     */
     void abandon() {
         if (done) return;
         var _ =
                 started.thenAccept(
-                        exec -> {
-                            if (done) return;
+                        execId -> {
+                            if (done || execId == null) return;
                             try {
-                                ProcessHandle.of(exec.pid())
-                                        .ifPresent(ProcessHandle::destroyForcibly);
+                                ProcessHandle.of(execPid).ifPresent(ProcessHandle::destroyForcibly);
                             } catch (RuntimeException e) {
                                 // it ended meanwhile
                             }
