@@ -141,6 +141,31 @@ class CriStreamTest {
                 assertEquals("got a\nbye\n", att.text(1));
                 assertTrue(att.status().contains("\"status\":\"Success\""), att.status());
 
+                // a container made with a terminal: attached with one, and sized
+                String term =
+                        CriCalls.startContainer(
+                                cri,
+                                podId,
+                                pod,
+                                CriCalls.container("term", "read l; stty size")
+                                        .setStdin(true)
+                                        .setTty(true));
+                Session tat =
+                        Session.open(
+                                attachUrl(
+                                        cri,
+                                        AttachRequest.newBuilder()
+                                                .setContainerId(term)
+                                                .setStdin(true)
+                                                .setTty(true)
+                                                .setStdout(true)),
+                                "v5.channel.k8s.io");
+                tat.send(4, "{\"Width\":81,\"Height\":31}".getBytes(StandardCharsets.UTF_8));
+                Thread.sleep(200);
+                tat.send(0, "\n".getBytes(StandardCharsets.UTF_8));
+                tat.awaitEnd();
+                assertTrue(tat.text(1).contains("31 81"), tat.text(1));
+
                 // a client that goes away from an attach only detaches
                 Session gone =
                         Session.open(
