@@ -57,6 +57,10 @@ final class ProcessStream {
     private volatile int execPid = -1;
     private volatile ClientIo.Fifos fifos;
     private volatile OutputStream stdin;
+
+    /** Orders a size against the start: one that comes before it is applied by it. */
+    private final Object sizing = new Object();
+
     private volatile int[] pendingSize;
     private volatile boolean done;
 
@@ -69,7 +73,7 @@ final class ProcessStream {
 
     /** Starts the process and its copying, on a thread of its own. */
     void start() {
-        Thread.ofVirtual().name("nana-stream-exec").start(this::run);
+        Thread.ofVirtual().name("nana-stream").start(this::run);
     }
 
     private void run() {
@@ -79,10 +83,12 @@ final class ProcessStream {
         } catch (NanaException e) {
             status = RemoteCommand.failure(e.getMessage());
         } catch (Exception e) {
-            log.warn("an exec stream in {} failed: {}", request.containerId(), e.toString());
+            log.warn("a stream of {} failed: {}", request.containerId(), e.toString());
             status = RemoteCommand.failure(String.valueOf(e.getMessage()));
         } finally {
             done = true;
+            // a process that never started: stdin and resizes waiting for it give up
+            started.completeExceptionally(new IllegalStateException("it did not start"));
             ClientIo.Fifos f = fifos;
             if (f != null) f.close();
         }
@@ -128,10 +134,14 @@ final class ProcessStream {
             throw e;
         }
         if (request.stdin()) stdin = fifos.openInput();
-        started.complete(execId);
-        int[] now = pendingSize;
-        if (now != null && (request.attach() || !Arrays.equals(now, size)))
-            resize(now[0], now[1]); // came meanwhile (an attach's: its first)
+        synchronized (sizing) {
+            // a size that came meanwhile (an attach's: its first) reaches the terminal before
+            // any input does: input waits for started
+            int[] now = pendingSize;
+            if (now != null && (request.attach() || !Arrays.equals(now, size)))
+                applySize(execId, now);
+            started.complete(execId);
+        }
         ExitStatus exit =
                 (execId == null
                                 ? supervisor.waitForExit(request.containerId())
@@ -174,10 +184,16 @@ final class ProcessStream {
 
     /** The client's terminal size; before the process starts, its initial one. */
     void resize(int rows, int columns) {
-        pendingSize = new int[] {rows, columns};
-        if (!started.isDone() || started.isCompletedExceptionally()) return;
+        synchronized (sizing) {
+            pendingSize = new int[] {rows, columns};
+            if (!started.isDone() || started.isCompletedExceptionally()) return;
+        }
+        applySize(started.join(), new int[] {rows, columns});
+    }
+
+    private void applySize(String execId, int[] size) {
         try {
-            supervisor.resize(request.containerId(), started.join(), rows, columns);
+            supervisor.resize(request.containerId(), execId, size[0], size[1]);
         } catch (NanaException e) {
             // it has exited
         }

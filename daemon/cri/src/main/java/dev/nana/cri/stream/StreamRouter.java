@@ -29,12 +29,12 @@ final class StreamRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** The largest message a client may send (stdin in pieces; resize messages are tiny). */
     static final int MAX_FRAME_BYTES = 1 << 20;
 
-    private final StreamTokens<ProcessStream.Request> execs;
+    private final StreamTokens<ProcessStream.Request> tokens;
     private final Supervisor supervisor;
     private final ClientIo io;
 
-    StreamRouter(StreamTokens<ProcessStream.Request> execs, Supervisor supervisor, ClientIo io) {
-        this.execs = execs;
+    StreamRouter(StreamTokens<ProcessStream.Request> tokens, Supervisor supervisor, ClientIo io) {
+        this.tokens = tokens;
         this.supervisor = supervisor;
         this.io = io;
     }
@@ -53,10 +53,10 @@ final class StreamRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                             + " (/exec/TOKEN, /attach/TOKEN)");
             return;
         }
-        Optional<ProcessStream.Request> exec =
-                execs.redeem(path.substring(path.indexOf('/', 1) + 1))
+        Optional<ProcessStream.Request> process =
+                tokens.redeem(path.substring(path.indexOf('/', 1) + 1))
                         .filter(r -> r.attach() == attach);
-        if (exec.isEmpty()) {
+        if (process.isEmpty()) {
             refuse(
                     ctx,
                     HttpResponseStatus.NOT_FOUND,
@@ -99,13 +99,13 @@ final class StreamRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         // in place before the handshake's answer, so that no message of the client's passes it;
         // the process starts once the answer is out, so that nothing is written before it
-        WebSocketExec stream =
-                new WebSocketExec(
+        WebSocketStream stream =
+                new WebSocketStream(
                         asked.contains(RemoteCommand.V5) ? RemoteCommand.V5 : RemoteCommand.V4,
-                        exec.get(),
+                        process.get(),
                         supervisor,
                         io);
-        ctx.pipeline().replace(this, "exec", stream);
+        ctx.pipeline().replace(this, "stream", stream);
         handshaker
                 .handshake(ctx.channel(), req)
                 .addListener(

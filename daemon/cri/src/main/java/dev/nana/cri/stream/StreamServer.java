@@ -39,26 +39,26 @@ public final class StreamServer implements AutoCloseable {
     private final EventLoopGroup loop;
     private final Channel listener;
     private final String base;
-    private final StreamTokens<ProcessStream.Request> execs;
+    private final StreamTokens<ProcessStream.Request> tokens;
 
     private StreamServer(
             EventLoopGroup loop,
             Channel listener,
             String base,
-            StreamTokens<ProcessStream.Request> execs) { // execs and attaches
+            StreamTokens<ProcessStream.Request> tokens) {
         this.loop = loop;
         this.listener = listener;
         this.base = base;
-        this.execs = execs;
+        this.tokens = tokens;
     }
 
     /**
-     * Listens on address (port 0: one of the system's choosing) and streams the execs of the
-     * supervisor's containers, whose FIFOs io makes.
+     * Listens on address (port 0: one of the system's choosing) and streams the execs and attaches
+     * of the supervisor's containers, whose FIFOs io makes.
      */
     public static StreamServer start(
             InetSocketAddress address, Supervisor supervisor, ClientIo io) {
-        StreamTokens<ProcessStream.Request> execs = new StreamTokens<>(Clock.systemUTC());
+        StreamTokens<ProcessStream.Request> tokens = new StreamTokens<>(Clock.systemUTC());
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             Channel listener =
@@ -76,7 +76,7 @@ public final class StreamServer implements AutoCloseable {
                                                                     MAX_REQUEST_BYTES))
                                                     .addLast(
                                                             new StreamRouter(
-                                                                    execs, supervisor, io));
+                                                                    tokens, supervisor, io));
                                         }
                                     })
                             .bind(address)
@@ -87,7 +87,7 @@ public final class StreamServer implements AutoCloseable {
             if (host.contains(":")) host = "[" + host + "]";
             String base = "http://" + host + ":" + bound.getPort();
             log.info("the CRI's streaming server listens on {}", base);
-            return new StreamServer(loop, listener, base, execs);
+            return new StreamServer(loop, listener, base, tokens);
         } catch (Exception e) {
             var _ = loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new UnavailableException(
@@ -104,7 +104,7 @@ public final class StreamServer implements AutoCloseable {
     public String execUrl(ExecRequest r) {
         return base
                 + "/exec/"
-                + execs.issue(
+                + tokens.issue(
                         new ProcessStream.Request(
                                 r.getContainerId(),
                                 List.copyOf(r.getCmdList()),
@@ -119,7 +119,7 @@ public final class StreamServer implements AutoCloseable {
     public String attachUrl(AttachRequest r) {
         return base
                 + "/attach/"
-                + execs.issue(
+                + tokens.issue(
                         new ProcessStream.Request(
                                 r.getContainerId(),
                                 List.of(),

@@ -24,15 +24,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * An exec over WebSocket, in the {@code channel.k8s.io} framing: each binary message's first byte
- * is its channel (0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize; with v5, 255 closes a channel).
- * The client's messages are read one at a time: the next is asked for once the last is handed on,
- * so a process that does not read its stdin holds the client back, as a pipe would.
+ * An exec or an attach over WebSocket, in the {@code channel.k8s.io} framing: each binary message's
+ * first byte is its channel (0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize; with v5, 255 closes a
+ * channel). The client's messages are read one at a time: the next is asked for once the last is
+ * handed on, so a process that does not read its stdin holds the client back, as a pipe would.
  */
-final class WebSocketExec extends SimpleChannelInboundHandler<WebSocketFrame>
+final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
         implements ProcessStream.Transport {
     private final String protocol;
-    private final ProcessStream exec;
+    private final ProcessStream process;
 
     /** Writes to the process's stdin, in order, off the event loop (they block). */
     private final ExecutorService stdin =
@@ -41,9 +41,9 @@ final class WebSocketExec extends SimpleChannelInboundHandler<WebSocketFrame>
 
     private volatile Channel channel;
 
-    WebSocketExec(String protocol, ProcessStream.Request r, Supervisor supervisor, ClientIo io) {
+    WebSocketStream(String protocol, ProcessStream.Request r, Supervisor supervisor, ClientIo io) {
         this.protocol = protocol;
-        this.exec = new ProcessStream(supervisor, io, r, this);
+        this.process = new ProcessStream(supervisor, io, r, this);
     }
 
     @Override
@@ -54,7 +54,7 @@ final class WebSocketExec extends SimpleChannelInboundHandler<WebSocketFrame>
 
     /** The handshake's answer is out: the process starts, and the client's messages are read. */
     void begin() {
-        exec.start();
+        process.start();
         channel.read();
     }
 
@@ -67,7 +67,7 @@ final class WebSocketExec extends SimpleChannelInboundHandler<WebSocketFrame>
                 ctx.read();
             }
             case CloseWebSocketFrame c -> {
-                exec.abandon();
+                process.abandon();
                 var _ = ctx.close();
             }
             default -> ctx.read(); // text and pongs carry nothing of this protocol
@@ -86,7 +86,7 @@ final class WebSocketExec extends SimpleChannelInboundHandler<WebSocketFrame>
                     stdin.execute(
                             () -> {
                                 try {
-                                    exec.input(data);
+                                    process.input(data);
                                 } catch (IOException e) {
                                     // the process is gone: its end is told on the error channel
                                 }
@@ -94,13 +94,13 @@ final class WebSocketExec extends SimpleChannelInboundHandler<WebSocketFrame>
                             });
             case RemoteCommand.RESIZE -> {
                 int[] size = RemoteCommand.size(data);
-                if (size != null) stdin.execute(() -> exec.resize(size[0], size[1]));
+                if (size != null) stdin.execute(() -> process.resize(size[0], size[1]));
                 ctx.read();
             }
             case RemoteCommand.CLOSE -> {
                 if (protocol.equals(RemoteCommand.V5)
                         && data.length > 0
-                        && data[0] == RemoteCommand.STDIN) stdin.execute(exec::closeInput);
+                        && data[0] == RemoteCommand.STDIN) stdin.execute(process::closeInput);
                 ctx.read();
             }
             default -> ctx.read(); // a channel the client may not write to
@@ -109,7 +109,7 @@ final class WebSocketExec extends SimpleChannelInboundHandler<WebSocketFrame>
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        exec.abandon();
+        process.abandon();
         stdin.shutdown();
         ctx.fireChannelInactive();
     }
