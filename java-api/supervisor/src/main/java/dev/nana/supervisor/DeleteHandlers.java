@@ -71,9 +71,15 @@ final class DeleteHandlers {
         core.workers.execute(
                 () -> {
                     try {
-                        if (!lazy) c.runtime.delete(c.id(), c.record.runtimeArgs(), true);
+                        // a container made from an image is never removed lazily: its root
+                        // filesystem must be unmounted by the answer, for an image rm that follows
+                        boolean now =
+                                !lazy
+                                        || Launcher.madeFromImage(
+                                                core.launcher.state().container(c.id()));
+                        if (now) c.runtime.delete(c.id(), c.record.runtimeArgs(), true);
                         Path retired = core.launcher.retire(c.id());
-                        core.post(new Task.Removed(c.id(), retired, !lazy, null, reply));
+                        core.post(new Task.Removed(c.id(), retired, now, null, reply));
                     } catch (RuntimeException e) {
                         core.post(new Task.Removed(c.id(), null, false, e, reply));
                     }
@@ -91,14 +97,23 @@ final class DeleteHandlers {
         core.table.remove(c.id());
         if (c.init.shim != null) c.init.shim.close();
         core.publishDeleted(c.id(), c.record.uid());
-        // journaled: now the folder may go, after the answer (and first, for a lazy remove, the
-        // runtime's state)
-        if (t.runtimeDeleted()) core.workers.execute(() -> Launcher.removeQuietly(t.retired()));
-        else
-            core.launcher.forget(
-                    c.id(), c.runtime, c.record.runtimeArgs(), t.retired(), core.workers);
         for (Proc p : c.procs.values())
             for (CompletableFuture<ExitStatus> w : p.waiters) core.fail(w, Core.notFound(c.id()));
-        core.complete(t.reply(), null);
+        // journaled: now the folder may go (first, for a lazy remove, the runtime's state)
+        if (!t.runtimeDeleted()) {
+            core.launcher.forget(
+                    c.id(), c.runtime, c.record.runtimeArgs(), t.retired(), core.workers);
+            core.complete(t.reply(), null);
+        } else if (Launcher.madeFromImage(t.retired())) {
+            // answered once its root filesystem is unmounted and its folder gone
+            core.workers.execute(
+                    () -> {
+                        Launcher.removeQuietly(t.retired());
+                        core.complete(t.reply(), null);
+                    });
+        } else {
+            core.workers.execute(() -> Launcher.removeQuietly(t.retired()));
+            core.complete(t.reply(), null);
+        }
     }
 }

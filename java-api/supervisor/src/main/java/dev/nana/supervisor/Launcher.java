@@ -391,10 +391,15 @@ public final class Launcher {
         return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     }
 
+    /** Whether a container's folder holds a bundle made from an image (its root filesystem). */
+    static boolean madeFromImage(Path dir) {
+        return Files.isDirectory(dir.resolve(IMAGE_BUNDLE));
+    }
+
     static void removeQuietly(Path dir) {
         try {
             // a container made from an image: its root filesystem is mounted in its folder
-            if (Files.isDirectory(dir.resolve(IMAGE_BUNDLE))) Mounts.unmountUnder(dir);
+            if (madeFromImage(dir)) Mounts.unmountUnder(dir);
             StateDir.deleteTree(dir);
         } catch (IOException e) {
             // the caller reports its own error; restore sets such a folder aside
