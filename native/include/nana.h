@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define NANA_ABI_VERSION 6
+#define NANA_ABI_VERSION 7
 
 /* nana_spawn flags */
 #define NANA_SPAWN_SETSID 1 /* the child starts a new session (no controlling tty) */
@@ -162,6 +162,13 @@ int32_t nana_umount(const char *target, int32_t flags);
  * symlink in an image's tree resolves inside the image, never on the host. Never blocks on
  * open (O_NONBLOCK); a regular file only (-EINVAL for a FIFO, a device, a folder). */
 int32_t nana_open_in_root(const char *root, const char *path);
+
+/* ---- Namespaces: the CRI's port-forward reaches a pod's ports from inside its network. */
+
+/* setns(2) CLONE_NEWNET for the calling thread into the namespace pinned at path (a
+ * /proc/PID/ns/net or a bind mount of one): sockets the thread makes after live there. Nothing
+ * moves it back: call it on a thread of its own that ends once its sockets are made. */
+int32_t nana_enter_netns(const char *path);
 
 /* strerror of a positive errno into buf (NUL-terminated); returns length. */
 int32_t nana_strerror(int32_t errnum, char *buf, int32_t len);

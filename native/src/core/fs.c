@@ -1,11 +1,13 @@
 /* Filesystem calls the Java side cannot make: device nodes (overlayfs whiteouts), extended
- * attributes in the trusted namespace (overlayfs opaque directories), and mounts. */
+ * attributes in the trusted namespace (overlayfs opaque directories), mounts, and entering a
+ * network namespace pinned on a file. */
 #include "internal.h"
 #include "nana.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -60,4 +62,15 @@ int32_t nana_open_in_root(const char *root, const char *path) {
         return -EINVAL;
     }
     return (int32_t)fd;
+}
+
+int32_t nana_enter_netns(const char *path) {
+    if (path == NULL)
+        return -EINVAL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NANA_NEG_ERRNO();
+    int rc = setns(fd, CLONE_NEWNET) == 0 ? 0 : NANA_NEG_ERRNO();
+    close(fd);
+    return rc;
 }

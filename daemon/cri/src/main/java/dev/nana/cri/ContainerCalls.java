@@ -153,6 +153,7 @@ final class ContainerCalls {
             // a terminal, and a stdin kept open for an attach, as the config asks
             if (c.getTty()) spec.terminal(true).label(TTY_LABEL, "true");
             if (c.getStdin()) spec.openStdin().label(STDIN_LABEL, "true");
+            if (c.getStdin() && c.getStdinOnce()) spec.label(STDIN_ONCE_LABEL, "true");
             if (!s.runtimeHandler().isEmpty()) spec.runtime(s.runtimeHandler());
             if (!logPath.isEmpty()) spec.logFile(CriLogPaths.prepare(s.logDirectory(), logPath));
             supervisor.create(spec.build());
@@ -325,6 +326,15 @@ final class ContainerCalls {
     static final String TTY_LABEL = "io.kubernetes.cri.tty";
 
     static final String STDIN_LABEL = "io.kubernetes.cri.stdin";
+
+    /** The label of a container whose stdin closes when its first attached client's does. */
+    static final String STDIN_ONCE_LABEL = "io.kubernetes.cri.stdin-once";
+
+    /** Whether the container was made with stdin_once. */
+    boolean stdinOnce(String id) {
+        ContainerInfo info = CriReplies.info(supervisor, id);
+        return info != null && "true".equals(info.labels().get(STDIN_ONCE_LABEL));
+    }
 
     /**
      * Checks an Attach as the CRI asks (stdin, stdout or stderr; no stderr beside a terminal; tty

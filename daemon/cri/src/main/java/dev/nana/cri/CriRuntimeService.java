@@ -339,17 +339,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                 });
     }
 
-    // ---- streaming: exec and attach through the streaming server; port-forward not yet
-
-    private static <T> void notStreaming(String call, StreamObserver<T> out) {
-        out.onError(
-                io.grpc.Status.UNIMPLEMENTED
-                        .withDescription(
-                                call
-                                        + ": nana's streaming server serves Exec and Attach, not"
-                                        + " port-forward yet")
-                        .asRuntimeException());
-    }
+    // ---- streaming: exec, attach and port-forward through the streaming server
 
     /** A URL on the streaming server, good for one connection within a minute. */
     @Override
@@ -369,12 +359,21 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
                 out,
                 () ->
                         AttachResponse.newBuilder()
-                                .setUrl(streams.attachUrl(containers.checkAttach(r)))
+                                .setUrl(attachUrl(containers.checkAttach(r)))
                                 .build());
+    }
+
+    private String attachUrl(AttachRequest checked) {
+        return streams.attachUrl(checked, containers.stdinOnce(checked.getContainerId()));
     }
 
     @Override
     public void portForward(PortForwardRequest r, StreamObserver<PortForwardResponse> out) {
-        notStreaming("PortForward", out);
+        reply(
+                out,
+                () ->
+                        PortForwardResponse.newBuilder()
+                                .setUrl(pods.portForward(r, streams))
+                                .build());
     }
 }

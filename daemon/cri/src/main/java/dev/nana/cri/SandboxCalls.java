@@ -3,9 +3,12 @@ package dev.nana.cri;
 import dev.nana.ContainerInfo;
 import dev.nana.ContainerSpec;
 import dev.nana.ContainerStatus;
+import dev.nana.FailedPreconditionException;
 import dev.nana.InvalidArgumentException;
 import dev.nana.NotFoundException;
 import dev.nana.Supervisor;
+import dev.nana.cri.net.NetNs;
+import dev.nana.cri.stream.StreamServer;
 import dev.nana.cri.v1.LinuxPodSandboxStatus;
 import dev.nana.cri.v1.ListPodSandboxRequest;
 import dev.nana.cri.v1.ListPodSandboxResponse;
@@ -20,6 +23,7 @@ import dev.nana.cri.v1.PodSandboxState;
 import dev.nana.cri.v1.PodSandboxStatus;
 import dev.nana.cri.v1.PodSandboxStatusRequest;
 import dev.nana.cri.v1.PodSandboxStatusResponse;
+import dev.nana.cri.v1.PortForwardRequest;
 import dev.nana.cri.v1.RunPodSandboxRequest;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -249,6 +253,31 @@ final class SandboxCalls {
                             Map.of("pid", pid(s), "bundle", sandboxes.bundle(s.id()).toString())));
         }
         return b.build();
+    }
+
+    /**
+     * A PortForward's URL: the pod is ready and the ports are ports; they are reached inside its
+     * network namespace (a pod on the node's network: the node's).
+     */
+    String portForward(PortForwardRequest r, StreamServer streams) {
+        SandboxRecord s = sandboxes.get(r.getPodSandboxId());
+        if (state(s) != PodSandboxState.SANDBOX_READY)
+            throw new FailedPreconditionException(
+                    "pod sandbox "
+                            + s.name()
+                            + " ("
+                            + s.id()
+                            + ") is not ready: there is nothing to forward to");
+        for (int port : r.getPortList())
+            if (port <= 0 || port > 65535)
+                throw new InvalidArgumentException(
+                        "PortForward port " + port + " is not a port: give 1 to 65535");
+        Path netns = null;
+        if (PodNetworks.ownNetwork(s)) {
+            netns = networks.netns(s.id());
+            if (!NetNs.pinned(netns)) netns = Path.of("/proc/" + pid(s) + "/ns/net");
+        }
+        return streams.portForwardUrl(s.id(), netns, r.getPortList());
     }
 
     private PodSandboxNetworkStatus network(SandboxRecord s) {

@@ -115,7 +115,7 @@ class CriStreamTest {
                 assertEquals(404, again.statusCode());
                 assertTrue(again.body().contains("unknown, used or expired"), again.body());
 
-                // attach: to a container made with stdin, its own process's streams from now on
+                // attach: to a container made with stdin (once), its own process's streams from now on
                 String echo =
                         CriCalls.startContainer(
                                 cri,
@@ -124,7 +124,8 @@ class CriStreamTest {
                                 CriCalls.container(
                                                 "echo",
                                                 "while read l; do echo got $l; done; echo bye")
-                                        .setStdin(true));
+                                        .setStdin(true)
+                                        .setStdinOnce(true));
                 Session att =
                         Session.open(
                                 attachUrl(

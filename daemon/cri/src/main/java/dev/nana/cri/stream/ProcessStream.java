@@ -11,20 +11,25 @@ import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One exec streamed to a client, whatever carries it (WebSocket now): the process's stdout and
- * stderr copied to the client's channels through FIFOs whose read ends are open before it starts
- * (every byte, and the process waits while the client does not read), the client's stdin and
- * terminal sizes passed on, and at the end its exit told as a status. A client that goes away takes
- * the process with it, as the kubelet's streaming server does.
+ * One exec or attach streamed to a client, whatever carries it (SPDY or WebSocket): the process's
+ * stdout and stderr copied to the client's channels through FIFOs whose read ends are open before
+ * it starts (every byte, and the process waits while the client does not read), the client's stdin
+ * and terminal sizes passed on, and at the end its exit told as a status. A client that goes away
+ * takes the process with it, as the kubelet's streaming server does.
  */
 final class ProcessStream {
     private static final Logger log = LoggerFactory.getLogger(ProcessStream.class);
 
-    /** What the CRI's Exec or Attach call accepted (attach: cmd is empty). */
+    /**
+     * What the CRI's Exec or Attach call accepted (attach: cmd is empty; stdinOnce: the attached
+     * container's stdin closes with the client's).
+     */
     record Request(
             String containerId,
             List<String> cmd,
@@ -32,7 +37,9 @@ final class ProcessStream {
             boolean stdin,
             boolean stdout,
             boolean stderr,
-            boolean attach) {}
+            boolean attach,
+            boolean stdinOnce)
+            implements StreamRequest {}
 
     /** The client's side: where output goes, and how the end is told. */
     interface Transport {
@@ -62,6 +69,11 @@ final class ProcessStream {
     private final Object sizing = new Object();
 
     private volatile int[] pendingSize;
+    private final CountDownLatch firstSize = new CountDownLatch(1);
+
+    /** How long an exec with a terminal waits for the client's size before it starts without. */
+    static final long FIRST_SIZE_MILLIS = 500;
+
     private volatile boolean done;
 
     ProcessStream(Supervisor supervisor, ClientIo io, Request request, Transport transport) {
@@ -79,6 +91,10 @@ final class ProcessStream {
     private void run() {
         String status;
         try {
+            // a client with a terminal sends its size as soon as its streams are open: an exec
+            // made with it starts sized (a shell's first prompt, or stty, sees it)
+            if (request.tty() && !request.attach())
+                firstSize.await(FIRST_SIZE_MILLIS, TimeUnit.MILLISECONDS);
             status = execute();
         } catch (NanaException e) {
             status = RemoteCommand.failure(e.getMessage());
@@ -154,17 +170,37 @@ final class ProcessStream {
                 : RemoteCommand.exited(exit.code(), request.cmd());
     }
 
+    /**
+     * Input a client may send before the process starts without being held back (it waits in order
+     * for the start), so that what comes after it, its terminal's size, is read.
+     */
+    static final int MAX_EARLY_INPUT = 1 << 20;
+
+    /** Whether the process runs (or failed to start): input goes straight to it. */
+    boolean started() {
+        return started.isDone();
+    }
+
     /** Writes to the process's stdin; blocks while it does not read. */
     void input(byte[] data) throws IOException {
         OutputStream in = awaitStdin();
         if (in != null) in.write(data);
     }
 
-    /** The client closed its stdin: the process reads end-of-file. */
+    /**
+     * The client closed its stdin: an exec's process reads end-of-file; an attached container's
+     * stdin, its own, closes only if it was made with stdin_once (else it stays open for the next
+     * client). The FIFO of an attach stays open until the stream ends: the shim may open it after
+     * this, and bytes written to a FIFO that nobody holds open are lost.
+     */
     void closeInput() {
         OutputStream in = awaitStdin();
         if (in == null) return;
         try {
+            if (request.attach()) {
+                if (request.stdinOnce()) supervisor.closeInput(request.containerId(), null);
+                return;
+            }
             in.close();
             supervisor.closeInput(request.containerId(), started.join());
         } catch (IOException | RuntimeException e) {
@@ -186,6 +222,7 @@ final class ProcessStream {
     void resize(int rows, int columns) {
         synchronized (sizing) {
             pendingSize = new int[] {rows, columns};
+            firstSize.countDown();
             if (!started.isDone() || started.isCompletedExceptionally()) return;
         }
         applySize(started.join(), new int[] {rows, columns});

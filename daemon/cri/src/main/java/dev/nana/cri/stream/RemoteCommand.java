@@ -3,6 +3,8 @@ package dev.nana.cri.stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,9 +25,25 @@ final class RemoteCommand {
 
     static final String V5 = "v5.channel.k8s.io";
     static final String V4 = "v4.channel.k8s.io";
+    static final String V3 = "v3.channel.k8s.io";
+    static final String V2 = "v2.channel.k8s.io";
+    static final String V1 = "channel.k8s.io";
 
-    /** The subprotocols served, the preferred first. */
+    /** The WebSocket subprotocols served, the preferred first. */
     static final List<String> WEBSOCKET_PROTOCOLS = List.of(V5, V4);
+
+    /**
+     * The remote-command versions served over SPDY ({@code X-Stream-Protocol-Version}), the newest
+     * first: v4's error stream carries the Status JSON, the older ones a failure's message; v3 and
+     * v4 have a resize stream.
+     */
+    static final List<String> SPDY_PROTOCOLS = List.of(V4, V3, V2, V1);
+
+    /** The SPDY header that names what a stream carries (error, stdin, stdout, stderr, resize). */
+    static final String STREAM_TYPE = "streamtype";
+
+    /** The most of a resize stream's JSON kept while it is incomplete. */
+    private static final int MAX_SIZE_JSON = 4096;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -68,6 +86,37 @@ final class RemoteCommand {
         s.putObject("metadata");
         s.put("status", status);
         return s;
+    }
+
+    /**
+     * The message of a status that is a failure, null for a success: what the error stream of the
+     * versions before v4 carries.
+     */
+    static String failureMessage(String status) {
+        try {
+            JsonNode n = JSON.readTree(status);
+            return "Success".equals(n.path("status").asText()) ? null : n.path("message").asText();
+        } catch (java.io.IOException e) {
+            return status;
+        }
+    }
+
+    /**
+     * The sizes a resize stream's bytes complete: JSON objects one after the other (a Go
+     * json.Encoder ends each with a newline), split across frames as they come; pending holds what
+     * is not complete yet, bounded (past the bound it is dropped).
+     */
+    static List<int[]> sizes(StringBuilder pending, byte[] more) {
+        pending.append(new String(more, StandardCharsets.UTF_8));
+        List<int[]> sizes = new ArrayList<>();
+        int end;
+        while ((end = pending.indexOf("}")) >= 0) {
+            int[] s = size(pending.substring(0, end + 1).getBytes(StandardCharsets.UTF_8));
+            if (s != null) sizes.add(s);
+            pending.delete(0, end + 1);
+        }
+        if (pending.length() > MAX_SIZE_JSON) pending.setLength(0);
+        return sizes;
     }
 
     /** A terminal size message: {"Width":W,"Height":H}; null when it is not one. */

@@ -16,6 +16,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,12 +24,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The CRI's streaming server: the URLs that Exec answers lead here, as the kubelet's streaming
- * server's do (containerd's {@code stream_server_address}), on 127.0.0.1 and a port of its own by
- * default. Each URL holds a single-use token ({@link StreamTokens}) for the request the CRI
- * accepted; a connection upgrades to WebSocket with a {@code channel.k8s.io} subprotocol (v5, v4)
- * and streams the process ({@link ProcessStream}). One event loop thread serves every connection:
- * nothing blocks on it (writes to a process wait on the stream's own thread).
+ * The CRI's streaming server: the URLs that Exec, Attach and PortForward answer lead here, as the
+ * kubelet's streaming server's do (containerd's {@code stream_server_address}), on 127.0.0.1 and a
+ * port of its own by default. Each URL holds a single-use token ({@link StreamTokens}) for the
+ * request the CRI accepted; a connection upgrades to SPDY/3.1 or WebSocket ({@link StreamRouter})
+ * and streams the process ({@link ProcessStream}) or forwards the pod's ports ({@link PodPort}).
+ * One event loop thread serves every connection: nothing blocks on it (writes to a process wait on
+ * the stream's own thread).
  */
 public final class StreamServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StreamServer.class);
@@ -39,13 +41,13 @@ public final class StreamServer implements AutoCloseable {
     private final EventLoopGroup loop;
     private final Channel listener;
     private final String base;
-    private final StreamTokens<ProcessStream.Request> tokens;
+    private final StreamTokens<StreamRequest> tokens;
 
     private StreamServer(
             EventLoopGroup loop,
             Channel listener,
             String base,
-            StreamTokens<ProcessStream.Request> tokens) {
+            StreamTokens<StreamRequest> tokens) {
         this.loop = loop;
         this.listener = listener;
         this.base = base;
@@ -58,7 +60,7 @@ public final class StreamServer implements AutoCloseable {
      */
     public static StreamServer start(
             InetSocketAddress address, Supervisor supervisor, ClientIo io) {
-        StreamTokens<ProcessStream.Request> tokens = new StreamTokens<>(Clock.systemUTC());
+        StreamTokens<StreamRequest> tokens = new StreamTokens<>(Clock.systemUTC());
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             Channel listener =
@@ -112,11 +114,15 @@ public final class StreamServer implements AutoCloseable {
                                 r.getStdin(),
                                 r.getStdout(),
                                 r.getStderr(),
+                                false,
                                 false));
     }
 
-    /** The URL an Attach answers: a token for this request, good for one connection. */
-    public String attachUrl(AttachRequest r) {
+    /**
+     * The URL an Attach answers: a token for this request, good for one connection; stdinOnce: the
+     * container's stdin closes when the client's does (else it stays open for the next).
+     */
+    public String attachUrl(AttachRequest r, boolean stdinOnce) {
         return base
                 + "/attach/"
                 + tokens.issue(
@@ -127,7 +133,18 @@ public final class StreamServer implements AutoCloseable {
                                 r.getStdin(),
                                 r.getStdout(),
                                 r.getStderr(),
-                                true));
+                                true,
+                                stdinOnce));
+    }
+
+    /**
+     * The URL a PortForward answers: a token for the pod's ports (netns: the namespace they are in,
+     * null for a pod on the node's network), good for one connection.
+     */
+    public String portForwardUrl(String sandboxId, Path netns, List<Integer> ports) {
+        return base
+                + "/portforward/"
+                + tokens.issue(new StreamRequest.Ports(sandboxId, netns, List.copyOf(ports)));
     }
 
     /** Where it listens, as http://host:port. */

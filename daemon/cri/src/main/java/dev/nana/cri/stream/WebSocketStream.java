@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -38,6 +37,11 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
     private final ExecutorService stdin =
             Executors.newSingleThreadExecutor(
                     Thread.ofVirtual().name("nana-stream-stdin").factory());
+
+    /** Passes the terminal's sizes on, in order, beside stdin (never behind a blocked write). */
+    private final ExecutorService resizes =
+            Executors.newSingleThreadExecutor(
+                    Thread.ofVirtual().name("nana-stream-resize").factory());
 
     private volatile Channel channel;
 
@@ -94,7 +98,7 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
                             });
             case RemoteCommand.RESIZE -> {
                 int[] size = RemoteCommand.size(data);
-                if (size != null) stdin.execute(() -> process.resize(size[0], size[1]));
+                if (size != null) resizes.execute(() -> process.resize(size[0], size[1]));
                 ctx.read();
             }
             case RemoteCommand.CLOSE -> {
@@ -111,6 +115,7 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
     public void channelInactive(ChannelHandlerContext ctx) {
         process.abandon();
         stdin.shutdown();
+        resizes.shutdown();
         ctx.fireChannelInactive();
     }
 
@@ -129,8 +134,7 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                if (len == 0) return;
-                send(ch, Arrays.copyOfRange(b, off, off + len));
+                if (len > 0) send(channel, ch, b, off, len);
             }
         };
     }
@@ -139,9 +143,16 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
      * One message on a channel; returns once it is written (the client's pace is the process's).
      */
     private void send(int ch, byte[] data) throws IOException {
-        Channel c = channel;
-        ByteBuf buf = c.alloc().buffer(data.length + 1);
-        buf.writeByte(ch).writeBytes(data);
+        send(channel, ch, data, 0, data.length);
+    }
+
+    /**
+     * One message on channel ch of a {@code channel.k8s.io} connection c; returns once it is
+     * written. Never call it on the event loop.
+     */
+    static void send(Channel c, int ch, byte[] data, int off, int len) throws IOException {
+        ByteBuf buf = c.alloc().buffer(len + 1);
+        buf.writeByte(ch).writeBytes(data, off, len);
         ChannelFuture f = c.writeAndFlush(new BinaryWebSocketFrame(buf)).awaitUninterruptibly();
         if (!f.isSuccess())
             throw new ReaderGoneException("the streaming client went away", f.cause());
@@ -159,5 +170,6 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
                 c.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
                         .addListener(ChannelFutureListener.CLOSE);
         stdin.shutdown();
+        resizes.shutdown();
     }
 }

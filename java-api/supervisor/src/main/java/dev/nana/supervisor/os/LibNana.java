@@ -32,7 +32,7 @@ import java.util.Map;
  */
 public final class LibNana {
     /** Must equal NANA_ABI_VERSION of the library that is loaded. */
-    public static final int ABI_VERSION = 6;
+    public static final int ABI_VERSION = 7;
 
     public static final int SPAWN_SETSID = 1;
     public static final int EV_IN = 0x001;
@@ -155,6 +155,8 @@ public final class LibNana {
             new Lazy("nana_umount", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final Lazy OPEN_IN_ROOT =
             new Lazy("nana_open_in_root", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final Lazy ENTER_NETNS =
+            new Lazy("nana_enter_netns", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
     /** mknod(2)'s file type of a character device (an overlayfs whiteout is one, 0:0). */
     public static final int S_IFCHR = 0020000;
@@ -411,6 +413,22 @@ public final class LibNana {
                     Errors.check(
                             call(() -> (int) OPEN_IN_ROOT.get().invokeExact(r, p)),
                             "open \"" + path + "\" inside \"" + root + "\""));
+        }
+    }
+
+    /**
+     * Moves the calling thread into the network namespace pinned at path: sockets it opens after
+     * live there. Nothing moves it back, so call it on a platform thread of its own that ends once
+     * its sockets are open.
+     */
+    public static void enterNetns(Path path) throws OsException {
+        if (Thread.currentThread().isVirtual())
+            throw new IllegalStateException("a virtual thread has no OS thread of its own");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p = arena.allocateFrom(path.toString());
+            Errors.check(
+                    call(() -> (int) ENTER_NETNS.get().invokeExact(p)),
+                    "enter the network namespace \"" + path + "\"");
         }
     }
 
