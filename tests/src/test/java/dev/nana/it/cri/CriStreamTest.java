@@ -115,7 +115,8 @@ class CriStreamTest {
                 assertEquals(404, again.statusCode());
                 assertTrue(again.body().contains("unknown, used or expired"), again.body());
 
-                // attach: to a container made with stdin (once), its own process's streams from now on
+                // attach: to a container made with stdin (once), its own process's streams from now
+                // on
                 String echo =
                         CriCalls.startContainer(
                                 cri,
