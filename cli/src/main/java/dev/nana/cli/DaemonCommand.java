@@ -139,6 +139,15 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                             + " the system chooses (default: ${DEFAULT-VALUE})")
     String streamAddress;
 
+    @Option(
+            names = "--stream-idle-timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "14400",
+            description =
+                    "how long a connection to the streaming server may carry nothing before it is"
+                            + " closed, as containerd's stream_idle_timeout (default: ${DEFAULT-VALUE}, 4 h)")
+    double streamIdleTimeout;
+
     @Override
     public Integer call() throws Exception {
         Path sock = socket != null ? socket : nana.global.address;
@@ -148,6 +157,12 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                             + debug
                             + ": give --debug (nana's own log) or --debug=all"
                             + " (every library's too)");
+        }
+        if (!(streamIdleTimeout > 0)) {
+            throw new dev.nana.InvalidArgumentException(
+                    "--stream-idle-timeout "
+                            + streamIdleTimeout
+                            + " is not a time: give seconds above 0 (default 14400)");
         }
         if (!(runtimeTimeout > 0)) {
             throw new dev.nana.InvalidArgumentException(
@@ -191,6 +206,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                         group,
                         metricsAddress,
                         streamAddress,
+                        Duration.ofMillis(Math.round(streamIdleTimeout * 1000)),
                         VersionCommand.version()),
                 new ForwardedCommands());
     }

@@ -8,6 +8,9 @@ import dev.nana.cri.stream.StreamServer;
 import dev.nana.cri.v1.AttachRequest;
 import dev.nana.cri.v1.AttachResponse;
 import dev.nana.cri.v1.CgroupDriver;
+import dev.nana.cri.v1.CheckpointContainerRequest;
+import dev.nana.cri.v1.CheckpointContainerResponse;
+import dev.nana.cri.v1.ContainerEventResponse;
 import dev.nana.cri.v1.ContainerStatsRequest;
 import dev.nana.cri.v1.ContainerStatsResponse;
 import dev.nana.cri.v1.ContainerStatusRequest;
@@ -18,6 +21,7 @@ import dev.nana.cri.v1.ExecRequest;
 import dev.nana.cri.v1.ExecResponse;
 import dev.nana.cri.v1.ExecSyncRequest;
 import dev.nana.cri.v1.ExecSyncResponse;
+import dev.nana.cri.v1.GetEventsRequest;
 import dev.nana.cri.v1.LinuxRuntimeConfiguration;
 import dev.nana.cri.v1.ListContainerStatsRequest;
 import dev.nana.cri.v1.ListContainerStatsResponse;
@@ -85,6 +89,8 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
     private final SandboxCalls pods;
     private final ContainerCalls containers;
     private final StatsCalls stats;
+    private final ContainerEvents events;
+    private final ContainerCheckpoint checkpoints;
     private final StreamServer streams;
     private final String version;
 
@@ -115,6 +121,9 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
         this.containers =
                 new ContainerCalls(supervisor, sandboxes, records, images, criRoot.getParent());
         this.stats = new StatsCalls(supervisor, sandboxes, records);
+        this.checkpoints = new ContainerCheckpoint(supervisor, records);
+        this.events =
+                new ContainerEvents(supervisor, records, sandboxes, pods, containers, criRoot);
         this.streams = streams;
         this.version = version;
     }
@@ -365,6 +374,24 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
 
     private String attachUrl(AttachRequest checked) {
         return streams.attachUrl(checked, containers.stdinOnce(checked.getContainerId()));
+    }
+
+    /** A running container's CRIU image as a tar at the location asked (ContainerCheckpoint). */
+    @Override
+    public void checkpointContainer(
+            CheckpointContainerRequest r, StreamObserver<CheckpointContainerResponse> out) {
+        reply(
+                out,
+                () -> {
+                    checkpoints.checkpoint(r);
+                    return CheckpointContainerResponse.getDefaultInstance();
+                });
+    }
+
+    /** The pods' containers' events, from where the last stream stopped (ContainerEvents). */
+    @Override
+    public void getContainerEvents(GetEventsRequest r, StreamObserver<ContainerEventResponse> out) {
+        events.stream(out);
     }
 
     @Override

@@ -260,6 +260,8 @@ final class SandboxCalls {
      * network namespace (a pod on the node's network: the node's).
      */
     String portForward(PortForwardRequest r, StreamServer streams) {
+        if (r.getPodSandboxId().isBlank())
+            throw new InvalidArgumentException("PortForward needs the pod: give pod_sandbox_id");
         SandboxRecord s = sandboxes.get(r.getPodSandboxId());
         if (state(s) != PodSandboxState.SANDBOX_READY)
             throw new FailedPreconditionException(

@@ -75,6 +75,7 @@ public final class Daemon implements DaemonLauncher {
                                                     ? s.cniBinDirs()
                                                     : Cni.DEFAULT_BIN_DIRS),
                                     streamAddress(s.streamAddress()),
+                                    s.streamIdleTimeout(),
                                     s.version());
             server = DaemonServer.start(supervisor, s.socket(), cri, socketGroup);
         } catch (RuntimeException e) {

@@ -36,6 +36,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -100,6 +101,8 @@ public final class DaemonServer implements AutoCloseable {
      * @param images nana's image store's folder
      * @param registries where images are pulled from
      * @param cni the pods' networks
+     * @param streamAddress where the CRI's streaming server listens
+     * @param streamIdleTimeout how long a streaming connection may carry nothing
      * @param version nana's version, as the CRI's Version call answers it
      */
     public record Cri(
@@ -109,6 +112,7 @@ public final class DaemonServer implements AutoCloseable {
             RegistryHosts registries,
             Cni cni,
             InetSocketAddress streamAddress,
+            Duration streamIdleTimeout,
             String version) {}
 
     /**
@@ -383,6 +387,7 @@ public final class DaemonServer implements AutoCloseable {
                     streams =
                             StreamServer.start(
                                     cri.streamAddress(),
+                                    cri.streamIdleTimeout(),
                                     supervisor,
                                     ClientIo.of(cri.root().getParent()));
                     builder.addService(

@@ -38,6 +38,8 @@ public interface DaemonLauncher {
      * @param group the group the sockets are for (0660), or null for root only
      * @param metricsAddress HOST:PORT to serve Prometheus metrics on, or null
      * @param streamAddress HOST:PORT of the CRI's streaming server (port 0: any)
+     * @param streamIdleTimeout how long a streaming connection may carry nothing before it is
+     *     closed
      * @param version nana's version, as the CRI's Version answers it
      */
     record Settings(
@@ -54,5 +56,6 @@ public interface DaemonLauncher {
             String group,
             String metricsAddress,
             String streamAddress,
+            Duration streamIdleTimeout,
             String version) {}
 }

@@ -3,7 +3,9 @@ package dev.nana.it.cri;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nana.cri.v1.ContainerEventResponse;
 import dev.nana.cri.v1.ContainerState;
+import dev.nana.cri.v1.GetEventsRequest;
 import dev.nana.cri.v1.ListPodSandboxRequest;
 import dev.nana.cri.v1.NamespaceMode;
 import dev.nana.cri.v1.PodSandbox;
@@ -19,6 +21,7 @@ import dev.nana.it.Leaks;
 import dev.nana.it.NanaCli;
 import dev.nana.supervisor.state.StateDir;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,6 +68,40 @@ class CriCrashTest {
     private final AtomicInteger cutCalls = new AtomicInteger();
     private final List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    /** Every container event GetContainerEvents streamed, over every daemon: "id TYPE". */
+    private final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** How many times event was streamed, once it has been (or 10 s went by). */
+    private long streamed(String event) {
+        try {
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> events.contains(event));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // counted as it is: 0
+        }
+        return events.stream().filter(event::equals).count();
+    }
+
+    /** Streams GetContainerEvents into events while the channel lasts (a new daemon: anew). */
+    private void watchEvents(GrpcChannel grpc) {
+        RuntimeServiceGrpc.newStub(grpc.channel())
+                .getContainerEvents(
+                        GetEventsRequest.getDefaultInstance(),
+                        new StreamObserver<ContainerEventResponse>() {
+                            @Override
+                            public void onNext(ContainerEventResponse e) {
+                                events.add(e.getContainerId() + " " + e.getContainerEventType());
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {} // the daemon went
+
+                            @Override
+                            public void onCompleted() {}
+                        });
+    }
+
     @Test
     @org.junit.jupiter.api.Timeout(value = 20, unit = TimeUnit.MINUTES)
     void podsSurviveADaemonKilledAtRandomMoments() throws Exception {
@@ -76,6 +113,8 @@ class CriCrashTest {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon(daemonArgs);
             OciLayouts.importBusybox(nana, work, "0");
+            GrpcChannel watch = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"));
+            watchEvents(watch);
             for (int round = 1; round <= rounds; round++) {
                 try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
                     RuntimeServiceBlockingStub cri =
@@ -93,7 +132,10 @@ class CriCrashTest {
                     if (!failures.isEmpty())
                         throw new AssertionError("a churn thread failed", failures.getFirst());
                 }
+                watch.close();
                 nana.startDaemon(daemonArgs);
+                watch = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"));
+                watchEvents(watch); // from where the killed daemon's stream stopped
                 try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
                     check(RuntimeServiceGrpc.newBlockingStub(grpc.channel()), round);
                 }
@@ -104,6 +146,20 @@ class CriCrashTest {
                 for (PodSandbox p : list(cri)) remove(cri, p.getId());
                 assertEquals(List.of(), list(cri));
             }
+            // every event of every pod's container and sandbox once, across every SIGKILL
+            for (Pod p : pods.values()) {
+                if (!p.started) continue;
+                for (String id : List.of(p.id, p.container))
+                    for (String type : List.of("CREATED", "STARTED", "STOPPED", "DELETED")) {
+                        String e = id + " CONTAINER_" + type + "_EVENT";
+                        assertEquals(1, streamed(e), p.name + ": " + e + " streamed once");
+                    }
+            }
+            assertEquals(
+                    events.size(),
+                    new java.util.HashSet<>(events).size(),
+                    "no event streamed twice: " + events);
+            watch.close();
             assertEquals(List.of(), net.allocated(), "no pod address held");
             assertEquals(List.of(), Leaks.mounts(nana.stateDir), "no netns or root fs mounted");
             assertEquals(List.of(), Leaks.shims(nana.stateDir), "no shim left");
@@ -112,12 +168,13 @@ class CriCrashTest {
                     Leaks.settled(() -> Leaks.stateFolders(nana.stateDir)),
                     "no folder left");
             System.out.printf(
-                    "cri-crash: %d rounds, %d daemon SIGKILLs, %d pods (%d answered), %d calls cut by a crash, 0 lost%n",
+                    "cri-crash: %d rounds, %d daemon SIGKILLs, %d pods (%d answered), %d calls cut by a crash, 0 lost; %d container events streamed, each once%n",
                     rounds,
                     rounds,
                     pods.size(),
                     pods.values().stream().filter(p -> p.started).count(),
-                    cutCalls.get());
+                    cutCalls.get(),
+                    events.size());
         } finally {
             net.removeBridge();
             StateDir.deleteTree(work);

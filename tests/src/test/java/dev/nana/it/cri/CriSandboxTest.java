@@ -214,12 +214,12 @@ class CriSandboxTest {
                                 () -> CriCalls.podStatus(cri, "feedface"));
                 assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
                 assertTrue(unknown.getStatus().getDescription().contains("feedface"));
-                StatusRuntimeException notYet =
+                StatusRuntimeException noPod =
                         assertThrows(
                                 StatusRuntimeException.class,
                                 () -> cri.portForward(PortForwardRequest.getDefaultInstance()));
-                assertEquals(Status.Code.UNIMPLEMENTED, notYet.getStatus().getCode());
-                assertTrue(notYet.getStatus().getDescription().contains("not port-forward"));
+                assertEquals(Status.Code.INVALID_ARGUMENT, noPod.getStatus().getCode());
+                assertTrue(noPod.getStatus().getDescription().contains("pod_sandbox_id"));
 
                 PodSandboxFilter all = PodSandboxFilter.getDefaultInstance();
                 assertEquals(List.of(web, host), ids(cri, all));

@@ -220,6 +220,36 @@ class CriSpdyTest {
                                     .text()
                                     .contains("error forwarding port 9002 to pod " + podId),
                             s.received(error2).text());
+
+                    // ...and, as kubectl does, a connection after another on the same one, more
+                    // than its limits hold at once: ended streams and pairs count no more
+                    String x = sha256("x") + "  -\n";
+                    for (int i = 3; i < 3 + 150; i++) {
+                        String rid = Integer.toString(i);
+                        int e =
+                                s.open(
+                                        Map.of(
+                                                "streamtype",
+                                                "error",
+                                                "port",
+                                                "9000",
+                                                "requestid",
+                                                rid));
+                        s.finish(e); // kubectl writes nothing on it
+                        int d =
+                                s.open(
+                                        Map.of(
+                                                "streamtype",
+                                                "data",
+                                                "port",
+                                                "9000",
+                                                "requestid",
+                                                rid));
+                        s.write(d, "x".getBytes(StandardCharsets.UTF_8));
+                        s.finish(d);
+                        s.received(d).awaitEnd();
+                        assertEquals(x, s.received(d).text(), "connection " + i);
+                    }
                 }
 
                 // port-forward over WebSocket, as the kubelet serves it: the port first, then data
@@ -344,6 +374,13 @@ class CriSpdyTest {
                         .getUrl();
         assertTrue(url.contains("/portforward/"), url);
         return url;
+    }
+
+    static String sha256(String text) throws Exception {
+        return HexFormat.of()
+                .formatHex(
+                        MessageDigest.getInstance("SHA-256")
+                                .digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     static String sha256Zeros(long n) throws Exception {

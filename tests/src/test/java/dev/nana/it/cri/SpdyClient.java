@@ -268,6 +268,11 @@ final class SpdyClient implements AutoCloseable {
         }
     }
 
+    /** Writes bytes on the connection beneath SPDY's framing (to break it). */
+    void writeRaw(byte[] bytes) throws Exception {
+        channel.pipeline().firstContext().writeAndFlush(Unpooled.wrappedBuffer(bytes)).sync();
+    }
+
     /** Ends this side of a stream (FIN). */
     void finish(int id) throws Exception {
         DefaultSpdyDataFrame fin = new DefaultSpdyDataFrame(id);

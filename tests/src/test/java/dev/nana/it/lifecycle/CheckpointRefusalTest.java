@@ -16,10 +16,11 @@ import org.junit.jupiter.api.Test;
  * kind of machine (Debian 12's criu 3.17 on a 6.18 kernel; Debian's crun without CRIU) — and the
  * refusal harms nothing and leaves nothing behind.
  */
-class CheckpointRefusalTest {
+public class CheckpointRefusalTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static boolean criuWorks() {
+    /** Whether `criu check` passes on this machine. */
+    public static boolean criuWorks() {
         try {
             return new ProcessBuilder("criu", "check").redirectErrorStream(true).start().waitFor()
                     == 0;

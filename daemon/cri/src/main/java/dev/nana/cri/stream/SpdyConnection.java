@@ -59,14 +59,20 @@ final class SpdyConnection extends SimpleChannelInboundHandler<SpdyFrame> {
         void closed();
     }
 
-    /** Streams a client may have open at once, at most (an exec needs five). */
+    /**
+     * Streams a client may have open at once, at most (an exec needs five; a port-forward two per
+     * connection it forwards, which count no more once both sides have ended them).
+     */
     static final int MAX_STREAMS = 256;
 
     /** The most a DATA frame of this side carries. */
     static final int MAX_DATA_FRAME = 1 << 16;
 
     private final Streams streams;
-    private final Set<Integer> open = new HashSet<>(); // touched on the event loop only
+    // touched on the event loop only: a stream is forgotten once both sides have ended it
+    private final Set<Integer> open = new HashSet<>();
+    private final Set<Integer> clientEnded = new HashSet<>();
+    private final Set<Integer> serverEnded = new HashSet<>();
     private volatile Channel channel;
     private volatile int lastClientStream; // written on the event loop only
 
@@ -111,7 +117,10 @@ final class SpdyConnection extends SimpleChannelInboundHandler<SpdyFrame> {
                     String type = syn.headers().getAsString(RemoteCommand.STREAM_TYPE);
                     reply.headers().set(RemoteCommand.STREAM_TYPE, type == null ? "" : type);
                     var _ = ctx.writeAndFlush(reply);
-                    if (syn.isLast()) streams.data(id, new byte[0], true, () -> {});
+                    if (syn.isLast()) {
+                        ended(clientEnded, id);
+                        streams.data(id, new byte[0], true, () -> {});
+                    }
                 }
                 ctx.read();
             }
@@ -120,6 +129,7 @@ final class SpdyConnection extends SimpleChannelInboundHandler<SpdyFrame> {
                     ctx.read();
                     return;
                 }
+                if (d.isLast()) ended(clientEnded, d.streamId());
                 streams.data(
                         d.streamId(),
                         ByteBufUtil.getBytes(d.content()),
@@ -127,7 +137,10 @@ final class SpdyConnection extends SimpleChannelInboundHandler<SpdyFrame> {
                         () -> channel.read());
             }
             case SpdyRstStreamFrame r -> {
-                if (open.remove(r.streamId())) streams.reset(r.streamId());
+                if (open.contains(r.streamId())) {
+                    forget(r.streamId());
+                    streams.reset(r.streamId());
+                }
                 ctx.read();
             }
             case SpdyPingFrame p -> {
@@ -142,6 +155,19 @@ final class SpdyConnection extends SimpleChannelInboundHandler<SpdyFrame> {
             }
             default -> ctx.read(); // settings, window updates, headers: nothing of this protocol
         }
+    }
+
+    /** One side ended stream id: once both have, it is forgotten (it counts no more). */
+    private void ended(Set<Integer> side, int id) {
+        if (!open.contains(id)) return;
+        side.add(id);
+        if (clientEnded.contains(id) && serverEnded.contains(id)) forget(id);
+    }
+
+    private void forget(int id) {
+        open.remove(id);
+        clientEnded.remove(id);
+        serverEnded.remove(id);
     }
 
     private void goAway(ChannelHandlerContext ctx) {
@@ -173,12 +199,15 @@ final class SpdyConnection extends SimpleChannelInboundHandler<SpdyFrame> {
     ChannelFuture finish(int id) {
         DefaultSpdyDataFrame fin = new DefaultSpdyDataFrame(id);
         fin.setLast(true);
-        return channel.writeAndFlush(fin);
+        ChannelFuture sent = channel.writeAndFlush(fin);
+        channel.eventLoop().execute(() -> ended(serverEnded, id));
+        return sent;
     }
 
     /** Resets a stream, as the server's answer to something it cannot serve on it. */
     void reset(int id) {
         var _ = channel.writeAndFlush(new DefaultSpdyRstStreamFrame(id, SpdyStreamStatus.CANCEL));
+        channel.eventLoop().execute(() -> forget(id));
     }
 
     /** The event loop that serves the connection. */

@@ -25,10 +25,13 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.codec.spdy.SpdyFrameCodec;
 import io.netty.handler.codec.spdy.SpdyVersion;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -53,11 +56,36 @@ final class StreamRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final StreamTokens<StreamRequest> tokens;
     private final Supervisor supervisor;
     private final ClientIo io;
+    private final Duration requestTimeout;
+    private ScheduledFuture<?> deadline;
 
-    StreamRouter(StreamTokens<StreamRequest> tokens, Supervisor supervisor, ClientIo io) {
+    StreamRouter(
+            StreamTokens<StreamRequest> tokens,
+            Supervisor supervisor,
+            ClientIo io,
+            Duration requestTimeout) {
         this.tokens = tokens;
         this.supervisor = supervisor;
         this.io = io;
+        this.requestTimeout = requestTimeout;
+    }
+
+    /** A client that does not send its request in time is let go (a slow one holds nothing). */
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        deadline =
+                ctx.executor()
+                        .schedule(
+                                () -> {
+                                    var _ = ctx.close();
+                                },
+                                requestTimeout.toMillis(),
+                                TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        deadline.cancel(false);
     }
 
     @Override

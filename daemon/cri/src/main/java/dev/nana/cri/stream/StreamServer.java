@@ -7,6 +7,8 @@ import dev.nana.cri.v1.AttachRequest;
 import dev.nana.cri.v1.ExecRequest;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -15,11 +17,15 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +43,12 @@ public final class StreamServer implements AutoCloseable {
 
     /** A request line and its headers, at most (a token URL is short). */
     static final int MAX_REQUEST_BYTES = 16 << 10;
+
+    /** Connections open at once, at most: one past it is closed as it comes. */
+    static final int MAX_CONNECTIONS = 1024;
+
+    /** How long a connection may take to send its request (the kubelet's stream creation's). */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
     private final EventLoopGroup loop;
     private final Channel listener;
@@ -56,11 +68,16 @@ public final class StreamServer implements AutoCloseable {
 
     /**
      * Listens on address (port 0: one of the system's choosing) and streams the execs and attaches
-     * of the supervisor's containers, whose FIFOs io makes.
+     * of the supervisor's containers, whose FIFOs io makes; a connection that carries nothing for
+     * idleTimeout is closed (one that has not sent its request within {@link #REQUEST_TIMEOUT}, or
+     * idleTimeout if shorter, too).
      */
     public static StreamServer start(
-            InetSocketAddress address, Supervisor supervisor, ClientIo io) {
+            InetSocketAddress address, Duration idleTimeout, Supervisor supervisor, ClientIo io) {
         StreamTokens<StreamRequest> tokens = new StreamTokens<>(Clock.systemUTC());
+        AtomicInteger connections = new AtomicInteger();
+        Duration requestTimeout =
+                idleTimeout.compareTo(REQUEST_TIMEOUT) < 0 ? idleTimeout : REQUEST_TIMEOUT;
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             Channel listener =
@@ -71,14 +88,41 @@ public final class StreamServer implements AutoCloseable {
                                     new ChannelInitializer<SocketChannel>() {
                                         @Override
                                         protected void initChannel(SocketChannel ch) {
+                                            if (connections.incrementAndGet() > MAX_CONNECTIONS) {
+                                                connections.decrementAndGet();
+                                                log.warn(
+                                                        "the streaming server has {} connections"
+                                                                + " open: one more from {} is"
+                                                                + " closed",
+                                                        MAX_CONNECTIONS,
+                                                        ch.remoteAddress());
+                                                var _ = ch.close();
+                                                return;
+                                            }
+                                            var _ =
+                                                    ch.closeFuture()
+                                                            .addListener(
+                                                                    _ ->
+                                                                            connections
+                                                                                    .decrementAndGet());
                                             ch.pipeline()
+                                                    .addLast(
+                                                            new IdleStateHandler(
+                                                                    0,
+                                                                    0,
+                                                                    idleTimeout.toMillis(),
+                                                                    TimeUnit.MILLISECONDS))
+                                                    .addLast(new IdleCloser())
                                                     .addLast(new HttpServerCodec())
                                                     .addLast(
                                                             new HttpObjectAggregator(
                                                                     MAX_REQUEST_BYTES))
                                                     .addLast(
                                                             new StreamRouter(
-                                                                    tokens, supervisor, io));
+                                                                    tokens,
+                                                                    supervisor,
+                                                                    io,
+                                                                    requestTimeout));
                                         }
                                     })
                             .bind(address)
@@ -150,6 +194,16 @@ public final class StreamServer implements AutoCloseable {
     /** Where it listens, as http://host:port. */
     public String base() {
         return base;
+    }
+
+    /** Closes a connection that carried nothing for the idle timeout. */
+    private static final class IdleCloser extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof IdleStateEvent) {
+                var _ = ctx.close();
+            } else ctx.fireUserEventTriggered(event);
+        }
     }
 
     @Override

@@ -1,0 +1,151 @@
+package dev.nana.it.cri;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nana.cri.v1.ExecRequest;
+import dev.nana.cri.v1.NamespaceMode;
+import dev.nana.cri.v1.PodSandboxConfig;
+import dev.nana.cri.v1.RuntimeServiceGrpc;
+import dev.nana.cri.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
+import dev.nana.it.GrpcChannel;
+import dev.nana.it.NanaCli;
+import dev.nana.supervisor.state.StateDir;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The streaming server against clients that break its protocols: one that never sends its request,
+ * one that goes quiet, garbage before and after an upgrade, a request line and headers past their
+ * bound, a body where none belongs. Each gets its connection closed (with a status where HTTP still
+ * applies), and the daemon streams on for everyone else.
+ */
+class HostileStreamTest {
+    @Test
+    void brokenClientsAreClosedAndTheServerStreamsOn() throws Exception {
+        Path work = Files.createTempDirectory(Path.of("/run"), "nana-hostile-stream-");
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon("--stream-idle-timeout", "2");
+            OciLayouts.importBusybox(nana, work, "1000");
+            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
+                RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
+                PodSandboxConfig pod = CriCalls.pod("hostile-stream", NamespaceMode.POD).build();
+                String podId = CriCalls.runPod(cri, pod);
+                String c =
+                        CriCalls.startContainer(
+                                cri, podId, pod, CriCalls.container("app", "sleep 1000"));
+                URI server = URI.create(execUrl(cri, c, "true"));
+                List<String> told = new ArrayList<>();
+
+                // silent from the start, and silent after an upgrade: closed by the idle timeout
+                try (Socket silent = connect(server)) {
+                    assertEquals(-1, silent.getInputStream().read(), "closed, nothing said");
+                }
+                try (SpdyClient quiet =
+                        SpdyClient.connect(execUrl(cri, c, "sleep 100"), "v4.channel.k8s.io")) {
+                    quiet.open("error"); // and never the rest
+                    quiet.awaitClosed();
+                }
+
+                // garbage instead of a request
+                byte[] noise = new byte[4096];
+                new Random(7).nextBytes(noise);
+                told.add(exchange(server, noise));
+
+                // a request line and headers past their bound, a body past its bound
+                told.add(
+                        exchange(
+                                server,
+                                ("GET /exec/" + "x".repeat(20_000) + " HTTP/1.1\r\n\r\n")
+                                        .getBytes(StandardCharsets.US_ASCII)));
+                told.add(
+                        exchange(
+                                server,
+                                ("GET /exec/x HTTP/1.1\r\nX-Big: "
+                                                + "y".repeat(40_000)
+                                                + "\r\n\r\n")
+                                        .getBytes(StandardCharsets.US_ASCII)));
+                told.add(
+                        exchange(
+                                server,
+                                ("POST /exec/x HTTP/1.1\r\nContent-Length: 1048576\r\n\r\n"
+                                                + "z".repeat(1 << 20))
+                                        .getBytes(StandardCharsets.US_ASCII)));
+                for (String answer : told)
+                    assertTrue(
+                            answer.isEmpty() || answer.startsWith("HTTP/1.1 4"),
+                            "a 4xx or a close: " + answer);
+
+                // garbage after a SPDY upgrade: that connection goes
+                try (SpdyClient broken =
+                        SpdyClient.connect(execUrl(cri, c, "sleep 100"), "v4.channel.k8s.io")) {
+                    broken.writeRaw(noise);
+                    broken.awaitClosed();
+                }
+
+                // and everyone else is served
+                try (SpdyClient fine =
+                        SpdyClient.connect(execUrl(cri, c, "echo still"), "v4.channel.k8s.io")) {
+                    int error = fine.open("error");
+                    int out = fine.open("stdout");
+                    fine.open("stderr");
+                    fine.received(error).awaitEnd();
+                    assertEquals("still\n", fine.received(out).text());
+                }
+            }
+        } finally {
+            StateDir.deleteTree(work);
+        }
+    }
+
+    private static String execUrl(RuntimeServiceBlockingStub cri, String container, String script) {
+        return cri.exec(
+                        ExecRequest.newBuilder()
+                                .setContainerId(container)
+                                .addCmd("sh")
+                                .addCmd("-c")
+                                .addCmd(script)
+                                .setStdout(true)
+                                .setStderr(true)
+                                .build())
+                .getUrl();
+    }
+
+    private static Socket connect(URI server) throws Exception {
+        Socket s = new Socket(server.getHost(), server.getPort());
+        s.setSoTimeout(30_000);
+        return s;
+    }
+
+    /** Sends bytes, then reads what the server answers until it closes; its first line. */
+    private static String exchange(URI server, byte[] bytes) throws Exception {
+        try (Socket s = connect(server)) {
+            OutputStream out = s.getOutputStream();
+            try {
+                out.write(bytes);
+                out.flush();
+            } catch (java.io.IOException closedMidWay) {
+                // the server closed before taking it all: an answer too
+            }
+            InputStream in = s.getInputStream();
+            byte[] answer;
+            try {
+                answer = in.readAllBytes();
+            } catch (java.net.SocketException reset) {
+                return "";
+            }
+            String text = new String(answer, StandardCharsets.ISO_8859_1);
+            int eol = text.indexOf('\r');
+            return eol < 0 ? text : text.substring(0, eol);
+        }
+    }
+}
