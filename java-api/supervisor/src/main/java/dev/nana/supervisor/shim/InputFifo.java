@@ -40,11 +40,15 @@ public final class InputFifo extends OutputStream {
     }
 
     /**
-     * Opens a client's own stdin FIFO for writing (once the shim has its read end); closing it
-     * detaches, and the process's input goes on.
+     * Opens a client's own stdin FIFO for writing; closing it detaches, and the process's input
+     * goes on. Opened read-write: an attached shim opens the FIFO when it reads its control FIFO,
+     * which may be after the client's first writes, and a write to a FIFO that no one reads fails
+     * (EPIPE) and loses its bytes; with this end a reader too, they wait in the FIFO for the shim.
      */
     public static InputFifo openClient(Path fifo) throws OsException {
-        return open(fifo, null);
+        Fd fd = LibNana.fifoOpenReadWrite(fifo);
+        LibNana.setNonblock(fd, true);
+        return new InputFifo(fifo, null, fd);
     }
 
     private static InputFifo open(Path fifo, ProcessDir endsInputOf) throws OsException {
