@@ -10,6 +10,7 @@ import dev.nana.cri.net.Cni;
 import dev.nana.cri.stream.StreamServer;
 import dev.nana.images.ImageStore;
 import dev.nana.images.RegistryHosts;
+import dev.nana.images.Sha256;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -121,6 +122,8 @@ public final class DaemonServer implements AutoCloseable {
      */
     public static DaemonServer start(
             Supervisor supervisor, Path socket, Cri cri, GroupPrincipal group) {
+        // pulls hash every layer twice: with libcrypto's SHA-256 for jib's check too (Sha256)
+        Sha256.preferNative();
         if (cri != null) {
             try {
                 // before serving: nothing of a pod whose record cannot be read runs on unseen

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -89,12 +88,7 @@ final class DockerArchive implements ImageStore.Blobs, AutoCloseable {
     /** An entry's digest and size, remembered so the store can ask for it by digest. */
     private ImageStore.Descriptor descriptor(String name) throws IOException {
         TarArchiveEntry e = entry(name);
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException x) {
-            throw new IllegalStateException("every JDK has SHA-256", x);
-        }
+        MessageDigest sha = Sha256.newDigest();
         try (InputStream in = new DigestInputStream(tar.getInputStream(e), sha)) {
             in.transferTo(OutputStream.nullOutputStream());
         }

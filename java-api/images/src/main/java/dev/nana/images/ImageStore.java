@@ -17,17 +17,22 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -423,6 +428,16 @@ public final class ImageStore {
          * store removes afterwards.
          */
         Path file(Descriptor d, Path scratch) throws IOException;
+
+        /**
+         * The blob as a stream, from a source that checks it as it comes (a registry): what does
+         * not match the descriptor's digest and size throws, before the stream's end, so that a
+         * layer unpacked from it is kept only when it was whole. Null: the source has the blob as a
+         * file ({@link #file}).
+         */
+        default InputStream stream(Descriptor d) throws IOException {
+            return null;
+        }
     }
 
     /**
@@ -451,13 +466,12 @@ public final class ImageStore {
                             + " diff ids: the image is malformed");
         }
         long size = configDescriptor.size();
-        List<String> diffs = new ArrayList<>();
-        for (int i = 0; i < layers.size(); i++) {
-            String diffId = diffIds.get(i);
-            unpackOnce(blobs, layers.get(i), diffId);
-            diffs.add(diffId);
-            size += layers.get(i).size();
-        }
+        // each layer once, a few at a time: a pull is as fast as the wire and the disk allow
+        Map<String, Descriptor> distinct = new LinkedHashMap<>();
+        for (int i = 0; i < layers.size(); i++) distinct.putIfAbsent(diffIds.get(i), layers.get(i));
+        unpackAll(blobs, distinct);
+        List<String> diffs = new ArrayList<>(diffIds);
+        for (Descriptor l : layers) size += l.size();
         writeBlob(id, configBytes);
         ImageRecord existing = read(id);
         Set<String> tags = new LinkedHashSet<>(existing == null ? List.of() : existing.repoTags());
@@ -555,6 +569,61 @@ public final class ImageStore {
                             + ": it is corrupt");
     }
 
+    /** Layers unpacked at once, at most, in one pull. */
+    static final int PARALLEL_LAYERS = 3;
+
+    /**
+     * Unpacks the layers the store lacks, {@link #PARALLEL_LAYERS} at a time; the first failure.
+     */
+    private void unpackAll(Blobs blobs, Map<String, Descriptor> layers) throws IOException {
+        if (layers.size() == 1) {
+            var only = layers.entrySet().iterator().next();
+            unpackOnce(blobs, only.getValue(), only.getKey());
+            return;
+        }
+        Semaphore slots = new Semaphore(PARALLEL_LAYERS);
+        try (ExecutorService pool =
+                Executors.newThreadPerTaskExecutor(
+                        Thread.ofVirtual().name("nana-unpack-", 0).factory())) {
+            List<Future<?>> running = new ArrayList<>();
+            for (var l : layers.entrySet())
+                running.add(
+                        pool.submit(
+                                () -> {
+                                    slots.acquire();
+                                    try {
+                                        unpackOnce(blobs, l.getValue(), l.getKey());
+                                    } finally {
+                                        slots.release();
+                                    }
+                                    return null;
+                                }));
+            Throwable first = null;
+            for (Future<?> f : running) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    if (first == null) {
+                        first = e.getCause();
+                        // the others stop at their next read; their folders go with them
+                        for (Future<?> other : running) other.cancel(true);
+                    }
+                } catch (java.util.concurrent.CancellationException cancelled) {
+                    // after the first failure
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("a pull was interrupted");
+                }
+            }
+            switch (first) {
+                case null -> {}
+                case IOException io -> throw io;
+                case RuntimeException r -> throw r;
+                default -> throw new IOException(first);
+            }
+        }
+    }
+
     /** Unpacks a layer unless the store has it; checks its digest and diff id. */
     private void unpackOnce(Blobs blobs, Descriptor descriptor, String diffId) throws IOException {
         Path dest = layer(diffId);
@@ -562,6 +631,26 @@ public final class ImageStore {
         String digest = descriptor.digest();
         hex(digest);
         Path tmp = root.resolve("layers/.unpacking-" + UUID.randomUUID());
+        InputStream streamed = blobs.stream(descriptor);
+        if (streamed != null) {
+            // one pass: from the wire through the decompressor into the layer's folder; the
+            // source checks the digest as the stream ends, before the folder is kept
+            try (InputStream in = streamed) {
+                keep(
+                        LayerUnpacker.unpack(
+                                in,
+                                tmp,
+                                ImageLimits.maxUnpacked(descriptor.size()),
+                                "layer " + digest),
+                        digest,
+                        diffId,
+                        tmp,
+                        dest);
+            } finally {
+                StateDir.deleteTree(tmp);
+            }
+            return;
+        }
         Path scratch = tmp.resolveSibling(tmp.getFileName() + ".blob");
         try {
             Path file = blobs.file(descriptor, scratch);
@@ -582,24 +671,34 @@ public final class ImageStore {
             }
             requireDigest("layer", digest, sha.digest(), blobs.toString());
             try (InputStream in = Files.newInputStream(file)) {
-                LayerUnpacker.Unpacked u =
+                keep(
                         LayerUnpacker.unpack(
-                                in, tmp, ImageLimits.maxUnpacked(size), "layer " + digest);
-                if (!u.diffId().equals(diffId))
-                    throw new InvalidArgumentException(
-                            "layer "
-                                    + digest
-                                    + " unpacks to "
-                                    + u.diffId()
-                                    + ", not to the config's diff id "
-                                    + diffId
-                                    + ": the image is corrupt");
-                Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE);
+                                in, tmp, ImageLimits.maxUnpacked(size), "layer " + digest),
+                        digest,
+                        diffId,
+                        tmp,
+                        dest);
             }
         } finally {
             StateDir.deleteTree(tmp);
             Files.deleteIfExists(scratch);
         }
+    }
+
+    /** A layer unpacked in tmp becomes the store's, if it is what the config says. */
+    private static void keep(
+            LayerUnpacker.Unpacked u, String digest, String diffId, Path tmp, Path dest)
+            throws IOException {
+        if (!u.diffId().equals(diffId))
+            throw new InvalidArgumentException(
+                    "layer "
+                            + digest
+                            + " unpacks to "
+                            + u.diffId()
+                            + ", not to the config's diff id "
+                            + diffId
+                            + ": the image is corrupt");
+        Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private void writeBlob(String digest, byte[] bytes) throws IOException {
@@ -770,11 +869,7 @@ public final class ImageStore {
     }
 
     private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return Sha256.newDigest();
     }
 
     /** Whether a container runs from an image. */

@@ -17,7 +17,6 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -65,12 +64,7 @@ public final class LayerUnpacker {
      */
     public static Unpacked unpack(InputStream layer, Path dest, long maxUnpacked, String what)
             throws IOException {
-        MessageDigest sha256;
-        try {
-            sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        MessageDigest sha256 = Sha256.newDigest();
         BufferedInputStream in = new BufferedInputStream(layer, 64 * 1024);
         DigestInputStream tar =
                 new DigestInputStream(

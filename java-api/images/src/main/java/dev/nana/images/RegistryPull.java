@@ -25,13 +25,17 @@ import dev.nana.UnavailableException;
 import dev.nana.supervisor.HeapBudget;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URL;
+import java.nio.channels.Channels;
+import java.nio.channels.Pipe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -236,6 +240,107 @@ final class RegistryPull implements ImageStore.Blobs, AutoCloseable {
             fetch(d, out);
         }
         return scratch;
+    }
+
+    /**
+     * The blob as it comes off the wire, through a pipe from a thread that fetches it: jib checks
+     * its digest as it ends, and the size is held to the descriptor's; a failure of either, or of
+     * the fetch, is thrown by the read that would have been the stream's end.
+     */
+    @Override
+    public InputStream stream(ImageStore.Descriptor d) throws IOException {
+        if (d.size() < 0 || d.size() > ImageLimits.MAX_LAYER_BYTES)
+            throw new InvalidArgumentException(
+                    "layer " + d.digest() + " of " + where + " claims " + d.size() + " bytes");
+        Pipe pipe = Pipe.open();
+        AtomicReference<RuntimeException> failed = new AtomicReference<>();
+        String what = "layer " + d.digest() + " of " + where;
+        Thread fetcher =
+                Thread.ofVirtual()
+                        .name("nana-pull-" + d.digest().substring(7, 19))
+                        .start(
+                                () -> {
+                                    try (OutputStream out = Channels.newOutputStream(pipe.sink())) {
+                                        CountingStream counted =
+                                                new CountingStream(
+                                                        ImageLimits.bounded(out, d.size(), what));
+                                        fetch(d, counted);
+                                        if (d.size() > 0 && counted.count != d.size())
+                                            throw new InvalidArgumentException(
+                                                    what
+                                                            + " is "
+                                                            + counted.count
+                                                            + " bytes, its descriptor says "
+                                                            + d.size()
+                                                            + ": the image is corrupt");
+                                    } catch (RuntimeException e) {
+                                        failed.set(e); // before the pipe closes: the reader's end
+                                    } catch (IOException e) {
+                                        failed.set(
+                                                new UnavailableException(
+                                                        what + " could not be read: " + e, e));
+                                    } finally {
+                                        try {
+                                            pipe.sink().close();
+                                        } catch (IOException e) {
+                                            // closed already
+                                        }
+                                    }
+                                });
+        InputStream source = Channels.newInputStream(pipe.source());
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = source.read(b, off, len);
+                if (n < 0) {
+                    join();
+                    RuntimeException e = failed.get();
+                    if (e != null) throw e;
+                }
+                return n;
+            }
+
+            private void join() throws IOException {
+                try {
+                    fetcher.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted pulling " + what);
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                source.close(); // a fetch still under way fails on its next write and ends
+            }
+        };
+    }
+
+    /** Counts what passes to the stream it wraps. */
+    private static final class CountingStream extends java.io.FilterOutputStream {
+        long count;
+
+        CountingStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
     }
 
     /**
