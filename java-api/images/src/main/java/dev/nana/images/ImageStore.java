@@ -438,6 +438,16 @@ public final class ImageStore {
         default InputStream stream(Descriptor d) throws IOException {
             return null;
         }
+
+        /** Whether {@link #stream} gives the blobs. */
+        default boolean streams() {
+            return false;
+        }
+
+        /** A folder the source unpacked the layer into already (checked), or null. */
+        default Path unpacked(String diffId) {
+            return null;
+        }
     }
 
     /**
@@ -572,27 +582,37 @@ public final class ImageStore {
     /** Layers unpacked at once, at most, in one pull. */
     static final int PARALLEL_LAYERS = 3;
 
-    /**
-     * Unpacks the layers the store lacks, {@link #PARALLEL_LAYERS} at a time; the first failure.
-     */
+    /** Unpacks the layers the store lacks, a few at a time. */
     private void unpackAll(Blobs blobs, Map<String, Descriptor> layers) throws IOException {
-        if (layers.size() == 1) {
-            var only = layers.entrySet().iterator().next();
-            unpackOnce(blobs, only.getValue(), only.getKey());
+        inParallel(layers.entrySet(), l -> unpackOnce(blobs, l.getValue(), l.getKey()));
+    }
+
+    /** What runs on each item of a parallel step. */
+    interface Step<T> {
+        void run(T item) throws IOException;
+    }
+
+    /**
+     * Runs step on every item, {@link #PARALLEL_LAYERS} at a time (one: on this thread); throws the
+     * first failure once every step has ended (the others are interrupted).
+     */
+    static <T> void inParallel(java.util.Collection<T> items, Step<T> step) throws IOException {
+        if (items.size() <= 1) {
+            for (T item : items) step.run(item);
             return;
         }
         Semaphore slots = new Semaphore(PARALLEL_LAYERS);
         try (ExecutorService pool =
                 Executors.newThreadPerTaskExecutor(
-                        Thread.ofVirtual().name("nana-unpack-", 0).factory())) {
+                        Thread.ofVirtual().name("nana-layer-", 0).factory())) {
             List<Future<?>> running = new ArrayList<>();
-            for (var l : layers.entrySet())
+            for (T item : items)
                 running.add(
                         pool.submit(
                                 () -> {
                                     slots.acquire();
                                     try {
-                                        unpackOnce(blobs, l.getValue(), l.getKey());
+                                        step.run(item);
                                     } finally {
                                         slots.release();
                                     }
@@ -605,7 +625,6 @@ public final class ImageStore {
                 } catch (ExecutionException e) {
                     if (first == null) {
                         first = e.getCause();
-                        // the others stop at their next read; their folders go with them
                         for (Future<?> other : running) other.cancel(true);
                     }
                 } catch (java.util.concurrent.CancellationException cancelled) {
@@ -631,24 +650,9 @@ public final class ImageStore {
         String digest = descriptor.digest();
         hex(digest);
         Path tmp = root.resolve("layers/.unpacking-" + UUID.randomUUID());
-        InputStream streamed = blobs.stream(descriptor);
-        if (streamed != null) {
-            // one pass: from the wire through the decompressor into the layer's folder; the
-            // source checks the digest as the stream ends, before the folder is kept
-            try (InputStream in = streamed) {
-                keep(
-                        LayerUnpacker.unpack(
-                                in,
-                                tmp,
-                                ImageLimits.maxUnpacked(descriptor.size()),
-                                "layer " + digest),
-                        digest,
-                        diffId,
-                        tmp,
-                        dest);
-            } finally {
-                StateDir.deleteTree(tmp);
-            }
+        Path ready = blobs.unpacked(diffId);
+        if (ready != null) { // unpacked off the wire and checked before the store was locked
+            Files.move(ready, dest, StandardCopyOption.ATOMIC_MOVE);
             return;
         }
         Path scratch = tmp.resolveSibling(tmp.getFileName() + ".blob");
@@ -689,6 +693,12 @@ public final class ImageStore {
     private static void keep(
             LayerUnpacker.Unpacked u, String digest, String diffId, Path tmp, Path dest)
             throws IOException {
+        requireDiffId(u, digest, diffId);
+        Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** A layer unpacks to the diff id its image's config gives it, or the image is corrupt. */
+    static void requireDiffId(LayerUnpacker.Unpacked u, String digest, String diffId) {
         if (!u.diffId().equals(diffId))
             throw new InvalidArgumentException(
                     "layer "
@@ -698,7 +708,6 @@ public final class ImageStore {
                             + ", not to the config's diff id "
                             + diffId
                             + ": the image is corrupt");
-        Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private void writeBlob(String digest, byte[] bytes) throws IOException {

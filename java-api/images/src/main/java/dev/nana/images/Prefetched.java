@@ -2,6 +2,7 @@ package dev.nana.images;
 
 import dev.nana.supervisor.state.StateDir;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -12,13 +13,17 @@ import java.util.function.Predicate;
 
 /**
  * A pull's blobs, fetched before the store is locked: the config into memory, each layer the store
- * lacks into a file of this pull's own. The network is never crossed while the store is locked, so
- * a slow or hostile registry holds up only its own pull, never another import, pull or removal.
+ * lacks unpacked as it comes off the wire into a folder of this pull's own (one pass: the source
+ * checks its digest as it ends, and the folder is kept only when the layer was whole and unpacks to
+ * the config's diff id), a few layers at once. The network is never crossed while the store is
+ * locked, so a slow or hostile registry holds up only its own pull, never another import, pull or
+ * removal; under the lock a layer is only renamed into place.
  */
 final class Prefetched implements ImageStore.Blobs, AutoCloseable {
     private final Path dir;
     private final Map<String, byte[]> read = new HashMap<>();
     private final Map<String, Path> files = new HashMap<>();
+    private final Map<String, Path> unpacked = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Prefetched(Path dir) {
         this.dir = dir;
@@ -44,18 +49,65 @@ final class Prefetched implements ImageStore.Blobs, AutoCloseable {
             byte[] configBytes = from.read(config);
             p.read.put(config.digest(), configBytes);
             List<String> diffIds = ImageStore.diffIds(configBytes, "config " + config.digest());
+            Map<String, ImageStore.Descriptor> streamed = new java.util.LinkedHashMap<>();
             for (int i = 0; i < layers.size(); i++) {
                 ImageStore.Descriptor d = layers.get(i);
                 if (i < diffIds.size() && !lacks.test(diffIds.get(i))) continue;
                 if (p.files.containsKey(d.digest())) continue;
+                if (i < diffIds.size() && from.streams()) {
+                    streamed.putIfAbsent(diffIds.get(i), d);
+                    continue;
+                }
                 Path file = p.dir.resolve("layer-" + i);
                 p.files.put(d.digest(), from.file(d, file));
             }
+            ImageStore.inParallel(
+                    streamed.entrySet(), l -> p.unpack(from, l.getValue(), l.getKey()));
             return p;
         } catch (IOException | RuntimeException e) {
             p.close();
             throw e;
         }
+    }
+
+    /** Unpacks one layer off the wire into this pull's folder. */
+    private void unpack(ImageStore.Blobs from, ImageStore.Descriptor d, String diffId)
+            throws IOException {
+        Path folder = dir.resolve("unpacked-" + UUID.randomUUID());
+        try (InputStream in = from.stream(d)) {
+            LayerUnpacker.Unpacked u;
+            try {
+                u =
+                        LayerUnpacker.unpack(
+                                new java.io.FilterInputStream(in) {
+                                    @Override
+                                    public void close() {} // drained below when it breaks
+                                },
+                                folder,
+                                ImageLimits.maxUnpacked(d.size()),
+                                "layer " + d.digest());
+            } catch (IOException | RuntimeException broken) {
+                // a layer that does not parse: when the source's copy is corrupt, its digest says
+                // so once it is all read, and that is the error to tell
+                try {
+                    in.transferTo(java.io.OutputStream.nullOutputStream());
+                } catch (IOException | RuntimeException corrupt) {
+                    corrupt.addSuppressed(broken);
+                    throw corrupt;
+                }
+                throw broken;
+            }
+            ImageStore.requireDiffId(u, d.digest(), diffId);
+            unpacked.put(diffId, folder);
+        } catch (IOException | RuntimeException e) {
+            StateDir.deleteTree(folder);
+            throw e;
+        }
+    }
+
+    @Override
+    public Path unpacked(String diffId) {
+        return unpacked.get(diffId);
     }
 
     @Override

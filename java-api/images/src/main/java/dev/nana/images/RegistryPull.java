@@ -248,6 +248,11 @@ final class RegistryPull implements ImageStore.Blobs, AutoCloseable {
      * the fetch, is thrown by the read that would have been the stream's end.
      */
     @Override
+    public boolean streams() {
+        return true;
+    }
+
+    @Override
     public InputStream stream(ImageStore.Descriptor d) throws IOException {
         if (d.size() < 0 || d.size() > ImageLimits.MAX_LAYER_BYTES)
             throw new InvalidArgumentException(
