@@ -183,17 +183,7 @@ final class SpdyPortForward implements SpdyConnection.Streams {
         }
 
         private OutputStream dataStream() {
-            return new OutputStream() {
-                @Override
-                public void write(int b) throws IOException {
-                    write(new byte[] {(byte) b}, 0, 1);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    connection.send(data, b, off, len);
-                }
-            };
+            return ((MessageSink) (b, off, len) -> connection.send(data, b, off, len)).asStream();
         }
 
         void end() {

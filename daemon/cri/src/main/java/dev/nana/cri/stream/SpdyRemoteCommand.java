@@ -170,17 +170,7 @@ final class SpdyRemoteCommand implements SpdyConnection.Streams, ProcessStream.T
     @Override
     public OutputStream channel(int channel) {
         int id = channel == RemoteCommand.STDERR ? errors : output;
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                if (len > 0) connection.send(id, b, off, len);
-            }
-        };
+        return ((MessageSink) (b, off, len) -> connection.send(id, b, off, len)).asStream();
     }
 
     @Override

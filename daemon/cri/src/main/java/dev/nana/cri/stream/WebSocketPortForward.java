@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -151,17 +150,11 @@ final class WebSocketPortForward extends SimpleChannelInboundHandler<WebSocketFr
         private void copyOut() {
             try {
                 socket.copyTo(
-                        new OutputStream() {
-                            @Override
-                            public void write(int b) throws IOException {
-                                write(new byte[] {(byte) b}, 0, 1);
-                            }
-
-                            @Override
-                            public void write(byte[] b, int off, int len) throws IOException {
-                                if (len > 0) WebSocketStream.send(channel, 2 * index, b, off, len);
-                            }
-                        });
+                        ((MessageSink)
+                                        (b, off, len) ->
+                                                WebSocketStream.send(
+                                                        channel, 2 * index, b, off, len))
+                                .asStream());
             } catch (IOException e) {
                 // the client or the pod went away
             }

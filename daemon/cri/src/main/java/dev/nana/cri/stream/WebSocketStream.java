@@ -126,17 +126,7 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
 
     @Override
     public OutputStream channel(int ch) {
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                if (len > 0) send(channel, ch, b, off, len);
-            }
-        };
+        return ((MessageSink) (b, off, len) -> send(channel, ch, b, off, len)).asStream();
     }
 
     /**
