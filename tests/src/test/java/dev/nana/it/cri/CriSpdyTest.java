@@ -54,11 +54,14 @@ class CriSpdyTest {
                 RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
                 PodSandboxConfig pod = CriCalls.pod("spdy", NamespaceMode.POD).build();
                 String podId = CriCalls.runPod(cri, pod);
-                // two servers in the pod's own network: one hashes what it is sent, one sends
+                // servers in the pod's own network: one hashes what it is sent, one sends, one
+                // sends back what it is sent
                 String servers =
                         "nc -ll -p 9001 -e /bin/busybox head -c "
                                 + BIG
-                                + " /dev/zero & exec nc -ll -p 9000 -e /bin/busybox sha256sum";
+                                + " /dev/zero & nc -ll -p 9003 -e /bin/busybox head -c "
+                                + BIG
+                                + " & exec nc -ll -p 9000 -e /bin/busybox sha256sum";
                 String c =
                         CriCalls.startContainer(
                                 cri, podId, pod, CriCalls.container("app", servers));
@@ -262,6 +265,16 @@ class CriSpdyTest {
                         "port 9001 (0x2329), little-endian");
                 assertEquals(BIG, ws.counts[0]);
                 assertEquals(sha256Zeros(BIG), HexFormat.of().formatHex(ws.digests[0].digest()));
+                // and to the pod: 64 MiB sent, the same sent back
+                PortForwardSocket back =
+                        PortForwardSocket.open(portForwardUrl(cri, podId) + "?port=9003");
+                // channel 0, then 512 KiB of zeros (a message is at most 1 MiB)
+                byte[] message = new byte[(1 << 19) + 1];
+                for (long sent = 0; sent < BIG; sent += 1 << 19)
+                    back.ws.sendBinary(ByteBuffer.wrap(message), true).get(30, TimeUnit.SECONDS);
+                back.closed.get(120, TimeUnit.SECONDS);
+                assertEquals(BIG, back.counts[0], "every byte there and back");
+                assertEquals(sha256Zeros(BIG), HexFormat.of().formatHex(back.digests[0].digest()));
 
                 // what the CRI refuses
                 StatusRuntimeException badPort =
@@ -401,14 +414,16 @@ class CriSpdyTest {
         final MessageDigest[] digests = new MessageDigest[2];
         final ByteArrayOutputStream partial = new ByteArrayOutputStream();
         final CompletableFuture<Void> closed = new CompletableFuture<>();
+        WebSocket ws;
 
         static PortForwardSocket open(String url) throws Exception {
             PortForwardSocket s = new PortForwardSocket();
-            HttpClient.newHttpClient()
-                    .newWebSocketBuilder()
-                    .subprotocols("v4.channel.k8s.io")
-                    .buildAsync(URI.create(url.replaceFirst("^http", "ws")), s)
-                    .get(10, TimeUnit.SECONDS);
+            s.ws =
+                    HttpClient.newHttpClient()
+                            .newWebSocketBuilder()
+                            .subprotocols("v4.channel.k8s.io")
+                            .buildAsync(URI.create(url.replaceFirst("^http", "ws")), s)
+                            .get(10, TimeUnit.SECONDS);
             return s;
         }
 
