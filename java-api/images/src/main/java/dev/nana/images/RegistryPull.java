@@ -254,9 +254,7 @@ final class RegistryPull implements ImageStore.Blobs, AutoCloseable {
 
     @Override
     public InputStream stream(ImageStore.Descriptor d) throws IOException {
-        if (d.size() < 0 || d.size() > ImageLimits.MAX_LAYER_BYTES)
-            throw new InvalidArgumentException(
-                    "layer " + d.digest() + " of " + where + " claims " + d.size() + " bytes");
+        // its size is 0 to MAX_LAYER_BYTES: a Descriptor is never made otherwise
         Pipe pipe = Pipe.open();
         AtomicReference<RuntimeException> failed = new AtomicReference<>();
         String what = "layer " + d.digest() + " of " + where;

@@ -4,7 +4,6 @@ import io.netty.handler.codec.spdy.SpdyHeaders;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -153,14 +152,7 @@ final class SpdyPortForward implements SpdyConnection.Streams {
             try {
                 socket = PodPort.connect(request.netns(), port);
             } catch (IOException e) {
-                String why =
-                        "error forwarding port "
-                                + port
-                                + " to pod "
-                                + request.sandboxId()
-                                + ": "
-                                + (e.getMessage() == null ? e.toString() : e.getMessage());
-                byte[] b = why.getBytes(StandardCharsets.UTF_8);
+                byte[] b = request.failure(port, e);
                 try {
                     connection.send(error, b, 0, b.length);
                 } catch (IOException gone) {

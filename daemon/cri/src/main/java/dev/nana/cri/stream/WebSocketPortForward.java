@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -126,16 +125,7 @@ final class WebSocketPortForward extends SimpleChannelInboundHandler<WebSocketFr
                 try {
                     socket = PodPort.connect(request.netns(), port);
                 } catch (IOException e) {
-                    byte[] why =
-                            ("error forwarding port "
-                                            + port
-                                            + " to pod "
-                                            + request.sandboxId()
-                                            + ": "
-                                            + (e.getMessage() == null
-                                                    ? e.toString()
-                                                    : e.getMessage()))
-                                    .getBytes(StandardCharsets.UTF_8);
+                    byte[] why = request.failure(port, e);
                     WebSocketStream.send(channel, 2 * index + 1, why, 0, why.length);
                     ended();
                     return;
