@@ -148,6 +148,16 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                             + " closed, as containerd's stream_idle_timeout (default: ${DEFAULT-VALUE}, 4 h)")
     double streamIdleTimeout;
 
+    @Option(
+            names = "--stream-url-ttl",
+            paramLabel = "SECONDS",
+            defaultValue = "60",
+            description =
+                    "how long a URL that Exec, Attach or PortForward answers waits for its"
+                            + " connection before it is refused, as the kubelet's"
+                            + " (default: ${DEFAULT-VALUE})")
+    double streamUrlTtl;
+
     @Override
     public Integer call() throws Exception {
         Path sock = socket != null ? socket : nana.global.address;
@@ -163,6 +173,12 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                     "--stream-idle-timeout "
                             + streamIdleTimeout
                             + " is not a time: give seconds above 0 (default 14400)");
+        }
+        if (!(streamUrlTtl > 0)) {
+            throw new dev.nana.InvalidArgumentException(
+                    "--stream-url-ttl "
+                            + streamUrlTtl
+                            + " is not a time: give seconds above 0 (default 60)");
         }
         if (!(runtimeTimeout > 0)) {
             throw new dev.nana.InvalidArgumentException(
@@ -207,6 +223,7 @@ public final class DaemonCommand extends Subcommand implements Callable<Integer>
                         metricsAddress,
                         streamAddress,
                         Duration.ofMillis(Math.round(streamIdleTimeout * 1000)),
+                        Duration.ofMillis(Math.round(streamUrlTtl * 1000)),
                         VersionCommand.version()),
                 new ForwardedCommands());
     }

@@ -76,6 +76,7 @@ public final class Daemon implements DaemonLauncher {
                                                     : Cni.DEFAULT_BIN_DIRS),
                                     streamAddress(s.streamAddress()),
                                     s.streamIdleTimeout(),
+                                    s.streamUrlTtl(),
                                     s.version());
             server = DaemonServer.start(supervisor, s.socket(), cri, socketGroup);
         } catch (RuntimeException e) {

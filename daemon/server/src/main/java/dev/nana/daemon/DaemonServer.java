@@ -104,6 +104,7 @@ public final class DaemonServer implements AutoCloseable {
      * @param cni the pods' networks
      * @param streamAddress where the CRI's streaming server listens
      * @param streamIdleTimeout how long a streaming connection may carry nothing
+     * @param streamUrlTtl how long a streaming URL waits for its connection
      * @param version nana's version, as the CRI's Version call answers it
      */
     public record Cri(
@@ -114,6 +115,7 @@ public final class DaemonServer implements AutoCloseable {
             Cni cni,
             InetSocketAddress streamAddress,
             Duration streamIdleTimeout,
+            Duration streamUrlTtl,
             String version) {}
 
     /**
@@ -391,6 +393,7 @@ public final class DaemonServer implements AutoCloseable {
                             StreamServer.start(
                                     cri.streamAddress(),
                                     cri.streamIdleTimeout(),
+                                    cri.streamUrlTtl(),
                                     supervisor,
                                     ClientIo.of(cri.root().getParent()));
                     builder.addService(

@@ -40,6 +40,8 @@ public interface DaemonLauncher {
      * @param streamAddress HOST:PORT of the CRI's streaming server (port 0: any)
      * @param streamIdleTimeout how long a streaming connection may carry nothing before it is
      *     closed
+     * @param streamUrlTtl how long a streaming URL (an Exec's, Attach's or PortForward's answer)
+     *     waits for its connection before it is refused
      * @param version nana's version, as the CRI's Version answers it
      */
     record Settings(
@@ -57,5 +59,6 @@ public interface DaemonLauncher {
             String metricsAddress,
             String streamAddress,
             Duration streamIdleTimeout,
+            Duration streamUrlTtl,
             String version) {}
 }

@@ -70,11 +70,15 @@ public final class StreamServer implements AutoCloseable {
      * Listens on address (port 0: one of the system's choosing) and streams the execs and attaches
      * of the supervisor's containers, whose FIFOs io makes; a connection that carries nothing for
      * idleTimeout is closed (one that has not sent its request within {@link #REQUEST_TIMEOUT}, or
-     * idleTimeout if shorter, too).
+     * idleTimeout if shorter, too); a URL not connected to within urlTtl is refused.
      */
     public static StreamServer start(
-            InetSocketAddress address, Duration idleTimeout, Supervisor supervisor, ClientIo io) {
-        StreamTokens<StreamRequest> tokens = new StreamTokens<>(Clock.systemUTC());
+            InetSocketAddress address,
+            Duration idleTimeout,
+            Duration urlTtl,
+            Supervisor supervisor,
+            ClientIo io) {
+        StreamTokens<StreamRequest> tokens = new StreamTokens<>(Clock.systemUTC(), urlTtl);
         AtomicInteger connections = new AtomicInteger();
         Duration requestTimeout =
                 idleTimeout.compareTo(REQUEST_TIMEOUT) < 0 ? idleTimeout : REQUEST_TIMEOUT;

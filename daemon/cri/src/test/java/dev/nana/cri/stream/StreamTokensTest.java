@@ -36,7 +36,8 @@ class StreamTokensTest {
 
     @Test
     void aTokenServesOnceAndIsUnguessable() {
-        StreamTokens<String> tokens = new StreamTokens<>(Clock.systemUTC());
+        StreamTokens<String> tokens =
+                new StreamTokens<>(Clock.systemUTC(), StreamTokens.DEFAULT_TTL);
         String a = tokens.issue("exec a");
         String b = tokens.issue("exec b");
         assertNotEquals(a, b);
@@ -50,7 +51,7 @@ class StreamTokensTest {
     @Test
     void aTokenExpiresAfterAMinuteUnused() {
         Manual clock = new Manual();
-        StreamTokens<String> tokens = new StreamTokens<>(clock);
+        StreamTokens<String> tokens = new StreamTokens<>(clock, StreamTokens.DEFAULT_TTL);
         String early = tokens.issue("early");
         clock.now = clock.now.plus(Duration.ofSeconds(30));
         String late = tokens.issue("late");
@@ -62,12 +63,12 @@ class StreamTokensTest {
     @Test
     void tokensLeftUnusedAreBoundedAndFreedByTime() {
         Manual clock = new Manual();
-        StreamTokens<Integer> tokens = new StreamTokens<>(clock);
+        StreamTokens<Integer> tokens = new StreamTokens<>(clock, StreamTokens.DEFAULT_TTL);
         for (int i = 0; i < StreamTokens.MAX_PENDING; i++) tokens.issue(i);
         ResourceExhaustedException e =
                 assertThrows(ResourceExhaustedException.class, () -> tokens.issue(-1));
         assertTrue(e.getMessage().contains("wait unused"), e.getMessage());
-        clock.now = clock.now.plus(StreamTokens.TTL);
+        clock.now = clock.now.plus(StreamTokens.DEFAULT_TTL);
         tokens.issue(0); // the expired are swept first
     }
 }
