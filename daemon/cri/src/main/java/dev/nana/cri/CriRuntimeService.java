@@ -27,6 +27,10 @@ import dev.nana.cri.v1.ListContainerStatsRequest;
 import dev.nana.cri.v1.ListContainerStatsResponse;
 import dev.nana.cri.v1.ListContainersRequest;
 import dev.nana.cri.v1.ListContainersResponse;
+import dev.nana.cri.v1.ListMetricDescriptorsRequest;
+import dev.nana.cri.v1.ListMetricDescriptorsResponse;
+import dev.nana.cri.v1.ListPodSandboxMetricsRequest;
+import dev.nana.cri.v1.ListPodSandboxMetricsResponse;
 import dev.nana.cri.v1.ListPodSandboxRequest;
 import dev.nana.cri.v1.ListPodSandboxResponse;
 import dev.nana.cri.v1.ListPodSandboxStatsRequest;
@@ -338,6 +342,18 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
     }
 
     @Override
+    public void listMetricDescriptors(
+            ListMetricDescriptorsRequest r, StreamObserver<ListMetricDescriptorsResponse> out) {
+        reply(out, PodMetrics::descriptors);
+    }
+
+    @Override
+    public void listPodSandboxMetrics(
+            ListPodSandboxMetricsRequest r, StreamObserver<ListPodSandboxMetricsResponse> out) {
+        reply(out, stats::metrics);
+    }
+
+    @Override
     public void reopenContainerLog(
             ReopenContainerLogRequest r, StreamObserver<ReopenContainerLogResponse> out) {
         reply(
@@ -350,7 +366,7 @@ public final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceIm
 
     // ---- streaming: exec, attach and port-forward through the streaming server
 
-    /** A URL on the streaming server, good for one connection within a minute. */
+    /** A URL on the streaming server, good for one connection within its time to live. */
     @Override
     public void exec(ExecRequest r, StreamObserver<ExecResponse> out) {
         reply(

@@ -3,9 +3,11 @@ package dev.nana.cri;
 import dev.nana.ContainerInfo;
 import dev.nana.ContainerStatus;
 import dev.nana.FailedPreconditionException;
+import dev.nana.NotFoundException;
 import dev.nana.Stats;
 import dev.nana.Supervisor;
 import dev.nana.cri.v1.ContainerAttributes;
+import dev.nana.cri.v1.ContainerMetrics;
 import dev.nana.cri.v1.ContainerState;
 import dev.nana.cri.v1.ContainerStats;
 import dev.nana.cri.v1.ContainerStatsFilter;
@@ -15,6 +17,7 @@ import dev.nana.cri.v1.FilesystemUsage;
 import dev.nana.cri.v1.LinuxPodSandboxStats;
 import dev.nana.cri.v1.ListContainerStatsRequest;
 import dev.nana.cri.v1.ListContainerStatsResponse;
+import dev.nana.cri.v1.ListPodSandboxMetricsResponse;
 import dev.nana.cri.v1.ListPodSandboxStatsRequest;
 import dev.nana.cri.v1.ListPodSandboxStatsResponse;
 import dev.nana.cri.v1.MemoryUsage;
@@ -22,16 +25,16 @@ import dev.nana.cri.v1.NamespaceMode;
 import dev.nana.cri.v1.NetworkInterfaceUsage;
 import dev.nana.cri.v1.NetworkUsage;
 import dev.nana.cri.v1.PodSandboxAttributes;
+import dev.nana.cri.v1.PodSandboxMetrics;
 import dev.nana.cri.v1.PodSandboxStats;
 import dev.nana.cri.v1.PodSandboxStatsFilter;
 import dev.nana.cri.v1.ProcessUsage;
 import dev.nana.images.ImageStore;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
+import java.nio.file.NoSuchFileException;
 import java.util.List;
-import java.util.regex.Pattern;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The CRI's statistics: a container's cgroup figures from the supervisor and its writable layer's
@@ -110,10 +113,7 @@ final class StatsCalls {
                                 .setProcessCount(CriReplies.u64(pids)));
         if (s.network() != NamespaceMode.NODE_VALUE && pause.pid() > 0) {
             // the pause process's /proc/PID/net/dev is its network namespace's
-            List<NetworkInterfaceUsage> ifaces =
-                    interfaces(
-                            Files.readString(
-                                    Path.of("/proc", Integer.toString(pause.pid()), "net", "dev")));
+            List<NetworkInterfaceUsage> ifaces = interfaces(NetDev.ofProcess(pause.pid()));
             NetworkUsage.Builder net =
                     NetworkUsage.newBuilder().setTimestamp(t).addAllInterfaces(ifaces);
             ifaces.stream()
@@ -133,37 +133,76 @@ final class StatsCalls {
                 .build();
     }
 
-    private static final Pattern SPACES = Pattern.compile("\\s+");
-
     /** The interface the CNI bridge plugin gives a pod (as containerd names its default). */
     static final String DEFAULT_INTERFACE = "eth0";
 
+    /** A network namespace's interfaces (from {@link NetDev}) as the CRI's statistics give them. */
+    static List<NetworkInterfaceUsage> interfaces(List<NetDev> devs) {
+        return devs.stream()
+                .map(
+                        d ->
+                                NetworkInterfaceUsage.newBuilder()
+                                        .setName(d.name())
+                                        .setRxBytes(CriReplies.u64(d.rxBytes()))
+                                        .setRxErrors(CriReplies.u64(d.rxErrors()))
+                                        .setTxBytes(CriReplies.u64(d.txBytes()))
+                                        .setTxErrors(CriReplies.u64(d.txErrors()))
+                                        .build())
+                .toList();
+    }
+
     /**
-     * A network namespace's interfaces but the loopback, from its /proc/net/dev: two header lines,
-     * then "name: rx_bytes rx_packets rx_errs … (8 fields) tx_bytes tx_packets tx_errs …".
+     * Every ready pod's metrics ({@link PodMetrics}): its own (its pause container's cgroup, its
+     * network namespace's interfaces) and each running container's. One that stops while they are
+     * read is left out, not an error: a scrape goes on.
      */
-    static List<NetworkInterfaceUsage> interfaces(String procNetDev) {
-        List<NetworkInterfaceUsage> out = new ArrayList<>();
-        for (String line : procNetDev.lines().skip(2).toList()) {
-            int colon = line.indexOf(':');
-            if (colon < 0) continue;
-            String name = line.substring(0, colon).strip();
-            String[] f = SPACES.split(line.substring(colon + 1).strip(), -1);
-            if (name.equals("lo") || f.length < 11) continue;
-            try {
-                out.add(
-                        NetworkInterfaceUsage.newBuilder()
-                                .setName(name)
-                                .setRxBytes(CriReplies.u64(Long.parseUnsignedLong(f[0])))
-                                .setRxErrors(CriReplies.u64(Long.parseUnsignedLong(f[2])))
-                                .setTxBytes(CriReplies.u64(Long.parseUnsignedLong(f[8])))
-                                .setTxErrors(CriReplies.u64(Long.parseUnsignedLong(f[10])))
-                                .build());
-            } catch (NumberFormatException e) {
-                // not a counters line: skipped
+    ListPodSandboxMetricsResponse metrics() throws IOException {
+        Map<String, List<CriContainerRecord>> bySandbox =
+                containers.all().stream()
+                        .collect(Collectors.groupingBy(CriContainerRecord::sandboxId));
+        ListPodSandboxMetricsResponse.Builder b = ListPodSandboxMetricsResponse.newBuilder();
+        for (SandboxRecord s : sandboxes.all()) {
+            ContainerInfo pause = CriReplies.info(supervisor, s.id());
+            if (pause == null || pause.status() != ContainerStatus.RUNNING) continue;
+            Stats own = statsIfRunning(s.id());
+            if (own == null) continue;
+            List<String> podLabels = PodMetrics.labels(s.id(), PodMetrics.POD, "");
+            PodSandboxMetrics.Builder pod =
+                    PodSandboxMetrics.newBuilder()
+                            .setPodSandboxId(s.id())
+                            .addAllMetrics(PodMetrics.cgroup(podLabels, own));
+            if (s.network() != NamespaceMode.NODE_VALUE && pause.pid() > 0) {
+                try {
+                    pod.addAllMetrics(PodMetrics.network(podLabels, NetDev.ofProcess(pause.pid())));
+                } catch (NoSuchFileException gone) {
+                    continue; // the pod stopped as it was read
+                }
             }
+            for (CriContainerRecord c : bySandbox.getOrDefault(s.id(), List.of())) {
+                Stats cs = statsIfRunning(c.id());
+                if (cs == null) continue;
+                List<String> labels = PodMetrics.labels(c.id(), c.name(), c.image());
+                long[] upper = ImageStore.diskUsage(containers.dir(c.id()).resolve("upper"));
+                pod.addContainerMetrics(
+                        ContainerMetrics.newBuilder()
+                                .setContainerId(c.id())
+                                .addAllMetrics(PodMetrics.cgroup(labels, cs))
+                                .addMetrics(PodMetrics.Def.FS_USAGE.of(labels, upper[0])));
+            }
+            b.addPodMetrics(pod);
         }
-        return out;
+        return b.build();
+    }
+
+    /** A container's statistics, or null when it is not running (or no more). */
+    private Stats statsIfRunning(String id) {
+        if (CriReplies.state(CriReplies.info(supervisor, id)) != ContainerState.CONTAINER_RUNNING)
+            return null;
+        try {
+            return supervisor.stats(id);
+        } catch (NotFoundException | FailedPreconditionException stopped) {
+            return null;
+        }
     }
 
     private static long workingSet(Stats s) {

@@ -20,9 +20,14 @@ import dev.nana.cri.v1.LinuxContainerConfig;
 import dev.nana.cri.v1.LinuxContainerResources;
 import dev.nana.cri.v1.LinuxContainerSecurityContext;
 import dev.nana.cri.v1.ListContainersRequest;
+import dev.nana.cri.v1.ListMetricDescriptorsRequest;
+import dev.nana.cri.v1.ListPodSandboxMetricsRequest;
+import dev.nana.cri.v1.Metric;
+import dev.nana.cri.v1.MetricDescriptor;
 import dev.nana.cri.v1.Mount;
 import dev.nana.cri.v1.PodSandboxConfig;
 import dev.nana.cri.v1.PodSandboxMetadata;
+import dev.nana.cri.v1.PodSandboxMetrics;
 import dev.nana.cri.v1.RemoveContainerRequest;
 import dev.nana.cri.v1.RemovePodSandboxRequest;
 import dev.nana.cri.v1.ReopenContainerLogRequest;
@@ -266,6 +271,68 @@ class CriContainerTest {
                 assertTrue(
                         stats.getMemory().getAvailableBytes().getValue() <= 64 << 20,
                         "the new limit bounds what is available");
+
+                // its metrics, as a kubelet's /metrics/cadvisor reads them from the runtime
+                var described =
+                        cri
+                                .listMetricDescriptors(
+                                        ListMetricDescriptorsRequest.getDefaultInstance())
+                                .getDescriptorsList()
+                                .stream()
+                                .collect(
+                                        java.util.stream.Collectors.toMap(
+                                                MetricDescriptor::getName,
+                                                MetricDescriptor::getLabelKeysCount));
+                PodSandboxMetrics podMetrics =
+                        cri
+                                .listPodSandboxMetrics(
+                                        ListPodSandboxMetricsRequest.getDefaultInstance())
+                                .getPodMetricsList()
+                                .stream()
+                                .filter(m -> m.getPodSandboxId().equals(pod))
+                                .findFirst()
+                                .orElseThrow();
+                var webMetrics =
+                        podMetrics.getContainerMetricsList().stream()
+                                .filter(m -> m.getContainerId().equals(web))
+                                .findFirst()
+                                .orElseThrow()
+                                .getMetricsList();
+                List<Metric> all = new java.util.ArrayList<>(podMetrics.getMetricsList());
+                all.addAll(webMetrics);
+                for (Metric m : all)
+                    assertEquals(
+                            described.get(m.getName()),
+                            m.getLabelValuesCount(),
+                            "described, with as many label keys as values: " + m);
+                java.util.function.Function<String, Metric> webMetric =
+                        name ->
+                                webMetrics.stream()
+                                        .filter(m -> m.getName().equals(name))
+                                        .findFirst()
+                                        .orElseThrow(() -> new AssertionError(name));
+                assertEquals(
+                        List.of(web, "web", "busybox:1.36"),
+                        webMetric.apply("container_memory_usage_bytes").getLabelValuesList());
+                assertTrue(
+                        webMetric.apply("container_memory_usage_bytes").getValue().getValue() > 0);
+                assertEquals(
+                        64 << 20,
+                        webMetric.apply("container_spec_memory_limit_bytes").getValue().getValue());
+                assertTrue(webMetric.apply("container_processes").getValue().getValue() >= 1);
+                assertTrue(
+                        podMetrics.getMetricsList().stream()
+                                .anyMatch(
+                                        m ->
+                                                m.getName()
+                                                                .equals(
+                                                                        "container_network_receive_packets_total")
+                                                        && m.getLabelValuesList()
+                                                                .equals(
+                                                                        List.of(
+                                                                                pod, "POD", "",
+                                                                                "eth0"))),
+                        "the pod's own network, by interface: " + podMetrics.getMetricsList());
 
                 // root, no capabilities, no new privileges, a read-only root
                 String locked =
