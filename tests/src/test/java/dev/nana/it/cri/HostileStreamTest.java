@@ -1,5 +1,6 @@
 package dev.nana.it.cri;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -105,6 +107,90 @@ class HostileStreamTest {
         } finally {
             StateDir.deleteTree(work);
         }
+    }
+
+    @Test
+    void aSpdyClientThatStopsReadingHoldsBackItsOwnCommandOnly() throws Exception {
+        Path work = Files.createTempDirectory(Path.of("/run"), "nana-hostile-stream-");
+        String flood = "head -c 1073741824 /dev/zero"; // 1 GiB: 32 times the daemon's heap
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            OciLayouts.importBusybox(nana, work, "1000");
+            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
+                RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
+                PodSandboxConfig pod = CriCalls.pod("stalled", NamespaceMode.POD).build();
+                String podId = CriCalls.runPod(cri, pod);
+                String c =
+                        CriCalls.startContainer(
+                                cri, podId, pod, CriCalls.container("app", "sleep 1000"));
+                SpdyClient stalled =
+                        SpdyClient.connect(execUrl(cri, c, flood), "v4.channel.k8s.io");
+                stalled.open("error");
+                int out = stalled.open("stdout");
+                stalled.open("stderr");
+                stalled.stopReading();
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> !processesRunning(flood).isEmpty());
+                Thread.sleep(3000); // the flood fills every buffer between it and the client
+                long held = stalled.received(out).count();
+                assertTrue(held < 64L << 20, "the client read little: " + held);
+
+                // the daemon holds a frame, not the flood, and serves everyone else
+                long rssKb = rssKb(nana.daemonPid());
+                assertTrue(rssKb < 512 * 1024, "the daemon's RSS is " + rssKb + " kB");
+                try (SpdyClient fine =
+                        SpdyClient.connect(execUrl(cri, c, "echo still"), "v4.channel.k8s.io")) {
+                    int error = fine.open("error");
+                    int o = fine.open("stdout");
+                    fine.open("stderr");
+                    fine.received(error).awaitEnd();
+                    assertEquals("still\n", fine.received(o).text());
+                }
+                assertEquals(
+                        1,
+                        processesRunning(flood).size(),
+                        "the flood waits, as a writer to a full pipe does");
+
+                // the client goes: its command is not left waiting on it
+                stalled.close();
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> processesRunning(flood).isEmpty());
+                assertEquals(
+                        dev.nana.cri.v1.ContainerState.CONTAINER_RUNNING,
+                        CriCalls.status(cri, c).getState(),
+                        "the container is unharmed");
+            }
+        } finally {
+            StateDir.deleteTree(work);
+        }
+    }
+
+    /**
+     * The pids of the processes (any namespace) with command among their arguments (busybox's sh
+     * runs head itself: the flood is {@code sh -c COMMAND}).
+     */
+    private static List<Long> processesRunning(String command) {
+        String want = "\0" + command + "\0";
+        return ProcessHandle.allProcesses()
+                .filter(
+                        p -> {
+                            try {
+                                return Files.readString(Path.of("/proc", p.pid() + "", "cmdline"))
+                                        .contains(want);
+                            } catch (java.io.IOException gone) {
+                                return false;
+                            }
+                        })
+                .map(ProcessHandle::pid)
+                .toList();
+    }
+
+    private static long rssKb(long pid) throws java.io.IOException {
+        return Files.readAllLines(Path.of("/proc", pid + "", "status")).stream()
+                .filter(l -> l.startsWith("VmRSS:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static String execUrl(RuntimeServiceBlockingStub cri, String container, String script) {

@@ -289,6 +289,11 @@ final class SpdyClient implements AutoCloseable {
         closed.get(120, TimeUnit.SECONDS);
     }
 
+    /** Reads nothing more from the server: its writes wait in the kernel's buffers, then stop. */
+    void stopReading() {
+        channel.config().setAutoRead(false);
+    }
+
     /** Goes away at once, as a client that dies does. */
     void abort() {
         var _ = channel.close();
