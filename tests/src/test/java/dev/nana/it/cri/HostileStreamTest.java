@@ -2,11 +2,14 @@ package dev.nana.it.cri;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.cri.v1.ExecRequest;
 import dev.nana.cri.v1.NamespaceMode;
 import dev.nana.cri.v1.PodSandboxConfig;
+import dev.nana.cri.v1.PortForwardRequest;
 import dev.nana.cri.v1.RuntimeServiceGrpc;
 import dev.nana.cri.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import dev.nana.it.GrpcChannel;
@@ -22,7 +25,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -161,6 +166,136 @@ class HostileStreamTest {
                         "the container is unharmed");
             }
         } finally {
+            StateDir.deleteTree(work);
+        }
+    }
+
+    @Test
+    void clientsThatFillTheCapsAreRefusedOnePastThemAndServedOnceBelow() throws Exception {
+        Path work = Files.createTempDirectory(Path.of("/run"), "nana-hostile-stream-");
+        List<Socket> silent = new ArrayList<>();
+        try (NanaCli nana = new NanaCli()) {
+            nana.startDaemon();
+            OciLayouts.importBusybox(nana, work, "1000");
+            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
+                RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
+                PodSandboxConfig pod = CriCalls.pod("caps", NamespaceMode.POD).build();
+                String podId = CriCalls.runPod(cri, pod);
+                String c =
+                        CriCalls.startContainer(
+                                cri,
+                                podId,
+                                pod,
+                                CriCalls.container(
+                                        "echo", "exec nc -ll -p 9000 -e /bin/busybox cat"));
+                String url =
+                        cri.portForward(
+                                        PortForwardRequest.newBuilder()
+                                                .setPodSandboxId(podId)
+                                                .build())
+                                .getUrl();
+                try (SpdyClient s = SpdyClient.connect(url, "portforward.k8s.io")) {
+                    // 128 forwarded connections open at once: 256 streams, both caps full
+                    int[] data = new int[128];
+                    for (int i = 0; i < data.length; i++) {
+                        String rid = Integer.toString(i);
+                        s.open(Map.of("streamtype", "error", "port", "9000", "requestid", rid));
+                        data[i] =
+                                s.open(
+                                        Map.of(
+                                                "streamtype",
+                                                "data",
+                                                "port",
+                                                "9000",
+                                                "requestid",
+                                                rid));
+                        byte[] hello = ("hello " + i + "\n").getBytes(StandardCharsets.UTF_8);
+                        s.write(data[i], hello);
+                        int n = i;
+                        await().atMost(Duration.ofSeconds(30))
+                                .until(() -> s.received(data[n]).count() == hello.length);
+                    }
+                    // one past them is refused, and the 128 still echo
+                    assertThrows(
+                            ExecutionException.class,
+                            () ->
+                                    s.open(
+                                            Map.of(
+                                                    "streamtype",
+                                                    "error",
+                                                    "port",
+                                                    "9000",
+                                                    "requestid",
+                                                    "past")));
+                    s.write(data[127], "still\n".getBytes(StandardCharsets.UTF_8));
+                    await().atMost(Duration.ofSeconds(30))
+                            .until(() -> s.received(data[127]).text().endsWith("still\n"));
+
+                    // a connection ended on both sides counts no more: the next one is served
+                    s.finish(data[0]);
+                    s.finish(data[0] - 2); // its error stream, which kubectl ends at once
+                    assertFalse(s.received(data[0]).awaitEnd(), "ended by the pod's side too");
+                    s.received(data[0] - 2).awaitEnd();
+                    int e =
+                            s.open(
+                                    Map.of(
+                                            "streamtype",
+                                            "error",
+                                            "port",
+                                            "9000",
+                                            "requestid",
+                                            "new"));
+                    int d =
+                            s.open(
+                                    Map.of(
+                                            "streamtype",
+                                            "data",
+                                            "port",
+                                            "9000",
+                                            "requestid",
+                                            "new"));
+                    s.write(d, "again\n".getBytes(StandardCharsets.UTF_8));
+                    s.finish(d);
+                    s.finish(e);
+                    s.received(d).awaitEnd();
+                    assertEquals("again\n", s.received(d).text());
+
+                    // 1,024 connections, this one among them: one more is closed as it comes, long
+                    // before a silent connection's 30 s
+                    URI server = URI.create(url);
+                    for (int i = 0; i < 1023; i++) silent.add(connect(server));
+                    try (Socket past = new Socket(server.getHost(), server.getPort())) {
+                        past.setSoTimeout(15_000);
+                        assertEquals(-1, past.getInputStream().read(), "closed at once");
+                    }
+                    Socket last = silent.getLast();
+                    last.setSoTimeout(500);
+                    assertThrows(
+                            java.net.SocketTimeoutException.class,
+                            () -> last.getInputStream().read(),
+                            "the 1,024th is open still, waiting for its request");
+                }
+                // below the cap again, a client is served
+                for (Socket q : silent) q.close();
+                silent.clear();
+                await().atMost(Duration.ofSeconds(30))
+                        .ignoreExceptions()
+                        .until(
+                                () -> {
+                                    try (SpdyClient fine =
+                                            SpdyClient.connect(
+                                                    execUrl(cri, c, "echo served"),
+                                                    "v4.channel.k8s.io")) {
+                                        int error = fine.open("error");
+                                        int o = fine.open("stdout");
+                                        fine.open("stderr");
+                                        fine.received(error).awaitEnd();
+                                        return fine.received(o).text().equals("served\n");
+                                    }
+                                });
+            }
+        } finally {
+            for (Socket q : silent) q.close();
             StateDir.deleteTree(work);
         }
     }
