@@ -66,6 +66,8 @@ public final class ImageStore {
 
     private final Path root;
     private final ReentrantLock changing = new ReentrantLock();
+    // bytes and inodes of each layer folder, by name: measured once (usage())
+    private final Map<String, long[]> layerUsage = new ConcurrentHashMap<>();
 
     private ImageStore(Path root) {
         this.root = root;
@@ -179,9 +181,45 @@ public final class ImageStore {
         }
     }
 
-    /** Bytes and inodes the store takes. */
+    /**
+     * Bytes and inodes the store takes. A layer's folder never changes once it is in place, so each
+     * is measured once, the first time it is seen, and only the rest (records, blobs, downloads) is
+     * walked each time: a kubelet asks this (ImageFsInfo) every few seconds, and crictl at every
+     * command, and walking every file of every layer made each such call grow with the store.
+     */
     public long[] usage() throws IOException {
-        return diskUsage(root);
+        long[] u = new long[2];
+        if (!Files.isDirectory(root)) return u;
+        Path layers = root.resolve("layers");
+        u[1]++; // the store's folder
+        try (Stream<Path> top = Files.list(root)) {
+            for (Path p : top.toList()) add(u, p.equals(layers) ? new long[] {0, 1} : diskUsage(p));
+        }
+        if (!Files.isDirectory(layers)) return u;
+        java.util.Set<String> present = new java.util.HashSet<>();
+        try (Stream<Path> s = Files.list(layers)) {
+            for (Path l : s.toList()) {
+                String name = l.getFileName().toString();
+                present.add(name);
+                long[] measured = layerUsage.get(name);
+                if (measured == null) {
+                    try {
+                        measured = diskUsage(l);
+                    } catch (IOException | java.io.UncheckedIOException gone) {
+                        continue; // removed while it was measured
+                    }
+                    layerUsage.put(name, measured);
+                }
+                add(u, measured);
+            }
+        }
+        layerUsage.keySet().retainAll(present);
+        return u;
+    }
+
+    private static void add(long[] sum, long[] more) {
+        sum[0] += more[0];
+        sum[1] += more[1];
     }
 
     /** Bytes (of regular files) and inodes under dir; zeros when it does not exist. */
