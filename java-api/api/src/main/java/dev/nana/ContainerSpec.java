@@ -89,11 +89,7 @@ public record ContainerSpec(
         stdio = Objects.requireNonNullElse(stdio, Stdio.NONE);
         args = copyOf("argument", id, args);
         env = copyOf("env entry", id, env);
-        for (String kv : env) {
-            if (kv.indexOf('=') <= 0)
-                throw new InvalidArgumentException(
-                        "container \"" + id + "\": env \"" + kv + "\" is not KEY=VALUE");
-        }
+        for (String kv : env) EnvEntries.check("container \"" + id + "\": ", kv);
         if (cwd != null && !cwd.startsWith("/"))
             throw new InvalidArgumentException(
                     "container \""
@@ -323,14 +319,15 @@ public record ContainerSpec(
         }
 
         /**
-         * Adds one environment variable.
+         * Adds one environment variable. (Two KEY=VALUE entries, {@code env("A=1", "B=2")}, bind to
+         * this form in Java: they are taken as two entries.)
          *
          * @param key the variable's name
          * @param value its value
          * @return this builder
          */
         public Builder env(String key, String value) {
-            env.add(key + "=" + value);
+            env.addAll(EnvEntries.of(key, value));
             return this;
         }
 

@@ -49,10 +49,7 @@ public record ExecSpec(
                 throw new InvalidArgumentException(
                         "exec id \"init\" is the container's own process: choose another");
         }
-        for (String kv : env) {
-            if (kv.indexOf('=') <= 0)
-                throw new InvalidArgumentException("env \"" + kv + "\" is not KEY=VALUE");
-        }
+        for (String kv : env) EnvEntries.check("exec: ", kv);
         if (cwd != null && !cwd.startsWith("/")) {
             throw new InvalidArgumentException(
                     "cwd \"" + cwd + "\" must be an absolute path inside the container");
@@ -126,14 +123,15 @@ public record ExecSpec(
         }
 
         /**
-         * Adds one environment variable.
+         * Adds one environment variable. (Two KEY=VALUE entries, {@code env("A=1", "B=2")}, bind to
+         * this form in Java: they are taken as two entries.)
          *
          * @param key the variable's name
          * @param value its value
          * @return this builder
          */
         public Builder env(String key, String value) {
-            env.add(key + "=" + value);
+            env.addAll(EnvEntries.of(key, value));
             return this;
         }
 

@@ -281,6 +281,20 @@ abstract class ApiContract {
     }
 
     @Test
+    void twoEnvEntriesGivenAsTwoArgumentsAreTwoVariables() throws Exception {
+        // Java binds env("A=1", "B=2") to env(key, value): it gave A the value "1=B=2" once
+        try (Container c =
+                nana.launch(
+                        ContainerSpec.builder("env", bundle)
+                                .args("sh", "-c", "echo \"$A|$B\"")
+                                .env("A=1", "B=2")
+                                .build())) {
+            assertEquals("1|2\n", new String(c.output().readAllBytes(), StandardCharsets.UTF_8));
+            assertEquals(0, c.waitFor().code());
+        }
+    }
+
+    @Test
     void theSameMistakeGivesTheSameException() throws Exception {
         assertThrows(InvalidArgumentException.class, () -> nana.state(null));
         assertThrows(InvalidArgumentException.class, () -> nana.start(null));
