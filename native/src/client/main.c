@@ -57,9 +57,8 @@ static void put_string(struct buffer *b, const char *s) {
     put(b, s, n);
 }
 
-/* A global option's value: NAME X / NAME=X (before "--"), else $ENV, else the default. */
-static const char *global_option(int argc, char **argv, const char *name, const char *env,
-                                 const char *fallback) {
+/* A global option's value as the command line gives it, NAME X / NAME=X (before "--"), or NULL. */
+static const char *given_option(int argc, char **argv, const char *name) {
     size_t len = strlen(name);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0)
@@ -69,6 +68,15 @@ static const char *global_option(int argc, char **argv, const char *name, const 
         if (strncmp(argv[i], name, len) == 0 && argv[i][len] == '=')
             return argv[i] + len + 1;
     }
+    return NULL;
+}
+
+/* A global option's value: the command line's, else $ENV, else the default. */
+static const char *global_option(int argc, char **argv, const char *name, const char *env,
+                                 const char *fallback) {
+    const char *given = given_option(argc, argv, name);
+    if (given != NULL)
+        return given;
     const char *value = getenv(env);
     return value != NULL && *value ? value : fallback;
 }
@@ -332,6 +340,14 @@ int main(int argc, char **argv) {
                 "nana: permission denied on the nana daemon's socket \"%s\": run as root, or as a "
                 "member of the daemon's --group\n",
                 path);
+        return 125;
+    }
+    if (fd < 0 && given_option(argc, argv, "--address") != NULL) {
+        /* asked for a daemon by name: working in-process instead would show another nana's state */
+        fprintf(stderr,
+                "nana: no nana daemon answers on --address \"%s\": start one there (nana daemon "
+                "--socket %s), or leave --address out to work in-process on --state-dir\n",
+                address, address);
         return 125;
     }
     if (fd < 0)

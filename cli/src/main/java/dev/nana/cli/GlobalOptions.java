@@ -18,10 +18,10 @@ final class GlobalOptions {
             paramLabel = "SOCKET",
             scope = ScopeType.INHERIT,
             description =
-                    "the daemon's socket; without a daemon there, nana works in-process"
-                            + " (default: $NANA_ADDRESS, else "
+                    "the daemon's socket: given, a daemon must answer there; by default"
+                            + " ($NANA_ADDRESS, else "
                             + DEFAULT_ADDRESS
-                            + ")")
+                            + ") nana works in-process when none does")
     Path address;
 
     @Option(
@@ -34,8 +34,12 @@ final class GlobalOptions {
                             + ")")
     Path stateDir;
 
+    /** Whether --address was given: then it names a daemon, and no other nana may answer. */
+    boolean addressGiven;
+
     /** Fills in what was not given, from io's environment, relative to io's working directory. */
     void resolve(Io io) {
+        addressGiven = address != null;
         address =
                 io.resolve(
                         address != null

@@ -62,7 +62,18 @@ final class Nana {
         while (true) {
             if (daemonListening(g.address)) return RemoteSupervisor.connect(g.address);
             if (io == null) io = io(nana);
-            if (io.lockHolder().isEmpty() || System.nanoTime() > deadline) return local(nana);
+            if (io.lockHolder().isEmpty() || System.nanoTime() > deadline) {
+                // asked for a daemon by name: in-process would show another nana's state
+                if (g.addressGiven)
+                    throw new UnavailableException(
+                            "no nana daemon answers on --address \""
+                                    + g.address
+                                    + "\": start one there (nana daemon --socket "
+                                    + g.address
+                                    + "), or leave --address out to work in-process on"
+                                    + " --state-dir");
+                return local(nana);
+            }
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {

@@ -35,6 +35,28 @@ class ThinClientTest {
     }
 
     @Test
+    void anAddressNobodyServesIsAnErrorNotAnotherNana() throws Exception {
+        try (NanaCli nana = new NanaCli()) {
+            // no daemon: without --address, in-process on the state directory, as ever
+            assertEquals(0, nana.run("ps").exit());
+            String nobody = nana.socket.resolveSibling("nobody.sock").toString();
+            for (String[] args :
+                    List.of(
+                            new String[] {"--address", nobody, "ps"},
+                            new String[] {"ps", "--address=" + nobody})) {
+                NanaCli.Run thin = on(nana, "nana", null, args);
+                assertEquals(125, thin.exit(), thin.toString());
+                assertTrue(thin.out().isEmpty(), "no empty table: " + thin);
+                assertTrue(
+                        thin.err().contains("no nana daemon answers on --address \"" + nobody),
+                        thin.err());
+                assertTrue(thin.err().contains("nana daemon --socket " + nobody), thin.err());
+                same(nana, null, args);
+            }
+        }
+    }
+
+    @Test
     void theThinClientAndTheJvmCliGiveTheSameOutputAndExitCode() throws Exception {
         try (NanaCli nana = new NanaCli()) {
             nana.startDaemon();
