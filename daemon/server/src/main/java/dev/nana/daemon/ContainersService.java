@@ -2,6 +2,7 @@ package dev.nana.daemon;
 
 import com.google.protobuf.ByteString;
 import dev.nana.EventListener;
+import dev.nana.FailedPreconditionException;
 import dev.nana.OutputGapException;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
@@ -437,13 +438,9 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
                 } catch (RuntimeException e) {
                     fail(e);
                 } catch (IOException e) {
-                    fail(
-                            new UnavailableException(
-                                    "write to the input of \""
-                                            + c.getId()
-                                            + "\": "
-                                            + e.getMessage(),
-                                    e));
+                    // the message names the container (the first chunk's id; later ones have
+                    // none): "the input of container "web" is closed: its process no longer..."
+                    fail(new FailedPreconditionException(e.getMessage(), e));
                 }
             }
 

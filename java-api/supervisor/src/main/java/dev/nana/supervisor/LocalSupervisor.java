@@ -296,7 +296,7 @@ public final class LocalSupervisor implements Supervisor {
                             + "\" has no input: create it with openStdin() to write to its stdin");
         }
         try {
-            return InputFifo.open(init);
+            return InputFifo.open(init, id);
         } catch (OsException e) {
             throw new UnavailableException(
                     "open the input of \"" + id + "\": " + e.getMessage(), e);

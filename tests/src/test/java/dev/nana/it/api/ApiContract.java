@@ -187,6 +187,45 @@ abstract class ApiContract {
     }
 
     @Test
+    void writingToTheInputOfAContainerThatExitedFailsNamingIt() throws Exception {
+        ContainerSpec s =
+                ContainerSpec.builder("gone", bundle)
+                        .args("sh", "-c", "read x; exit 0")
+                        .openStdin()
+                        .build();
+        try (Container c = nana.launch(s)) {
+            OutputStream in = c.input();
+            in.write("one line\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            assertEquals(0, c.waitFor().code());
+            // once its shim is gone too, a write fails (through a daemon, the one after: a write
+            // is sent, and the daemon's failure comes back), and says whose input it was
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            java.io.IOException failed = null;
+            while (failed == null && System.nanoTime() < until) {
+                try {
+                    in.write("more\n".getBytes(StandardCharsets.UTF_8));
+                    Thread.sleep(50);
+                } catch (java.io.IOException e) {
+                    failed = e;
+                }
+            }
+            assertTrue(failed != null, "a write to an exited container's input fails");
+            assertTrue(
+                    failed.getMessage()
+                            .startsWith(
+                                    "the input of container \"gone\" is closed: its process no"
+                                            + " longer reads it"),
+                    failed.getMessage());
+            try {
+                in.close();
+            } catch (java.io.IOException same) {
+                assertEquals(failed.getMessage(), same.getMessage(), "the same failure");
+            }
+        }
+    }
+
+    @Test
     void aClientAttachesItsOwnFifosWritesStdinAndEndsItWithCloseInput(@TempDir Path tmp)
             throws Exception {
         ContainerSpec s =

@@ -1,5 +1,6 @@
 package dev.nana.supervisor.shim;
 
+import dev.nana.supervisor.os.Errors;
 import dev.nana.supervisor.os.Fd;
 import dev.nana.supervisor.os.LibNana;
 import dev.nana.supervisor.os.OsException;
@@ -22,21 +23,26 @@ import java.nio.file.Path;
  * when the stream is closed.
  */
 public final class InputFifo extends OutputStream {
-    private final Path fifo;
+    private final String what; // "the input of container \"web\"", or of the FIFO's path
     private final ProcessDir endsInputOf; // null: closing only lets go (a client's own FIFO)
     private final Fd fd;
     private final Object writing = new Object();
     private volatile boolean closed;
 
-    private InputFifo(Path fifo, ProcessDir endsInputOf, Fd fd) {
-        this.fifo = fifo;
+    private InputFifo(String what, ProcessDir endsInputOf, Fd fd) {
+        this.what = what;
         this.endsInputOf = endsInputOf;
         this.fd = fd;
     }
 
-    /** Opens the stdin FIFO of dir's process for writing; closing it ends the process's input. */
-    public static InputFifo open(ProcessDir dir) throws OsException {
-        return open(dir.stdinFifo(), dir);
+    /**
+     * Opens the stdin FIFO of dir's process for writing; closing it ends the process's input.
+     * container names it in what a failure says.
+     */
+    public static InputFifo open(ProcessDir dir, String container) throws OsException {
+        Fd fd = LibNana.fifoOpenWrite(dir.stdinFifo());
+        LibNana.setNonblock(fd, true);
+        return new InputFifo("the input of container \"" + container + "\"", dir, fd);
     }
 
     /**
@@ -48,13 +54,7 @@ public final class InputFifo extends OutputStream {
     public static InputFifo openClient(Path fifo) throws OsException {
         Fd fd = LibNana.fifoOpenReadWrite(fifo);
         LibNana.setNonblock(fd, true);
-        return new InputFifo(fifo, null, fd);
-    }
-
-    private static InputFifo open(Path fifo, ProcessDir endsInputOf) throws OsException {
-        Fd fd = LibNana.fifoOpenWrite(fifo);
-        LibNana.setNonblock(fd, true);
-        return new InputFifo(fifo, endsInputOf, fd);
+        return new InputFifo("the input " + fifo, null, fd);
     }
 
     private static final int WAIT_MILLIS = 200;
@@ -68,7 +68,7 @@ public final class InputFifo extends OutputStream {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         synchronized (writing) {
-            if (closed) throw new IOException("the input " + fifo + " is closed");
+            if (closed) throw new IOException(what + " is closed");
             boolean virtual = Thread.currentThread().isVirtual();
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment seg = arena.allocate(Math.max(len, 1));
@@ -76,7 +76,7 @@ public final class InputFifo extends OutputStream {
                 int done = 0;
                 int idle = 0;
                 while (done < len) {
-                    if (closed) throw new IOException("the input " + fifo + " was closed");
+                    if (closed) throw new IOException(what + " was closed");
                     try {
                         done += LibNana.write(fd, seg.asSlice(done), len - done);
                         idle = 0;
@@ -84,6 +84,13 @@ public final class InputFifo extends OutputStream {
                         idle = Math.min(VIRTUAL_SLEEP_MAX_MILLIS, idle + 1);
                         if (!virtual) LibNana.poll(fd, LibNana.POLLOUT, WAIT_MILLIS);
                         else sleep(idle);
+                    } catch (OsException e) {
+                        if (e.errno() != Errors.EPIPE) throw e;
+                        throw new IOException(
+                                what
+                                        + " is closed: its process no longer reads it (it exited,"
+                                        + " or closed its stdin)",
+                                e);
                     }
                 }
             }
@@ -95,7 +102,7 @@ public final class InputFifo extends OutputStream {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted writing to the input " + fifo);
+            throw new InterruptedIOException("interrupted writing to " + what);
         }
     }
 
