@@ -137,6 +137,7 @@ public final class RemoteSupervisor implements Supervisor {
     }
 
     private <T> T call(Supplier<T> rpc) {
+        requireOpen();
         try {
             return rpc.get();
         } catch (StatusRuntimeException e) {
@@ -156,6 +157,13 @@ public final class RemoteSupervisor implements Supervisor {
                 throw translate(again);
             }
         }
+    }
+
+    /** Refuses a call on a closed supervisor, as the in-process one does. */
+    private void requireOpen() {
+        if (closed)
+            throw new UnavailableException(
+                    "this supervisor is closed: connect a new one to " + socket);
     }
 
     /** A transport failure (no daemon reached), not an UNAVAILABLE answer from the daemon. */
@@ -354,6 +362,7 @@ public final class RemoteSupervisor implements Supervisor {
     @Override
     public InputStream attachOutput(String id) {
         ContainerId.require(id, "container id");
+        requireOpen();
         RemoteOutput out = new RemoteOutput(async, id, true, this::translate);
         out.awaitAttached(); // so that a start sent next finds the reader in place
         return out;
@@ -362,6 +371,7 @@ public final class RemoteSupervisor implements Supervisor {
     @Override
     public OutputStream input(String id) {
         ContainerId.require(id, "container id");
+        requireOpen();
         return new RemoteInput(async, id, this::translate);
     }
 
@@ -395,6 +405,7 @@ public final class RemoteSupervisor implements Supervisor {
      */
     private CompletableFuture<ExitStatus> awaitExit(
             Consumer<StreamObserver<dev.nana.grpc.v1.ExitStatus>> rpc) {
+        requireOpen();
         CompletableFuture<ExitStatus> f = new CompletableFuture<>();
         Reconnect reconnect = new Reconnect();
         Runnable[] attempt = new Runnable[1];
@@ -438,6 +449,7 @@ public final class RemoteSupervisor implements Supervisor {
     @Override
     public Subscription subscribe(EventFilter filter, Instant since, EventListener listener) {
         Objects.requireNonNull(listener, "listener");
+        requireOpen();
         return new RemoteSubscription(
                 this, filter == null ? EventFilter.ALL : filter, since, listener);
     }

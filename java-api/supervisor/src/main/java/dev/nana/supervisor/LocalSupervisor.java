@@ -305,16 +305,19 @@ public final class LocalSupervisor implements Supervisor {
 
     @Override
     public void attach(String id, Stdio stdio) {
+        requireOpen();
         direct.attach(id, stdio);
     }
 
     @Override
     public void resize(String id, String execId, int rows, int columns) {
+        requireOpen();
         direct.resize(id, execId, rows, columns);
     }
 
     @Override
     public void closeInput(String id, String execId) {
+        requireOpen();
         direct.closeInput(id, execId);
     }
 
@@ -346,6 +349,7 @@ public final class LocalSupervisor implements Supervisor {
     @Override
     public Subscription subscribe(EventFilter filter, Instant since, EventListener listener) {
         Objects.requireNonNull(listener, "listener");
+        requireOpen();
         return bus.subscribe(filter == null ? EventFilter.ALL : filter, since, listener);
     }
 
@@ -408,10 +412,15 @@ public final class LocalSupervisor implements Supervisor {
     }
 
     private void post(Task t) {
+        requireOpen();
+        loop.post(t);
+    }
+
+    /** Refuses a call on a closed supervisor (the remote one says the same). */
+    private void requireOpen() {
         if (closed)
             throw new UnavailableException(
                     "this supervisor is closed: build a new one on " + state.root());
-        loop.post(t);
     }
 
     /**

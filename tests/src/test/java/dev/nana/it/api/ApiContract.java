@@ -58,6 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class ApiContract {
     Supervisor nana;
     Path bundle;
+    boolean closedByTest; // nana closed by the test itself: nothing left to remove
 
     /** A supervisor of the kind under test, on a private state directory. */
     abstract Supervisor open() throws Exception;
@@ -73,7 +74,7 @@ abstract class ApiContract {
 
     @AfterEach
     void tearDown() throws Exception {
-        for (var c : nana.list()) nana.forceDelete(c.id());
+        if (!closedByTest) for (var c : nana.list()) nana.forceDelete(c.id());
         nana.close();
         shutDown();
     }
@@ -356,6 +357,28 @@ abstract class ApiContract {
             assertThrows(FailedPreconditionException.class, () -> nana.start("s"));
             assertEquals(ContainerStatus.RUNNING, c.info().status());
         }
+    }
+
+    @Test
+    void aClosedSupervisorSaysItIsClosedToEveryCall() throws Exception {
+        nana.close();
+        closedByTest = true;
+        List<org.junit.jupiter.api.function.Executable> calls =
+                List.of(
+                        () -> nana.list(),
+                        () -> nana.state("x"),
+                        () -> nana.run(spec("x", "true")),
+                        () -> nana.kill("x", Signal.TERM),
+                        () -> nana.waitForExit("x"),
+                        () -> nana.input("x"),
+                        () -> nana.attachOutput("x"),
+                        () -> nana.resize("x", null, 24, 80),
+                        () -> nana.subscribe(EventFilter.ALL, _ -> {}));
+        for (var call : calls) {
+            var e = assertThrows(dev.nana.UnavailableException.class, call);
+            assertTrue(e.getMessage().startsWith("this supervisor is closed: "), e.getMessage());
+        }
+        nana.close(); // twice: nothing
     }
 
     @Test
