@@ -2,7 +2,7 @@ package dev.nana.cli;
 
 import dev.nana.Event;
 import dev.nana.EventFilter;
-import dev.nana.EventListener;
+import dev.nana.EventSubscriber;
 import dev.nana.EventType;
 import dev.nana.InvalidArgumentException;
 import dev.nana.NanaException;
@@ -123,8 +123,8 @@ public final class EventsCommand extends Subcommand implements Callable<Integer>
                         || Nana.daemonListening(nana.global.address))) {
             CountDownLatch ended = new CountDownLatch(1);
             AtomicReference<NanaException> why = new AtomicReference<>();
-            EventListener listener =
-                    new EventListener() {
+            EventSubscriber listener =
+                    new EventSubscriber() {
                         @Override
                         public void onEvent(Event e) {
                             print(out, e);

@@ -211,7 +211,7 @@ final class Nana {
 
         @Override
         public dev.nana.Subscription subscribe(
-                dev.nana.EventFilter f, Instant since, dev.nana.EventListener l) {
+                dev.nana.EventFilter f, Instant since, dev.nana.EventSubscriber l) {
             return s.subscribe(f, since, l);
         }
 

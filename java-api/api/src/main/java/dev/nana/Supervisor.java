@@ -344,7 +344,7 @@ public interface Supervisor extends ProcessControl, AutoCloseable {
      * @param listener called on the subscription's own thread, one event at a time
      * @return the subscription; close it to stop
      */
-    Subscription subscribe(EventFilter filter, Instant since, EventListener listener);
+    Subscription subscribe(EventFilter filter, Instant since, EventSubscriber listener);
 
     /**
      * Subscribes to every event from now on.
@@ -352,7 +352,7 @@ public interface Supervisor extends ProcessControl, AutoCloseable {
      * @param listener called on the subscription's own thread, one event at a time
      * @return the subscription; close it to stop
      */
-    default Subscription subscribe(EventListener listener) {
+    default Subscription subscribe(EventSubscriber listener) {
         return subscribe(EventFilter.ALL, null, listener);
     }
 
@@ -363,7 +363,7 @@ public interface Supervisor extends ProcessControl, AutoCloseable {
      * @param listener called on the subscription's own thread, one event at a time
      * @return the subscription; close it to stop
      */
-    default Subscription subscribe(EventFilter filter, EventListener listener) {
+    default Subscription subscribe(EventFilter filter, EventSubscriber listener) {
         return subscribe(filter, null, listener);
     }
 

@@ -1,7 +1,7 @@
 package dev.nana.daemon;
 
 import com.google.protobuf.ByteString;
-import dev.nana.EventListener;
+import dev.nana.EventSubscriber;
 import dev.nana.FailedPreconditionException;
 import dev.nana.OutputGapException;
 import dev.nana.Supervisor;
@@ -279,8 +279,8 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
         // a parked virtual thread and a bounded queue, never a growing buffer in the server.
         Ready ready = new Ready(call);
         OpenStreams.Guarded<Event> stream = streams.open(out);
-        EventListener listener =
-                new EventListener() {
+        EventSubscriber listener =
+                new EventSubscriber() {
                     @Override
                     public void onEvent(dev.nana.Event e) {
                         send(Convert.toProto(e));

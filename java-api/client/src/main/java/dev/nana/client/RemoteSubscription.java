@@ -1,7 +1,7 @@
 package dev.nana.client;
 
 import dev.nana.EventFilter;
-import dev.nana.EventListener;
+import dev.nana.EventSubscriber;
 import dev.nana.NanaException;
 import dev.nana.Subscription;
 import dev.nana.UnavailableException;
@@ -25,7 +25,7 @@ final class RemoteSubscription implements Subscription {
 
     private final RemoteSupervisor owner;
     private final EventFilter filter;
-    private final EventListener listener;
+    private final EventSubscriber listener;
     private final Reconnect reconnect = new Reconnect();
     private final Instant firstSince; // asked for, or the subscription's start
     private volatile boolean closed;
@@ -34,7 +34,7 @@ final class RemoteSubscription implements Subscription {
     private Instant lastTime;
 
     RemoteSubscription(
-            RemoteSupervisor owner, EventFilter filter, Instant since, EventListener listener) {
+            RemoteSupervisor owner, EventFilter filter, Instant since, EventSubscriber listener) {
         this.owner = owner;
         this.filter = filter;
         this.listener = listener;

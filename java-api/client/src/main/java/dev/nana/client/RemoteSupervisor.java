@@ -4,7 +4,7 @@ import dev.nana.ContainerId;
 import dev.nana.ContainerInfo;
 import dev.nana.ContainerSpec;
 import dev.nana.EventFilter;
-import dev.nana.EventListener;
+import dev.nana.EventSubscriber;
 import dev.nana.ExitStatus;
 import dev.nana.InvalidArgumentException;
 import dev.nana.NanaException;
@@ -447,7 +447,7 @@ public final class RemoteSupervisor implements Supervisor {
     }
 
     @Override
-    public Subscription subscribe(EventFilter filter, Instant since, EventListener listener) {
+    public Subscription subscribe(EventFilter filter, Instant since, EventSubscriber listener) {
         Objects.requireNonNull(listener, "listener");
         requireOpen();
         return new RemoteSubscription(

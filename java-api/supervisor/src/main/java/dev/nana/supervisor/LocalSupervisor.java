@@ -4,7 +4,7 @@ import dev.nana.ContainerInfo;
 import dev.nana.ContainerSpec;
 import dev.nana.ContainerStatus;
 import dev.nana.EventFilter;
-import dev.nana.EventListener;
+import dev.nana.EventSubscriber;
 import dev.nana.ExitStatus;
 import dev.nana.FailedPreconditionException;
 import dev.nana.InvalidArgumentException;
@@ -347,7 +347,7 @@ public final class LocalSupervisor implements Supervisor {
     }
 
     @Override
-    public Subscription subscribe(EventFilter filter, Instant since, EventListener listener) {
+    public Subscription subscribe(EventFilter filter, Instant since, EventSubscriber listener) {
         Objects.requireNonNull(listener, "listener");
         requireOpen();
         return bus.subscribe(filter == null ? EventFilter.ALL : filter, since, listener);

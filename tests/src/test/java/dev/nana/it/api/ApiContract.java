@@ -14,7 +14,7 @@ import dev.nana.ContainerStatus;
 import dev.nana.DeadlineExceededException;
 import dev.nana.Event;
 import dev.nana.EventFilter;
-import dev.nana.EventListener;
+import dev.nana.EventSubscriber;
 import dev.nana.EventType;
 import dev.nana.ExecInfo;
 import dev.nana.ExecSpec;
@@ -384,7 +384,7 @@ abstract class ApiContract {
     @Test
     void aListenerThatThrowsIsLoggedAndDeliveryGoesOn() throws Exception {
         List<Event> seen = new CopyOnWriteArrayList<>();
-        EventListener throwing =
+        EventSubscriber throwing =
                 e -> {
                     seen.add(e);
                     throw new IllegalStateException("a listener's bug");

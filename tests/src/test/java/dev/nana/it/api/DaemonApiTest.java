@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.Event;
 import dev.nana.EventFilter;
-import dev.nana.EventListener;
+import dev.nana.EventSubscriber;
 import dev.nana.EventType;
 import dev.nana.ExitStatus;
 import dev.nana.NanaException;
@@ -55,7 +55,7 @@ class DaemonApiTest extends ApiContract {
         try (Subscription _ =
                 nana.subscribe(
                         EventFilter.of("r1", "r2"),
-                        new EventListener() {
+                        new EventSubscriber() {
                             @Override
                             public void onEvent(Event e) {
                                 seen.add(e);

@@ -2,7 +2,7 @@ package dev.nana.supervisor.events;
 
 import dev.nana.Event;
 import dev.nana.EventFilter;
-import dev.nana.EventListener;
+import dev.nana.EventSubscriber;
 import dev.nana.EventType;
 import dev.nana.Subscription;
 import dev.nana.UnavailableException;
@@ -69,7 +69,7 @@ public final class EventBus implements AutoCloseable {
      * Registration and the starting point are taken under the publish lock, so nothing published
      * concurrently is missed or doubled.
      */
-    public Subscription subscribe(EventFilter filter, Instant since, EventListener listener) {
+    public Subscription subscribe(EventFilter filter, Instant since, EventSubscriber listener) {
         Subscriber s;
         synchronized (this) {
             if (subscribers.size() >= MAX_SUBSCRIBERS) {
@@ -122,7 +122,7 @@ public final class EventBus implements AutoCloseable {
 
     private final class Subscriber {
         private final EventFilter filter;
-        private final EventListener listener;
+        private final EventSubscriber listener;
         private final BlockingQueue<Event> queue;
         private final Instant since;
         private volatile boolean overflowed;
@@ -133,7 +133,7 @@ public final class EventBus implements AutoCloseable {
 
         Subscriber(
                 EventFilter filter,
-                EventListener listener,
+                EventSubscriber listener,
                 Instant since,
                 long cursor,
                 int capacity,

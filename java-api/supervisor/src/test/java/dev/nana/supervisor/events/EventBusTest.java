@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.Event;
 import dev.nana.EventFilter;
-import dev.nana.EventListener;
+import dev.nana.EventSubscriber;
 import dev.nana.EventType;
 import dev.nana.Subscription;
 import java.nio.file.Path;
@@ -98,7 +98,7 @@ class EventBusTest {
                 EventBus bus = new EventBus(j, 4)) {
             CountDownLatch release = new CountDownLatch(1);
             List<Event> got = new CopyOnWriteArrayList<>();
-            EventListener slow =
+            EventSubscriber slow =
                     e -> {
                         try {
                             release.await();
@@ -130,8 +130,8 @@ class EventBusTest {
             CountDownLatch release = new CountDownLatch(1);
             AtomicReference<Instant> lost = new AtomicReference<>();
             List<Event> got = new CopyOnWriteArrayList<>();
-            EventListener slow =
-                    new EventListener() {
+            EventSubscriber slow =
+                    new EventSubscriber() {
                         @Override
                         public void onEvent(Event e) {
                             try {
