@@ -335,6 +335,20 @@ abstract class ApiContract {
     }
 
     @Test
+    void anUpdateTheRuntimeRefusesSaysItsErrorNotItsWarnings() throws Exception {
+        try (Container c = nana.launch(spec("tight", "sleep", "100"))) {
+            var e =
+                    assertThrows(
+                            FailedPreconditionException.class,
+                            () -> c.update(Resources.builder().memoryLimit(4096).build()));
+            assertTrue(e.getMessage().contains("memory limit"), e.getMessage());
+            assertTrue(!e.getMessage().contains("level=warning"), e.getMessage());
+            assertTrue(!e.getMessage().contains("might be inconsistent"), e.getMessage());
+            assertEquals(ContainerStatus.RUNNING, c.info().status(), "and it runs on");
+        }
+    }
+
+    @Test
     void theSameMistakeGivesTheSameException() throws Exception {
         assertThrows(InvalidArgumentException.class, () -> nana.state(null));
         assertThrows(InvalidArgumentException.class, () -> nana.start(null));

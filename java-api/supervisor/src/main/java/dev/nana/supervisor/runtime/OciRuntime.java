@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An OCI runtime binary nana drives: runc, crun, or any compatible one given by absolute path.
@@ -247,18 +249,34 @@ public record OciRuntime(String name, Path binary, boolean unshareCgroup2, Durat
         return s.contains("does not exist") || s.contains("not found") || s.contains("no such");
     }
 
-    /** What a failed call said: the first line of its stderr, else how it ended. */
-    private static String said(Command.Result r) {
-        String line = firstLine(r.stderr());
-        if (!line.isEmpty()) return line;
+    /**
+     * What a failed call said: its error line (runc logs warnings before it, "level=warning", which
+     * are not why it failed), its message alone when it is a logfmt line; else how it ended.
+     */
+    static String said(Command.Result r) {
+        List<String> lines = r.stderr().strip().lines().filter(l -> !l.isBlank()).toList();
+        String line =
+                lines.stream()
+                        .filter(l -> l.contains("level=error") || l.contains("level=fatal"))
+                        .findFirst()
+                        .or(
+                                () ->
+                                        lines.stream()
+                                                .filter(l -> !l.contains("level=warning"))
+                                                .findFirst())
+                        .orElse(lines.isEmpty() ? "" : lines.getFirst());
+        if (!line.isEmpty()) return logfmtMessage(line);
         return r.exitCode() > 128
                 ? "(nothing; killed by signal " + (r.exitCode() - 128) + ")"
                 : "(nothing; exited with status " + r.exitCode() + ")";
     }
 
-    private static String firstLine(String s) {
-        String t = s.strip();
-        int nl = t.indexOf('\n');
-        return nl < 0 ? t : t.substring(0, nl);
+    private static final Pattern LOGFMT_MSG = Pattern.compile("\\bmsg=\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    /** A logfmt line's msg="..." (runc's), unescaped; any other line as it is. */
+    private static String logfmtMessage(String line) {
+        Matcher m = LOGFMT_MSG.matcher(line);
+        if (!m.find()) return line.strip();
+        return m.group(1).replaceAll("\\\\(.)", "$1");
     }
 }

@@ -25,6 +25,33 @@ class OciRuntimeTest {
     }
 
     @Test
+    void whatARuntimeSaidIsItsErrorNotTheWarningsBeforeIt() {
+        var runc =
+                new dev.nana.supervisor.os.Command.Result(
+                        1,
+                        "",
+                        """
+                        time="2026-12-05T10:00:00Z" level=warning msg="Setting back cgroup configs failed due to error: failed to write \\"4096\\": device or resource busy, your state.json and actual configs might be inconsistent."
+                        time="2026-12-05T10:00:00Z" level=error msg="unable to set memory limit to 4096 (current usage: 344064, peak usage: 1032192)"
+                        """,
+                        false);
+        assertEquals(
+                "unable to set memory limit to 4096 (current usage: 344064, peak usage: 1032192)",
+                OciRuntime.said(runc));
+        var warningOnly =
+                new dev.nana.supervisor.os.Command.Result(
+                        1, "", "time=\"x\" level=warning msg=\"say \\\"it\\\"\"\n", false);
+        assertEquals("say \"it\"", OciRuntime.said(warningOnly), "unescaped");
+        var crun =
+                new dev.nana.supervisor.os.Command.Result(
+                        1, "", "\ncrun: container `x` does not exist\nmore\n", false);
+        assertEquals("crun: container `x` does not exist", OciRuntime.said(crun));
+        assertEquals(
+                "(nothing; killed by signal 9)",
+                OciRuntime.said(new dev.nana.supervisor.os.Command.Result(137, "", " \n", false)));
+    }
+
+    @Test
     void findsNamesOnPathAndFlagsCrunOnHybridCgroups() throws IOException {
         fake("crun");
         fake("runc");
