@@ -157,14 +157,9 @@ final class DirectIo implements ClientIo {
                 exit = e.get();
             }
         }
-        Instant at;
-        try {
-            at = Files.getLastModifiedTime(dir.exitStatusFile()).toInstant();
-        } catch (IOException e) {
-            at = Instant.now(); // derived: the shim recorded nothing
-        }
         return Optional.of(
-                new ExitStatus(exit.code(), at, init && exit.oomKills() > 0, exit.derived()));
+                new ExitStatus(
+                        exit.code(), exit.exitedAt(), init && exit.oomKills() > 0, exit.derived()));
     }
 
     /** How long a wait sleeps in poll(2) before it looks whether its waiter gave up. */

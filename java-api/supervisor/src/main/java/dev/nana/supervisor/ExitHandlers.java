@@ -5,7 +5,6 @@ import dev.nana.EventType;
 import dev.nana.ExitStatus;
 import dev.nana.supervisor.shim.ShimExit;
 import java.nio.file.Files;
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -87,7 +86,7 @@ final class ExitHandlers {
         }
         p.exit =
                 new ExitStatus(
-                        exit.code(), Instant.now(), p.isInit() && c.oomKills > 0, exit.derived());
+                        exit.code(), exit.exitedAt(), p.isInit() && c.oomKills > 0, exit.derived());
         if (!p.reported.exit()) core.publish(c, p, EventType.EXIT, exit.code(), null);
         if (p.shim != null) p.shim.close();
         for (CompletableFuture<ExitStatus> w : p.waiters) core.complete(w, p.exit);

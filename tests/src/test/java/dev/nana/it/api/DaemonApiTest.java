@@ -74,9 +74,18 @@ class DaemonApiTest extends ApiContract {
             Command.Result kill =
                     Command.run(List.of("/usr/sbin/runc", "kill", "r1", "KILL"), null);
             assertTrue(kill.ok(), kill.stderr()); // r1 exits while no daemon runs
+            Thread.sleep(1000); // its shim records the exit; the daemon comes back well after
+            java.time.Instant restarted = java.time.Instant.now();
             daemon.startDaemon(); // restores r1 and reports its exit
 
-            assertEquals(137, exit.get(60, TimeUnit.SECONDS).code());
+            ExitStatus r1 = exit.get(60, TimeUnit.SECONDS);
+            assertEquals(137, r1.code());
+            assertTrue(
+                    r1.exitedAt().isBefore(restarted),
+                    "exited at "
+                            + r1.exitedAt()
+                            + ", when it did, not at the restart "
+                            + restarted);
             nana.run(spec("r2", "true"));
             assertEquals(0, nana.waitForExit("r2").get(30, TimeUnit.SECONDS).code());
             await().atMost(Duration.ofSeconds(30))

@@ -5,6 +5,7 @@ import dev.nana.supervisor.os.OsException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
@@ -17,8 +18,10 @@ import org.slf4j.LoggerFactory;
  * @param code exit code, or 128 + signal
  * @param derived true when the shim died without writing exitStatus and nana derived the code
  * @param oomKills OOM kills the shim recorded in the process's memory cgroup
+ * @param exitedAt when the process ended: when the shim recorded it (its status file's time),
+ *     however much later nana reads it; for a derived code, when nana derived it
  */
-public record ShimExit(int code, boolean derived, int oomKills) {
+public record ShimExit(int code, boolean derived, int oomKills, Instant exitedAt) {
     private static final Logger log = LoggerFactory.getLogger(ShimExit.class);
 
     /** The shim was killed and nana killed its orphaned process: as if by SIGKILL. */
@@ -34,10 +37,14 @@ public record ShimExit(int code, boolean derived, int oomKills) {
      */
     public static ShimExit of(ProcessDir dir) {
         OptionalInt code = dir.exitStatus();
-        if (code.isPresent()) return new ShimExit(code.getAsInt(), false, dir.oomKills());
+        if (code.isPresent())
+            return new ShimExit(code.getAsInt(), false, dir.oomKills(), recordedAt(dir));
         ShimExit derived =
                 new ShimExit(
-                        killOrphan(dir) ? DERIVED_KILLED : DERIVED_UNKNOWN, true, dir.oomKills());
+                        killOrphan(dir) ? DERIVED_KILLED : DERIVED_UNKNOWN,
+                        true,
+                        dir.oomKills(),
+                        Instant.now());
         // a shim that dies without recording the status is a fault worth a line: say what the
         // folder held
         log.warn(
@@ -46,6 +53,15 @@ public record ShimExit(int code, boolean derived, int oomKills) {
                 derived.code(),
                 contents(dir));
         return derived;
+    }
+
+    /** When the shim wrote the status (right after it reaped the process). */
+    private static Instant recordedAt(ProcessDir dir) {
+        try {
+            return Files.getLastModifiedTime(dir.exitStatusFile()).toInstant();
+        } catch (IOException e) {
+            return Instant.now(); // read a moment ago: gone with its folder since
+        }
     }
 
     private static String contents(ProcessDir dir) {

@@ -20,13 +20,21 @@ class ShimExitTest {
         ProcessDir d = new ProcessDir(tmp);
         Files.writeString(d.exitStatusFile(), "3\n");
         Files.writeString(d.oomFile(), "{\"oomKill\":1}\n{\"oomKill\":2}\n");
-        assertEquals(new ShimExit(3, false, 2), ShimExit.of(d));
+        java.time.Instant written = java.time.Instant.parse("2026-01-02T03:04:05.123456Z");
+        Files.setLastModifiedTime(
+                d.exitStatusFile(), java.nio.file.attribute.FileTime.from(written));
+        assertEquals(
+                new ShimExit(3, false, 2, written),
+                ShimExit.of(d),
+                "exited when the shim recorded it, not when it is read");
     }
 
     @Test
     void derives255WhenTheProcessIsGone() throws Exception {
         ProcessDir d = new ProcessDir(tmp);
-        assertEquals(new ShimExit(255, true, 0), ShimExit.of(d), "nothing recorded at all");
+        ShimExit unknown = ShimExit.of(d);
+        assertEquals(255, unknown.code(), "nothing recorded at all");
+        assertTrue(unknown.derived());
         Files.writeString(d.pidFile(), "1073741808");
         Files.writeString(d.startTimeFile(), "1");
         assertEquals(255, ShimExit.of(d).code());
