@@ -2,6 +2,7 @@ package dev.nana;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -50,6 +51,41 @@ public interface Container extends AutoCloseable {
      * @return its exit status
      */
     ExitStatus waitFor() throws InterruptedException;
+
+    /**
+     * Waits at most timeout for its init process to exit, as {@link Process#waitFor(Duration)}.
+     *
+     * @param timeout how long to wait at most
+     * @throws InterruptedException when the calling thread is interrupted while it waits
+     * @return true when it has exited ({@link #onExit()} then has its status), false when it still
+     *     runs after timeout
+     */
+    boolean waitFor(Duration timeout) throws InterruptedException;
+
+    /**
+     * Whether its init process is there: created, running or paused, as {@link Process#isAlive()}.
+     *
+     * @return false once it has exited
+     */
+    boolean isAlive();
+
+    /**
+     * Its init process's pid, in the supervisor's pid namespace, as {@link Process#pid()}.
+     *
+     * @return the pid, or 0 once it has exited
+     */
+    long pid();
+
+    /**
+     * Stops it as {@code docker stop} does: SIGTERM, then SIGKILL if it still runs after grace (a
+     * paused container is resumed first, so that it can take the TERM). It is not deleted.
+     *
+     * @param grace how long it has to end after the TERM
+     * @throws InterruptedException when the calling thread is interrupted while it waits (the
+     *     container may have had its TERM)
+     * @return its exit status (137 when it was killed)
+     */
+    ExitStatus stop(Duration grace) throws InterruptedException;
 
     /**
      * Sends a signal to its init process.

@@ -3,8 +3,11 @@ package dev.nana;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -45,6 +48,46 @@ final class ContainerHandle implements Container {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw new UnavailableException("wait for \"" + id + "\": " + e.getCause(), e);
         }
+    }
+
+    @Override
+    public boolean waitFor(Duration timeout) throws InterruptedException {
+        if (!isAlive()) return true; // at once, as Process's: a wait's answer comes a moment later
+        try {
+            var _ = onExit().get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new UnavailableException("wait for \"" + id + "\": " + e.getCause(), e);
+        }
+    }
+
+    @Override
+    public boolean isAlive() {
+        return info().status() != ContainerStatus.STOPPED;
+    }
+
+    @Override
+    public long pid() {
+        ContainerInfo i = info();
+        return i.status() == ContainerStatus.STOPPED ? 0 : i.pid();
+    }
+
+    @Override
+    public ExitStatus stop(Duration grace) throws InterruptedException {
+        ContainerStatus s = info().status();
+        if (s != ContainerStatus.STOPPED) {
+            try {
+                if (s == ContainerStatus.PAUSED) resume(); // a frozen process takes no TERM
+                kill(Signal.TERM);
+                if (!waitFor(grace)) kill(Signal.KILL);
+            } catch (FailedPreconditionException exitedMeanwhile) {
+                // it ended between the look and the signal: its exit is what follows
+            }
+        }
+        return waitFor();
     }
 
     @Override

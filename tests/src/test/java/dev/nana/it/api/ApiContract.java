@@ -18,6 +18,7 @@ import dev.nana.EventSubscriber;
 import dev.nana.EventType;
 import dev.nana.ExecInfo;
 import dev.nana.ExecSpec;
+import dev.nana.ExitStatus;
 import dev.nana.FailedPreconditionException;
 import dev.nana.InvalidArgumentException;
 import dev.nana.NotFoundException;
@@ -345,6 +346,46 @@ abstract class ApiContract {
             assertTrue(!e.getMessage().contains("level=warning"), e.getMessage());
             assertTrue(!e.getMessage().contains("might be inconsistent"), e.getMessage());
             assertEquals(ContainerStatus.RUNNING, c.info().status(), "and it runs on");
+        }
+    }
+
+    @Test
+    void stopGivesTheTermTrapItsTimeThenKillsWhatIgnoresIt() throws Exception {
+        try (Container c =
+                nana.launch(
+                        spec(
+                                "trap",
+                                "sh",
+                                "-c",
+                                "trap 'echo cleaned up; exit 7' TERM; echo ready; while :; do sleep"
+                                        + " 0.1; done"))) {
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(c.output(), StandardCharsets.UTF_8));
+            assertEquals("ready", out.readLine()); // the trap is set
+            assertTrue(c.isAlive());
+            assertTrue(c.pid() > 0, "a pid while it runs: " + c.pid());
+            assertTrue(!c.waitFor(Duration.ofMillis(200)), "it runs on");
+            ExitStatus e = c.stop(Duration.ofSeconds(30));
+            assertEquals(7, e.code(), "the trap ran, and its exit is the container's");
+            assertEquals("cleaned up", out.readLine());
+            assertTrue(c.waitFor(Duration.ZERO), "exited");
+            assertTrue(!c.isAlive());
+            assertEquals(0, c.pid());
+            assertEquals(7, c.stop(Duration.ofSeconds(1)).code(), "stopped already: its exit");
+        }
+        try (Container c =
+                nana.launch(
+                        spec(
+                                "deaf",
+                                "sh",
+                                "-c",
+                                "trap '' TERM; echo ready; while :; do sleep 0.1; done"))) {
+            assertEquals(
+                    "ready",
+                    new BufferedReader(new InputStreamReader(c.output(), StandardCharsets.UTF_8))
+                            .readLine());
+            c.pause();
+            assertEquals(137, c.stop(Duration.ofMillis(500)).code(), "killed after its grace");
         }
     }
 
