@@ -119,6 +119,18 @@ public record ContainerSpec(
                             + " must be a positive number of bytes");
     }
 
+    /** The label that keeps a spec's request id with its container ({@link Builder#requestId}). */
+    public static final String REQUEST_ID_LABEL = "dev.nana.request-id";
+
+    /**
+     * The request id the builder was given, or null.
+     *
+     * @return what {@link Builder#requestId} set
+     */
+    public String requestId() {
+        return labels.get(REQUEST_ID_LABEL);
+    }
+
     private static List<String> copyOf(String what, String id, List<String> list) {
         if (list == null) return List.of();
         for (String s : list)
@@ -206,6 +218,27 @@ public record ContainerSpec(
          */
         public Builder label(String key, String value) {
             labels.put(key, value);
+            return this;
+        }
+
+        /**
+         * Makes create and run of this spec idempotent: a create or run of a container that exists
+         * already, made by a spec with the same request id, returns it (a run starts it if it was
+         * only created) instead of throwing AlreadyExistsException. A call cut by a daemon's
+         * restart can then be made again, by nana's client or its caller, without knowing whether
+         * it was done. Kept as the label {@link #REQUEST_ID_LABEL}.
+         *
+         * @param requestId the caller's id of this request (a UUID, say), 1 to 128 characters
+         * @return this builder
+         */
+        public Builder requestId(String requestId) {
+            if (requestId == null || requestId.isBlank() || requestId.length() > 128)
+                throw new InvalidArgumentException(
+                        "container \""
+                                + id
+                                + "\": a request id is 1 to 128 characters: give one such as a"
+                                + " UUID");
+            labels.put(REQUEST_ID_LABEL, requestId);
             return this;
         }
 

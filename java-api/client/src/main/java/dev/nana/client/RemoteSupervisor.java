@@ -137,26 +137,58 @@ public final class RemoteSupervisor implements Supervisor {
     }
 
     private <T> T call(Supplier<T> rpc) {
+        return call(rpc, false);
+    }
+
+    /**
+     * A call that rides out a daemon's restart: while no daemon can be reached, it is sent again
+     * every {@link Reconnect#PAUSE}, for {@link Reconnect#WINDOW} at most (a daemon restores
+     * everything before it listens, in about a second). A call the daemon may have received before
+     * it went (the connection broke under it) is sent again only when it is idempotent (reads, and
+     * create or run with a request id); otherwise the caller is told it may have been done.
+     */
+    private <T> T call(Supplier<T> rpc, boolean idempotent) {
         requireOpen();
-        try {
-            return rpc.get();
-        } catch (StatusRuntimeException e) {
-            if (!unreachable(e)) throw translate(e);
-            // the channel lost the daemon (a restart) and backs off before it tries again; if a
-            // daemon answers at the socket now, connect at once and send the call (it was never
-            // sent: a transport failure, not the daemon's answer)
-            try {
-                probe(socket);
-            } catch (UnavailableException gone) {
-                throw translate(e);
-            }
-            channel.resetConnectBackoff();
+        long giveUp = System.nanoTime() + Reconnect.WINDOW.toNanos();
+        while (true) {
             try {
                 return rpc.get();
-            } catch (StatusRuntimeException again) {
-                throw translate(again);
+            } catch (StatusRuntimeException e) {
+                if (!unreachable(e)) throw translate(e);
+                boolean sent = !neverSent(e);
+                if (sent && !idempotent)
+                    throw new UnavailableException(
+                            "the nana daemon at \""
+                                    + socket
+                                    + "\" went away during the call (a restart?): it may have been"
+                                    + " done; look (state, list) before you make it again, or give"
+                                    + " create and run a request id (ContainerSpec.Builder"
+                                    + ".requestId) and nana makes them again itself",
+                            e);
+                if (closed || System.nanoTime() > giveUp) throw translate(e);
+                try {
+                    Thread.sleep(Reconnect.PAUSE);
+                } catch (InterruptedException i) {
+                    Thread.currentThread().interrupt();
+                    CancellationException c =
+                            new CancellationException(
+                                    "interrupted while waiting for the nana daemon to come back");
+                    c.initCause(e);
+                    throw c;
+                }
+                // the channel backs off between its tries: a daemon back at the socket is tried
+                // at once
+                if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) channel.resetConnectBackoff();
             }
         }
+    }
+
+    /** Whether the call failed to connect, so the daemon never saw it. */
+    private static boolean neverSent(StatusRuntimeException e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause())
+            if (t instanceof java.net.ConnectException) return true;
+        String d = String.valueOf(e.getStatus().getDescription());
+        return d.contains("Connection refused") || d.contains("No such file");
     }
 
     /** Refuses a call on a closed supervisor, as the in-process one does. */
@@ -198,7 +230,9 @@ public final class RemoteSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo create(ContainerSpec spec) {
-        return call(() -> Convert.fromProto(blocking.create(Convert.toProto(spec))));
+        return call(
+                () -> Convert.fromProto(blocking.create(Convert.toProto(spec))),
+                spec.requestId() != null);
     }
 
     @Override
@@ -212,7 +246,9 @@ public final class RemoteSupervisor implements Supervisor {
 
     @Override
     public ContainerInfo run(ContainerSpec spec) {
-        return call(() -> Convert.fromProto(blocking.run(Convert.toProto(spec))));
+        return call(
+                () -> Convert.fromProto(blocking.run(Convert.toProto(spec))),
+                spec.requestId() != null);
     }
 
     @Override
@@ -227,7 +263,8 @@ public final class RemoteSupervisor implements Supervisor {
         return call(
                 () ->
                         Convert.fromProto(
-                                blocking.stats(StatsRequest.newBuilder().setId(id).build())));
+                                blocking.stats(StatsRequest.newBuilder().setId(id).build())),
+                true);
     }
 
     @Override
@@ -381,14 +418,16 @@ public final class RemoteSupervisor implements Supervisor {
                 () ->
                         blocking.list(ListRequest.getDefaultInstance()).getContainersList().stream()
                                 .map(Convert::fromProto)
-                                .toList());
+                                .toList(),
+                true);
     }
 
     @Override
     public ContainerInfo state(String id) {
         ContainerId.require(id, "container id");
         return call(
-                () -> Convert.fromProto(blocking.get(GetRequest.newBuilder().setId(id).build())));
+                () -> Convert.fromProto(blocking.get(GetRequest.newBuilder().setId(id).build())),
+                true);
     }
 
     @Override

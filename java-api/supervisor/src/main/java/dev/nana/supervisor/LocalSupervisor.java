@@ -1,5 +1,6 @@
 package dev.nana.supervisor;
 
+import dev.nana.AlreadyExistsException;
 import dev.nana.ContainerInfo;
 import dev.nana.ContainerSpec;
 import dev.nana.ContainerStatus;
@@ -8,6 +9,7 @@ import dev.nana.EventSubscriber;
 import dev.nana.ExitStatus;
 import dev.nana.FailedPreconditionException;
 import dev.nana.InvalidArgumentException;
+import dev.nana.NotFoundException;
 import dev.nana.Stdio;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
@@ -144,6 +146,31 @@ public final class LocalSupervisor implements Supervisor {
         try (HeapBudget.Share _ = bundleShare(spec)) {
             Launcher.Resolved r = resolve(spec);
             return call(f -> new Task.Create(r, false, f));
+        } catch (AlreadyExistsException e) {
+            return madeBySameRequest(spec, e, false);
+        }
+    }
+
+    /**
+     * The container a create or run of spec found there already, when a spec with the same request
+     * id made it (a run starts it if it was only created); else e.
+     */
+    private ContainerInfo madeBySameRequest(
+            ContainerSpec spec, AlreadyExistsException e, boolean start) {
+        String request = spec.requestId();
+        if (request == null) throw e;
+        ContainerInfo there;
+        try {
+            there = state(spec.id());
+        } catch (NotFoundException goneMeanwhile) {
+            throw e;
+        }
+        if (!request.equals(there.labels().get(ContainerSpec.REQUEST_ID_LABEL))) throw e;
+        if (!start || there.status() != ContainerStatus.CREATED) return there;
+        try {
+            return start(spec.id());
+        } catch (FailedPreconditionException startedMeanwhile) {
+            return state(spec.id());
         }
     }
 
@@ -168,6 +195,8 @@ public final class LocalSupervisor implements Supervisor {
         try (HeapBudget.Share _ = bundleShare(spec)) {
             Launcher.Resolved r = resolve(spec);
             return call(f -> new Task.Create(r, true, f));
+        } catch (AlreadyExistsException e) {
+            return madeBySameRequest(spec, e, true);
         }
     }
 

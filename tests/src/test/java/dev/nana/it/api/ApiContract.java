@@ -390,6 +390,35 @@ abstract class ApiContract {
     }
 
     @Test
+    void aCreateOrRunMadeAgainWithItsRequestIdReturnsTheSameContainer() throws Exception {
+        ContainerSpec once =
+                ContainerSpec.builder("req", bundle).args("sleep", "100").requestId("r-1").build();
+        ContainerInfo first = nana.create(once);
+        assertEquals(ContainerStatus.CREATED, first.status());
+        assertEquals(ContainerStatus.CREATED, nana.create(once).status(), "the same, as it was");
+        ContainerInfo running = nana.run(once); // a run of the same request starts it
+        assertEquals(ContainerStatus.RUNNING, running.status());
+        ContainerInfo again = nana.run(once);
+        assertEquals(running.pid(), again.pid(), "the same container, not a new one");
+        assertEquals("r-1", again.labels().get(ContainerSpec.REQUEST_ID_LABEL));
+        // another request, or none, for the same id: it exists
+        assertThrows(
+                dev.nana.AlreadyExistsException.class,
+                () ->
+                        nana.run(
+                                ContainerSpec.builder("req", bundle)
+                                        .args("sleep", "100")
+                                        .requestId("r-2")
+                                        .build()));
+        assertThrows(
+                dev.nana.AlreadyExistsException.class, () -> nana.run(spec("req", "sleep", "100")));
+        assertThrows(
+                InvalidArgumentException.class,
+                () -> ContainerSpec.builder("x", bundle).requestId(" ").build());
+        nana.forceDelete("req");
+    }
+
+    @Test
     void theSameMistakeGivesTheSameException() throws Exception {
         assertThrows(InvalidArgumentException.class, () -> nana.state(null));
         assertThrows(InvalidArgumentException.class, () -> nana.start(null));

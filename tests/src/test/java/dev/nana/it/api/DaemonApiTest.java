@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nana.ContainerInfo;
+import dev.nana.ContainerSpec;
+import dev.nana.ContainerStatus;
 import dev.nana.Event;
 import dev.nana.EventFilter;
 import dev.nana.EventSubscriber;
@@ -107,6 +110,47 @@ class DaemonApiTest extends ApiContract {
             assertEquals(List.of(), closed, "the subscription never ended");
             assertEquals(EventType.EXIT, seen.get(2).type());
         }
+    }
+
+    @Test
+    void callsMadeWhileTheDaemonRestartsWaitForItAndARetriedRunReturnsTheSameContainer()
+            throws Exception {
+        ContainerSpec spec =
+                ContainerSpec.builder("kept", bundle)
+                        .args("sleep", "100")
+                        .requestId("run-1")
+                        .build();
+        ContainerInfo first = nana.run(spec);
+        daemon.killDaemon(); // SIGKILL: nothing listens for a while
+        CompletableFuture<List<ContainerInfo>> listed = new CompletableFuture<>();
+        CompletableFuture<ContainerInfo> rerun = new CompletableFuture<>();
+        Thread.ofVirtual()
+                .start(
+                        () -> {
+                            try {
+                                listed.complete(nana.list());
+                            } catch (RuntimeException e) {
+                                listed.completeExceptionally(e);
+                            }
+                        });
+        Thread.ofVirtual()
+                .start(
+                        () -> {
+                            try {
+                                rerun.complete(nana.run(spec)); // as a caller whose run was cut
+                            } catch (RuntimeException e) {
+                                rerun.completeExceptionally(e);
+                            }
+                        });
+        Thread.sleep(1500); // both wait through the outage
+        assertTrue(!listed.isDone() && !rerun.isDone(), "they wait: " + listed + " " + rerun);
+        daemon.startDaemon();
+        assertEquals(
+                List.of("kept"),
+                listed.get(60, TimeUnit.SECONDS).stream().map(ContainerInfo::id).toList());
+        ContainerInfo again = rerun.get(60, TimeUnit.SECONDS);
+        assertEquals(first.pid(), again.pid(), "the same container, restored: not AlreadyExists");
+        assertEquals(ContainerStatus.RUNNING, again.status());
     }
 
     @Test
