@@ -60,6 +60,7 @@ public interface Supervisor extends ProcessControl, AutoCloseable {
      */
     static Supervisor connect(Path socket) {
         Objects.requireNonNull(socket, "socket");
+        QuietLogging.whenNoProvider();
         RemoteSupervisorFactory f =
                 ServiceLoader.load(RemoteSupervisorFactory.class, Supervisor.class.getClassLoader())
                         .findFirst()
@@ -498,6 +499,7 @@ public interface Supervisor extends ProcessControl, AutoCloseable {
          * @return the supervisor, serving
          */
         public Supervisor build() {
+            QuietLogging.whenNoProvider();
             LocalSupervisorFactory f =
                     ServiceLoader.load(
                                     LocalSupervisorFactory.class, Supervisor.class.getClassLoader())

@@ -10,8 +10,9 @@ import dev.nana.grpc.v1.Event;
 import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.lang.System.Logger.Level;
 import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An event subscription to a daemon that outlives the daemon: when its stream breaks (the daemon
@@ -21,7 +22,7 @@ import java.time.Instant;
  * its sequence.
  */
 final class RemoteSubscription implements Subscription {
-    private static final System.Logger log = System.getLogger(RemoteSubscription.class.getName());
+    private static final Logger log = LoggerFactory.getLogger(RemoteSubscription.class);
 
     private final RemoteSupervisor owner;
     private final EventFilter filter;
@@ -105,7 +106,7 @@ final class RemoteSubscription implements Subscription {
         try {
             callback.run();
         } catch (RuntimeException ex) {
-            log.log(Level.WARNING, "an event listener failed: {0}", ex.toString());
+            log.warn("an event subscriber failed: {}", ex.toString());
         }
     }
 

@@ -127,6 +127,8 @@ class ConsumerProjectTest {
     /** Hello ran: the container's output, read as a stream, then its exit code. */
     private static void assertSaidHello(Run r) {
         assertEquals(0, r.exit, r.out);
+        // no logging provider in the README's project: nana says nothing of it (SLF4J would)
+        assertTrue(!r.out.contains("SLF4J"), r.out);
         assertEquals("hello from nana\nexit 3\n", lastLines(r.out, 2), r.out);
     }
 
