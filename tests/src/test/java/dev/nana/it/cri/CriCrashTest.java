@@ -68,30 +68,64 @@ class CriCrashTest {
     private final AtomicInteger cutCalls = new AtomicInteger();
     private final List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    /** Every container event GetContainerEvents streamed, over every daemon: "id TYPE". */
-    private final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** A container event GetContainerEvents streamed ("id TYPE"), and which daemon's stream. */
+    private record Streamed(int stream, String event) {}
+
+    /** Every container event GetContainerEvents streamed, over every daemon, in order. */
+    private final List<Streamed> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private final AtomicInteger streams = new AtomicInteger();
 
     /** How many times event was streamed, once it has been (or 10 s went by). */
     private long streamed(String event) {
         try {
             org.awaitility.Awaitility.await()
                     .atMost(java.time.Duration.ofSeconds(10))
-                    .until(() -> events.contains(event));
+                    .until(() -> events.stream().anyMatch(s -> s.event().equals(event)));
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             // counted as it is: 0
         }
-        return events.stream().filter(event::equals).count();
+        return events.stream().filter(s -> s.event().equals(event)).count();
+    }
+
+    /**
+     * Events streamed more than once that are not the one exception the CRI allows: with no
+     * acknowledgment from its client, a daemon SIGKILLed in the instant after it handed an event to
+     * its stream (and before it noted so) sends that event again after its restart. So a repeat is
+     * allowed only of the last event a killed daemon's stream delivered, once.
+     */
+    private List<String> repeatsNotAtACrash() {
+        List<String> wrong = new ArrayList<>();
+        Map<String, List<Integer>> at = new java.util.HashMap<>();
+        for (int i = 0; i < events.size(); i++)
+            at.computeIfAbsent(events.get(i).event(), _ -> new ArrayList<>()).add(i);
+        at.forEach(
+                (event, where) -> {
+                    if (where.size() == 1) return;
+                    int first = where.getFirst();
+                    boolean lastOfItsStream =
+                            first + 1 == events.size()
+                                    || events.get(first + 1).stream() != events.get(first).stream();
+                    if (where.size() > 2 || !lastOfItsStream) wrong.add(event + " at " + where);
+                });
+        return wrong;
     }
 
     /** Streams GetContainerEvents into events while the channel lasts (a new daemon: anew). */
     private void watchEvents(GrpcChannel grpc) {
+        int stream = streams.incrementAndGet();
         RuntimeServiceGrpc.newStub(grpc.channel())
                 .getContainerEvents(
                         GetEventsRequest.getDefaultInstance(),
                         new StreamObserver<ContainerEventResponse>() {
                             @Override
                             public void onNext(ContainerEventResponse e) {
-                                events.add(e.getContainerId() + " " + e.getContainerEventType());
+                                events.add(
+                                        new Streamed(
+                                                stream,
+                                                e.getContainerId()
+                                                        + " "
+                                                        + e.getContainerEventType()));
                             }
 
                             @Override
@@ -146,19 +180,18 @@ class CriCrashTest {
                 for (PodSandbox p : list(cri)) remove(cri, p.getId());
                 assertEquals(List.of(), list(cri));
             }
-            // every event of every pod's container and sandbox once, across every SIGKILL
+            // every event of every pod's container and sandbox, across every SIGKILL: none lost,
+            // and none twice but the last a killed daemon's stream delivered
             for (Pod p : pods.values()) {
                 if (!p.started) continue;
                 for (String id : List.of(p.id, p.container))
                     for (String type : List.of("CREATED", "STARTED", "STOPPED", "DELETED")) {
                         String e = id + " CONTAINER_" + type + "_EVENT";
-                        assertEquals(1, streamed(e), p.name + ": " + e + " streamed once");
+                        assertTrue(streamed(e) >= 1, p.name + ": " + e + " streamed");
                     }
             }
-            assertEquals(
-                    events.size(),
-                    new java.util.HashSet<>(events).size(),
-                    "no event streamed twice: " + events);
+            assertEquals(List.of(), repeatsNotAtACrash(), "repeated, not at a crash: " + events);
+            long repeated = events.size() - events.stream().map(Streamed::event).distinct().count();
             watch.close();
             assertEquals(List.of(), net.allocated(), "no pod address held");
             assertEquals(List.of(), Leaks.mounts(nana.stateDir), "no netns or root fs mounted");
@@ -168,13 +201,14 @@ class CriCrashTest {
                     Leaks.settled(() -> Leaks.stateFolders(nana.stateDir)),
                     "no folder left");
             System.out.printf(
-                    "cri-crash: %d rounds, %d daemon SIGKILLs, %d pods (%d answered), %d calls cut by a crash, 0 lost; %d container events streamed, each once%n",
+                    "cri-crash: %d rounds, %d daemon SIGKILLs, %d pods (%d answered), %d calls cut by a crash, 0 lost; %d container events streamed, none lost, %d sent again after the crash that cut them%n",
                     rounds,
                     rounds,
                     pods.size(),
                     pods.values().stream().filter(p -> p.started).count(),
                     cutCalls.get(),
-                    events.size());
+                    events.size(),
+                    repeated);
         } finally {
             net.removeBridge();
             StateDir.deleteTree(work);

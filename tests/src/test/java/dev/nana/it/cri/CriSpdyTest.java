@@ -364,58 +364,48 @@ class CriSpdyTest {
 
     @Test
     void aUrlNotConnectedToInItsTimeToLiveIsRefused() throws Exception {
-        Path work = Files.createTempDirectory(Path.of("/run"), "nana-spdy-");
-        try (NanaCli nana = new NanaCli()) {
-            nana.startDaemon("--stream-url-ttl", "1");
-            OciLayouts.importBusybox(nana, work, "1000");
-            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
-                RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
-                PodSandboxConfig pod = CriCalls.pod("spdy-ttl", NamespaceMode.POD).build();
-                String podId = CriCalls.runPod(cri, pod);
-                String c =
-                        CriCalls.startContainer(
-                                cri, podId, pod, CriCalls.container("app", "sleep 1000"));
-                String exec = execUrl(cri, c, "echo late", false, false);
-                String forward = portForwardUrl(cri, podId);
-                // within its time a URL serves: what is refused below is refused for its age
-                try (SpdyClient fresh =
-                        SpdyClient.connect(
-                                execUrl(cri, c, "echo fresh", false, false), "v4.channel.k8s.io")) {
-                    int error = fresh.open("error");
-                    int o = fresh.open("stdout");
-                    fresh.open("stderr");
-                    fresh.received(error).awaitEnd();
-                    assertEquals("fresh\n", fresh.received(o).text());
-                }
-                Thread.sleep(1500); // past the 1 s time to live of the two URLs asked above
-
-                SpdyClient.Refused spdy =
-                        assertThrows(
-                                SpdyClient.Refused.class,
-                                () -> SpdyClient.connect(exec, "v4.channel.k8s.io"));
-                assertEquals(404, spdy.status);
-                assertTrue(spdy.body.contains("unknown, used or expired"), spdy.body);
-
-                HttpClient http = HttpClient.newHttpClient();
-                var ws =
-                        assertThrows(
-                                java.util.concurrent.ExecutionException.class,
-                                () ->
-                                        http.newWebSocketBuilder()
-                                                .subprotocols("v4.channel.k8s.io")
-                                                .buildAsync(
-                                                        URI.create(
-                                                                forward.replaceFirst("^http", "ws")
-                                                                        + "?port=80"),
-                                                        new WebSocket.Listener() {})
-                                                .get(10, TimeUnit.SECONDS));
-                var refused =
-                        assertInstanceOf(
-                                java.net.http.WebSocketHandshakeException.class, ws.getCause());
-                assertEquals(404, refused.getResponse().statusCode());
+        try (CriPod p = CriPod.start("spdy-ttl", "sleep 1000", "--stream-url-ttl", "1")) {
+            RuntimeServiceBlockingStub cri = p.cri;
+            String podId = p.podId;
+            String c = p.container;
+            String exec = execUrl(cri, c, "echo late", false, false);
+            String forward = portForwardUrl(cri, podId);
+            // within its time a URL serves: what is refused below is refused for its age
+            try (SpdyClient fresh =
+                    SpdyClient.connect(
+                            execUrl(cri, c, "echo fresh", false, false), "v4.channel.k8s.io")) {
+                int error = fresh.open("error");
+                int o = fresh.open("stdout");
+                fresh.open("stderr");
+                fresh.received(error).awaitEnd();
+                assertEquals("fresh\n", fresh.received(o).text());
             }
-        } finally {
-            StateDir.deleteTree(work);
+            Thread.sleep(1500); // past the 1 s time to live of the two URLs asked above
+
+            SpdyClient.Refused spdy =
+                    assertThrows(
+                            SpdyClient.Refused.class,
+                            () -> SpdyClient.connect(exec, "v4.channel.k8s.io"));
+            assertEquals(404, spdy.status);
+            assertTrue(spdy.body.contains("unknown, used or expired"), spdy.body);
+
+            HttpClient http = HttpClient.newHttpClient();
+            var ws =
+                    assertThrows(
+                            java.util.concurrent.ExecutionException.class,
+                            () ->
+                                    http.newWebSocketBuilder()
+                                            .subprotocols("v4.channel.k8s.io")
+                                            .buildAsync(
+                                                    URI.create(
+                                                            forward.replaceFirst("^http", "ws")
+                                                                    + "?port=80"),
+                                                    new WebSocket.Listener() {})
+                                            .get(10, TimeUnit.SECONDS));
+            var refused =
+                    assertInstanceOf(
+                            java.net.http.WebSocketHandshakeException.class, ws.getCause());
+            assertEquals(404, refused.getResponse().statusCode());
         }
     }
 

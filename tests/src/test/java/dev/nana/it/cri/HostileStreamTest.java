@@ -7,14 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nana.cri.v1.ExecRequest;
-import dev.nana.cri.v1.NamespaceMode;
-import dev.nana.cri.v1.PodSandboxConfig;
 import dev.nana.cri.v1.PortForwardRequest;
-import dev.nana.cri.v1.RuntimeServiceGrpc;
 import dev.nana.cri.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
-import dev.nana.it.GrpcChannel;
 import dev.nana.it.NanaCli;
-import dev.nana.supervisor.state.StateDir;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -39,264 +34,200 @@ import org.junit.jupiter.api.Test;
 class HostileStreamTest {
     @Test
     void brokenClientsAreClosedAndTheServerStreamsOn() throws Exception {
-        Path work = Files.createTempDirectory(Path.of("/run"), "nana-hostile-stream-");
-        try (NanaCli nana = new NanaCli()) {
-            nana.startDaemon("--stream-idle-timeout", "2");
-            OciLayouts.importBusybox(nana, work, "1000");
-            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
-                RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
-                PodSandboxConfig pod = CriCalls.pod("hostile-stream", NamespaceMode.POD).build();
-                String podId = CriCalls.runPod(cri, pod);
-                String c =
-                        CriCalls.startContainer(
-                                cri, podId, pod, CriCalls.container("app", "sleep 1000"));
-                URI server = URI.create(execUrl(cri, c, "true"));
-                List<String> told = new ArrayList<>();
+        try (CriPod p =
+                CriPod.start("hostile-stream", "sleep 1000", "--stream-idle-timeout", "2")) {
+            RuntimeServiceBlockingStub cri = p.cri;
+            String c = p.container;
+            URI server = URI.create(execUrl(cri, c, "true"));
+            List<String> told = new ArrayList<>();
 
-                // silent from the start, and silent after an upgrade: closed by the idle timeout
-                try (Socket silent = connect(server)) {
-                    assertEquals(-1, silent.getInputStream().read(), "closed, nothing said");
-                }
-                try (SpdyClient quiet =
-                        SpdyClient.connect(execUrl(cri, c, "sleep 100"), "v4.channel.k8s.io")) {
-                    quiet.open("error"); // and never the rest
-                    quiet.awaitClosed();
-                }
-
-                // garbage instead of a request
-                byte[] noise = new byte[4096];
-                new Random(7).nextBytes(noise);
-                told.add(exchange(server, noise));
-
-                // a request line and headers past their bound, a body past its bound
-                told.add(
-                        exchange(
-                                server,
-                                ("GET /exec/" + "x".repeat(20_000) + " HTTP/1.1\r\n\r\n")
-                                        .getBytes(StandardCharsets.US_ASCII)));
-                told.add(
-                        exchange(
-                                server,
-                                ("GET /exec/x HTTP/1.1\r\nX-Big: "
-                                                + "y".repeat(40_000)
-                                                + "\r\n\r\n")
-                                        .getBytes(StandardCharsets.US_ASCII)));
-                told.add(
-                        exchange(
-                                server,
-                                ("POST /exec/x HTTP/1.1\r\nContent-Length: 1048576\r\n\r\n"
-                                                + "z".repeat(1 << 20))
-                                        .getBytes(StandardCharsets.US_ASCII)));
-                for (String answer : told)
-                    assertTrue(
-                            answer.isEmpty() || answer.startsWith("HTTP/1.1 4"),
-                            "a 4xx or a close: " + answer);
-
-                // garbage after a SPDY upgrade: that connection goes
-                try (SpdyClient broken =
-                        SpdyClient.connect(execUrl(cri, c, "sleep 100"), "v4.channel.k8s.io")) {
-                    broken.writeRaw(noise);
-                    broken.awaitClosed();
-                }
-
-                // and everyone else is served
-                try (SpdyClient fine =
-                        SpdyClient.connect(execUrl(cri, c, "echo still"), "v4.channel.k8s.io")) {
-                    int error = fine.open("error");
-                    int out = fine.open("stdout");
-                    fine.open("stderr");
-                    fine.received(error).awaitEnd();
-                    assertEquals("still\n", fine.received(out).text());
-                }
+            // silent from the start, and silent after an upgrade: closed by the idle timeout
+            try (Socket silent = connect(server)) {
+                assertEquals(-1, silent.getInputStream().read(), "closed, nothing said");
             }
-        } finally {
-            StateDir.deleteTree(work);
+            try (SpdyClient quiet =
+                    SpdyClient.connect(execUrl(cri, c, "sleep 100"), "v4.channel.k8s.io")) {
+                quiet.open("error"); // and never the rest
+                quiet.awaitClosed();
+            }
+
+            // garbage instead of a request
+            byte[] noise = new byte[4096];
+            new Random(7).nextBytes(noise);
+            told.add(exchange(server, noise));
+
+            // a request line and headers past their bound, a body past its bound
+            told.add(
+                    exchange(
+                            server,
+                            ("GET /exec/" + "x".repeat(20_000) + " HTTP/1.1\r\n\r\n")
+                                    .getBytes(StandardCharsets.US_ASCII)));
+            told.add(
+                    exchange(
+                            server,
+                            ("GET /exec/x HTTP/1.1\r\nX-Big: " + "y".repeat(40_000) + "\r\n\r\n")
+                                    .getBytes(StandardCharsets.US_ASCII)));
+            told.add(
+                    exchange(
+                            server,
+                            ("POST /exec/x HTTP/1.1\r\nContent-Length: 1048576\r\n\r\n"
+                                            + "z".repeat(1 << 20))
+                                    .getBytes(StandardCharsets.US_ASCII)));
+            for (String answer : told)
+                assertTrue(
+                        answer.isEmpty() || answer.startsWith("HTTP/1.1 4"),
+                        "a 4xx or a close: " + answer);
+
+            // garbage after a SPDY upgrade: that connection goes
+            try (SpdyClient broken =
+                    SpdyClient.connect(execUrl(cri, c, "sleep 100"), "v4.channel.k8s.io")) {
+                broken.writeRaw(noise);
+                broken.awaitClosed();
+            }
+
+            // and everyone else is served
+            try (SpdyClient fine =
+                    SpdyClient.connect(execUrl(cri, c, "echo still"), "v4.channel.k8s.io")) {
+                int error = fine.open("error");
+                int out = fine.open("stdout");
+                fine.open("stderr");
+                fine.received(error).awaitEnd();
+                assertEquals("still\n", fine.received(out).text());
+            }
         }
     }
 
     @Test
     void aSpdyClientThatStopsReadingHoldsBackItsOwnCommandOnly() throws Exception {
-        Path work = Files.createTempDirectory(Path.of("/run"), "nana-hostile-stream-");
         String flood = "head -c 1073741824 /dev/zero"; // 1 GiB: 32 times the daemon's heap
-        try (NanaCli nana = new NanaCli()) {
-            nana.startDaemon();
-            OciLayouts.importBusybox(nana, work, "1000");
-            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
-                RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
-                PodSandboxConfig pod = CriCalls.pod("stalled", NamespaceMode.POD).build();
-                String podId = CriCalls.runPod(cri, pod);
-                String c =
-                        CriCalls.startContainer(
-                                cri, podId, pod, CriCalls.container("app", "sleep 1000"));
-                SpdyClient stalled =
-                        SpdyClient.connect(execUrl(cri, c, flood), "v4.channel.k8s.io");
-                stalled.open("error");
-                int out = stalled.open("stdout");
-                stalled.open("stderr");
-                stalled.stopReading();
-                await().atMost(Duration.ofSeconds(60))
-                        .until(() -> !processesRunning(flood).isEmpty());
-                Thread.sleep(3000); // the flood fills every buffer between it and the client
-                long held = stalled.received(out).count();
-                assertTrue(held < 64L << 20, "the client read little: " + held);
+        try (CriPod p = CriPod.start("stalled", "sleep 1000")) {
+            RuntimeServiceBlockingStub cri = p.cri;
+            NanaCli nana = p.nana;
+            String c = p.container;
+            SpdyClient stalled = SpdyClient.connect(execUrl(cri, c, flood), "v4.channel.k8s.io");
+            stalled.open("error");
+            int out = stalled.open("stdout");
+            stalled.open("stderr");
+            stalled.stopReading();
+            await().atMost(Duration.ofSeconds(60)).until(() -> !processesRunning(flood).isEmpty());
+            Thread.sleep(3000); // the flood fills every buffer between it and the client
+            long held = stalled.received(out).count();
+            assertTrue(held < 64L << 20, "the client read little: " + held);
 
-                // the daemon holds a frame, not the flood, and serves everyone else
-                long rssKb = rssKb(nana.daemonPid());
-                assertTrue(rssKb < 512 * 1024, "the daemon's RSS is " + rssKb + " kB");
-                try (SpdyClient fine =
-                        SpdyClient.connect(execUrl(cri, c, "echo still"), "v4.channel.k8s.io")) {
-                    int error = fine.open("error");
-                    int o = fine.open("stdout");
-                    fine.open("stderr");
-                    fine.received(error).awaitEnd();
-                    assertEquals("still\n", fine.received(o).text());
-                }
-                assertEquals(
-                        1,
-                        processesRunning(flood).size(),
-                        "the flood waits, as a writer to a full pipe does");
-
-                // the client goes: its command is not left waiting on it
-                stalled.close();
-                await().atMost(Duration.ofSeconds(60))
-                        .until(() -> processesRunning(flood).isEmpty());
-                assertEquals(
-                        dev.nana.cri.v1.ContainerState.CONTAINER_RUNNING,
-                        CriCalls.status(cri, c).getState(),
-                        "the container is unharmed");
+            // the daemon holds a frame, not the flood, and serves everyone else
+            long rssKb = rssKb(nana.daemonPid());
+            assertTrue(rssKb < 512 * 1024, "the daemon's RSS is " + rssKb + " kB");
+            try (SpdyClient fine =
+                    SpdyClient.connect(execUrl(cri, c, "echo still"), "v4.channel.k8s.io")) {
+                int error = fine.open("error");
+                int o = fine.open("stdout");
+                fine.open("stderr");
+                fine.received(error).awaitEnd();
+                assertEquals("still\n", fine.received(o).text());
             }
-        } finally {
-            StateDir.deleteTree(work);
+            assertEquals(
+                    1,
+                    processesRunning(flood).size(),
+                    "the flood waits, as a writer to a full pipe does");
+
+            // the client goes: its command is not left waiting on it
+            stalled.close();
+            await().atMost(Duration.ofSeconds(60)).until(() -> processesRunning(flood).isEmpty());
+            assertEquals(
+                    dev.nana.cri.v1.ContainerState.CONTAINER_RUNNING,
+                    CriCalls.status(cri, c).getState(),
+                    "the container is unharmed");
         }
     }
 
     @Test
     void clientsThatFillTheCapsAreRefusedOnePastThemAndServedOnceBelow() throws Exception {
-        Path work = Files.createTempDirectory(Path.of("/run"), "nana-hostile-stream-");
         List<Socket> silent = new ArrayList<>();
-        try (NanaCli nana = new NanaCli()) {
-            nana.startDaemon();
-            OciLayouts.importBusybox(nana, work, "1000");
-            try (GrpcChannel grpc = GrpcChannel.open(nana.socket.resolveSibling("cri.sock"))) {
-                RuntimeServiceBlockingStub cri = RuntimeServiceGrpc.newBlockingStub(grpc.channel());
-                PodSandboxConfig pod = CriCalls.pod("caps", NamespaceMode.POD).build();
-                String podId = CriCalls.runPod(cri, pod);
-                String c =
-                        CriCalls.startContainer(
-                                cri,
-                                podId,
-                                pod,
-                                CriCalls.container(
-                                        "echo", "exec nc -ll -p 9000 -e /bin/busybox cat"));
-                String url =
-                        cri.portForward(
-                                        PortForwardRequest.newBuilder()
-                                                .setPodSandboxId(podId)
-                                                .build())
-                                .getUrl();
-                try (SpdyClient s = SpdyClient.connect(url, "portforward.k8s.io")) {
-                    // 128 forwarded connections open at once: 256 streams, both caps full
-                    int[] data = new int[128];
-                    for (int i = 0; i < data.length; i++) {
-                        String rid = Integer.toString(i);
-                        s.open(Map.of("streamtype", "error", "port", "9000", "requestid", rid));
-                        data[i] =
+        try (CriPod p = CriPod.start("caps", "exec nc -ll -p 9000 -e /bin/busybox cat")) {
+            RuntimeServiceBlockingStub cri = p.cri;
+            String podId = p.podId;
+            String c = p.container;
+            String url =
+                    cri.portForward(PortForwardRequest.newBuilder().setPodSandboxId(podId).build())
+                            .getUrl();
+            try (SpdyClient s = SpdyClient.connect(url, "portforward.k8s.io")) {
+                // 128 forwarded connections open at once: 256 streams, both caps full
+                int[] data = new int[128];
+                for (int i = 0; i < data.length; i++) {
+                    String rid = Integer.toString(i);
+                    s.open(Map.of("streamtype", "error", "port", "9000", "requestid", rid));
+                    data[i] =
+                            s.open(Map.of("streamtype", "data", "port", "9000", "requestid", rid));
+                    byte[] hello = ("hello " + i + "\n").getBytes(StandardCharsets.UTF_8);
+                    s.write(data[i], hello);
+                    int n = i;
+                    await().atMost(Duration.ofSeconds(30))
+                            .until(() -> s.received(data[n]).count() == hello.length);
+                }
+                // one past them is refused, and the 128 still echo
+                assertThrows(
+                        ExecutionException.class,
+                        () ->
                                 s.open(
                                         Map.of(
                                                 "streamtype",
-                                                "data",
+                                                "error",
                                                 "port",
                                                 "9000",
                                                 "requestid",
-                                                rid));
-                        byte[] hello = ("hello " + i + "\n").getBytes(StandardCharsets.UTF_8);
-                        s.write(data[i], hello);
-                        int n = i;
-                        await().atMost(Duration.ofSeconds(30))
-                                .until(() -> s.received(data[n]).count() == hello.length);
-                    }
-                    // one past them is refused, and the 128 still echo
-                    assertThrows(
-                            ExecutionException.class,
-                            () ->
-                                    s.open(
-                                            Map.of(
-                                                    "streamtype",
-                                                    "error",
-                                                    "port",
-                                                    "9000",
-                                                    "requestid",
-                                                    "past")));
-                    s.write(data[127], "still\n".getBytes(StandardCharsets.UTF_8));
-                    await().atMost(Duration.ofSeconds(30))
-                            .until(() -> s.received(data[127]).text().endsWith("still\n"));
-
-                    // a connection ended on both sides counts no more: the next one is served
-                    s.finish(data[0]);
-                    s.finish(data[0] - 2); // its error stream, which kubectl ends at once
-                    assertFalse(s.received(data[0]).awaitEnd(), "ended by the pod's side too");
-                    s.received(data[0] - 2).awaitEnd();
-                    int e =
-                            s.open(
-                                    Map.of(
-                                            "streamtype",
-                                            "error",
-                                            "port",
-                                            "9000",
-                                            "requestid",
-                                            "new"));
-                    int d =
-                            s.open(
-                                    Map.of(
-                                            "streamtype",
-                                            "data",
-                                            "port",
-                                            "9000",
-                                            "requestid",
-                                            "new"));
-                    s.write(d, "again\n".getBytes(StandardCharsets.UTF_8));
-                    s.finish(d);
-                    s.finish(e);
-                    s.received(d).awaitEnd();
-                    assertEquals("again\n", s.received(d).text());
-
-                    // 1,024 connections, this one among them: one more is closed as it comes, long
-                    // before a silent connection's 30 s
-                    URI server = URI.create(url);
-                    for (int i = 0; i < 1023; i++) silent.add(connect(server));
-                    try (Socket past = new Socket(server.getHost(), server.getPort())) {
-                        past.setSoTimeout(15_000);
-                        assertEquals(-1, past.getInputStream().read(), "closed at once");
-                    }
-                    Socket last = silent.getLast();
-                    last.setSoTimeout(500);
-                    assertThrows(
-                            java.net.SocketTimeoutException.class,
-                            () -> last.getInputStream().read(),
-                            "the 1,024th is open still, waiting for its request");
-                }
-                // below the cap again, a client is served
-                for (Socket q : silent) q.close();
-                silent.clear();
+                                                "past")));
+                s.write(data[127], "still\n".getBytes(StandardCharsets.UTF_8));
                 await().atMost(Duration.ofSeconds(30))
-                        .ignoreExceptions()
-                        .until(
-                                () -> {
-                                    try (SpdyClient fine =
-                                            SpdyClient.connect(
-                                                    execUrl(cri, c, "echo served"),
-                                                    "v4.channel.k8s.io")) {
-                                        int error = fine.open("error");
-                                        int o = fine.open("stdout");
-                                        fine.open("stderr");
-                                        fine.received(error).awaitEnd();
-                                        return fine.received(o).text().equals("served\n");
-                                    }
-                                });
+                        .until(() -> s.received(data[127]).text().endsWith("still\n"));
+
+                // a connection ended on both sides counts no more: the next one is served
+                s.finish(data[0]);
+                s.finish(data[0] - 2); // its error stream, which kubectl ends at once
+                assertFalse(s.received(data[0]).awaitEnd(), "ended by the pod's side too");
+                s.received(data[0] - 2).awaitEnd();
+                int e = s.open(Map.of("streamtype", "error", "port", "9000", "requestid", "new"));
+                int d = s.open(Map.of("streamtype", "data", "port", "9000", "requestid", "new"));
+                s.write(d, "again\n".getBytes(StandardCharsets.UTF_8));
+                s.finish(d);
+                s.finish(e);
+                s.received(d).awaitEnd();
+                assertEquals("again\n", s.received(d).text());
+
+                // 1,024 connections, this one among them: one more is closed as it comes, long
+                // before a silent connection's 30 s
+                URI server = URI.create(url);
+                for (int i = 0; i < 1023; i++) silent.add(connect(server));
+                try (Socket past = new Socket(server.getHost(), server.getPort())) {
+                    past.setSoTimeout(15_000);
+                    assertEquals(-1, past.getInputStream().read(), "closed at once");
+                }
+                Socket last = silent.getLast();
+                last.setSoTimeout(500);
+                assertThrows(
+                        java.net.SocketTimeoutException.class,
+                        () -> last.getInputStream().read(),
+                        "the 1,024th is open still, waiting for its request");
             }
+            // below the cap again, a client is served
+            for (Socket q : silent) q.close();
+            silent.clear();
+            await().atMost(Duration.ofSeconds(30))
+                    .ignoreExceptions()
+                    .until(
+                            () -> {
+                                try (SpdyClient fine =
+                                        SpdyClient.connect(
+                                                execUrl(cri, c, "echo served"),
+                                                "v4.channel.k8s.io")) {
+                                    int error = fine.open("error");
+                                    int o = fine.open("stdout");
+                                    fine.open("stderr");
+                                    fine.received(error).awaitEnd();
+                                    return fine.received(o).text().equals("served\n");
+                                }
+                            });
         } finally {
             for (Socket q : silent) q.close();
-            StateDir.deleteTree(work);
         }
     }
 
