@@ -77,6 +77,11 @@ class ConsumerProjectTest {
             jars = s.map(p -> p.getFileName().toString()).sorted().toList();
         }
         assertTrue(jars.stream().anyMatch(j -> j.startsWith("nana-native-")), jars.toString());
+        // the BOM pins what nana's build pins: one Guava, the -jre one nana is tested with
+        assertEquals(
+                List.of("guava-33.6.0-jre.jar"),
+                jars.stream().filter(j -> j.startsWith("guava-")).toList(),
+                jars.toString());
         for (String server :
                 List.of("nana-daemon-", "grpc-services-", "protobuf-java-util-", "nana-cli-"))
             assertTrue(
