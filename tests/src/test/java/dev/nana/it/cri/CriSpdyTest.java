@@ -29,7 +29,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -191,10 +190,8 @@ class CriSpdyTest {
                 try (SpdyClient s =
                         SpdyClient.connect(portForwardUrl(cri, podId), "portforward.k8s.io")) {
                     assertEquals("portforward.k8s.io", s.protocol());
-                    int error =
-                            s.open(Map.of("streamtype", "error", "port", "9000", "requestid", "0"));
-                    int data =
-                            s.open(Map.of("streamtype", "data", "port", "9000", "requestid", "0"));
+                    int error = s.openPort("error", 9000, "0");
+                    int data = s.openPort("data", 9000, "0");
                     byte[] chunk = new byte[1 << 20];
                     for (long sent = 0; sent < BIG; sent += chunk.length) s.write(data, chunk);
                     s.finish(data);
@@ -203,20 +200,16 @@ class CriSpdyTest {
                     assertEquals("", s.received(error).text());
 
                     // ...64 MiB from the pod, on a second pair of the same connection...
-                    int error1 =
-                            s.open(Map.of("streamtype", "error", "port", "9001", "requestid", "1"));
-                    int data1 =
-                            s.open(Map.of("streamtype", "data", "port", "9001", "requestid", "1"));
+                    int error1 = s.openPort("error", 9001, "1");
+                    int data1 = s.openPort("data", 9001, "1");
                     s.received(data1).awaitEnd();
                     assertEquals(BIG, s.received(data1).count());
                     assertEquals(sha256Zeros(BIG), s.received(data1).sha256());
                     assertEquals("", s.received(error1).text());
 
                     // ...and a port nothing listens on, told on its error stream
-                    int error2 =
-                            s.open(Map.of("streamtype", "error", "port", "9002", "requestid", "2"));
-                    int data2 =
-                            s.open(Map.of("streamtype", "data", "port", "9002", "requestid", "2"));
+                    int error2 = s.openPort("error", 9002, "2");
+                    int data2 = s.openPort("data", 9002, "2");
                     s.received(error2).awaitEnd();
                     s.received(data2).awaitEnd();
                     assertTrue(
@@ -230,25 +223,9 @@ class CriSpdyTest {
                     String x = sha256("x") + "  -\n";
                     for (int i = 3; i < 3 + 150; i++) {
                         String rid = Integer.toString(i);
-                        int e =
-                                s.open(
-                                        Map.of(
-                                                "streamtype",
-                                                "error",
-                                                "port",
-                                                "9000",
-                                                "requestid",
-                                                rid));
+                        int e = s.openPort("error", 9000, rid);
                         s.finish(e); // kubectl writes nothing on it
-                        int d =
-                                s.open(
-                                        Map.of(
-                                                "streamtype",
-                                                "data",
-                                                "port",
-                                                "9000",
-                                                "requestid",
-                                                rid));
+                        int d = s.openPort("data", 9000, rid);
                         s.write(d, "x".getBytes(StandardCharsets.UTF_8));
                         s.finish(d);
                         s.received(d).awaitEnd();
@@ -347,15 +324,10 @@ class CriSpdyTest {
                         ContainerState.CONTAINER_RUNNING,
                         CriCalls.status(cri, c).getState(),
                         "the container is unharmed");
-                try (SpdyClient again =
-                        SpdyClient.connect(
-                                execUrl(cri, c, "echo again", false, false), "v4.channel.k8s.io")) {
-                    int error = again.open("error");
-                    int o = again.open("stdout");
-                    again.open("stderr");
-                    again.received(error).awaitEnd();
-                    assertEquals("again\n", again.received(o).text(), "and streams again");
-                }
+                assertEquals(
+                        "again\n",
+                        SpdyClient.stdoutOf(execUrl(cri, c, "echo again", false, false)),
+                        "and streams again");
             }
         } finally {
             StateDir.deleteTree(work);
@@ -371,15 +343,8 @@ class CriSpdyTest {
             String exec = execUrl(cri, c, "echo late", false, false);
             String forward = portForwardUrl(cri, podId);
             // within its time a URL serves: what is refused below is refused for its age
-            try (SpdyClient fresh =
-                    SpdyClient.connect(
-                            execUrl(cri, c, "echo fresh", false, false), "v4.channel.k8s.io")) {
-                int error = fresh.open("error");
-                int o = fresh.open("stdout");
-                fresh.open("stderr");
-                fresh.received(error).awaitEnd();
-                assertEquals("fresh\n", fresh.received(o).text());
-            }
+            assertEquals(
+                    "fresh\n", SpdyClient.stdoutOf(execUrl(cri, c, "echo fresh", false, false)));
             Thread.sleep(1500); // past the 1 s time to live of the two URLs asked above
 
             SpdyClient.Refused spdy =

@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
@@ -86,14 +85,7 @@ class HostileStreamTest {
             }
 
             // and everyone else is served
-            try (SpdyClient fine =
-                    SpdyClient.connect(execUrl(cri, c, "echo still"), "v4.channel.k8s.io")) {
-                int error = fine.open("error");
-                int out = fine.open("stdout");
-                fine.open("stderr");
-                fine.received(error).awaitEnd();
-                assertEquals("still\n", fine.received(out).text());
-            }
+            assertEquals("still\n", SpdyClient.stdoutOf(execUrl(cri, c, "echo still")));
         }
     }
 
@@ -117,14 +109,7 @@ class HostileStreamTest {
             // the daemon holds a frame, not the flood, and serves everyone else
             long rssKb = rssKb(nana.daemonPid());
             assertTrue(rssKb < 512 * 1024, "the daemon's RSS is " + rssKb + " kB");
-            try (SpdyClient fine =
-                    SpdyClient.connect(execUrl(cri, c, "echo still"), "v4.channel.k8s.io")) {
-                int error = fine.open("error");
-                int o = fine.open("stdout");
-                fine.open("stderr");
-                fine.received(error).awaitEnd();
-                assertEquals("still\n", fine.received(o).text());
-            }
+            assertEquals("still\n", SpdyClient.stdoutOf(execUrl(cri, c, "echo still")));
             assertEquals(
                     1,
                     processesRunning(flood).size(),
@@ -155,9 +140,8 @@ class HostileStreamTest {
                 int[] data = new int[128];
                 for (int i = 0; i < data.length; i++) {
                     String rid = Integer.toString(i);
-                    s.open(Map.of("streamtype", "error", "port", "9000", "requestid", rid));
-                    data[i] =
-                            s.open(Map.of("streamtype", "data", "port", "9000", "requestid", rid));
+                    s.openPort("error", 9000, rid);
+                    data[i] = s.openPort("data", 9000, rid);
                     byte[] hello = ("hello " + i + "\n").getBytes(StandardCharsets.UTF_8);
                     s.write(data[i], hello);
                     int n = i;
@@ -165,17 +149,7 @@ class HostileStreamTest {
                             .until(() -> s.received(data[n]).count() == hello.length);
                 }
                 // one past them is refused, and the 128 still echo
-                assertThrows(
-                        ExecutionException.class,
-                        () ->
-                                s.open(
-                                        Map.of(
-                                                "streamtype",
-                                                "error",
-                                                "port",
-                                                "9000",
-                                                "requestid",
-                                                "past")));
+                assertThrows(ExecutionException.class, () -> s.openPort("error", 9000, "past"));
                 s.write(data[127], "still\n".getBytes(StandardCharsets.UTF_8));
                 await().atMost(Duration.ofSeconds(30))
                         .until(() -> s.received(data[127]).text().endsWith("still\n"));
@@ -185,8 +159,8 @@ class HostileStreamTest {
                 s.finish(data[0] - 2); // its error stream, which kubectl ends at once
                 assertFalse(s.received(data[0]).awaitEnd(), "ended by the pod's side too");
                 s.received(data[0] - 2).awaitEnd();
-                int e = s.open(Map.of("streamtype", "error", "port", "9000", "requestid", "new"));
-                int d = s.open(Map.of("streamtype", "data", "port", "9000", "requestid", "new"));
+                int e = s.openPort("error", 9000, "new");
+                int d = s.openPort("data", 9000, "new");
                 s.write(d, "again\n".getBytes(StandardCharsets.UTF_8));
                 s.finish(d);
                 s.finish(e);
@@ -215,16 +189,8 @@ class HostileStreamTest {
                     .ignoreExceptions()
                     .until(
                             () -> {
-                                try (SpdyClient fine =
-                                        SpdyClient.connect(
-                                                execUrl(cri, c, "echo served"),
-                                                "v4.channel.k8s.io")) {
-                                    int error = fine.open("error");
-                                    int o = fine.open("stdout");
-                                    fine.open("stderr");
-                                    fine.received(error).awaitEnd();
-                                    return fine.received(o).text().equals("served\n");
-                                }
+                                return SpdyClient.stdoutOf(execUrl(cri, c, "echo served"))
+                                        .equals("served\n");
                             });
         } finally {
             for (Socket q : silent) q.close();

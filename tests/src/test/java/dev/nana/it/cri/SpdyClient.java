@@ -260,6 +260,23 @@ final class SpdyClient implements AutoCloseable {
         return open(Map.of("streamtype", streamType));
     }
 
+    /** Opens a port-forward stream (type "data" or "error") of a request, for port. */
+    int openPort(String type, int port, String requestId) throws Exception {
+        return open(
+                Map.of("streamtype", type, "port", Integer.toString(port), "requestid", requestId));
+    }
+
+    /** What the command of an exec URL (without stdin) wrote to stdout, over v4, once it ended. */
+    static String stdoutOf(String url) throws Exception {
+        try (SpdyClient s = connect(url, "v4.channel.k8s.io")) {
+            int error = s.open("error");
+            int out = s.open("stdout");
+            s.open("stderr");
+            s.received(error).awaitEnd();
+            return s.received(out).text();
+        }
+    }
+
     void write(int id, byte[] data) throws Exception {
         for (int at = 0; at < data.length; at += 1 << 15) {
             int n = Math.min(1 << 15, data.length - at);
