@@ -11,7 +11,7 @@ import dev.nana.cri.v1.LinuxContainerResources;
 import dev.nana.cri.v1.LinuxContainerSecurityContext;
 import dev.nana.cri.v1.Mount;
 import dev.nana.cri.v1.NamespaceMode;
-import dev.nana.images.ImageFiles;
+import dev.nana.images.ImageProcess;
 import dev.nana.oci.Spec;
 import dev.nana.oci.SpecOpt;
 import dev.nana.oci.SpecOpts;
@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -95,7 +94,7 @@ final class ContainerBundle {
         requireOneUser(sc, name);
         List<SpecOpt> o = new ArrayList<>();
         o.add(withTerminal(c.getTty()));
-        o.add(withProcessArgs(nonEmpty(argv(c, ic), name)));
+        o.add(withProcessArgs(ImageProcess.nonEmpty(argv(c, ic), name)));
         o.add(withEnvMap(env(ic, c.getEnvsList())));
         String wd =
                 !c.getWorkingDir().isEmpty() ? c.getWorkingDir() : ic.path("WorkingDir").asText("");
@@ -107,7 +106,7 @@ final class ContainerBundle {
                                 ? sc.getRunAsUsername()
                                 : ic.path("User").asText("");
         o.add(
-                user(
+                ImageProcess.user(
                         who,
                         sc.hasRunAsGroup() ? sc.getRunAsGroup().getValue() : null,
                         sc.getSupplementalGroupsList(),
@@ -208,45 +207,9 @@ final class ContainerBundle {
         return SpecOpts.build(o);
     }
 
-    /**
-     * The OCI config of a container made from an image alone (nana run --image, {@code
-     * ContainerSpec.fromImage}): the image's process, user and working folder, Docker's default
-     * capabilities, and namespaces of its own.
-     */
-    static Spec forImage(JsonNode image, Path rootfs, String id) throws IOException {
-        JsonNode ic = image.path("config");
-        String wd = ic.path("WorkingDir").asText("");
-        return SpecOpts.build(
-                withTerminal(false),
-                withProcessArgs(nonEmpty(imageArgv(ic, List.of()), id)),
-                withEnvMap(env(ic, List.of())),
-                withCwd(wd.isEmpty() ? "/" : wd),
-                user(ic.path("User").asText(""), null, List.of(), rootfs, id),
-                withNoNewPrivileges(false),
-                withCapabilities(DEFAULT_CAPABILITIES),
-                withRoot("rootfs", false),
-                withDefaultMounts(false),
-                withNewNamespaces("mount", "network", "uts", "ipc", "pid"),
-                withHostname(id),
-                withDeviceRule(new Spec.DeviceRule(false, null, null, null, "rwm")),
-                withMaskedPaths(MASKED_PATHS),
-                withReadonlyPaths(READONLY_PATHS));
-    }
-
-    private static List<String> nonEmpty(List<String> argv, String name) {
-        if (argv.isEmpty())
-            throw new InvalidArgumentException(
-                    "container "
-                            + name
-                            + " has no command: its image has no entrypoint or cmd; give command or args");
-        return argv;
-    }
-
-    /** The image's environment, PATH given when it has none, then the request's over it. */
+    /** The image's environment, then the request's over it. */
     private static Map<String, String> env(JsonNode ic, List<KeyValue> request) {
-        Map<String, String> env = new LinkedHashMap<>();
-        for (JsonNode e : ic.path("Env")) put(env, e.asText());
-        if (!env.containsKey("PATH")) put(env, DEFAULT_PATH);
+        Map<String, String> env = ImageProcess.env(ic);
         for (KeyValue kv : request) env.put(kv.getKey(), kv.getValue());
         return env;
     }
@@ -281,114 +244,7 @@ final class ContainerBundle {
             out.addAll(c.getArgsList());
             return out;
         }
-        return imageArgv(ic, c.getArgsList());
-    }
-
-    /** The image's entrypoint, then args if given, else its cmd. */
-    private static List<String> imageArgv(JsonNode ic, List<String> args) {
-        List<String> out = new ArrayList<>();
-        for (JsonNode e : ic.path("Entrypoint")) out.add(e.asText());
-        if (!args.isEmpty()) out.addAll(args);
-        else for (JsonNode e : ic.path("Cmd")) out.add(e.asText());
-        return out;
-    }
-
-    private static void put(Map<String, String> env, String kv) {
-        int eq = kv.indexOf('=');
-        if (eq > 0) env.put(kv.substring(0, eq), kv.substring(eq + 1));
-    }
-
-    /**
-     * The process's user: who is a uid or a name from the image's /etc/passwd, with :group by gid
-     * or name; runAsGroup (or null) wins over both; the groups /etc/group makes the user a member
-     * of, then the supplemental ones, are its additional gids.
-     */
-    private static SpecOpt user(
-            String who, Long runAsGroup, List<Long> supplemental, Path rootfs, String name) {
-        long uid = 0;
-        long gid = 0;
-        String group = null;
-        int colon = who.indexOf(':');
-        if (colon >= 0) {
-            group = who.substring(colon + 1);
-            who = who.substring(0, colon);
-        }
-        if (!who.isEmpty()) {
-            String[] entry = lookup(rootfs, PASSWD, who);
-            if (isId(who)) {
-                uid = Long.parseLong(who);
-                if (entry != null) gid = Long.parseLong(entry[3]);
-            } else if (entry != null) {
-                uid = Long.parseLong(entry[2]);
-                gid = Long.parseLong(entry[3]);
-            } else {
-                throw new InvalidArgumentException(
-                        "container "
-                                + name
-                                + "'s user \""
-                                + who
-                                + "\" is not in its image's /etc/passwd: give a uid, or a user the image has");
-            }
-        }
-        if (group != null && !group.isEmpty()) {
-            if (isId(group)) gid = Long.parseLong(group);
-            else {
-                String[] g = lookup(rootfs, GROUP, group);
-                if (g == null)
-                    throw new InvalidArgumentException(
-                            "container "
-                                    + name
-                                    + "'s group \""
-                                    + group
-                                    + "\" is not in its image's /etc/group: give a gid");
-                gid = Long.parseLong(g[2]);
-            }
-        }
-        if (runAsGroup != null) gid = runAsGroup;
-        // the groups the image's /etc/group makes the user a member of, then the request's
-        Set<Long> more = new LinkedHashSet<>();
-        // no user at all is root, whose memberships count as any named user's do (containerd's)
-        String userName = who.isEmpty() ? "root" : isId(who) ? null : who;
-        if (userName == null && !who.isEmpty()) {
-            String[] entry = lookup(rootfs, PASSWD, who);
-            if (entry != null) userName = entry[0];
-        }
-        if (userName != null) more.addAll(memberships(rootfs, userName));
-        more.addAll(supplemental);
-        return withUser(uid, gid, more);
-    }
-
-    private static final String PASSWD = "/etc/passwd";
-    private static final String GROUP = "/etc/group";
-
-    /** The gids of the groups the image's group file lists user as a member of. */
-    private static List<Long> memberships(Path rootfs, String user) {
-        List<Long> out = new ArrayList<>();
-        for (String line : ImageFiles.lines(rootfs, GROUP).orElse(List.of())) {
-            String[] f = line.split(":", -1);
-            if (f.length < 4 || !isId(f[2])) continue;
-            for (String member : f[3].split(",", -1))
-                if (!member.isBlank() && member.strip().equals(user)) out.add(Long.parseLong(f[2]));
-        }
-        return out;
-    }
-
-    /**
-     * The line of the image's passwd or group file whose name (or, for a number, id) is key; lines
-     * whose ids are no numbers are passed over, as libc does.
-     */
-    private static String[] lookup(Path rootfs, String file, String key) {
-        for (String line : ImageFiles.lines(rootfs, file).orElse(List.of())) {
-            String[] f = line.split(":", -1);
-            if (f.length < 4 || !isId(f[2]) || (file.equals(PASSWD) && !isId(f[3]))) continue;
-            if (f[0].equals(key) || (isId(key) && f[2].equals(key))) return f;
-        }
-        return null;
-    }
-
-    /** A uid or gid: digits, in range. */
-    private static boolean isId(String s) {
-        return s.matches("\\d{1,10}") && Long.parseLong(s) <= 0xFFFF_FFFFL;
+        return ImageProcess.argv(ic, c.getArgsList());
     }
 
     /**

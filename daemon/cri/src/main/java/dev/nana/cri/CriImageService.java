@@ -1,7 +1,6 @@
 package dev.nana.cri;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.google.cloud.tools.jib.api.Credential;
 import dev.nana.InvalidArgumentException;
 import dev.nana.cri.v1.AuthConfig;
 import dev.nana.cri.v1.FilesystemIdentifier;
@@ -26,6 +25,7 @@ import dev.nana.images.ImageRecord;
 import dev.nana.images.ImageReference;
 import dev.nana.images.ImageStore;
 import dev.nana.images.RegistryHosts;
+import dev.nana.images.StoreImageBundles;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -140,14 +140,14 @@ public final class CriImageService extends ImageServiceGrpc.ImageServiceImplBase
     }
 
     /** The registry credential the kubelet passes, or null for none. */
-    static Credential credential(AuthConfig auth) {
+    static Credentials credential(AuthConfig auth) {
         if (!auth.getRegistryToken().isEmpty())
             throw new InvalidArgumentException(
                     "a registry_token is not supported by nana's registry client: give the user name and password, or an identity_token");
         if (!auth.getIdentityToken().isEmpty())
-            return Credential.from(Credential.OAUTH2_TOKEN_USER_NAME, auth.getIdentityToken());
+            return Credentials.identityToken(auth.getIdentityToken());
         if (!auth.getUsername().isEmpty())
-            return Credential.from(auth.getUsername(), auth.getPassword());
+            return new Credentials(auth.getUsername(), auth.getPassword());
         if (!auth.getAuth().isEmpty()) {
             String pair;
             try {

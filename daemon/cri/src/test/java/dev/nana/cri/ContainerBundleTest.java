@@ -495,7 +495,7 @@ class ContainerBundleTest {
     void aContainerFromAnImageAloneRunsItsProcessInNamespacesOfItsOwn() throws IOException {
         JsonNode c =
                 StateFiles.JSON.readTree(
-                        ContainerBundle.forImage(
+                        dev.nana.images.ImageProcess.spec(
                                         tree(
                                                 "{\"config\":{\"Entrypoint\":[\"/entry\"],\"Cmd\":[\"serve\"],"
                                                         + "\"User\":\"app\",\"WorkingDir\":\"/srv\"}}"),
@@ -515,7 +515,9 @@ class ContainerBundleTest {
         InvalidArgumentException e =
                 assertThrows(
                         InvalidArgumentException.class,
-                        () -> ContainerBundle.forImage(tree("{\"config\":{}}"), rootfs, "box"));
+                        () ->
+                                dev.nana.images.ImageProcess.spec(
+                                        tree("{\"config\":{}}"), rootfs, "box"));
         assertTrue(e.getMessage().contains("box has no command"), e.getMessage());
     }
 

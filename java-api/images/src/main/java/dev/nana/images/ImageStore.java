@@ -375,10 +375,7 @@ public final class ImageStore {
      *
      * @param credential a user name and password (or token) for the registry, or null
      */
-    public ImageRecord pull(
-            ImageReference ref,
-            RegistryHosts hosts,
-            com.google.cloud.tools.jib.api.Credential credential)
+    public ImageRecord pull(ImageReference ref, RegistryHosts hosts, Credentials credential)
             throws IOException {
         // the network first, with nothing locked, and within the pull's deadline: past it, every
         // connection of the pull is closed under it (a registry that answers a byte every few

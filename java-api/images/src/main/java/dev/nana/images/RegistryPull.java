@@ -6,12 +6,8 @@ import com.google.cloud.tools.jib.api.RegistryException;
 import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
 import com.google.cloud.tools.jib.event.EventHandlers;
 import com.google.cloud.tools.jib.global.JibSystemProperties;
-import com.google.cloud.tools.jib.http.BoundedResponses;
 import com.google.cloud.tools.jib.http.FailoverHttpClient;
-import com.google.cloud.tools.jib.http.Request;
-import com.google.cloud.tools.jib.http.Response;
 import com.google.cloud.tools.jib.http.ResponseException;
-import com.google.cloud.tools.jib.http.SingleTryHttpClient;
 import com.google.cloud.tools.jib.image.json.BuildableManifestTemplate;
 import com.google.cloud.tools.jib.image.json.ManifestListTemplate;
 import com.google.cloud.tools.jib.image.json.ManifestTemplate;
@@ -27,7 +23,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URL;
 import java.nio.channels.Channels;
 import java.nio.channels.Pipe;
 import java.nio.file.Files;
@@ -83,7 +78,7 @@ final class RegistryPull implements ImageStore.Blobs, AutoCloseable {
     static Resolved resolve(
             ImageReference ref,
             RegistryHosts hosts,
-            Credential credential,
+            Credentials credential,
             java.util.function.Consumer<RegistryPull> opened)
             throws IOException {
         List<String> failures = new ArrayList<>();
@@ -91,12 +86,14 @@ final class RegistryPull implements ImageStore.Blobs, AutoCloseable {
         for (RegistryHosts.Host host : hosts.hostsFor(ref.registry())) {
             String where = (host.mirror() ? "mirror " : "registry ") + host.address();
             // plain HTTP (and unchecked TLS) only where the table or the loopback allows it
-            FailoverHttpClient http = new MetadataBounded(host.insecure());
+            FailoverHttpClient http =
+                    RegistryHttp.client(host.insecure(), e -> log.debug("{}", e.getMessage()));
             RegistryClient.Factory factory =
                     RegistryClient.factory(
                                     EventHandlers.NONE, host.address(), ref.repository(), http)
                             .setUserAgent(USER_AGENT);
-            if (credential != null) factory.setCredential(credential);
+            if (credential != null)
+                factory.setCredential(Credential.from(credential.user(), credential.password()));
             RegistryPull pull = new RegistryPull(http, factory.newRegistryClient(), where);
             opened.accept(pull); // so that a deadline can close it under a call
             boolean resolved = false;
@@ -136,32 +133,6 @@ final class RegistryPull implements ImageStore.Blobs, AutoCloseable {
                         + all
                         + "): start the registry, or name a mirror in "
                         + hosts.dir().resolve(ref.registry()).resolve("hosts.toml"));
-    }
-
-    /**
-     * jib's HTTP client, each request tried once ({@link SingleTryHttpClient}), every answer but a
-     * blob's cut past {@link ImageLimits#MAX_METADATA_BYTES}: jib reads manifests, indexes and
-     * tokens whole, and a registry could send an endless one (a 200,000-entry index once killed the
-     * daemon at ~12.5 MB). Blobs are bounded by their descriptor's size as they stream ({@link
-     * #fetch}).
-     */
-    private static final class MetadataBounded extends SingleTryHttpClient {
-        MetadataBounded(boolean insecure) {
-            super(insecure, e -> log.debug("{}", e.getMessage()));
-        }
-
-        @Override
-        public Response call(String method, URL url, Request request) throws IOException {
-            Response r = super.call(method, url, request);
-            if (url.getPath().contains("/blobs/")) return r;
-            return BoundedResponses.bounded(
-                    r,
-                    in ->
-                            ImageLimits.bounded(
-                                    in,
-                                    ImageLimits.MAX_METADATA_BYTES,
-                                    "the answer of " + url.getHost() + url.getPath()));
-        }
     }
 
     /**

@@ -120,6 +120,9 @@ public final class Sha256 {
 
     /** The provider's service: instantiated by name, as JCA does. */
     public static final class Spi extends java.security.MessageDigestSpi {
+        /** JCA's constructor. */
+        public Spi() {}
+
         private final OpenSsl digest = new OpenSsl(NATIVE.orElseThrow());
 
         @Override

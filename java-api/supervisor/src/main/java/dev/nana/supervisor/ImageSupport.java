@@ -16,8 +16,9 @@ final class ImageSupport {
     static ImageBundles bundles() {
         if (Holder.BUNDLES == null)
             throw new FailedPreconditionException(
-                    "running an image needs nana's image store (the nana-cri module), which is not"
-                            + " on this program's class path: add dev.nana:nana-cri, or give a bundle");
+                    "running an image needs nana's image store (the nana-images module), which is"
+                            + " not on this program's class or module path: add dev.nana:nana-images,"
+                            + " or give a bundle");
         return Holder.BUNDLES;
     }
 }

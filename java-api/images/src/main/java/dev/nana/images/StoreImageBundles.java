@@ -1,24 +1,26 @@
-package dev.nana.cri;
+package dev.nana.images;
 
 import dev.nana.UnavailableException;
-import dev.nana.images.ImageRecord;
-import dev.nana.images.ImageStore;
-import dev.nana.images.RootFs;
 import dev.nana.spi.ImageBundles;
-import dev.nana.supervisor.state.StateDir;
 import dev.nana.supervisor.state.StateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ServiceLoader;
 
 /**
  * Bundles of images for nana's own containers ({@code nana run --image}, {@link
  * dev.nana.ContainerSpec#fromImage}): the root filesystem mounted as the CRI's containers have it
  * (an overlay of the stored layers and an upper folder of the container's own), and the config of
- * the image's process in namespaces of its own ({@link ContainerBundle#forImage}).
+ * the image's process in namespaces of its own ({@link ImageProcess#spec}). The in-process
+ * supervisor finds it through {@link ServiceLoader}: nana-images on the class or module path is all
+ * that {@code ContainerSpec.fromImage} needs.
  */
 public final class StoreImageBundles implements ImageBundles {
+    /** The image store's bundles (ServiceLoader's constructor). */
+    public StoreImageBundles() {}
+
     /** The file, in a bundle made from an image, that names the image's id. */
     static final String IMAGE_ID = "image-id";
 
@@ -53,8 +55,7 @@ public final class StoreImageBundles implements ImageBundles {
                 String id = bundle.getParent().getFileName().toString();
                 StateFiles.writeBytes(
                         bundle.resolve("config.json"),
-                        store.config(r, config -> ContainerBundle.forImage(config, rootfs, id))
-                                .toJson());
+                        store.config(r, config -> ImageProcess.spec(config, rootfs, id)).toJson());
                 StateFiles.writeBytes(
                         bundle.resolve(IMAGE_ID), r.id().getBytes(StandardCharsets.UTF_8));
             } catch (IOException | RuntimeException e) {
@@ -68,14 +69,20 @@ public final class StoreImageBundles implements ImageBundles {
         }
     }
 
-    /** Whether a nana container (a folder of the state directory) runs from the image. */
+    /**
+     * Whether a nana container (a folder of the state directory) runs from the image, or a
+     * container of another part of nana's ({@link ImageUsers}: the CRI's).
+     */
     @Override
     public boolean inUse(String imageId, Path stateDir) throws IOException {
-        return usesImage(stateDir, imageId)
-                || PodContainers.usesImage(stateDir.resolve(StateDir.CRI), imageId);
+        if (usesImage(stateDir, imageId)) return true;
+        for (ImageUsers users :
+                ServiceLoader.load(ImageUsers.class, ImageUsers.class.getClassLoader()))
+            if (users.uses(imageId, stateDir)) return true;
+        return false;
     }
 
-    static boolean usesImage(Path stateDir, String imageId) throws IOException {
+    private static boolean usesImage(Path stateDir, String imageId) throws IOException {
         if (!Files.isDirectory(stateDir)) return false;
         try (var s = Files.list(stateDir)) {
             for (Path dir : s.toList()) {
