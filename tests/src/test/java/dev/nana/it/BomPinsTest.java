@@ -28,6 +28,7 @@ class BomPinsTest {
         for (String[] pinned :
                 List.of(
                         new String[] {"guava.version", "guava"},
+                        new String[] {"j2objc-annotations.version", "j2objc-annotations"},
                         new String[] {"netty.version", "netty-bom"},
                         new String[] {"jib-core.version", "jib-core"},
                         new String[] {"google-http-client.version", "google-http-client"}))

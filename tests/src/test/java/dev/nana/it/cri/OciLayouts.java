@@ -14,7 +14,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 
 /** Small OCI image layouts made from Debian's static busybox, for the CRI's tests (no network). */
-final class OciLayouts {
+public final class OciLayouts {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private OciLayouts() {}
@@ -184,7 +184,8 @@ final class OciLayouts {
      * Writes the busybox image (with that user) as a layout in work/busybox and imports it into
      * nana's store as docker.io/library/busybox:1.36.
      */
-    static void importBusybox(dev.nana.it.NanaCli nana, Path work, String user) throws Exception {
+    public static void importBusybox(dev.nana.it.NanaCli nana, Path work, String user)
+            throws Exception {
         layout(work.resolve("busybox"), busyboxLayer(), user, "1.36");
         dev.nana.it.NanaCli.Run imported =
                 nana.run("image", "import", work.resolve("busybox").toString(), "busybox");
