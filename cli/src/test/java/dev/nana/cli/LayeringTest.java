@@ -36,6 +36,7 @@ class LayeringTest {
         SOURCES.put("images", "java-api/images");
         SOURCES.put("grpc", "java-api/grpc");
         SOURCES.put("client", "java-api/client");
+        SOURCES.put("junit", "java-api/junit");
         SOURCES.put("cri", "daemon/cri");
         SOURCES.put("daemon", "daemon/server");
         SOURCES.put("cli", "cli");
@@ -47,9 +48,11 @@ class LayeringTest {
                     "api", Set.of(),
                     "oci", Set.of("api"),
                     "supervisor", Set.of("api", "oci"),
-                    "images", Set.of("api", "supervisor"),
+                    "images", Set.of("api", "oci", "supervisor"),
                     "grpc", Set.of("api"),
                     "client", Set.of("api", "grpc"),
+                    // a user of the API, as a test is: it finds the rest through dev.nana.spi
+                    "junit", Set.of("api"),
                     "cri", Set.of("api", "oci", "supervisor", "images", "grpc"),
                     "daemon", Set.of("api", "oci", "supervisor", "images", "grpc", "cri"),
                     // the CLI is a client of the API (and the image store's): it finds the

@@ -36,6 +36,8 @@ import java.util.Objects;
  *     log format (what {@code kubectl logs} and podman's k8s-file driver read), or null
  * @param image the image to run (a name, digest reference or id in nana's store) instead of a
  *     bundle, or null
+ * @param hostNetwork run in the host's network namespace instead of the bundle's or image's own (as
+ *     {@code docker run --network host}): the container's ports are the host's
  */
 public record ContainerSpec(
         String id,
@@ -51,7 +53,8 @@ public record ContainerSpec(
         Long memoryLimitBytes,
         boolean openStdin,
         Path logFile,
-        String image) {
+        String image,
+        boolean hostNetwork) {
 
     /**
      * Checks and copies the fields.
@@ -181,6 +184,7 @@ public record ContainerSpec(
         private boolean openStdin;
         private Path logFile;
         private String image;
+        private boolean hostNetwork;
 
         private Builder(String id, Path bundle) {
             this.id = id;
@@ -386,6 +390,17 @@ public record ContainerSpec(
         }
 
         /**
+         * Runs the container in the host's network namespace (as {@code docker run --network
+         * host}): a server in it listens on the host's interfaces, at its own port.
+         *
+         * @return this builder
+         */
+        public Builder hostNetwork() {
+            this.hostNetwork = true;
+            return this;
+        }
+
+        /**
          * Writes the process's output to this file as well, in the Kubernetes CRI log format (one
          * record a line: time, stream, F or P for a part of a line over 16 KiB, text).
          *
@@ -417,7 +432,8 @@ public record ContainerSpec(
                     memoryLimitBytes,
                     openStdin,
                     logFile,
-                    image);
+                    image,
+                    hostNetwork);
         }
     }
 }

@@ -54,7 +54,8 @@ public final class Convert {
                                 s.memoryLimitBytes() == null ? 0 : s.memoryLimitBytes())
                         .setOpenStdin(s.openStdin())
                         .setLogFile(s.logFile() == null ? "" : s.logFile().toString())
-                        .setImage(s.image() == null ? "" : s.image());
+                        .setImage(s.image() == null ? "" : s.image())
+                        .setHostNetwork(s.hostNetwork());
         return b.setStdio(toProto(s.stdio())).build();
     }
 
@@ -90,6 +91,7 @@ public final class Convert {
                         .memoryLimitBytes(
                                 r.getMemoryLimitBytes() != 0 ? r.getMemoryLimitBytes() : null);
         if (r.getOpenStdin()) b.openStdin();
+        if (r.getHostNetwork()) b.hostNetwork();
         if (!r.getLogFile().isEmpty()) b.logFile(Path.of(r.getLogFile()));
         return b.build(); // < 0 is refused there
     }

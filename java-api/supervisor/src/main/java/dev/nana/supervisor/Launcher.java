@@ -113,7 +113,8 @@ public final class Launcher {
                 spec.env(),
                 spec.cwd(),
                 spec.terminal() ? Boolean.TRUE : null,
-                spec.memoryLimitBytes());
+                spec.memoryLimitBytes(),
+                spec.hostNetwork());
     }
 
     /** Claims the id, writes state.json and nana's config, makes the process folder. */

@@ -165,6 +165,8 @@ public record Bundle(Path dir, Spec config) {
         if (o.terminal() != null) SpecOpts.withTerminal(o.terminal()).apply(copy);
         if (o.memoryLimitBytes() != null)
             SpecOpts.withMemoryLimit(o.memoryLimitBytes()).apply(copy);
+        if (o.hostNetwork() && copy.linux != null && copy.linux.namespaces != null)
+            copy.linux.namespaces.removeIf(n -> "network".equals(n.type));
         return copy;
     }
 
@@ -174,15 +176,19 @@ public record Bundle(Path dir, Spec config) {
     }
 
     /**
-     * What a user may change without editing config.json; null or empty means "as the bundle says".
+     * What a user may change without editing config.json; null, empty or false means "as the bundle
+     * says". hostNetwork drops the bundle's network namespace, so that the container has the
+     * host's.
      */
     public record Overrides(
             List<String> args,
             List<String> env,
             String cwd,
             Boolean terminal,
-            Long memoryLimitBytes) {
-        public static final Overrides NONE = new Overrides(List.of(), List.of(), null, null, null);
+            Long memoryLimitBytes,
+            boolean hostNetwork) {
+        public static final Overrides NONE =
+                new Overrides(List.of(), List.of(), null, null, null, false);
 
         public Overrides {
             args = List.copyOf(args);

@@ -27,7 +27,8 @@ class BundleTest {
     private static final String GOOD =
             """
             {"process": {"args": ["sh"], "env": ["PATH=/bin", "A=1"], "cwd": "/"},
-             "root": {"path": "rootfs"}, "linux": {}}""";
+             "root": {"path": "rootfs"},
+             "linux": {"namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "mount"}]}}""";
 
     private String refusal(Path p) {
         return assertThrows(InvalidArgumentException.class, () -> Bundle.open(p)).getMessage();
@@ -75,13 +76,18 @@ class BundleTest {
                                         List.of("A=2", "B=3"),
                                         "/tmp",
                                         true,
-                                        16L << 20)));
+                                        16L << 20,
+                                        true)));
         assertEquals(dir.resolve("rootfs").toString(), c.at("/root/path").asText());
         assertEquals("[\"echo\",\"hi\"]", c.at("/process/args").toString());
         assertEquals("[\"PATH=/bin\",\"A=2\",\"B=3\"]", c.at("/process/env").toString());
         assertEquals("/tmp", c.at("/process/cwd").asText());
         assertTrue(c.at("/process/terminal").asBoolean());
         assertEquals(16L << 20, c.at("/linux/resources/memory/limit").asLong());
+        assertEquals(
+                "[{\"type\":\"pid\"},{\"type\":\"mount\"}]",
+                c.at("/linux/namespaces").toString(),
+                "hostNetwork: no network namespace of its own");
         assertEquals(
                 "[\"sh\"]",
                 json(b.config()).at("/process/args").toString(),
@@ -92,6 +98,7 @@ class BundleTest {
                 json(b.config()).at("/process"),
                 plain.at("/process"),
                 "no overrides: the bundle's process as is");
+        assertEquals(3, plain.at("/linux/namespaces").size(), "and its namespaces");
     }
 
     private static JsonNode json(Spec s) throws IOException {
@@ -109,15 +116,17 @@ class BundleTest {
     void refusesBadOverrides() {
         assertThrows(
                 InvalidArgumentException.class,
-                () -> new Bundle.Overrides(List.of(), List.of("NOEQUALS"), null, null, null));
+                () ->
+                        new Bundle.Overrides(
+                                List.of(), List.of("NOEQUALS"), null, null, null, false));
         assertThrows(
                 InvalidArgumentException.class,
-                () -> new Bundle.Overrides(List.of(), List.of("=x"), null, null, null));
+                () -> new Bundle.Overrides(List.of(), List.of("=x"), null, null, null, false));
         assertThrows(
                 InvalidArgumentException.class,
-                () -> new Bundle.Overrides(List.of(), List.of(), "rel", null, null));
+                () -> new Bundle.Overrides(List.of(), List.of(), "rel", null, null, false));
         assertThrows(
                 InvalidArgumentException.class,
-                () -> new Bundle.Overrides(List.of(), List.of(), null, null, -1L));
+                () -> new Bundle.Overrides(List.of(), List.of(), null, null, -1L, false));
     }
 }
