@@ -150,6 +150,11 @@ final class Nana {
         }
 
         @Override
+        public dev.nana.ExecHandle launch(String id, dev.nana.ExecSpec spec) {
+            return s.launch(id, spec);
+        }
+
+        @Override
         public CompletableFuture<dev.nana.ExitStatus> waitForExec(String id, String execId) {
             return s.waitForExec(id, execId);
         }

@@ -110,6 +110,22 @@ public interface Container extends AutoCloseable {
     ExecInfo exec(ExecSpec spec);
 
     /**
+     * Runs an extra process in it with its stdio connected to the handle, as {@link
+     * ProcessBuilder#start()} does: its stdin, stdout and stderr are the handle's streams.
+     *
+     * <pre>{@code
+     * try (ExecHandle ls = c.launch(ExecSpec.of("ls", "/"))) {
+     *     List<String> names = ls.lines().toList();
+     *     int code = ls.waitFor().code();
+     * }
+     * }</pre>
+     *
+     * @param spec the process, with no stdio of its own
+     * @return its handle
+     */
+    ExecHandle launch(ExecSpec spec);
+
+    /**
      * Completes when an exec process has exited.
      *
      * @param exec what exec returned

@@ -101,6 +101,11 @@ final class ContainerHandle implements Container {
     }
 
     @Override
+    public ExecHandle launch(ExecSpec spec) {
+        return supervisor.launch(id, spec);
+    }
+
+    @Override
     public ExecInfo exec(ExecSpec spec) {
         return supervisor.exec(id, spec);
     }

@@ -180,6 +180,21 @@ public interface Supervisor extends ProcessControl, AutoCloseable {
     ExecInfo exec(String id, ExecSpec spec);
 
     /**
+     * Runs an extra process in a container with its stdio connected to the handle it returns (its
+     * stdin, stdout and stderr are the handle's streams), as {@link Container#launch(ExecSpec)}.
+     * Through a daemon the streams go over one gRPC stream, so it works from any host the socket is
+     * reached from.
+     *
+     * @param id the container
+     * @param spec the process, with no stdio of its own (the handle is its stdio)
+     * @return its handle
+     * @throws NotFoundException when there is no such container
+     * @throws FailedPreconditionException when it is not running
+     * @throws InvalidArgumentException when the spec names stdio of its own
+     */
+    ExecHandle launch(String id, ExecSpec spec);
+
+    /**
      * Freezes every process of a running container (the runtime's pause: the cgroup freezer).
      *
      * @param id the container

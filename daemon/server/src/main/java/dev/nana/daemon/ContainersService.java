@@ -2,6 +2,7 @@ package dev.nana.daemon;
 
 import com.google.protobuf.ByteString;
 import dev.nana.EventSubscriber;
+import dev.nana.ExecHandle;
 import dev.nana.FailedPreconditionException;
 import dev.nana.OutputGapException;
 import dev.nana.Supervisor;
@@ -24,6 +25,8 @@ import dev.nana.grpc.v1.Event;
 import dev.nana.grpc.v1.EventsRequest;
 import dev.nana.grpc.v1.ExecRequest;
 import dev.nana.grpc.v1.ExecResponse;
+import dev.nana.grpc.v1.ExecStreamRequest;
+import dev.nana.grpc.v1.ExecStreamResponse;
 import dev.nana.grpc.v1.ExitStatus;
 import dev.nana.grpc.v1.GetRequest;
 import dev.nana.grpc.v1.InputChunk;
@@ -471,6 +474,192 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
                 }
             }
         };
+    }
+
+    @Override
+    public StreamObserver<ExecStreamRequest> execStream(StreamObserver<ExecStreamResponse> out) {
+        // runs on the call's (virtual) thread, as input does: a write to a process that does not
+        // read waits, and gRPC asks the client for its next message only once it returns
+        ServerCallStreamObserver<ExecStreamResponse> call =
+                (ServerCallStreamObserver<ExecStreamResponse>) out;
+        OpenStreams.Guarded<ExecStreamResponse> stream = streams.open(out);
+        Ready ready = new Ready(call); // its handler can only be set before this returns
+        return new StreamObserver<>() {
+            private ExecHandle exec;
+            private boolean failed;
+
+            @Override
+            public void onNext(ExecStreamRequest m) {
+                if (failed) return;
+                try {
+                    switch (m.getMessageCase()) {
+                        case START -> start(m.getStart());
+                        case INPUT -> started().input().write(m.getInput().toByteArray());
+                        case CLOSE_INPUT -> started().input().close();
+                        default ->
+                                throw new dev.nana.InvalidArgumentException(
+                                        "an exec stream's message is start, input or close_input");
+                    }
+                } catch (RuntimeException e) {
+                    fail(e);
+                } catch (IOException e) {
+                    fail(new FailedPreconditionException(e.getMessage(), e));
+                }
+            }
+
+            private ExecHandle started() {
+                if (exec == null)
+                    throw new dev.nana.InvalidArgumentException(
+                            "an exec stream starts with its process (start), before any input");
+                return exec;
+            }
+
+            private void start(ExecRequest r) {
+                if (exec != null)
+                    throw new dev.nana.InvalidArgumentException(
+                            "an exec stream runs one process: start comes once, first");
+                if (outputs.incrementAndGet() > MAX_OUTPUT_STREAMS) {
+                    outputs.decrementAndGet();
+                    throw new dev.nana.UnavailableException(
+                            "the nana daemon serves "
+                                    + MAX_OUTPUT_STREAMS
+                                    + " output streams at once, its most: close some (a reader"
+                                    + " that stops reading holds its stream)");
+                }
+                HeapBudget.Share share;
+                try {
+                    // two senders, each with a chunk in hand and one in flight
+                    share =
+                            HeapBudget.PROCESS.takeLasting(
+                                    2 * OUTPUT_STREAM_BYTES, "an exec stream");
+                } catch (RuntimeException e) {
+                    outputs.decrementAndGet();
+                    throw e;
+                }
+                ExecHandle started;
+                try {
+                    started = supervisor.launch(r.getId(), Convert.fromProto(r));
+                } catch (RuntimeException e) {
+                    share.close();
+                    outputs.decrementAndGet();
+                    throw e;
+                }
+                exec = started;
+                // the client went: let go of the process's streams (it runs on into its log)
+                Context.current().addListener(_ -> started.close(), Runnable::run);
+                stream.next(
+                        ExecStreamResponse.newBuilder()
+                                .setStarted(
+                                        ExecResponse.newBuilder()
+                                                .setId(r.getId())
+                                                .setExecId(started.execId())
+                                                .setPid((int) started.pid()))
+                                .build());
+                Thread err =
+                        send(started.error(), ready, stream, true, r.getId(), started.execId());
+                Thread.ofVirtual()
+                        .name("nana-exec-" + r.getId())
+                        .start(
+                                () -> {
+                                    try (HeapBudget.Share _ = share;
+                                            Released _ = outputs::decrementAndGet) {
+                                        copy(started.output(), ready, stream, false);
+                                        err.join();
+                                        dev.nana.ExitStatus status = started.onExit().join();
+                                        stream.next(
+                                                ExecStreamResponse.newBuilder()
+                                                        .setExit(Convert.toProto(status))
+                                                        .build());
+                                        stream.complete();
+                                    } catch (IOException | RuntimeException e) {
+                                        stream.fail(Statuses.toStatus(unavailable(r, started, e)));
+                                    } catch (InterruptedException e) {
+                                        stream.forget();
+                                    } finally {
+                                        started.close();
+                                    }
+                                });
+            }
+
+            private void fail(RuntimeException e) {
+                failed = true;
+                if (exec != null) exec.close();
+                stream.fail(Statuses.toStatus(e));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                stream.forget();
+                if (exec != null) exec.close(); // the client went: its stdin ends, as a pipe's
+            }
+
+            @Override
+            public void onCompleted() {
+                // the client sends nothing more: its stdin ends; the stream ends with its exit
+                if (failed || exec == null) return;
+                try {
+                    exec.input().close();
+                } catch (IOException e) {
+                    // it has exited
+                }
+            }
+        };
+    }
+
+    /** A sender of one of an exec's outputs, on a thread of its own. */
+    private static Thread send(
+            InputStream in,
+            Ready ready,
+            OpenStreams.Guarded<ExecStreamResponse> stream,
+            boolean error,
+            String id,
+            String execId) {
+        return Thread.ofVirtual()
+                .name("nana-exec-" + (error ? "err-" : "out-") + id)
+                .start(
+                        () -> {
+                            try {
+                                copy(in, ready, stream, error);
+                            } catch (IOException e) {
+                                stream.fail(
+                                        Statuses.toStatus(
+                                                new dev.nana.UnavailableException(
+                                                        "read the stderr of exec "
+                                                                + execId
+                                                                + " of \""
+                                                                + id
+                                                                + "\": "
+                                                                + e.getMessage(),
+                                                        e)));
+                            }
+                        });
+    }
+
+    /** Copies one of an exec's outputs into the stream, a chunk when the client has room. */
+    private static void copy(
+            InputStream in,
+            Ready ready,
+            OpenStreams.Guarded<ExecStreamResponse> stream,
+            boolean error)
+            throws IOException {
+        byte[] buf = new byte[OUTPUT_CHUNK];
+        for (int n; (n = in.read(buf)) >= 0; ) {
+            if (n == 0) continue;
+            ByteString data = ByteString.copyFrom(buf, 0, n);
+            ExecStreamResponse.Builder m = ExecStreamResponse.newBuilder();
+            if (error) m.setError(data);
+            else m.setOutput(data);
+            if (!ready.await() || !stream.next(m.build())) return;
+        }
+    }
+
+    private static RuntimeException unavailable(ExecRequest r, ExecHandle exec, Exception e) {
+        if (e instanceof RuntimeException re
+                && !(e instanceof java.util.concurrent.CompletionException)) return re;
+        Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+        if (cause instanceof RuntimeException re) return re;
+        return new dev.nana.UnavailableException(
+                "exec " + exec.execId() + " of \"" + r.getId() + "\": " + cause.getMessage(), e);
     }
 
     /** Bytes per output message: big enough to be cheap, small beside gRPC's 4 MiB limit. */

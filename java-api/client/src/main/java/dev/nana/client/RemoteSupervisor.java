@@ -183,10 +183,14 @@ public final class RemoteSupervisor implements Supervisor {
         }
     }
 
-    /** Whether the call failed to connect, so the daemon never saw it. */
+    /**
+     * Whether the call failed to connect, so the daemon never saw it: refused, or (netty's
+     * FileNotFoundException) the socket file not there yet while a daemon restarts.
+     */
     private static boolean neverSent(StatusRuntimeException e) {
         for (Throwable t = e.getCause(); t != null; t = t.getCause())
-            if (t instanceof java.net.ConnectException) return true;
+            if (t instanceof java.net.ConnectException
+                    || t instanceof java.io.FileNotFoundException) return true;
         String d = String.valueOf(e.getStatus().getDescription());
         return d.contains("Connection refused") || d.contains("No such file");
     }
@@ -302,6 +306,35 @@ public final class RemoteSupervisor implements Supervisor {
                     var r = blocking.exec(Convert.toProto(id, spec));
                     return new dev.nana.ExecInfo(r.getId(), r.getExecId(), r.getPid());
                 });
+    }
+
+    @Override
+    public dev.nana.ExecHandle launch(String id, dev.nana.ExecSpec spec) {
+        ContainerId.require(id, "container id");
+        requireOpen();
+        RemoteExec exec = new RemoteExec(async, id, Convert.toProto(id, spec), this::translate);
+        dev.nana.ExecInfo info = exec.awaitStarted();
+        // the stream's last message is the exit; a stream cut before it (the handle closed, the
+        // daemon restarting) asks for the exit on its own, which rides out a restart
+        CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+        var _ =
+                exec.exit()
+                        .whenComplete(
+                                (status, failure) -> {
+                                    if (failure == null) {
+                                        exit.complete(status);
+                                        return;
+                                    }
+                                    var _ =
+                                            waitForExec(id, info.execId())
+                                                    .whenComplete(
+                                                            (s, f) -> {
+                                                                if (f == null) exit.complete(s);
+                                                                else exit.completeExceptionally(f);
+                                                            });
+                                });
+        return new dev.nana.spi.ExecStreams(
+                this, info, exec.output(), exec.error(), exec.input(), exit, exec::cancel);
     }
 
     @Override

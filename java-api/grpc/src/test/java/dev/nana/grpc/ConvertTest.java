@@ -39,8 +39,10 @@ class ConvertTest {
                         .env(List.of("A=1"))
                         .cwd("/tmp")
                         .memoryLimitBytes(64L << 20)
+                        .hostNetwork()
                         .build();
         assertEquals(full, Convert.fromProto(Convert.toProto(full)));
+        assertEquals(true, Convert.fromProto(Convert.toProto(full)).hostNetwork());
         ContainerSpec bare = ContainerSpec.builder("min", Path.of("/b")).build();
         assertEquals(
                 bare,

@@ -14,6 +14,7 @@ import dev.nana.Stdio;
 import dev.nana.Subscription;
 import dev.nana.Supervisor;
 import dev.nana.UnavailableException;
+import dev.nana.spi.ExecStreams;
 import dev.nana.supervisor.bundle.Bundle;
 import dev.nana.supervisor.events.EventBus;
 import dev.nana.supervisor.events.Journal;
@@ -21,6 +22,7 @@ import dev.nana.supervisor.metrics.Metrics;
 import dev.nana.supervisor.os.LibNana;
 import dev.nana.supervisor.os.OsException;
 import dev.nana.supervisor.runtime.Criu;
+import dev.nana.supervisor.shim.ExecPipes;
 import dev.nana.supervisor.shim.InputFifo;
 import dev.nana.supervisor.shim.OutputAttachment;
 import dev.nana.supervisor.shim.OutputLog;
@@ -254,6 +256,23 @@ public final class LocalSupervisor implements Supervisor {
     public dev.nana.ExecInfo exec(String id, dev.nana.ExecSpec spec) {
         requireId(id);
         return call(f -> new Task.Exec(id, spec, f));
+    }
+
+    @Override
+    public dev.nana.ExecHandle launch(String id, dev.nana.ExecSpec spec) {
+        requireId(id);
+        Objects.requireNonNull(spec, "spec");
+        ExecPipes.Streams s =
+                ExecPipes.start(
+                        state.root().resolve(StateDir.STDIO),
+                        state.root().resolve(id),
+                        id,
+                        spec,
+                        withPipes -> exec(id, withPipes),
+                        execId -> closeInput(id, execId));
+        CompletableFuture<ExitStatus> exit = waitForExec(id, s.exec().execId());
+        var _ = exit.whenComplete((_, _) -> s.remove().run()); // its FIFOs' folder goes too
+        return new ExecStreams(this, s.exec(), s.output(), s.error(), s.input(), exit, () -> {});
     }
 
     @Override

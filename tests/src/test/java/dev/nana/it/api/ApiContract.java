@@ -1,5 +1,6 @@
 package dev.nana.it.api;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,6 +17,7 @@ import dev.nana.Event;
 import dev.nana.EventFilter;
 import dev.nana.EventSubscriber;
 import dev.nana.EventType;
+import dev.nana.ExecHandle;
 import dev.nana.ExecInfo;
 import dev.nana.ExecSpec;
 import dev.nana.ExitStatus;
@@ -319,6 +321,85 @@ abstract class ApiContract {
             assertEquals(137, c.waitFor().code());
             assertThrows(NotFoundException.class, () -> nana.container("no-such"));
         }
+    }
+
+    @Test
+    void anExecHandlesStreamsAreItsStdinStdoutAndStderrApart() throws Exception {
+        try (Container c = nana.launch(spec("eh", "sleep", "100"))) {
+            try (ExecHandle e =
+                    c.launch(
+                            ExecSpec.of(
+                                    "sh",
+                                    "-c",
+                                    "while read l; do echo out:$l; echo err:$l >&2; done; exit 5"))) {
+                assertTrue(e.pid() > 0 && !e.execId().isEmpty(), e.toString());
+                assertEquals("eh", e.containerId());
+                e.input().write("a\nb\n".getBytes(StandardCharsets.UTF_8));
+                e.input().flush();
+                assertTrue(!e.waitFor(Duration.ofMillis(200)), "it reads on until end-of-file");
+                assertTrue(e.isAlive());
+                e.input().close();
+                assertEquals("out:a\nout:b\n", new String(e.output().readAllBytes(), UTF_8));
+                assertEquals("err:a\nerr:b\n", new String(e.error().readAllBytes(), UTF_8));
+                assertEquals(5, e.waitFor().code());
+                assertTrue(!e.isAlive());
+            }
+            // lines, and every byte of a big output while its stderr comes too, read apart
+            try (ExecHandle e =
+                    c.launch(
+                            ExecSpec.of(
+                                    "sh",
+                                    "-c",
+                                    "i=0; while [ $i -lt 2000 ]; do i=$((i+1)); echo $i; done")); ) {
+                List<String> lines = e.lines().toList();
+                assertEquals(2000, lines.size());
+                assertEquals("2000", lines.getLast());
+                assertEquals(0, e.waitFor().code());
+            }
+            try (ExecHandle e =
+                    c.launch(
+                            ExecSpec.of(
+                                    "sh",
+                                    "-c",
+                                    "head -c 8388608 /dev/zero; head -c 3000000 /dev/zero >&2"))) {
+                CompletableFuture<Long> err =
+                        CompletableFuture.supplyAsync(
+                                () -> {
+                                    try {
+                                        return e.error()
+                                                .transferTo(OutputStream.nullOutputStream());
+                                    } catch (java.io.IOException x) {
+                                        throw new java.io.UncheckedIOException(x);
+                                    }
+                                });
+                assertEquals(8L << 20, e.output().transferTo(OutputStream.nullOutputStream()));
+                assertEquals(3_000_000L, err.get(60, TimeUnit.SECONDS));
+                assertEquals(0, e.waitFor().code());
+            }
+            // a terminal: one stream, stderr in it; error() is empty
+            try (ExecHandle e =
+                    c.launch(
+                            ExecSpec.builder(
+                                            "sh",
+                                            "-c",
+                                            "echo to-err >&2; tty >/dev/null && echo tty")
+                                    .terminal(24, 80)
+                                    .build())) {
+                String out = new String(e.output().readAllBytes(), UTF_8);
+                assertEquals(
+                        List.of("to-err", "tty"), out.lines().map(String::strip).toList(), out);
+                assertEquals(-1, e.error().read());
+                assertEquals(0, e.waitFor().code());
+            }
+            // the handle is the exec's stdio: a spec with its own is refused, the same everywhere
+            Stdio own = new Stdio(null, Path.of("/tmp/out"), null);
+            InvalidArgumentException refused =
+                    assertThrows(
+                            InvalidArgumentException.class,
+                            () -> c.launch(ExecSpec.builder("true").stdio(own).build()));
+            assertTrue(refused.getMessage().contains("stdio of its own"), refused.getMessage());
+        }
+        assertThrows(NotFoundException.class, () -> nana.launch("no-such", ExecSpec.of("true")));
     }
 
     @Test

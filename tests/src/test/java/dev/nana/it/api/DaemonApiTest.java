@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nana.Container;
 import dev.nana.ContainerInfo;
 import dev.nana.ContainerSpec;
 import dev.nana.ContainerStatus;
@@ -12,6 +13,8 @@ import dev.nana.Event;
 import dev.nana.EventFilter;
 import dev.nana.EventSubscriber;
 import dev.nana.EventType;
+import dev.nana.ExecHandle;
+import dev.nana.ExecSpec;
 import dev.nana.ExitStatus;
 import dev.nana.NanaException;
 import dev.nana.Subscription;
@@ -22,6 +25,7 @@ import dev.nana.supervisor.os.Command;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -151,6 +155,26 @@ class DaemonApiTest extends ApiContract {
         ContainerInfo again = rerun.get(60, TimeUnit.SECONDS);
         assertEquals(first.pid(), again.pid(), "the same container, restored: not AlreadyExists");
         assertEquals(ContainerStatus.RUNNING, again.status());
+    }
+
+    @Test
+    void anExecHandleWhoseDaemonIsKilledFailsItsStreamsAndStillGetsItsExit() throws Exception {
+        try (Container c = nana.launch(spec("ek", "sleep", "100"));
+                ExecHandle e = c.launch(ExecSpec.of("sh", "-c", "echo started; read x; exit 6"))) {
+            java.io.BufferedReader out =
+                    new java.io.BufferedReader(
+                            new java.io.InputStreamReader(e.output(), StandardCharsets.UTF_8));
+            assertEquals("started", out.readLine());
+            daemon.killDaemon(); // SIGKILL: the exec's stream breaks; the process runs on
+            java.io.IOException broken =
+                    assertThrows(java.io.IOException.class, () -> out.readLine());
+            assertTrue(broken.getMessage().contains("daemon"), broken.getMessage());
+            daemon.startDaemon();
+            // its exit, once it comes, rides the restart (asked for on its own)
+            assertTrue(!e.waitFor(Duration.ofMillis(500)), "it still waits for its input");
+            nana.closeInput("ek", e.execId());
+            assertEquals(6, e.waitFor().code());
+        }
     }
 
     @Test
