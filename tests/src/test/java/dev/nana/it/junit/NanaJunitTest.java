@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import dev.nana.ExecHandle;
+import dev.nana.ExecSpec;
 import dev.nana.Supervisor;
 import dev.nana.it.Leaks;
 import dev.nana.it.NanaCli;
@@ -85,9 +87,13 @@ class NanaJunitTest {
         }
 
         @Test
-        void eachTestHasItsOwnWorker(Supervisor nana) {
+        void eachTestHasItsOwnWorker(Supervisor nana) throws Exception {
             assertTrue(worker.logs().contains("starting\nready\n"), worker.logs());
             assertTrue(worker.container().isAlive());
+            try (ExecHandle ls = worker.container().launch(ExecSpec.of("sh", "-c", "ls /"))) {
+                assertTrue(ls.lines().toList().contains("etc"));
+                assertEquals(0, ls.waitFor().code());
+            }
             // the supervisor the containers run in: the class's web server and this test's worker,
             // the stale container of a killed JVM reaped before either started
             assertEquals(
