@@ -64,6 +64,14 @@ final class ContainerOptions {
             description = "give the container a terminal")
     boolean tty;
 
+    @Option(
+            names = "--network",
+            paramLabel = "host",
+            description =
+                    "host: the host's network instead of the bundle's or image's own (an image's"
+                            + " has only lo)")
+    String network;
+
     @Parameters(
             index = "0",
             paramLabel = "ID",
@@ -92,12 +100,18 @@ final class ContainerOptions {
                             + " and --image "
                             + image
                             + ": give one of them, not both");
+        if (network != null && !network.equals("host"))
+            throw new InvalidArgumentException(
+                    "--network "
+                            + network
+                            + ": nana knows \"host\" (the host's network); without --network a"
+                            + " container has its bundle's or image's own");
         ContainerSpec.Builder b =
                 image != null
                         ? ContainerSpec.fromImage(id, image)
                         : ContainerSpec.builder(
                                 id, bundle != null ? io.resolve(bundle) : RunCommand.demoBundle());
-        return b.runtime(rt)
+        b.runtime(rt)
                 .runtimeArgs(runtimeArgs)
                 .labels(l)
                 .env(process.env)
@@ -106,7 +120,8 @@ final class ContainerOptions {
                 .terminal(tty)
                 .stdio(stdio)
                 .memoryLimitBytes(memory == null ? null : Sizes.parse("--memory", memory))
-                .logFile(logFile == null ? null : io.resolve(logFile))
-                .build();
+                .logFile(logFile == null ? null : io.resolve(logFile));
+        if (network != null) b.hostNetwork();
+        return b.build();
     }
 }

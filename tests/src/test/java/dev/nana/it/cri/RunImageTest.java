@@ -47,6 +47,39 @@ class RunImageTest {
             assertEquals(0, once.exit(), once.err());
             assertEquals("1000\nimg-once\nbar\n2\n", once.out());
             assertEquals(List.of(), Leaks.mounts(nana.stateDir), "the root filesystem went");
+            // --network host: the host's network namespace, not the image's own (lo alone)
+            String hostNet = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+            NanaCli.Run host =
+                    nana.run(
+                            "run",
+                            "--rm",
+                            "--image",
+                            "busybox:1.36",
+                            "--network",
+                            "host",
+                            "img-net",
+                            "--",
+                            "sh",
+                            "-c",
+                            "readlink /proc/self/ns/net");
+            assertEquals(hostNet + "\n", host.out(), host.err());
+            NanaCli.Run own =
+                    nana.run(
+                            "run",
+                            "--rm",
+                            "--image",
+                            "busybox:1.36",
+                            "img-net",
+                            "--",
+                            "sh",
+                            "-c",
+                            "readlink /proc/self/ns/net");
+            assertEquals(0, own.exit(), own.err());
+            assertTrue(!own.out().equals(hostNet + "\n"), own.out());
+            NanaCli.Run bridge =
+                    nana.run("run", "--image", "busybox:1.36", "--network", "bridge", "img-b");
+            assertEquals(125, bridge.exit());
+            assertTrue(bridge.err().contains("--network bridge"), bridge.err());
 
             nana.startDaemon();
             NanaCli.Run detached =
