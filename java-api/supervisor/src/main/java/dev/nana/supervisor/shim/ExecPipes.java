@@ -9,13 +9,10 @@ import dev.nana.supervisor.os.Fd;
 import dev.nana.supervisor.os.FifoInputStream;
 import dev.nana.supervisor.os.LibNana;
 import dev.nana.supervisor.os.OsException;
-import dev.nana.supervisor.state.StateDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.function.Function;
 
 /**
@@ -111,9 +108,7 @@ public final class ExecPipes {
     private static ExecPipes make(Path parent, String id, boolean terminal) {
         Path folder;
         try {
-            Files.createDirectories(parent);
-            Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwx------"));
-            folder = Files.createTempDirectory(parent, "exec-");
+            folder = StdioFolders.make(parent, "exec-");
         } catch (IOException e) {
             throw new UnavailableException(
                     "launch an exec in \"" + id + "\": make its FIFOs in " + parent + ": " + e, e);
@@ -146,13 +141,9 @@ public final class ExecPipes {
         remove();
     }
 
-    /** Removes the folder: the shim holds its FIFOs open, so it goes as soon as the exec runs. */
+    /** Removes the folder (once the exec has exited: the shim opened its FIFOs long before). */
     private void remove() {
-        try {
-            StateDir.deleteTree(folder);
-        } catch (IOException e) {
-            // a leftover folder of three FIFOs under .stdio: harmless
-        }
+        StdioFolders.removeQuietly(folder);
     }
 
     private static void closeQuietly(InputStream in) {

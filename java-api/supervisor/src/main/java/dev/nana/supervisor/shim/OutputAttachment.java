@@ -6,12 +6,9 @@ import dev.nana.supervisor.os.Fd;
 import dev.nana.supervisor.os.FifoInputStream;
 import dev.nana.supervisor.os.LibNana;
 import dev.nana.supervisor.os.OsException;
-import dev.nana.supervisor.state.StateDir;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * A reader attached to a process's output (Supervisor.attachOutput): a FIFO in a private folder
@@ -31,9 +28,7 @@ public final class OutputAttachment {
     public static InputStream attach(Path parent, ProcessDir dir, String id) {
         Path folder;
         try {
-            Files.createDirectories(parent);
-            Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwx------"));
-            folder = Files.createTempDirectory(parent, "attach-");
+            folder = StdioFolders.make(parent, "attach-");
         } catch (IOException e) {
             throw new UnavailableException(
                     "attach to \"" + id + "\": make its FIFO in " + parent + ": " + e, e);
@@ -48,18 +43,11 @@ public final class OutputAttachment {
             }
         } catch (OsException e) {
             if (read != null) read.close();
-            removeQuietly(folder);
+            StdioFolders.removeQuietly(folder);
             throw new FailedPreconditionException(
                     "attach to \"" + id + "\": " + e.getMessage() + "; is it running?", e);
         }
-        return new FifoInputStream(read, () -> !dir.shimAlive(), () -> removeQuietly(folder));
-    }
-
-    private static void removeQuietly(Path folder) {
-        try {
-            StateDir.deleteTree(folder);
-        } catch (IOException e) {
-            // a leftover folder of one FIFO under .stdio: harmless
-        }
+        return new FifoInputStream(
+                read, () -> !dir.shimAlive(), () -> StdioFolders.removeQuietly(folder));
     }
 }
