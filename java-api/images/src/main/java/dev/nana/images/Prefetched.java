@@ -92,7 +92,8 @@ final class Prefetched implements ImageStore.Blobs, AutoCloseable {
                 try {
                     in.transferTo(java.io.OutputStream.nullOutputStream());
                 } catch (IOException | RuntimeException corrupt) {
-                    corrupt.addSuppressed(broken);
+                    // the stream throws its fetch's failure again at each read past it
+                    if (!java.util.Objects.equals(corrupt, broken)) corrupt.addSuppressed(broken);
                     throw corrupt;
                 }
                 throw broken;

@@ -26,8 +26,8 @@ import java.util.zip.GZIPInputStream;
  *       leaves retrying to its caller (a kubelet's image pull back-off).
  *   <li>jib reads manifests, indexes and tokens whole before anything can size them, and a registry
  *       could send an endless one (a 200,000-entry index once killed the daemon at ~12.5 MB). The
- *       bound is on what jib reads, after any gzip. Blobs are bounded by their descriptor's size as
- *       they stream ({@link RegistryPull}).
+ *       bound is on what jib reads, after any gzip. Blobs ({@link #fetchingBlob}) are bounded by
+ *       their descriptor's size as they stream ({@link RegistryPull}).
  * </ul>
  *
  * <p>jib-core 0.27 keeps the constructor that turns retries off, and the one that takes the HTTP
@@ -77,6 +77,33 @@ final class RegistryHttp {
     }
 
     /**
+     * Set while this thread fetches a blob: its answers are not cut (a blob is bounded by its
+     * descriptor's size as it streams), nor those of the hosts its registry redirects it to, whose
+     * URLs say nothing of blobs. jib's calls run on their caller's thread.
+     */
+    private static final ThreadLocal<Boolean> BLOB = ThreadLocal.withInitial(() -> false);
+
+    /** Something that may fail on the wire. */
+    interface Fetch {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs a blob's fetch with its answers unbounded here.
+     *
+     * @param fetch what reads the blob, on this thread
+     * @throws IOException as fetch does
+     */
+    static void fetchingBlob(Fetch fetch) throws IOException {
+        BLOB.set(true);
+        try {
+            fetch.run();
+        } finally {
+            BLOB.remove();
+        }
+    }
+
+    /**
      * A client for one host.
      *
      * @param insecure whether plain HTTP and unchecked TLS may be used (and credentials sent there)
@@ -120,11 +147,7 @@ final class RegistryHttp {
             } catch (Throwable e) {
                 throw new IOException(e);
             }
-            return isBlob(url) ? request : new BoundedRequest(request, url);
-        }
-
-        private static boolean isBlob(String url) {
-            return java.net.URI.create(url).getRawPath().contains("/blobs/");
+            return BLOB.get() ? request : new BoundedRequest(request, url);
         }
 
         @Override

@@ -323,7 +323,8 @@ final class RegistryPull implements ImageStore.Blobs, AutoCloseable {
      */
     private void fetch(ImageStore.Descriptor d, OutputStream out) {
         try {
-            client.pullBlob(digest(d), _ -> {}, _ -> {}).writeTo(out);
+            RegistryHttp.fetchingBlob(
+                    () -> client.pullBlob(digest(d), _ -> {}, _ -> {}).writeTo(out));
         } catch (IOException e) {
             String corrupt =
                     e.getCause() instanceof RegistryException

@@ -67,7 +67,12 @@ public final class NanaExtension
         final Supervisor nana = open();
 
         Opened() {
-            reap(nana);
+            try {
+                reap(nana);
+            } catch (RuntimeException e) {
+                nana.close();
+                throw e;
+            }
         }
 
         @Override

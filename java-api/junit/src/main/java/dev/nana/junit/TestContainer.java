@@ -194,11 +194,11 @@ public final class TestContainer {
      * The address its servers are reached at: the loopback address, since it shares the host's
      * network.
      *
-     * @return {@code 127.0.0.1}
+     * @return the loopback address ({@code 127.0.0.1}, unless IPv6 is preferred)
      */
     public String host() {
         container();
-        return "127.0.0.1";
+        return InetAddress.getLoopbackAddress().getHostAddress();
     }
 
     /**
@@ -226,6 +226,16 @@ public final class TestContainer {
 
     /** Starts it under id with labels, reads its output, and waits until it is ready. */
     void start(Supervisor nana, String id, Map<String, String> labels) {
+        if (container != null)
+            throw new IllegalStateException(
+                    "container "
+                            + container.id()
+                            + " runs already: a TestContainer runs once at a time");
+        synchronized (log) {
+            log.setLength(0);
+            sawLine = false;
+            ended = false;
+        }
         ContainerSpec.Builder spec =
                 image != null
                         ? ContainerSpec.fromImage(id, image)
