@@ -180,17 +180,19 @@ public final class EventBus implements AutoCloseable {
          */
         private void catchUp() {
             long from = cursor;
-            boolean[] first = {true};
+            // the last seq seen: any jump past it is events the journal no longer has, whether
+            // they were rotated away before this replay began or while it waited on a slow
+            // listener (the scan reads on in a file that was rotated beneath it, then the newest)
+            long[] last = {from};
             try {
                 journal.scan(
                         e -> {
                             if (stopped) return false;
                             if (from >= 0 ? e.seq() <= from : !e.time().isAfter(since)) return true;
-                            if (first[0]) {
-                                first[0] = false;
-                                if (from >= 0 && e.seq() > from + 1)
-                                    listener.onFellBehind(e.time());
-                            }
+                            if (e.seq() <= last[0]) return true;
+                            if (last[0] >= 0 && e.seq() > last[0] + 1)
+                                listener.onFellBehind(e.time());
+                            last[0] = e.seq();
                             handle(e.event());
                             return true;
                         });

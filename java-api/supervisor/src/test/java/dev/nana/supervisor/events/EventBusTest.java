@@ -160,4 +160,51 @@ class EventBusTest {
             }
         }
     }
+
+    @Test
+    void eventsRotatedAwayWhileAReplayWaitsOnItsListenerAreToldAsLost() throws Exception {
+        try (Journal j = new Journal(dir.resolve("events.log"), 400);
+                EventBus bus = new EventBus(j, 2)) {
+            // seqs 1 to 4: the journal has rotated once, and the replay starts in events.log.1
+            for (int i = 0; i < 4; i++) bus.publish(EventType.OOM, "c", "init", null, "u", i);
+            CountDownLatch inReplay = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicReference<Instant> lost = new AtomicReference<>();
+            List<Event> got = new CopyOnWriteArrayList<>();
+            EventSubscriber slow =
+                    new EventSubscriber() {
+                        @Override
+                        public void onEvent(Event e) {
+                            inReplay.countDown();
+                            try {
+                                release.await();
+                            } catch (InterruptedException ex) {
+                                Thread.currentThread().interrupt();
+                            }
+                            got.add(e);
+                        }
+
+                        @Override
+                        public void onFellBehind(Instant lostFrom) {
+                            lost.compareAndSet(null, lostFrom);
+                        }
+                    };
+            // a "since" subscriber replays the journal first: it waits in the replay, on seq 1,
+            // in events.log.1; then it reads on there, and then events.log, the newest
+            try (Subscription _ = bus.subscribe(EventFilter.ALL, Instant.EPOCH, slow)) {
+                assertTrue(inReplay.await(10, TimeUnit.SECONDS), "the replay reached seq 1");
+                // the journal rotates many times beneath the replay's open file
+                for (int i = 0; i < 200; i++)
+                    bus.publish(EventType.OOM, "c", "init", null, "u", i);
+                release.countDown();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while ((got.isEmpty() || got.getLast().seq() != 204)
+                        && System.nanoTime() < deadline) Thread.sleep(5);
+                assertEquals(204, got.getLast().seq(), "it caught up to the newest event");
+                assertTrue(lost.get() != null, "it was told that events were lost: " + got);
+                for (int i = 1; i < got.size(); i++)
+                    assertTrue(got.get(i).seq() > got.get(i - 1).seq(), "never out of order");
+            }
+        }
+    }
 }
