@@ -194,8 +194,7 @@ class EventBusTest {
             try (Subscription _ = bus.subscribe(EventFilter.ALL, Instant.EPOCH, slow)) {
                 assertTrue(inReplay.await(10, TimeUnit.SECONDS), "the replay reached seq 1");
                 // the journal rotates many times beneath the replay's open file
-                for (int i = 0; i < 200; i++)
-                    bus.publish(EventType.OOM, "c", "init", null, "u", i);
+                for (int i = 0; i < 200; i++) bus.publish(EventType.OOM, "c", "init", null, "u", i);
                 release.countDown();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while ((got.isEmpty() || got.getLast().seq() != 204)
