@@ -51,6 +51,20 @@ final class CriReplies {
         return UInt64Value.newBuilder().setValue(v).build();
     }
 
+    /** A cgroup's working set, as the kubelet counts it: its memory less its page cache. */
+    static long workingSet(dev.nana.Stats s) {
+        return Math.max(0, s.memoryBytes() - s.memoryCacheBytes());
+    }
+
+    /**
+     * A cgroup's memory limit, or 0 for none: cgroup v1 says "unlimited" with a page-rounded
+     * maximum near Long.MAX_VALUE, and cAdvisor says 0.
+     */
+    static long memoryLimit(dev.nana.Stats s) {
+        long limit = s.memoryLimitBytes();
+        return limit > 0 && limit < Long.MAX_VALUE / 2 ? limit : 0;
+    }
+
     /** A container's state, or null when nana has no container of that id (any more). */
     static ContainerInfo info(Supervisor supervisor, String id) {
         try {

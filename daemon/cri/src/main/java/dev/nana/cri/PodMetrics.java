@@ -177,15 +177,12 @@ final class PodMetrics {
 
     /** A cgroup's metrics from its statistics, labelled base. */
     static List<Metric> cgroup(List<String> base, Stats s) {
-        long limit = s.memoryLimitBytes();
         return List.of(
                 Def.CPU_USAGE.of(base, s.cpuNanos() / 1_000_000_000L, "total"),
                 Def.MEMORY_USAGE.of(base, s.memoryBytes()),
-                Def.MEMORY_WORKING_SET.of(
-                        base, Math.max(0, s.memoryBytes() - s.memoryCacheBytes())),
+                Def.MEMORY_WORKING_SET.of(base, CriReplies.workingSet(s)),
                 Def.MEMORY_CACHE.of(base, s.memoryCacheBytes()),
-                // cAdvisor's 0 for no limit (cgroup v1 says "unlimited" with a page-rounded max)
-                Def.MEMORY_LIMIT.of(base, limit > 0 && limit < Long.MAX_VALUE / 2 ? limit : 0),
+                Def.MEMORY_LIMIT.of(base, CriReplies.memoryLimit(s)),
                 Def.OOM_EVENTS.of(base, s.oomKills()),
                 Def.PROCESSES.of(base, s.pids()),
                 Def.FS_READS.of(base, s.blockReadBytes()),

@@ -84,7 +84,7 @@ final class StatsCalls {
         long t = CriReplies.nanos(p.time());
         long cpu = p.cpuNanos();
         long usage = p.memoryBytes();
-        long workingSet = workingSet(p);
+        long workingSet = CriReplies.workingSet(p);
         long pids = p.pids();
         LinuxPodSandboxStats.Builder linux = LinuxPodSandboxStats.newBuilder();
         for (CriContainerRecord c : containers.all()) {
@@ -94,7 +94,7 @@ final class StatsCalls {
             Stats cs = supervisor.stats(c.id());
             cpu += cs.cpuNanos();
             usage += cs.memoryBytes();
-            workingSet += workingSet(cs);
+            workingSet += CriReplies.workingSet(cs);
             pids += cs.pids();
             linux.addContainers(stats(c, cs));
         }
@@ -164,7 +164,7 @@ final class StatsCalls {
         for (SandboxRecord s : sandboxes.all()) {
             ContainerInfo pause = CriReplies.info(supervisor, s.id());
             if (pause == null || pause.status() != ContainerStatus.RUNNING) continue;
-            Stats own = statsIfRunning(s.id());
+            Stats own = statsOf(s.id()); // its state was read just above
             if (own == null) continue;
             List<String> podLabels = PodMetrics.labels(s.id(), PodMetrics.POD, "");
             PodSandboxMetrics.Builder pod =
@@ -198,15 +198,16 @@ final class StatsCalls {
     private Stats statsIfRunning(String id) {
         if (CriReplies.state(CriReplies.info(supervisor, id)) != ContainerState.CONTAINER_RUNNING)
             return null;
+        return statsOf(id);
+    }
+
+    /** The statistics of a container seen running, or null when it stopped meanwhile. */
+    private Stats statsOf(String id) {
         try {
             return supervisor.stats(id);
         } catch (NotFoundException | FailedPreconditionException stopped) {
             return null;
         }
-    }
-
-    private static long workingSet(Stats s) {
-        return Math.max(0, s.memoryBytes() - s.memoryCacheBytes());
     }
 
     ContainerStats one(String id) throws IOException {
@@ -229,15 +230,14 @@ final class StatsCalls {
 
     private ContainerStats stats(CriContainerRecord c, Stats s) throws IOException {
         long t = CriReplies.nanos(s.time());
-        long limit = s.memoryLimitBytes();
-        long workingSet = workingSet(s);
+        long limit = CriReplies.memoryLimit(s);
+        long workingSet = CriReplies.workingSet(s);
         MemoryUsage.Builder memory =
                 MemoryUsage.newBuilder()
                         .setTimestamp(t)
                         .setWorkingSetBytes(CriReplies.u64(workingSet))
                         .setUsageBytes(CriReplies.u64(s.memoryBytes()));
-        if (limit > 0 && limit < Long.MAX_VALUE / 2)
-            memory.setAvailableBytes(CriReplies.u64(Math.max(0, limit - workingSet)));
+        if (limit > 0) memory.setAvailableBytes(CriReplies.u64(Math.max(0, limit - workingSet)));
         long[] upper = ImageStore.diskUsage(containers.dir(c.id()).resolve("upper"));
         return ContainerStats.newBuilder()
                 .setAttributes(
