@@ -555,8 +555,7 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
                                                 .setExecId(started.execId())
                                                 .setPid((int) started.pid()))
                                 .build());
-                Thread err =
-                        send(started.error(), ready, stream, true, r.getId(), started.execId());
+                Thread err = sendError(started.error(), ready, stream, r.getId(), started.execId());
                 Thread.ofVirtual()
                         .name("nana-exec-" + r.getId())
                         .start(
@@ -606,20 +605,19 @@ final class ContainersService extends ContainersGrpc.ContainersImplBase {
         };
     }
 
-    /** A sender of one of an exec's outputs, on a thread of its own. */
-    private static Thread send(
+    /** The sender of an exec's stderr, on a thread of its own (its stdout's is the caller's). */
+    private static Thread sendError(
             InputStream in,
             Ready ready,
             OpenStreams.Guarded<ExecStreamResponse> stream,
-            boolean error,
             String id,
             String execId) {
         return Thread.ofVirtual()
-                .name("nana-exec-" + (error ? "err-" : "out-") + id)
+                .name("nana-exec-err-" + id)
                 .start(
                         () -> {
                             try {
-                                copy(in, ready, stream, error);
+                                copy(in, ready, stream, true);
                             } catch (IOException e) {
                                 stream.fail(
                                         Statuses.toStatus(
